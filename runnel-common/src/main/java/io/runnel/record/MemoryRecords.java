@@ -4,8 +4,10 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /**
- * Record batches held in memory. The buffer's position..limit is the content; the buffer is never
- * modified through this view (callers use {@link #buffer()} which returns a duplicate).
+ * Record batches held in memory. The buffer's position..limit is the content. This view itself never
+ * modifies the bytes; {@link #buffer()} returns a duplicate that shares them, through which
+ * {@link BatchValidator} assigns offsets in place (so a validated MemoryRecords holds the stamped batches).
+ * Not thread-safe while being validated; otherwise as safe as the bytes.
  */
 public final class MemoryRecords implements Records {
     public static final MemoryRecords EMPTY = new MemoryRecords(ByteBuffer.allocate(0));
@@ -23,6 +25,11 @@ public final class MemoryRecords implements Records {
     /** An independent view of the bytes, position 0, limit = size. */
     public ByteBuffer buffer() {
         return buffer.duplicate();
+    }
+
+    /** The complete batches, as flyweights over these bytes (see {@link Batches#iterate}). */
+    public Iterable<RecordBatch> batches() {
+        return () -> Batches.iterate(buffer.duplicate());
     }
 
     @Override

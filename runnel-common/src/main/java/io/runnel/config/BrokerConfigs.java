@@ -1,0 +1,661 @@
+package io.runnel.config;
+
+import io.runnel.common.Uuid;
+import io.runnel.config.ConfigDef.Importance;
+import io.runnel.config.ConfigDef.Key;
+import io.runnel.config.ConfigDef.Range;
+import io.runnel.config.ConfigDef.Type;
+import io.runnel.config.ConfigDef.ValidList;
+import io.runnel.config.ConfigDef.ValidString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+
+/**
+ * The broker (server.properties) configuration keys Runnel honours, with Kafka's names and defaults,
+ * and a parsed, validated broker configuration.
+ *
+ * <p>Runnel's defaults differ from Kafka's only where Runnel runs as a single embedded node out of the
+ * box: {@code node.id} defaults to 1, {@code process.roles} to {@code broker,controller},
+ * {@code listeners} to {@code PLAINTEXT://127.0.0.1:9092} and {@code log.dir} to {@code ./data}.
+ * {@code cluster.id} is Runnel's own key: the cluster id to use when the metadata log is formatted
+ * (Kafka takes it from {@code kafka-storage.sh format}).
+ *
+ * <p>Parsing follows Kafka: unknown keys are logged as a warning and ignored (also keys under the
+ * per-listener prefix {@code listener.name.} are accepted silently); a value that does not parse or
+ * validate fails with a {@link ConfigException} naming the key, which aborts start-up.
+ *
+ * <p>Instances are immutable and safe to share between threads.
+ */
+public final class BrokerConfigs {
+    private static final Logger log = LoggerFactory.getLogger(BrokerConfigs.class);
+
+    public static final String NODE_ID = "node.id";
+    public static final String BROKER_ID = "broker.id";
+    public static final String PROCESS_ROLES = "process.roles";
+    public static final String CLUSTER_ID = "cluster.id";
+    public static final String LISTENERS = "listeners";
+    public static final String ADVERTISED_LISTENERS = "advertised.listeners";
+    public static final String LISTENER_SECURITY_PROTOCOL_MAP = "listener.security.protocol.map";
+    public static final String INTER_BROKER_LISTENER_NAME = "inter.broker.listener.name";
+    public static final String CONTROLLER_LISTENER_NAMES = "controller.listener.names";
+    public static final String BROKER_RACK = "broker.rack";
+    public static final String LOG_DIRS = "log.dirs";
+    public static final String LOG_DIR = "log.dir";
+    public static final String METADATA_LOG_DIR = "metadata.log.dir";
+    public static final String METADATA_SNAPSHOT_MAX_NEW_RECORD_BYTES = "metadata.log.max.record.bytes.between.snapshots";
+    public static final String NUM_PARTITIONS = "num.partitions";
+    public static final String DEFAULT_REPLICATION_FACTOR = "default.replication.factor";
+    public static final String AUTO_CREATE_TOPICS_ENABLE = "auto.create.topics.enable";
+    public static final String DELETE_TOPIC_ENABLE = "delete.topic.enable";
+    public static final String SOCKET_REQUEST_MAX_BYTES = "socket.request.max.bytes";
+    public static final String MESSAGE_MAX_BYTES = "message.max.bytes";
+    public static final String NUM_NETWORK_THREADS = "num.network.threads";
+    public static final String NUM_IO_THREADS = "num.io.threads";
+    public static final String LOG_RETENTION_MS = "log.retention.ms";
+    public static final String LOG_RETENTION_MINUTES = "log.retention.minutes";
+    public static final String LOG_RETENTION_HOURS = "log.retention.hours";
+    public static final String LOG_ROLL_MS = "log.roll.ms";
+    public static final String LOG_ROLL_HOURS = "log.roll.hours";
+    public static final String LOG_RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
+    public static final String OFFSETS_TOPIC_NUM_PARTITIONS = "offsets.topic.num.partitions";
+    public static final String OFFSETS_TOPIC_REPLICATION_FACTOR = "offsets.topic.replication.factor";
+    public static final String OFFSETS_RETENTION_MINUTES = "offsets.retention.minutes";
+    public static final String GROUP_INITIAL_REBALANCE_DELAY_MS = "group.initial.rebalance.delay.ms";
+    public static final String GROUP_MIN_SESSION_TIMEOUT_MS = "group.min.session.timeout.ms";
+    public static final String GROUP_MAX_SESSION_TIMEOUT_MS = "group.max.session.timeout.ms";
+    public static final String GROUP_MAX_SIZE = "group.max.size";
+    public static final String MIN_INSYNC_REPLICAS = "min.insync.replicas";
+    public static final String REMOTE_LOG_STORAGE_SYSTEM_ENABLE = "remote.log.storage.system.enable";
+
+    /** The directory, inside the metadata log dir, that holds the metadata log (Kafka's name). */
+    public static final String METADATA_PARTITION_DIR = "__cluster_metadata-0";
+
+    /** Prefixes of keys that are accepted without a warning although not defined one by one. */
+    private static final List<String> ACCEPTED_PREFIXES = List.of("listener.name.");
+
+    private static final String INT_MAX = Integer.toString(Integer.MAX_VALUE);
+    private static final String LONG_MAX = Long.toString(Long.MAX_VALUE);
+    private static final Importance H = Importance.HIGH;
+    private static final Importance M = Importance.MEDIUM;
+    private static final Importance L = Importance.LOW;
+    private static final List<String> SECURITY_PROTOCOLS = List.of("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL");
+
+    private static final ConfigDef DEF = new ConfigDef()
+            // ---- identity and roles
+            .define(NODE_ID, Type.INT, "1", Range.atLeast(0), H,
+                    "This node's id in the cluster. Runnel defaults to 1 so a single node starts without configuration.")
+            .define(BROKER_ID, Type.INT, null, Range.atLeast(0), H,
+                    "Older name of node.id; if both are set they must agree.")
+            .define(PROCESS_ROLES, Type.LIST, "broker,controller", ValidList.nonEmptyIn("broker", "controller"), H,
+                    "The roles this node plays. Runnel always runs broker and controller together; the key is "
+                            + "accepted for compatibility with Kafka configuration files.")
+            .define(CLUSTER_ID, Type.STRING, null, clusterIdValidator(), H,
+                    "Runnel only: the cluster id written when the metadata log is created. If the metadata log "
+                            + "already holds a different id, start-up fails. Unset: a random id is generated.")
+            .define("controller.quorum.voters", Type.LIST, "", L,
+                    "Accepted for compatibility; Runnel's metadata quorum is configured separately.")
+            .define("controller.quorum.bootstrap.servers", Type.LIST, "", L,
+                    "Accepted for compatibility; Runnel's metadata quorum is configured separately.")
+            .define(CONTROLLER_LISTENER_NAMES, Type.LIST, null, L,
+                    "Accepted for compatibility; Runnel's controller does not listen on its own listener.")
+            .define(BROKER_RACK, Type.STRING, null, M, "The rack this broker is in, used for rack-aware replica placement.")
+            // ---- listeners
+            .define(LISTENERS, Type.LIST, "PLAINTEXT://127.0.0.1:9092", listenersValidator(), H,
+                    "Comma-separated NAME://host:port endpoints to listen on. An empty host binds the default "
+                            + "interface, 0.0.0.0 all interfaces; port 0 picks a free port.")
+            .define(ADVERTISED_LISTENERS, Type.LIST, null, listenersValidator(), H,
+                    "Endpoints handed to clients in metadata responses, if different from listeners.")
+            .define(LISTENER_SECURITY_PROTOCOL_MAP, Type.LIST,
+                    "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL",
+                    protocolMapValidator(), L,
+                    "Maps each listener name to its security protocol, as NAME:PROTOCOL pairs.")
+            .define(INTER_BROKER_LISTENER_NAME, Type.STRING, null, M,
+                    "The listener brokers use to talk to each other.")
+            .define("security.inter.broker.protocol", Type.STRING, "PLAINTEXT",
+                    ValidString.in(SECURITY_PROTOCOLS.toArray(String[]::new)), M,
+                    "The security protocol brokers use to talk to each other, when inter.broker.listener.name is unset.")
+            // ---- network and threads
+            .define(NUM_NETWORK_THREADS, Type.INT, "3", Range.atLeast(1), H,
+                    "Threads that read requests from and write responses to the network.")
+            .define(NUM_IO_THREADS, Type.INT, "8", Range.atLeast(1), H, "Threads that process requests.")
+            .define("background.threads", Type.INT, "10", Range.atLeast(1), H, "Threads for background tasks.")
+            .define("queued.max.requests", Type.INT, "500", Range.atLeast(1), H,
+                    "Requests that may wait for an I/O thread before the network threads stop reading.")
+            .define("socket.send.buffer.bytes", Type.INT, "102400", H,
+                    "SO_SNDBUF of server sockets; -1 uses the operating system's default.")
+            .define("socket.receive.buffer.bytes", Type.INT, "102400", H,
+                    "SO_RCVBUF of server sockets; -1 uses the operating system's default.")
+            .define(SOCKET_REQUEST_MAX_BYTES, Type.INT, "104857600", Range.atLeast(1), H,
+                    "The largest request the broker reads; larger ones close the connection.")
+            .define("socket.listen.backlog.size", Type.INT, "50", Range.atLeast(1), M, "The accept backlog of server sockets.")
+            .define("connections.max.idle.ms", Type.LONG, "600000", M, "Idle connections are closed after this long.")
+            .define("max.connections", Type.INT, INT_MAX, Range.atLeast(0), M, "The most connections the broker accepts.")
+            .define("max.connections.per.ip", Type.INT, INT_MAX, Range.atLeast(0), M,
+                    "The most connections the broker accepts from one address.")
+            // ---- topics and logs
+            .define(LOG_DIRS, Type.LIST, null, M, "Directories holding partition data; overrides log.dir.")
+            .define(LOG_DIR, Type.LIST, "./data", H, "The directory holding partition data when log.dirs is unset.")
+            .define(METADATA_LOG_DIR, Type.STRING, null, H,
+                    "The directory holding the cluster metadata log; unset means the first log directory.")
+            .define(METADATA_SNAPSHOT_MAX_NEW_RECORD_BYTES, Type.LONG, "20971520", Range.atLeast(1), H,
+                    "How many bytes of metadata records may accumulate after the latest snapshot before a new "
+                            + "one is written.")
+            .define(NUM_PARTITIONS, Type.INT, "1", Range.atLeast(1), M, "Partitions of a topic created without a count.")
+            .define(DEFAULT_REPLICATION_FACTOR, Type.INT, "1", Range.atLeast(1), M,
+                    "Replication factor of a topic created without one.")
+            .define(AUTO_CREATE_TOPICS_ENABLE, Type.BOOLEAN, "true", H,
+                    "Whether a metadata request for an unknown topic creates it.")
+            .define(DELETE_TOPIC_ENABLE, Type.BOOLEAN, "true", H, "Whether topics may be deleted.")
+            .define(MESSAGE_MAX_BYTES, Type.INT, "1048588", Range.atLeast(0), H,
+                    "The largest record batch a topic accepts unless it sets max.message.bytes.")
+            .define("log.segment.bytes", Type.INT, "1073741824", Range.atLeast(1048576), H, "Default of segment.bytes.")
+            .define(LOG_ROLL_MS, Type.LONG, null, H, "Default of segment.ms; takes precedence over log.roll.hours.")
+            .define(LOG_ROLL_HOURS, Type.INT, "168", Range.atLeast(1), H, "Default of segment.ms, in hours.")
+            .define("log.roll.jitter.ms", Type.LONG, null, H, "Default of segment.jitter.ms.")
+            .define("log.roll.jitter.hours", Type.INT, "0", Range.atLeast(0), H, "Default of segment.jitter.ms, in hours.")
+            .define(LOG_RETENTION_MS, Type.LONG, null, H,
+                    "Default of retention.ms; takes precedence over the minutes and hours keys; -1 is unlimited.")
+            .define(LOG_RETENTION_MINUTES, Type.INT, null, H,
+                    "Default of retention.ms, in minutes; takes precedence over log.retention.hours.")
+            .define(LOG_RETENTION_HOURS, Type.INT, "168", H, "Default of retention.ms, in hours.")
+            .define("log.retention.bytes", Type.LONG, "-1", H, "Default of retention.bytes.")
+            .define(LOG_RETENTION_CHECK_INTERVAL_MS, Type.LONG, "300000", Range.atLeast(1), M,
+                    "How often segments are checked for deletion.")
+            .define("log.cleanup.policy", Type.LIST, "delete", ValidList.in("compact", "delete"), M,
+                    "Default of cleanup.policy.")
+            .define("log.cleaner.enable", Type.BOOLEAN, "true", M,
+                    "Whether the log cleaner runs; without it compacted topics grow without bound.")
+            .define("log.cleaner.threads", Type.INT, "1", Range.atLeast(0), M, "Threads compacting logs.")
+            .define("log.cleaner.dedupe.buffer.size", Type.LONG, "134217728", M,
+                    "Memory across all cleaner threads for the key index built while compacting.")
+            .define("log.cleaner.io.buffer.size", Type.INT, "524288", Range.atLeast(0), M,
+                    "Memory across all cleaner threads for I/O buffers.")
+            .define("log.cleaner.io.max.bytes.per.second", Type.DOUBLE, Double.toString(Double.MAX_VALUE), M,
+                    "Throttle on the cleaner's combined reads and writes.")
+            .define("log.cleaner.backoff.ms", Type.LONG, "15000", Range.atLeast(0), M,
+                    "How long the cleaner sleeps when there is nothing to clean.")
+            .define("log.cleaner.delete.retention.ms", Type.LONG, "86400000", Range.atLeast(0), M,
+                    "Default of delete.retention.ms.")
+            .define("log.cleaner.min.compaction.lag.ms", Type.LONG, "0", Range.atLeast(0), M,
+                    "Default of min.compaction.lag.ms.")
+            .define("log.cleaner.max.compaction.lag.ms", Type.LONG, LONG_MAX, Range.atLeast(1), M,
+                    "Default of max.compaction.lag.ms.")
+            .define("log.cleaner.min.cleanable.ratio", Type.DOUBLE, "0.5", Range.between(0, 1), M,
+                    "Default of min.cleanable.dirty.ratio.")
+            .define("log.flush.interval.messages", Type.LONG, LONG_MAX, Range.atLeast(1), H, "Default of flush.messages.")
+            .define("log.flush.interval.ms", Type.LONG, null, H,
+                    "Default of flush.ms; takes precedence over log.flush.scheduler.interval.ms.")
+            .define("log.flush.scheduler.interval.ms", Type.LONG, LONG_MAX, H,
+                    "How often logs are checked for a due flush; also the fallback default of flush.ms.")
+            .define("log.flush.offset.checkpoint.interval.ms", Type.INT, "60000", Range.atLeast(0), H,
+                    "How often the recovery point of each log is written to disk.")
+            .define("log.index.interval.bytes", Type.INT, "4096", Range.atLeast(0), M, "Default of index.interval.bytes.")
+            .define("log.index.size.max.bytes", Type.INT, "10485760", Range.atLeast(4), M, "Default of segment.index.bytes.")
+            .define("log.segment.delete.delay.ms", Type.LONG, "60000", Range.atLeast(0), H, "Default of file.delete.delay.ms.")
+            .define("log.preallocate", Type.BOOLEAN, "false", M, "Default of preallocate.")
+            .define("log.message.timestamp.type", Type.STRING, "CreateTime", ValidString.in("CreateTime", "LogAppendTime"), M,
+                    "Default of message.timestamp.type.")
+            .define("log.message.timestamp.before.max.ms", Type.LONG, LONG_MAX, Range.atLeast(0), M,
+                    "Default of message.timestamp.before.max.ms.")
+            .define("log.message.timestamp.after.max.ms", Type.LONG, "3600000", Range.atLeast(0), M,
+                    "Default of message.timestamp.after.max.ms.")
+            .define("log.local.retention.ms", Type.LONG, "-2", Range.atLeast(-2), M, "Default of local.retention.ms.")
+            .define("log.local.retention.bytes", Type.LONG, "-2", Range.atLeast(-2), M, "Default of local.retention.bytes.")
+            .define("num.recovery.threads.per.data.dir", Type.INT, "2", Range.atLeast(1), H,
+                    "Threads per log directory that recover logs at start-up and flush them at shutdown.")
+            .define(REMOTE_LOG_STORAGE_SYSTEM_ENABLE, Type.BOOLEAN, "false", M,
+                    "Whether tiered storage is available. Runnel has none; must stay false.")
+            .define(MIN_INSYNC_REPLICAS, Type.INT, "1", Range.atLeast(1), H, "Default of min.insync.replicas.")
+            .define("unclean.leader.election.enable", Type.BOOLEAN, "false", H, "Default of unclean.leader.election.enable.")
+            .define("compression.type", Type.STRING, "producer",
+                    ValidString.in("uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"), H,
+                    "Default of the topic config compression.type.")
+            .define("compression.gzip.level", Type.INT, "-1", ConfigDef.anyOf(Range.between(1, 9), ConfigDef.exactly(-1)), M,
+                    "Default of the topic config compression.gzip.level.")
+            .define("compression.lz4.level", Type.INT, "9", Range.between(1, 17), M,
+                    "Default of the topic config compression.lz4.level.")
+            .define("compression.zstd.level", Type.INT, "3", Range.between(-131072, 22), M,
+                    "Default of the topic config compression.zstd.level.")
+            // ---- replication
+            .define("replica.lag.time.max.ms", Type.LONG, "30000", H,
+                    "A follower that has not caught up for this long leaves the ISR.")
+            .define("replica.fetch.max.bytes", Type.INT, "1048576", Range.atLeast(0), M,
+                    "Bytes per partition a follower asks for in one fetch.")
+            .define("fetch.max.bytes", Type.INT, "57671680", Range.atLeast(1024), M,
+                    "The most bytes the broker returns for one fetch request.")
+            .define("auto.leader.rebalance.enable", Type.BOOLEAN, "true", H,
+                    "Whether leadership is moved back to preferred replicas in the background.")
+            // ---- group coordinator
+            .define(OFFSETS_TOPIC_NUM_PARTITIONS, Type.INT, "50", Range.atLeast(1), H,
+                    "Partitions of the __consumer_offsets topic; must not change once it exists.")
+            .define(OFFSETS_TOPIC_REPLICATION_FACTOR, Type.SHORT, "3", Range.atLeast(1), H,
+                    "Replication factor of __consumer_offsets; capped at the number of brokers.")
+            .define("offsets.topic.segment.bytes", Type.INT, "104857600", Range.atLeast(1), H,
+                    "Segment size of __consumer_offsets.")
+            .define(OFFSETS_RETENTION_MINUTES, Type.INT, "10080", Range.atLeast(1), H,
+                    "How long committed offsets of an empty group are kept.")
+            .define("offsets.retention.check.interval.ms", Type.LONG, "600000", Range.atLeast(1), H,
+                    "How often stale offsets are looked for.")
+            .define("offsets.load.buffer.size", Type.INT, "5242880", Range.atLeast(1), H,
+                    "Batch size for reading __consumer_offsets when a coordinator loads.")
+            .define("offset.metadata.max.bytes", Type.INT, "4096", H, "The largest metadata string of an offset commit.")
+            .define(GROUP_INITIAL_REBALANCE_DELAY_MS, Type.INT, "3000", M,
+                    "How long a new classic group waits for more members before its first rebalance.")
+            .define(GROUP_MIN_SESSION_TIMEOUT_MS, Type.INT, "6000", M, "The smallest session timeout a classic member may ask for.")
+            .define(GROUP_MAX_SESSION_TIMEOUT_MS, Type.INT, "1800000", M, "The largest session timeout a classic member may ask for.")
+            .define(GROUP_MAX_SIZE, Type.INT, INT_MAX, Range.atLeast(1), M, "The most members a classic group may have.")
+            .define("group.coordinator.rebalance.protocols", Type.LIST, "classic,consumer",
+                    ValidList.nonEmptyIn("classic", "consumer", "share", "streams"), M,
+                    "The group protocols the coordinator serves.")
+            .define("group.consumer.session.timeout.ms", Type.INT, "45000", Range.atLeast(1), M,
+                    "Session timeout of members of consumer-protocol groups.")
+            .define("group.consumer.heartbeat.interval.ms", Type.INT, "5000", Range.atLeast(1), M,
+                    "Heartbeat interval of members of consumer-protocol groups.")
+            .define("group.consumer.max.size", Type.INT, INT_MAX, Range.atLeast(1), M,
+                    "The most members a consumer-protocol group may have.")
+            .define("share.coordinator.state.topic.replication.factor", Type.SHORT, "3", Range.atLeast(1), H,
+                    "Accepted for compatibility; Runnel has no share groups yet.")
+            .define("share.coordinator.state.topic.min.isr", Type.SHORT, "2", Range.atLeast(1), H,
+                    "Accepted for compatibility; Runnel has no share groups yet.")
+            // ---- transactions and producer state
+            .define("transaction.state.log.num.partitions", Type.INT, "50", Range.atLeast(1), H,
+                    "Partitions of the __transaction_state topic.")
+            .define("transaction.state.log.replication.factor", Type.SHORT, "3", Range.atLeast(1), H,
+                    "Replication factor of __transaction_state.")
+            .define("transaction.state.log.min.isr", Type.INT, "2", Range.atLeast(1), H,
+                    "min.insync.replicas of __transaction_state.")
+            .define("transaction.state.log.segment.bytes", Type.INT, "104857600", Range.atLeast(1), H,
+                    "Segment size of __transaction_state.")
+            .define("transactional.id.expiration.ms", Type.INT, "604800000", Range.atLeast(1), H,
+                    "How long a transactional id without activity is remembered.")
+            .define("transaction.max.timeout.ms", Type.INT, "900000", Range.atLeast(1), H,
+                    "The largest transaction timeout a producer may ask for.")
+            .define("producer.id.expiration.ms", Type.INT, "86400000", Range.atLeast(1), L,
+                    "How long the state of an idle producer id is kept.")
+            // ---- security
+            .define("authorizer.class.name", Type.STRING, "", L, "The authorizer; empty means no authorization.")
+            .define("super.users", Type.STRING, null, L, "Principals (User:name;User:other) that bypass authorization.")
+            .define("sasl.enabled.mechanisms", Type.LIST, "GSSAPI", M, "SASL mechanisms the broker offers.")
+            .define("sasl.mechanism.inter.broker.protocol", Type.STRING, "GSSAPI", M,
+                    "SASL mechanism brokers use to talk to each other.")
+            .define("sasl.jaas.config", Type.PASSWORD, null, M, "JAAS login configuration for SASL.")
+            .define("ssl.keystore.type", Type.STRING, "JKS", M, "Format of the key store.")
+            .define("ssl.keystore.location", Type.STRING, null, H, "Path of the key store.")
+            .define("ssl.keystore.password", Type.PASSWORD, null, H, "Password of the key store.")
+            .define("ssl.key.password", Type.PASSWORD, null, H, "Password of the private key in the key store.")
+            .define("ssl.truststore.type", Type.STRING, "JKS", M, "Format of the trust store.")
+            .define("ssl.truststore.location", Type.STRING, null, H, "Path of the trust store.")
+            .define("ssl.truststore.password", Type.PASSWORD, null, H, "Password of the trust store.")
+            .define("ssl.client.auth", Type.STRING, "none", ValidString.in("required", "requested", "none"), M,
+                    "Whether TLS clients must, may or need not present a certificate.")
+            .define("ssl.enabled.protocols", Type.LIST, "TLSv1.2,TLSv1.3", M, "TLS versions accepted.")
+            .define("ssl.protocol", Type.STRING, "TLSv1.3", M, "TLS version used to create the SSL context.")
+            .define("ssl.endpoint.identification.algorithm", Type.STRING, "https", L,
+                    "Host name verification of peers' certificates; empty disables it.")
+            .dynamic(NUM_NETWORK_THREADS, NUM_IO_THREADS, "background.threads", "max.connections", "max.connections.per.ip",
+                    MESSAGE_MAX_BYTES, "log.segment.bytes", LOG_ROLL_MS, "log.roll.jitter.ms", LOG_RETENTION_MS,
+                    "log.retention.bytes", "log.cleanup.policy", "log.cleaner.threads", "log.cleaner.dedupe.buffer.size",
+                    "log.cleaner.io.buffer.size", "log.cleaner.io.max.bytes.per.second", "log.cleaner.backoff.ms",
+                    "log.cleaner.delete.retention.ms", "log.cleaner.min.compaction.lag.ms",
+                    "log.cleaner.max.compaction.lag.ms", "log.cleaner.min.cleanable.ratio", "log.flush.interval.messages",
+                    "log.flush.interval.ms", "log.index.interval.bytes", "log.index.size.max.bytes",
+                    "log.segment.delete.delay.ms", "log.preallocate", "log.message.timestamp.type",
+                    "log.message.timestamp.before.max.ms", "log.message.timestamp.after.max.ms", "log.local.retention.ms",
+                    "log.local.retention.bytes", "num.recovery.threads.per.data.dir", MIN_INSYNC_REPLICAS,
+                    "unclean.leader.election.enable", "compression.type", "compression.gzip.level",
+                    "compression.lz4.level", "compression.zstd.level", ADVERTISED_LISTENERS, LISTENERS,
+                    LISTENER_SECURITY_PROTOCOL_MAP, "sasl.jaas.config", "sasl.enabled.mechanisms",
+                    "ssl.keystore.type", "ssl.keystore.location", "ssl.keystore.password", "ssl.key.password",
+                    "ssl.truststore.type", "ssl.truststore.location", "ssl.truststore.password", "ssl.client.auth",
+                    "ssl.enabled.protocols", "ssl.protocol", "ssl.endpoint.identification.algorithm");
+
+    /** One listener endpoint: {@code NAME://host:port}. Host is "" for the default interface. */
+    public record Listener(String name, String host, int port) {
+        /** Parses {@code NAME://host:port} (IPv6 hosts in brackets); throws IllegalArgumentException. */
+        public static Listener parse(String text) {
+            int sep = text.indexOf("://");
+            if (sep <= 0) throw new IllegalArgumentException("expected NAME://host:port but got '" + text + "'");
+            String name = text.substring(0, sep).toUpperCase(Locale.ROOT);
+            if (!name.matches("[A-Z0-9_-]+")) throw new IllegalArgumentException("bad listener name in '" + text + "'");
+            String hostPort = text.substring(sep + 3);
+            int colon = hostPort.lastIndexOf(':');
+            if (colon < 0) throw new IllegalArgumentException("no port in '" + text + "'");
+            String host = hostPort.substring(0, colon);
+            if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
+            else if (host.contains(":")) throw new IllegalArgumentException("IPv6 host must be in brackets in '" + text + "'");
+            int port;
+            try {
+                port = Integer.parseInt(hostPort.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("bad port in '" + text + "'");
+            }
+            if (port < 0 || port > 65535) throw new IllegalArgumentException("port out of range in '" + text + "'");
+            return new Listener(name, host, port);
+        }
+
+        @Override
+        public String toString() {
+            String h = host.contains(":") ? "[" + host + "]" : host;
+            return name + "://" + h + ":" + port;
+        }
+    }
+
+    private final ConfigValues values;
+    private final Map<String, String> originals;
+    private final Set<String> unknownKeys;
+
+    private BrokerConfigs(ConfigValues values, Map<String, String> originals, Set<String> unknownKeys) {
+        this.values = values;
+        this.originals = originals;
+        this.unknownKeys = unknownKeys;
+    }
+
+    /** The definition of every broker key. */
+    public static ConfigDef definition() {
+        return DEF;
+    }
+
+    /** Runnel's defaults, as if server.properties were empty. */
+    public static BrokerConfigs defaults() {
+        return parse(Map.of());
+    }
+
+    /**
+     * Parses a broker configuration. Unknown keys are logged as warnings and ignored.
+     *
+     * @throws ConfigException for a value that does not parse or validate, or inconsistent keys
+     */
+    public static BrokerConfigs parse(Map<String, String> props) {
+        Set<String> unknown = new java.util.TreeSet<>();
+        ConfigValues v = DEF.parse(props, key -> {
+            for (String p : ACCEPTED_PREFIXES) if (key.startsWith(p)) return;
+            unknown.add(key);
+        });
+        for (String key : unknown) {
+            log.warn("The configuration '{}' was supplied but isn't a known config; it is ignored.", key);
+        }
+        BrokerConfigs cfg = new BrokerConfigs(v, v.originals(), Collections.unmodifiableSet(unknown));
+        cfg.checkConsistency();
+        return cfg;
+    }
+
+    /** Reads and parses a server.properties file (UTF-8, java.util.Properties syntax). */
+    public static BrokerConfigs load(Path file) throws IOException {
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            return parse(read(r));
+        }
+    }
+
+    /** Reads properties syntax into a map, keeping keys and values as strings. */
+    public static Map<String, String> read(Reader r) throws IOException {
+        Properties p = new Properties();
+        p.load(r);
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String name : new java.util.TreeSet<>(p.stringPropertyNames())) out.put(name, p.getProperty(name));
+        return out;
+    }
+
+    private void checkConsistency() {
+        if (values.isSet(BROKER_ID)) {
+            int brokerId = values.getInt(BROKER_ID);
+            if (values.isSet(NODE_ID) && values.getInt(NODE_ID) != brokerId) {
+                throw new ConfigException(NODE_ID, "If both node.id and broker.id are set they must be equal, but node.id="
+                        + values.getInt(NODE_ID) + " and broker.id=" + brokerId);
+            }
+        }
+        Map<String, String> protocols = listenerSecurityProtocolMap();
+        Set<String> names = new HashSet<>();
+        for (Listener l : listeners()) {
+            if (!names.add(l.name())) {
+                throw ConfigException.invalidValue(LISTENERS, values.originals().getOrDefault(LISTENERS, DEF.key(LISTENERS).defaultText()),
+                        "listener name " + l.name() + " appears more than once");
+            }
+            if (!protocols.containsKey(l.name())) {
+                throw ConfigException.invalidValue(LISTENERS, l.toString(), "no security protocol is defined for listener "
+                        + l.name() + " in " + LISTENER_SECURITY_PROTOCOL_MAP);
+            }
+        }
+        for (Listener l : advertisedListeners()) {
+            if (l.host().equals("0.0.0.0") || l.host().equals("::")) {
+                throw ConfigException.invalidValue(ADVERTISED_LISTENERS, l.toString(),
+                        "cannot advertise the non-routable meta-address " + l.host());
+            }
+            if (!names.contains(l.name())) {
+                throw ConfigException.invalidValue(ADVERTISED_LISTENERS, l.toString(),
+                        "listener " + l.name() + " is not one of the listeners " + names);
+            }
+        }
+        String ibl = values.getString(INTER_BROKER_LISTENER_NAME);
+        if (ibl != null && !names.contains(ibl.toUpperCase(Locale.ROOT))) {
+            throw ConfigException.invalidValue(INTER_BROKER_LISTENER_NAME, ibl, "is not one of the listeners " + names);
+        }
+        if (values.getBoolean(REMOTE_LOG_STORAGE_SYSTEM_ENABLE)) {
+            throw ConfigException.invalidValue(REMOTE_LOG_STORAGE_SYSTEM_ENABLE, true, "Runnel does not support tiered storage");
+        }
+        if (logDirs().isEmpty()) {
+            throw ConfigException.invalidValue(values.isSet(LOG_DIRS) ? LOG_DIRS : LOG_DIR, "", "at least one log directory is needed");
+        }
+    }
+
+    /** Checks a dynamic broker config change: every key must be a dynamic broker key and its value valid. */
+    public static void validateDynamic(Map<String, String> changes) {
+        for (Map.Entry<String, String> e : changes.entrySet()) {
+            if (!DEF.contains(e.getKey())) {
+                throw new ConfigException(e.getKey(), "Unknown broker config name: " + e.getKey());
+            }
+            if (!DEF.key(e.getKey()).dynamic()) {
+                throw new ConfigException(e.getKey(), "Cannot update these configs dynamically: [" + e.getKey() + "]");
+            }
+            if (e.getValue() != null) DEF.parseValue(e.getKey(), e.getValue());
+        }
+    }
+
+    // ---------------------------------------------------------------- accessors
+
+    /** Every key with its typed value. */
+    public ConfigValues values() {
+        return values;
+    }
+
+    /** The known keys exactly as supplied: the static layer for {@link TopicConfigs#resolve}. */
+    public Map<String, String> originals() {
+        return originals;
+    }
+
+    /** Keys that were supplied but are not known (and were ignored). */
+    public Set<String> unknownKeys() {
+        return unknownKeys;
+    }
+
+    public int nodeId() {
+        if (!values.isSet(NODE_ID) && values.isSet(BROKER_ID)) return values.getInt(BROKER_ID);
+        return values.getInt(NODE_ID);
+    }
+
+    /** The configured cluster id, or null. */
+    public Uuid clusterId() {
+        String s = values.getString(CLUSTER_ID);
+        return s == null ? null : Uuid.fromString(s);
+    }
+
+    public String rack() {
+        return values.getString(BROKER_RACK);
+    }
+
+    public List<Listener> listeners() {
+        return parseListeners(values.getList(LISTENERS));
+    }
+
+    /** The advertised listeners, or the listeners when none are configured. */
+    public List<Listener> advertisedListeners() {
+        List<String> adv = values.getList(ADVERTISED_LISTENERS);
+        return adv == null ? listeners() : parseListeners(adv);
+    }
+
+    /** Listener name (upper case) to security protocol. */
+    public Map<String, String> listenerSecurityProtocolMap() {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String item : values.getList(LISTENER_SECURITY_PROTOCOL_MAP)) {
+            int c = item.indexOf(':');
+            out.put(item.substring(0, c).trim().toUpperCase(Locale.ROOT), item.substring(c + 1).trim().toUpperCase(Locale.ROOT));
+        }
+        return out;
+    }
+
+    /** log.dirs if set, else log.dir. */
+    public List<String> logDirs() {
+        List<String> dirs = values.getList(LOG_DIRS);
+        if (dirs == null || dirs.isEmpty()) dirs = values.getList(LOG_DIR);
+        List<String> out = new ArrayList<>();
+        for (String d : dirs) if (!d.isEmpty()) out.add(d);
+        return out;
+    }
+
+    /** metadata.log.dir, else the first log directory. */
+    public Path metadataLogDir() {
+        String m = values.getString(METADATA_LOG_DIR);
+        return Path.of(m != null && !m.isEmpty() ? m : logDirs().get(0));
+    }
+
+    /** Where the metadata log's files live: {@code <metadata.log.dir>/__cluster_metadata-0}. */
+    public Path metadataPartitionDir() {
+        return metadataLogDir().resolve(METADATA_PARTITION_DIR);
+    }
+
+    public int numPartitions() {
+        return values.getInt(NUM_PARTITIONS);
+    }
+
+    public short defaultReplicationFactor() {
+        return (short) Math.min(Short.MAX_VALUE, values.getInt(DEFAULT_REPLICATION_FACTOR));
+    }
+
+    public boolean autoCreateTopicsEnable() {
+        return values.getBoolean(AUTO_CREATE_TOPICS_ENABLE);
+    }
+
+    public boolean deleteTopicEnable() {
+        return values.getBoolean(DELETE_TOPIC_ENABLE);
+    }
+
+    public int socketRequestMaxBytes() {
+        return values.getInt(SOCKET_REQUEST_MAX_BYTES);
+    }
+
+    public int messageMaxBytes() {
+        return values.getInt(MESSAGE_MAX_BYTES);
+    }
+
+    public int numNetworkThreads() {
+        return values.getInt(NUM_NETWORK_THREADS);
+    }
+
+    public int numIoThreads() {
+        return values.getInt(NUM_IO_THREADS);
+    }
+
+    /** log.retention.ms, else minutes, else hours, in milliseconds; -1 when unlimited. */
+    public long logRetentionMs() {
+        return Long.parseLong(TopicConfigs.resolve(Map.of(), originals).get(TopicConfigs.RETENTION_MS));
+    }
+
+    /** log.roll.ms, else log.roll.hours, in milliseconds. */
+    public long logRollMs() {
+        return Long.parseLong(TopicConfigs.resolve(Map.of(), originals).get(TopicConfigs.SEGMENT_MS));
+    }
+
+    public long metadataSnapshotMaxNewRecordBytes() {
+        return values.getLong(METADATA_SNAPSHOT_MAX_NEW_RECORD_BYTES);
+    }
+
+    // ---------------------------------------------------------------- DescribeConfigs
+
+    /** Every broker key as DescribeConfigs reports it, given the broker's dynamic configs. */
+    public List<ConfigEntry> describe(Map<String, String> dynamicBroker, Map<String, String> dynamicDefault) {
+        BrokerConfigLayers layers = new BrokerConfigLayers(dynamicBroker, dynamicDefault, originals);
+        List<ConfigEntry> out = new ArrayList<>();
+        for (Key k : DEF.keys().values()) {
+            List<ConfigEntry.Synonym> syn = new ArrayList<>();
+            for (ConfigEntry.Synonym s : layers.all(k.name())) syn.add(mask(k, s));
+            if (k.hasDefault()) syn.add(mask(k, new ConfigEntry.Synonym(k.name(), k.defaultText(), ConfigSource.DEFAULT_CONFIG)));
+            ConfigEntry.Synonym first = syn.isEmpty() ? null : syn.get(0);
+            ConfigSource source = first == null ? ConfigSource.DEFAULT_CONFIG : first.source();
+            String value = first == null ? null : first.value();
+            if (value != null && !k.sensitive()) value = ConfigDef.format(k.type(), ConfigDef.parseValue(k.name(), k.type(), value));
+            out.add(new ConfigEntry(k.name(), value, source, !k.dynamic(), k.sensitive(), k.type(), k.documentation(), syn));
+        }
+        return out;
+    }
+
+    private static ConfigEntry.Synonym mask(Key k, ConfigEntry.Synonym s) {
+        return k.sensitive() ? new ConfigEntry.Synonym(s.name(), null, s.source()) : s;
+    }
+
+    @Override
+    public String toString() {
+        return "BrokerConfigs" + values;
+    }
+
+    // ---------------------------------------------------------------- validators
+
+    private static List<Listener> parseListeners(List<String> items) {
+        List<Listener> out = new ArrayList<>();
+        for (String s : items) out.add(Listener.parse(s));
+        return out;
+    }
+
+    private static ConfigDef.Validator listenersValidator() {
+        return ConfigDef.custom("NAME://host:port,...", (name, value) -> {
+            @SuppressWarnings("unchecked")
+            List<String> items = (List<String>) value;
+            for (String s : items) {
+                try {
+                    Listener.parse(s);
+                } catch (IllegalArgumentException e) {
+                    throw ConfigException.invalidValue(name, String.join(",", items), e.getMessage());
+                }
+            }
+        });
+    }
+
+    private static ConfigDef.Validator protocolMapValidator() {
+        return ConfigDef.custom("NAME:PROTOCOL,...", (name, value) -> {
+            @SuppressWarnings("unchecked")
+            List<String> items = (List<String>) value;
+            for (String item : items) {
+                int c = item.indexOf(':');
+                String protocol = c < 0 ? "" : item.substring(c + 1).trim().toUpperCase(Locale.ROOT);
+                if (c <= 0 || !SECURITY_PROTOCOLS.contains(protocol)) {
+                    throw ConfigException.invalidValue(name, String.join(",", items),
+                            "each item must be NAME:PROTOCOL with PROTOCOL one of " + SECURITY_PROTOCOLS + ", not '" + item + "'");
+                }
+            }
+        });
+    }
+
+    private static ConfigDef.Validator clusterIdValidator() {
+        return ConfigDef.custom("a 22-character base64 cluster id", (name, value) -> {
+            try {
+                Uuid u = Uuid.fromString((String) value);
+                if (u.equals(Uuid.ZERO) || u.equals(Uuid.ONE)) throw new IllegalArgumentException("reserved id");
+            } catch (IllegalArgumentException e) {
+                throw ConfigException.invalidValue(name, value, "not a valid cluster id (" + e.getMessage() + ")");
+            }
+        });
+    }
+}

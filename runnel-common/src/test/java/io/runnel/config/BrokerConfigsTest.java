@@ -1,0 +1,197 @@
+package io.runnel.config;
+
+import io.runnel.common.Uuid;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.StringReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class BrokerConfigsTest {
+
+    @Test
+    void runnelDefaults() {
+        BrokerConfigs c = BrokerConfigs.defaults();
+        assertThat(c.nodeId()).isEqualTo(1);
+        assertThat(c.listeners()).containsExactly(new BrokerConfigs.Listener("PLAINTEXT", "127.0.0.1", 9092));
+        assertThat(c.advertisedListeners()).isEqualTo(c.listeners());
+        assertThat(c.logDirs()).containsExactly("./data");
+        assertThat(c.metadataPartitionDir()).isEqualTo(Path.of("./data", "__cluster_metadata-0"));
+        assertThat(c.numPartitions()).isEqualTo(1);
+        assertThat(c.defaultReplicationFactor()).isEqualTo((short) 1);
+        assertThat(c.autoCreateTopicsEnable()).isTrue();
+        assertThat(c.deleteTopicEnable()).isTrue();
+        assertThat(c.socketRequestMaxBytes()).isEqualTo(104857600);
+        assertThat(c.messageMaxBytes()).isEqualTo(1048588);
+        assertThat(c.numNetworkThreads()).isEqualTo(3);
+        assertThat(c.numIoThreads()).isEqualTo(8);
+        assertThat(c.logRetentionMs()).isEqualTo(604800000L);
+        assertThat(c.logRollMs()).isEqualTo(604800000L);
+        assertThat(c.clusterId()).isNull();
+        assertThat(c.values().getInt(BrokerConfigs.OFFSETS_TOPIC_NUM_PARTITIONS)).isEqualTo(50);
+        assertThat(c.values().getShort(BrokerConfigs.OFFSETS_TOPIC_REPLICATION_FACTOR)).isEqualTo((short) 3);
+        assertThat(c.values().getInt(BrokerConfigs.OFFSETS_RETENTION_MINUTES)).isEqualTo(10080);
+        assertThat(c.values().getInt(BrokerConfigs.GROUP_INITIAL_REBALANCE_DELAY_MS)).isEqualTo(3000);
+        assertThat(c.values().getInt(BrokerConfigs.GROUP_MIN_SESSION_TIMEOUT_MS)).isEqualTo(6000);
+        assertThat(c.values().getInt(BrokerConfigs.GROUP_MAX_SESSION_TIMEOUT_MS)).isEqualTo(1800000);
+        assertThat(c.values().getLong(BrokerConfigs.LOG_RETENTION_CHECK_INTERVAL_MS)).isEqualTo(300000L);
+        assertThat(c.values().getBoolean("log.cleaner.enable")).isTrue();
+        assertThat(c.listenerSecurityProtocolMap()).containsEntry("PLAINTEXT", "PLAINTEXT").containsEntry("SASL_SSL", "SASL_SSL");
+    }
+
+    @Test
+    void readsAKafkaStyleServerProperties(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("server.properties");
+        Files.writeString(file, """
+                # a Kafka KRaft example file
+                process.roles=broker,controller
+                node.id=3
+                controller.quorum.bootstrap.servers=localhost:9093
+                listeners=PLAINTEXT://:9092,CONTROLLER://:9093
+                advertised.listeners=PLAINTEXT://localhost:9092
+                controller.listener.names=CONTROLLER
+                inter.broker.listener.name=PLAINTEXT
+                listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+                num.network.threads=3
+                num.io.threads=8
+                socket.send.buffer.bytes=102400
+                socket.receive.buffer.bytes=102400
+                socket.request.max.bytes=104857600
+                log.dirs=%s/a,%s/b
+                num.partitions=4
+                num.recovery.threads.per.data.dir=1
+                offsets.topic.replication.factor=1
+                share.coordinator.state.topic.replication.factor=1
+                share.coordinator.state.topic.min.isr=1
+                transaction.state.log.replication.factor=1
+                transaction.state.log.min.isr=1
+                log.retention.hours=24
+                log.segment.bytes=1073741824
+                log.retention.check.interval.ms=300000
+                listener.name.plaintext.some.override=x
+                """.formatted(dir, dir));
+        BrokerConfigs c = BrokerConfigs.load(file);
+        assertThat(c.unknownKeys()).isEmpty();
+        assertThat(c.nodeId()).isEqualTo(3);
+        assertThat(c.listeners()).containsExactly(new BrokerConfigs.Listener("PLAINTEXT", "", 9092),
+                new BrokerConfigs.Listener("CONTROLLER", "", 9093));
+        assertThat(c.advertisedListeners()).containsExactly(new BrokerConfigs.Listener("PLAINTEXT", "localhost", 9092));
+        assertThat(c.logDirs()).containsExactly(dir + "/a", dir + "/b");
+        assertThat(c.metadataPartitionDir()).isEqualTo(Path.of(dir + "/a", "__cluster_metadata-0"));
+        assertThat(c.numPartitions()).isEqualTo(4);
+        assertThat(c.logRetentionMs()).isEqualTo(24 * 3_600_000L);
+        assertThat(TopicConfigs.resolve(Map.of(), c.originals()).get(TopicConfigs.RETENTION_MS)).isEqualTo("86400000");
+    }
+
+    @Test
+    void unknownKeysAreIgnoredNotFatal() {
+        BrokerConfigs c = BrokerConfigs.parse(Map.of("no.such.key", "1", "num.partitions", "2"));
+        assertThat(c.unknownKeys()).containsExactly("no.such.key");
+        assertThat(c.numPartitions()).isEqualTo(2);
+        assertThat(c.originals()).doesNotContainKey("no.such.key");
+    }
+
+    @Test
+    void invalidValuesFailNamingTheKey() {
+        assertThatThrownBy(() -> BrokerConfigs.parse(Map.of("num.partitions", "0")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("num.partitions");
+        assertThatThrownBy(() -> BrokerConfigs.parse(Map.of("node.id", "one")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("node.id");
+        assertThatThrownBy(() -> BrokerConfigs.parse(Map.of("listeners", "localhost:9092")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("listeners");
+        assertThatThrownBy(() -> BrokerConfigs.parse(Map.of("listeners", "PLAINTEXT://h:99999")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("listeners");
+        assertThatThrownBy(() -> BrokerConfigs.parse(Map.of("listeners", "FOO://h:1")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("no security protocol");
+        assertThatThrownBy(() -> BrokerConfigs.parse(Map.of("advertised.listeners", "PLAINTEXT://0.0.0.0:9092")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("advertised.listeners");
+        assertThatThrownBy(() -> BrokerConfigs.parse(Map.of("log.segment.bytes", "10")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("log.segment.bytes");
+        assertThatThrownBy(() -> BrokerConfigs.parse(Map.of("cluster.id", "not-a-uuid")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("cluster.id");
+        assertThatThrownBy(() -> BrokerConfigs.parse(Map.of("listener.security.protocol.map", "PLAINTEXT:TLS")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("listener.security.protocol.map");
+        assertThatThrownBy(() -> BrokerConfigs.parse(Map.of("log.dir", "")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("log.dir");
+    }
+
+    @Test
+    void brokerIdAndNodeId() {
+        assertThat(BrokerConfigs.parse(Map.of("broker.id", "7")).nodeId()).isEqualTo(7);
+        assertThat(BrokerConfigs.parse(Map.of("broker.id", "7", "node.id", "7")).nodeId()).isEqualTo(7);
+        assertThatThrownBy(() -> BrokerConfigs.parse(Map.of("broker.id", "7", "node.id", "8")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("node.id").hasMessageContaining("broker.id");
+    }
+
+    @Test
+    void clusterIdAndMetadataDir() {
+        Uuid id = Uuid.random();
+        BrokerConfigs c = BrokerConfigs.parse(Map.of("cluster.id", id.toString(), "metadata.log.dir", "/m", "log.dir", "/d"));
+        assertThat(c.clusterId()).isEqualTo(id);
+        assertThat(c.metadataPartitionDir()).isEqualTo(Path.of("/m/__cluster_metadata-0"));
+        assertThat(c.logDirs()).containsExactly("/d");
+    }
+
+    @Test
+    void describeMarksReadOnlyAndHidesPasswords() {
+        BrokerConfigs c = BrokerConfigs.parse(Map.of("ssl.keystore.password", "pw", "num.partitions", "3"));
+        Map<String, ConfigEntry> byName = new java.util.HashMap<>();
+        for (ConfigEntry e : c.describe(Map.of("log.retention.ms", "10"), Map.of("message.max.bytes", "2000"))) {
+            byName.put(e.name(), e);
+        }
+        ConfigEntry pw = byName.get("ssl.keystore.password");
+        assertThat(pw.sensitive()).isTrue();
+        assertThat(pw.value()).isNull();
+        assertThat(pw.synonyms()).allSatisfy(s -> assertThat(s.value()).isNull());
+        assertThat(pw.source()).isEqualTo(ConfigSource.STATIC_BROKER_CONFIG);
+
+        ConfigEntry np = byName.get("num.partitions");
+        assertThat(np.value()).isEqualTo("3");
+        assertThat(np.source()).isEqualTo(ConfigSource.STATIC_BROKER_CONFIG);
+        assertThat(np.readOnly()).isTrue();
+
+        ConfigEntry ret = byName.get("log.retention.ms");
+        assertThat(ret.value()).isEqualTo("10");
+        assertThat(ret.source()).isEqualTo(ConfigSource.DYNAMIC_BROKER_CONFIG);
+        assertThat(ret.readOnly()).isFalse();
+
+        ConfigEntry mm = byName.get("message.max.bytes");
+        assertThat(mm.source()).isEqualTo(ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG);
+        assertThat(mm.synonyms()).extracting(ConfigEntry.Synonym::source)
+                .containsExactly(ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG, ConfigSource.DEFAULT_CONFIG);
+
+        ConfigEntry unsetNoDefault = byName.get("log.retention.minutes");
+        assertThat(unsetNoDefault.value()).isNull();
+        assertThat(unsetNoDefault.source()).isEqualTo(ConfigSource.DEFAULT_CONFIG);
+    }
+
+    @Test
+    void dynamicValidation() {
+        BrokerConfigs.validateDynamic(Map.of("log.retention.ms", "100", "message.max.bytes", "10"));
+        assertThatThrownBy(() -> BrokerConfigs.validateDynamic(Map.of("num.partitions", "3")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("num.partitions");
+        assertThatThrownBy(() -> BrokerConfigs.validateDynamic(Map.of("log.retention.ms", "x")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("log.retention.ms");
+        assertThatThrownBy(() -> BrokerConfigs.validateDynamic(Map.of("bogus", "x")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("bogus");
+    }
+
+    @Test
+    void readPropertiesSyntax() throws Exception {
+        Map<String, String> m = BrokerConfigs.read(new StringReader("a = 1\n# c\nb:2\nc=x\\\n  y\n"));
+        assertThat(m).containsEntry("a", "1").containsEntry("b", "2").containsEntry("c", "xy");
+    }
+
+    @Test
+    void listenerParsing() {
+        assertThat(BrokerConfigs.Listener.parse("sasl_ssl://[::1]:9093"))
+                .isEqualTo(new BrokerConfigs.Listener("SASL_SSL", "::1", 9093));
+        assertThat(BrokerConfigs.Listener.parse("SASL_SSL://[::1]:9093").toString()).isEqualTo("SASL_SSL://[::1]:9093");
+        assertThatThrownBy(() -> BrokerConfigs.Listener.parse("PLAINTEXT://::1:9093")).isInstanceOf(IllegalArgumentException.class);
+    }
+}
