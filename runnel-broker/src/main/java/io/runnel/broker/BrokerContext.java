@@ -1,0 +1,64 @@
+package io.runnel.broker;
+
+import io.runnel.broker.partition.MetadataPublisher;
+import io.runnel.config.BrokerConfigs;
+import io.runnel.metadata.BrokerRegistration;
+import io.runnel.metadata.MetadataImage;
+
+import java.util.Collection;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * What handlers need to know about this broker and the cluster: its id, its configuration, the
+ * current metadata image, and how to ask the controller for automatic topic creation.
+ */
+public final class BrokerContext {
+    private final int nodeId;
+    private final BrokerConfigs config;
+    private final MetadataPublisher publisher;
+    private final TopicAutoCreator autoCreator;
+
+    /** Creates topics with the broker's defaults (num.partitions, default.replication.factor). */
+    public interface TopicAutoCreator {
+        CompletableFuture<Void> createWithDefaults(Collection<String> topics);
+    }
+
+    public BrokerContext(int nodeId, BrokerConfigs config, MetadataPublisher publisher, TopicAutoCreator autoCreator) {
+        this.nodeId = nodeId;
+        this.config = config;
+        this.publisher = publisher;
+        this.autoCreator = autoCreator;
+    }
+
+    public int nodeId() {
+        return nodeId;
+    }
+
+    public BrokerConfigs config() {
+        return config;
+    }
+
+    public MetadataImage image() {
+        return publisher.image();
+    }
+
+    public MetadataPublisher publisher() {
+        return publisher;
+    }
+
+    public TopicAutoCreator autoCreator() {
+        return autoCreator;
+    }
+
+    public boolean autoCreateTopicsEnabled() {
+        return config.values().getBoolean(BrokerConfigs.AUTO_CREATE_TOPICS_ENABLE);
+    }
+
+    /** The endpoint of a broker on the named listener, or null when it has none there. */
+    public static BrokerRegistration.Endpoint endpoint(BrokerRegistration b, String listener) {
+        for (BrokerRegistration.Endpoint e : b.endpoints()) {
+            if (e.listener().equalsIgnoreCase(listener)) return e;
+        }
+        return null;
+    }
+}

@@ -1,0 +1,133 @@
+package io.runnel.broker;
+
+import io.runnel.broker.handler.ApiVersionsHandler;
+import io.runnel.broker.handler.FetchHandler;
+import io.runnel.broker.handler.HandlerRegistry;
+import io.runnel.broker.handler.ListOffsetsHandler;
+import io.runnel.broker.handler.MetadataHandler;
+import io.runnel.broker.handler.ProduceHandler;
+import io.runnel.broker.network.NettyServer;
+import io.runnel.broker.partition.MetadataPublisher;
+import io.runnel.broker.partition.PartitionManager;
+import io.runnel.common.Time;
+import io.runnel.config.BrokerConfigs;
+import io.runnel.config.TopicConfigs;
+import io.runnel.metadata.MetadataController;
+import io.runnel.metadata.NewTopic;
+import io.runnel.storage.LogManager;
+import io.runnel.storage.LogManagerConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One Runnel broker: metadata controller, partition logs, request handlers and listeners, started and
+ * stopped in dependency order. {@link #close()} is the clean shutdown (stop accepting, flush, write the
+ * clean-shutdown markers) that SIGTERM triggers.
+ */
+public final class BrokerServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(BrokerServer.class);
+
+    private final BrokerConfigs config;
+    private MetadataController controller;
+    private LogManager logManager;
+    private PartitionManager partitions;
+    private NettyServer server;
+    private final List<InetSocketAddress> bound = new ArrayList<>();
+    private boolean closed;
+
+    public BrokerServer(BrokerConfigs config) {
+        this.config = config;
+    }
+
+    public synchronized void startup() throws Exception {
+        int nodeId = config.nodeId();
+        controller = MetadataController.start(config);
+        logManager = new LogManager(config.logDirs().stream().map(Path::of).toList(), Time.SYSTEM, logManagerConfig(config));
+        partitions = new PartitionManager(nodeId, logManager);
+        MetadataPublisher publisher = new MetadataPublisher(partitions, nodeId, config.originals());
+        logManager.startup(topic -> publisher.logConfig(controller.image(), topic));
+        controller.addListener((prev, cur) -> publisher.publish(cur)).get(60, TimeUnit.SECONDS);
+
+        BrokerContext broker = new BrokerContext(nodeId, config, publisher, topics -> controller
+                .createTopics(topics.stream().map(t -> NewTopic.of(t, -1, -1)).toList(), false)
+                .thenApply(r -> null));
+        HandlerRegistry registry = new HandlerRegistry();
+        registry.register(new ApiVersionsHandler(registry))
+                .register(new MetadataHandler(broker))
+                .register(new ProduceHandler(partitions, topic -> minInsyncReplicas(broker, topic)))
+                .register(new FetchHandler(partitions))
+                .register(new ListOffsetsHandler(partitions));
+
+        int threads = config.values().getInt(BrokerConfigs.NUM_NETWORK_THREADS);
+        server = new NettyServer(Math.max(threads, Runtime.getRuntime().availableProcessors()));
+        int maxRequest = config.values().getInt(BrokerConfigs.SOCKET_REQUEST_MAX_BYTES);
+        for (BrokerConfigs.Listener l : config.listeners()) {
+            bound.add(server.bind(l, registry, maxRequest));
+        }
+    }
+
+    private static int minInsyncReplicas(BrokerContext broker, String topic) {
+        String v = TopicConfigs.resolve(broker.image().topicConfigs(topic), broker.config().originals()).get(TopicConfigs.MIN_IN_SYNC_REPLICAS);
+        return v == null ? 1 : Integer.parseInt(v);
+    }
+
+    static LogManagerConfig logManagerConfig(BrokerConfigs cfg) {
+        var v = cfg.values();
+        LogManagerConfig d = LogManagerConfig.DEFAULT;
+        return new LogManagerConfig(
+                v.getLong("log.retention.check.interval.ms"),
+                v.getLong("log.flush.scheduler.interval.ms"),
+                v.getInt("log.flush.offset.checkpoint.interval.ms"),
+                d.logStartOffsetCheckpointIntervalMs(),
+                d.highWatermarkCheckpointIntervalMs(),
+                v.getInt("num.recovery.threads.per.data.dir"),
+                v.getBoolean("log.cleaner.enable"),
+                v.getInt("log.cleaner.threads"),
+                v.getLong("log.cleaner.dedupe.buffer.size"),
+                v.getInt("log.cleaner.io.buffer.size"),
+                v.getLong("log.cleaner.backoff.ms"),
+                v.getInt("producer.id.expiration.ms"),
+                d.producerIdExpirationCheckIntervalMs(),
+                d.initialTaskDelayMs(),
+                v.getInt("background.threads"));
+    }
+
+    /** The addresses the listeners are bound to, in listener order. */
+    public List<InetSocketAddress> boundListeners() {
+        return List.copyOf(bound);
+    }
+
+    public MetadataController controller() {
+        return controller;
+    }
+
+    public PartitionManager partitions() {
+        return partitions;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        closeQuietly("network", server);
+        closeQuietly("partitions", partitions);
+        closeQuietly("logs", logManager);
+        closeQuietly("metadata", controller);
+        log.info("Broker stopped");
+    }
+
+    private static void closeQuietly(String what, AutoCloseable c) {
+        if (c == null) return;
+        try {
+            c.close();
+        } catch (Exception e) {
+            log.error("Error closing {}", what, e);
+        }
+    }
+}

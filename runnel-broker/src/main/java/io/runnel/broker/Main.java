@@ -1,0 +1,97 @@
+package io.runnel.broker;
+
+import io.runnel.config.BrokerConfigs;
+import io.runnel.config.ConfigException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** The {@code runnel} command line. */
+@Command(name = "runnel", mixinStandardHelpOptions = true, version = "Runnel 0.1.0",
+        description = "An event streaming platform that speaks the Apache Kafka protocol.",
+        subcommands = {Main.Start.class})
+public final class Main implements Callable<Integer> {
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Main()).execute(args));
+    }
+
+    @Override
+    public Integer call() {
+        CommandLine.usage(this, System.out);
+        return 0;
+    }
+
+    @Command(name = "start", mixinStandardHelpOptions = true,
+            description = "Starts a broker. Without --config: one node on 127.0.0.1:9092 with its data under ./data.")
+    static final class Start implements Callable<Integer> {
+        private static final Logger log = LoggerFactory.getLogger(Start.class);
+
+        @Option(names = {"-c", "--config"}, description = "A Kafka-style server.properties file.")
+        Path config;
+
+        @Option(names = {"-o", "--override"}, description = "key=value, applied over the file (repeatable).")
+        List<String> overrides = List.of();
+
+        @Override
+        public Integer call() throws Exception {
+            long t0 = System.nanoTime();
+            BrokerConfigs cfg;
+            try {
+                Map<String, String> props = new LinkedHashMap<>();
+                if (config != null) {
+                    if (!Files.isReadable(config)) {
+                        System.err.println("runnel: cannot read config file " + config);
+                        return 2;
+                    }
+                    try (var r = Files.newBufferedReader(config)) {
+                        props.putAll(BrokerConfigs.read(r));
+                    }
+                }
+                for (String o : overrides) {
+                    int eq = o.indexOf('=');
+                    if (eq <= 0) {
+                        System.err.println("runnel: --override takes key=value, got '" + o + "'");
+                        return 2;
+                    }
+                    props.put(o.substring(0, eq).trim(), o.substring(eq + 1).trim());
+                }
+                cfg = BrokerConfigs.parse(props);
+            } catch (ConfigException | IllegalArgumentException e) {
+                System.err.println("runnel: invalid configuration: " + e.getMessage());
+                return 2;
+            } catch (IOException e) {
+                System.err.println("runnel: cannot read config: " + e.getMessage());
+                return 2;
+            }
+            BrokerServer server = new BrokerServer(cfg);
+            CountDownLatch stopped = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                log.info("Shutting down");
+                server.close();
+                stopped.countDown();
+            }, "runnel-shutdown"));
+            try {
+                server.startup();
+            } catch (Exception e) {
+                log.error("Startup failed", e);
+                System.err.println("runnel: startup failed: " + e.getMessage());
+                System.exit(1);
+            }
+            log.info("Runnel started in {} ms: {}", (System.nanoTime() - t0) / 1_000_000, server.boundListeners());
+            stopped.await();
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,30 @@
+package io.runnel.broker.handler;
+
+import io.runnel.protocol.ApiKeys;
+import io.runnel.protocol.ApiMessage;
+
+import java.util.Collection;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.Map;
+
+/** The handlers of every API this broker serves; ApiVersions advertises exactly these. */
+public final class HandlerRegistry {
+    private final Map<ApiKeys, ApiHandler<?, ?>> handlers = new EnumMap<>(ApiKeys.class);
+
+    public HandlerRegistry register(ApiHandler<?, ?> handler) {
+        if (handlers.put(handler.api(), handler) != null) {
+            throw new IllegalStateException("two handlers for " + handler.api());
+        }
+        return this;
+    }
+
+    @SuppressWarnings("unchecked")
+    public ApiHandler<ApiMessage, ApiMessage> get(ApiKeys api) {
+        return (ApiHandler<ApiMessage, ApiMessage>) handlers.get(api);
+    }
+
+    public Collection<ApiKeys> apis() {
+        return Collections.unmodifiableSet(handlers.keySet());
+    }
+}

@@ -1,0 +1,139 @@
+package io.runnel.broker.handler;
+
+import io.runnel.broker.BrokerContext;
+import io.runnel.broker.network.RequestContext;
+import io.runnel.common.Errors;
+import io.runnel.common.Uuid;
+import io.runnel.metadata.BrokerRegistration;
+import io.runnel.metadata.MetadataImage;
+import io.runnel.metadata.PartitionState;
+import io.runnel.metadata.TopicImage;
+import io.runnel.metadata.TopicNames;
+import io.runnel.protocol.ApiKeys;
+import io.runnel.protocol.message.MetadataRequest;
+import io.runnel.protocol.message.MetadataResponse;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Metadata: brokers (with their endpoint on the listener the request came in on), cluster id, and the
+ * requested topics with partitions, leaders, epochs, replicas and ISR. Unknown topics are created first
+ * when the client allows it and auto.create.topics.enable is on; the answer then includes them.
+ */
+public final class MetadataHandler implements ApiHandler<MetadataRequest, MetadataResponse> {
+    /** Every topic operation allowed, as reported while authorization is off. */
+    static final int ALL_TOPIC_OPERATIONS = bits(3, 4, 5, 6, 7, 8, 10, 11);
+    static final int ALL_CLUSTER_OPERATIONS = bits(4, 5, 7, 8, 9, 10, 11, 12);
+
+    private final BrokerContext broker;
+
+    public MetadataHandler(BrokerContext broker) {
+        this.broker = broker;
+    }
+
+    static int bits(int... ops) {
+        int b = 0;
+        for (int op : ops) b |= 1 << op;
+        return b;
+    }
+
+    @Override
+    public ApiKeys api() {
+        return ApiKeys.METADATA;
+    }
+
+    @Override
+    public CompletableFuture<MetadataResponse> handle(RequestContext ctx, MetadataRequest req) {
+        short version = ctx.apiVersion();
+        boolean allTopics = req.topics == null || (version == 0 && req.topics.isEmpty());
+        MetadataImage image = broker.image();
+        if (!allTopics && req.allowAutoTopicCreation && broker.autoCreateTopicsEnabled()) {
+            Set<String> missing = new LinkedHashSet<>();
+            for (MetadataRequest.Topic t : req.topics) {
+                if (t.name != null && image.topic(t.name) == null && validName(t.name) && !TopicNames.isInternal(t.name)) {
+                    missing.add(t.name);
+                }
+            }
+            if (!missing.isEmpty()) {
+                return broker.autoCreator().createWithDefaults(missing)
+                        .handle((ok, err) -> build(ctx, req, broker.image(), false));
+            }
+        }
+        return CompletableFuture.completedFuture(build(ctx, req, image, allTopics));
+    }
+
+    private MetadataResponse build(RequestContext ctx, MetadataRequest req, MetadataImage image, boolean allTopics) {
+        short version = ctx.apiVersion();
+        MetadataResponse resp = new MetadataResponse();
+        for (BrokerRegistration b : image.brokers().values()) {
+            BrokerRegistration.Endpoint e = BrokerContext.endpoint(b, ctx.listenerName());
+            if (e == null) continue;
+            MetadataResponse.Broker mb = new MetadataResponse.Broker();
+            mb.nodeId = b.id();
+            mb.host = e.host();
+            mb.port = e.port();
+            mb.rack = b.rack();
+            resp.brokers.add(mb);
+        }
+        resp.clusterId = image.clusterId() == null ? null : image.clusterId().toString();
+        resp.controllerId = broker.nodeId();
+        if (req.includeClusterAuthorizedOperations) resp.clusterAuthorizedOperations = ALL_CLUSTER_OPERATIONS;
+        if (allTopics) {
+            for (TopicImage t : image.topics().values()) resp.topics.add(describe(t, req, version));
+        } else {
+            for (MetadataRequest.Topic rt : req.topics) {
+                TopicImage t = rt.name != null ? image.topic(rt.name) : image.topic(rt.topicId);
+                if (t != null) {
+                    resp.topics.add(describe(t, req, version));
+                    continue;
+                }
+                MetadataResponse.Topic mt = new MetadataResponse.Topic();
+                mt.name = rt.name;
+                mt.topicId = rt.name == null ? rt.topicId : Uuid.ZERO;
+                if (rt.name == null) {
+                    mt.errorCode = Errors.UNKNOWN_TOPIC_ID.code();
+                } else if (!validName(rt.name)) {
+                    mt.errorCode = Errors.INVALID_TOPIC_EXCEPTION.code();
+                } else {
+                    mt.errorCode = Errors.UNKNOWN_TOPIC_OR_PARTITION.code();
+                }
+                resp.topics.add(mt);
+            }
+        }
+        return resp;
+    }
+
+    private static boolean validName(String name) {
+        try {
+            TopicNames.validate(name);
+            return true;
+        } catch (io.runnel.common.ApiException e) {
+            return false;
+        }
+    }
+
+    private static MetadataResponse.Topic describe(TopicImage t, MetadataRequest req, short version) {
+        MetadataResponse.Topic mt = new MetadataResponse.Topic();
+        mt.name = t.name();
+        mt.topicId = t.id();
+        mt.isInternal = TopicNames.isInternal(t.name());
+        if (req.includeTopicAuthorizedOperations) mt.topicAuthorizedOperations = ALL_TOPIC_OPERATIONS;
+        for (var e : t.partitions().entrySet()) {
+            PartitionState ps = e.getValue();
+            MetadataResponse.Partition mp = new MetadataResponse.Partition();
+            mp.partitionIndex = e.getKey();
+            mp.leaderId = ps.leader();
+            mp.leaderEpoch = ps.leaderEpoch();
+            mp.replicaNodes = new ArrayList<>(ps.replicas());
+            mp.isrNodes = new ArrayList<>(ps.isr());
+            mp.offlineReplicas = new ArrayList<>(List.of());
+            if (ps.leader() < 0) mp.errorCode = Errors.LEADER_NOT_AVAILABLE.code();
+            mt.partitions.add(mp);
+        }
+        return mt;
+    }
+}

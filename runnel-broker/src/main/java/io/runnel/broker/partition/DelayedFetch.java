@@ -1,0 +1,48 @@
+package io.runnel.broker.partition;
+
+import io.netty.util.Timeout;
+
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A fetch that had less than fetch.min.bytes to return and waits, up to fetch.max.wait.ms, for more
+ * data to be appended to any of its partitions. It completes exactly once: when enough bytes arrive or
+ * when the wait ends; {@code onComplete} then re-reads and answers.
+ */
+public final class DelayedFetch {
+    private final List<Partition> partitions;
+    private final long bytesNeeded;
+    private final AtomicLong bytesSeen = new AtomicLong();
+    private final AtomicBoolean completed = new AtomicBoolean();
+    private final Runnable onComplete;
+    private volatile Timeout timeout;
+
+    DelayedFetch(List<Partition> partitions, long bytesNeeded, Runnable onComplete) {
+        this.partitions = partitions;
+        this.bytesNeeded = bytesNeeded;
+        this.onComplete = onComplete;
+    }
+
+    void setTimeout(Timeout timeout) {
+        this.timeout = timeout;
+    }
+
+    void onNewData(int bytes) {
+        if (bytesSeen.addAndGet(bytes) >= bytesNeeded) complete();
+    }
+
+    /** Completes the fetch once; later calls do nothing. */
+    void complete() {
+        if (!completed.compareAndSet(false, true)) return;
+        Timeout t = timeout;
+        if (t != null) t.cancel();
+        for (Partition p : partitions) p.removeWaiter(this);
+        onComplete.run();
+    }
+
+    boolean isCompleted() {
+        return completed.get();
+    }
+}

@@ -1,0 +1,167 @@
+package io.runnel.broker.partition;
+
+import io.netty.util.HashedWheelTimer;
+import io.runnel.common.ApiException;
+import io.runnel.common.Errors;
+import io.runnel.common.TopicPartition;
+import io.runnel.common.Uuid;
+import io.runnel.record.MemoryRecords;
+import io.runnel.storage.AppendResult;
+import io.runnel.storage.LogConfig;
+import io.runnel.storage.LogManager;
+import io.runnel.storage.PartitionLog;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The partitions this broker hosts. The metadata publisher (one thread) creates, updates and removes
+ * them as metadata images arrive; network threads look them up, append to leaders and park fetches that
+ * wait for data. Appends advance the high watermark (with replication this moves to the ISR's progress)
+ * and wake waiting fetches.
+ */
+public final class PartitionManager implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(PartitionManager.class);
+
+    private final int nodeId;
+    private final LogManager logs;
+    private final Map<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
+    private final Map<Uuid, String> namesById = new ConcurrentHashMap<>();
+    private final Map<String, Uuid> idsByName = new ConcurrentHashMap<>();
+    private final HashedWheelTimer timer;
+
+    public PartitionManager(int nodeId, LogManager logs) {
+        this.nodeId = nodeId;
+        this.logs = logs;
+        this.timer = new HashedWheelTimer(r -> {
+            Thread t = new Thread(r, "runnel-delayed-ops");
+            t.setDaemon(true);
+            return t;
+        }, 5, TimeUnit.MILLISECONDS, 512);
+    }
+
+    public int nodeId() {
+        return nodeId;
+    }
+
+    // ------------------------------------------------------------------ metadata side
+
+    /** Creates the partition's log if needed and records its replica state. */
+    public void applyPartition(String topic, Uuid topicId, int index, Partition.ReplicaState state, LogConfig config) {
+        TopicPartition tp = new TopicPartition(topic, index);
+        namesById.put(topicId, topic);
+        idsByName.put(topic, topicId);
+        Partition p = partitions.get(tp);
+        if (p == null) {
+            if (!state.replicas().contains(nodeId)) return;
+            PartitionLog plog = logs.getOrCreate(tp, topicId, config);
+            p = new Partition(tp, topicId, plog, state);
+            partitions.put(tp, p);
+            if (state.leaderId() == nodeId && state.isr().size() <= 1) {
+                plog.updateHighWatermark(plog.logEndOffset());
+            }
+            log.debug("Hosting {} (leader {} epoch {})", tp, state.leaderId(), state.leaderEpoch());
+        } else {
+            p.setState(state);
+        }
+    }
+
+    public void updateConfig(String topic, LogConfig config) {
+        for (Partition p : partitions.values()) {
+            if (p.topicPartition().topic().equals(topic)) p.log().updateConfig(config);
+        }
+    }
+
+    /** Stops hosting every partition of the topic and deletes its logs. */
+    public void removeTopic(String topic) {
+        Uuid id = idsByName.remove(topic);
+        if (id != null) namesById.remove(id);
+        List<TopicPartition> gone = new ArrayList<>();
+        for (TopicPartition tp : partitions.keySet()) {
+            if (tp.topic().equals(topic)) gone.add(tp);
+        }
+        for (TopicPartition tp : gone) {
+            Partition p = partitions.remove(tp);
+            logs.delete(tp);
+            log.info("Deleted partition {}", tp);
+            if (p != null) p.notifyWaiters(Integer.MAX_VALUE);
+        }
+    }
+
+    // ------------------------------------------------------------------ data side
+
+    public Partition get(TopicPartition tp) {
+        return partitions.get(tp);
+    }
+
+    public Collection<Partition> all() {
+        return partitions.values();
+    }
+
+    /** The topic's name for an id, or null. */
+    public String topicName(Uuid id) {
+        return namesById.get(id);
+    }
+
+    /** The topic's id, or null. */
+    public Uuid topicId(String name) {
+        return idsByName.get(name);
+    }
+
+    /**
+     * The partition if this broker leads it and the client's view of the leader epoch (-1 = unknown)
+     * is current; otherwise ApiException with UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_OR_FOLLOWER,
+     * FENCED_LEADER_EPOCH (client is behind) or UNKNOWN_LEADER_EPOCH (client is ahead).
+     */
+    public Partition leaderFor(TopicPartition tp, int currentLeaderEpoch) {
+        Partition p = partitions.get(tp);
+        if (p == null) throw new ApiException(Errors.UNKNOWN_TOPIC_OR_PARTITION, "This server does not host " + tp);
+        if (!p.isLeader(nodeId)) throw new ApiException(Errors.NOT_LEADER_OR_FOLLOWER, "This broker is not the leader of " + tp);
+        int epoch = p.leaderEpoch();
+        if (currentLeaderEpoch >= 0 && currentLeaderEpoch < epoch) {
+            throw new ApiException(Errors.FENCED_LEADER_EPOCH, "Leader epoch " + currentLeaderEpoch + " of " + tp + " is older than " + epoch);
+        }
+        if (currentLeaderEpoch > epoch) {
+            throw new ApiException(Errors.UNKNOWN_LEADER_EPOCH, "Leader epoch " + currentLeaderEpoch + " of " + tp + " is newer than " + epoch);
+        }
+        return p;
+    }
+
+    public boolean isLeader(Partition p) {
+        return p.isLeader(nodeId);
+    }
+
+    /** Appends to a partition this broker leads, advances the high watermark and wakes waiting fetches. */
+    public AppendResult appendAsLeader(Partition p, MemoryRecords records) {
+        AppendResult r = p.log().appendAsLeader(records, p.leaderEpoch());
+        if (p.state().isr().size() <= 1) {
+            p.log().updateHighWatermark(p.log().logEndOffset());
+        }
+        p.notifyWaiters(records.sizeInBytes());
+        return r;
+    }
+
+    /**
+     * Parks a fetch until {@code bytesNeeded} more bytes are appended to any of the partitions, or
+     * {@code maxWaitMs} passes; then runs {@code onComplete} once (on the appending or timer thread).
+     */
+    public void delayFetch(List<Partition> watched, long bytesNeeded, long maxWaitMs, java.util.function.BooleanSupplier changedSinceRead,
+                           Runnable onComplete) {
+        DelayedFetch f = new DelayedFetch(watched, bytesNeeded, onComplete);
+        for (Partition p : watched) p.addWaiter(f);
+        f.setTimeout(timer.newTimeout(t -> f.complete(), maxWaitMs, TimeUnit.MILLISECONDS));
+        // data appended between the caller's read and the registration above would otherwise be missed
+        if (changedSinceRead.getAsBoolean()) f.complete();
+    }
+
+    @Override
+    public void close() {
+        timer.stop();
+    }
+}

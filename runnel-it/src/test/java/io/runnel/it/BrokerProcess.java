@@ -1,0 +1,143 @@
+package io.runnel.it;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A Runnel broker in its own JVM, started exactly as {@code ./runnel start} starts it (same main class,
+ * --override for each setting), so tests can SIGTERM or SIGKILL it and start it again on the same data.
+ */
+public final class BrokerProcess implements AutoCloseable {
+    private final Path dataDir;
+    private final int port;
+    private final Map<String, String> overrides;
+    private final Path logFile;
+    private Process process;
+
+    public BrokerProcess(Path dataDir, Map<String, String> overrides) {
+        this.dataDir = dataDir;
+        this.port = freePort();
+        this.overrides = overrides;
+        this.logFile = dataDir.resolveSibling(dataDir.getFileName() + "-broker.log");
+    }
+
+    public static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public String bootstrap() {
+        return "127.0.0.1:" + port;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public BrokerProcess start() {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-Xmx512m");
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add("io.runnel.broker.Main");
+        cmd.add("start");
+        cmd.add("--override");
+        cmd.add("listeners=PLAINTEXT://127.0.0.1:" + port);
+        cmd.add("--override");
+        cmd.add("log.dirs=" + dataDir);
+        for (Map.Entry<String, String> e : overrides.entrySet()) {
+            cmd.add("--override");
+            cmd.add(e.getKey() + "=" + e.getValue());
+        }
+        try {
+            Files.createDirectories(dataDir);
+            process = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        awaitPort(Duration.ofSeconds(60));
+        return this;
+    }
+
+    private void awaitPort(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("broker exited with " + process.exitValue() + "; log:\n" + log());
+            }
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                return;
+            } catch (IOException e) {
+                sleep(50);
+            }
+        }
+        throw new IllegalStateException("broker did not open port " + port + " in " + timeout + "; log:\n" + log());
+    }
+
+    public String log() {
+        try {
+            return Files.exists(logFile) ? Files.readString(logFile) : "";
+        } catch (IOException e) {
+            return "(cannot read " + logFile + ")";
+        }
+    }
+
+    /** SIGTERM and wait for a clean exit. */
+    public int stop() {
+        process.destroy();
+        try {
+            if (!process.waitFor(60, TimeUnit.SECONDS)) throw new IllegalStateException("broker ignored SIGTERM; log:\n" + log());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return process.exitValue();
+    }
+
+    /** SIGKILL: no shutdown hooks, no flush. */
+    public void kill9() {
+        process.destroyForcibly();
+        try {
+            process.waitFor(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    public boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (isAlive()) kill9();
+    }
+}
