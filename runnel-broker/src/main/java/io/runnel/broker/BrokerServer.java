@@ -1,6 +1,9 @@
 package io.runnel.broker;
 
 import io.runnel.broker.handler.ApiVersionsHandler;
+import io.runnel.broker.handler.DeleteRecordsHandler;
+import io.runnel.broker.handler.DescribeLogDirsHandler;
+import io.runnel.broker.handler.OffsetForLeaderEpochHandler;
 import io.runnel.broker.handler.FetchHandler;
 import io.runnel.broker.handler.HandlerRegistry;
 import io.runnel.broker.handler.ListOffsetsHandler;
@@ -62,7 +65,10 @@ public final class BrokerServer implements AutoCloseable {
                 .register(new MetadataHandler(broker))
                 .register(new ProduceHandler(partitions, topic -> minInsyncReplicas(broker, topic)))
                 .register(new FetchHandler(partitions))
-                .register(new ListOffsetsHandler(partitions));
+                .register(new ListOffsetsHandler(partitions))
+                .register(new DeleteRecordsHandler(partitions))
+                .register(new OffsetForLeaderEpochHandler(partitions))
+                .register(new DescribeLogDirsHandler(logManager));
 
         int threads = config.values().getInt(BrokerConfigs.NUM_NETWORK_THREADS);
         server = new NettyServer(Math.max(threads, Runtime.getRuntime().availableProcessors()));

@@ -1,0 +1,55 @@
+package io.runnel.broker.handler;
+
+import io.runnel.broker.network.RequestContext;
+import io.runnel.broker.partition.Partition;
+import io.runnel.broker.partition.PartitionManager;
+import io.runnel.common.ApiException;
+import io.runnel.common.TopicPartition;
+import io.runnel.protocol.ApiKeys;
+import io.runnel.protocol.message.OffsetForLeaderEpochRequest;
+import io.runnel.protocol.message.OffsetForLeaderEpochResponse;
+import io.runnel.storage.EpochEndOffset;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * OffsetForLeaderEpoch: for each partition, the largest epoch not above the requested one and the
+ * offset where it ended (the log end offset for the current epoch). Consumers use it to detect log
+ * truncation after a leader change; followers will use it to truncate before fetching.
+ */
+public final class OffsetForLeaderEpochHandler implements ApiHandler<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse> {
+    private final PartitionManager partitions;
+
+    public OffsetForLeaderEpochHandler(PartitionManager partitions) {
+        this.partitions = partitions;
+    }
+
+    @Override
+    public ApiKeys api() {
+        return ApiKeys.OFFSET_FOR_LEADER_EPOCH;
+    }
+
+    @Override
+    public CompletableFuture<OffsetForLeaderEpochResponse> handle(RequestContext ctx, OffsetForLeaderEpochRequest req) {
+        OffsetForLeaderEpochResponse resp = new OffsetForLeaderEpochResponse();
+        for (OffsetForLeaderEpochRequest.Topic t : req.topics) {
+            OffsetForLeaderEpochResponse.TopicResult tr = new OffsetForLeaderEpochResponse.TopicResult();
+            tr.topic = t.topic;
+            for (OffsetForLeaderEpochRequest.Partition rp : t.partitions) {
+                OffsetForLeaderEpochResponse.EpochEndOffset pr = new OffsetForLeaderEpochResponse.EpochEndOffset();
+                pr.partition = rp.partition;
+                try {
+                    Partition p = partitions.leaderFor(new TopicPartition(t.topic, rp.partition), rp.currentLeaderEpoch);
+                    EpochEndOffset e = p.log().endOffsetForEpoch(rp.leaderEpoch);
+                    pr.leaderEpoch = e.leaderEpoch();
+                    pr.endOffset = e.endOffset();
+                } catch (ApiException e) {
+                    pr.errorCode = e.error().code();
+                }
+                tr.partitions.add(pr);
+            }
+            resp.topics.add(tr);
+        }
+        return CompletableFuture.completedFuture(resp);
+    }
+}
