@@ -1,6 +1,14 @@
 package io.runnel.broker;
 
 import io.runnel.broker.handler.ApiVersionsHandler;
+import io.runnel.broker.handler.admin.AlterConfigsHandler;
+import io.runnel.broker.handler.admin.CreatePartitionsHandler;
+import io.runnel.broker.handler.admin.CreateTopicsHandler;
+import io.runnel.broker.handler.admin.DeleteTopicsHandler;
+import io.runnel.broker.handler.admin.DescribeClusterHandler;
+import io.runnel.broker.handler.admin.DescribeConfigsHandler;
+import io.runnel.broker.handler.admin.IncrementalAlterConfigsHandler;
+import io.runnel.broker.handler.admin.InitProducerIdHandler;
 import io.runnel.broker.handler.DeleteRecordsHandler;
 import io.runnel.broker.handler.DescribeLogDirsHandler;
 import io.runnel.broker.handler.OffsetForLeaderEpochHandler;
@@ -68,7 +76,15 @@ public final class BrokerServer implements AutoCloseable {
                 .register(new ListOffsetsHandler(partitions))
                 .register(new DeleteRecordsHandler(partitions))
                 .register(new OffsetForLeaderEpochHandler(partitions))
-                .register(new DescribeLogDirsHandler(logManager));
+                .register(new DescribeLogDirsHandler(logManager))
+                .register(new CreateTopicsHandler(controller, broker))
+                .register(new DeleteTopicsHandler(controller, broker))
+                .register(new CreatePartitionsHandler(controller, broker))
+                .register(new DescribeConfigsHandler(controller, broker))
+                .register(new AlterConfigsHandler(controller, broker))
+                .register(new IncrementalAlterConfigsHandler(controller, broker))
+                .register(new DescribeClusterHandler(controller, broker))
+                .register(new InitProducerIdHandler(controller, broker));
 
         int threads = config.values().getInt(BrokerConfigs.NUM_NETWORK_THREADS);
         server = new NettyServer(Math.max(threads, Runtime.getRuntime().availableProcessors()));

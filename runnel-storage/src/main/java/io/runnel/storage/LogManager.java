@@ -172,7 +172,7 @@ public final class LogManager implements AutoCloseable {
                     scheduler.scheduleOnce("delete-dir", () -> deleteRecursively(p), 0);
                 } else if (parseTopicPartition(name).isPresent()) {
                     partitionDirs.add(p);
-                } else {
+                } else if (!name.equals(METADATA_DIR)) {
                     LOG.warn("Ignoring unexpected directory {} in log directory {}", name, dir);
                 }
             }
@@ -258,6 +258,13 @@ public final class LogManager implements AutoCloseable {
         if (topicId != null && !topicId.equals(Uuid.ZERO) && !existing.equals(Uuid.ZERO) && !existing.equals(topicId)) {
             throw new ApiException(Errors.INCONSISTENT_TOPIC_ID, "The log of " + tp + " belongs to topic id "
                     + existing + ", not " + topicId);
+        }
+        if (existing.equals(Uuid.ZERO) && topicId != null && !topicId.equals(Uuid.ZERO)) {
+            try {
+                log.assignTopicId(topicId);
+            } catch (IOException e) {
+                throw new ApiException(Errors.KAFKA_STORAGE_ERROR, "Cannot write the partition metadata of " + tp + ": " + e, e);
+            }
         }
         if (!log.config().equals(config)) log.updateConfig(config);
         return log;

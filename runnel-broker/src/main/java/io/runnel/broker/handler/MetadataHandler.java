@@ -27,7 +27,7 @@ import java.util.concurrent.CompletableFuture;
 public final class MetadataHandler implements ApiHandler<MetadataRequest, MetadataResponse> {
     /** Every topic operation allowed, as reported while authorization is off. */
     static final int ALL_TOPIC_OPERATIONS = bits(3, 4, 5, 6, 7, 8, 10, 11);
-    static final int ALL_CLUSTER_OPERATIONS = bits(4, 5, 7, 8, 9, 10, 11, 12);
+    static final int ALL_CLUSTER_OPERATIONS = bits(5, 7, 8, 9, 10, 11, 12);
 
     private final BrokerContext broker;
 

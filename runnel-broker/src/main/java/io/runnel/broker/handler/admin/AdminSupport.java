@@ -1,0 +1,85 @@
+package io.runnel.broker.handler.admin;
+
+import io.runnel.common.ApiException;
+import io.runnel.common.Errors;
+import io.runnel.metadata.ApiError;
+import io.runnel.metadata.ConfigResource;
+import io.runnel.metadata.TopicNames;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+
+/** What the admin handlers share: error translation and the checks Kafka brokers make on config resources. */
+final class AdminSupport {
+    private static final Logger log = LoggerFactory.getLogger(AdminSupport.class);
+
+    /**
+     * The operations on the cluster resource reported while authorization is off: every operation Kafka
+     * defines for it (CREATE 5, ALTER 7, DESCRIBE 8, CLUSTER_ACTION 9, DESCRIBE_CONFIGS 10,
+     * ALTER_CONFIGS 11, IDEMPOTENT_WRITE 12), one bit per AclOperation code.
+     */
+    static final int ALL_CLUSTER_OPERATIONS = (1 << 5) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 11) | (1 << 12);
+
+    private AdminSupport() {
+    }
+
+    /**
+     * The error code and message for a failed controller future: an {@link ApiException} (anywhere in
+     * the cause chain) keeps its code and message, anything else is UNKNOWN_SERVER_ERROR and is logged.
+     */
+    static ApiError errorOf(Throwable t) {
+        Throwable c = t;
+        while ((c instanceof CompletionException || c instanceof ExecutionException) && c.getCause() != null) {
+            c = c.getCause();
+        }
+        ApiError e = ApiError.fromThrowable(c);
+        if (e.error() == Errors.UNKNOWN_SERVER_ERROR && !(c instanceof ApiException)) {
+            log.error("Metadata operation failed", c);
+            return ApiError.of(Errors.UNKNOWN_SERVER_ERROR, String.valueOf(c.getMessage()));
+        }
+        return e;
+    }
+
+    /**
+     * The resource an AlterConfigs or IncrementalAlterConfigs item names, checked as a Kafka broker
+     * checks it before handing it to the controller: a topic must have a legal, non-empty name; a broker
+     * resource must be "" (the cluster-wide default) or this node's id; other types are refused.
+     *
+     * @throws ApiException INVALID_REQUEST or INVALID_TOPIC_EXCEPTION
+     */
+    static ConfigResource alterableResource(byte type, String name, int nodeId) {
+        ConfigResource.Type t = ConfigResource.Type.forId(type);
+        switch (t) {
+            case TOPIC -> {
+                if (name == null || name.isEmpty()) {
+                    throw new ApiException(Errors.INVALID_REQUEST, "Default topic resources are not allowed.");
+                }
+                TopicNames.validate(name);
+                return ConfigResource.topic(name);
+            }
+            case BROKER -> {
+                if (name == null || name.isEmpty()) return ConfigResource.brokerDefault();
+                int id;
+                try {
+                    id = Integer.parseInt(name);
+                } catch (NumberFormatException e) {
+                    throw new ApiException(Errors.INVALID_REQUEST, "Node id must be an integer, but it is: " + name);
+                }
+                if (id != nodeId) {
+                    throw new ApiException(Errors.INVALID_REQUEST, "Unexpected broker id, expected " + nodeId
+                            + ", but received " + name);
+                }
+                return ConfigResource.broker(id);
+            }
+            default -> throw new ApiException(Errors.INVALID_REQUEST, t == ConfigResource.Type.UNKNOWN
+                    ? "Unknown resource type " + type : "Unsupported resource type " + t);
+        }
+    }
+
+    /** The message of an error that goes on the wire: null on success. */
+    static String message(ApiError e) {
+        return e.isSuccess() ? null : e.message();
+    }
+}

@@ -1,0 +1,810 @@
+package io.runnel.metadata;
+
+import io.runnel.common.ApiException;
+import io.runnel.common.Errors;
+import io.runnel.common.Uuid;
+import io.runnel.config.BrokerConfigLayers;
+import io.runnel.config.BrokerConfigs;
+import io.runnel.config.ConfigDef;
+import io.runnel.config.ConfigEntry;
+import io.runnel.config.ConfigException;
+import io.runnel.config.TopicConfigs;
+import io.runnel.protocol.Message;
+import io.runnel.protocol.message.ClusterRecord;
+import io.runnel.protocol.message.ConfigRecord;
+import io.runnel.protocol.message.PartitionRecord;
+import io.runnel.protocol.message.ProducerIdsRecord;
+import io.runnel.protocol.message.RemoveTopicRecord;
+import io.runnel.protocol.message.TopicRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Owns the cluster metadata: the {@link MetadataLog} and the current {@link MetadataImage}.
+ *
+ * <p><b>Threads.</b> Every operation runs on one controller thread, fed by a queue (a single-thread
+ * executor), so operations are applied one at a time in submission order and never race. Public
+ * methods may be called from any thread; they return a {@link CompletableFuture} completed on the
+ * controller thread. {@link #image()} may be read from any thread at any time (a volatile reference to
+ * an immutable image). Listeners are called on the controller thread.
+ *
+ * <p><b>Each operation</b> validates its request against the current image, turns the valid parts into
+ * metadata records, replays them on a {@link MetadataDelta} (a dry run, so a record that would not
+ * replay is never written), appends them to the log as one batch (durable on return), publishes the new
+ * image and tells listeners. Validate-only requests stop after validation. Per-item outcomes carry
+ * Kafka error codes and messages; a failed log write fails every item of that batch.
+ *
+ * <p><b>Start-up</b> replays the newest snapshot and the log after it into an image (the same replay
+ * path as every operation). An empty log is formatted with a {@link ClusterRecord} (the configured
+ * {@code cluster.id} or a random id) and this node's broker registration. The node re-registers only
+ * when its endpoints or rack changed. When the log has grown by
+ * {@code metadata.log.max.record.bytes.between.snapshots} since the last snapshot, a snapshot of the
+ * image is written so that replay at the next start stays short.
+ */
+public final class MetadataController implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(MetadataController.class);
+
+    private final BrokerConfigs config;
+    private final MetadataLog metadataLog;
+    private final ExecutorService executor;
+    private final List<MetadataListener> listeners = new CopyOnWriteArrayList<>();
+    private final Uuid incarnationId = Uuid.random();
+    private volatile MetadataImage image = MetadataImage.EMPTY;
+    private volatile boolean closed;
+
+    private MetadataController(BrokerConfigs config, MetadataLog metadataLog) {
+        this.config = config;
+        this.metadataLog = metadataLog;
+        this.executor = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "runnel-metadata-controller");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Opens the metadata log under {@code config.metadataPartitionDir()} and starts. */
+    public static MetadataController start(BrokerConfigs config) throws IOException {
+        return start(config, FileMetadataLog.open(config.metadataPartitionDir()), endpointsOf(config));
+    }
+
+    /**
+     * Starts on {@code metadataLog}: replays it, formats it if empty and registers this node with
+     * {@code endpoints}. Blocks until done. The controller owns the log from now on and closes it,
+     * also when start fails.
+     *
+     * @throws IOException on a log read or write failure
+     * @throws ApiException INCONSISTENT_CLUSTER_ID when cluster.id differs from the log's
+     */
+    public static MetadataController start(BrokerConfigs config, MetadataLog metadataLog,
+                                           List<BrokerRegistration.Endpoint> endpoints) throws IOException {
+        MetadataController c = new MetadataController(config, metadataLog);
+        try {
+            c.executor.submit(() -> {
+                c.load();
+                c.bootstrap(endpoints);
+                return null;
+            }).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            c.abort();
+            throw new IOException("interrupted while loading metadata", e);
+        } catch (ExecutionException e) {
+            c.abort();
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) throw io;
+            if (cause instanceof RuntimeException re) throw re;
+            throw new IOException(cause);
+        }
+        return c;
+    }
+
+    /** This node's endpoints from advertised.listeners and listener.security.protocol.map. */
+    public static List<BrokerRegistration.Endpoint> endpointsOf(BrokerConfigs config) {
+        Map<String, String> protocols = config.listenerSecurityProtocolMap();
+        List<BrokerRegistration.Endpoint> out = new ArrayList<>();
+        for (BrokerConfigs.Listener l : config.advertisedListeners()) {
+            short protocol = BrokerRegistration.Endpoint.protocolId(protocols.getOrDefault(l.name(), l.name()));
+            out.add(new BrokerRegistration.Endpoint(l.name(), l.host(), l.port(), protocol));
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- start-up (controller thread)
+
+    private void load() throws IOException {
+        MetadataDelta[] delta = {new MetadataDelta(MetadataImage.EMPTY)};
+        metadataLog.load(new MetadataLog.Visitor() {
+            @Override
+            public void snapshot(long offset, List<Message> records) {
+                delta[0] = new MetadataDelta(MetadataImage.EMPTY).replayAll(records).setOffset(offset);
+            }
+
+            @Override
+            public void batch(long baseOffset, List<Message> records) {
+                MetadataImage sofar = delta[0].apply();
+                if (baseOffset != sofar.offset()) {
+                    throw new IllegalStateException("metadata batch at offset " + baseOffset + " where " + sofar.offset() + " was expected");
+                }
+                delta[0].replayAll(records);
+            }
+        });
+        MetadataImage loaded = delta[0].apply();
+        if (loaded.offset() != metadataLog.endOffset()) {
+            throw new IllegalStateException("replayed " + loaded.offset() + " records but the log ends at " + metadataLog.endOffset());
+        }
+        log.info("Loaded metadata up to offset {}: cluster {}, {} broker(s), {} topic(s)", loaded.offset(),
+                loaded.clusterId(), loaded.brokers().size(), loaded.topics().size());
+        publish(loaded);
+    }
+
+    private void bootstrap(List<BrokerRegistration.Endpoint> endpoints) throws IOException {
+        Uuid configured = config.clusterId();
+        List<Message> records = new ArrayList<>();
+        if (image.clusterId() == null) {
+            ClusterRecord c = new ClusterRecord();
+            c.clusterId = configured != null ? configured : Uuid.random();
+            records.add(c);
+            log.info("Formatting new metadata log with cluster id {}", c.clusterId);
+        } else if (configured != null && !configured.equals(image.clusterId())) {
+            throw new ApiException(Errors.INCONSISTENT_CLUSTER_ID, "cluster.id is " + configured
+                    + " but the metadata log in " + config.metadataPartitionDir() + " belongs to cluster " + image.clusterId());
+        }
+        BrokerRegistration current = image.broker(config.nodeId());
+        boolean same = current != null && current.endpoints().equals(endpoints)
+                && java.util.Objects.equals(current.rack(), config.rack()) && !current.fenced();
+        if (!same) {
+            records.add(MetadataDelta.toRecord(new BrokerRegistration(config.nodeId(), image.offset() + records.size(),
+                    incarnationId, endpoints, config.rack(), false)));
+        }
+        commit(records);
+        maybeSnapshot();
+    }
+
+    // ---------------------------------------------------------------- public API
+
+    /** The newest image; readable from any thread. */
+    public MetadataImage image() {
+        return image;
+    }
+
+    /** This node's id. */
+    public int nodeId() {
+        return config.nodeId();
+    }
+
+    /** The broker configuration this controller uses for defaults and config layers. */
+    public BrokerConfigs brokerConfig() {
+        return config;
+    }
+
+    /**
+     * Adds a listener. On the controller thread it is first called with ({@link MetadataImage#EMPTY},
+     * current image), then for every later image. The future completes after that first call.
+     */
+    public CompletableFuture<Void> addListener(MetadataListener listener) {
+        return submit(() -> {
+            listeners.add(listener);
+            notify(listener, MetadataImage.EMPTY, image);
+            return null;
+        });
+    }
+
+    public void removeListener(MetadataListener listener) {
+        listeners.remove(listener);
+    }
+
+    /**
+     * Creates topics. Results are in request order, one per distinct name. With {@code validateOnly}
+     * nothing is written but results are as if it had been (topic id zero).
+     */
+    public CompletableFuture<List<CreateTopicResult>> createTopics(List<NewTopic> topics, boolean validateOnly) {
+        return submit(() -> doCreateTopics(topics, validateOnly));
+    }
+
+    /** Deletes topics by name; one result per distinct name, in request order. */
+    public CompletableFuture<List<DeleteTopicResult>> deleteTopics(Collection<String> names) {
+        List<Object> refs = new ArrayList<>(names);
+        return submit(() -> doDeleteTopics(refs));
+    }
+
+    /** Deletes topics by id; one result per distinct id, in request order. */
+    public CompletableFuture<List<DeleteTopicResult>> deleteTopicsByIds(Collection<Uuid> ids) {
+        List<Object> refs = new ArrayList<>(ids);
+        return submit(() -> doDeleteTopics(refs));
+    }
+
+    /**
+     * Deletes topics named by name and topics named by id in one batch (DeleteTopics v6 may mix both).
+     * Results: one per distinct name, in order, then one per distinct id, in order. A topic named both
+     * ways fails the later reference with INVALID_REQUEST.
+     */
+    public CompletableFuture<List<DeleteTopicResult>> deleteTopics(Collection<String> names, Collection<Uuid> ids) {
+        List<Object> refs = new ArrayList<>(names);
+        refs.addAll(ids);
+        return submit(() -> doDeleteTopics(refs));
+    }
+
+    /** Adds partitions to existing topics; one result per distinct topic, in request order. */
+    public CompletableFuture<List<CreatePartitionsResult>> createPartitions(List<NewPartitions> requests, boolean validateOnly) {
+        return submit(() -> doCreatePartitions(requests, validateOnly));
+    }
+
+    /**
+     * AlterConfigs (legacy): replaces all dynamic configs of each resource with the given ones. Supported
+     * resources: topics, brokers ("" = cluster default, or a broker id).
+     */
+    public CompletableFuture<Map<ConfigResource, ApiError>> alterConfigs(Map<ConfigResource, Map<String, String>> configs,
+                                                                         boolean validateOnly) {
+        Map<ConfigResource, Map<String, String>> copy = new LinkedHashMap<>(configs);
+        return submit(() -> doAlterConfigs(copy, null, validateOnly));
+    }
+
+    /** IncrementalAlterConfigs: SET, DELETE, APPEND, SUBTRACT per key. */
+    public CompletableFuture<Map<ConfigResource, ApiError>> incrementalAlterConfigs(
+            Map<ConfigResource, List<AlterConfigOp>> ops, boolean validateOnly) {
+        Map<ConfigResource, List<AlterConfigOp>> copy = new LinkedHashMap<>(ops);
+        return submit(() -> doAlterConfigs(null, copy, validateOnly));
+    }
+
+    /**
+     * Registers (or re-registers) a broker. A registration identical to the current one (same
+     * incarnation, endpoints and rack) is returned as is without writing anything.
+     */
+    public CompletableFuture<BrokerRegistration> registerBroker(int brokerId, Uuid incarnation,
+                                                                List<BrokerRegistration.Endpoint> endpoints, String rack) {
+        List<BrokerRegistration.Endpoint> eps = List.copyOf(endpoints);
+        return submit(() -> {
+            if (brokerId < 0) throw new ApiException(Errors.INVALID_REGISTRATION, "Invalid broker id " + brokerId);
+            BrokerRegistration current = image.broker(brokerId);
+            if (current != null && current.sameAs(incarnation, eps, rack) && !current.fenced()) return current;
+            BrokerRegistration next = new BrokerRegistration(brokerId, image.offset(), incarnation, eps, rack, false);
+            commit(List.of(MetadataDelta.toRecord(next)));
+            return image.broker(brokerId);
+        });
+    }
+
+    /**
+     * A block of producer ids for this node: {@code blockSize} ids that were never handed out before.
+     * The block is recorded in the metadata log ({@link ProducerIdsRecord}) before the future completes,
+     * so no id is ever handed out twice, also across restarts. Fails with IllegalArgumentException for
+     * a non-positive size, UNKNOWN_SERVER_ERROR when the id space is exhausted, or the log's
+     * IOException.
+     */
+    public CompletableFuture<ProducerIdBlock> allocateProducerIds(int blockSize) {
+        return submit(() -> {
+            if (blockSize <= 0) throw new IllegalArgumentException("producer id block size must be positive: " + blockSize);
+            long first = image.nextProducerId();
+            if (first > Long.MAX_VALUE - blockSize) {
+                throw new ApiException(Errors.UNKNOWN_SERVER_ERROR, "Exhausted all producer ids: the next block would pass "
+                        + Long.MAX_VALUE);
+            }
+            ProducerIdsRecord r = new ProducerIdsRecord();
+            r.brokerId = config.nodeId();
+            BrokerRegistration self = image.broker(config.nodeId());
+            r.brokerEpoch = self == null ? -1 : self.epoch();
+            r.nextProducerId = first + blockSize;
+            commit(List.of(r));
+            maybeSnapshot();
+            return new ProducerIdBlock(first, blockSize);
+        });
+    }
+
+    /** Producer ids {@code firstProducerId} up to, not including, {@code firstProducerId + size}. */
+    public record ProducerIdBlock(long firstProducerId, int size) {
+        /** The id after the last one of this block. */
+        public long endProducerId() {
+            return firstProducerId + size;
+        }
+    }
+
+    /** Writes a snapshot of the current image now. */
+    public CompletableFuture<Void> snapshot() {
+        return submit(() -> {
+            writeSnapshot();
+            return null;
+        });
+    }
+
+    /**
+     * The configs of a topic or broker resource as DescribeConfigs reports them, from the current image.
+     *
+     * @throws ApiException UNKNOWN_TOPIC_OR_PARTITION for an unknown topic, INVALID_REQUEST for an
+     *                      unsupported resource
+     */
+    public List<ConfigEntry> describeConfigs(ConfigResource resource) {
+        MetadataImage img = image;
+        return switch (resource.type()) {
+            case TOPIC -> {
+                if (img.topic(resource.name()) == null) throw unknownTopic(resource.name());
+                yield TopicConfigs.describe(img.topicConfigs(resource.name()), layers(img));
+            }
+            case BROKER -> {
+                int id = brokerIdOf(resource);
+                yield config.describe(id < 0 ? Map.of() : img.configs(ConfigResource.broker(id)),
+                        img.configs(ConfigResource.brokerDefault()));
+            }
+            default -> throw new ApiException(Errors.INVALID_REQUEST, "Unsupported resource type " + resource.type());
+        };
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (closed) return;
+        closed = true;
+        shutdown();
+        metadataLog.close();
+    }
+
+    /** Stops after a failed start; the log is closed too. */
+    private void abort() {
+        closed = true;
+        shutdown();
+        try {
+            metadataLog.close();
+        } catch (IOException e) {
+            log.warn("Failed to close the metadata log after a failed start", e);
+        }
+    }
+
+    private void shutdown() {
+        executor.shutdown();
+        try {
+            if (!executor.awaitTermination(30, TimeUnit.SECONDS)) executor.shutdownNow();
+        } catch (InterruptedException e) {
+            executor.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // ---------------------------------------------------------------- operations (controller thread)
+
+    private List<CreateTopicResult> doCreateTopics(List<NewTopic> topics, boolean validateOnly) {
+        Map<String, Integer> occurrences = new HashMap<>();
+        for (NewTopic t : topics) occurrences.merge(t.name(), 1, Integer::sum);
+        Map<String, CreateTopicResult> results = new LinkedHashMap<>();
+        List<Message> records = new ArrayList<>();
+        Set<String> names = new HashSet<>(image.topics().keySet());
+        BrokerConfigLayers layers = layers(image);
+        for (NewTopic t : topics) {
+            if (results.containsKey(t.name())) continue;
+            if (occurrences.get(t.name()) > 1) {
+                results.put(t.name(), CreateTopicResult.failed(t.name(), ApiError.of(Errors.INVALID_REQUEST, "Duplicate topic name.")));
+                continue;
+            }
+            try {
+                TopicNames.validate(t.name());
+                if (image.topic(t.name()) != null) {
+                    throw new ApiException(Errors.TOPIC_ALREADY_EXISTS, "Topic '" + t.name() + "' already exists.");
+                }
+                TopicNames.checkCollision(t.name(), names);
+                List<List<Integer>> assignment = assignmentFor(t);
+                TopicConfigs.validate(t.configs(), layers);
+                Uuid id = validateOnly ? Uuid.ZERO : newTopicId();
+                if (!validateOnly) records.addAll(topicRecords(t, id, assignment));
+                names.add(t.name());
+                results.put(t.name(), new CreateTopicResult(t.name(), ApiError.NONE, id, assignment.size(),
+                        (short) assignment.get(0).size(), TopicConfigs.describe(t.configs(), layers)));
+            } catch (ApiException e) {
+                results.put(t.name(), CreateTopicResult.failed(t.name(), new ApiError(e.error(), e.getMessage())));
+            }
+        }
+        ApiError failure = commitOrError(records);
+        List<CreateTopicResult> out = new ArrayList<>(results.values());
+        if (failure != null) out.replaceAll(r -> r.error().isSuccess() ? CreateTopicResult.failed(r.name(), failure) : r);
+        return out;
+    }
+
+    private Uuid newTopicId() {
+        Uuid id;
+        do {
+            id = Uuid.random();
+        } while (image.topic(id) != null);
+        return id;
+    }
+
+    private List<List<Integer>> assignmentFor(NewTopic t) {
+        if (!t.assignments().isEmpty()) {
+            if (t.numPartitions() != -1 || t.replicationFactor() != -1) {
+                throw new ApiException(Errors.INVALID_REQUEST, "Both numPartitions or replicationFactor and "
+                        + "replicasAssignments were set. Both cannot be used at the same time.");
+            }
+            if (t.assignments().size() > ReplicaAssignments.MAX_PARTITIONS_PER_TOPIC) throw tooManyPartitions(t.assignments().size());
+            return ReplicaAssignments.checkManual(t.assignments(), image.brokers().keySet(), -1);
+        }
+        int partitions = t.numPartitions() == -1 ? config.numPartitions() : t.numPartitions();
+        if (partitions <= 0) {
+            throw new ApiException(Errors.INVALID_PARTITIONS, "Number of partitions was set to an invalid non-positive value.");
+        }
+        if (partitions > ReplicaAssignments.MAX_PARTITIONS_PER_TOPIC) throw tooManyPartitions(partitions);
+        int rf = t.replicationFactor() == -1 ? config.defaultReplicationFactor() : t.replicationFactor();
+        if (rf <= 0) {
+            throw new ApiException(Errors.INVALID_REPLICATION_FACTOR,
+                    "Replication factor must be larger than 0, or -1 to use the default value.");
+        }
+        return ReplicaAssignments.place(liveBrokers(), 0, partitions, rf, t.name().hashCode());
+    }
+
+    private static ApiException tooManyPartitions(int n) {
+        return new ApiException(Errors.INVALID_PARTITIONS, "Cannot create " + n + " partitions: at most "
+                + ReplicaAssignments.MAX_PARTITIONS_PER_TOPIC + " partitions per topic are supported.");
+    }
+
+    private List<Integer> liveBrokers() {
+        List<Integer> out = new ArrayList<>();
+        for (BrokerRegistration b : image.brokers().values()) if (!b.fenced()) out.add(b.id());
+        return out;
+    }
+
+    private static List<Message> topicRecords(NewTopic t, Uuid id, List<List<Integer>> assignment) {
+        List<Message> out = new ArrayList<>();
+        TopicRecord tr = new TopicRecord();
+        tr.name = t.name();
+        tr.topicId = id;
+        out.add(tr);
+        out.addAll(partitionRecords(id, 0, assignment));
+        for (Map.Entry<String, String> e : new TreeMap<>(t.configs()).entrySet()) {
+            out.add(configRecord(ConfigResource.topic(t.name()), e.getKey(), e.getValue()));
+        }
+        return out;
+    }
+
+    private static List<Message> partitionRecords(Uuid topicId, int first, List<List<Integer>> assignment) {
+        List<Message> out = new ArrayList<>();
+        for (int i = 0; i < assignment.size(); i++) {
+            PartitionState s = PartitionState.initial(assignment.get(i));
+            PartitionRecord pr = new PartitionRecord();
+            pr.partitionId = first + i;
+            pr.topicId = topicId;
+            pr.replicas = new ArrayList<>(s.replicas());
+            pr.isr = new ArrayList<>(s.isr());
+            pr.leader = s.leader();
+            pr.leaderEpoch = s.leaderEpoch();
+            pr.partitionEpoch = s.partitionEpoch();
+            out.add(pr);
+        }
+        return out;
+    }
+
+    private static ConfigRecord configRecord(ConfigResource r, String name, String value) {
+        ConfigRecord c = new ConfigRecord();
+        c.resourceType = r.type().id();
+        c.resourceName = r.name();
+        c.name = name;
+        c.value = value;
+        return c;
+    }
+
+    private List<DeleteTopicResult> doDeleteTopics(List<Object> refs) {
+        Map<Object, Integer> occurrences = new HashMap<>();
+        for (Object r : refs) occurrences.merge(r, 1, Integer::sum);
+        Map<Object, DeleteTopicResult> results = new LinkedHashMap<>();
+        Set<Uuid> deleting = new HashSet<>();
+        List<Message> records = new ArrayList<>();
+        for (Object ref : refs) {
+            if (results.containsKey(ref)) continue;
+            String name = ref instanceof String s ? s : null;
+            Uuid id = ref instanceof Uuid u ? u : Uuid.ZERO;
+            TopicImage t = name != null ? image.topic(name) : image.topic(id);
+            ApiError error;
+            if (occurrences.get(ref) > 1) {
+                error = ApiError.of(Errors.INVALID_REQUEST, name != null ? "Duplicate topic name." : "Duplicate topic id.");
+            } else if (!config.deleteTopicEnable()) {
+                error = ApiError.of(Errors.TOPIC_DELETION_DISABLED, "Topic deletion is disabled.");
+            } else if (t == null) {
+                error = name != null ? ApiError.of(Errors.UNKNOWN_TOPIC_OR_PARTITION, Errors.UNKNOWN_TOPIC_OR_PARTITION.message())
+                        : ApiError.of(Errors.UNKNOWN_TOPIC_ID, Errors.UNKNOWN_TOPIC_ID.message());
+            } else if (!deleting.add(t.id())) {
+                error = ApiError.of(Errors.INVALID_REQUEST, "Topic " + t.name() + " is named twice in the request.");
+            } else {
+                RemoveTopicRecord r = new RemoveTopicRecord();
+                r.topicId = t.id();
+                records.add(r);
+                error = ApiError.NONE;
+            }
+            results.put(ref, new DeleteTopicResult(t != null ? t.name() : name, t != null ? t.id() : id, error));
+        }
+        ApiError failure = commitOrError(records);
+        List<DeleteTopicResult> out = new ArrayList<>(results.values());
+        if (failure != null) out.replaceAll(r -> r.error().isSuccess() ? new DeleteTopicResult(r.name(), r.topicId(), failure) : r);
+        return out;
+    }
+
+    private List<CreatePartitionsResult> doCreatePartitions(List<NewPartitions> requests, boolean validateOnly) {
+        Map<String, Integer> occurrences = new HashMap<>();
+        for (NewPartitions r : requests) occurrences.merge(r.topic(), 1, Integer::sum);
+        Map<String, CreatePartitionsResult> results = new LinkedHashMap<>();
+        List<Message> records = new ArrayList<>();
+        for (NewPartitions req : requests) {
+            if (results.containsKey(req.topic())) continue;
+            ApiError error = ApiError.NONE;
+            try {
+                if (occurrences.get(req.topic()) > 1) throw new ApiException(Errors.INVALID_REQUEST, "Duplicate topic name.");
+                records.addAll(newPartitionRecords(req));
+            } catch (ApiException e) {
+                error = new ApiError(e.error(), e.getMessage());
+            }
+            results.put(req.topic(), new CreatePartitionsResult(req.topic(), error));
+        }
+        ApiError failure = validateOnly ? null : commitOrError(records);
+        List<CreatePartitionsResult> out = new ArrayList<>(results.values());
+        if (failure != null) out.replaceAll(r -> r.error().isSuccess() ? new CreatePartitionsResult(r.topic(), failure) : r);
+        return out;
+    }
+
+    private List<Message> newPartitionRecords(NewPartitions req) {
+        TopicImage t = image.topic(req.topic());
+        if (t == null) throw unknownTopic(req.topic());
+        int current = t.partitionCount();
+        if (req.totalCount() == current) {
+            throw new ApiException(Errors.INVALID_PARTITIONS, "Topic already has " + current + " partitions.");
+        }
+        if (req.totalCount() < current) {
+            throw new ApiException(Errors.INVALID_PARTITIONS, "The topic " + req.topic() + " currently has " + current
+                    + " partition(s); " + req.totalCount() + " would not be an increase.");
+        }
+        if (req.totalCount() > ReplicaAssignments.MAX_PARTITIONS_PER_TOPIC) throw tooManyPartitions(req.totalCount());
+        int adding = req.totalCount() - current;
+        int rf = current == 0 ? config.defaultReplicationFactor() : t.partition(t.partitions().firstKey()).replicas().size();
+        List<List<Integer>> assignment;
+        if (!req.assignments().isEmpty()) {
+            if (req.assignments().size() != adding) {
+                throw new ApiException(Errors.INVALID_REPLICA_ASSIGNMENT, "Attempted to add " + adding
+                        + " additional partition(s), but " + req.assignments().size() + " assignment(s) were specified.");
+            }
+            ReplicaAssignments.checkLists(req.assignments(), image.brokers().keySet(), rf, current);
+            assignment = req.assignments();
+        } else {
+            assignment = ReplicaAssignments.place(liveBrokers(), current, adding, rf, t.name().hashCode());
+        }
+        return partitionRecords(t.id(), current, assignment);
+    }
+
+    /** One of {@code full} (AlterConfigs) or {@code ops} (IncrementalAlterConfigs) is non-null. */
+    private Map<ConfigResource, ApiError> doAlterConfigs(Map<ConfigResource, Map<String, String>> full,
+                                                         Map<ConfigResource, List<AlterConfigOp>> ops, boolean validateOnly) {
+        Collection<ConfigResource> resources = full != null ? full.keySet() : ops.keySet();
+        Map<ConfigResource, ApiError> results = new LinkedHashMap<>();
+        List<Message> records = new ArrayList<>();
+        for (ConfigResource r : resources) {
+            try {
+                Map<String, String> current = image.configs(r);
+                Map<String, String> next = full != null ? replaceAll(r, full.get(r)) : applyOps(r, current, ops.get(r));
+                checkResource(r, next);
+                for (String k : new java.util.TreeSet<>(union(current.keySet(), next.keySet()))) {
+                    String before = current.get(k);
+                    String after = next.get(k);
+                    if (!java.util.Objects.equals(before, after)) records.add(configRecord(r, k, after));
+                }
+                results.put(r, ApiError.NONE);
+            } catch (ApiException e) {
+                results.put(r, new ApiError(e.error(), e.getMessage()));
+            }
+        }
+        ApiError failure = validateOnly ? null : commitOrError(records);
+        if (failure != null) results.replaceAll((r, e) -> e.isSuccess() ? failure : e);
+        return results;
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> out = new LinkedHashSet<>(a);
+        out.addAll(b);
+        return out;
+    }
+
+    private Map<String, String> replaceAll(ConfigResource r, Map<String, String> configs) {
+        supported(r);
+        Map<String, String> next = new HashMap<>();
+        for (Map.Entry<String, String> e : configs.entrySet()) {
+            if (e.getValue() == null) {
+                throw ConfigException.invalidValue(e.getKey(), null, "a null value is not supported");
+            }
+            next.put(e.getKey(), e.getValue());
+        }
+        return next;
+    }
+
+    private Map<String, String> applyOps(ConfigResource r, Map<String, String> current, List<AlterConfigOp> ops) {
+        supported(r);
+        Set<String> seen = new HashSet<>();
+        for (AlterConfigOp op : ops) {
+            if (!seen.add(op.name())) {
+                throw new ApiException(Errors.INVALID_REQUEST, "Error due to duplicate config keys: " + op.name());
+            }
+        }
+        ConfigDef def = r.type() == ConfigResource.Type.TOPIC ? TopicConfigs.definition() : BrokerConfigs.definition();
+        Map<String, String> next = new HashMap<>(current);
+        for (AlterConfigOp op : ops) {
+            switch (op.op()) {
+                case SET -> {
+                    if (op.value() == null) throw ConfigException.invalidValue(op.name(), null, "a null value is not supported");
+                    next.put(op.name(), op.value());
+                }
+                case DELETE -> next.remove(op.name());
+                case APPEND, SUBTRACT -> {
+                    if (!def.contains(op.name())) {
+                        throw new ConfigException(op.name(), (r.type() == ConfigResource.Type.TOPIC ? "Unknown topic config name: "
+                                : "Unknown broker config name: ") + op.name());
+                    }
+                    if (def.key(op.name()).type() != ConfigDef.Type.LIST) {
+                        throw new ConfigException(op.name(), "Config value " + op.op().name().toLowerCase(java.util.Locale.ROOT)
+                                + " is not allowed for config key: " + op.name() + " (it is not a list)");
+                    }
+                    List<String> items = new ArrayList<>(listValue(r, op.name(), next));
+                    List<String> given = op.value() == null ? List.of() : splitList(op.value());
+                    if (op.op() == AlterConfigOp.OpType.APPEND) {
+                        for (String g : given) if (!items.contains(g)) items.add(g);
+                    } else {
+                        items.removeAll(given);
+                    }
+                    next.put(op.name(), String.join(",", items));
+                }
+            }
+        }
+        return next;
+    }
+
+    /** The current list value a APPEND/SUBTRACT starts from: the override, else the effective value. */
+    private List<String> listValue(ConfigResource r, String key, Map<String, String> overrides) {
+        String v = overrides.get(key);
+        if (v == null) {
+            if (r.type() == ConfigResource.Type.TOPIC) {
+                v = TopicConfigs.resolve(Map.of(), layers(image)).get(key);
+            } else {
+                BrokerConfigLayers l = image.brokerLayers(Math.max(0, brokerIdOf(r)), config.originals());
+                ConfigEntry.Synonym s = l.lookup(key);
+                v = s != null ? s.value() : BrokerConfigs.definition().key(key).defaultText();
+            }
+        }
+        return v == null ? List.of() : splitList(v);
+    }
+
+    private static List<String> splitList(String v) {
+        List<String> out = new ArrayList<>();
+        for (String s : v.split(",")) {
+            String t = s.trim();
+            if (!t.isEmpty()) out.add(t);
+        }
+        return out;
+    }
+
+    private void supported(ConfigResource r) {
+        switch (r.type()) {
+            case TOPIC -> {
+                if (image.topic(r.name()) == null) throw unknownTopic(r.name());
+            }
+            case BROKER -> brokerIdOf(r);
+            default -> throw new ApiException(Errors.INVALID_REQUEST, "Unsupported resource type " + r.type()
+                    + " for resource " + r.name());
+        }
+    }
+
+    /** Validates the complete new dynamic config of a resource. */
+    private void checkResource(ConfigResource r, Map<String, String> next) {
+        if (r.type() == ConfigResource.Type.TOPIC) {
+            TopicConfigs.validate(next, layers(image));
+        } else {
+            Map<String, String> changed = new HashMap<>();
+            Map<String, String> current = image.configs(r);
+            for (Map.Entry<String, String> e : next.entrySet()) {
+                if (!e.getValue().equals(current.get(e.getKey()))) changed.put(e.getKey(), e.getValue());
+            }
+            BrokerConfigs.validateDynamic(changed);
+        }
+    }
+
+    /** -1 for the cluster default (""), else the broker id; INVALID_REQUEST for a malformed name. */
+    private static int brokerIdOf(ConfigResource r) {
+        if (r.name().isEmpty()) return -1;
+        try {
+            int id = Integer.parseInt(r.name());
+            if (id < 0) throw new NumberFormatException();
+            return id;
+        } catch (NumberFormatException e) {
+            throw new ApiException(Errors.INVALID_REQUEST, "Invalid broker name '" + r.name() + "': expected a broker id or \"\"");
+        }
+    }
+
+    private static ApiException unknownTopic(String name) {
+        return new ApiException(Errors.UNKNOWN_TOPIC_OR_PARTITION, "The topic '" + name + "' does not exist.");
+    }
+
+    private BrokerConfigLayers layers(MetadataImage img) {
+        return img.brokerLayers(config.nodeId(), config.originals());
+    }
+
+    // ---------------------------------------------------------------- commit and publish (controller thread)
+
+    /** Commits {@code records}; null on success, else the error every item of the batch gets. */
+    private ApiError commitOrError(List<Message> records) {
+        try {
+            commit(records);
+            maybeSnapshot();
+            return null;
+        } catch (IOException e) {
+            log.error("Failed to write to the metadata log", e);
+            return ApiError.of(Errors.UNKNOWN_SERVER_ERROR, "Failed to write to the metadata log: " + e.getMessage());
+        }
+    }
+
+    /** Dry-run replay, append (durable), publish. */
+    private void commit(List<Message> records) throws IOException {
+        if (records.isEmpty()) return;
+        MetadataImage before = image;
+        MetadataDelta delta = new MetadataDelta(before).replayAll(records);
+        long base = metadataLog.append(records);
+        if (base != before.offset()) {
+            throw new IllegalStateException("metadata log appended at " + base + " but the image is at " + before.offset());
+        }
+        publish(delta.apply());
+    }
+
+    private void publish(MetadataImage next) {
+        MetadataImage prev = image;
+        image = next;
+        for (MetadataListener l : listeners) notify(l, prev, next);
+    }
+
+    private static void notify(MetadataListener l, MetadataImage prev, MetadataImage next) {
+        try {
+            l.onImage(prev, next);
+        } catch (RuntimeException e) {
+            log.error("Metadata listener {} failed", l, e);
+        }
+    }
+
+    private void maybeSnapshot() {
+        if (metadataLog.bytesSinceSnapshot() < config.metadataSnapshotMaxNewRecordBytes()) return;
+        try {
+            writeSnapshot();
+        } catch (IOException e) {
+            // the log still holds everything; the next commit tries again
+            log.warn("Failed to write a metadata snapshot", e);
+        }
+    }
+
+    private void writeSnapshot() throws IOException {
+        MetadataImage img = image;
+        metadataLog.snapshot(img.offset(), img.toRecords());
+        log.info("Wrote metadata snapshot at offset {}", img.offset());
+    }
+
+    private <T> CompletableFuture<T> submit(Callable<T> op) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        if (closed) {
+            f.completeExceptionally(new ApiException(Errors.NOT_CONTROLLER, "The metadata controller is shut down."));
+            return f;
+        }
+        try {
+            executor.execute(() -> {
+                try {
+                    f.complete(op.call());
+                } catch (Throwable t) {
+                    f.completeExceptionally(t);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            f.completeExceptionally(new ApiException(Errors.NOT_CONTROLLER, "The metadata controller is shut down."));
+        }
+        return f;
+    }
+}

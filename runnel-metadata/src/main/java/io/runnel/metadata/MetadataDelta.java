@@ -1,0 +1,228 @@
+package io.runnel.metadata;
+
+import io.runnel.common.Uuid;
+import io.runnel.protocol.Message;
+import io.runnel.protocol.message.ClusterRecord;
+import io.runnel.protocol.message.ConfigRecord;
+import io.runnel.protocol.message.PartitionChangeRecord;
+import io.runnel.protocol.message.PartitionRecord;
+import io.runnel.protocol.message.ProducerIdsRecord;
+import io.runnel.protocol.message.RegisterBrokerRecord;
+import io.runnel.protocol.message.RemoveTopicRecord;
+import io.runnel.protocol.message.TopicRecord;
+import io.runnel.protocol.message.UnregisterBrokerRecord;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Changes on top of a {@link MetadataImage}, built by replaying metadata records one at a time with
+ * {@link #replay(Message)}; {@link #apply()} produces the new image. This is the only way images are
+ * made: at start-up from the log, on the controller after each operation, and (later) on followers of
+ * a replicated log. Replay is deterministic: the same records on the same image give an equal image.
+ *
+ * <p>A record that contradicts the image (a partition of an unknown topic, a duplicate topic id, an
+ * unknown record type) throws {@link IllegalStateException}: the log is corrupt or was written by a
+ * buggy controller, and continuing would silently diverge.
+ *
+ * <p>Not thread-safe; used by one thread at a time. The base image is never modified.
+ */
+public final class MetadataDelta {
+    private final MetadataImage base;
+    private long offset;
+    private Uuid clusterId;
+    private TreeMap<Integer, BrokerRegistration> brokers;
+    private TreeMap<String, TopicImage> topicsByName;
+    private TreeMap<Uuid, TopicImage> topicsById;
+    private Map<ConfigResource, Map<String, String>> configs;
+    private long nextProducerId;
+
+    public MetadataDelta(MetadataImage base) {
+        this.base = base;
+        this.offset = base.offset();
+        this.clusterId = base.clusterId();
+        this.nextProducerId = base.nextProducerId();
+    }
+
+    /** The image this delta starts from. */
+    public MetadataImage base() {
+        return base;
+    }
+
+    /** Replays every record in order. */
+    public MetadataDelta replayAll(List<? extends Message> records) {
+        for (Message m : records) replay(m);
+        return this;
+    }
+
+    /** Replays one record; it takes the next log offset. */
+    public MetadataDelta replay(Message record) {
+        switch (record) {
+            case ClusterRecord r -> replayCluster(r);
+            case RegisterBrokerRecord r -> replayRegister(r);
+            case UnregisterBrokerRecord r -> replayUnregister(r);
+            case TopicRecord r -> replayTopic(r);
+            case PartitionRecord r -> replayPartition(r);
+            case PartitionChangeRecord r -> replayPartitionChange(r);
+            case RemoveTopicRecord r -> replayRemoveTopic(r);
+            case ConfigRecord r -> replayConfig(r);
+            case ProducerIdsRecord r -> replayProducerIds(r);
+            default -> throw new IllegalStateException("unknown metadata record " + record.getClass().getName());
+        }
+        offset++;
+        return this;
+    }
+
+    /** Moves the offset without records (used after loading a snapshot that covers {@code newOffset} records). */
+    MetadataDelta setOffset(long newOffset) {
+        this.offset = newOffset;
+        return this;
+    }
+
+    /** The new image. The delta may be replayed further and applied again. */
+    public MetadataImage apply() {
+        return new MetadataImage(offset, clusterId,
+                brokers != null ? new TreeMap<>(brokers) : new TreeMap<>(base.brokers()),
+                topicsByName != null ? new TreeMap<>(topicsByName) : new TreeMap<>(base.topics()),
+                topicsById != null ? new TreeMap<>(topicsById) : new TreeMap<>(base.topicsById()),
+                configs != null ? new HashMap<>(configs) : new HashMap<>(base.configs()), nextProducerId);
+    }
+
+    // ---------------------------------------------------------------- replay of each record type
+
+    private void replayCluster(ClusterRecord r) {
+        if (clusterId != null && !clusterId.equals(r.clusterId)) {
+            throw new IllegalStateException("cluster id changes from " + clusterId + " to " + r.clusterId + " at offset " + offset);
+        }
+        clusterId = r.clusterId;
+    }
+
+    private void replayRegister(RegisterBrokerRecord r) {
+        List<BrokerRegistration.Endpoint> eps = new ArrayList<>();
+        for (RegisterBrokerRecord.BrokerEndpoint e : r.endpoints) {
+            eps.add(new BrokerRegistration.Endpoint(e.name, e.host, e.port, e.securityProtocol));
+        }
+        brokers().put(r.brokerId, new BrokerRegistration(r.brokerId, r.brokerEpoch, r.incarnationId, eps, r.rack, r.fenced));
+    }
+
+    private void replayUnregister(UnregisterBrokerRecord r) {
+        BrokerRegistration b = brokers().get(r.brokerId);
+        if (b != null && b.epoch() == r.brokerEpoch) brokers().remove(r.brokerId);
+    }
+
+    private void replayTopic(TopicRecord r) {
+        if (topicsByName().containsKey(r.name)) {
+            throw new IllegalStateException("topic " + r.name + " already exists at offset " + offset);
+        }
+        if (topicsById().containsKey(r.topicId)) {
+            throw new IllegalStateException("topic id " + r.topicId + " already used at offset " + offset);
+        }
+        putTopic(new TopicImage(r.name, r.topicId, new TreeMap<>()));
+    }
+
+    private void replayPartition(PartitionRecord r) {
+        TopicImage t = requireTopic(r.topicId);
+        TreeMap<Integer, PartitionState> parts = new TreeMap<>(t.partitions());
+        parts.put(r.partitionId, new PartitionState(r.replicas, r.isr, r.removingReplicas, r.addingReplicas,
+                r.leader, r.leaderEpoch, r.partitionEpoch));
+        putTopic(new TopicImage(t.name(), t.id(), parts));
+    }
+
+    private void replayPartitionChange(PartitionChangeRecord r) {
+        TopicImage t = requireTopic(r.topicId);
+        PartitionState p = t.partition(r.partitionId);
+        if (p == null) {
+            throw new IllegalStateException("change of unknown partition " + r.partitionId + " of " + t.name() + " at offset " + offset);
+        }
+        boolean leaderChange = r.leader != -2;
+        PartitionState changed = new PartitionState(
+                r.replicas != null ? r.replicas : p.replicas(),
+                r.isr != null ? r.isr : p.isr(),
+                r.removingReplicas != null ? r.removingReplicas : p.removingReplicas(),
+                r.addingReplicas != null ? r.addingReplicas : p.addingReplicas(),
+                leaderChange ? r.leader : p.leader(),
+                leaderChange ? p.leaderEpoch() + 1 : p.leaderEpoch(),
+                p.partitionEpoch() + 1);
+        TreeMap<Integer, PartitionState> parts = new TreeMap<>(t.partitions());
+        parts.put(r.partitionId, changed);
+        putTopic(new TopicImage(t.name(), t.id(), parts));
+    }
+
+    private void replayRemoveTopic(RemoveTopicRecord r) {
+        TopicImage t = requireTopic(r.topicId);
+        topicsByName().remove(t.name());
+        topicsById().remove(t.id());
+        configs().remove(ConfigResource.topic(t.name()));
+    }
+
+    private void replayConfig(ConfigRecord r) {
+        ConfigResource res = new ConfigResource(ConfigResource.Type.forId(r.resourceType), r.resourceName);
+        Map<String, String> current = configs().get(res);
+        Map<String, String> next = current == null ? new HashMap<>() : new HashMap<>(current);
+        if (r.value == null) next.remove(r.name);
+        else next.put(r.name, r.value);
+        if (next.isEmpty()) configs().remove(res);
+        else configs().put(res, Map.copyOf(next));
+    }
+
+    private TopicImage requireTopic(Uuid id) {
+        TopicImage t = topicsById().get(id);
+        if (t == null) throw new IllegalStateException("unknown topic id " + id + " at offset " + offset);
+        return t;
+    }
+
+    private void putTopic(TopicImage t) {
+        topicsByName().put(t.name(), t);
+        topicsById().put(t.id(), t);
+    }
+
+    private void replayProducerIds(ProducerIdsRecord r) {
+        if (r.nextProducerId <= nextProducerId) {
+            throw new IllegalStateException("next producer id " + r.nextProducerId + " at offset " + offset
+                    + " does not move past " + nextProducerId);
+        }
+        nextProducerId = r.nextProducerId;
+    }
+
+    private TreeMap<Integer, BrokerRegistration> brokers() {
+        if (brokers == null) brokers = new TreeMap<>(base.brokers());
+        return brokers;
+    }
+
+    private TreeMap<String, TopicImage> topicsByName() {
+        if (topicsByName == null) topicsByName = new TreeMap<>(base.topics());
+        return topicsByName;
+    }
+
+    private TreeMap<Uuid, TopicImage> topicsById() {
+        if (topicsById == null) topicsById = new TreeMap<>(base.topicsById());
+        return topicsById;
+    }
+
+    private Map<ConfigResource, Map<String, String>> configs() {
+        if (configs == null) configs = new HashMap<>(base.configs());
+        return configs;
+    }
+
+    /** The record that registers {@code b}. */
+    static RegisterBrokerRecord toRecord(BrokerRegistration b) {
+        RegisterBrokerRecord r = new RegisterBrokerRecord();
+        r.brokerId = b.id();
+        r.brokerEpoch = b.epoch();
+        r.incarnationId = b.incarnationId();
+        for (BrokerRegistration.Endpoint e : b.endpoints()) {
+            RegisterBrokerRecord.BrokerEndpoint be = new RegisterBrokerRecord.BrokerEndpoint();
+            be.name = e.listener();
+            be.host = e.host();
+            be.port = e.port();
+            be.securityProtocol = e.securityProtocol();
+            r.endpoints.add(be);
+        }
+        r.rack = b.rack();
+        r.fenced = b.fenced();
+        return r;
+    }
+}

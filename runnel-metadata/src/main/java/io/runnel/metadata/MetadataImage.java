@@ -1,0 +1,206 @@
+package io.runnel.metadata;
+
+import io.runnel.common.Uuid;
+import io.runnel.config.BrokerConfigLayers;
+import io.runnel.protocol.Message;
+import io.runnel.protocol.message.ClusterRecord;
+import io.runnel.protocol.message.ConfigRecord;
+import io.runnel.protocol.message.PartitionRecord;
+import io.runnel.protocol.message.ProducerIdsRecord;
+import io.runnel.protocol.message.RegisterBrokerRecord;
+import io.runnel.protocol.message.TopicRecord;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * An immutable view of all cluster metadata at one point of the metadata log: the cluster id, the
+ * registered brokers, the topics (by name and by id) with their partitions, the dynamic configs of
+ * each resource, and the start of the next block of producer ids.
+ *
+ * <p>{@code offset} is the number of metadata records applied so far, i.e. the log offset of the next
+ * record. An image is only ever produced by replaying records ({@link MetadataDelta}); the same records
+ * always give an equal image. Images are shared freely between threads.
+ */
+public final class MetadataImage {
+    /** The image of an empty metadata log. */
+    public static final MetadataImage EMPTY = new MetadataImage(0, null, new TreeMap<>(), new TreeMap<>(),
+            new TreeMap<>(), new java.util.HashMap<>(), 0L);
+
+    private final long offset;
+    private final Uuid clusterId;
+    private final SortedMap<Integer, BrokerRegistration> brokers;
+    private final SortedMap<String, TopicImage> topicsByName;
+    private final Map<Uuid, TopicImage> topicsById;
+    private final Map<ConfigResource, Map<String, String>> configs;
+    private final long nextProducerId;
+
+    MetadataImage(long offset, Uuid clusterId, SortedMap<Integer, BrokerRegistration> brokers,
+                  SortedMap<String, TopicImage> topicsByName, SortedMap<Uuid, TopicImage> topicsById,
+                  Map<ConfigResource, Map<String, String>> configs, long nextProducerId) {
+        this.offset = offset;
+        this.clusterId = clusterId;
+        this.brokers = Collections.unmodifiableSortedMap(brokers);
+        this.topicsByName = Collections.unmodifiableSortedMap(topicsByName);
+        this.topicsById = Collections.unmodifiableMap(topicsById);
+        this.configs = Collections.unmodifiableMap(configs);
+        this.nextProducerId = nextProducerId;
+    }
+
+    /** The log offset of the next record: how many records this image reflects. */
+    public long offset() {
+        return offset;
+    }
+
+    /** The cluster id, or null before the first ClusterRecord. */
+    public Uuid clusterId() {
+        return clusterId;
+    }
+
+    /** Registered brokers by id, ascending. */
+    public SortedMap<Integer, BrokerRegistration> brokers() {
+        return brokers;
+    }
+
+    public BrokerRegistration broker(int id) {
+        return brokers.get(id);
+    }
+
+    /** Topics by name, ascending. */
+    public SortedMap<String, TopicImage> topics() {
+        return topicsByName;
+    }
+
+    /** The topic called {@code name}, or null. */
+    public TopicImage topic(String name) {
+        return topicsByName.get(name);
+    }
+
+    /** The topic with id {@code id}, or null. */
+    public TopicImage topic(Uuid id) {
+        return topicsById.get(id);
+    }
+
+    public Map<Uuid, TopicImage> topicsById() {
+        return topicsById;
+    }
+
+    /** Every resource that has dynamic configs, with its configs. */
+    public Map<ConfigResource, Map<String, String>> configs() {
+        return configs;
+    }
+
+    /** The dynamic configs of {@code resource}; empty when it has none. */
+    public Map<String, String> configs(ConfigResource resource) {
+        Map<String, String> c = configs.get(resource);
+        return c == null ? Map.of() : c;
+    }
+
+    /** The overrides set on topic {@code name}. */
+    public Map<String, String> topicConfigs(String name) {
+        return configs(ConfigResource.topic(name));
+    }
+
+    /**
+     * The first producer id of the next block to hand out: every id below it has been given to some
+     * broker (ProducerIdsRecord) and is never handed out again. 0 in a new cluster.
+     */
+    public long nextProducerId() {
+        return nextProducerId;
+    }
+
+    /**
+     * The broker-level configuration of broker {@code nodeId} in layers: its own dynamic configs, the
+     * cluster-wide dynamic default, and {@code staticConfig} (its server.properties).
+     */
+    public BrokerConfigLayers brokerLayers(int nodeId, Map<String, String> staticConfig) {
+        return new BrokerConfigLayers(configs(ConfigResource.broker(nodeId)),
+                configs(ConfigResource.brokerDefault()), staticConfig);
+    }
+
+    /**
+     * Records that rebuild this image from an empty one (a snapshot): the cluster, brokers, each topic
+     * followed by its partitions, then configs, then the next producer id block (when any was handed out). Replaying them gives an image equal to this one except
+     * for {@link #offset()}.
+     */
+    public List<Message> toRecords() {
+        List<Message> out = new ArrayList<>();
+        if (clusterId != null) {
+            ClusterRecord c = new ClusterRecord();
+            c.clusterId = clusterId;
+            out.add(c);
+        }
+        for (BrokerRegistration b : brokers.values()) out.add(MetadataDelta.toRecord(b));
+        for (TopicImage t : topicsByName.values()) {
+            TopicRecord tr = new TopicRecord();
+            tr.name = t.name();
+            tr.topicId = t.id();
+            out.add(tr);
+            for (Map.Entry<Integer, PartitionState> e : t.partitions().entrySet()) {
+                PartitionState p = e.getValue();
+                PartitionRecord pr = new PartitionRecord();
+                pr.partitionId = e.getKey();
+                pr.topicId = t.id();
+                pr.replicas = new ArrayList<>(p.replicas());
+                pr.isr = new ArrayList<>(p.isr());
+                pr.removingReplicas = new ArrayList<>(p.removingReplicas());
+                pr.addingReplicas = new ArrayList<>(p.addingReplicas());
+                pr.leader = p.leader();
+                pr.leaderEpoch = p.leaderEpoch();
+                pr.partitionEpoch = p.partitionEpoch();
+                out.add(pr);
+            }
+        }
+        List<ConfigResource> resources = new ArrayList<>(configs.keySet());
+        resources.sort((a, b) -> a.type() != b.type() ? Integer.compare(a.type().id(), b.type().id()) : a.name().compareTo(b.name()));
+        for (ConfigResource r : resources) {
+            for (Map.Entry<String, String> e : new TreeMap<>(configs.get(r)).entrySet()) {
+                ConfigRecord cr = new ConfigRecord();
+                cr.resourceType = r.type().id();
+                cr.resourceName = r.name();
+                cr.name = e.getKey();
+                cr.value = e.getValue();
+                out.add(cr);
+            }
+        }
+        if (nextProducerId > 0) {
+            ProducerIdsRecord p = new ProducerIdsRecord();
+            p.brokerId = -1;
+            p.brokerEpoch = -1;
+            p.nextProducerId = nextProducerId;
+            out.add(p);
+        }
+        return out;
+    }
+
+    /** A copy of this image at another offset (used when loading a snapshot). */
+    MetadataImage withOffset(long newOffset) {
+        return new MetadataImage(newOffset, clusterId, new TreeMap<>(brokers), new TreeMap<>(topicsByName),
+                new TreeMap<>(topicsById), configs, nextProducerId);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) return true;
+        if (!(o instanceof MetadataImage m)) return false;
+        return offset == m.offset && Objects.equals(clusterId, m.clusterId) && brokers.equals(m.brokers)
+                && topicsByName.equals(m.topicsByName) && topicsById.equals(m.topicsById) && configs.equals(m.configs)
+                && nextProducerId == m.nextProducerId;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(offset, clusterId, brokers, topicsByName, configs, nextProducerId);
+    }
+
+    @Override
+    public String toString() {
+        return "MetadataImage(offset=" + offset + ", clusterId=" + clusterId + ", brokers=" + brokers.keySet()
+                + ", topics=" + topicsByName.keySet() + ", configs=" + configs + ", nextProducerId=" + nextProducerId + ")";
+    }
+}

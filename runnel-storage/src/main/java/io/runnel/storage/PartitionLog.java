@@ -1,0 +1,893 @@
+package io.runnel.storage;
+
+import io.runnel.common.ApiException;
+import io.runnel.common.Errors;
+import io.runnel.common.Time;
+import io.runnel.common.TopicPartition;
+import io.runnel.common.Uuid;
+import io.runnel.record.BatchValidator;
+import io.runnel.record.FileRecords;
+import io.runnel.record.MemoryRecords;
+import io.runnel.record.Record;
+import io.runnel.record.RecordBatch;
+import io.runnel.storage.TimeIndex.TimestampOffset;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.Random;
+import java.util.concurrent.ConcurrentNavigableMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiPredicate;
+
+/**
+ * The log of one partition replica: an ordered set of {@link LogSegment}s in the directory
+ * {@code <topic>-<partition>}, the producer state, the leader-epoch cache and the offsets that bound it.
+ *
+ * <p>Offsets: {@code logStartOffset <= highWatermark <= logEndOffset}. The log end offset (LEO) is the
+ * offset the next record gets; the high watermark (HW) is set by the replication layer (for a single
+ * replica, the broker moves it to the LEO after each append) and bounds retention and DeleteRecords; the
+ * log start offset moves forward through retention and DeleteRecords. The recovery point is the offset
+ * below which everything is known to be on disk.
+ *
+ * <p>On disk (in the partition directory): segments ({@code <20-digit base offset>.log}, {@code .index},
+ * {@code .timeindex}), producer snapshots {@code <offset>.snapshot}, {@code leader-epoch-checkpoint},
+ * {@code partition.metadata}. The per-directory checkpoints (recovery point, log start offset, HW) are
+ * written by {@link LogManager}.
+ *
+ * <p>Threads: every mutation (append, roll, retention, DeleteRecords, truncation, compaction swap,
+ * config change, close) holds the per-log lock. {@link #read} and the offset getters are lock-free:
+ * the end of the log is published (volatile) only after the bytes and index entries of an append are
+ * written, so readers see whole batches only. Segments removed by retention or compaction are renamed
+ * {@code .deleted} and their files closed and deleted only after file.delete.delay.ms, so a reader
+ * holding one keeps reading it. Flushing (fsync) happens outside the lock.
+ */
+public final class PartitionLog {
+    private static final Logger LOG = LoggerFactory.getLogger(PartitionLog.class);
+    static final String DELETED_SUFFIX = ".deleted";
+    static final String CLEANED_SUFFIX = ".cleaned";
+    static final String SWAP_SUFFIX = ".swap";
+
+    private final TopicPartition topicPartition;
+    private volatile Uuid topicId;
+    private final Time time;
+    private final Scheduler scheduler;
+    private final LogSegment.ChannelFactory channels;
+    private final Random random = new Random();
+    final ReentrantLock lock = new ReentrantLock();
+
+    private volatile Path dir;
+    private volatile LogConfig config;
+    final ConcurrentNavigableMap<Long, LogSegment> segments = new ConcurrentSkipListMap<>();
+    final LeaderEpochCache epochCache;
+    final ProducerStateManager producerState;
+
+    private volatile LogOffsetMetadata endOffsetMetadata;
+    private volatile long highWatermark;
+    private volatile long logStartOffset;
+    private volatile long recoveryPoint;
+    private volatile long lastFlushMs;
+    private volatile boolean closed;
+
+    PartitionLog(Path dir, TopicPartition topicPartition, Uuid topicId, LogConfig config, Time time,
+                 Scheduler scheduler, LogSegment.ChannelFactory channels, LeaderEpochCache epochCache,
+                 ProducerStateManager producerState) {
+        this.dir = dir;
+        this.topicPartition = topicPartition;
+        this.topicId = topicId;
+        this.config = config;
+        this.time = time;
+        this.scheduler = scheduler;
+        this.channels = channels;
+        this.epochCache = epochCache;
+        this.producerState = producerState;
+        this.lastFlushMs = time.milliseconds();
+    }
+
+    /**
+     * Opens (creating if needed) the log in {@code dir}. Recovery runs unless {@code cleanShutdown}.
+     * For tools and tests; brokers go through {@link LogManager}.
+     */
+    public static PartitionLog open(Path dir, TopicPartition tp, Uuid topicId, LogConfig config, Time time,
+                                    Scheduler scheduler, boolean cleanShutdown) throws IOException {
+        return LogLoader.load(new LogLoader.Params(dir, tp, topicId, config, time, scheduler,
+                LogSegment.ChannelFactory.DEFAULT, 0L, 0L, 0L, cleanShutdown));
+    }
+
+    /** Called by the loader once the segments and offsets are known. */
+    void initOffsets(long logStartOffset, long logEndOffset, long recoveryPoint, long highWatermark) {
+        LogSegment active = activeSegment();
+        this.logStartOffset = logStartOffset;
+        this.endOffsetMetadata = new LogOffsetMetadata(logEndOffset, active.baseOffset(), active.size());
+        this.recoveryPoint = Math.min(recoveryPoint, logEndOffset);
+        this.highWatermark = Math.max(logStartOffset, Math.min(highWatermark, logEndOffset));
+    }
+
+    // ---------------------------------------------------------------- accessors
+
+    public TopicPartition topicPartition() {
+        return topicPartition;
+    }
+
+    public Uuid topicId() {
+        return topicId;
+    }
+
+    /** Records the topic id of a log that did not know it yet (writes {@code partition.metadata}). */
+    void assignTopicId(Uuid id) throws IOException {
+        lock.lock();
+        try {
+            if (!topicId.equals(Uuid.ZERO) || id == null || id.equals(Uuid.ZERO)) return;
+            PartitionMetadataFile.write(dir, id);
+            topicId = id;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    void setDir(Path dir) {
+        this.dir = dir;
+    }
+
+    public LogConfig config() {
+        return config;
+    }
+
+    LogSegment.ChannelFactory channels() {
+        return channels;
+    }
+
+    /** Takes effect at once for retention, flushing, validation and compaction; segment sizes apply from the next roll. */
+    public void updateConfig(LogConfig newConfig) {
+        lock.lock();
+        try {
+            this.config = newConfig;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public long logStartOffset() {
+        return logStartOffset;
+    }
+
+    public long logEndOffset() {
+        return endOffsetMetadata.offset();
+    }
+
+    public long highWatermark() {
+        return highWatermark;
+    }
+
+    /** The high watermark, or the first offset of the earliest ongoing transaction when that is lower. */
+    public long lastStableOffset() {
+        long hw = highWatermark;
+        OptionalLong unstable = producerState.firstUnstableOffset();
+        return unstable.isPresent() ? Math.min(hw, unstable.getAsLong()) : hw;
+    }
+
+    public long recoveryPoint() {
+        return recoveryPoint;
+    }
+
+    /** Milliseconds of the last flush (or of opening). */
+    public long lastFlushTime() {
+        return lastFlushMs;
+    }
+
+    /**
+     * Moves the high watermark, clamped to [log start offset, log end offset].
+     *
+     * @return the new high watermark
+     */
+    public long updateHighWatermark(long hw) {
+        lock.lock();
+        try {
+            long v = Math.max(logStartOffset, Math.min(hw, logEndOffset()));
+            highWatermark = v;
+            return v;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Bytes of all segments. */
+    public long size() {
+        long s = 0;
+        for (LogSegment seg : segments.values()) s += seg.size();
+        return s;
+    }
+
+    public int numberOfSegments() {
+        return segments.size();
+    }
+
+    /** Base offsets of the segments, ascending. */
+    public List<Long> segmentBaseOffsets() {
+        return new ArrayList<>(segments.keySet());
+    }
+
+    LogSegment activeSegment() {
+        return segments.lastEntry().getValue();
+    }
+
+    public OptionalInt latestEpoch() {
+        return epochCache.latestEpoch();
+    }
+
+    /** Active (non-expired) producer ids with their current epoch. */
+    public Map<Long, Short> activeProducers() {
+        lock.lock();
+        try {
+            Map<Long, Short> out = new java.util.HashMap<>();
+            producerState.producers().forEach((pid, e) -> out.put(pid, e.epoch));
+            return out;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- append
+
+    /**
+     * Validates the records of a Produce request (see {@link BatchValidator}), applies the idempotent
+     * producer checks, assigns offsets from the log end offset, appends them (rolling first if needed)
+     * and advances the log end offset.
+     *
+     * @throws ApiException with the validator's errors; RECORD_LIST_TOO_LARGE when the records exceed
+     *         segment.bytes; INVALID_PRODUCER_EPOCH / OUT_OF_ORDER_SEQUENCE_NUMBER / INVALID_TXN_STATE
+     *         from the producer checks; KAFKA_STORAGE_ERROR when the disk write fails (the log is left
+     *         as before the call)
+     */
+    public AppendResult appendAsLeader(MemoryRecords records, int leaderEpoch) {
+        lock.lock();
+        try {
+            ensureOpen();
+            LogConfig cfg = config;
+            int sizeInBytes = records.sizeInBytes();
+            if (sizeInBytes == 0) return new AppendResult(-1, -1, -1, logStartOffset, -1, -1, false);
+            if (sizeInBytes > cfg.segmentBytes()) {
+                throw new ApiException(Errors.RECORD_LIST_TOO_LARGE, "Message batch size is " + sizeInBytes
+                        + " bytes in append to partition " + topicPartition
+                        + " which exceeds the maximum configured segment size of " + cfg.segmentBytes() + ".");
+            }
+            long now = time.milliseconds();
+            long leo = logEndOffset();
+            BatchValidator.Result r = BatchValidator.validateAndAssignOffsets(records, leo, leaderEpoch,
+                    cfg.timestampType(), now, cfg.timestampBeforeMaxMs(), cfg.timestampAfterMaxMs(),
+                    cfg.maxMessageBytes(), cfg.compact());
+            if (r.batchCount() == 0) return new AppendResult(-1, -1, -1, logStartOffset, -1, -1, false);
+            ByteBuffer buf = records.buffer();
+            ProducerStateManager.Append pa = producerState.prepareAppend();
+            for (int p = buf.position(); p < buf.limit(); p += BatchHeader.sizeInBytes(buf, p)) {
+                ProducerEntry.BatchMetadata dup = pa.findDuplicate(buf, p);
+                if (dup != null) {
+                    long appendTime = cfg.timestampType() == io.runnel.record.TimestampType.LOG_APPEND_TIME ? dup.timestamp() : -1;
+                    return new AppendResult(dup.firstOffset(), dup.lastOffset(), appendTime, logStartOffset,
+                            dup.timestamp(), -1, true);
+                }
+                pa.append(buf, p, true);
+            }
+            LogSegment seg = maybeRoll(sizeInBytes, r.maxTimestamp(), r.lastOffset(), now);
+            try {
+                seg.append(buf);
+            } catch (IOException e) {
+                throw storageError("append to " + seg, e);
+            }
+            long newEnd = r.lastOffset() + 1;
+            producerState.commit(pa, newEnd);
+            endOffsetMetadata = new LogOffsetMetadata(newEnd, seg.baseOffset(), seg.size());
+            for (int p = buf.position(); p < buf.limit(); p += BatchHeader.sizeInBytes(buf, p)) {
+                assignEpoch(BatchHeader.partitionLeaderEpoch(buf, p), BatchHeader.baseOffset(buf, p));
+            }
+            if (newEnd - recoveryPoint >= cfg.flushMessages()) flushUpTo(newEnd);
+            return new AppendResult(r.firstOffset(), r.lastOffset(), r.logAppendTime(), logStartOffset,
+                    r.maxTimestamp(), r.offsetOfMaxTimestamp(), false);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Appends batches the broker built itself (transaction markers, coordinator records): no client
+     * validation; offsets are assigned from the log end offset and the leader epoch stamped, in place
+     * (neither is covered by the CRC). Control batches end their producer's transaction.
+     *
+     * @throws ApiException CORRUPT_MESSAGE for bytes that are not whole v2 batches with a valid CRC;
+     *         INVALID_PRODUCER_EPOCH for a marker older than its producer's epoch; KAFKA_STORAGE_ERROR
+     */
+    public AppendResult appendAsCoordinator(MemoryRecords records, int leaderEpoch) {
+        lock.lock();
+        try {
+            ensureOpen();
+            ByteBuffer buf = records.buffer();
+            if (!buf.hasRemaining()) return new AppendResult(-1, -1, -1, logStartOffset, -1, -1, false);
+            long leo = logEndOffset();
+            long next = leo;
+            long maxTs = -1;
+            long offsetOfMax = -1;
+            for (int p = buf.position(); p < buf.limit(); ) {
+                if (buf.limit() - p < BatchHeader.HEADER_SIZE || BatchHeader.sizeInBytes(buf, p) < BatchHeader.HEADER_SIZE
+                        || p + (long) BatchHeader.sizeInBytes(buf, p) > buf.limit()
+                        || BatchHeader.magic(buf, p) != BatchHeader.MAGIC_V2 || !BatchHeader.crcMatches(buf, p)
+                        || BatchHeader.lastOffsetDelta(buf, p) < 0) {
+                    throw new ApiException(Errors.CORRUPT_MESSAGE, "Invalid batch at position " + p + " in a coordinator append to " + topicPartition);
+                }
+                RecordBatch b = RecordBatch.at(buf, p);
+                b.setBaseOffset(next);
+                b.setPartitionLeaderEpoch(leaderEpoch);
+                if (b.maxTimestamp() > maxTs) {
+                    maxTs = b.maxTimestamp();
+                    offsetOfMax = next;
+                }
+                next = b.nextOffset();
+                p += b.sizeInBytes();
+            }
+            int size = buf.remaining();
+            if (size > config.segmentBytes()) {
+                throw new ApiException(Errors.RECORD_LIST_TOO_LARGE, size + " bytes exceed segment.bytes of " + topicPartition);
+            }
+            ProducerStateManager.Append pa = producerState.prepareAppend();
+            for (int p = buf.position(); p < buf.limit(); p += BatchHeader.sizeInBytes(buf, p)) pa.append(buf, p, true);
+            LogSegment seg = maybeRoll(size, maxTs, next - 1, time.milliseconds());
+            try {
+                seg.append(buf);
+            } catch (IOException e) {
+                throw storageError("append to " + seg, e);
+            }
+            producerState.commit(pa, next);
+            endOffsetMetadata = new LogOffsetMetadata(next, seg.baseOffset(), seg.size());
+            assignEpoch(leaderEpoch, leo);
+            if (next - recoveryPoint >= config.flushMessages()) flushUpTo(next);
+            return new AppendResult(leo, next - 1, -1, logStartOffset, maxTs, offsetOfMax, false);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void assignEpoch(int epoch, long startOffset) {
+        try {
+            epochCache.assign(epoch, startOffset);
+        } catch (IOException e) {
+            LOG.error("Could not write the leader epoch checkpoint of {}; it is rewritten on the next change", topicPartition, e);
+        }
+    }
+
+    private LogSegment maybeRoll(int messagesSize, long maxTimestamp, long maxOffset, long now) {
+        LogSegment active = activeSegment();
+        if (active.shouldRoll(config, messagesSize, maxTimestamp, maxOffset, now)) {
+            LOG.debug("Rolling {} at offset {} (segment size {}, max timestamp {})", topicPartition, logEndOffset(),
+                    active.size(), maxTimestamp);
+            return roll();
+        }
+        return active;
+    }
+
+    /**
+     * Starts a new active segment at the log end offset (no-op if the active segment is empty and
+     * already there), snapshots the producer state, and flushes the old segment in the background.
+     */
+    public LogSegment roll() {
+        lock.lock();
+        try {
+            ensureOpen();
+            long newOffset = logEndOffset();
+            LogSegment active = activeSegment();
+            if (active.baseOffset() == newOffset && active.size() == 0) return active;
+            LogConfig cfg = config;
+            LogSegment seg;
+            try {
+                seg = LogSegment.create(dir, newOffset, cfg, time.milliseconds(), cfg.randomSegmentJitterMs(random), "", channels);
+            } catch (IOException e) {
+                throw storageError("roll a new segment at " + newOffset, e);
+            }
+            try {
+                active.onBecomeInactive();
+            } catch (IOException e) {
+                LOG.warn("Could not trim {} after roll: {}", active, e.toString());
+            }
+            segments.put(newOffset, seg);
+            endOffsetMetadata = new LogOffsetMetadata(newOffset, newOffset, 0);
+            producerState.updateMapEndOffset(newOffset);
+            producerState.takeSnapshot();
+            scheduler.scheduleOnce("flush-log", () -> flushUpTo(newOffset), 0);
+            return seg;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- read
+
+    /**
+     * Reads whole batches starting with the batch that holds {@code fetchOffset} (or the first batch
+     * after it), as a zero-copy region of one segment. Lock-free.
+     *
+     * @param maxBytes           byte budget; batches that would exceed it are left out
+     * @param maxOffsetExclusive only batches whose last offset is below this (e.g. the high watermark
+     *                           for consumers); {@code Long.MAX_VALUE} for no limit
+     * @param minOneBatch        return the first batch even if it exceeds {@code maxBytes}
+     * @throws ApiException OFFSET_OUT_OF_RANGE if fetchOffset is below the log start offset or above
+     *         the log end offset; KAFKA_STORAGE_ERROR on an I/O failure
+     */
+    public LogReadResult read(long fetchOffset, int maxBytes, long maxOffsetExclusive, boolean minOneBatch) {
+        for (int attempt = 0; ; attempt++) {
+            LogOffsetMetadata end = endOffsetMetadata;
+            long start = logStartOffset;
+            long hw = highWatermark;
+            long lso = lastStableOffset();
+            if (fetchOffset < start || fetchOffset > end.offset()) {
+                throw new ApiException(Errors.OFFSET_OUT_OF_RANGE, "Received request for offset " + fetchOffset
+                        + " for partition " + topicPartition + ", but we only have log segments in the range "
+                        + start + " to " + end.offset() + ".");
+            }
+            try {
+                FileRecords records = readSegments(fetchOffset, maxBytes, maxOffsetExclusive, minOneBatch, end);
+                return new LogReadResult(records, hw, lso, start, end.offset());
+            } catch (ClosedChannelException e) {
+                // the segment was deleted or replaced under us; look again
+                if (attempt >= 3 || closed) throw storageError("read " + fetchOffset, e);
+            } catch (IOException e) {
+                throw storageError("read " + fetchOffset, e);
+            }
+        }
+    }
+
+    private FileRecords readSegments(long fetchOffset, int maxBytes, long maxOffsetExclusive, boolean minOneBatch,
+                                     LogOffsetMetadata end) throws IOException {
+        Map.Entry<Long, LogSegment> e = segments.floorEntry(fetchOffset);
+        if (e == null) e = segments.firstEntry();
+        LogSegment last = null;
+        while (e != null && e.getKey() <= end.segmentBaseOffset()) {
+            LogSegment seg = e.getValue();
+            last = seg;
+            if (fetchOffset < end.offset() && fetchOffset < maxOffsetExclusive) {
+                int maxPosition = seg.baseOffset() == end.segmentBaseOffset() ? end.position() : seg.size();
+                LogSegment.Slice slice = seg.read(fetchOffset, maxBytes, maxPosition, minOneBatch, maxOffsetExclusive);
+                if (slice != null) return new FileRecords(seg.channel(), slice.position(), slice.size());
+            }
+            e = segments.higherEntry(e.getKey());
+        }
+        LogSegment any = last != null ? last : activeSegment();
+        return new FileRecords(any.channel(), 0, 0);
+    }
+
+    // ---------------------------------------------------------------- offsets for ListOffsets
+
+    /** ListOffsets EARLIEST: the log start offset (timestamp -1). */
+    public TimestampAndOffset earliestOffset() {
+        long start = logStartOffset;
+        return new TimestampAndOffset(-1, start, epochForOffset(start));
+    }
+
+    /** ListOffsets LATEST: the log end offset (timestamp -1); the broker applies its isolation level. */
+    public TimestampAndOffset latestOffset() {
+        long leo = logEndOffset();
+        return new TimestampAndOffset(-1, leo, epochCache.latestEpoch().orElse(-1));
+    }
+
+    private int epochForOffset(long offset) {
+        Map.Entry<Integer, Long> found = null;
+        for (Map.Entry<Integer, Long> e : epochCache.entries().entrySet()) {
+            if (e.getValue() <= offset) found = e;
+        }
+        return found == null ? -1 : found.getKey();
+    }
+
+    /**
+     * ListOffsets by timestamp: the first record at or above the log start offset whose timestamp is
+     * &gt;= {@code targetTimestamp}, with that record's timestamp; empty when there is none.
+     */
+    public Optional<TimestampAndOffset> offsetForTimestamp(long targetTimestamp) {
+        long start = logStartOffset;
+        LogOffsetMetadata end = endOffsetMetadata;
+        try {
+            for (LogSegment seg : segments.values()) {
+                if (seg.baseOffset() > end.segmentBaseOffset()) break;
+                TimestampOffset max = seg.maxTimestampAndOffset();
+                if (max.timestamp() < targetTimestamp) continue;
+                int maxPosition = seg.baseOffset() == end.segmentBaseOffset() ? end.position() : seg.size();
+                TimestampOffset hint = seg.timeIndex().lookup(targetTimestamp);
+                long startOffset = Math.max(start, hint.offset());
+                LogSegment.BatchPosition pos = seg.translateOffset(startOffset, maxPosition);
+                while (pos != null) {
+                    ByteBuffer batch = seg.readHeader(pos.position(), pos.size());
+                    if (batch == null) break;
+                    if (BatchHeader.maxTimestamp(batch, 0) >= targetTimestamp) {
+                        for (Record rec : RecordBatch.at(batch, 0).records()) {
+                            if (rec.timestamp() >= targetTimestamp && rec.offset() >= start) {
+                                return Optional.of(new TimestampAndOffset(rec.timestamp(), rec.offset(),
+                                        BatchHeader.partitionLeaderEpoch(batch, 0)));
+                            }
+                        }
+                    }
+                    pos = seg.translateOffset(pos.lastOffset() + 1, pos.position() + pos.size(), maxPosition);
+                }
+            }
+            return Optional.empty();
+        } catch (IOException e) {
+            throw storageError("look up timestamp " + targetTimestamp, e);
+        }
+    }
+
+    /**
+     * ListOffsets MAX_TIMESTAMP (KIP-734): the offset and timestamp of the first record carrying the
+     * largest timestamp in the log; empty for an empty log.
+     */
+    public Optional<TimestampAndOffset> maxTimestampOffset() {
+        LogOffsetMetadata end = endOffsetMetadata;
+        LogSegment best = null;
+        TimestampOffset bestTs = TimestampOffset.UNKNOWN;
+        for (LogSegment seg : segments.values()) {
+            if (seg.baseOffset() > end.segmentBaseOffset()) break;
+            TimestampOffset t = seg.maxTimestampAndOffset();
+            if (t.timestamp() > bestTs.timestamp()) {
+                best = seg;
+                bestTs = t;
+            }
+        }
+        if (best == null) return Optional.empty();
+        try {
+            LogSegment.BatchPosition pos = best.translateOffset(bestTs.offset(), best.size());
+            if (pos == null) return Optional.empty();
+            ByteBuffer batch = best.readHeader(pos.position(), pos.size());
+            if (batch == null) return Optional.empty();
+            long ts = BatchHeader.maxTimestamp(batch, 0);
+            for (Record rec : RecordBatch.at(batch, 0).records()) {
+                if (rec.timestamp() == ts) {
+                    return Optional.of(new TimestampAndOffset(ts, rec.offset(), BatchHeader.partitionLeaderEpoch(batch, 0)));
+                }
+            }
+            return Optional.of(new TimestampAndOffset(ts, pos.lastOffset(), BatchHeader.partitionLeaderEpoch(batch, 0)));
+        } catch (IOException e) {
+            throw storageError("find the max timestamp", e);
+        }
+    }
+
+    /** OffsetForLeaderEpoch from the leader-epoch cache (see {@link LeaderEpochCache#endOffsetFor}). */
+    public EpochEndOffset endOffsetForEpoch(int epoch) {
+        return epochCache.endOffsetFor(epoch, logEndOffset());
+    }
+
+    // ---------------------------------------------------------------- retention and DeleteRecords
+
+    /**
+     * DeleteRecords: moves the log start offset to {@code offset} (no-op if it is not above the current
+     * one) and deletes the segments entirely below it.
+     *
+     * @return the new log start offset (the low watermark)
+     * @throws ApiException OFFSET_OUT_OF_RANGE if {@code offset} is negative or above the high watermark
+     */
+    public long deleteRecordsBefore(long offset) {
+        lock.lock();
+        try {
+            ensureOpen();
+            if (offset < 0 || offset > highWatermark) {
+                throw new ApiException(Errors.OFFSET_OUT_OF_RANGE, "Cannot increment the log start offset to "
+                        + offset + " of partition " + topicPartition + " since it is "
+                        + (offset < 0 ? "negative" : "larger than the high watermark " + highWatermark));
+            }
+            if (offset > logStartOffset) {
+                LOG.info("Incrementing the log start offset of {} to {} (DeleteRecords)", topicPartition, offset);
+                moveLogStartOffset(offset);
+                deleteSegments(deletableSegments((seg, next) -> next != null && next.baseOffset() <= logStartOffset, false),
+                        "log start offset " + offset);
+            }
+            return logStartOffset;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void moveLogStartOffset(long offset) {
+        logStartOffset = offset;
+        if (recoveryPoint < offset) recoveryPoint = offset;
+        try {
+            epochCache.truncateFromStart(offset);
+        } catch (IOException e) {
+            LOG.warn("Could not write the leader epoch checkpoint of {}: {}", topicPartition, e.toString());
+        }
+    }
+
+    /**
+     * Applies retention: with cleanup.policy delete, segments whose newest record is older than
+     * retention.ms (the active one too, after rolling) and old segments beyond retention.bytes (never
+     * the active one); always, segments entirely below the log start offset. Segments are only deleted
+     * up to the high watermark. The log start offset moves to the first remaining segment.
+     *
+     * @return the number of segments deleted
+     */
+    public int deleteOldSegments() {
+        lock.lock();
+        try {
+            if (closed) return 0;
+            LogConfig cfg = config;
+            int deleted = 0;
+            if (cfg.delete()) {
+                if (cfg.retentionMs() >= 0) {
+                    long now = time.milliseconds();
+                    deleted += deleteSegments(deletableSegments(
+                            (seg, next) -> now - seg.largestTimestamp() > cfg.retentionMs(), true),
+                            "retention.ms " + cfg.retentionMs());
+                }
+                if (cfg.retentionBytes() >= 0) {
+                    long[] diff = {size() - cfg.retentionBytes()};
+                    deleted += deleteSegments(deletableSegments((seg, next) -> {
+                        if (diff[0] - seg.size() >= 0) {
+                            diff[0] -= seg.size();
+                            return true;
+                        }
+                        return false;
+                    }, false), "retention.bytes " + cfg.retentionBytes());
+                }
+            }
+            deleted += deleteSegments(deletableSegments(
+                    (seg, next) -> next != null && next.baseOffset() <= logStartOffset, false), "log start offset");
+            return deleted;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The oldest segments, in order, for which the predicate holds, stopping at the first that fails,
+     * that is not entirely below the high watermark, or that is the active one (unless
+     * {@code includeActive} and it is not empty).
+     */
+    private List<LogSegment> deletableSegments(BiPredicate<LogSegment, LogSegment> predicate, boolean includeActive) {
+        List<LogSegment> out = new ArrayList<>();
+        long leo = logEndOffset();
+        List<LogSegment> all = new ArrayList<>(segments.values());
+        for (int i = 0; i < all.size(); i++) {
+            LogSegment seg = all.get(i);
+            LogSegment next = i + 1 < all.size() ? all.get(i + 1) : null;
+            if (next == null && (!includeActive || seg.size() == 0)) break;
+            long upperBound = next != null ? next.baseOffset() : leo;
+            if (highWatermark < upperBound || !predicate.test(seg, next)) break;
+            out.add(seg);
+        }
+        return out;
+    }
+
+    private int deleteSegments(List<LogSegment> toDelete, String reason) {
+        if (toDelete.isEmpty()) return 0;
+        if (toDelete.size() == segments.size()) roll();
+        for (LogSegment seg : toDelete) {
+            LOG.info("Deleting segment {} of {} ({})", seg.baseOffset(), topicPartition, reason);
+            segments.remove(seg.baseOffset());
+            asyncDelete(seg);
+        }
+        long firstBase = segments.firstKey();
+        if (firstBase > logStartOffset) moveLogStartOffset(firstBase);
+        try {
+            producerState.deleteSnapshotsBefore(firstBase);
+        } catch (IOException e) {
+            LOG.warn("Could not delete old producer snapshots of {}: {}", topicPartition, e.toString());
+        }
+        return toDelete.size();
+    }
+
+    /** Renames the segment's files to {@code .deleted} now and deletes them after file.delete.delay.ms. */
+    void asyncDelete(LogSegment seg) {
+        try {
+            seg.changeFileSuffix(DELETED_SUFFIX);
+        } catch (IOException e) {
+            LOG.warn("Could not rename {} for deletion: {}", seg, e.toString());
+        }
+        scheduler.scheduleOnce("delete-segment", () -> {
+            try {
+                seg.deleteFiles();
+            } catch (IOException e) {
+                LOG.warn("Could not delete the files of {}: {}", seg, e.toString());
+            }
+        }, config.fileDeleteDelayMs());
+    }
+
+    // ---------------------------------------------------------------- truncation (replication)
+
+    /**
+     * Removes every batch whose last offset is &gt;= {@code offset} (a batch straddling {@code offset}
+     * goes entirely); the log end offset becomes the end of the last remaining batch. Moves the HW and
+     * recovery point down with it, truncates the leader-epoch cache and rebuilds the producer state.
+     * An offset below the log start offset empties the log and restarts it there.
+     */
+    public void truncateTo(long offset) {
+        if (offset < 0) throw new IllegalArgumentException("cannot truncate to a negative offset " + offset);
+        lock.lock();
+        try {
+            ensureOpen();
+            if (offset >= logEndOffset()) return;
+            if (offset < logStartOffset || offset < segments.firstKey()) {
+                truncateFullyAndStartAt(offset);
+                return;
+            }
+            LOG.info("Truncating {} to offset {}", topicPartition, offset);
+            try {
+                for (LogSegment seg : new ArrayList<>(segments.tailMap(offset, false).values())) {
+                    segments.remove(seg.baseOffset());
+                    asyncDelete(seg);
+                }
+                LogSegment last = activeSegment();
+                last.truncateTo(offset);
+                last.reopenForAppend();
+                long leo = last.readNextOffset();
+                if (leo < logStartOffset) {
+                    // the batch straddling the log start offset went: nothing at or above it is left
+                    truncateFullyAndStartAt(logStartOffset);
+                    return;
+                }
+                endOffsetMetadata = new LogOffsetMetadata(leo, last.baseOffset(), last.size());
+                if (highWatermark > leo) highWatermark = leo;
+                if (recoveryPoint > leo) recoveryPoint = leo;
+                epochCache.truncateFromEnd(leo);
+                producerState.truncateAndReload(segments.firstKey(), leo);
+                LogLoader.replayProducerState(this, leo);
+            } catch (IOException e) {
+                throw storageError("truncate to " + offset, e);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Deletes every segment and restarts the log, empty, at {@code newOffset}. */
+    public void truncateFullyAndStartAt(long newOffset) {
+        lock.lock();
+        try {
+            ensureOpen();
+            LOG.info("Truncating {} fully and restarting at offset {}", topicPartition, newOffset);
+            List<LogSegment> old = new ArrayList<>(segments.values());
+            try {
+                LogSegment seg = LogSegment.create(dir, newOffset, config, time.milliseconds(),
+                        config.randomSegmentJitterMs(random), "", channels);
+                for (LogSegment s : old) {
+                    segments.remove(s.baseOffset());
+                    if (s.baseOffset() != newOffset) asyncDelete(s);
+                    else s.deleteFiles();
+                }
+                segments.put(newOffset, seg);
+                epochCache.clear();
+                producerState.clear(newOffset);
+            } catch (IOException e) {
+                throw storageError("truncate fully to " + newOffset, e);
+            }
+            logStartOffset = newOffset;
+            endOffsetMetadata = new LogOffsetMetadata(newOffset, newOffset, 0);
+            highWatermark = newOffset;
+            recoveryPoint = newOffset;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- flush and close
+
+    /** Forces everything appended so far to disk and advances the recovery point. */
+    public void flush() {
+        flushUpTo(logEndOffset());
+    }
+
+    /**
+     * Forces the segments holding offsets below {@code offset} to disk (outside the log lock), then
+     * moves the recovery point to {@code offset}.
+     */
+    void flushUpTo(long offset) {
+        long rp = recoveryPoint;
+        if (offset <= rp) return;
+        Map.Entry<Long, LogSegment> from = segments.floorEntry(rp);
+        Collection<LogSegment> toFlush = (from == null ? segments : segments.tailMap(from.getKey(), true))
+                .headMap(offset, false).values();
+        try {
+            for (LogSegment seg : toFlush) {
+                try {
+                    seg.flush();
+                } catch (ClosedChannelException e) {
+                    // deleted or replaced concurrently: nothing left to flush
+                }
+            }
+        } catch (IOException e) {
+            throw storageError("flush", e);
+        }
+        lock.lock();
+        try {
+            if (offset > recoveryPoint) recoveryPoint = Math.min(offset, logEndOffset());
+            lastFlushMs = time.milliseconds();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Flushes if flush.ms has passed since the last flush and there is something to flush. */
+    void maybeFlushByTime() {
+        LogConfig cfg = config;
+        if (closed || cfg.flushMs() == Long.MAX_VALUE) return;
+        if (time.milliseconds() - lastFlushMs >= cfg.flushMs() && logEndOffset() > recoveryPoint) flush();
+    }
+
+    /** Removes producers idle for {@code expirationMs}. */
+    int removeExpiredProducers(long expirationMs) {
+        lock.lock();
+        try {
+            return closed ? 0 : producerState.removeExpiredProducers(time.milliseconds(), expirationMs);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Flushes everything, snapshots the producer state at the log end offset and closes the files. */
+    void close() {
+        lock.lock();
+        try {
+            if (closed) return;
+            try {
+                flush();
+            } catch (ApiException e) {
+                LOG.warn("Could not flush {} on close: {}", topicPartition, e.getMessage());
+            }
+            producerState.updateMapEndOffset(logEndOffset());
+            producerState.takeSnapshot();
+            closed = true;
+            for (LogSegment seg : segments.values()) {
+                try {
+                    seg.close();
+                } catch (IOException e) {
+                    LOG.warn("Could not close {}: {}", seg, e.toString());
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Closes the files without flushing or snapshotting (the directory is about to be deleted). */
+    void closeFilesForDelete() {
+        lock.lock();
+        try {
+            closed = true;
+            for (LogSegment seg : segments.values()) {
+                try {
+                    seg.close();
+                } catch (IOException e) {
+                    LOG.warn("Could not close {}: {}", seg, e.toString());
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    private void ensureOpen() {
+        if (closed) throw new ApiException(Errors.KAFKA_STORAGE_ERROR, "The log of " + topicPartition + " is closed");
+    }
+
+    ApiException storageError(String what, IOException e) {
+        LOG.error("I/O error on the log of {} ({}): {}", topicPartition, what, e.toString());
+        return new ApiException(Errors.KAFKA_STORAGE_ERROR, "Disk error when trying to " + what + " on partition "
+                + topicPartition + ": " + e.getMessage(), e);
+    }
+
+    @Override
+    public String toString() {
+        return "PartitionLog(" + topicPartition + ", logStartOffset=" + logStartOffset + ", logEndOffset="
+                + logEndOffset() + ", highWatermark=" + highWatermark + ", segments=" + segments.size() + ")";
+    }
+}
