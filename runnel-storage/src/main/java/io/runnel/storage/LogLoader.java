@@ -132,6 +132,17 @@ final class LogLoader {
                 }
             }
         }
+        // index files of a swap whose log file was already renamed live are stale: the index is rebuilt
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*" + PartitionLog.SWAP_SUFFIX)) {
+            for (Path f : ds) {
+                String name = f.getFileName().toString();
+                long base = baseOffsetOf(name);
+                if (!name.endsWith(LogSegment.LOG_SUFFIX + PartitionLog.SWAP_SUFFIX)
+                        && (base < 0 || !Files.exists(LogSegment.logFile(dir, base, PartitionLog.SWAP_SUFFIX)))) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        }
         return swaps;
     }
 

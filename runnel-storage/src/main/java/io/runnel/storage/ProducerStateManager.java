@@ -88,11 +88,12 @@ final class ProducerStateManager {
     }
 
     /**
-     * Replaces the in-memory state with the newest readable snapshot at or below {@code logEndOffset}
-     * (deleting snapshots above it and unreadable ones), or with nothing, starting from
-     * {@code logStartOffset}. The caller then replays the batches from {@link #mapEndOffset()}.
+     * Replaces the in-memory state with the newest readable snapshot in [{@code firstOffset},
+     * {@code logEndOffset}] (deleting snapshots above it and unreadable ones), or with nothing, starting
+     * from {@code firstOffset} (the first segment's base offset: the earliest offset replay can start at).
+     * The caller then replays the batches from {@link #mapEndOffset()}.
      */
-    void loadFromSnapshot(long logStartOffset, long logEndOffset) throws IOException {
+    void loadFromSnapshot(long firstOffset, long logEndOffset) throws IOException {
         producers.clear();
         ongoingTxns.clear();
         scanSnapshots();
@@ -102,7 +103,7 @@ final class ProducerStateManager {
         }
         while (!snapshots.isEmpty()) {
             Map.Entry<Long, Path> latest = snapshots.lastEntry();
-            if (latest.getKey() < logStartOffset) break;
+            if (latest.getKey() < firstOffset) break;
             try {
                 producers.putAll(ProducerSnapshotFile.read(latest.getValue()));
                 mapEndOffset = latest.getKey();
@@ -115,7 +116,7 @@ final class ProducerStateManager {
                 snapshots.remove(latest.getKey());
             }
         }
-        mapEndOffset = logStartOffset;
+        mapEndOffset = firstOffset;
         rebuildTxnIndex();
     }
 
@@ -286,12 +287,12 @@ final class ProducerStateManager {
      * The log was truncated to {@code offset}: snapshots above it are deleted and the state is
      * reloaded (the caller replays from {@link #mapEndOffset()}).
      */
-    void truncateAndReload(long logStartOffset, long offset) throws IOException {
+    void truncateAndReload(long firstOffset, long offset) throws IOException {
         for (Map.Entry<Long, Path> e : new TreeMap<>(snapshots.tailMap(offset, false)).entrySet()) {
             Files.deleteIfExists(e.getValue());
             snapshots.remove(e.getKey());
         }
-        loadFromSnapshot(logStartOffset, offset);
+        loadFromSnapshot(firstOffset, offset);
     }
 
     /**

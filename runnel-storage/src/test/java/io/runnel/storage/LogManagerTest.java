@@ -17,7 +17,6 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import static io.runnel.storage.TestLogs.readAll;
-import static io.runnel.storage.TestLogs.values;
 import static io.runnel.storage.TestLogs.valuesOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -215,11 +215,13 @@ class RecoveryTest {
         Files.write(dir.resolve("00000000000000000001.log.deleted"), new byte[10]);
         Files.write(dir.resolve("leader-epoch-checkpoint.tmp"), new byte[10]);
         Files.write(dir.resolve("00000000000000000099.index"), new byte[8]); // orphan
+        Files.write(dir.resolve("00000000000000000000.index.swap"), new byte[8]); // swap already renamed live
         PartitionLog l = openLog(true);
         assertThat(Files.exists(dir.resolve("00000000000000000003.log.cleaned"))).isFalse();
         assertThat(Files.exists(dir.resolve("00000000000000000001.log.deleted"))).isFalse();
         assertThat(Files.exists(dir.resolve("leader-epoch-checkpoint.tmp"))).isFalse();
         assertThat(Files.exists(dir.resolve("00000000000000000099.index"))).isFalse();
+        assertThat(Files.exists(dir.resolve("00000000000000000000.index.swap"))).isFalse();
         assertThat(l.logEndOffset()).isEqualTo(5);
     }
 
