@@ -1,6 +1,24 @@
 package io.runnel.broker;
 
+import io.runnel.broker.group.GroupSupport;
+import io.runnel.broker.group.ImageTopicView;
+import io.runnel.broker.group.OffsetsTopicLog;
 import io.runnel.broker.handler.ApiVersionsHandler;
+import io.runnel.broker.handler.group.ConsumerGroupDescribeHandler;
+import io.runnel.broker.handler.group.ConsumerGroupHeartbeatHandler;
+import io.runnel.broker.handler.group.DeleteGroupsHandler;
+import io.runnel.broker.handler.group.DescribeGroupsHandler;
+import io.runnel.broker.handler.group.FindCoordinatorHandler;
+import io.runnel.broker.handler.group.HeartbeatHandler;
+import io.runnel.broker.handler.group.JoinGroupHandler;
+import io.runnel.broker.handler.group.LeaveGroupHandler;
+import io.runnel.broker.handler.group.ListGroupsHandler;
+import io.runnel.broker.handler.group.OffsetCommitHandler;
+import io.runnel.broker.handler.group.OffsetDeleteHandler;
+import io.runnel.broker.handler.group.OffsetFetchHandler;
+import io.runnel.broker.handler.group.SyncGroupHandler;
+import io.runnel.group.GroupCoordinator;
+import io.runnel.group.GroupCoordinatorConfig;
 import io.runnel.broker.handler.admin.AlterConfigsHandler;
 import io.runnel.broker.handler.admin.CreatePartitionsHandler;
 import io.runnel.broker.handler.admin.CreateTopicsHandler;
@@ -49,6 +67,7 @@ public final class BrokerServer implements AutoCloseable {
     private LogManager logManager;
     private PartitionManager partitions;
     private NettyServer server;
+    private GroupCoordinator groups;
     private final List<InetSocketAddress> bound = new ArrayList<>();
     private boolean closed;
 
@@ -63,11 +82,15 @@ public final class BrokerServer implements AutoCloseable {
         partitions = new PartitionManager(nodeId, logManager);
         MetadataPublisher publisher = new MetadataPublisher(partitions, nodeId, config.originals());
         logManager.startup(topic -> publisher.logConfig(controller.image(), topic));
-        controller.addListener((prev, cur) -> publisher.publish(cur)).get(60, TimeUnit.SECONDS);
-
         BrokerContext broker = new BrokerContext(nodeId, config, publisher, topics -> controller
                 .createTopics(topics.stream().map(t -> NewTopic.of(t, -1, -1)).toList(), false)
                 .thenApply(r -> null));
+
+        GroupCoordinatorConfig groupConfig = GroupCoordinatorConfig.from(config.values());
+        groups = GroupCoordinator.create(groupConfig, new OffsetsTopicLog(partitions, Time.SYSTEM), new ImageTopicView(publisher));
+        GroupSupport groupSupport = new GroupSupport(groups, controller, broker);
+        partitions.addLeadershipListener(groupSupport);
+        controller.addListener((prev, cur) -> publisher.publish(cur)).get(60, TimeUnit.SECONDS);
         HandlerRegistry registry = new HandlerRegistry();
         registry.register(new ApiVersionsHandler(registry))
                 .register(new MetadataHandler(broker))
@@ -84,7 +107,22 @@ public final class BrokerServer implements AutoCloseable {
                 .register(new AlterConfigsHandler(controller, broker))
                 .register(new IncrementalAlterConfigsHandler(controller, broker))
                 .register(new DescribeClusterHandler(controller, broker))
-                .register(new InitProducerIdHandler(controller, broker));
+                .register(new InitProducerIdHandler(controller, broker))
+                .register(new FindCoordinatorHandler(groups, groupSupport, 0))
+                .register(new JoinGroupHandler(groups))
+                .register(new SyncGroupHandler(groups))
+                .register(new HeartbeatHandler(groups))
+                .register(new LeaveGroupHandler(groups))
+                .register(new OffsetCommitHandler(groups))
+                .register(new OffsetFetchHandler(groups))
+                .register(new DescribeGroupsHandler(groups))
+                .register(new ListGroupsHandler(groups))
+                .register(new DeleteGroupsHandler(groups))
+                .register(new OffsetDeleteHandler(groups));
+        if (groupConfig.consumerProtocolEnabled()) {
+            registry.register(new ConsumerGroupHeartbeatHandler(groups))
+                    .register(new ConsumerGroupDescribeHandler(groups));
+        }
 
         int threads = config.values().getInt(BrokerConfigs.NUM_NETWORK_THREADS);
         server = new NettyServer(Math.max(threads, Runtime.getRuntime().availableProcessors()));
@@ -138,6 +176,7 @@ public final class BrokerServer implements AutoCloseable {
         if (closed) return;
         closed = true;
         closeQuietly("network", server);
+        closeQuietly("groups", groups);
         closeQuietly("partitions", partitions);
         closeQuietly("logs", logManager);
         closeQuietly("metadata", controller);

@@ -54,7 +54,7 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest, Metada
         if (!allTopics && req.allowAutoTopicCreation && broker.autoCreateTopicsEnabled()) {
             Set<String> missing = new LinkedHashSet<>();
             for (MetadataRequest.Topic t : req.topics) {
-                if (t.name != null && image.topic(t.name) == null && validName(t.name) && !TopicNames.isInternal(t.name)) {
+                if (!byId(t) && t.name != null && image.topic(t.name) == null && validName(t.name) && !TopicNames.isInternal(t.name)) {
                     missing.add(t.name);
                 }
             }
@@ -86,15 +86,19 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest, Metada
             for (TopicImage t : image.topics().values()) resp.topics.add(describe(t, req, version));
         } else {
             for (MetadataRequest.Topic rt : req.topics) {
-                TopicImage t = rt.name != null ? image.topic(rt.name) : image.topic(rt.topicId);
+                // a non-zero topic id wins over the name: clients asking by id (Admin.describeTopics by id)
+                // leave the name empty rather than null, as Kafka's own request builder does
+                boolean byId = byId(rt);
+                TopicImage t = byId ? image.topic(rt.topicId) : rt.name != null ? image.topic(rt.name) : null;
                 if (t != null) {
                     resp.topics.add(describe(t, req, version));
                     continue;
                 }
                 MetadataResponse.Topic mt = new MetadataResponse.Topic();
-                mt.name = rt.name;
-                mt.topicId = rt.name == null ? rt.topicId : Uuid.ZERO;
-                if (rt.name == null) {
+                // names are nullable from v12; before that ids cannot be asked for (Kafka refuses them)
+                mt.name = byId || rt.name == null ? (version >= 12 ? null : "") : rt.name;
+                mt.topicId = byId ? rt.topicId : Uuid.ZERO;
+                if (byId || rt.name == null) {
                     mt.errorCode = Errors.UNKNOWN_TOPIC_ID.code();
                 } else if (!validName(rt.name)) {
                     mt.errorCode = Errors.INVALID_TOPIC_EXCEPTION.code();
@@ -105,6 +109,10 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest, Metada
             }
         }
         return resp;
+    }
+
+    private static boolean byId(MetadataRequest.Topic rt) {
+        return rt.topicId != null && !rt.topicId.equals(Uuid.ZERO);
     }
 
     private static boolean validName(String name) {

@@ -35,6 +35,18 @@ public final class PartitionManager implements AutoCloseable {
     private final Map<Uuid, String> namesById = new ConcurrentHashMap<>();
     private final Map<String, Uuid> idsByName = new ConcurrentHashMap<>();
     private final HashedWheelTimer timer;
+    private final List<LeadershipListener> leadershipListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Told when this broker starts or stops leading a partition (on the metadata thread). */
+    public interface LeadershipListener {
+        void onBecomeLeader(Partition partition);
+
+        void onStopLeading(TopicPartition tp);
+    }
+
+    public void addLeadershipListener(LeadershipListener l) {
+        leadershipListeners.add(l);
+    }
 
     public PartitionManager(int nodeId, LogManager logs) {
         this.nodeId = nodeId;
@@ -67,8 +79,17 @@ public final class PartitionManager implements AutoCloseable {
                 plog.updateHighWatermark(plog.logEndOffset());
             }
             log.debug("Hosting {} (leader {} epoch {})", tp, state.leaderId(), state.leaderEpoch());
+            if (state.leaderId() == nodeId) {
+                for (LeadershipListener l : leadershipListeners) l.onBecomeLeader(p);
+            }
         } else {
+            boolean wasLeader = p.isLeader(nodeId);
             p.setState(state);
+            boolean isLeader = p.isLeader(nodeId);
+            for (LeadershipListener l : leadershipListeners) {
+                if (isLeader && !wasLeader) l.onBecomeLeader(p);
+                if (!isLeader && wasLeader) l.onStopLeading(tp);
+            }
         }
     }
 
@@ -88,6 +109,9 @@ public final class PartitionManager implements AutoCloseable {
         }
         for (TopicPartition tp : gone) {
             Partition p = partitions.remove(tp);
+            if (p != null && p.isLeader(nodeId)) {
+                for (LeadershipListener l : leadershipListeners) l.onStopLeading(tp);
+            }
             logs.delete(tp);
             log.info("Deleted partition {}", tp);
             if (p != null) p.notifyWaiters(Integer.MAX_VALUE);
@@ -140,6 +164,19 @@ public final class PartitionManager implements AutoCloseable {
     /** Appends to a partition this broker leads, advances the high watermark and wakes waiting fetches. */
     public AppendResult appendAsLeader(Partition p, MemoryRecords records) {
         AppendResult r = p.log().appendAsLeader(records, p.leaderEpoch());
+        if (p.state().isr().size() <= 1) {
+            p.log().updateHighWatermark(p.log().logEndOffset());
+        }
+        p.notifyWaiters(records.sizeInBytes());
+        return r;
+    }
+
+    /**
+     * Appends records written by the broker itself (coordinator records, transaction markers): no
+     * client-side validation, the log assigns offsets.
+     */
+    public AppendResult appendAsCoordinator(Partition p, MemoryRecords records) {
+        AppendResult r = p.log().appendAsCoordinator(records, p.leaderEpoch());
         if (p.state().isr().size() <= 1) {
             p.log().updateHighWatermark(p.log().logEndOffset());
         }

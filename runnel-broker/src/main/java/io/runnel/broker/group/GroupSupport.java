@@ -1,0 +1,85 @@
+package io.runnel.broker.group;
+
+import io.runnel.broker.BrokerContext;
+import io.runnel.broker.handler.group.CoordinatorLocator;
+import io.runnel.broker.partition.Partition;
+import io.runnel.broker.partition.PartitionManager;
+import io.runnel.common.TopicPartition;
+import io.runnel.config.BrokerConfigs;
+import io.runnel.group.GroupCoordinator;
+import io.runnel.metadata.BrokerRegistration;
+import io.runnel.metadata.MetadataController;
+import io.runnel.metadata.MetadataImage;
+import io.runnel.metadata.NewTopic;
+import io.runnel.metadata.PartitionState;
+import io.runnel.metadata.TopicImage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Connects the group coordinator to the broker: tells it when this broker starts or stops leading a
+ * {@code __consumer_offsets} partition, and locates coordinators for FindCoordinator, creating
+ * {@code __consumer_offsets} on first use as Kafka does.
+ */
+public final class GroupSupport implements PartitionManager.LeadershipListener, CoordinatorLocator {
+    private static final Logger log = LoggerFactory.getLogger(GroupSupport.class);
+
+    private final GroupCoordinator coordinator;
+    private final MetadataController controller;
+    private final BrokerContext broker;
+    private final AtomicBoolean creating = new AtomicBoolean();
+
+    public GroupSupport(GroupCoordinator coordinator, MetadataController controller, BrokerContext broker) {
+        this.coordinator = coordinator;
+        this.controller = controller;
+        this.broker = broker;
+    }
+
+    @Override
+    public void onBecomeLeader(Partition partition) {
+        TopicPartition tp = partition.topicPartition();
+        if (tp.topic().equals(OffsetsTopicLog.TOPIC)) {
+            coordinator.onElection(tp.partition()).whenComplete((ok, err) -> {
+                if (err != null) log.error("Loading group coordinator partition {} failed", tp, err);
+            });
+        }
+    }
+
+    @Override
+    public void onStopLeading(TopicPartition tp) {
+        if (tp.topic().equals(OffsetsTopicLog.TOPIC)) coordinator.onResignation(tp.partition());
+    }
+
+    @Override
+    public Node leaderOf(String topic, int partition, String listenerName) {
+        MetadataImage image = broker.image();
+        TopicImage t = image.topic(topic);
+        if (t == null) {
+            if (topic.equals(OffsetsTopicLog.TOPIC)) createOffsetsTopic(image);
+            return null;
+        }
+        PartitionState ps = t.partition(partition);
+        if (ps == null || ps.leader() < 0) return null;
+        BrokerRegistration b = image.broker(ps.leader());
+        if (b == null) return null;
+        BrokerRegistration.Endpoint e = BrokerContext.endpoint(b, listenerName);
+        return e == null ? null : new Node(b.id(), e.host(), e.port());
+    }
+
+    private void createOffsetsTopic(MetadataImage image) {
+        if (!creating.compareAndSet(false, true)) return;
+        var cfg = broker.config().values();
+        int partitions = cfg.getInt(BrokerConfigs.OFFSETS_TOPIC_NUM_PARTITIONS);
+        int rf = Math.min(cfg.getShort(BrokerConfigs.OFFSETS_TOPIC_REPLICATION_FACTOR), Math.max(1, image.brokers().size()));
+        NewTopic nt = NewTopic.of(OffsetsTopicLog.TOPIC, partitions, rf).withConfigs(Map.of(
+                "cleanup.policy", "compact", "compression.type", "producer", "segment.bytes", "104857600"));
+        controller.createTopics(java.util.List.of(nt), false).whenComplete((r, err) -> {
+            creating.set(false);
+            if (err != null) log.error("Creating {} failed", OffsetsTopicLog.TOPIC, err);
+            else log.info("Created {} with {} partitions: {}", OffsetsTopicLog.TOPIC, partitions, r.get(0).error());
+        });
+    }
+}

@@ -1,0 +1,39 @@
+package io.runnel.broker.handler.group;
+
+import io.runnel.broker.handler.ApiHandler;
+import io.runnel.broker.network.RequestContext;
+import io.runnel.group.GroupCoordinator;
+import io.runnel.group.api.AdminApi.DeleteGroupResult;
+import io.runnel.protocol.ApiKeys;
+import io.runnel.protocol.message.DeleteGroupsRequest;
+import io.runnel.protocol.message.DeleteGroupsResponse;
+
+import java.util.concurrent.CompletableFuture;
+
+/** DeleteGroups: deletes empty groups and their offsets (NON_EMPTY_GROUP, GROUP_ID_NOT_FOUND otherwise). */
+public final class DeleteGroupsHandler implements ApiHandler<DeleteGroupsRequest, DeleteGroupsResponse> {
+    private final GroupCoordinator coordinator;
+
+    public DeleteGroupsHandler(GroupCoordinator coordinator) {
+        this.coordinator = coordinator;
+    }
+
+    @Override
+    public ApiKeys api() {
+        return ApiKeys.DELETE_GROUPS;
+    }
+
+    @Override
+    public CompletableFuture<DeleteGroupsResponse> handle(RequestContext ctx, DeleteGroupsRequest request) {
+        return coordinator.deleteGroups(request.groupsNames).thenApply(results -> {
+            DeleteGroupsResponse resp = new DeleteGroupsResponse();
+            for (DeleteGroupResult r : results) {
+                DeleteGroupsResponse.Result w = new DeleteGroupsResponse.Result();
+                w.groupId = GroupHandlerSupport.nullToEmpty(r.groupId());
+                w.errorCode = r.error().code();
+                resp.results.add(w);
+            }
+            return resp;
+        });
+    }
+}

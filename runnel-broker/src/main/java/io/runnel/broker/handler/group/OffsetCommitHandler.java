@@ -1,0 +1,91 @@
+package io.runnel.broker.handler.group;
+
+import io.runnel.broker.handler.ApiHandler;
+import io.runnel.broker.network.RequestContext;
+import io.runnel.common.Errors;
+import io.runnel.common.TopicPartition;
+import io.runnel.group.GroupCoordinator;
+import io.runnel.group.TopicView;
+import io.runnel.group.api.OffsetApi.CommitParams;
+import io.runnel.group.api.OffsetApi.CommitPartition;
+import io.runnel.group.api.OffsetApi.CommitResult;
+import io.runnel.protocol.ApiKeys;
+import io.runnel.protocol.message.OffsetCommitRequest;
+import io.runnel.protocol.message.OffsetCommitResponse;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * OffsetCommit: stores offsets (with leader epoch and metadata) for a group, checked against the member's
+ * generation (classic) or epoch (consumer protocol, v9+). v10 names topics by id: ids this broker does not
+ * know get UNKNOWN_TOPIC_ID. v2-4 may carry a retention time.
+ */
+public final class OffsetCommitHandler implements ApiHandler<OffsetCommitRequest, OffsetCommitResponse> {
+    private final GroupCoordinator coordinator;
+
+    public OffsetCommitHandler(GroupCoordinator coordinator) {
+        this.coordinator = coordinator;
+    }
+
+    @Override
+    public ApiKeys api() {
+        return ApiKeys.OFFSET_COMMIT;
+    }
+
+    @Override
+    public CompletableFuture<OffsetCommitResponse> handle(RequestContext ctx, OffsetCommitRequest request) {
+        short version = ctx.apiVersion();
+        boolean byId = version >= 10;
+        TopicView topics = coordinator.topics();
+        List<CommitPartition> partitions = new ArrayList<>();
+        List<String> names = new ArrayList<>(request.topics.size());
+        for (OffsetCommitRequest.Topic t : request.topics) {
+            String name = t.name;
+            if (byId) {
+                TopicView.TopicInfo info = topics.byId(t.topicId);
+                name = info == null ? null : info.name();
+            }
+            names.add(name);
+            if (name == null) continue;
+            for (OffsetCommitRequest.Partition p : t.partitions) {
+                partitions.add(new CommitPartition(name, p.partitionIndex, p.committedOffset,
+                        version >= 6 ? p.committedLeaderEpoch : -1, p.committedMetadata));
+            }
+        }
+        CommitParams params = new CommitParams(request.groupId, GroupHandlerSupport.nullToEmpty(request.memberId),
+                version >= 7 ? request.groupInstanceId : null, request.generationIdOrMemberEpoch,
+                version <= 4 ? request.retentionTimeMs : -1, partitions, version);
+        CompletableFuture<CommitResult> result = partitions.isEmpty()
+                ? CompletableFuture.completedFuture(new CommitResult(Map.of()))
+                : coordinator.commitOffsets(params).exceptionally(t -> {
+                    Errors e = GroupHandlerSupport.errorOf(t);
+                    Map<TopicPartition, Errors> m = new LinkedHashMap<>();
+                    for (CommitPartition cp : partitions) m.put(new TopicPartition(cp.topic(), cp.partition()), e);
+                    return new CommitResult(m);
+                });
+        return result.thenApply(r -> {
+            OffsetCommitResponse resp = new OffsetCommitResponse();
+            for (int i = 0; i < request.topics.size(); i++) {
+                OffsetCommitRequest.Topic t = request.topics.get(i);
+                String name = names.get(i);
+                OffsetCommitResponse.Topic rt = new OffsetCommitResponse.Topic();
+                rt.name = t.name;
+                rt.topicId = t.topicId;
+                for (OffsetCommitRequest.Partition p : t.partitions) {
+                    OffsetCommitResponse.Partition rp = new OffsetCommitResponse.Partition();
+                    rp.partitionIndex = p.partitionIndex;
+                    Errors e = name == null ? Errors.UNKNOWN_TOPIC_ID
+                            : r.partitions().getOrDefault(new TopicPartition(name, p.partitionIndex), Errors.UNKNOWN_SERVER_ERROR);
+                    rp.errorCode = e.code();
+                    rt.partitions.add(rp);
+                }
+                resp.topics.add(rt);
+            }
+            return resp;
+        });
+    }
+}

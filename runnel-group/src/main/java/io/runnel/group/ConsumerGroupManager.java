@@ -1,0 +1,551 @@
+package io.runnel.group;
+
+import io.runnel.common.Errors;
+import io.runnel.common.Uuid;
+import io.runnel.group.api.ConsumerGroupApi.DescribedMember;
+import io.runnel.group.api.ConsumerGroupApi.DescribedTopicPartitions;
+import io.runnel.group.api.ConsumerGroupApi.GroupDescription;
+import io.runnel.group.api.ConsumerGroupApi.HeartbeatParams;
+import io.runnel.group.api.ConsumerGroupApi.HeartbeatResult;
+import io.runnel.group.api.ConsumerGroupApi.TopicIdPartitions;
+import io.runnel.group.assignor.PartitionAssignor;
+import io.runnel.group.records.GroupRecord;
+import io.runnel.group.records.GroupRecord.ConsumerCurrentAssignment;
+import io.runnel.group.records.GroupRecord.ConsumerGroupMetadata;
+import io.runnel.group.records.GroupRecord.ConsumerGroupMetadataValue;
+import io.runnel.group.records.GroupRecord.ConsumerMemberMetadata;
+import io.runnel.group.records.GroupRecord.ConsumerTargetAssignmentMember;
+import io.runnel.group.records.GroupRecord.ConsumerTargetAssignmentMetadata;
+import io.runnel.group.records.PartitionSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+
+/**
+ * The consumer group protocol of KIP-848 for one shard: ConsumerGroupHeartbeat and ConsumerGroupDescribe.
+ *
+ * <p>A heartbeat (1) validates the member and its epoch, (2) records changes of the member's metadata,
+ * (3) bumps the group epoch when membership, subscriptions or the subscribed topics' partitions changed,
+ * (4) recomputes the target assignment with the server-side assignor when the group epoch is ahead of the
+ * assignment epoch, and (5) reconciles this member towards its target ({@link Reconciler}). Every change is
+ * a record; the response goes out once they are durable and replayed.
+ *
+ * <p>Timers: {@code ks/<group>/<member>} session timeout (group.consumer.session.timeout.ms, reset by every
+ * heartbeat) and {@code kr/<group>/<member>} rebalance timeout while the member owes a revocation; either
+ * fences the member (its records are deleted and the group epoch bumped). A static member that leaves with
+ * epoch -2 keeps its assignment until its session times out, and gets it back if it rejoins first.
+ * Coordinator thread only.
+ */
+final class ConsumerGroupManager {
+    private static final Logger log = LoggerFactory.getLogger(ConsumerGroupManager.class);
+    private static final long REGEX_CACHE_MS = 1000;
+
+    private final GroupShard shard;
+    private final Map<String, PartitionAssignor> assignors = new LinkedHashMap<>();
+    private final Map<String, CachedRegex> regexCache = new HashMap<>();
+
+    private record CachedRegex(long computedAtMs, Set<String> topics) {
+    }
+
+    ConsumerGroupManager(GroupShard shard) {
+        this.shard = shard;
+        for (String name : shard.config.consumerAssignors()) assignors.put(name, PartitionAssignor.byName(name));
+    }
+
+    private static String sessionKey(String group, String member) {
+        return "ks/" + group + "/" + member;
+    }
+
+    private static String revokeKey(String group, String member) {
+        return "kr/" + group + "/" + member;
+    }
+
+    // ------------------------------------------------------------------ heartbeat
+
+    void heartbeat(HeartbeatParams p, CompletableFuture<HeartbeatResult> f) {
+        String invalid = validate(p);
+        if (invalid != null) {
+            f.complete(HeartbeatResult.error(Errors.INVALID_REQUEST, invalid));
+            return;
+        }
+        if (p.serverAssignor() != null && !assignors.containsKey(p.serverAssignor())) {
+            f.complete(HeartbeatResult.error(Errors.UNSUPPORTED_ASSIGNOR, "ServerAssignor " + p.serverAssignor()
+                    + " is not supported. Supported assignors: " + String.join(", ", assignors.keySet()) + "."));
+            return;
+        }
+        if (p.subscribedTopicRegex() != null && !p.subscribedTopicRegex().isEmpty()
+                && ConsumerGroup.compile(p.subscribedTopicRegex()) == null) {
+            f.complete(HeartbeatResult.error(Errors.INVALID_REGULAR_EXPRESSION, "SubscribedTopicRegex "
+                    + p.subscribedTopicRegex() + " is not a valid regular expression."));
+            return;
+        }
+        Group existing = shard.state().groups.get(p.groupId());
+        if (existing instanceof ClassicGroup c) {
+            if (!c.isEmpty() || !c.pendingMembers.isEmpty()) {
+                f.complete(HeartbeatResult.error(Errors.GROUP_ID_NOT_FOUND, "Group " + p.groupId()
+                        + " is a classic group with members; it cannot switch to the consumer protocol."));
+                return;
+            }
+            if (p.memberEpoch() != 0) {
+                f.complete(HeartbeatResult.error(Errors.UNKNOWN_MEMBER_ID, "Group " + p.groupId() + " has no member " + p.memberId()));
+                return;
+            }
+            // an empty classic group (or its leftover) becomes a consumer group
+            shard.classic.cancelTimers(c);
+            shard.write(ClassicGroupManager.groupTombstones(c),
+                    () -> shard.resubmit(() -> heartbeat(p, f), t -> f.complete(HeartbeatResult.error(Errors.forException(t), null))),
+                    t -> f.complete(HeartbeatResult.error(GroupShard.appendError(t, false), null)));
+            return;
+        }
+        ConsumerGroup g = (ConsumerGroup) existing;
+        if (p.memberEpoch() < 0) {
+            leave(g, p, f);
+            return;
+        }
+        if (g == null) {
+            if (p.memberEpoch() != 0) {
+                f.complete(HeartbeatResult.error(Errors.UNKNOWN_MEMBER_ID, "Group " + p.groupId() + " does not exist."));
+                return;
+            }
+            g = new ConsumerGroup(p.groupId());
+        }
+        beat(g, p, f);
+    }
+
+    private static String validate(HeartbeatParams p) {
+        if (p.groupId() == null || p.groupId().isEmpty()) return "GroupId can't be empty.";
+        if ("".equals(p.instanceId())) return "InstanceId can't be empty.";
+        if ("".equals(p.rackId())) return "RackId can't be empty.";
+        int epoch = p.memberEpoch();
+        if (epoch > 0 || epoch == -1) {
+            if (p.memberId() == null || p.memberId().isEmpty()) return "MemberId can't be empty.";
+        } else if (epoch == 0) {
+            if (p.rebalanceTimeoutMs() == -1) return "RebalanceTimeoutMs must be provided in first request.";
+            if (p.ownedPartitions() == null || !p.ownedPartitions().isEmpty()) return "TopicPartitions must be empty when (re-)joining.";
+            boolean names = p.subscribedTopicNames() != null && !p.subscribedTopicNames().isEmpty();
+            boolean regex = p.subscribedTopicRegex() != null && !p.subscribedTopicRegex().isEmpty();
+            if (!names && !regex) return "SubscribedTopicNames or SubscribedTopicRegex must be set in first request.";
+        } else if (epoch == ConsumerMember.STATIC_LEFT_EPOCH) {
+            if (p.memberId() == null || p.memberId().isEmpty()) return "MemberId can't be empty.";
+            if (p.instanceId() == null) return "InstanceId can't be null.";
+        } else {
+            return "MemberEpoch is invalid.";
+        }
+        return null;
+    }
+
+    private void beat(ConsumerGroup g, HeartbeatParams p, CompletableFuture<HeartbeatResult> f) {
+        GroupCoordinatorConfig cfg = shard.config;
+        List<GroupRecord> records = new ArrayList<>();
+        ConsumerMember before;     // the member as the group knows it (EMPTY-assignment placeholder for new ones)
+        ConsumerMember replaced = null;
+        boolean created = false;
+        String memberId;
+        if (p.memberEpoch() == 0) {
+            memberId = p.memberId() == null || p.memberId().isEmpty() ? Uuid.random().toString() : p.memberId();
+            String staticId = p.instanceId() == null ? null : g.staticMembers.get(p.instanceId());
+            if (staticId != null && !staticId.equals(memberId)) {
+                replaced = g.members.get(staticId);
+                if (replaced.memberEpoch() != ConsumerMember.STATIC_LEFT_EPOCH) {
+                    f.complete(HeartbeatResult.error(Errors.UNRELEASED_INSTANCE_ID, "Static member " + staticId
+                            + " with instance id " + p.instanceId() + " is still active; it must leave first."));
+                    return;
+                }
+                // KIP-848 static membership: the new incarnation inherits the assignment of the one that left
+                before = replaced.withId(memberId);
+                before = new ConsumerMember(memberId, before.instanceId(), before.rackId(), before.clientId(),
+                        before.clientHost(), before.subscribedTopicNames(), before.subscribedTopicRegex(),
+                        before.rebalanceTimeoutMs(), before.serverAssignor(), 0, 0, before.state(), before.assigned(),
+                        before.pendingRevocation());
+                records.add(new ConsumerCurrentAssignment(g.groupId, staticId, null));
+                records.add(new ConsumerTargetAssignmentMember(g.groupId, staticId, null));
+                records.add(new ConsumerMemberMetadata(g.groupId, staticId, null));
+            } else if (g.members.containsKey(memberId)) {
+                // a member rejoining with its id (fenced, or its join response was lost): it holds nothing now
+                ConsumerMember m = g.members.get(memberId);
+                before = new ConsumerMember(memberId, m.instanceId(), m.rackId(), m.clientId(), m.clientHost(),
+                        m.subscribedTopicNames(), m.subscribedTopicRegex(), m.rebalanceTimeoutMs(), m.serverAssignor(),
+                        0, 0, ConsumerMember.STABLE, PartitionSet.EMPTY, PartitionSet.EMPTY);
+            } else {
+                if (g.members.size() >= cfg.consumerMaxSize()) {
+                    f.complete(HeartbeatResult.error(Errors.GROUP_MAX_SIZE_REACHED, "The consumer group has reached its maximum capacity of "
+                            + cfg.consumerMaxSize() + " members."));
+                    return;
+                }
+                before = ConsumerMember.empty(memberId);
+                created = true;
+            }
+        } else {
+            memberId = p.memberId();
+            before = g.members.get(memberId);
+            if (before == null) {
+                f.complete(HeartbeatResult.error(Errors.UNKNOWN_MEMBER_ID, "Member " + memberId + " is not in group " + g.groupId + "."));
+                return;
+            }
+            if (p.instanceId() != null) {
+                String staticId = g.staticMembers.get(p.instanceId());
+                if (staticId == null) {
+                    f.complete(HeartbeatResult.error(Errors.UNKNOWN_MEMBER_ID, "Instance id " + p.instanceId() + " is unknown."));
+                    return;
+                }
+                if (!staticId.equals(memberId)) {
+                    f.complete(HeartbeatResult.error(Errors.FENCED_INSTANCE_ID, "Instance id " + p.instanceId()
+                            + " belongs to member " + staticId + "."));
+                    return;
+                }
+            }
+            PartitionSet owned = toSet(p.ownedPartitions());
+            if (p.memberEpoch() > before.memberEpoch()
+                    || (p.memberEpoch() < before.memberEpoch()
+                    && (p.memberEpoch() != before.previousMemberEpoch() || owned == null || !owned.subsetOf(before.assigned())))) {
+                f.complete(HeartbeatResult.error(Errors.FENCED_MEMBER_EPOCH, "The member epoch " + p.memberEpoch()
+                        + " does not match the coordinator's " + before.memberEpoch() + ". The member must abandon all its partitions and rejoin."));
+                return;
+            }
+        }
+
+        // metadata
+        ConsumerMember updated = new ConsumerMember(memberId,
+                p.instanceId() != null ? p.instanceId() : before.instanceId(),
+                p.rackId() != null ? p.rackId() : before.rackId(),
+                p.clientId() == null ? before.clientId() : p.clientId(),
+                p.clientHost() == null ? before.clientHost() : p.clientHost(),
+                p.subscribedTopicNames() != null ? List.copyOf(new TreeSet<>(p.subscribedTopicNames())) : before.subscribedTopicNames(),
+                p.subscribedTopicRegex() != null ? (p.subscribedTopicRegex().isEmpty() ? null : p.subscribedTopicRegex()) : before.subscribedTopicRegex(),
+                p.rebalanceTimeoutMs() != -1 ? p.rebalanceTimeoutMs() : before.rebalanceTimeoutMs(),
+                p.serverAssignor() != null ? p.serverAssignor() : before.serverAssignor(),
+                before.memberEpoch(), before.previousMemberEpoch(), before.state(), before.assigned(), before.pendingRevocation());
+        boolean isNewRecord = created || replaced != null;
+        boolean subscriptionChanged = created
+                || !Objects.equals(updated.subscribedTopicNames(), before.subscribedTopicNames())
+                || !Objects.equals(updated.subscribedTopicRegex(), before.subscribedTopicRegex())
+                || !Objects.equals(updated.serverAssignor(), before.serverAssignor());
+        if (isNewRecord || !updated.metadataValue().equals(before.metadataValue())) {
+            records.add(new ConsumerMemberMetadata(g.groupId, memberId, updated.metadataValue()));
+        }
+
+        // group epoch
+        TreeMap<String, ConsumerMember> members = new TreeMap<>(g.members);
+        if (replaced != null) members.remove(replaced.memberId());
+        members.put(memberId, updated);
+        Subscriptions subs = resolve(members);
+        int groupEpoch = g.groupEpoch;
+        if (subscriptionChanged || subs.hash != g.metadataHash) {
+            groupEpoch++;
+            records.add(new ConsumerGroupMetadata(g.groupId, new ConsumerGroupMetadataValue(groupEpoch, subs.hash)));
+        }
+
+        // target assignment
+        Map<String, PartitionSet> target = new HashMap<>(g.targetAssignment);
+        if (replaced != null) {
+            PartitionSet inherited = target.remove(replaced.memberId());
+            target.put(memberId, inherited == null ? PartitionSet.EMPTY : inherited);
+        }
+        int targetEpoch = g.assignmentEpoch;
+        if (groupEpoch > targetEpoch) {
+            Map<String, PartitionSet> next = assign(g, members, subs, target);
+            for (String id : members.keySet()) {
+                PartitionSet now = next.getOrDefault(id, PartitionSet.EMPTY);
+                boolean mustWrite = id.equals(memberId) && replaced != null;
+                if (mustWrite || !now.equals(target.getOrDefault(id, PartitionSet.EMPTY)) || !g.targetAssignment.containsKey(id)) {
+                    records.add(new ConsumerTargetAssignmentMember(g.groupId, id, now));
+                }
+            }
+            records.add(new ConsumerTargetAssignmentMetadata(g.groupId, groupEpoch));
+            target = next;
+            targetEpoch = groupEpoch;
+        } else if (replaced != null) {
+            records.add(new ConsumerTargetAssignmentMember(g.groupId, memberId, target.get(memberId)));
+        }
+
+        // reconciliation; a rejoining static member is a new process that holds nothing yet, so what left its
+        // target while it was away is released at once instead of being revoked
+        if (replaced != null) {
+            PartitionSet kept = updated.assigned().intersect(target.getOrDefault(memberId, PartitionSet.EMPTY));
+            updated = new ConsumerMember(memberId, updated.instanceId(), updated.rackId(), updated.clientId(),
+                    updated.clientHost(), updated.subscribedTopicNames(), updated.subscribedTopicRegex(),
+                    updated.rebalanceTimeoutMs(), updated.serverAssignor(), 0, 0, ConsumerMember.UNRELEASED_PARTITIONS,
+                    kept, PartitionSet.EMPTY);
+        }
+        String self = memberId, previousSelf = replaced == null ? null : replaced.memberId();
+        ConsumerGroup group = g;
+        ConsumerMember reconciled = Reconciler.reconcile(updated, target.getOrDefault(memberId, PartitionSet.EMPTY),
+                targetEpoch, toSet(p.ownedPartitions()), (t, part) -> {
+                    String holder = group.holder(t, part);
+                    return holder == null || holder.equals(self) || holder.equals(previousSelf);
+                });
+        ConsumerMember known = g.members.get(memberId);
+        if (isNewRecord || known == null || !reconciled.assignmentValue().equals(known.assignmentValue())) {
+            records.add(new ConsumerCurrentAssignment(g.groupId, memberId, reconciled.assignmentValue()));
+        }
+
+        boolean full = p.memberEpoch() == 0
+                || (p.rebalanceTimeoutMs() != -1 && p.subscribedTopicNames() != null && p.ownedPartitions() != null);
+        boolean changed = known == null || !reconciled.assigned().equals(known.assigned());
+        HeartbeatResult result = new HeartbeatResult(Errors.NONE, null, memberId, reconciled.memberEpoch(),
+                cfg.consumerHeartbeatIntervalMs(), full || changed ? toList(reconciled.assigned()) : null);
+        String gid = g.groupId;
+        String replacedId = previousSelf;
+        shard.write(records, () -> {
+            if (replacedId != null) {
+                shard.cancel(sessionKey(gid, replacedId));
+                shard.cancel(revokeKey(gid, replacedId));
+            }
+            scheduleSession(gid, self);
+            if (reconciled.state() == ConsumerMember.UNREVOKED_PARTITIONS) {
+                if (!shard.hasTimer(revokeKey(gid, self))) scheduleRevocation(gid, self, reconciled.memberEpoch(), reconciled.rebalanceTimeoutMs());
+            } else {
+                shard.cancel(revokeKey(gid, self));
+            }
+            f.complete(result);
+        }, err -> f.complete(HeartbeatResult.error(GroupShard.appendError(err, false), null)));
+    }
+
+    private void leave(ConsumerGroup g, HeartbeatParams p, CompletableFuture<HeartbeatResult> f) {
+        ConsumerMember m = g == null ? null : g.members.get(p.memberId());
+        if (m == null) {
+            f.complete(HeartbeatResult.error(Errors.UNKNOWN_MEMBER_ID, "Member " + p.memberId() + " is not in group " + p.groupId() + "."));
+            return;
+        }
+        if (p.instanceId() != null && !p.memberId().equals(g.staticMembers.get(p.instanceId()))) {
+            f.complete(HeartbeatResult.error(Errors.FENCED_INSTANCE_ID, "Instance id " + p.instanceId() + " belongs to another member."));
+            return;
+        }
+        String gid = g.groupId, mid = m.memberId();
+        if (p.memberEpoch() == ConsumerMember.STATIC_LEFT_EPOCH && m.instanceId() != null) {
+            GroupRecord r = new ConsumerCurrentAssignment(gid, mid, new GroupRecord.ConsumerCurrentAssignmentValue(
+                    ConsumerMember.STATIC_LEFT_EPOCH, m.memberEpoch(), m.state(), m.assigned(), m.pendingRevocation()));
+            shard.write(List.of(r), () -> {
+                scheduleSession(gid, mid);
+                shard.cancel(revokeKey(gid, mid));
+                f.complete(new HeartbeatResult(Errors.NONE, null, mid, ConsumerMember.STATIC_LEFT_EPOCH, 0, null));
+            }, err -> f.complete(HeartbeatResult.error(GroupShard.appendError(err, false), null)));
+            return;
+        }
+        shard.write(removalRecords(g, m), () -> {
+            cancelTimers(gid, mid);
+            f.complete(new HeartbeatResult(Errors.NONE, null, mid, -1, 0, null));
+        }, err -> f.complete(HeartbeatResult.error(GroupShard.appendError(err, false), null)));
+    }
+
+    /** Deletes a member: its three records, and a group epoch bump so that the others rebalance. */
+    private List<GroupRecord> removalRecords(ConsumerGroup g, ConsumerMember m) {
+        TreeMap<String, ConsumerMember> rest = new TreeMap<>(g.members);
+        rest.remove(m.memberId());
+        Subscriptions subs = resolve(rest);
+        return List.of(
+                new ConsumerCurrentAssignment(g.groupId, m.memberId(), null),
+                new ConsumerTargetAssignmentMember(g.groupId, m.memberId(), null),
+                new ConsumerMemberMetadata(g.groupId, m.memberId(), null),
+                new ConsumerGroupMetadata(g.groupId, new ConsumerGroupMetadataValue(g.groupEpoch + 1, subs.hash)));
+    }
+
+    private void fence(String groupId, String memberId, String why) {
+        if (!(shard.state().groups.get(groupId) instanceof ConsumerGroup g)) return;
+        ConsumerMember m = g.members.get(memberId);
+        if (m == null) return;
+        log.info("fencing member {} of consumer group {}: {}", memberId, groupId, why);
+        shard.write(removalRecords(g, m), () -> cancelTimers(groupId, memberId),
+                err -> log.warn("could not fence member {} of group {}: {}", memberId, groupId, err.toString()));
+    }
+
+    private void scheduleSession(String groupId, String memberId) {
+        shard.schedule(sessionKey(groupId, memberId), shard.config.consumerSessionTimeoutMs(),
+                () -> fence(groupId, memberId, "session timeout"));
+    }
+
+    private void scheduleRevocation(String groupId, String memberId, int epoch, int rebalanceTimeoutMs) {
+        shard.schedule(revokeKey(groupId, memberId), Math.max(0, rebalanceTimeoutMs), () -> {
+            if (shard.state().groups.get(groupId) instanceof ConsumerGroup g) {
+                ConsumerMember m = g.members.get(memberId);
+                if (m != null && m.state() == ConsumerMember.UNREVOKED_PARTITIONS && m.memberEpoch() == epoch) {
+                    fence(groupId, memberId, "did not revoke its partitions within the rebalance timeout");
+                }
+            }
+        });
+    }
+
+    private void cancelTimers(String groupId, String memberId) {
+        shard.cancel(sessionKey(groupId, memberId));
+        shard.cancel(revokeKey(groupId, memberId));
+    }
+
+    /** A group just loaded: every member gets a full session timeout, revocations a full rebalance timeout. */
+    void onLoaded(ConsumerGroup g) {
+        for (ConsumerMember m : g.members.values()) {
+            scheduleSession(g.groupId, m.memberId());
+            if (m.state() == ConsumerMember.UNREVOKED_PARTITIONS) {
+                scheduleRevocation(g.groupId, m.memberId(), m.memberEpoch(), m.rebalanceTimeoutMs());
+            }
+        }
+    }
+
+    /** The records that delete an empty consumer group. */
+    static List<GroupRecord> groupTombstones(ConsumerGroup g) {
+        List<GroupRecord> out = new ArrayList<>();
+        for (String id : g.members.keySet()) {
+            out.add(new ConsumerCurrentAssignment(g.groupId, id, null));
+            out.add(new ConsumerTargetAssignmentMember(g.groupId, id, null));
+            out.add(new ConsumerMemberMetadata(g.groupId, id, null));
+        }
+        out.add(new ConsumerTargetAssignmentMetadata(g.groupId, null));
+        out.add(new ConsumerGroupMetadata(g.groupId, null));
+        return out;
+    }
+
+    // ------------------------------------------------------------------ subscriptions and assignment
+
+    /** The topics a group subscribes to, resolved against the current topics. */
+    private record Subscriptions(SortedMap<String, TopicView.TopicInfo> topics, Map<String, Set<Uuid>> byMember, long hash) {
+    }
+
+    private Subscriptions resolve(Map<String, ConsumerMember> members) {
+        TreeMap<String, TopicView.TopicInfo> topics = new TreeMap<>();
+        Map<String, Set<Uuid>> byMember = new HashMap<>();
+        for (ConsumerMember m : members.values()) {
+            Set<Uuid> ids = new HashSet<>();
+            for (String name : subscribedNames(m)) {
+                TopicView.TopicInfo t = shard.topics.byName(name);
+                if (t != null) {
+                    topics.put(name, t);
+                    ids.add(t.id());
+                }
+            }
+            byMember.put(m.memberId(), ids);
+        }
+        long h = 0x9E3779B97F4A7C15L;
+        for (TopicView.TopicInfo t : topics.values()) {
+            h = mix(h, t.name().hashCode());
+            h = mix(h, t.id().mostSignificantBits());
+            h = mix(h, t.id().leastSignificantBits());
+            h = mix(h, t.partitions());
+        }
+        return new Subscriptions(topics, byMember, topics.isEmpty() ? 0 : h);
+    }
+
+    private static long mix(long h, long v) {
+        long z = h ^ (v + 0x9E3779B97F4A7C15L + (h << 6) + (h >>> 2));
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    /** The names a member subscribes to: its list, plus the topics its regex matches (internal topics excluded). */
+    private Set<String> subscribedNames(ConsumerMember m) {
+        Set<String> names = new TreeSet<>(m.subscribedTopicNames());
+        if (m.subscribedTopicRegex() != null) names.addAll(regexTopics(m.subscribedTopicRegex()));
+        return names;
+    }
+
+    private Set<String> regexTopics(String regex) {
+        long now = shard.now();
+        CachedRegex c = regexCache.get(regex);
+        if (c != null && now - c.computedAtMs < REGEX_CACHE_MS) return c.topics;
+        Pattern pattern = ConsumerGroup.compile(regex);
+        Set<String> out = new TreeSet<>();
+        if (pattern != null) {
+            for (TopicView.TopicInfo t : shard.topics.all()) {
+                if (!t.name().startsWith("__") && pattern.matcher(t.name()).matches()) out.add(t.name());
+            }
+        }
+        if (regexCache.size() > 10_000) regexCache.clear();
+        regexCache.put(regex, new CachedRegex(now, out));
+        return out;
+    }
+
+    /** Whether some member of the group subscribes to a topic (OffsetDelete, offset expiry). */
+    Predicate<String> subscribedTopicPredicate(ConsumerGroup g) {
+        Set<String> names = new HashSet<>();
+        for (ConsumerMember m : g.members.values()) names.addAll(subscribedNames(m));
+        return names::contains;
+    }
+
+    /** The assignor of a group: the one most members ask for, else the configured default. */
+    private PartitionAssignor assignorOf(Map<String, ConsumerMember> members) {
+        Map<String, Integer> votes = new HashMap<>();
+        for (ConsumerMember m : members.values()) if (m.serverAssignor() != null) votes.merge(m.serverAssignor(), 1, Integer::sum);
+        String best = null;
+        for (String name : assignors.keySet()) {
+            if (votes.getOrDefault(name, 0) > 0 && (best == null || votes.get(name) > votes.get(best))) best = name;
+        }
+        return assignors.get(best == null ? assignors.keySet().iterator().next() : best);
+    }
+
+    String assignorName(ConsumerGroup g) {
+        return assignorOf(g.members).name();
+    }
+
+    private Map<String, PartitionSet> assign(ConsumerGroup g, SortedMap<String, ConsumerMember> members, Subscriptions subs,
+                                             Map<String, PartitionSet> current) {
+        TreeMap<String, PartitionAssignor.MemberSpec> specs = new TreeMap<>();
+        for (ConsumerMember m : members.values()) {
+            specs.put(m.memberId(), new PartitionAssignor.MemberSpec(m.memberId(), m.instanceId(), m.rackId(),
+                    subs.byMember.getOrDefault(m.memberId(), Set.of()), current.getOrDefault(m.memberId(), PartitionSet.EMPTY)));
+        }
+        TreeMap<Uuid, Integer> counts = new TreeMap<>();
+        for (TopicView.TopicInfo t : subs.topics.values()) counts.put(t.id(), t.partitions());
+        PartitionAssignor assignor = assignorOf(members);
+        Map<String, PartitionSet> out = assignor.assign(new PartitionAssignor.Spec(specs, counts));
+        log.debug("group {}: {} assignor computed a new target for {} members", g.groupId, assignor.name(), members.size());
+        return out;
+    }
+
+    // ------------------------------------------------------------------ describe
+
+    GroupDescription describe(String groupId) {
+        Group x = shard.state().groups.get(groupId);
+        if (x == null) return GroupDescription.error(groupId, Errors.GROUP_ID_NOT_FOUND, "Group " + groupId + " not found.");
+        if (!(x instanceof ConsumerGroup g)) {
+            return GroupDescription.error(groupId, Errors.GROUP_ID_NOT_FOUND, "Group " + groupId + " is not a consumer group.");
+        }
+        List<DescribedMember> members = new ArrayList<>();
+        for (ConsumerMember m : g.members.values()) {
+            members.add(new DescribedMember(m.memberId(), m.instanceId(), m.rackId(), m.memberEpoch(), m.clientId(),
+                    m.clientHost(), m.subscribedTopicNames(), m.subscribedTopicRegex(), describe(m.assigned()),
+                    describe(g.target(m.memberId())), (byte) 1));
+        }
+        return new GroupDescription(groupId, Errors.NONE, null, g.stateName(), g.groupEpoch, g.assignmentEpoch,
+                assignorName(g), members);
+    }
+
+    private List<DescribedTopicPartitions> describe(PartitionSet ps) {
+        List<DescribedTopicPartitions> out = new ArrayList<>();
+        for (Map.Entry<Uuid, SortedSet<Integer>> e : ps.asMap().entrySet()) {
+            TopicView.TopicInfo t = shard.topics.byId(e.getKey());
+            out.add(new DescribedTopicPartitions(e.getKey(), t == null ? "" : t.name(), List.copyOf(e.getValue())));
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ conversions
+
+    static PartitionSet toSet(List<TopicIdPartitions> list) {
+        if (list == null) return null;
+        PartitionSet.Builder b = PartitionSet.builder();
+        for (TopicIdPartitions t : list) b.addAll(t.topicId(), t.partitions());
+        return b.build();
+    }
+
+    static List<TopicIdPartitions> toList(PartitionSet ps) {
+        List<TopicIdPartitions> out = new ArrayList<>();
+        for (Map.Entry<Uuid, SortedSet<Integer>> e : ps.asMap().entrySet()) {
+            out.add(new TopicIdPartitions(e.getKey(), List.copyOf(e.getValue())));
+        }
+        return out;
+    }
+}

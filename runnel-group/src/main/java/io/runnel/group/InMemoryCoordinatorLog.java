@@ -1,0 +1,72 @@
+package io.runnel.group;
+
+import io.runnel.common.ApiException;
+import io.runnel.common.Errors;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+/**
+ * A {@link CoordinatorLog} in memory, for tests: appends complete at once (or fail, when told to), and
+ * {@link #compact} drops superseded records and tombstones as a log cleaner eventually would. Thread-safe.
+ */
+public final class InMemoryCoordinatorLog implements CoordinatorLog {
+    private final Map<Integer, List<CoordinatorRecord>> logs = new LinkedHashMap<>();
+    private Errors failNextAppends;
+    private int failCount;
+
+    @Override
+    public synchronized CompletableFuture<Void> append(int partition, List<CoordinatorRecord> records) {
+        if (failCount > 0) {
+            failCount--;
+            return CompletableFuture.failedFuture(new ApiException(failNextAppends, "injected append failure"));
+        }
+        logs.computeIfAbsent(partition, p -> new ArrayList<>()).addAll(records);
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public void replay(int partition, Consumer<CoordinatorRecord> sink) {
+        List<CoordinatorRecord> copy;
+        synchronized (this) {
+            copy = new ArrayList<>(logs.getOrDefault(partition, List.of()));
+        }
+        copy.forEach(sink);
+    }
+
+    /** Makes the next {@code count} appends fail with {@code error}. */
+    public synchronized void failNextAppends(int count, Errors error) {
+        this.failCount = count;
+        this.failNextAppends = error;
+    }
+
+    /** Every record of a partition, in order. */
+    public synchronized List<CoordinatorRecord> records(int partition) {
+        return new ArrayList<>(logs.getOrDefault(partition, List.of()));
+    }
+
+    /** The number of records of all partitions. */
+    public synchronized int size() {
+        return logs.values().stream().mapToInt(List::size).sum();
+    }
+
+    /** Keeps only the last record of each key and drops tombstones, as a finished log cleaning would. */
+    public synchronized void compact() {
+        for (Map.Entry<Integer, List<CoordinatorRecord>> e : logs.entrySet()) {
+            Map<ByteBuffer, CoordinatorRecord> last = new LinkedHashMap<>();
+            for (CoordinatorRecord r : e.getValue()) {
+                ByteBuffer k = ByteBuffer.wrap(r.key());
+                last.remove(k);
+                last.put(k, r);
+            }
+            List<CoordinatorRecord> kept = new ArrayList<>();
+            for (CoordinatorRecord r : last.values()) if (!r.isTombstone()) kept.add(r);
+            e.setValue(kept);
+        }
+    }
+}
