@@ -1,0 +1,105 @@
+package io.runnel.bench;
+
+import java.util.List;
+
+/**
+ * One figure the benchmark reports, with the target the issue sets for it (if any).
+ *
+ * @param scenario the scenario it belongs to
+ * @param key      stable id used in result maps
+ * @param label    what the table shows
+ * @param target   the goal, or {@link Target#NONE}
+ */
+record Metric(Scenario scenario, String key, String label, Target target) {
+
+    /** A goal for a figure: on the ratio Runnel/Kafka, or on Runnel's absolute value. */
+    record Target(Kind kind, double bound, String text) {
+        enum Kind { NONE, RATIO_AT_LEAST, RATIO_AT_MOST, ABSOLUTE_BELOW }
+
+        static final Target NONE = new Target(Kind.NONE, 0, "");
+
+        static Target ratioAtLeast(double x) {
+            return new Target(Kind.RATIO_AT_LEAST, x, ">= " + fmt(x) + "x");
+        }
+
+        static Target ratioAtMost(double x) {
+            return new Target(Kind.RATIO_AT_MOST, x, "<= " + fmt(x) + "x");
+        }
+
+        static Target below(double x, String unit) {
+            return new Target(Kind.ABSOLUTE_BELOW, x, "< " + fmt(x) + " " + unit);
+        }
+
+        private static String fmt(double x) {
+            return x == Math.rint(x) ? Long.toString((long) x) : Double.toString(x);
+        }
+
+        /** Whether the target is met; null when it cannot be judged from the values at hand. */
+        Boolean met(Double subject, Double kafka) {
+            switch (kind) {
+                case NONE:
+                    return null;
+                case ABSOLUTE_BELOW:
+                    return subject == null ? null : subject < bound;
+                default:
+                    Double r = ratio(subject, kafka);
+                    if (r == null) return null;
+                    return kind == Kind.RATIO_AT_LEAST ? r >= bound : r <= bound;
+            }
+        }
+    }
+
+    /** subject / kafka, or null when either is missing or kafka is 0. */
+    static Double ratio(Double subject, Double kafka) {
+        if (subject == null || kafka == null || kafka == 0 || subject.isNaN() || kafka.isNaN()) return null;
+        return subject / kafka;
+    }
+
+    static final String RECORDS_PER_SEC = "records_per_sec";
+    static final String MB_PER_SEC = "mb_per_sec";
+    static final String AVG_MS = "avg_ms";
+    static final String P50_MS = "p50_ms";
+    static final String P99_MS = "p99_ms";
+    static final String P999_MS = "p999_ms";
+    static final String FETCH_RECORDS_PER_SEC = "fetch_records_per_sec";
+    static final String START_MS = "start_to_ready_ms";
+    static final String RSS_MIB = "rss_mib";
+    static final String BROKER_CPU_US_PER_RECORD = "broker_cpu_us_per_record";
+
+    /** Every metric of a scenario, in table order. */
+    static List<Metric> of(Scenario s) {
+        return switch (s) {
+            case A -> List.of(
+                    new Metric(s, RECORDS_PER_SEC, "throughput (records/s)", Target.ratioAtLeast(1.3)),
+                    new Metric(s, MB_PER_SEC, "throughput (MB/s)", Target.NONE),
+                    new Metric(s, AVG_MS, "avg latency (ms)", Target.NONE),
+                    new Metric(s, P99_MS, "p99 latency (ms)", Target.NONE),
+                    new Metric(s, BROKER_CPU_US_PER_RECORD, "broker CPU per record (us)", Target.NONE));
+            case B -> List.of(
+                    new Metric(s, RECORDS_PER_SEC, "throughput (records/s)", Target.ratioAtLeast(1.3)),
+                    new Metric(s, MB_PER_SEC, "throughput (MB/s)", Target.NONE),
+                    new Metric(s, P99_MS, "p99 latency (ms)", Target.NONE),
+                    new Metric(s, BROKER_CPU_US_PER_RECORD, "broker CPU per record (us)", Target.NONE));
+            case C -> List.of(
+                    new Metric(s, P50_MS, "p50 latency (ms)", Target.NONE),
+                    new Metric(s, P99_MS, "p99 latency (ms)", Target.ratioAtMost(0.5)),
+                    new Metric(s, P999_MS, "p99.9 latency (ms)", Target.NONE),
+                    new Metric(s, AVG_MS, "avg latency (ms)", Target.NONE),
+                    new Metric(s, RECORDS_PER_SEC, "achieved rate (records/s)", Target.NONE),
+                    new Metric(s, BROKER_CPU_US_PER_RECORD, "broker CPU per record (us)", Target.NONE));
+            case D -> List.of(
+                    new Metric(s, RECORDS_PER_SEC, "throughput (records/s)", Target.ratioAtLeast(1.3)),
+                    new Metric(s, MB_PER_SEC, "throughput (MB/s)", Target.NONE),
+                    new Metric(s, FETCH_RECORDS_PER_SEC, "fetch-only throughput (records/s)", Target.NONE),
+                    new Metric(s, BROKER_CPU_US_PER_RECORD, "broker CPU per record (us)", Target.NONE));
+            case E -> List.of(
+                    new Metric(s, AVG_MS, "avg latency (ms)", Target.NONE),
+                    new Metric(s, P50_MS, "p50 latency (ms)", Target.NONE),
+                    new Metric(s, P99_MS, "p99 latency (ms)", Target.NONE),
+                    new Metric(s, P999_MS, "p99.9 latency (ms)", Target.NONE));
+            case F -> List.of(
+                    new Metric(s, START_MS, "start-to-ready (ms)", Target.below(1000, "ms")),
+                    new Metric(s, RSS_MIB, "RSS after (a) (MiB)", Target.ratioAtMost(0.5)));
+        };
+    }
+}

@@ -1,0 +1,65 @@
+package io.runnel.bench;
+
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/** The benchmark scenarios of the issue, (a) to (f). Record counts are at scale 1. */
+enum Scenario {
+    A("produce 2,000,000 x 100 B, acks=all, linger.ms=5, batch.size=64 KiB, unthrottled"),
+    B("produce 300,000 x 1 KiB, lz4, acks=all, linger.ms=5, batch.size=128 KiB, unthrottled"),
+    C("produce 1 KiB at a fixed 20,000 records/s for 300,000 records, acks=all, linger.ms=0"),
+    D("consume everything (a) wrote, from the beginning, one consumer"),
+    E("end-to-end latency: 10,000 x 1 KiB, one at a time, acks=all"),
+    F("broker start-to-ready time; resident memory after (a)");
+
+    static final long A_RECORDS = 2_000_000;
+    static final int A_SIZE = 100;
+    static final long B_RECORDS = 300_000;
+    static final int B_SIZE = 1024;
+    static final long C_RECORDS = 300_000;
+    static final int C_SIZE = 1024;
+    static final int C_RATE = 20_000;
+    static final long E_RECORDS = 10_000;
+    static final int E_SIZE = 1024;
+
+    final String description;
+
+    Scenario(String description) {
+        this.description = description;
+    }
+
+    String id() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** Parses "a,b,c" (case-insensitive, also "all"). */
+    static Set<Scenario> parseList(String list) {
+        if (list == null || list.isBlank() || list.strip().equalsIgnoreCase("all")) return EnumSet.allOf(Scenario.class);
+        EnumSet<Scenario> out = EnumSet.noneOf(Scenario.class);
+        for (String part : list.split(",")) {
+            String p = part.strip();
+            if (p.isEmpty()) continue;
+            try {
+                out.add(Scenario.valueOf(p.toUpperCase(Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("unknown scenario '" + p + "' (known: a,b,c,d,e,f)");
+            }
+        }
+        if (out.isEmpty()) throw new IllegalArgumentException("no scenario selected");
+        return out;
+    }
+
+    /** Scales a record count, never below 1,000 records. */
+    static long scaled(long records, double scale) {
+        return Math.max(1_000, Math.round(records * scale));
+    }
+
+    static List<String> ids(Set<Scenario> set) {
+        List<String> ids = new ArrayList<>();
+        for (Scenario s : set) ids.add(s.id());
+        return ids;
+    }
+}

@@ -1,0 +1,405 @@
+package io.runnel.bench;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the selected scenarios against one broker, each tool in its own JVM, and turns their output into
+ * figures. A scenario that fails yields an {@link Outcome} with the error; the others still run.
+ */
+final class ScenarioRunner {
+    /** Heap for the tool JVMs: what kafka-producer-perf-test.sh and kafka-consumer-perf-test.sh set. */
+    static final String TOOL_HEAP = "-Xmx512m";
+
+    /**
+     * The figures of one scenario in one run, or why it failed.
+     *
+     * @param values figures by metric key (empty when it failed)
+     * @param error  why the scenario failed, or null
+     * @param note   why a figure of an otherwise successful scenario is missing, or null
+     */
+    record Outcome(Map<String, Double> values, String error, String note) {
+        static Outcome ok(Map<String, Double> values) {
+            return new Outcome(values, null, null);
+        }
+
+        static Outcome ok(Map<String, Double> values, String note) {
+            return new Outcome(values, null, note);
+        }
+
+        static Outcome failed(String error) {
+            return new Outcome(Map.of(), error, null);
+        }
+
+        boolean failed() {
+            return error != null;
+        }
+    }
+
+    private static final String TIMED_OUT = "did not finish within";
+    /** broker/scenario pairs whose tool hit the time limit: later runs skip them rather than wait again */
+    private final java.util.Set<String> timedOut = new java.util.HashSet<>();
+    private final JavaLauncher java;
+    private final double scale;
+    private final long toolTimeoutMs;
+    private final long pauseMs;
+    private final PrintStream progress;
+    private final Path toolLogConfig;
+
+    ScenarioRunner(JavaLauncher java, Path workDir, double scale, long toolTimeoutMs, long pauseMs, PrintStream progress)
+            throws IOException {
+        this.java = java;
+        this.scale = scale;
+        this.toolTimeoutMs = toolTimeoutMs;
+        this.pauseMs = pauseMs;
+        this.progress = progress;
+        this.toolLogConfig = workDir.resolve("tools-log4j2.properties");
+        BrokerStarter.writeIfAbsent(toolLogConfig, BrokerStarter.stderrLogConfig());
+    }
+
+    long records(Scenario s) {
+        return switch (s) {
+            case A, D -> Scenario.scaled(Scenario.A_RECORDS, scale);
+            case B -> Scenario.scaled(Scenario.B_RECORDS, scale);
+            case C -> Scenario.scaled(Scenario.C_RECORDS, scale);
+            case E -> Scenario.scaled(Scenario.E_RECORDS, scale);
+            case F -> 0;
+        };
+    }
+
+    /**
+     * How long a scenario's tool may run: its records at a floor rate far below any working broker's
+     * (so that a stuck broker costs minutes, not hours), at least 2 minutes, at most --tool-timeout-s.
+     */
+    long timeoutMs(Scenario s) {
+        long floorPerSec = switch (s) {
+            case A, D -> 10_000;
+            case B -> 2_000;
+            case C -> 5_000;
+            case E -> 50;
+            case F -> 1;
+        };
+        long ms = Math.max(120_000, records(s) * 1000 / floorPerSec);
+        return Math.min(toolTimeoutMs, ms);
+    }
+
+    /** The tool invocation of a scenario, as documentation (bootstrap and topic left symbolic). */
+    List<String> describeCommand(Scenario s) {
+        return switch (s) {
+            case A -> producerArgs("TOPIC", records(s), Scenario.A_SIZE, -1, "BOOTSTRAP", producerPropsA());
+            case B -> producerArgs("TOPIC", records(s), Scenario.B_SIZE, -1, "BOOTSTRAP", producerPropsB());
+            case C -> producerArgs("TOPIC", records(s), Scenario.C_SIZE, Scenario.C_RATE, "BOOTSTRAP", producerPropsC());
+            case D -> consumerArgs("TOPIC_OF_A", records(s), "BOOTSTRAP");
+            case E -> endToEndArgs("TOPIC", records(s), "BOOTSTRAP");
+            case F -> List.of();
+        };
+    }
+
+    static String toolClass(Scenario s) {
+        return switch (s) {
+            case A, B, C -> "org.apache.kafka.tools.ProducerPerformance";
+            case D -> "org.apache.kafka.tools.ConsumerPerformance";
+            case E -> "org.apache.kafka.tools.EndToEndLatency";
+            case F -> "";
+        };
+    }
+
+    private static List<String> producerPropsA() {
+        return List.of("acks=all", "linger.ms=5", "batch.size=65536");
+    }
+
+    private static List<String> producerPropsB() {
+        return List.of("acks=all", "linger.ms=5", "batch.size=131072", "compression.type=lz4");
+    }
+
+    private static List<String> producerPropsC() {
+        return List.of("acks=all", "linger.ms=0");
+    }
+
+    /** Runs every selected scenario against {@code broker}; results by scenario. */
+    Map<Scenario, Outcome> runAll(Broker broker, Set<Scenario> selected, Path sessionDir, String tag) {
+        Map<Scenario, Outcome> out = new EnumMap<>(Scenario.class);
+        String run = Long.toString(System.currentTimeMillis() % 1_000_000) + ThreadLocalRandom.current().nextInt(1000);
+        String topicA = "bench-a-" + run;
+        Outcome a = null;
+        Double rssAfterA = null;
+        String rssError = null;
+
+        // (a) also runs when only (d) or (f) asked for it: (d) reads what it wrote, (f) measures memory after it
+        boolean needA = selected.contains(Scenario.A) || selected.contains(Scenario.D) || selected.contains(Scenario.F);
+        if (needA) {
+            a = guarded(broker, Scenario.A, () -> produce(broker, sessionDir, "a", topicA, records(Scenario.A), Scenario.A_SIZE, -1,
+                    producerPropsA()));
+            if (selected.contains(Scenario.A)) report(tag, Scenario.A, a, out);
+            try {
+                if (a.failed()) rssError = "(a) failed, so there is no memory figure after it";
+                else if (broker.alive()) rssAfterA = broker.rssMib();
+                else rssError = "the broker died during (a)";
+            } catch (Exception e) {
+                rssError = "cannot read the broker's memory: " + Broker.rootMessage(e);
+            }
+            if (rssAfterA == null && rssError == null) rssError = "the broker's pid is unknown (pass --broker-pid)";
+            pause();
+        }
+        if (selected.contains(Scenario.B)) {
+            report(tag, Scenario.B, guarded(broker, Scenario.B, () -> produce(broker, sessionDir, "b", "bench-b-" + run,
+                    records(Scenario.B), Scenario.B_SIZE, -1, producerPropsB())), out);
+            pause();
+        }
+        if (selected.contains(Scenario.C)) {
+            report(tag, Scenario.C, guarded(broker, Scenario.C, () -> produce(broker, sessionDir, "c", "bench-c-" + run,
+                    records(Scenario.C), Scenario.C_SIZE, Scenario.C_RATE, producerPropsC())), out);
+            pause();
+        }
+        if (selected.contains(Scenario.D)) {
+            Outcome d;
+            if (a != null && a.failed()) d = Outcome.failed("skipped: (a), whose records it reads, failed");
+            else d = guarded(broker, Scenario.D, () -> consume(broker, sessionDir, topicA, records(Scenario.D)));
+            report(tag, Scenario.D, d, out);
+            pause();
+        }
+        if (selected.contains(Scenario.E)) {
+            report(tag, Scenario.E, guarded(broker, Scenario.E, () -> endToEnd(broker, sessionDir, "bench-e-" + run,
+                    records(Scenario.E))), out);
+        }
+        if (selected.contains(Scenario.F)) {
+            Map<String, Double> f = new LinkedHashMap<>();
+            Double start = broker.startToReadyMs();
+            if (start != null) f.put(Metric.START_MS, start);
+            if (rssAfterA != null) f.put(Metric.RSS_MIB, rssAfterA);
+            Outcome fo = f.isEmpty()
+                    ? Outcome.failed(rssError != null ? rssError : "not measurable for a broker started elsewhere")
+                    : Outcome.ok(f, rssError == null ? null : "no memory figure: " + rssError);
+            report(tag, Scenario.F, fo, out);
+        }
+        return out;
+    }
+
+    private interface Body {
+        Outcome run() throws Exception;
+    }
+
+    private Outcome guarded(Broker broker, Scenario s, Body body) {
+        if (!broker.alive()) return Outcome.failed("the broker is not running. " + broker.diagnostics());
+        String key = broker.name + "/" + s;
+        if (timedOut.contains(key)) {
+            return Outcome.failed("skipped: it ran into the time limit in an earlier run against this broker");
+        }
+        try {
+            Outcome o = body.run();
+            if (o.failed() && o.error().contains(TIMED_OUT)) timedOut.add(key);
+            if (o.failed() && !broker.alive()) {
+                return Outcome.failed(o.error() + " | the broker died: " + broker.diagnostics());
+            }
+            return o;
+        } catch (Exception e) {
+            return Outcome.failed(Broker.rootMessage(e));
+        }
+    }
+
+    private void report(String tag, Scenario s, Outcome o, Map<Scenario, Outcome> out) {
+        out.put(s, o);
+        if (o.failed()) {
+            progress.printf(Locale.ROOT, "  %s (%s) FAILED: %s%n", tag, s.id(), oneLine(o.error()));
+        } else {
+            StringBuilder sb = new StringBuilder();
+            for (Metric m : Metric.of(s)) {
+                Double v = o.values().get(m.key());
+                if (v == null) continue;
+                if (!sb.isEmpty()) sb.append(", ");
+                sb.append(m.label()).append(' ').append(Report.formatValue(v));
+            }
+            progress.printf(Locale.ROOT, "  %s (%s) %s%s%n", tag, s.id(), sb, o.note() == null ? "" : "; " + o.note());
+        }
+        progress.flush();
+    }
+
+    static String oneLine(String s) {
+        String t = s.replace('\n', ' ').replaceAll("\\s+", " ").strip();
+        return t.length() > 300 ? t.substring(0, 300) + "..." : t;
+    }
+
+    private void pause() {
+        try {
+            Thread.sleep(pauseMs);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // --------------------------------------------------------------------------------------------- tools
+
+    private List<String> producerArgs(String topic, long n, int size, int rate, String bootstrap, List<String> props) {
+        List<String> args = new ArrayList<>(List.of("--topic", topic, "--num-records", Long.toString(n),
+                "--record-size", Integer.toString(size), "--throughput", Integer.toString(rate),
+                "--producer-props", "bootstrap.servers=" + bootstrap));
+        args.addAll(props);
+        return args;
+    }
+
+    private static List<String> consumerArgs(String topic, long n, String bootstrap) {
+        return List.of("--bootstrap-server", bootstrap, "--topic", topic, "--messages", Long.toString(n),
+                "--timeout", "60000");
+    }
+
+    private static List<String> endToEndArgs(String topic, long n, String bootstrap) {
+        return List.of(bootstrap, topic, Long.toString(n), "all", Integer.toString(Scenario.E_SIZE));
+    }
+
+    private Outcome produce(Broker broker, Path dir, String id, String topic, long n, int size, int rate, List<String> props)
+            throws Exception {
+        createTopic(broker, topic);
+        Double cpu0 = broker.cpuSeconds();
+        ToolRun r = runTool(dir, id, "org.apache.kafka.tools.ProducerPerformance",
+                producerArgs(topic, n, size, rate, broker.bootstrap(), props));
+        Double cpu = cpuUsPerRecord(broker, cpu0, n);
+        if (r.error != null) return Outcome.failed(r.error);
+        ToolOutput.ProducerSummary s;
+        try {
+            s = ToolOutput.parseProducer(r.stdout);
+        } catch (IllegalArgumentException e) {
+            return Outcome.failed(e.getMessage() + r.stderrHint());
+        }
+        if (s.records() != n) {
+            return Outcome.failed("only " + s.records() + " of " + n + " records were acknowledged" + r.stderrHint());
+        }
+        Map<String, Double> v = new LinkedHashMap<>();
+        v.put(Metric.RECORDS_PER_SEC, s.recordsPerSec());
+        v.put(Metric.MB_PER_SEC, s.mbPerSec());
+        v.put(Metric.AVG_MS, s.avgLatencyMs());
+        v.put(Metric.P50_MS, (double) s.p50Ms());
+        v.put(Metric.P99_MS, (double) s.p99Ms());
+        v.put(Metric.P999_MS, (double) s.p999Ms());
+        if (cpu != null) v.put(Metric.BROKER_CPU_US_PER_RECORD, cpu);
+        return Outcome.ok(v);
+    }
+
+    /** Broker CPU time (user + system, all threads) spent since {@code before}, per record; null if unknown. */
+    private static Double cpuUsPerRecord(Broker broker, Double before, long records) {
+        Double after = broker.cpuSeconds();
+        if (before == null || after == null || records <= 0) return null;
+        return (after - before) * 1e6 / records;
+    }
+
+    private Outcome consume(Broker broker, Path dir, String topic, long n) throws Exception {
+        Double cpu0 = broker.cpuSeconds();
+        ToolRun r = runTool(dir, "d", "org.apache.kafka.tools.ConsumerPerformance", consumerArgs(topic, n, broker.bootstrap()));
+        Double cpu = cpuUsPerRecord(broker, cpu0, n);
+        if (r.error != null) return Outcome.failed(r.error);
+        ToolOutput.ConsumerSummary s;
+        try {
+            s = ToolOutput.parseConsumer(r.stdout);
+        } catch (IllegalArgumentException e) {
+            return Outcome.failed(e.getMessage() + r.stderrHint());
+        }
+        if (s.records() < n) {
+            return Outcome.failed("consumed only " + s.records() + " of " + n + " records before the 60 s idle timeout"
+                    + r.stderrHint());
+        }
+        Map<String, Double> v = new LinkedHashMap<>();
+        v.put(Metric.RECORDS_PER_SEC, s.recordsPerSec());
+        v.put(Metric.MB_PER_SEC, s.mbPerSec());
+        v.put(Metric.FETCH_RECORDS_PER_SEC, s.fetchRecordsPerSec());
+        if (cpu != null) v.put(Metric.BROKER_CPU_US_PER_RECORD, cpu);
+        return Outcome.ok(v);
+    }
+
+    private Outcome endToEnd(Broker broker, Path dir, String topic, long n) throws Exception {
+        createTopic(broker, topic);
+        ToolRun r = runTool(dir, "e", "org.apache.kafka.tools.EndToEndLatency", endToEndArgs(topic, n, broker.bootstrap()));
+        if (r.error != null) return Outcome.failed(r.error);
+        ToolOutput.EndToEndSummary s;
+        try {
+            s = ToolOutput.parseEndToEnd(r.stdout);
+        } catch (IllegalArgumentException e) {
+            return Outcome.failed(e.getMessage() + r.stderrHint());
+        }
+        Map<String, Double> v = new LinkedHashMap<>();
+        v.put(Metric.AVG_MS, s.avgMs());
+        v.put(Metric.P50_MS, (double) s.p50Ms());
+        v.put(Metric.P99_MS, (double) s.p99Ms());
+        v.put(Metric.P999_MS, (double) s.p999Ms());
+        return Outcome.ok(v);
+    }
+
+    /** Creates a 1-partition topic; if the broker cannot, the tools' auto-creation is left to try. */
+    private void createTopic(Broker broker, String topic) {
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
+        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000");
+        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "15000");
+        try (Admin admin = Admin.create(p)) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            progress.printf("  note: creating topic %s failed (%s); relying on auto-creation%n", topic, Broker.rootMessage(e));
+        }
+    }
+
+    private record ToolRun(String stdout, String stderr, String error) {
+        String stderrHint() {
+            String summary = errorSummary(stderr);
+            return summary.isEmpty() ? "" : " [stderr: " + summary + "]";
+        }
+    }
+
+    /** The telling lines of a tool's stderr: exception and ERROR lines first, else its last lines. */
+    static String errorSummary(String stderr) {
+        if (stderr == null || stderr.isBlank()) return "";
+        List<String> lines = new ArrayList<>();
+        List<String> errors = new ArrayList<>();
+        for (String l : stderr.split("\\R")) {
+            String t = l.strip();
+            if (t.isEmpty() || t.startsWith("WARNING:") || t.startsWith("at ") || t.startsWith("...")) continue;
+            lines.add(t);
+            if ((t.contains("Exception") || t.contains("ERROR") || t.contains("Error:")) && !errors.contains(t)) errors.add(t);
+        }
+        List<String> pick = !errors.isEmpty() ? errors.subList(0, Math.min(3, errors.size()))
+                : lines.subList(Math.max(0, lines.size() - 3), lines.size());
+        return oneLine(String.join(" | ", pick));
+    }
+
+    private ToolRun runTool(Path dir, String id, String mainClass, List<String> args) throws Exception {
+        Path out = dir.resolve(id + ".out");
+        Path err = dir.resolve(id + ".err");
+        List<String> opts = new ArrayList<>(List.of(TOOL_HEAP));
+        opts.addAll(BrokerStarter.KAFKA_JVM_PERFORMANCE_OPTS);
+        opts.add("-Dlog4j2.configurationFile=" + toolLogConfig);
+        if (java.javaFeature() >= 23) opts.add("--sun-misc-unsafe-memory-access=allow");
+        opts.add("--enable-native-access=ALL-UNNAMED");
+        Process p = java.start(java.benchClasspath(), opts, mainClass, args, out, err, dir.getParent().resolve("commands.log"));
+        long limitMs = timeoutMs(Scenario.valueOf(id.toUpperCase(Locale.ROOT)));
+        boolean done = p.waitFor(limitMs, TimeUnit.MILLISECONDS);
+        if (!done) JavaLauncher.stop(p, 5_000);
+        String stdout = Files.exists(out) ? Files.readString(out, StandardCharsets.UTF_8) : "";
+        String stderr = Files.exists(err) ? Files.readString(err, StandardCharsets.UTF_8) : "";
+        String error = null;
+        if (!done) {
+            error = mainClass.substring(mainClass.lastIndexOf('.') + 1) + " " + TIMED_OUT + " " + limitMs / 1000 + " s";
+        } else if (p.exitValue() != 0) {
+            error = mainClass.substring(mainClass.lastIndexOf('.') + 1) + " exited with code " + p.exitValue();
+        }
+        if (error != null) {
+            String hint = new ToolRun(stdout, stderr, null).stderrHint();
+            if (hint.isEmpty()) hint = " " + oneLine(JavaLauncher.tail(out, 3));
+            return new ToolRun(stdout, stderr, error + hint);
+        }
+        return new ToolRun(stdout, stderr, null);
+    }
+}
