@@ -47,7 +47,7 @@ final class BrokerStarter {
 
     /** The JVM options {@code ./runnel start} uses, for when the launcher did not pass them in. */
     static List<String> defaultRunnelJvmOptions(int javaFeature) {
-        List<String> o = new ArrayList<>(List.of("-XX:+UseG1GC", "-Xms256m", "-Xmx1g", "-XX:MaxDirectMemorySize=1g",
+        List<String> o = new ArrayList<>(List.of("-XX:+UseG1GC", "-Xms64m", "-Xmx1g", "-XX:MaxDirectMemorySize=1g",
                 "--enable-native-access=ALL-UNNAMED", "-Dio.netty.tryReflectionSetAccessible=true"));
         if (javaFeature >= 23) o.add("--sun-misc-unsafe-memory-access=allow");
         String extra = System.getenv("RUNNEL_OPTS");
