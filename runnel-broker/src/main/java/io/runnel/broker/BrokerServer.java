@@ -40,7 +40,6 @@ import io.runnel.broker.partition.MetadataPublisher;
 import io.runnel.broker.partition.PartitionManager;
 import io.runnel.common.Time;
 import io.runnel.config.BrokerConfigs;
-import io.runnel.config.TopicConfigs;
 import io.runnel.metadata.MetadataController;
 import io.runnel.metadata.NewTopic;
 import io.runnel.storage.LogManager;
@@ -94,7 +93,7 @@ public final class BrokerServer implements AutoCloseable {
         HandlerRegistry registry = new HandlerRegistry();
         registry.register(new ApiVersionsHandler(registry))
                 .register(new MetadataHandler(broker))
-                .register(new ProduceHandler(partitions, topic -> minInsyncReplicas(broker, topic)))
+                .register(new ProduceHandler(partitions, broker))
                 .register(new FetchHandler(partitions))
                 .register(new ListOffsetsHandler(partitions))
                 .register(new DeleteRecordsHandler(partitions))
@@ -132,10 +131,6 @@ public final class BrokerServer implements AutoCloseable {
         }
     }
 
-    private static int minInsyncReplicas(BrokerContext broker, String topic) {
-        String v = TopicConfigs.resolve(broker.image().topicConfigs(topic), broker.config().originals()).get(TopicConfigs.MIN_IN_SYNC_REPLICAS);
-        return v == null ? 1 : Integer.parseInt(v);
-    }
 
     static LogManagerConfig logManagerConfig(BrokerConfigs cfg) {
         var v = cfg.values();

@@ -24,6 +24,13 @@ public final class BrokerProcess implements AutoCloseable {
     private final Path logFile;
     private Process process;
 
+    /** Brokers still running when the test JVM exits (a test that hung, a run cut short) are killed. */
+    private static final java.util.Set<ProcessHandle> RUNNING = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(ProcessHandle::destroyForcibly), "it-broker-reaper"));
+    }
+
     public BrokerProcess(Path dataDir, Map<String, String> overrides) {
         this.dataDir = dataDir;
         this.port = freePort();
@@ -75,6 +82,9 @@ public final class BrokerProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        ProcessHandle handle = process.toHandle();
+        RUNNING.add(handle);
+        process.onExit().thenRun(() -> RUNNING.remove(handle));
         awaitPort(Duration.ofSeconds(60));
         return this;
     }

@@ -177,7 +177,7 @@ public final class LogManager implements AutoCloseable {
                 }
             }
         }
-        if (!clean) LOG.info("Log directory {} was not shut down cleanly; recovering its {} partitions", dir, partitionDirs.size());
+        if (!clean && !partitionDirs.isEmpty()) LOG.info("Log directory {} was not shut down cleanly; recovering its {} partitions", dir, partitionDirs.size());
         ExecutorService pool = Executors.newFixedThreadPool(config.recoveryThreadsPerDataDir(), r -> {
             Thread t = new Thread(r, "runnel-log-recovery-" + dir.getFileName());
             t.setDaemon(true);

@@ -34,6 +34,7 @@ public final class ApiVersionsHandler implements ApiHandler<ApiVersionsRequest, 
         if (ctx.apiVersion() >= 3 && (!SOFTWARE.matcher(request.clientSoftwareName).matches()
                 || !SOFTWARE.matcher(request.clientSoftwareVersion).matches())) {
             resp.errorCode = Errors.INVALID_REQUEST.code();
+            resp.apiKeys.clear();
         }
         return CompletableFuture.completedFuture(resp);
     }

@@ -1,40 +1,129 @@
 package io.runnel.broker.handler;
 
+import io.runnel.broker.BrokerContext;
 import io.runnel.broker.network.RequestContext;
 import io.runnel.broker.partition.Partition;
 import io.runnel.broker.partition.PartitionManager;
 import io.runnel.common.ApiException;
 import io.runnel.common.Errors;
 import io.runnel.common.TopicPartition;
+import io.runnel.config.ConfigEntry;
+import io.runnel.config.TopicConfigs;
+import io.runnel.metadata.MetadataImage;
 import io.runnel.protocol.ApiKeys;
 import io.runnel.protocol.message.ProduceRequest;
 import io.runnel.protocol.message.ProduceResponse;
+import io.runnel.record.CompressionType;
 import io.runnel.record.MemoryRecords;
+import io.runnel.record.Record;
+import io.runnel.record.RecordBatch;
+import io.runnel.record.RecordBatchBuilder;
+import io.runnel.record.TimestampType;
 import io.runnel.storage.AppendResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Produce: appends each partition's record batches to its leader log (validation, offsets and
  * idempotent-producer checks happen in storage) and answers with the base offset or the partition's
  * error. acks=0 gets no response. Runs on the network thread: an append is a write into the page cache.
+ *
+ * <p>A topic whose {@code compression.type} names a codec (or {@code uncompressed}) stores its batches with
+ * that codec, as Kafka does: batches the producer compressed otherwise are rebuilt with the topic's codec
+ * (same producer id, epoch, sequence, timestamps, offsets deltas, keys, values and headers) before the
+ * append. {@code producer} keeps what the producer sent. Batches that do not decode are passed on
+ * unchanged, so that storage's validation rejects them with the proper error.
  */
 public final class ProduceHandler implements ApiHandler<ProduceRequest, ProduceResponse> {
     private static final Logger log = LoggerFactory.getLogger(ProduceHandler.class);
 
     private final PartitionManager partitions;
     private final MinIsrLookup minIsr;
+    private final CompressionLookup compression;
 
     /** min.insync.replicas for a topic. */
     public interface MinIsrLookup {
         int minInsyncReplicas(String topic);
     }
 
+    /** The effective compression.type of a topic: a codec name, "uncompressed" or "producer". */
+    public interface CompressionLookup {
+        String compressionType(String topic);
+    }
+
+    /** Keeps every batch's codec as the producer sent it (compression.type=producer for all topics). */
     public ProduceHandler(PartitionManager partitions, MinIsrLookup minIsr) {
+        this(partitions, minIsr, topic -> "producer");
+    }
+
+    public ProduceHandler(PartitionManager partitions, MinIsrLookup minIsr, CompressionLookup compression) {
         this.partitions = partitions;
         this.minIsr = minIsr;
+        this.compression = compression;
+    }
+
+    /**
+     * Takes min.insync.replicas and compression.type of each topic from the broker's current metadata:
+     * the topic's override, else the broker's dynamic, cluster-default dynamic or static setting.
+     */
+    public ProduceHandler(PartitionManager partitions, BrokerContext broker) {
+        this(partitions, new TopicSettings(broker));
+    }
+
+    private ProduceHandler(PartitionManager partitions, TopicSettings settings) {
+        this(partitions, settings::minInsyncReplicas, settings::compressionType);
+    }
+
+    /** The two topic configs Produce needs, resolved once per topic and metadata image. */
+    private static final class TopicSettings {
+        private final BrokerContext broker;
+        private volatile Resolved resolved = new Resolved(null);
+
+        /** Values resolved against one image; a new image starts a new instance. */
+        private record Resolved(MetadataImage image, Map<String, String[]> byTopic) {
+            Resolved(MetadataImage image) {
+                this(image, new ConcurrentHashMap<>());
+            }
+        }
+
+        TopicSettings(BrokerContext broker) {
+            this.broker = broker;
+        }
+
+        private String[] of(String topic) {
+            MetadataImage image = broker.image();
+            Resolved r = resolved;
+            if (r.image() != image) {
+                r = new Resolved(image);
+                resolved = r;
+            }
+            return r.byTopic().computeIfAbsent(topic, t -> {
+                var overrides = image.topicConfigs(t);
+                var layers = image.brokerLayers(broker.nodeId(), broker.config().originals());
+                ConfigEntry isr = TopicConfigs.describe(TopicConfigs.MIN_IN_SYNC_REPLICAS, overrides, layers);
+                ConfigEntry codec = TopicConfigs.describe(TopicConfigs.COMPRESSION_TYPE, overrides, layers);
+                return new String[]{isr == null ? "1" : isr.value(), codec == null ? "producer" : codec.value()};
+            });
+        }
+
+        int minInsyncReplicas(String topic) {
+            try {
+                return Integer.parseInt(of(topic)[0].trim());
+            } catch (NumberFormatException e) {
+                return 1;
+            }
+        }
+
+        String compressionType(String topic) {
+            return of(topic)[1];
+        }
     }
 
     @Override
@@ -94,7 +183,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest, ProduceR
             return;
         }
         try {
-            AppendResult r = partitions.appendAsLeader(p, records);
+            AppendResult r = partitions.appendAsLeader(p, withTopicCodec(records, compression.compressionType(topic)));
             pr.baseOffset = r.firstOffset();
             pr.logAppendTimeMs = r.logAppendTime();
             pr.logStartOffset = r.logStartOffset();
@@ -106,5 +195,56 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest, ProduceR
             pr.errorCode = Errors.UNKNOWN_SERVER_ERROR.code();
             pr.errorMessage = String.valueOf(e.getMessage());
         }
+    }
+
+    /** The records with every batch in the topic's codec; the same instance when nothing needs to change. */
+    static MemoryRecords withTopicCodec(MemoryRecords records, String topicCompression) {
+        if (topicCompression == null || topicCompression.equals("producer")) return records;
+        CompressionType target;
+        try {
+            target = topicCompression.equals("uncompressed") ? CompressionType.NONE : CompressionType.forName(topicCompression);
+        } catch (IllegalArgumentException e) {
+            return records;
+        }
+        ByteBuffer buf = records.buffer();
+        List<RecordBatch> batches = new ArrayList<>();
+        boolean change = false;
+        int p = buf.position();
+        while (p < buf.limit()) {
+            // only well-formed v2 batches are rebuilt; anything else goes to validation as it is
+            if (buf.limit() - p < RecordBatch.HEADER_SIZE) return records;
+            int length = buf.getInt(p + 8);
+            if (length < RecordBatch.HEADER_SIZE - RecordBatch.LOG_OVERHEAD || length > buf.limit() - p - RecordBatch.LOG_OVERHEAD) return records;
+            RecordBatch b = RecordBatch.at(buf, p);
+            if (b.magic() != RecordBatch.MAGIC_VALUE_V2 || !b.isValid() || b.isControlBatch()
+                    || b.timestampType() != TimestampType.CREATE_TIME || b.recordCount() <= 0) {
+                return records;
+            }
+            if ((b.attributes() & 0x7) != target.id()) change = true;
+            batches.add(b);
+            p += RecordBatch.LOG_OVERHEAD + length;
+        }
+        if (!change) return records;
+        List<ByteBuffer> rebuilt = new ArrayList<>(batches.size());
+        int total = 0;
+        try {
+            for (RecordBatch b : batches) {
+                RecordBatchBuilder builder = new RecordBatchBuilder(target, TimestampType.CREATE_TIME, b.baseOffset())
+                        .producer(b.producerId(), b.producerEpoch(), b.baseSequence())
+                        .transactional(b.isTransactional())
+                        .partitionLeaderEpoch(b.partitionLeaderEpoch());
+                for (Record r : b.records()) builder.appendWithOffset(r.offset(), r.timestamp(), r.key(), r.value(), r.headers());
+                builder.lastOffset(b.lastOffset());
+                ByteBuffer nb = builder.build();
+                rebuilt.add(nb);
+                total += nb.remaining();
+            }
+        } catch (RuntimeException e) {
+            return records; // does not decode: validation reports it
+        }
+        ByteBuffer out = ByteBuffer.allocate(total);
+        for (ByteBuffer nb : rebuilt) out.put(nb);
+        out.flip();
+        return new MemoryRecords(out);
     }
 }
