@@ -88,7 +88,7 @@ class GroupBurstPropertiesTest {
         void sync() {
             if (generation < 0 || sync != null || synced) return;
             Map<String, byte[]> asg = new HashMap<>();
-            for (JoinMember m : toAssign) asg.put(m.memberId(), m.memberId().getBytes(StandardCharsets.UTF_8));
+            for (JoinMember m : toAssign) asg.put(m.memberId(), label(m.memberId(), m.groupInstanceId()).getBytes(StandardCharsets.UTF_8));
             sync = h.coordinator.syncGroup(new SyncParams(G, generation, memberId, instanceId, "consumer", "range", asg));
         }
 
@@ -219,13 +219,22 @@ class GroupBurstPropertiesTest {
         Set<String> members = new HashSet<>();
         for (ClassicMemberDescription m : d.members()) {
             members.add(m.memberId());
-            if (!new String(m.assignment(), StandardCharsets.UTF_8).equals(m.memberId())) return false;
+            if (!new String(m.assignment(), StandardCharsets.UTF_8).equals(label(m.memberId(), m.groupInstanceId()))) return false;
         }
         if (!members.equals(live)) return false;
         for (Classic c : cs) {
-            if (c.alive && !new String(c.assignment, StandardCharsets.UTF_8).equals(c.memberId)) return false;
+            if (c.alive && !new String(c.assignment, StandardCharsets.UTF_8).equals(label(c.memberId, c.instanceId))) return false;
         }
         return true;
+    }
+
+    /**
+     * What the leader assigns to a member, so that the check can tell whose assignment a member holds. A
+     * static member keeps its assignment when it restarts under a new member id (KIP-345: no rebalance),
+     * so its assignment names its instance id; a dynamic member's names its member id.
+     */
+    private static String label(String memberId, String instanceId) {
+        return instanceId != null ? instanceId : memberId;
     }
 
     // ------------------------------------------------------------------ consumer protocol
