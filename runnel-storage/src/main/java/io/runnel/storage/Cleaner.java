@@ -53,11 +53,17 @@ final class Cleaner {
         }
     }
 
-    private final OffsetMap map;
+    /** log.cleaner.dedupe.buffer.size: the most memory one offset map may take. */
+    private final long maxMapBytes;
     private final Time time;
+    /**
+     * Sized for the dirty section of each pass (at most {@link #maxMapBytes}) and dropped after it, so an
+     * idle cleaner holds no memory: a broker without compacted topics never pays for the 128 MiB default.
+     */
+    private OffsetMap map;
 
     Cleaner(long dedupeBufferBytes, Time time) {
-        this.map = new OffsetMap(dedupeBufferBytes);
+        this.maxMapBytes = dedupeBufferBytes;
         this.time = time;
     }
 
@@ -68,6 +74,15 @@ final class Cleaner {
      *         {@code firstDirtyOffset} when nothing could be cleaned)
      */
     Result clean(PartitionLog log, long firstDirtyOffset, long uncleanableOffset, boolean rewriteCleanSection)
+            throws IOException, AbortedException {
+        try {
+            return doClean(log, firstDirtyOffset, uncleanableOffset, rewriteCleanSection);
+        } finally {
+            map = null;
+        }
+    }
+
+    private Result doClean(PartitionLog log, long firstDirtyOffset, long uncleanableOffset, boolean rewriteCleanSection)
             throws IOException, AbortedException {
         LogConfig cfg = log.config();
         long now = time.milliseconds();
@@ -117,7 +132,12 @@ final class Cleaner {
      */
     private long buildOffsetMap(PartitionLog log, List<LogSegment> candidates, List<Long> ends, long firstDirtyOffset)
             throws IOException {
-        map.clear();
+        long dirtyRecords = 0;
+        for (int i = 0; i < candidates.size(); i++) {
+            if (ends.get(i) > firstDirtyOffset) dirtyRecords += countRecords(candidates.get(i), firstDirtyOffset);
+        }
+        long wanted = (long) ((dirtyRecords + 1) / OffsetMap.LOAD_FACTOR + 2) * OffsetMap.SLOT_SIZE;
+        map = new OffsetMap(Math.min(maxMapBytes, wanted));
         long mapEnd = firstDirtyOffset;
         for (int i = 0; i < candidates.size(); i++) {
             if (ends.get(i) <= firstDirtyOffset) continue;

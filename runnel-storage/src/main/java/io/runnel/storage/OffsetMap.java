@@ -17,7 +17,7 @@ import java.security.NoSuchAlgorithmException;
 final class OffsetMap {
     static final double LOAD_FACTOR = 0.9;
     private static final int HASH_SIZE = 16;
-    private static final int SLOT_SIZE = HASH_SIZE + 8;
+    static final int SLOT_SIZE = HASH_SIZE + 8;
 
     private final ByteBuffer slots;
     private final int capacity;
