@@ -61,6 +61,8 @@ record Metric(Scenario scenario, String key, String label, Target target) {
     static final String P50_MS = "p50_ms";
     static final String P99_MS = "p99_ms";
     static final String P999_MS = "p999_ms";
+    static final String COLD_P99_MS = "cold_p99_ms";
+    static final String COLD_P999_MS = "cold_p999_ms";
     static final String FETCH_RECORDS_PER_SEC = "fetch_records_per_sec";
     static final String START_MS = "start_to_ready_ms";
     static final String RSS_MIB = "rss_mib";
@@ -84,6 +86,8 @@ record Metric(Scenario scenario, String key, String label, Target target) {
                     new Metric(s, P50_MS, "p50 latency (ms)", Target.NONE),
                     new Metric(s, P99_MS, "p99 latency (ms)", Target.ratioAtMost(0.5)),
                     new Metric(s, P999_MS, "p99.9 latency (ms)", Target.NONE),
+                    new Metric(s, COLD_P99_MS, "p99, cold client JVM (ms)", Target.NONE),
+                    new Metric(s, COLD_P999_MS, "p99.9, cold client JVM (ms)", Target.NONE),
                     new Metric(s, AVG_MS, "avg latency (ms)", Target.NONE),
                     new Metric(s, RECORDS_PER_SEC, "achieved rate (records/s)", Target.NONE),
                     new Metric(s, BROKER_CPU_US_PER_RECORD, "broker CPU per record (us)", Target.NONE));
