@@ -104,24 +104,29 @@ final class MessageEmitter {
         emitToString(s, className);
     }
 
+    /** Emits {@code body} for every untagged field, inside a version check where the field is not always present. */
+    private void forEachUntagged(Schema.Struct s, java.util.function.Consumer<Schema.Field> body) {
+        for (Schema.Field f : s.fields) {
+            if (f.tag != null) continue;
+            String cond = f.versions.condition("version", top.versions);
+            if (cond.equals("false")) continue;
+            if (cond.equals("true")) {
+                body.accept(f);
+            } else {
+                w.open("if (" + cond + ")");
+                body.accept(f);
+                w.close();
+            }
+        }
+    }
+
     // ---- read
 
     private void emitRead(Schema.Struct s) {
         w.line("@Override");
         w.open("public void read(Readable in, short version)");
         w.line("boolean flexible = " + top.className + ".isFlexible(version);");
-        for (Schema.Field f : s.fields) {
-            if (f.tag != null) continue;
-            String cond = f.versions.condition("version", top.versions);
-            if (cond.equals("false")) continue;
-            if (cond.equals("true")) {
-                readField(f, "in");
-            } else {
-                w.open("if (" + cond + ")");
-                readField(f, "in");
-                w.close();
-            }
-        }
+        forEachUntagged(s, f -> readField(f, "in"));
         List<Schema.Field> tagged = tagged(s);
         w.open("if (flexible)");
         w.line("int taggedCount = in.readUnsignedVarint();");
@@ -208,18 +213,7 @@ final class MessageEmitter {
         w.line("@Override");
         w.open("public void write(Writable out, short version)");
         w.line("boolean flexible = " + top.className + ".isFlexible(version);");
-        for (Schema.Field f : s.fields) {
-            if (f.tag != null) continue;
-            String cond = f.versions.condition("version", top.versions);
-            if (cond.equals("false")) continue;
-            if (cond.equals("true")) {
-                writeField(f, "out");
-            } else {
-                w.open("if (" + cond + ")");
-                writeField(f, "out");
-                w.close();
-            }
-        }
+        forEachUntagged(s, f -> writeField(f, "out"));
         List<Schema.Field> tagged = tagged(s);
         w.open("if (flexible)");
         if (tagged.isEmpty()) {
