@@ -18,7 +18,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -245,11 +244,15 @@ final class ClassicGroupManager {
     /**
      * KIP-345: a static member restarting (JoinGroup with its group.instance.id and no member id) replaces its
      * previous incarnation, which is fenced. In a Stable group it gets the current generation and its old
-     * assignment back without a rebalance (unless its subscription changed); the new member id is persisted
-     * first so that a coordinator move does not resurrect the old one.
+     * assignment back without a rebalance, unless the group's selected protocol would change with its new
+     * protocols; the new member id is persisted first so that a coordinator move does not resurrect the old one.
+     * As in Kafka, a changed subscription alone does not rebalance: the metadata bytes always differ after a
+     * restart, because a consumer's subscription carries its owned partitions and generation (ConsumerProtocol
+     * v1+), so comparing them would turn every static restart into a rebalance.
      */
     private void replaceStaticMember(ClassicGroup g, String oldId, String newId, JoinParams p, CompletableFuture<JoinResult> f) {
         ClassicMember old = g.member(oldId);
+        String leaderBefore = g.leaderId;
         old.completeJoin(JoinResult.error(Errors.FENCED_INSTANCE_ID, oldId), shard.now());
         old.completeSync(SyncResult.error(Errors.FENCED_INSTANCE_ID), shard.now());
         ClassicMember nm = old.withId(newId);
@@ -264,17 +267,22 @@ final class ClassicGroupManager {
         scheduleSession(g, nm);
         switch (g.state) {
             case STABLE -> {
-                byte[] before = old.metadata(g.protocolName), after = nm.metadata(g.protocolName);
-                boolean subscriptionChanged = after == null || !Arrays.equals(before, after);
+                boolean protocolChanges = !g.selectProtocol().equals(g.protocolName);
                 int generation = g.generationId;
                 shard.write(List.of(new GroupMetadata(g.groupId, g.toRecord(null))), () -> {
-                    if (subscriptionChanged) {
+                    if (protocolChanges) {
                         nm.awaitingJoin = f;
                         maybePrepareRebalance(g);
-                    } else {
+                    } else if (p.apiVersion() >= 9) {
+                        // a returning static leader learns it leads, but must not assign again (KIP-814)
                         boolean leader = g.isLeader(newId);
                         f.complete(new JoinResult(Errors.NONE, generation, g.protocolType, g.protocolName, g.leaderId,
                                 leader, newId, leader ? joinMembers(g) : List.of()));
+                    } else {
+                        // no skipAssignment before v9: name the leader as it was, so that the member does not
+                        // take itself for the leader and run an assignment nobody asked for (Kafka does the same)
+                        f.complete(new JoinResult(Errors.NONE, generation, g.protocolType, g.protocolName, leaderBefore,
+                                false, newId, List.of()));
                     }
                 }, err -> {
                     // put the previous incarnation back: the log still names it

@@ -325,13 +325,60 @@ class ClassicGroupTest {
     }
 
     @Test
-    void staticMemberWithChangedSubscriptionTriggersARebalance() {
+    void staticMemberWhoseProtocolChoiceChangesTriggersARebalance() {
         JoinResult a = done(h.coordinator.joinGroup(join(G, "", "i", range("t"))));
         done(h.sync(G, a.memberId(), "i", a.generationId(), Map.of(a.memberId(), bytes("A"))));
-        CompletableFuture<JoinResult> again = h.coordinator.joinGroup(join(G, "", "i", range("t", "u")));
-        JoinResult r = done(again);
+        // now preferring roundrobin: the group's selected protocol would change, so the group rebalances
+        List<Protocol> protocols = List.of(new Protocol("roundrobin", Harness.subscription("t")), new Protocol("range", Harness.subscription("t")));
+        JoinResult r = done(h.coordinator.joinGroup(join(G, "", "i", protocols)));
         assertThat(r.generationId()).isEqualTo(a.generationId() + 1);
-        assertThat(r.members()).singleElement().satisfies(m -> assertThat(m.metadata()).isEqualTo(Harness.subscription("t", "u")));
+        assertThat(r.protocolName()).isEqualTo("roundrobin");
+    }
+
+    /**
+     * A restarted consumer's subscription bytes always differ from its previous incarnation's (they carry the
+     * owned partitions and the generation), so, as in Kafka, only a change of the selected protocol rebalances:
+     * the static member gets its assignment back and the leader sees the new metadata.
+     */
+    @Test
+    void staticMemberRestartWithOtherMetadataButTheSameProtocolDoesNotRebalance() {
+        JoinResult a = done(h.coordinator.joinGroup(join(G, "", "a", range("t"))));
+        CompletableFuture<JoinResult> bJoin = h.coordinator.joinGroup(join(G, "", "b", range("t")));
+        JoinResult a2 = done(h.coordinator.joinGroup(join(G, a.memberId(), "a", range("t"))));
+        JoinResult b = done(bJoin);
+        CompletableFuture<SyncResult> bSync = h.sync(G, b.memberId(), "b", b.generationId(), Map.of());
+        done(h.sync(G, a2.memberId(), "a", a2.generationId(), Map.of(a.memberId(), bytes("A"), b.memberId(), bytes("B"))));
+        assertThat(done(bSync).assignment()).isEqualTo(bytes("B"));
+        int generation = b.generationId();
+
+        JoinResult b2 = done(h.coordinator.joinGroup(join(G, "", "b", range("t", "u"))));
+        assertThat(b2.error()).isEqualTo(Errors.NONE);
+        assertThat(b2.generationId()).isEqualTo(generation);
+        assertThat(h.state(G)).isEqualTo("Stable");
+        assertThat(done(h.sync(G, b2.memberId(), "b", generation, Map.of())).assignment()).isEqualTo(bytes("B"));
+
+        // the leader restarts too: told to skip the assignment, it sees b's new metadata
+        JoinResult a3 = done(h.coordinator.joinGroup(join(G, "", "a", range("t"))));
+        assertThat(a3.generationId()).isEqualTo(generation);
+        assertThat(a3.skipAssignment()).isTrue();
+        assertThat(a3.members()).filteredOn(m -> "b".equals(m.groupInstanceId())).singleElement()
+                .satisfies(m -> assertThat(m.metadata()).isEqualTo(Harness.subscription("t", "u")));
+        assertThat(h.state(G)).isEqualTo("Stable");
+    }
+
+    /** Before JoinGroup v9 there is no skipAssignment: a returning static leader is not told it leads (as in Kafka). */
+    @Test
+    void staticLeaderRestartBeforeV9IsNotNamedLeader() {
+        JoinResult a = done(h.coordinator.joinGroup(join(G, "", "leader", range("t"))));
+        done(h.sync(G, a.memberId(), "leader", a.generationId(), Map.of(a.memberId(), bytes("A"))));
+        JoinParams v8 = new JoinParams(G, "", "leader", "consumer", range("t"), SESSION, REBALANCE, "client", "/127.0.0.1", (short) 8);
+        JoinResult again = done(h.coordinator.joinGroup(v8));
+        assertThat(again.error()).isEqualTo(Errors.NONE);
+        assertThat(again.generationId()).isEqualTo(a.generationId());
+        assertThat(again.skipAssignment()).isFalse();
+        assertThat(again.members()).isEmpty();
+        assertThat(again.leader()).isNotEqualTo(again.memberId());
+        assertThat(done(h.sync(G, again.memberId(), "leader", again.generationId(), Map.of())).assignment()).isEqualTo(bytes("A"));
     }
 
     @Test
