@@ -173,10 +173,11 @@ class ExactlyOnceRebalanceIT {
                 problems.add(v + " delivered " + c.get() + " times: " + deliveryLog.stream().filter(s -> s.startsWith(vv + " by ")).toList());
             }
         }
-        assertThat(problems).as("%s: records not delivered exactly once (of %d); callbacks:%s", mode, total, ownership).isEmpty();
-        assertThat(delivered.get()).as("deliveries").isEqualTo(total);
+        // the most specific explanations first: a failed hand-over commit, then two owners at once
         for (GroupMember m : closed) assertThat(m.errors()).as("errors of %s", m.name()).isEmpty();
         assertThat(ownership.violations()).as("moments with two owners of a partition; callbacks:%s", ownership).isEmpty();
+        assertThat(problems).as("%s: records not delivered exactly once (of %d); callbacks:%s", mode, total, ownership).isEmpty();
+        assertThat(delivered.get()).as("deliveries").isEqualTo(total);
         // the commits in onPartitionsRevoked at close left the group at the log end
         Map<TopicPartition, OffsetAndMetadata> committed = GroupTests.committed(admin, group);
         for (TopicPartition tp : all) {
