@@ -268,6 +268,10 @@ public final class BrokerConfigs {
                     "Heartbeat interval of members of consumer-protocol groups.")
             .define("group.consumer.max.size", Type.INT, INT_MAX, Range.atLeast(1), M,
                     "The most members a consumer-protocol group may have.")
+            .define("group.consumer.migration.policy", Type.STRING, "bidirectional",
+                    ValidString.in("bidirectional", "upgrade", "downgrade", "disabled"), M,
+                    "Online conversion of groups between the classic and consumer protocols: bidirectional, upgrade "
+                            + "(classic to consumer only), downgrade (consumer to classic only) or disabled.")
             .define("share.coordinator.state.topic.replication.factor", Type.SHORT, "3", Range.atLeast(1), H,
                     "Accepted for compatibility; Runnel has no share groups yet.")
             .define("share.coordinator.state.topic.min.isr", Type.SHORT, "2", Range.atLeast(1), H,

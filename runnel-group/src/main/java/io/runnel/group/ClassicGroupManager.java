@@ -87,7 +87,8 @@ final class ClassicGroupManager {
         Group existing = shard.state().groups.get(p.groupId());
         if (existing instanceof ConsumerGroup cg) {
             if (!cg.isEmpty()) {
-                f.complete(JoinResult.error(Errors.INCONSISTENT_GROUP_PROTOCOL, p.memberId()));
+                // a classic member in a consumer group (an online migration, KIP-848)
+                shard.consumer.classicJoin(cg, p, f);
                 return;
             }
             // an empty consumer-protocol group (offsets only) becomes a classic group
@@ -452,6 +453,10 @@ final class ClassicGroupManager {
     // ------------------------------------------------------------------ SyncGroup
 
     void sync(SyncParams p, CompletableFuture<SyncResult> f) {
+        if (shard.state().groups.get(p.groupId()) instanceof ConsumerGroup cg) {
+            f.complete(shard.consumer.classicSync(cg, p));
+            return;
+        }
         ClassicGroup g = classic(p.groupId());
         if (g == null) {
             f.complete(SyncResult.error(Errors.UNKNOWN_MEMBER_ID));
@@ -523,6 +528,7 @@ final class ClassicGroupManager {
     // ------------------------------------------------------------------ Heartbeat
 
     Errors heartbeat(HeartbeatParams p) {
+        if (shard.state().groups.get(p.groupId()) instanceof ConsumerGroup cg) return shard.consumer.classicHeartbeat(cg, p);
         ClassicGroup g = classic(p.groupId());
         if (g == null) return Errors.UNKNOWN_MEMBER_ID;
         if (g.is(State.DEAD)) return Errors.COORDINATOR_NOT_AVAILABLE;
@@ -544,6 +550,11 @@ final class ClassicGroupManager {
     }
 
     // ------------------------------------------------------------------ LeaveGroup
+
+    void leave(LeaveParams p, CompletableFuture<LeaveResult> f) {
+        if (shard.state().groups.get(p.groupId()) instanceof ConsumerGroup cg) shard.consumer.classicLeave(cg, p, f);
+        else f.complete(leave(p));
+    }
 
     LeaveResult leave(LeaveParams p) {
         ClassicGroup g = classic(p.groupId());
@@ -646,6 +657,11 @@ final class ClassicGroupManager {
             m.lastHeartbeatMs = now;
             scheduleSession(g, m);
         }
+    }
+
+    /** A group just converted back from the consumer protocol: its members rejoin so that the leader assigns. */
+    void rebalanceAfterDowngrade(ClassicGroup g) {
+        if (g.is(State.STABLE)) prepareRebalance(g);
     }
 
     /** The shard moves away: parked responses learn that this is no longer the coordinator. */

@@ -31,6 +31,8 @@ final class ConsumerGroup implements Group {
     final TreeMap<String, ConsumerMember> members = new TreeMap<>();
     final Map<String, PartitionSet> targetAssignment = new HashMap<>();
     final Map<String, String> staticMembers = new HashMap<>();
+    /** The members that use the classic protocol (JoinGroup/SyncGroup/Heartbeat), with their classic metadata. */
+    final Map<String, GroupRecord.ClassicMemberMetadata> classicMembers = new HashMap<>();
     /** topic id → partition → member id of the holder. */
     private final Map<io.runnel.common.Uuid, Map<Integer, String>> holders = new HashMap<>();
 
@@ -51,6 +53,15 @@ final class ConsumerGroup implements Group {
             if (m.memberEpoch() != assignmentEpoch || m.state() != ConsumerMember.STABLE) return "Reconciling";
         }
         return "Stable";
+    }
+
+    boolean isClassic(String memberId) {
+        return classicMembers.containsKey(memberId);
+    }
+
+    /** Whether every member uses the classic protocol (and there is at least one). */
+    boolean allClassic() {
+        return !members.isEmpty() && classicMembers.keySet().containsAll(members.keySet());
     }
 
     PartitionSet target(String memberId) {
@@ -79,6 +90,7 @@ final class ConsumerGroup implements Group {
                     if (old != null) {
                         unindex(old);
                         members.remove(m.memberId());
+                        classicMembers.remove(m.memberId());
                         if (old.instanceId() != null && m.memberId().equals(staticMembers.get(old.instanceId()))) {
                             staticMembers.remove(old.instanceId());
                         }
@@ -86,6 +98,8 @@ final class ConsumerGroup implements Group {
                 } else {
                     ConsumerMember updated = (old == null ? ConsumerMember.empty(m.memberId()) : old).withMetadata(m.value());
                     members.put(m.memberId(), updated);
+                    if (m.value().classic() != null) classicMembers.put(m.memberId(), m.value().classic());
+                    else classicMembers.remove(m.memberId());
                     if (old != null && old.instanceId() != null && !old.instanceId().equals(updated.instanceId())) {
                         staticMembers.remove(old.instanceId(), m.memberId());
                     }

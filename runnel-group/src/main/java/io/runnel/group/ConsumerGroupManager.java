@@ -2,6 +2,7 @@ package io.runnel.group;
 
 import io.runnel.common.Errors;
 import io.runnel.common.Uuid;
+import io.runnel.group.api.ClassicGroupApi;
 import io.runnel.group.api.ConsumerGroupApi.DescribedMember;
 import io.runnel.group.api.ConsumerGroupApi.DescribedTopicPartitions;
 import io.runnel.group.api.ConsumerGroupApi.GroupDescription;
@@ -49,6 +50,11 @@ import java.util.regex.Pattern;
  * heartbeat) and {@code kr/<group>/<member>} rebalance timeout while the member owes a revocation; either
  * fences the member (its records are deleted and the group epoch bumped). A static member that leaves with
  * epoch -2 keeps its assignment until its session times out, and gets it back if it rejoins first.
+ *
+ * <p>Online migration (group.consumer.migration.policy): a non-empty classic group is converted on the first
+ * heartbeat of a consumer-protocol member ({@code upgrade}); its classic members are then served through
+ * JoinGroup/SyncGroup/Heartbeat/LeaveGroup ({@code classicJoin} and the rest), and the group is converted back
+ * when only classic members remain ({@code maybeDowngrade}). See docs/group-coordinator.md.
  * Coordinator thread only.
  */
 final class ConsumerGroupManager {
@@ -96,7 +102,11 @@ final class ConsumerGroupManager {
         }
         Group existing = shard.state().groups.get(p.groupId());
         if (existing instanceof ClassicGroup c) {
-            if (!c.isEmpty() || !c.pendingMembers.isEmpty()) {
+            if (!c.isEmpty()) {
+                upgrade(c, p, f);
+                return;
+            }
+            if (!c.pendingMembers.isEmpty()) {
                 f.complete(HeartbeatResult.error(Errors.GROUP_ID_NOT_FOUND, "Group " + p.groupId()
                         + " is a classic group with members; it cannot switch to the consumer protocol."));
                 return;
@@ -161,7 +171,9 @@ final class ConsumerGroupManager {
             String staticId = p.instanceId() == null ? null : g.staticMembers.get(p.instanceId());
             if (staticId != null && !staticId.equals(memberId)) {
                 replaced = g.members.get(staticId);
-                if (replaced.memberEpoch() != ConsumerMember.STATIC_LEFT_EPOCH) {
+                // a classic member with the same group.instance.id is the previous incarnation of this process
+                // (a rolling upgrade of a static member): it is replaced, as a classic rejoin would replace it
+                if (replaced.memberEpoch() != ConsumerMember.STATIC_LEFT_EPOCH && !g.isClassic(staticId)) {
                     f.complete(HeartbeatResult.error(Errors.UNRELEASED_INSTANCE_ID, "Static member " + staticId
                             + " with instance id " + p.instanceId() + " is still active; it must leave first."));
                     return;
@@ -340,6 +352,7 @@ final class ConsumerGroupManager {
         shard.write(removalRecords(g, m), () -> {
             cancelTimers(gid, mid);
             f.complete(new HeartbeatResult(Errors.NONE, null, mid, -1, 0, null));
+            maybeDowngrade(gid);
         }, err -> f.complete(HeartbeatResult.error(GroupShard.appendError(err, false), null)));
     }
 
@@ -360,13 +373,19 @@ final class ConsumerGroupManager {
         ConsumerMember m = g.members.get(memberId);
         if (m == null) return;
         log.info("fencing member {} of consumer group {}: {}", memberId, groupId, why);
-        shard.write(removalRecords(g, m), () -> cancelTimers(groupId, memberId),
+        shard.write(removalRecords(g, m), () -> {
+                    cancelTimers(groupId, memberId);
+                    maybeDowngrade(groupId);
+                },
                 err -> log.warn("could not fence member {} of group {}: {}", memberId, groupId, err.toString()));
     }
 
     private void scheduleSession(String groupId, String memberId) {
-        shard.schedule(sessionKey(groupId, memberId), shard.config.consumerSessionTimeoutMs(),
-                () -> fence(groupId, memberId, "session timeout"));
+        long timeout = shard.config.consumerSessionTimeoutMs();
+        if (shard.state().groups.get(groupId) instanceof ConsumerGroup g && g.isClassic(memberId)) {
+            timeout = g.classicMembers.get(memberId).sessionTimeoutMs();
+        }
+        shard.schedule(sessionKey(groupId, memberId), timeout, () -> fence(groupId, memberId, "session timeout"));
     }
 
     private void scheduleRevocation(String groupId, String memberId, int epoch, int rebalanceTimeoutMs) {
@@ -406,6 +425,379 @@ final class ConsumerGroupManager {
         out.add(new ConsumerTargetAssignmentMetadata(g.groupId, null));
         out.add(new ConsumerGroupMetadata(g.groupId, null));
         return out;
+    }
+
+    // ------------------------------------------------------------------ online migration (KIP-848 upgrade/downgrade)
+
+    /**
+     * A consumer-protocol member joins a non-empty classic group: with group.consumer.migration.policy upgrade
+     * or bidirectional, and a Stable group whose members all speak the embedded consumer protocol with no
+     * assignor user data, the group becomes a consumer group (its GroupMetadata tombstoned; each classic member
+     * written with its classic metadata, its last assignment as target and current assignment, at an epoch equal
+     * to the generation), then the heartbeat runs again on the converted group. Otherwise GROUP_ID_NOT_FOUND, as
+     * Kafka answers.
+     */
+    private void upgrade(ClassicGroup c, HeartbeatParams p, CompletableFuture<HeartbeatResult> f) {
+        String refusal = null;
+        if (!shard.config.upgradeAllowed()) {
+            refusal = "it is a classic group with members and group.consumer.migration.policy does not allow upgrades";
+        } else if (!"consumer".equals(c.protocolType())) {
+            refusal = "it is a classic group of protocol type " + c.protocolType();
+        } else if (c.members.size() + 1 > shard.config.consumerMaxSize()) {
+            refusal = "its size would exceed group.consumer.max.size";
+        }
+        if (refusal != null) {
+            f.complete(HeartbeatResult.error(Errors.GROUP_ID_NOT_FOUND, "Group " + p.groupId()
+                    + " cannot switch to the consumer protocol: " + refusal + "."));
+            return;
+        }
+        if (!c.is(ClassicGroup.State.STABLE)) {
+            // a rebalance is under way: the member retries once the classic group is stable again
+            f.complete(HeartbeatResult.error(Errors.COORDINATOR_NOT_AVAILABLE, "Group " + p.groupId()
+                    + " is rebalancing; the upgrade to the consumer protocol waits until it is stable."));
+            return;
+        }
+        List<GroupRecord> records = new ArrayList<>(ClassicGroupManager.groupTombstones(c));
+        TreeMap<String, ConsumerMember> members = new TreeMap<>();
+        int epoch = c.generationId;
+        List<GroupRecord> memberRecords = new ArrayList<>();
+        for (ClassicMember cm : c.members.values()) {
+            ConsumerProtocolCodec.Subscription sub = ConsumerProtocolCodec.subscription(cm.metadata(c.protocolName));
+            ConsumerProtocolCodec.Assignment asg = ConsumerProtocolCodec.assignment(cm.assignment);
+            if (sub == null || asg == null || asg.hasUserData()) {
+                f.complete(HeartbeatResult.error(Errors.GROUP_ID_NOT_FOUND, "Group " + p.groupId() + " cannot switch to the consumer protocol: "
+                        + (asg != null && asg.hasUserData() ? "a custom assignor is in use." : "the embedded consumer protocol is malformed.")));
+                return;
+            }
+            PartitionSet assigned = toIds(asg.partitions());
+            List<GroupRecord.ClassicProtocol> protocols = new ArrayList<>();
+            for (var proto : cm.protocols) protocols.add(new GroupRecord.ClassicProtocol(proto.name(), proto.metadata()));
+            ConsumerMember m = new ConsumerMember(cm.memberId, cm.groupInstanceId, sub.rackId(), cm.clientId, cm.clientHost,
+                    List.copyOf(new TreeSet<>(sub.topics())), null, cm.rebalanceTimeoutMs, null, epoch, epoch,
+                    ConsumerMember.STABLE, assigned, PartitionSet.EMPTY);
+            members.put(m.memberId(), m);
+            GroupRecord.ConsumerMemberMetadataValue md = m.metadataValue();
+            memberRecords.add(new ConsumerMemberMetadata(c.groupId, m.memberId(), withClassic(md,
+                    new GroupRecord.ClassicMemberMetadata(cm.sessionTimeoutMs, List.copyOf(protocols)))));
+            memberRecords.add(new ConsumerTargetAssignmentMember(c.groupId, m.memberId(), assigned));
+            memberRecords.add(new ConsumerCurrentAssignment(c.groupId, m.memberId(), m.assignmentValue()));
+        }
+        Subscriptions subs = resolve(members);
+        records.add(new ConsumerGroupMetadata(c.groupId, new ConsumerGroupMetadataValue(epoch, subs.hash)));
+        records.addAll(memberRecords);
+        records.add(new ConsumerTargetAssignmentMetadata(c.groupId, epoch));
+        log.info("upgrading classic group {} (generation {}, {} members) to the consumer protocol", c.groupId, epoch, members.size());
+        shard.classic.cancelTimers(c);
+        String gid = c.groupId;
+        shard.write(records, () -> {
+            for (String id : members.keySet()) scheduleSession(gid, id);
+            shard.resubmit(() -> heartbeat(p, f), t -> f.complete(HeartbeatResult.error(Errors.forException(t), null)));
+        }, t -> {
+            if (shard.state().groups.get(gid) instanceof ClassicGroup still) shard.classic.onLoaded(still);
+            f.complete(HeartbeatResult.error(GroupShard.appendError(t, false), null));
+        });
+    }
+
+    private static GroupRecord.ConsumerMemberMetadataValue withClassic(GroupRecord.ConsumerMemberMetadataValue v,
+                                                                       GroupRecord.ClassicMemberMetadata classic) {
+        return new GroupRecord.ConsumerMemberMetadataValue(v.instanceId(), v.rackId(), v.clientId(), v.clientHost(),
+                v.subscribedTopicNames(), v.subscribedTopicRegex(), v.rebalanceTimeoutMs(), v.serverAssignor(), classic);
+    }
+
+    /**
+     * After a member left or was fenced: a consumer group whose members now all use the classic protocol goes
+     * back to a classic group when group.consumer.migration.policy allows downgrades (and it fits
+     * group.max.size). The classic group is written at the members' epoch with their current assignments
+     * (encoded in the consumer protocol) and then rebalances at once, so that its members rejoin and the
+     * leader's assignor takes over.
+     */
+    void maybeDowngrade(String groupId) {
+        if (!(shard.state().groups.get(groupId) instanceof ConsumerGroup g) || !g.allClassic()) return;
+        if (!shard.config.downgradeAllowed() || !shard.config.classicProtocolEnabled()) return;
+        if (g.members.size() > shard.config.classicMaxSize()) {
+            log.info("consumer group {} keeps the consumer protocol: it has more members than group.max.size", groupId);
+            return;
+        }
+        String protocol = commonProtocol(g);
+        if (protocol == null) {
+            log.info("consumer group {} keeps the consumer protocol: its classic members share no protocol", groupId);
+            return;
+        }
+        int generation = g.assignmentEpoch;
+        for (ConsumerMember m : g.members.values()) generation = Math.max(generation, m.memberEpoch());
+        List<GroupRecord.MemberMetadata> ms = new ArrayList<>();
+        String leader = null;
+        for (ConsumerMember m : g.members.values()) {
+            GroupRecord.ClassicMemberMetadata cm = g.classicMembers.get(m.memberId());
+            if (leader == null) leader = m.memberId();
+            ms.add(new GroupRecord.MemberMetadata(m.memberId(), m.instanceId(), m.clientId(), m.clientHost(),
+                    m.rebalanceTimeoutMs(), cm.sessionTimeoutMs(), cm.metadata(protocol), encodeAssignment(m.assigned())));
+        }
+        List<GroupRecord> records = new ArrayList<>(groupTombstones(g));
+        records.add(new GroupRecord.GroupMetadata(groupId, new GroupRecord.GroupMetadataValue("consumer", generation,
+                protocol, leader, shard.now(), ms)));
+        Set<String> ids = new HashSet<>(g.members.keySet());
+        log.info("downgrading consumer group {} to the classic protocol (generation {}, {} members)", groupId, generation, ids.size());
+        for (String id : ids) cancelTimers(groupId, id);
+        shard.write(records, () -> {
+            if (shard.state().groups.get(groupId) instanceof ClassicGroup c) {
+                shard.classic.onLoaded(c);
+                shard.classic.rebalanceAfterDowngrade(c);
+            }
+        }, err -> {
+            log.warn("could not downgrade group {}: {}", groupId, err.toString());
+            if (shard.state().groups.get(groupId) instanceof ConsumerGroup still) onLoaded(still);
+        });
+    }
+
+    /** The first protocol of the first member that every member supports, or null. */
+    private static String commonProtocol(ConsumerGroup g) {
+        GroupRecord.ClassicMemberMetadata first = g.classicMembers.get(g.members.firstKey());
+        for (GroupRecord.ClassicProtocol candidate : first.protocols()) {
+            boolean all = true;
+            for (String id : g.members.keySet()) all &= g.classicMembers.get(id).metadata(candidate.name()) != null;
+            if (all) return candidate.name();
+        }
+        return null;
+    }
+
+    // ------------------------------------------------------------------ classic members inside a consumer group
+
+    /**
+     * JoinGroup of a classic member in a consumer group: the member's subscription (decoded from its protocol
+     * metadata) updates the group like a consumer heartbeat would, the server-side assignor computes the target,
+     * and the member is reconciled against the partitions its subscription says it still owns (an eager member
+     * owns nothing when it rejoins). The response carries the member's epoch as generation and names no leader
+     * (nobody runs a client-side assignor); SyncGroup then hands out the member's current assignment.
+     */
+    void classicJoin(ConsumerGroup g, ClassicGroupApi.JoinParams p, CompletableFuture<ClassicGroupApi.JoinResult> f) {
+        if (!"consumer".equals(p.protocolType()) || p.protocols().isEmpty()) {
+            f.complete(ClassicGroupApi.JoinResult.error(Errors.INCONSISTENT_GROUP_PROTOCOL, p.memberId()));
+            return;
+        }
+        ConsumerProtocolCodec.Subscription sub = null;
+        String protocolName = null;
+        for (ClassicGroupApi.Protocol proto : p.protocols()) {
+            sub = ConsumerProtocolCodec.subscription(proto.metadata());
+            if (sub != null) {
+                protocolName = proto.name();
+                break;
+            }
+        }
+        if (sub == null) {
+            f.complete(ClassicGroupApi.JoinResult.error(Errors.INCONSISTENT_GROUP_PROTOCOL, p.memberId()));
+            return;
+        }
+        List<GroupRecord> records = new ArrayList<>();
+        String memberId = p.memberId();
+        ConsumerMember before;
+        boolean created = false;
+        ConsumerMember replaced = null;
+        if (memberId.isEmpty() || !g.members.containsKey(memberId)) {
+            if (!shard.config.downgradeAllowed() && !shard.config.upgradeAllowed()) {
+                // group.consumer.migration.policy=disabled: groups stay single-protocol (Kafka 4.x, KAFKA-20640)
+                f.complete(ClassicGroupApi.JoinResult.error(Errors.INCONSISTENT_GROUP_PROTOCOL, memberId));
+                return;
+            }
+            if (memberId.isEmpty()) {
+                String prefix = p.groupInstanceId() != null ? p.groupInstanceId() : p.clientId();
+                memberId = prefix + "-" + java.util.UUID.randomUUID();
+                if (p.groupInstanceId() == null && p.requireKnownMemberId()) {
+                    f.complete(ClassicGroupApi.JoinResult.error(Errors.MEMBER_ID_REQUIRED, memberId));
+                    return;
+                }
+            }
+            String staticId = p.groupInstanceId() == null ? null : g.staticMembers.get(p.groupInstanceId());
+            if (staticId != null && !staticId.equals(memberId)) {
+                // the previous incarnation of a static member is replaced; what it held is released
+                replaced = g.members.get(staticId);
+                records.add(new ConsumerCurrentAssignment(g.groupId, staticId, null));
+                records.add(new ConsumerTargetAssignmentMember(g.groupId, staticId, null));
+                records.add(new ConsumerMemberMetadata(g.groupId, staticId, null));
+            }
+            if (g.members.size() - (replaced == null ? 0 : 1) >= shard.config.consumerMaxSize()) {
+                f.complete(ClassicGroupApi.JoinResult.error(Errors.GROUP_MAX_SIZE_REACHED, memberId));
+                return;
+            }
+            before = ConsumerMember.empty(memberId);
+            created = true;
+        } else {
+            Errors e = validateClassic(g, memberId, p.groupInstanceId());
+            if (e != Errors.NONE) {
+                f.complete(ClassicGroupApi.JoinResult.error(e, memberId));
+                return;
+            }
+            before = g.members.get(memberId);
+        }
+        List<GroupRecord.ClassicProtocol> protocols = new ArrayList<>();
+        for (ClassicGroupApi.Protocol proto : p.protocols()) protocols.add(new GroupRecord.ClassicProtocol(proto.name(), proto.metadata()));
+        GroupRecord.ClassicMemberMetadata classic = new GroupRecord.ClassicMemberMetadata(p.sessionTimeoutMs(), List.copyOf(protocols));
+        ConsumerMember updated = new ConsumerMember(memberId, p.groupInstanceId(), sub.rackId(),
+                p.clientId(), p.clientHost(), List.copyOf(new TreeSet<>(sub.topics())), null, p.rebalanceTimeoutMs(), null,
+                before.memberEpoch(), before.previousMemberEpoch(), before.state(), before.assigned(), before.pendingRevocation());
+        boolean subscriptionChanged = created || !Objects.equals(updated.subscribedTopicNames(), before.subscribedTopicNames())
+                || before.subscribedTopicRegex() != null || before.serverAssignor() != null;
+        GroupRecord.ConsumerMemberMetadataValue md = withClassic(updated.metadataValue(), classic);
+        if (created || !md.equals(withClassic(before.metadataValue(), g.classicMembers.get(memberId)))) {
+            records.add(new ConsumerMemberMetadata(g.groupId, memberId, md));
+        }
+        TreeMap<String, ConsumerMember> members = new TreeMap<>(g.members);
+        if (replaced != null) members.remove(replaced.memberId());
+        members.put(memberId, updated);
+        Subscriptions subs = resolve(members);
+        int groupEpoch = g.groupEpoch;
+        if (subscriptionChanged || replaced != null || subs.hash != g.metadataHash) {
+            groupEpoch++;
+            records.add(new ConsumerGroupMetadata(g.groupId, new ConsumerGroupMetadataValue(groupEpoch, subs.hash)));
+        }
+        Map<String, PartitionSet> target = new HashMap<>(g.targetAssignment);
+        if (replaced != null) target.remove(replaced.memberId());
+        int targetEpoch = g.assignmentEpoch;
+        if (groupEpoch > targetEpoch) {
+            Map<String, PartitionSet> next = assign(g, members, subs, target);
+            for (String id : members.keySet()) {
+                PartitionSet now = next.getOrDefault(id, PartitionSet.EMPTY);
+                if (!now.equals(target.getOrDefault(id, PartitionSet.EMPTY)) || !g.targetAssignment.containsKey(id)) {
+                    records.add(new ConsumerTargetAssignmentMember(g.groupId, id, now));
+                }
+            }
+            records.add(new ConsumerTargetAssignmentMetadata(g.groupId, groupEpoch));
+            target = next;
+            targetEpoch = groupEpoch;
+        }
+        // what the member still holds is what its subscription says it owns (v1+; an eager member, or a v0
+        // subscription, owns nothing when it joins): it is reconciled from there, so a partition it gave up is
+        // released at once and one it kept but must give up is pending revocation
+        PartitionSet owned = sub.ownedPartitions() == null ? PartitionSet.EMPTY : toIds(sub.ownedPartitions());
+        PartitionSet held = updated.owned().intersect(owned);
+        updated = new ConsumerMember(memberId, updated.instanceId(), updated.rackId(), updated.clientId(), updated.clientHost(),
+                updated.subscribedTopicNames(), null, updated.rebalanceTimeoutMs(), null, updated.memberEpoch(),
+                updated.previousMemberEpoch(), ConsumerMember.UNRELEASED_PARTITIONS, held, PartitionSet.EMPTY);
+        String self = memberId;
+        String previousSelf = replaced == null ? null : replaced.memberId();
+        ConsumerMember reconciled = Reconciler.reconcile(updated, target.getOrDefault(memberId, PartitionSet.EMPTY), targetEpoch,
+                owned, (t, part) -> {
+                    String holder = g.holder(t, part);
+                    return holder == null || holder.equals(self) || holder.equals(previousSelf);
+                });
+        ConsumerMember known = g.members.get(memberId);
+        if (created || known == null || !reconciled.assignmentValue().equals(known.assignmentValue())) {
+            records.add(new ConsumerCurrentAssignment(g.groupId, memberId, reconciled.assignmentValue()));
+        }
+        String gid = g.groupId, replacedId = previousSelf, proto = protocolName;
+        shard.write(records, () -> {
+            if (replacedId != null) cancelTimers(gid, replacedId);
+            scheduleSession(gid, self);
+            if (reconciled.state() == ConsumerMember.UNREVOKED_PARTITIONS) {
+                if (!shard.hasTimer(revokeKey(gid, self))) scheduleRevocation(gid, self, reconciled.memberEpoch(), reconciled.rebalanceTimeoutMs());
+            } else {
+                shard.cancel(revokeKey(gid, self));
+            }
+            f.complete(new ClassicGroupApi.JoinResult(Errors.NONE, reconciled.memberEpoch(), "consumer", proto, "", false, self, List.of()));
+        }, err -> f.complete(ClassicGroupApi.JoinResult.error(GroupShard.appendError(err, false), self)));
+    }
+
+    private static Errors validateClassic(ConsumerGroup g, String memberId, String instanceId) {
+        if (instanceId != null) {
+            String current = g.staticMembers.get(instanceId);
+            if (current == null) return Errors.UNKNOWN_MEMBER_ID;
+            if (!current.equals(memberId)) return Errors.FENCED_INSTANCE_ID;
+        }
+        return g.members.containsKey(memberId) && g.isClassic(memberId) ? Errors.NONE : Errors.UNKNOWN_MEMBER_ID;
+    }
+
+    /** SyncGroup of a classic member in a consumer group: its current assignment, in the consumer protocol. */
+    ClassicGroupApi.SyncResult classicSync(ConsumerGroup g, ClassicGroupApi.SyncParams p) {
+        Errors e = validateClassic(g, p.memberId(), p.groupInstanceId());
+        ConsumerMember m = g.members.get(p.memberId());
+        if (e == Errors.NONE && p.generationId() != m.memberEpoch()) e = Errors.ILLEGAL_GENERATION;
+        GroupRecord.ClassicMemberMetadata cm = e == Errors.NONE ? g.classicMembers.get(p.memberId()) : null;
+        if (e == Errors.NONE && ((p.protocolType() != null && !p.protocolType().equals("consumer"))
+                || (p.protocolName() != null && cm.metadata(p.protocolName()) == null))) {
+            e = Errors.INCONSISTENT_GROUP_PROTOCOL;
+        }
+        if (e != Errors.NONE) return ClassicGroupApi.SyncResult.error(e);
+        scheduleSession(g.groupId, m.memberId());
+        String name = p.protocolName() != null ? p.protocolName() : cm.protocols().getFirst().name();
+        return new ClassicGroupApi.SyncResult(Errors.NONE, "consumer", name, encodeAssignment(m.assigned()));
+    }
+
+    /**
+     * Heartbeat of a classic member in a consumer group: keeps its session, and answers REBALANCE_IN_PROGRESS
+     * while the member is not stable at the group's epoch, so that it rejoins to move towards its target.
+     */
+    Errors classicHeartbeat(ConsumerGroup g, ClassicGroupApi.HeartbeatParams p) {
+        Errors e = validateClassic(g, p.memberId(), p.groupInstanceId());
+        if (e != Errors.NONE) return e;
+        ConsumerMember m = g.members.get(p.memberId());
+        if (p.generationId() != m.memberEpoch()) return Errors.ILLEGAL_GENERATION;
+        scheduleSession(g.groupId, m.memberId());
+        boolean behind = m.state() != ConsumerMember.STABLE || m.memberEpoch() != g.groupEpoch;
+        return behind ? Errors.REBALANCE_IN_PROGRESS : Errors.NONE;
+    }
+
+    /** LeaveGroup of classic members in a consumer group: each is removed (and the group may go back to classic). */
+    void classicLeave(ConsumerGroup g, ClassicGroupApi.LeaveParams p, CompletableFuture<ClassicGroupApi.LeaveResult> f) {
+        List<ClassicGroupApi.LeaveMemberResult> results = new ArrayList<>();
+        List<GroupRecord> records = new ArrayList<>();
+        TreeMap<String, ConsumerMember> rest = new TreeMap<>(g.members);
+        List<String> removed = new ArrayList<>();
+        for (ClassicGroupApi.LeaveMember lm : p.members()) {
+            String memberId = lm.memberId() == null ? "" : lm.memberId();
+            Errors e;
+            String target = null;
+            if (lm.groupInstanceId() != null) {
+                String current = g.staticMembers.get(lm.groupInstanceId());
+                if (current == null) e = Errors.UNKNOWN_MEMBER_ID;
+                else if (!memberId.isEmpty() && !memberId.equals(current)) e = Errors.FENCED_INSTANCE_ID;
+                else {
+                    e = Errors.NONE;
+                    target = current;
+                }
+            } else if (!g.members.containsKey(memberId)) {
+                e = Errors.UNKNOWN_MEMBER_ID;
+            } else {
+                e = Errors.NONE;
+                target = memberId;
+            }
+            if (target != null && rest.remove(target) != null) {
+                removed.add(target);
+                records.add(new ConsumerCurrentAssignment(g.groupId, target, null));
+                records.add(new ConsumerTargetAssignmentMember(g.groupId, target, null));
+                records.add(new ConsumerMemberMetadata(g.groupId, target, null));
+            }
+            results.add(new ClassicGroupApi.LeaveMemberResult(memberId, lm.groupInstanceId(), e));
+        }
+        if (records.isEmpty()) {
+            f.complete(new ClassicGroupApi.LeaveResult(Errors.NONE, results));
+            return;
+        }
+        records.add(new ConsumerGroupMetadata(g.groupId, new ConsumerGroupMetadataValue(g.groupEpoch + 1, resolve(rest).hash)));
+        String gid = g.groupId;
+        shard.write(records, () -> {
+            for (String id : removed) cancelTimers(gid, id);
+            f.complete(new ClassicGroupApi.LeaveResult(Errors.NONE, results));
+            maybeDowngrade(gid);
+        }, err -> f.complete(new ClassicGroupApi.LeaveResult(GroupShard.appendError(err, false), List.of())));
+    }
+
+    /** Topic names to ids (topics that no longer exist are dropped). */
+    private PartitionSet toIds(Map<String, List<Integer>> byName) {
+        PartitionSet.Builder b = PartitionSet.builder();
+        for (Map.Entry<String, List<Integer>> e : byName.entrySet()) {
+            TopicView.TopicInfo t = shard.topics.byName(e.getKey());
+            if (t != null) b.addAll(t.id(), e.getValue());
+        }
+        return b.build();
+    }
+
+    private byte[] encodeAssignment(PartitionSet ps) {
+        Map<String, List<Integer>> byName = new HashMap<>();
+        for (Map.Entry<Uuid, SortedSet<Integer>> e : ps.asMap().entrySet()) {
+            TopicView.TopicInfo t = shard.topics.byId(e.getKey());
+            if (t != null) byName.put(t.name(), List.copyOf(e.getValue()));
+        }
+        return ConsumerProtocolCodec.encodeAssignment(byName);
     }
 
     // ------------------------------------------------------------------ subscriptions and assignment
@@ -517,7 +909,7 @@ final class ConsumerGroupManager {
         for (ConsumerMember m : g.members.values()) {
             members.add(new DescribedMember(m.memberId(), m.instanceId(), m.rackId(), m.memberEpoch(), m.clientId(),
                     m.clientHost(), m.subscribedTopicNames(), m.subscribedTopicRegex(), describe(m.assigned()),
-                    describe(g.target(m.memberId())), (byte) 1));
+                    describe(g.target(m.memberId())), g.isClassic(m.memberId()) ? (byte) 0 : (byte) 1));
         }
         return new GroupDescription(groupId, Errors.NONE, null, g.stateName(), g.groupEpoch, g.assignmentEpoch,
                 assignorName(g), members);

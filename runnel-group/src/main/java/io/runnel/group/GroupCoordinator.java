@@ -220,7 +220,7 @@ public final class GroupCoordinator implements AutoCloseable {
 
     public CompletableFuture<LeaveResult> leaveGroup(LeaveParams p) {
         if (!validId(p.groupId())) return CompletableFuture.completedFuture(new LeaveResult(Errors.INVALID_GROUP_ID, List.of()));
-        return submit(p.groupId(), (s, f) -> f.complete(s.classic.leave(p)), e -> new LeaveResult(e, List.of()));
+        return submit(p.groupId(), (s, f) -> s.classic.leave(p, f), e -> new LeaveResult(e, List.of()));
     }
 
     // ------------------------------------------------------------------ consumer protocol (KIP-848)

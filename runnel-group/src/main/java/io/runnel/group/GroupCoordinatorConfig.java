@@ -40,17 +40,39 @@ public record GroupCoordinatorConfig(
         int consumerMaxSize,
         List<String> consumerAssignors,
         boolean classicProtocolEnabled,
-        boolean consumerProtocolEnabled) {
+        boolean consumerProtocolEnabled,
+        String migrationPolicy) {
 
     public GroupCoordinatorConfig {
         if (offsetsTopicPartitions < 1) throw new IllegalArgumentException("offsets.topic.num.partitions must be >= 1");
         if (consumerAssignors.isEmpty()) throw new IllegalArgumentException("group.consumer.assignors is empty");
         consumerAssignors = List.copyOf(consumerAssignors);
+        migrationPolicy = migrationPolicy == null ? "bidirectional" : migrationPolicy.trim().toLowerCase(java.util.Locale.ROOT);
+        if (!List.of("bidirectional", "upgrade", "downgrade", "disabled").contains(migrationPolicy)) {
+            throw new IllegalArgumentException("group.consumer.migration.policy must be one of bidirectional, upgrade, downgrade, disabled");
+        }
+    }
+
+    /** group.consumer.migration.policy allows converting a non-empty classic group to the consumer protocol. */
+    public boolean upgradeAllowed() {
+        return migrationPolicy.equals("bidirectional") || migrationPolicy.equals("upgrade");
+    }
+
+    /** group.consumer.migration.policy allows converting a consumer group left with classic members only back. */
+    public boolean downgradeAllowed() {
+        return migrationPolicy.equals("bidirectional") || migrationPolicy.equals("downgrade");
+    }
+
+    public GroupCoordinatorConfig withMigrationPolicy(String policy) {
+        return new GroupCoordinatorConfig(offsetsTopicPartitions, offsetsRetentionMs, offsetsRetentionCheckIntervalMs,
+                offsetMetadataMaxBytes, initialRebalanceDelayMs, minSessionTimeoutMs, maxSessionTimeoutMs, classicMaxSize,
+                consumerSessionTimeoutMs, consumerHeartbeatIntervalMs, consumerMaxSize, consumerAssignors, classicProtocolEnabled,
+                consumerProtocolEnabled, policy);
     }
 
     public static GroupCoordinatorConfig defaults() {
         return new GroupCoordinatorConfig(50, TimeUnit.MINUTES.toMillis(10080), 600_000L, 4096, 3000, 6000, 1_800_000,
-                Integer.MAX_VALUE, 45_000, 5000, Integer.MAX_VALUE, List.of("uniform", "range"), true, true);
+                Integer.MAX_VALUE, 45_000, 5000, Integer.MAX_VALUE, List.of("uniform", "range"), true, true, "bidirectional");
     }
 
     /** Reads the group settings of a broker configuration (keys it does not define keep their defaults). */
@@ -73,7 +95,8 @@ public record GroupCoordinatorConfig(
                 intOr(c, "group.consumer.max.size", d.consumerMaxSize),
                 assignors,
                 protocols.contains("classic"),
-                protocols.contains("consumer"));
+                protocols.contains("consumer"),
+                stringOr(c, "group.consumer.migration.policy", d.migrationPolicy));
     }
 
     /** Kafka accepts assignor class names too; they map to the short names. */
@@ -87,43 +110,52 @@ public record GroupCoordinatorConfig(
     public GroupCoordinatorConfig withOffsetsTopicPartitions(int n) {
         return new GroupCoordinatorConfig(n, offsetsRetentionMs, offsetsRetentionCheckIntervalMs, offsetMetadataMaxBytes,
                 initialRebalanceDelayMs, minSessionTimeoutMs, maxSessionTimeoutMs, classicMaxSize, consumerSessionTimeoutMs,
-                consumerHeartbeatIntervalMs, consumerMaxSize, consumerAssignors, classicProtocolEnabled, consumerProtocolEnabled);
+                consumerHeartbeatIntervalMs, consumerMaxSize, consumerAssignors, classicProtocolEnabled, consumerProtocolEnabled, migrationPolicy);
     }
 
     public GroupCoordinatorConfig withInitialRebalanceDelayMs(int ms) {
         return new GroupCoordinatorConfig(offsetsTopicPartitions, offsetsRetentionMs, offsetsRetentionCheckIntervalMs,
                 offsetMetadataMaxBytes, ms, minSessionTimeoutMs, maxSessionTimeoutMs, classicMaxSize, consumerSessionTimeoutMs,
-                consumerHeartbeatIntervalMs, consumerMaxSize, consumerAssignors, classicProtocolEnabled, consumerProtocolEnabled);
+                consumerHeartbeatIntervalMs, consumerMaxSize, consumerAssignors, classicProtocolEnabled, consumerProtocolEnabled, migrationPolicy);
     }
 
     public GroupCoordinatorConfig withClassicMaxSize(int n) {
         return new GroupCoordinatorConfig(offsetsTopicPartitions, offsetsRetentionMs, offsetsRetentionCheckIntervalMs,
                 offsetMetadataMaxBytes, initialRebalanceDelayMs, minSessionTimeoutMs, maxSessionTimeoutMs, n, consumerSessionTimeoutMs,
-                consumerHeartbeatIntervalMs, consumerMaxSize, consumerAssignors, classicProtocolEnabled, consumerProtocolEnabled);
+                consumerHeartbeatIntervalMs, consumerMaxSize, consumerAssignors, classicProtocolEnabled, consumerProtocolEnabled, migrationPolicy);
     }
 
     public GroupCoordinatorConfig withConsumerMaxSize(int n) {
         return new GroupCoordinatorConfig(offsetsTopicPartitions, offsetsRetentionMs, offsetsRetentionCheckIntervalMs,
                 offsetMetadataMaxBytes, initialRebalanceDelayMs, minSessionTimeoutMs, maxSessionTimeoutMs, classicMaxSize,
-                consumerSessionTimeoutMs, consumerHeartbeatIntervalMs, n, consumerAssignors, classicProtocolEnabled, consumerProtocolEnabled);
+                consumerSessionTimeoutMs, consumerHeartbeatIntervalMs, n, consumerAssignors, classicProtocolEnabled, consumerProtocolEnabled, migrationPolicy);
     }
 
     public GroupCoordinatorConfig withOffsetsRetention(long retentionMs, long checkIntervalMs) {
         return new GroupCoordinatorConfig(offsetsTopicPartitions, retentionMs, checkIntervalMs, offsetMetadataMaxBytes,
                 initialRebalanceDelayMs, minSessionTimeoutMs, maxSessionTimeoutMs, classicMaxSize, consumerSessionTimeoutMs,
-                consumerHeartbeatIntervalMs, consumerMaxSize, consumerAssignors, classicProtocolEnabled, consumerProtocolEnabled);
+                consumerHeartbeatIntervalMs, consumerMaxSize, consumerAssignors, classicProtocolEnabled, consumerProtocolEnabled, migrationPolicy);
     }
 
     public GroupCoordinatorConfig withConsumerTimeouts(int sessionTimeoutMs, int heartbeatIntervalMs) {
         return new GroupCoordinatorConfig(offsetsTopicPartitions, offsetsRetentionMs, offsetsRetentionCheckIntervalMs,
                 offsetMetadataMaxBytes, initialRebalanceDelayMs, minSessionTimeoutMs, maxSessionTimeoutMs, classicMaxSize,
-                sessionTimeoutMs, heartbeatIntervalMs, consumerMaxSize, consumerAssignors, classicProtocolEnabled, consumerProtocolEnabled);
+                sessionTimeoutMs, heartbeatIntervalMs, consumerMaxSize, consumerAssignors, classicProtocolEnabled, consumerProtocolEnabled, migrationPolicy);
     }
 
     public GroupCoordinatorConfig withConsumerAssignors(List<String> assignors) {
         return new GroupCoordinatorConfig(offsetsTopicPartitions, offsetsRetentionMs, offsetsRetentionCheckIntervalMs,
                 offsetMetadataMaxBytes, initialRebalanceDelayMs, minSessionTimeoutMs, maxSessionTimeoutMs, classicMaxSize,
-                consumerSessionTimeoutMs, consumerHeartbeatIntervalMs, consumerMaxSize, assignors, classicProtocolEnabled, consumerProtocolEnabled);
+                consumerSessionTimeoutMs, consumerHeartbeatIntervalMs, consumerMaxSize, assignors, classicProtocolEnabled, consumerProtocolEnabled, migrationPolicy);
+    }
+
+    private static String stringOr(ConfigValues c, String key, String dflt) {
+        try {
+            Object v = c.get(key);
+            return v == null ? dflt : String.valueOf(v);
+        } catch (IllegalArgumentException undefined) {
+            return dflt;
+        }
     }
 
     private static int intOr(ConfigValues c, String key, int dflt) {

@@ -106,9 +106,30 @@ final class OffsetManager {
                 if (generation < 0 && g.isEmpty()) yield Errors.NONE;
                 ConsumerMember m = g.members.get(memberId);
                 if (m == null) yield Errors.UNKNOWN_MEMBER_ID;
-                yield generation != m.memberEpoch() ? Errors.STALE_MEMBER_EPOCH : Errors.NONE;
+                if (generation == m.memberEpoch()) yield Errors.NONE;
+                // a classic member (online migration) speaks generations: Kafka answers ILLEGAL_GENERATION
+                if (g.isClassic(memberId)) yield Errors.ILLEGAL_GENERATION;
+                yield commitFromPreviousEpochAllowed(m, generation, p.partitions()) ? Errors.NONE : Errors.STALE_MEMBER_EPOCH;
             }
         };
+    }
+
+    /**
+     * A consumer-protocol member commits with its member epoch; the current one is always accepted. The
+     * epoch just before it is accepted too, for partitions the member still owns: the coordinator bumps an
+     * epoch in a heartbeat response, and a commit the client sent before reading that response (typically
+     * the hand-over commit in onPartitionsRevoked) would otherwise be fenced although nothing it commits
+     * has moved (the relaxation Kafka adopted in KIP-1251). Anything older, newer, or for a partition the
+     * member does not hold stays STALE_MEMBER_EPOCH.
+     */
+    private boolean commitFromPreviousEpochAllowed(ConsumerMember m, int epoch, List<CommitPartition> partitions) {
+        if (epoch < 0 || epoch > m.memberEpoch() || epoch < m.previousMemberEpoch()) return false;
+        var owned = m.owned();
+        for (CommitPartition cp : partitions) {
+            TopicView.TopicInfo t = shard.topics.byName(cp.topic());
+            if (t == null || !owned.contains(t.id(), cp.partition())) return false;
+        }
+        return true;
     }
 
     // ------------------------------------------------------------------ OffsetFetch

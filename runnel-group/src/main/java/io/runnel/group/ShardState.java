@@ -97,7 +97,8 @@ final class ShardState {
                 case ConsumerGroup c -> {
                     sb.append("consumer ").append(id).append(" epoch=").append(c.groupEpoch).append(" hash=")
                             .append(c.metadataHash).append(" assignmentEpoch=").append(c.assignmentEpoch).append('\n');
-                    c.members.values().forEach(m -> sb.append("  ").append(m).append(" target=").append(c.target(m.memberId())).append('\n'));
+                    c.members.values().forEach(m -> sb.append("  ").append(m).append(" target=").append(c.target(m.memberId()))
+                            .append(c.isClassic(m.memberId()) ? " classic=" + c.classicMembers.get(m.memberId()) : "").append('\n'));
                 }
             }
         });

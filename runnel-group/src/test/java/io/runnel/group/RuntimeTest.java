@@ -73,6 +73,16 @@ class RuntimeTest {
         assertThat(c.initialRebalanceDelayMs()).isZero();
         assertThat(c.classicProtocolEnabled()).isTrue();
         assertThat(c.consumerProtocolEnabled()).isFalse();
+        assertThat(c.migrationPolicy()).isEqualTo("bidirectional");
+        assertThat(c.upgradeAllowed() && c.downgradeAllowed()).isTrue();
+
+        props.put("group.consumer.migration.policy", "upgrade");
+        GroupCoordinatorConfig u = GroupCoordinatorConfig.from(BrokerConfigs.definition().parse(props));
+        assertThat(u.upgradeAllowed()).isTrue();
+        assertThat(u.downgradeAllowed()).isFalse();
+        props.put("group.consumer.migration.policy", "sideways");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> BrokerConfigs.definition().parse(props))
+                .hasMessageContaining("group.consumer.migration.policy");
     }
 
     /** A log whose appends complete only when the test says so. */

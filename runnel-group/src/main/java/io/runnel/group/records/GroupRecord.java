@@ -65,9 +65,55 @@ public sealed interface GroupRecord {
         public boolean isTombstone() { return value == null; }
     }
 
+    /** classic: set for a member that uses the classic protocol inside a consumer group (JoinGroup), else null. */
     record ConsumerMemberMetadataValue(String instanceId, String rackId, String clientId, String clientHost,
                                        List<String> subscribedTopicNames, String subscribedTopicRegex,
-                                       int rebalanceTimeoutMs, String serverAssignor) {
+                                       int rebalanceTimeoutMs, String serverAssignor, ClassicMemberMetadata classic) {
+        public ConsumerMemberMetadataValue(String instanceId, String rackId, String clientId, String clientHost,
+                                           List<String> subscribedTopicNames, String subscribedTopicRegex,
+                                           int rebalanceTimeoutMs, String serverAssignor) {
+            this(instanceId, rackId, clientId, clientHost, subscribedTopicNames, subscribedTopicRegex, rebalanceTimeoutMs,
+                    serverAssignor, null);
+        }
+    }
+
+    /** The classic protocol's view of a member of a consumer group: its session timeout and its JoinGroup protocols. */
+    record ClassicMemberMetadata(int sessionTimeoutMs, List<ClassicProtocol> protocols) {
+        @Override
+        public boolean equals(Object o) {
+            if (!(o instanceof ClassicMemberMetadata c) || c.sessionTimeoutMs != sessionTimeoutMs
+                    || c.protocols.size() != protocols.size()) return false;
+            for (int i = 0; i < protocols.size(); i++) if (!protocols.get(i).equals(c.protocols.get(i))) return false;
+            return true;
+        }
+
+        @Override
+        public int hashCode() {
+            return sessionTimeoutMs * 31 + protocols.size();
+        }
+
+        /** The metadata of a protocol, or null if the member does not list it. */
+        public byte[] metadata(String name) {
+            for (ClassicProtocol p : protocols) if (p.name().equals(name)) return p.metadata();
+            return null;
+        }
+    }
+
+    record ClassicProtocol(String name, byte[] metadata) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof ClassicProtocol p && p.name.equals(name) && java.util.Arrays.equals(p.metadata, metadata);
+        }
+
+        @Override
+        public int hashCode() {
+            return name.hashCode() * 31 + java.util.Arrays.hashCode(metadata);
+        }
+
+        @Override
+        public String toString() {
+            return name + "(" + metadata.length + " bytes)";
+        }
     }
 
     record ConsumerTargetAssignmentMetadata(String groupId, Integer assignmentEpoch) implements GroupRecord {

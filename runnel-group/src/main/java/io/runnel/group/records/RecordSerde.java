@@ -107,6 +107,17 @@ public final class RecordSerde {
                     v.subscribedTopicRegex = s.subscribedTopicRegex();
                     v.rebalanceTimeoutMs = s.rebalanceTimeoutMs();
                     v.serverAssignor = s.serverAssignor();
+                    if (s.classic() != null) {
+                        var c = new ConsumerGroupMemberMetadataValue.ClassicMemberMetadata();
+                        c.sessionTimeoutMs = s.classic().sessionTimeoutMs();
+                        for (GroupRecord.ClassicProtocol cp : s.classic().protocols()) {
+                            var sp = new ConsumerGroupMemberMetadataValue.SupportedProtocol();
+                            sp.name = cp.name();
+                            sp.metadata = cp.metadata();
+                            c.supportedProtocols.add(sp);
+                        }
+                        v.classicMemberMetadata = c;
+                    }
                     value = bytes((short) 0, v);
                 }
                 yield new CoordinatorRecord(bytes(CONSUMER_GROUP_MEMBER_METADATA, k), value);
@@ -264,7 +275,8 @@ public final class RecordSerde {
                 if (v != null) {
                     var x = new ConsumerGroupMemberMetadataValue(v, version(v, 0, 0));
                     value = new ConsumerMemberMetadataValue(x.instanceId, x.rackId, x.clientId, x.clientHost,
-                            List.copyOf(x.subscribedTopicNames), x.subscribedTopicRegex, x.rebalanceTimeoutMs, x.serverAssignor);
+                            List.copyOf(x.subscribedTopicNames), x.subscribedTopicRegex, x.rebalanceTimeoutMs, x.serverAssignor,
+                            classic(x.classicMemberMetadata));
                 }
                 yield new ConsumerMemberMetadata(key.groupId, key.memberId, value);
             }
@@ -316,5 +328,12 @@ public final class RecordSerde {
     /** The record type of a serialized key. */
     public static short keyType(byte[] key) {
         return ByteBuffer.wrap(key).getShort();
+    }
+
+    private static GroupRecord.ClassicMemberMetadata classic(ConsumerGroupMemberMetadataValue.ClassicMemberMetadata c) {
+        if (c == null) return null;
+        List<GroupRecord.ClassicProtocol> ps = new ArrayList<>();
+        for (var sp : c.supportedProtocols) ps.add(new GroupRecord.ClassicProtocol(sp.name, sp.metadata));
+        return new GroupRecord.ClassicMemberMetadata(c.sessionTimeoutMs, List.copyOf(ps));
     }
 }

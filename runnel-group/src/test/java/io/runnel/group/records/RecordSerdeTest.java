@@ -151,6 +151,19 @@ class RecordSerdeTest {
                 .uvarint(3).cstr("a").cstr("b").cstr("x.*").i32(5000).cstr("uniform").uvarint(0).get());
         assertThat(roundTrip(member)).isEqualTo(member);
 
+        // a classic member of a consumer group (online migration): its ClassicMemberMetadata is tagged field 0, a
+        // nullable struct (presence byte 1)
+        ConsumerMemberMetadata classicMember = new ConsumerMemberMetadata("g", "m", new ConsumerMemberMetadataValue(null, null, "cid",
+                "/h", List.of("a"), null, 5000, null, new GroupRecord.ClassicMemberMetadata(45000,
+                List.of(new GroupRecord.ClassicProtocol("range", new byte[]{1, 2, 3})))));
+        assertThat(RecordSerde.serialize(classicMember).value()).isEqualTo(new Bytes().i16(0).cstr(null).cstr(null).cstr("cid").cstr("/h")
+                .uvarint(2).cstr("a").cstr(null).i32(5000).cstr(null)
+                .uvarint(1).uvarint(0).uvarint(18).i8(1).i32(45000).uvarint(2).cstr("range").uvarint(4).i8(1).i8(2).i8(3).uvarint(0).uvarint(0)
+                .get());
+        assertThat(roundTrip(classicMember)).isEqualTo(classicMember);
+        assertThat(roundTrip(classicMember)).isNotEqualTo(roundTrip(new ConsumerMemberMetadata("g", "m", new ConsumerMemberMetadataValue(
+                null, null, "cid", "/h", List.of("a"), null, 5000, null))));
+
         PartitionSet ps = PartitionSet.of(Map.of(T1, List.of(0, 2), T2, List.of(1)));
         ConsumerTargetAssignmentMember target = new ConsumerTargetAssignmentMember("g", "m", ps);
         assertThat(RecordSerde.serialize(target).value()).isEqualTo(new Bytes().i16(0).uvarint(3)
