@@ -45,40 +45,15 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest, ProduceR
     private static final Logger log = LoggerFactory.getLogger(ProduceHandler.class);
 
     private final PartitionManager partitions;
-    private final MinIsrLookup minIsr;
-    private final CompressionLookup compression;
-
-    /** min.insync.replicas for a topic. */
-    public interface MinIsrLookup {
-        int minInsyncReplicas(String topic);
-    }
-
-    /** The effective compression.type of a topic: a codec name, "uncompressed" or "producer". */
-    public interface CompressionLookup {
-        String compressionType(String topic);
-    }
-
-    /** Keeps every batch's codec as the producer sent it (compression.type=producer for all topics). */
-    public ProduceHandler(PartitionManager partitions, MinIsrLookup minIsr) {
-        this(partitions, minIsr, topic -> "producer");
-    }
-
-    public ProduceHandler(PartitionManager partitions, MinIsrLookup minIsr, CompressionLookup compression) {
-        this.partitions = partitions;
-        this.minIsr = minIsr;
-        this.compression = compression;
-    }
+    private final TopicSettings settings;
 
     /**
      * Takes min.insync.replicas and compression.type of each topic from the broker's current metadata:
      * the topic's override, else the broker's dynamic, cluster-default dynamic or static setting.
      */
     public ProduceHandler(PartitionManager partitions, BrokerContext broker) {
-        this(partitions, new TopicSettings(broker));
-    }
-
-    private ProduceHandler(PartitionManager partitions, TopicSettings settings) {
-        this(partitions, settings::minInsyncReplicas, settings::compressionType);
+        this.partitions = partitions;
+        this.settings = new TopicSettings(broker);
     }
 
     /** The two topic configs Produce needs, resolved once per topic and metadata image. */
@@ -177,13 +152,13 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest, ProduceR
             pr.errorMessage = "the partition's records are missing";
             return;
         }
-        if (acks == -1 && p.state().isr().size() < minIsr.minInsyncReplicas(topic)) {
+        if (acks == -1 && p.state().isr().size() < settings.minInsyncReplicas(topic)) {
             pr.errorCode = Errors.NOT_ENOUGH_REPLICAS.code();
             pr.errorMessage = "the in-sync replica set " + p.state().isr() + " is smaller than min.insync.replicas";
             return;
         }
         try {
-            AppendResult r = partitions.appendAsLeader(p, withTopicCodec(records, compression.compressionType(topic)));
+            AppendResult r = partitions.appendAsLeader(p, withTopicCodec(records, settings.compressionType(topic)));
             pr.baseOffset = r.firstOffset();
             pr.logAppendTimeMs = r.logAppendTime();
             pr.logStartOffset = r.logStartOffset();
