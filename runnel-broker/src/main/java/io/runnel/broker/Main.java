@@ -37,6 +37,7 @@ public final class Main implements Callable<Integer> {
             description = "Starts a broker. Without --config: one node on 127.0.0.1:9092 with its data under ./data.")
     static final class Start implements Callable<Integer> {
         private static final Logger log = LoggerFactory.getLogger(Start.class);
+        static final long SHUTDOWN_TIMEOUT_SECONDS = 60;
 
         @Option(names = {"-c", "--config"}, description = "A Kafka-style server.properties file.")
         Path config;
@@ -79,7 +80,9 @@ public final class Main implements Callable<Integer> {
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 log.info("Shutting down");
+                Thread watchdog = shutdownWatchdog();
                 server.close();
+                watchdog.interrupt();
                 stopped.countDown();
             }, "runnel-shutdown"));
             try {
@@ -92,6 +95,26 @@ public final class Main implements Callable<Integer> {
             log.info("Runnel started in {} ms: {}", (System.nanoTime() - t0) / 1_000_000, server.boundListeners());
             stopped.await();
             return 0;
+        }
+
+        /**
+         * The last resort that bounds the shutdown whatever clients or a stuck subsystem do: if the clean
+         * shutdown has not finished after {@link #SHUTDOWN_TIMEOUT_SECONDS}, the process halts (the next
+         * start then recovers the logs, as after a crash).
+         */
+        private static Thread shutdownWatchdog() {
+            Thread t = new Thread(() -> {
+                try {
+                    Thread.sleep(SHUTDOWN_TIMEOUT_SECONDS * 1000);
+                } catch (InterruptedException e) {
+                    return; // the shutdown finished
+                }
+                log.error("The clean shutdown did not finish within {} s; halting", SHUTDOWN_TIMEOUT_SECONDS);
+                Runtime.getRuntime().halt(1);
+            }, "runnel-shutdown-watchdog");
+            t.setDaemon(true);
+            t.start();
+            return t;
         }
     }
 }

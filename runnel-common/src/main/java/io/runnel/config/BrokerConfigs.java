@@ -37,7 +37,9 @@ import java.util.Set;
  *
  * <p>Parsing follows Kafka: unknown keys are logged as a warning and ignored (also keys under the
  * per-listener prefix {@code listener.name.} are accepted silently); a value that does not parse or
- * validate fails with a {@link ConfigException} naming the key, which aborts start-up.
+ * validate fails with a {@link ConfigException} naming the key, which aborts start-up. So does a security
+ * setting Runnel cannot honour yet (an SSL or SASL listener, an authorizer, ssl.* and sasl.* keys): see
+ * {@link UnsupportedSecurityConfig}.
  *
  * <p>Instances are immutable and safe to share between threads.
  */
@@ -147,6 +149,10 @@ public final class BrokerConfigs {
             .define("max.connections", Type.INT, INT_MAX, Range.atLeast(0), M, "The most connections the broker accepts.")
             .define("max.connections.per.ip", Type.INT, INT_MAX, Range.atLeast(0), M,
                     "The most connections the broker accepts from one address.")
+            .define("max.connections.per.ip.overrides", Type.STRING, "",
+                    ConfigDef.custom("host-or-ip:limit,...", (name, value) -> parseConnectionOverrides((String) value)), M,
+                    "Per-address exceptions to max.connections.per.ip, as host-or-ip:limit pairs "
+                            + "(e.g. hostName:100,127.0.0.1:200).")
             // ---- topics and logs
             .define(LOG_DIRS, Type.LIST, null, M, "Directories holding partition data; overrides log.dir.")
             .define(LOG_DIR, Type.LIST, "./data", H, "The directory holding partition data when log.dirs is unset.")
@@ -312,6 +318,7 @@ public final class BrokerConfigs {
             .define("ssl.endpoint.identification.algorithm", Type.STRING, "https", L,
                     "Host name verification of peers' certificates; empty disables it.")
             .dynamic(NUM_NETWORK_THREADS, NUM_IO_THREADS, "background.threads", "max.connections", "max.connections.per.ip",
+                    "max.connections.per.ip.overrides",
                     MESSAGE_MAX_BYTES, "log.segment.bytes", LOG_ROLL_MS, "log.roll.jitter.ms", LOG_RETENTION_MS,
                     "log.retention.bytes", "log.cleanup.policy", "log.cleaner.threads", "log.cleaner.dedupe.buffer.size",
                     "log.cleaner.io.buffer.size", "log.cleaner.io.max.bytes.per.second", "log.cleaner.backoff.ms",
@@ -395,6 +402,7 @@ public final class BrokerConfigs {
         }
         BrokerConfigs cfg = new BrokerConfigs(v, v.originals(), Collections.unmodifiableSet(unknown));
         cfg.checkConsistency();
+        UnsupportedSecurityConfig.check(props, cfg.listeners(), cfg.listenerSecurityProtocolMap());
         return cfg;
     }
 
@@ -650,6 +658,33 @@ public final class BrokerConfigs {
                 }
             }
         });
+    }
+
+    /**
+     * Parses max.connections.per.ip.overrides: {@code host-or-ip:limit,...} (Kafka's format); the limit is
+     * after the last colon, so IPv6 addresses work too, bracketed or not.
+     *
+     * @throws ConfigException naming the key
+     */
+    public static Map<String, Integer> parseConnectionOverrides(String text) {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        if (text == null || text.isBlank()) return out;
+        for (String item : text.split(",")) {
+            String s = item.trim();
+            int c = s.lastIndexOf(':');
+            try {
+                if (c <= 0) throw new NumberFormatException();
+                int limit = Integer.parseInt(s.substring(c + 1).trim());
+                if (limit < 0) throw new NumberFormatException();
+                String host = s.substring(0, c).trim();
+                if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
+                out.put(host, limit);
+            } catch (NumberFormatException e) {
+                throw ConfigException.invalidValue("max.connections.per.ip.overrides", text,
+                        "each item must be host:limit with a limit of 0 or more, not '" + s + "'");
+            }
+        }
+        return out;
     }
 
     private static ConfigDef.Validator clusterIdValidator() {

@@ -60,9 +60,16 @@ public final class BrokerProcess implements AutoCloseable {
     }
 
     public BrokerProcess start() {
+        launchProcess();
+        awaitPort(Duration.ofSeconds(60));
+        return this;
+    }
+
+    private void launchProcess() {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx512m");
+        cmd.add("-Dio.netty.leakDetection.level=paranoid"); // stop() fails on a leak report in the log
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("io.runnel.broker.Main");
@@ -85,8 +92,6 @@ public final class BrokerProcess implements AutoCloseable {
         ProcessHandle handle = process.toHandle();
         RUNNING.add(handle);
         process.onExit().thenRun(() -> RUNNING.remove(handle));
-        awaitPort(Duration.ofSeconds(60));
-        return this;
     }
 
     private void awaitPort(Duration timeout) {
@@ -113,7 +118,7 @@ public final class BrokerProcess implements AutoCloseable {
         }
     }
 
-    /** SIGTERM and wait for a clean exit. */
+    /** SIGTERM and wait for a clean exit; fails if Netty reported a leaked buffer in the broker's log. */
     public int stop() {
         process.destroy();
         try {
@@ -121,7 +126,23 @@ public final class BrokerProcess implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        String log = log();
+        if (log.contains("LEAK:")) throw new IllegalStateException("Netty reported a buffer leak in the broker; log:\n" + log);
         return process.exitValue();
+    }
+
+    /** Waits up to {@code timeout} for the process to exit by itself (e.g. a refused start); its exit code. */
+    public int awaitExit(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException("broker still running after " + timeout + "; log:\n" + log());
+        }
+        return process.exitValue();
+    }
+
+    /** Starts the process without waiting for its port (for a start that is expected to fail). */
+    public BrokerProcess launch() {
+        launchProcess();
+        return this;
     }
 
     /** SIGKILL: no shutdown hooks, no flush. */

@@ -73,6 +73,8 @@ public final class LogManager implements AutoCloseable {
     private final Map<Path, FileLock> dirLocks = new HashMap<>();
     private final Object lifecycle = new Object();
     private final LogCleaner cleaner;
+    /** Directories of deleted partitions found at start-up, not deleted yet. */
+    private final List<Path> markedForDeletion = java.util.Collections.synchronizedList(new ArrayList<>());
     private volatile boolean started;
     private volatile boolean closed;
 
@@ -100,7 +102,8 @@ public final class LogManager implements AutoCloseable {
     }
 
     /**
-     * Locks the log directories, deletes partitions marked for deletion, loads every partition
+     * Locks the log directories, notes partitions marked for deletion (see
+     * {@link #deleteMarkedDirsInBackground}), loads every partition
      * directory (recovering it when its log directory lacks the clean-shutdown marker), removes the
      * markers, and starts the background tasks and the cleaner.
      *
@@ -152,7 +155,8 @@ public final class LogManager implements AutoCloseable {
         }
         if (lock == null) {
             ch.close();
-            throw new IOException("log directory " + dir + " is in use by another process");
+            throw new IOException("log directory " + dir + " is already used by another process (it holds "
+                    + dir.resolve(LOCK_FILE) + "); stop that broker or use another log directory");
         }
         lockChannels.put(dir, ch);
         dirLocks.put(dir, lock);
@@ -168,8 +172,7 @@ public final class LogManager implements AutoCloseable {
             for (Path p : ds) {
                 String name = p.getFileName().toString();
                 if (DELETE_DIR.matcher(name).matches()) {
-                    LOG.info("Deleting {}, marked for deletion", p);
-                    scheduler.scheduleOnce("delete-dir", () -> deleteRecursively(p), 0);
+                    markedForDeletion.add(p); // deleted by deleteMarkedDirsInBackground, not on the start-up path
                 } else if (parseTopicPartition(name).isPresent()) {
                     partitionDirs.add(p);
                 } else if (!name.equals(METADATA_DIR)) {
@@ -211,6 +214,28 @@ public final class LogManager implements AutoCloseable {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /**
+     * Deletes, on one background thread, the directories of deleted partitions ({@code *-delete}) that
+     * {@link #startup} found. They can be many and large, so the broker calls this once it serves rather
+     * than deleting them on the start-up path. Returns at once; no-op when there are none.
+     */
+    public void deleteMarkedDirsInBackground() {
+        List<Path> dirs;
+        synchronized (markedForDeletion) {
+            dirs = List.copyOf(markedForDeletion);
+            markedForDeletion.clear();
+        }
+        if (dirs.isEmpty()) return;
+        LOG.info("Deleting {} directories of deleted partitions in the background", dirs.size());
+        scheduler.scheduleOnce("delete-marked-dirs", () -> {
+            for (Path p : dirs) {
+                if (closed) return; // the rest are found again at the next start
+                deleteRecursively(p);
+            }
+            LOG.info("Deleted {} directories of deleted partitions", dirs.size());
+        }, 0);
     }
 
     /**
