@@ -36,10 +36,14 @@ import io.runnel.broker.handler.ListOffsetsHandler;
 import io.runnel.broker.handler.MetadataHandler;
 import io.runnel.broker.handler.ProduceHandler;
 import io.runnel.broker.network.NettyServer;
+import io.runnel.broker.network.NetworkConfig;
 import io.runnel.broker.partition.MetadataPublisher;
 import io.runnel.broker.partition.PartitionManager;
 import io.runnel.common.Time;
+import io.runnel.config.BrokerConfigLayers;
 import io.runnel.config.BrokerConfigs;
+import io.runnel.config.ConfigDef;
+import io.runnel.config.ConfigEntry;
 import io.runnel.metadata.MetadataController;
 import io.runnel.metadata.NewTopic;
 import io.runnel.storage.LogManager;
@@ -124,13 +128,23 @@ public final class BrokerServer implements AutoCloseable {
         }
 
         int threads = config.values().getInt(BrokerConfigs.NUM_NETWORK_THREADS);
-        server = new NettyServer(Math.max(threads, Runtime.getRuntime().availableProcessors()));
-        int maxRequest = config.values().getInt(BrokerConfigs.SOCKET_REQUEST_MAX_BYTES);
+        server = new NettyServer(Math.max(threads, Runtime.getRuntime().availableProcessors()), NetworkConfig.from(config));
         for (BrokerConfigs.Listener l : config.listeners()) {
-            bound.add(server.bind(l, registry, maxRequest));
+            bound.add(server.bind(l, registry));
         }
+        // max.connections and max.connections.per.ip(.overrides) are dynamic broker configs
+        controller.addListener((prev, cur) -> server.updateConnectionLimits(NetworkConfig.ConnectionLimits.from(
+                key -> effective(cur.brokerLayers(nodeId, config.originals()), key))));
+        // leftovers of deleted topics can take long to delete: only once the broker serves
+        logManager.deleteMarkedDirsInBackground();
     }
 
+    /** The typed value of a broker key through the dynamic and static layers, else its default. */
+    private static Object effective(BrokerConfigLayers layers, String key) {
+        ConfigEntry.Synonym s = layers.lookup(key);
+        ConfigDef def = BrokerConfigs.definition();
+        return s == null ? def.key(key).defaultValue() : def.parseValue(key, s.value());
+    }
 
     static LogManagerConfig logManagerConfig(BrokerConfigs cfg) {
         var v = cfg.values();

@@ -1,8 +1,11 @@
 package io.runnel.broker.network;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.runnel.broker.handler.ApiHandler;
 import io.runnel.broker.handler.ApiVersionsHandler;
 import io.runnel.broker.handler.HandlerRegistry;
@@ -10,9 +13,10 @@ import io.runnel.common.Errors;
 import io.runnel.protocol.ApiKeys;
 import io.runnel.protocol.ApiMessage;
 import io.runnel.protocol.ByteBufferReadable;
-import io.runnel.protocol.MalformedMessageException;
+import io.runnel.protocol.Message;
 import io.runnel.protocol.RequestHeader;
 import io.runnel.protocol.message.ApiVersionsResponse;
+import io.runnel.protocol.message.ErrorCodeOnlyResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,51 +31,78 @@ import java.util.concurrent.CompletableFuture;
  * correlation id), even when handlers complete out of order. Runs on the channel's event loop; handler
  * completions from other threads hop back onto it.
  *
- * <p>A frame that cannot be decoded closes this connection only, with a log line.
+ * <p>Backpressure: while {@code queued.max.requests} requests are in flight (read, not yet answered) or
+ * more than the channel's write-buffer high water mark of responses waits unsent, the
+ * {@link FrameDecoder} is paused, so the broker stops reading this connection; it resumes when both
+ * drop (the write buffer below its low water mark).
+ *
+ * <p>A frame that cannot be framed or decoded closes this connection only, with a log line, after the
+ * requests before it are answered. A connection with nothing in flight that is idle for
+ * connections.max.idle.ms is closed.
  */
 final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ConnectionHandler.class);
 
     private final HandlerRegistry registry;
     private final String listenerName;
+    private final int maxInFlight;
+    private final FrameDecoder frames;
     private final ArrayDeque<Slot> pending = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
+    /** A malformed frame arrived: answer what came before it, then close. */
+    private boolean closing;
 
     private static final class Slot {
-        final RequestHeader header;
-        final ApiKeys api;
+        final int correlationId;
+        final ApiKeys api;          // null for an unknown api key
+        final short version;
         boolean done;
-        ApiMessage response;     // null with done = no response (acks=0)
-        ByteBuf rawResponse;     // pre-encoded (error answers)
+        Message response;           // null with done = no response (acks=0)
+        short encodeVersion;
+        short headerVersion;
 
         Slot(RequestHeader header, ApiKeys api) {
-            this.header = header;
+            this.correlationId = header.correlationId();
             this.api = api;
+            this.version = header.apiVersion();
+        }
+
+        String name() {
+            return api == null ? "unknown api" : api.displayName;
         }
     }
 
-    ConnectionHandler(HandlerRegistry registry, String listenerName) {
+    ConnectionHandler(HandlerRegistry registry, String listenerName, int maxInFlight, FrameDecoder frames) {
         this.registry = registry;
         this.listenerName = listenerName;
+        this.maxInFlight = maxInFlight;
+        this.frames = frames;
     }
 
     @Override
-    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+    public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        super.channelActive(ctx);
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof FrameDecoder.BadFrame bad) {
+            closeAfterPending(bad.reason());
+            return;
+        }
         ByteBuf frame = (ByteBuf) msg;
+        if (closing) {
+            frame.release();
+            return;
+        }
         boolean handedOff = false;
         try {
             ByteBufferReadable in = new ByteBufferReadable(frame.nioBuffer());
             RequestHeader header;
             try {
                 header = RequestHeader.read(in);
-            } catch (MalformedMessageException e) {
-                malformed(ctx, "request header", e);
+            } catch (RuntimeException e) { // MalformedMessageException, or a buffer underflow on a truncated frame
+                closeAfterPending("malformed request header: " + e);
                 return;
             }
             ApiKeys api = ApiKeys.forId(header.apiKey());
@@ -83,8 +114,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             ApiMessage request = api.newRequest();
             try {
                 request.read(in, header.apiVersion());
-            } catch (MalformedMessageException | IllegalArgumentException e) {
-                malformed(ctx, api.displayName + " v" + header.apiVersion() + " request", e);
+            } catch (RuntimeException e) { // MalformedMessageException, IllegalArgumentException, buffer underflow
+                closeAfterPending("malformed " + api.displayName + " v" + header.apiVersion() + " request: " + e);
                 return;
             }
             Slot slot = new Slot(header, api);
@@ -108,32 +139,38 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         } finally {
             if (!handedOff) frame.release();
         }
+        updateReading();
     }
 
-    private void malformed(ChannelHandlerContext ctx, String what, Exception e) {
-        log.warn("Closing connection from {}: malformed {}: {}", ctx.channel().remoteAddress(), what, e.getMessage());
-        ctx.close();
+    private void closeAfterPending(String reason) {
+        if (closing) return;
+        log.warn("Closing connection from {}: {}", ctx.channel().remoteAddress(), reason);
+        closing = true;
+        frames.stop();
+        drain();
     }
 
-    /** Unknown api, or a version outside what we serve: answer UNSUPPORTED_VERSION, keep the connection. */
+    /**
+     * Unknown api, or a version outside what we serve: answer UNSUPPORTED_VERSION, keep the connection.
+     * ApiVersions gets its v0 response listing what we support (clients retry with it); any other api
+     * gets response header v0 and the error code alone.
+     */
     private void unsupported(RequestHeader header, ApiKeys api) {
         log.debug("Unsupported request from {}: api {} version {}", ctx.channel().remoteAddress(), header.apiKey(), header.apiVersion());
         Slot slot = new Slot(header, api);
         if (api == ApiKeys.API_VERSIONS) {
-            // Clients retry ApiVersions at the version the v0 error response tells them we support.
             ApiVersionsResponse resp = ApiVersionsHandler.supported(registry);
             resp.errorCode = Errors.UNSUPPORTED_VERSION.code();
             slot.response = resp;
-            slot.done = true;
-            pending.add(slot);
-            drain();
-            return;
+            slot.encodeVersion = 0;
+            slot.headerVersion = api.responseHeaderVersion((short) 0);
+        } else {
+            ErrorCodeOnlyResponse resp = new ErrorCodeOnlyResponse();
+            resp.errorCode = Errors.UNSUPPORTED_VERSION.code();
+            slot.response = resp;
+            slot.encodeVersion = 0;
+            slot.headerVersion = 0;
         }
-        ByteBuf buf = ctx.alloc().buffer(10);
-        buf.writeInt(6);
-        buf.writeInt(header.correlationId());
-        buf.writeShort(Errors.UNSUPPORTED_VERSION.code());
-        slot.rawResponse = buf;
         slot.done = true;
         pending.add(slot);
         drain();
@@ -141,54 +178,88 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     private void complete(Slot slot, ApiMessage resp, Throwable err) {
         if (err != null) {
-            log.error("Closing connection from {}: {} v{} failed", ctx.channel().remoteAddress(), slot.api.displayName,
-                    slot.header.apiVersion(), err);
+            log.error("Closing connection from {}: {} v{} failed", ctx.channel().remoteAddress(), slot.name(), slot.version, err);
+            pending.clear();
+            frames.stop();
             ctx.close();
             return;
         }
         slot.response = resp;
+        slot.encodeVersion = slot.version;
+        slot.headerVersion = slot.api.responseHeaderVersion(slot.version);
         slot.done = true;
         drain();
     }
 
     private void drain() {
+        if (!ctx.channel().isActive()) {
+            pending.clear();
+            return;
+        }
         boolean wrote = false;
         while (!pending.isEmpty() && pending.peek().done) {
             Slot s = pending.poll();
-            if (s.rawResponse != null) {
-                ctx.write(s.rawResponse, ctx.voidPromise());
-                wrote = true;
-            } else if (s.response != null) {
-                writeResponse(s);
+            if (s.response != null) {
+                if (!writeResponse(s)) return;
                 wrote = true;
             }
         }
+        if (closing && pending.isEmpty()) {
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
         if (wrote) ctx.flush();
+        updateReading();
     }
 
-    private void writeResponse(Slot s) {
-        short version = s.header.apiVersion();
-        short encodeVersion = version;
-        if (s.api == ApiKeys.API_VERSIONS && !s.api.isVersionSupported(version)) encodeVersion = 0;
+    /** Pauses reading while too much is in flight or unsent, resumes when neither is. */
+    private void updateReading() {
+        if (closing) return;
+        if (pending.size() >= maxInFlight || !ctx.channel().isWritable()) {
+            frames.pause();
+        } else {
+            frames.resume();
+        }
+    }
+
+    private boolean writeResponse(Slot s) {
         NettyWritable out = new NettyWritable(ctx.alloc(), 256, true);
         try {
-            RequestHeader.writeResponseHeader(out, s.header.correlationId(), s.api.responseHeaderVersion(encodeVersion));
-            s.response.write(out, encodeVersion);
+            RequestHeader.writeResponseHeader(out, s.correlationId, s.headerVersion);
+            s.response.write(out, s.encodeVersion);
         } catch (RuntimeException e) {
             out.discard();
-            log.error("Closing connection from {}: could not encode {} v{} response", ctx.channel().remoteAddress(), s.api.displayName, version, e);
+            log.error("Closing connection from {}: could not encode {} v{} response", ctx.channel().remoteAddress(), s.name(), s.version, e);
+            pending.clear();
+            frames.stop();
             ctx.close();
-            return;
+            return false;
         }
         List<Object> chunks = out.finish();
         for (Object c : chunks) ctx.write(c, ctx.voidPromise());
+        return true;
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        updateReading();
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent) {
+            if (pending.isEmpty()) {
+                log.debug("Closing connection from {}: idle for connections.max.idle.ms", ctx.channel().remoteAddress());
+                ctx.close();
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        for (Slot s : pending) {
-            if (s.rawResponse != null) s.rawResponse.release();
-        }
         pending.clear();
         super.channelInactive(ctx);
     }

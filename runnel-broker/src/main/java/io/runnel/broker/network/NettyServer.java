@@ -6,37 +6,58 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.runnel.broker.handler.HandlerRegistry;
+import io.runnel.config.BrokerConfigs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Accepts Kafka connections on every listener. Threads: one acceptor thread and
  * {@code num.network.threads} event-loop threads, named runnel-network-N, which decode requests, run
  * the handlers and write responses. Uses epoll where available (sendfile for fetches), NIO elsewhere.
+ *
+ * <p>Enforces the connection and socket settings of {@link NetworkConfig}: connection limits
+ * ({@link ConnectionLimiter}), idle timeout, socket buffers, accept backlog, and per-connection
+ * backpressure (see {@link ConnectionHandler}).
+ *
+ * <p>{@link #close()} takes bounded time whatever clients do: it closes the listeners and every
+ * connection, then stops the threads, waiting at most {@link #CLOSE_TIMEOUT_SECONDS} for them.
  */
 public final class NettyServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NettyServer.class);
+    static final long CLOSE_TIMEOUT_SECONDS = 10;
 
+    private final NetworkConfig config;
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final Class<? extends ServerChannel> channelClass;
+    private final ConnectionLimiter limiter;
+    private final ChannelGroup connections = new DefaultChannelGroup("runnel-connections", GlobalEventExecutor.INSTANCE);
     private final List<Channel> serverChannels = new ArrayList<>();
     private final List<InetSocketAddress> boundAddresses = new ArrayList<>();
 
-    public NettyServer(int networkThreads) {
+    public NettyServer(int networkThreads, NetworkConfig config) {
+        this.config = config;
+        this.limiter = new ConnectionLimiter(config.limits());
         if (Epoll.isAvailable()) {
             boss = new EpollEventLoopGroup(1, threads("runnel-acceptor"));
             workers = new EpollEventLoopGroup(networkThreads, threads("runnel-network"));
@@ -57,24 +78,38 @@ public final class NettyServer implements AutoCloseable {
         };
     }
 
-    /** Binds a listener; returns the bound address (port 0 picks a free port). */
-    public InetSocketAddress bind(io.runnel.config.BrokerConfigs.Listener endpoint, HandlerRegistry registry, int maxRequestBytes) throws InterruptedException {
+    /**
+     * Binds a listener; returns the bound address (port 0 picks a free port).
+     *
+     * @throws IOException naming the listener when it cannot be bound (e.g. the address is in use)
+     */
+    public InetSocketAddress bind(BrokerConfigs.Listener endpoint, HandlerRegistry registry) throws IOException {
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(channelClass)
-                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_BACKLOG, config.listenBacklog())
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                        new WriteBufferWaterMark(config.maxUnsentResponseBytes() / 2, config.maxUnsentResponseBytes()))
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast("frames", new FrameDecoder(maxRequestBytes));
-                        ch.pipeline().addLast("requests", new ConnectionHandler(registry, endpoint.name()));
+                        initConnection(ch, endpoint, registry);
                     }
                 });
+        // -1 keeps the operating system's default, as in Kafka
+        if (config.sendBufferBytes() != -1) b.childOption(ChannelOption.SO_SNDBUF, config.sendBufferBytes());
+        if (config.receiveBufferBytes() != -1) b.childOption(ChannelOption.SO_RCVBUF, config.receiveBufferBytes());
         String host = endpoint.host().isEmpty() ? "0.0.0.0" : endpoint.host();
-        Channel ch = b.bind(host, endpoint.port()).sync().channel();
+        Channel ch;
+        try {
+            ch = b.bind(host, endpoint.port()).sync().channel();
+        } catch (Exception e) {
+            // Netty's native transport says only "bind(..) failed: Address already in use": name the listener
+            throw new IOException("Cannot listen on " + endpoint + ": " + e.getMessage(), e);
+        }
         serverChannels.add(ch);
         InetSocketAddress addr = (InetSocketAddress) ch.localAddress();
         boundAddresses.add(addr);
@@ -83,15 +118,55 @@ public final class NettyServer implements AutoCloseable {
         return addr;
     }
 
+    private void initConnection(SocketChannel ch, BrokerConfigs.Listener endpoint, HandlerRegistry registry) {
+        var address = ch.remoteAddress().getAddress();
+        if (!limiter.tryAcquire(address)) {
+            ch.close();
+            return;
+        }
+        ch.closeFuture().addListener(f -> limiter.release(address));
+        connections.add(ch);
+        if (config.connectionsMaxIdleMs() > 0) {
+            ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, config.connectionsMaxIdleMs(), TimeUnit.MILLISECONDS));
+        }
+        FrameDecoder frames = new FrameDecoder(config.maxRequestBytes());
+        ch.pipeline().addLast("frames", frames);
+        ch.pipeline().addLast("requests", new ConnectionHandler(registry, endpoint.name(), config.queuedMaxRequests(), frames));
+    }
+
+    /** Applies new connection limits (dynamic broker configs) to connections accepted from now on. */
+    public void updateConnectionLimits(NetworkConfig.ConnectionLimits limits) {
+        limiter.update(limits);
+    }
+
     public List<InetSocketAddress> boundAddresses() {
         return List.copyOf(boundAddresses);
     }
 
-    /** Stops accepting; open connections are closed. */
+    /** The listening channels (for tests and diagnostics). */
+    List<Channel> listenerChannels() {
+        return List.copyOf(serverChannels);
+    }
+
+    /** The open client connections (for tests and diagnostics). */
+    ChannelGroup connections() {
+        return connections;
+    }
+
+    /** Stops accepting, closes every connection and stops the network threads, in bounded time. */
     @Override
     public void close() {
-        for (Channel ch : serverChannels) ch.close().syncUninterruptibly();
-        boss.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
-        workers.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CLOSE_TIMEOUT_SECONDS);
+        for (Channel ch : serverChannels) ch.close().awaitUninterruptibly(remainingMs(deadline));
+        connections.close().awaitUninterruptibly(remainingMs(deadline));
+        var b = boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        var w = workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        if (!b.awaitUninterruptibly(remainingMs(deadline)) || !w.awaitUninterruptibly(remainingMs(deadline))) {
+            log.warn("Network threads did not stop within {} s; going on with the shutdown", CLOSE_TIMEOUT_SECONDS);
+        }
+    }
+
+    private static long remainingMs(long deadline) {
+        return Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
     }
 }
