@@ -134,10 +134,13 @@ public final class BrokerConfigs {
             // ---- network and threads
             .define(NUM_NETWORK_THREADS, Type.INT, "3", Range.atLeast(1), H,
                     "Threads that read requests from and write responses to the network.")
-            .define(NUM_IO_THREADS, Type.INT, "8", Range.atLeast(1), H, "Threads that process requests.")
+            .define(NUM_IO_THREADS, Type.INT, "8", Range.atLeast(1), H,
+                    "Accepted for compatibility with Kafka configuration files; no effect: Runnel runs each request "
+                            + "on the network thread of its connection.")
             .define("background.threads", Type.INT, "10", Range.atLeast(1), H, "Threads for background tasks.")
             .define("queued.max.requests", Type.INT, "500", Range.atLeast(1), H,
-                    "Requests that may wait for an I/O thread before the network threads stop reading.")
+                    "Requests one connection may have in flight (read, not yet answered) before the broker stops "
+                            + "reading from it until some are answered.")
             .define("socket.send.buffer.bytes", Type.INT, "102400", H,
                     "SO_SNDBUF of server sockets; -1 uses the operating system's default.")
             .define("socket.receive.buffer.bytes", Type.INT, "102400", H,
@@ -145,7 +148,8 @@ public final class BrokerConfigs {
             .define(SOCKET_REQUEST_MAX_BYTES, Type.INT, "104857600", Range.atLeast(1), H,
                     "The largest request the broker reads; larger ones close the connection.")
             .define("socket.listen.backlog.size", Type.INT, "50", Range.atLeast(1), M, "The accept backlog of server sockets.")
-            .define("connections.max.idle.ms", Type.LONG, "600000", M, "Idle connections are closed after this long.")
+            .define("connections.max.idle.ms", Type.LONG, "600000", M,
+                    "A connection with nothing in flight that neither reads nor writes for this long is closed; -1 never.")
             .define("max.connections", Type.INT, INT_MAX, Range.atLeast(0), M, "The most connections the broker accepts.")
             .define("max.connections.per.ip", Type.INT, INT_MAX, Range.atLeast(0), M,
                     "The most connections the broker accepts from one address.")

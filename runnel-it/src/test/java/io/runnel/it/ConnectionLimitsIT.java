@@ -2,6 +2,10 @@ package io.runnel.it;
 
 import io.runnel.protocol.ApiKeys;
 import io.runnel.protocol.message.ApiVersionsRequest;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -101,6 +105,28 @@ class ConnectionLimitsIT {
                 }
             }
             awaitServedConnection(b);
+        }
+    }
+
+    @Test
+    void aDynamicLimitAppliesToNewConnections() throws Exception {
+        try (TestBroker b = TestBroker.start(dir.resolve("dynamic"))) {
+            try (Admin admin = Clients.admin(b.bootstrap())) {
+                admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.BROKER, "1"),
+                        List.of(new AlterConfigOp(new ConfigEntry("max.connections.per.ip", "2"), AlterConfigOp.OpType.SET))))
+                        .all().get(30, TimeUnit.SECONDS);
+            }
+            // the admin's own connections close and the new limit is applied asynchronously: retry
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (true) {
+                try (RawClient one = new RawClient(b.port()); RawClient two = new RawClient(b.port());
+                     RawClient three = new RawClient(b.port())) {
+                    assertServed(one);
+                    assertServed(two);
+                    if (three.closedByPeerWithin(2_000)) break;
+                }
+                assertThat(System.nanoTime()).as("a third connection refused under max.connections.per.ip=2").isLessThan(deadline);
+            }
         }
     }
 
