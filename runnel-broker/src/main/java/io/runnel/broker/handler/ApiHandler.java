@@ -1,6 +1,5 @@
 package io.runnel.broker.handler;
 
-import io.runnel.broker.network.RequestContext;
 import io.runnel.protocol.ApiKeys;
 import io.runnel.protocol.ApiMessage;
 

@@ -1,6 +1,5 @@
 package io.runnel.broker.handler;
 
-import io.runnel.broker.network.RequestContext;
 import io.runnel.common.TopicPartition;
 import io.runnel.protocol.ApiKeys;
 import io.runnel.protocol.message.DescribeLogDirsRequest;

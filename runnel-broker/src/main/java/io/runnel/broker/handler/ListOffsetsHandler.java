@@ -1,6 +1,5 @@
 package io.runnel.broker.handler;
 
-import io.runnel.broker.network.RequestContext;
 import io.runnel.broker.partition.Partition;
 import io.runnel.broker.partition.PartitionManager;
 import io.runnel.common.ApiException;

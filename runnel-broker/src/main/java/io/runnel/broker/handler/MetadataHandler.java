@@ -1,7 +1,6 @@
 package io.runnel.broker.handler;
 
 import io.runnel.broker.BrokerContext;
-import io.runnel.broker.network.RequestContext;
 import io.runnel.common.Errors;
 import io.runnel.common.Uuid;
 import io.runnel.metadata.BrokerRegistration;

@@ -9,6 +9,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.runnel.broker.handler.ApiHandler;
 import io.runnel.broker.handler.ApiVersionsHandler;
 import io.runnel.broker.handler.HandlerRegistry;
+import io.runnel.broker.handler.RequestContext;
 import io.runnel.common.Errors;
 import io.runnel.protocol.ApiKeys;
 import io.runnel.protocol.ApiMessage;

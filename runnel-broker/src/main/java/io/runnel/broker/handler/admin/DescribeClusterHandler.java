@@ -2,7 +2,7 @@ package io.runnel.broker.handler.admin;
 
 import io.runnel.broker.BrokerContext;
 import io.runnel.broker.handler.ApiHandler;
-import io.runnel.broker.network.RequestContext;
+import io.runnel.broker.handler.RequestContext;
 import io.runnel.common.Errors;
 import io.runnel.metadata.BrokerRegistration;
 import io.runnel.metadata.MetadataController;

@@ -1,7 +1,7 @@
 package io.runnel.broker.handler.group;
 
 import io.runnel.broker.handler.ApiHandler;
-import io.runnel.broker.network.RequestContext;
+import io.runnel.broker.handler.RequestContext;
 import io.runnel.group.GroupCoordinator;
 import io.runnel.group.api.AdminApi.ClassicGroupDescription;
 import io.runnel.group.api.AdminApi.ClassicMemberDescription;

@@ -1,6 +1,6 @@
 package io.runnel.broker.handler.group;
 
-import io.runnel.broker.network.RequestContext;
+import io.runnel.broker.handler.RequestContext;
 import io.runnel.common.Errors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

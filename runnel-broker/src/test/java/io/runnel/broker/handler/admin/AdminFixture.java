@@ -1,7 +1,7 @@
 package io.runnel.broker.handler.admin;
 
 import io.runnel.broker.BrokerContext;
-import io.runnel.broker.network.RequestContext;
+import io.runnel.broker.handler.RequestContext;
 import io.runnel.broker.partition.MetadataPublisher;
 import io.runnel.common.Uuid;
 import io.runnel.config.BrokerConfigs;

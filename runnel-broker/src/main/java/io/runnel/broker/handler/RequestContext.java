@@ -1,4 +1,4 @@
-package io.runnel.broker.network;
+package io.runnel.broker.handler;
 
 import io.runnel.protocol.ApiKeys;
 import io.runnel.protocol.RequestHeader;
