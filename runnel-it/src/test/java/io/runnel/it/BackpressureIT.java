@@ -104,6 +104,8 @@ class BackpressureIT {
                 }
             }
             peak = Math.max(peak, usedDirect() - baseline);
+            System.out.printf("backpressure: %d requests with %d-byte answers pipelined, %d written, peak pooled direct memory +%d KiB%n",
+                    REQUESTS, responseBytes, written.get(), peak >> 10);
             assertThat(peak).as("direct memory the broker holds for a client that does not read").isLessThan(DIRECT_MEMORY_BOUND);
 
             // meanwhile, other connections are served
@@ -165,6 +167,7 @@ class BackpressureIT {
             long t0 = System.nanoTime();
             int exit = p.stop(); // fails if the broker ignores SIGTERM for 60 s, or logged a buffer leak
             long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            System.out.printf("SIGTERM with a client pipelining: broker exited %d after %d ms%n", exit, tookMs);
             assertThat(p.log()).as("the broker shut down cleanly").contains("Broker stopped");
             assertThat(exit).isIn(0, 143);
             assertThat(tookMs).as("shutdown time with a client still pipelining").isLessThan(30_000);
