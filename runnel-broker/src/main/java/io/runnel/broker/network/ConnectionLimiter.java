@@ -24,13 +24,19 @@ final class ConnectionLimiter {
     private int maxConnections;
     private int maxPerIp;
     private Map<InetAddress, Integer> overrides = Map.of();
+    private NetworkConfig.ConnectionLimits current;
 
     ConnectionLimiter(NetworkConfig.ConnectionLimits limits) {
         update(limits);
     }
 
-    /** Replaces the limits; host names in the overrides are resolved now, as Kafka does. */
+    /**
+     * Replaces the limits; host names in the overrides are resolved now, as Kafka does. Called for every
+     * metadata image, so unchanged limits return at once (no name resolution).
+     */
     synchronized void update(NetworkConfig.ConnectionLimits limits) {
+        if (limits.equals(current)) return;
+        current = limits;
         Map<InetAddress, Integer> resolved = new HashMap<>();
         for (Map.Entry<String, Integer> e : limits.perIpOverrides().entrySet()) {
             try {
