@@ -7,15 +7,18 @@ import io.runnel.protocol.ApiMessage;
 import io.runnel.protocol.ByteBufferReadable;
 import io.runnel.protocol.GrowableWritable;
 import io.runnel.protocol.RequestHeader;
+import io.runnel.protocol.message.ApiVersionsRequest;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -44,10 +47,12 @@ import java.util.TreeSet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Golden bytes from the reference Java client: every request frame that kafka-clients 4.1 sends while
- * an Admin, a producer (idempotent, lz4) and a group consumer work against a real broker is captured by
- * a recording proxy; each must decode with Runnel's generated classes and re-encode to exactly the same
- * bytes (header and body).
+ * Golden bytes from the reference Java client: every request frame that kafka-clients (the newest
+ * generation Runnel is tested with, 4.4) sends while an Admin, a producer (idempotent, lz4) and a group
+ * consumer work against a real broker is captured by a recording proxy; each must decode with Runnel's
+ * generated classes and re-encode to exactly the same bytes (header and body). The versions new in 4.4
+ * must be among them: ApiVersions v5 carrying the cluster and node the client expects (KIP-1242),
+ * ListOffsets v11, DescribeLogDirs v5, DeleteGroups v3.
  */
 class GoldenBytesTest {
 
@@ -64,6 +69,7 @@ class GoldenBytesTest {
                 "offsets.topic.num.partitions", "2",
                 "group.initial.rebalance.delay.ms", "0")));
         broker.startup();
+        String clusterId = broker.controller().image().clusterId().toString();
         try (proxy) {
             String bootstrap = "127.0.0.1:" + proxy.port();
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
@@ -94,11 +100,18 @@ class GoldenBytesTest {
                 assertThat(seen).isEqualTo(20);
                 c.commitSync();
             }
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+                admin.listOffsets(Map.of(new TopicPartition("golden", 0), OffsetSpec.latest())).all().get();
+                admin.describeLogDirs(List.of(1)).allDescriptions().get();
+                admin.describeFeatures().featureMetadata().get();
+                admin.deleteConsumerGroups(List.of("golden-group")).all().get();
+            }
         } finally {
             broker.close();
         }
 
         Set<String> apisSeen = new TreeSet<>();
+        Set<String> clusterChecks = new TreeSet<>();
         synchronized (frames) {
             assertThat(frames).isNotEmpty();
             for (byte[] frame : frames) {
@@ -116,10 +129,16 @@ class GoldenBytesTest {
                         .as("%s v%d re-encoded", api, header.apiVersion())
                         .isEqualTo(HexFormat.of().formatHex(frame));
                 apisSeen.add(api.displayName + " v" + header.apiVersion());
+                if (body instanceof ApiVersionsRequest av && av.clusterId != null) {
+                    clusterChecks.add("node " + av.nodeId + " of cluster " + av.clusterId);
+                }
             }
         }
         assertThat(apisSeen.toString()).contains("ApiVersions", "Metadata", "CreateTopics", "DescribeConfigs",
                 "InitProducerId", "Produce", "FindCoordinator", "JoinGroup", "SyncGroup", "Fetch", "OffsetCommit");
+        assertThat(apisSeen).contains("ApiVersions v5", "ListOffsets v11", "DescribeLogDirs v5", "DeleteGroups v3");
+        // connections to a known node (not a bootstrap address) name the node and cluster they expect
+        assertThat(clusterChecks).containsExactly("node 1 of cluster " + clusterId);
     }
 
     private static int freePort() throws IOException {
