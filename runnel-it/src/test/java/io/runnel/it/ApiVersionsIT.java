@@ -180,7 +180,8 @@ class ApiVersionsIT {
         }
     }
 
-    private static boolean kafka44OrNewer() {
+    /** Whether the kafka-clients on the classpath is 4.4 or newer (sends ApiVersions v5, KIP-1242). */
+    static boolean kafka44OrNewer() {
         String[] v = Clients.kafkaVersion().split("\\.");
         int major = Integer.parseInt(v[0]), minor = Integer.parseInt(v[1]);
         return major > 4 || (major == 4 && minor >= 4);
