@@ -1,6 +1,6 @@
 package io.runnel.bench;
 
-import org.apache.kafka.common.utils.AppInfoParser;
+import org.apache.kafka.common.utils.internals.AppInfoParser;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
         sortOptions = false, usageHelpWidth = 110,
         description = {
                 "Measures a broker with Apache Kafka's ProducerPerformance, ConsumerPerformance and EndToEndLatency "
-                        + "(kafka-tools " + "4.1), each in its own JVM.",
+                        + "(kafka-tools " + "4.4), each in its own JVM.",
                 "Without --bootstrap it starts a Runnel broker itself (on a free loopback port, fresh data dir). "
                         + "With --compare-kafka it also starts Apache Kafka (KRaft, one combined node, 1 GiB heap) and "
                         + "runs every scenario against both, one broker at a time, alternating, and prints medians "

@@ -117,7 +117,9 @@ final class BrokerStarter {
         Files.writeString(props, String.join("\n",
                 "process.roles=broker,controller",
                 "node.id=1",
-                "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
+                // a dynamic quorum (KIP-853), as Kafka 4.4's own config/server.properties: format --standalone
+                // refuses a static controller.quorum.voters
+                "controller.quorum.bootstrap.servers=127.0.0.1:" + controllerPort,
                 "listeners=PLAINTEXT://" + bootstrap + ",CONTROLLER://127.0.0.1:" + controllerPort,
                 "advertised.listeners=PLAINTEXT://" + bootstrap,
                 "controller.listener.names=CONTROLLER",

@@ -4,6 +4,7 @@ import io.runnel.broker.group.GroupSupport;
 import io.runnel.broker.group.ImageTopicView;
 import io.runnel.broker.group.OffsetsTopicLog;
 import io.runnel.broker.handler.ApiVersionsHandler;
+import io.runnel.broker.handler.BrokerFeatures;
 import io.runnel.broker.handler.group.ConsumerGroupDescribeHandler;
 import io.runnel.broker.handler.group.ConsumerGroupHeartbeatHandler;
 import io.runnel.broker.handler.group.DeleteGroupsHandler;
@@ -95,7 +96,7 @@ public final class BrokerServer implements AutoCloseable {
         partitions.addLeadershipListener(groupSupport);
         controller.addListener((prev, cur) -> publisher.publish(cur)).get(60, TimeUnit.SECONDS);
         HandlerRegistry registry = new HandlerRegistry();
-        registry.register(new ApiVersionsHandler(registry))
+        registry.register(new ApiVersionsHandler(registry, broker, BrokerFeatures.of(groupConfig.consumerProtocolEnabled())))
                 .register(new MetadataHandler(broker))
                 .register(new ProduceHandler(partitions, broker))
                 .register(new FetchHandler(partitions))

@@ -89,6 +89,23 @@ class ApiCoverageIT {
         }
     }
 
+    /**
+     * The Java client picks the highest version both sides support; for every API Runnel advertises that must
+     * be the newest stable version this kafka-clients generation knows, so that what it sends (3.9, 4.1 and
+     * 4.4 alike) is served as is rather than negotiated down. An API behind this check must be brought up
+     * to date, or listed here with the reason it is negotiated down.
+     */
+    @Test
+    void theNewestVersionsTheJavaClientSendsAreServed() throws IOException {
+        List<String> behind = new ArrayList<>();
+        for (ApiVersionsResponse.ApiVersion a : advertised()) {
+            org.apache.kafka.common.protocol.ApiKeys theirs = org.apache.kafka.common.protocol.ApiKeys.forId(a.apiKey);
+            short newest = theirs.latestVersion(false);
+            if (a.maxVersion < newest) behind.add(theirs.name + ": broker max " + a.maxVersion + ", client sends " + newest);
+        }
+        assertThat(behind).as("APIs negotiated below what kafka-clients %s sends", Clients.kafkaVersion()).isEmpty();
+    }
+
     @Test
     void everyAdvertisedVersionAnswersADefaultRequest() throws IOException {
         List<String> failures = new ArrayList<>();

@@ -10,23 +10,35 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.utils.AppInfoParser;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 
 /** The real Kafka clients, configured with short, bounded timeouts for tests. */
 public final class Clients {
     private Clients() {
     }
 
-    /** The kafka-clients version on the classpath, e.g. "4.1.0". */
+    /**
+     * The kafka-clients version on the classpath, e.g. "4.1.0", from the properties file the jar carries
+     * (its AppInfoParser moved to an internal package in 4.4).
+     */
     public static String kafkaVersion() {
-        return AppInfoParser.getVersion();
+        try (InputStream in = KafkaProducer.class.getResourceAsStream("/kafka/kafka-version.properties")) {
+            Properties p = new Properties();
+            if (in != null) p.load(in);
+            return p.getProperty("version", "unknown");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public static int kafkaMajor() {

@@ -3,6 +3,7 @@ package io.runnel.broker.handler.admin;
 import io.runnel.broker.BrokerContext;
 import io.runnel.broker.handler.ApiHandler;
 import io.runnel.broker.handler.RequestContext;
+import io.runnel.broker.handler.TransactionsRefusal;
 import io.runnel.common.Errors;
 import io.runnel.metadata.ApiError;
 import io.runnel.metadata.MetadataController;
@@ -25,11 +26,8 @@ import java.util.concurrent.CompletableFuture;
  * that is handed out but not used up is skipped after a restart. A new block is asked for only when the
  * current one is used up; requests arriving meanwhile wait for it without blocking any thread.
  *
- * <p>Transactions are not supported yet. A request with a transactional id gets UNSUPPORTED_VERSION (what a
- * Kafka broker answers when its inter-broker protocol is too old for transactions): kafka-clients
- * treats it as fatal ("Unexpected error in InitProducerIdResponse; The version of API is not
- * supported.") so initTransactions() fails at once instead of retrying until max.block.ms. An empty
- * transactional id gets INVALID_REQUEST, as in Kafka.
+ * <p>Transactions are not supported yet: a request with a transactional id is refused as
+ * {@link TransactionsRefusal} says. An empty transactional id gets INVALID_REQUEST, as in Kafka.
  */
 public final class InitProducerIdHandler implements ApiHandler<InitProducerIdRequest, InitProducerIdResponse> {
     private static final Logger log = LoggerFactory.getLogger(InitProducerIdHandler.class);
@@ -65,7 +63,7 @@ public final class InitProducerIdHandler implements ApiHandler<InitProducerIdReq
     public CompletableFuture<InitProducerIdResponse> handle(RequestContext ctx, InitProducerIdRequest req) {
         if (req.transactionalId != null) {
             return CompletableFuture.completedFuture(error(req.transactionalId.isEmpty()
-                    ? Errors.INVALID_REQUEST : Errors.UNSUPPORTED_VERSION));
+                    ? Errors.INVALID_REQUEST : TransactionsRefusal.INIT_PRODUCER_ID));
         }
         if ((req.producerId == -1) != (req.producerEpoch == -1)) {
             return CompletableFuture.completedFuture(error(Errors.INVALID_REQUEST));

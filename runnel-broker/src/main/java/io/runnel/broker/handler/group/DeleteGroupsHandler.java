@@ -2,6 +2,7 @@ package io.runnel.broker.handler.group;
 
 import io.runnel.broker.handler.ApiHandler;
 import io.runnel.broker.handler.RequestContext;
+import io.runnel.common.Errors;
 import io.runnel.group.GroupCoordinator;
 import io.runnel.group.api.AdminApi.DeleteGroupResult;
 import io.runnel.protocol.ApiKeys;
@@ -10,7 +11,10 @@ import io.runnel.protocol.message.DeleteGroupsResponse;
 
 import java.util.concurrent.CompletableFuture;
 
-/** DeleteGroups: deletes empty groups and their offsets (NON_EMPTY_GROUP, GROUP_ID_NOT_FOUND otherwise). */
+/**
+ * DeleteGroups: deletes empty groups and their offsets (NON_EMPTY_GROUP, GROUP_ID_NOT_FOUND otherwise).
+ * From v3 a failed group also carries the error's message.
+ */
 public final class DeleteGroupsHandler implements ApiHandler<DeleteGroupsRequest, DeleteGroupsResponse> {
     private final GroupCoordinator coordinator;
 
@@ -31,6 +35,7 @@ public final class DeleteGroupsHandler implements ApiHandler<DeleteGroupsRequest
                 DeleteGroupsResponse.Result w = new DeleteGroupsResponse.Result();
                 w.groupId = GroupHandlerSupport.nullToEmpty(r.groupId());
                 w.errorCode = r.error().code();
+                w.errorMessage = r.error() == Errors.NONE ? null : r.error().message();
                 resp.results.add(w);
             }
             return resp;

@@ -2,6 +2,7 @@ package io.runnel.broker.handler.group;
 
 import io.runnel.broker.handler.ApiHandler;
 import io.runnel.broker.handler.RequestContext;
+import io.runnel.broker.handler.TransactionsRefusal;
 import io.runnel.common.Errors;
 import io.runnel.group.GroupCoordinator;
 import io.runnel.protocol.ApiKeys;
@@ -13,7 +14,8 @@ import java.util.concurrent.CompletableFuture;
 /**
  * FindCoordinator: the broker leading the partition of {@code __consumer_offsets} that holds a group (key type
  * 0), or of {@code __transaction_state} that holds a transactional id (key type 1). v4+ looks up a batch of
- * keys. Share groups (key type 2) are not served: INVALID_REQUEST.
+ * keys. Share groups (key type 2) are not served: INVALID_REQUEST. Without a transaction coordinator,
+ * transactional ids are refused as {@link TransactionsRefusal} says.
  */
 public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorRequest, FindCoordinatorResponse> {
     public static final String GROUP_TOPIC = "__consumer_offsets";
@@ -25,7 +27,7 @@ public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorR
 
     /**
      * @param transactionStatePartitions transaction.state.log.num.partitions (0 if this broker has no
-     *                                   transaction coordinator: transactional keys get COORDINATOR_NOT_AVAILABLE)
+     *                                   transaction coordinator: transactional keys are refused)
      */
     public FindCoordinatorHandler(GroupCoordinator groups, CoordinatorLocator locator, int transactionStatePartitions) {
         this.groups = groups;
@@ -38,8 +40,12 @@ public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorR
         return ApiKeys.FIND_COORDINATOR;
     }
 
-    private record Found(Errors error, CoordinatorLocator.Node node) {
+    private record Found(Errors error, String message, CoordinatorLocator.Node node) {
         static final CoordinatorLocator.Node NO_NODE = new CoordinatorLocator.Node(-1, "", -1);
+
+        Found(Errors error, CoordinatorLocator.Node node) {
+            this(error, error == Errors.NONE ? null : error.message(), node);
+        }
     }
 
     private Found find(byte keyType, String key, String listener) {
@@ -52,7 +58,9 @@ public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorR
                 partition = groups.partitionFor(key);
             }
             case 1 -> {
-                if (transactionStatePartitions <= 0) return new Found(Errors.COORDINATOR_NOT_AVAILABLE, Found.NO_NODE);
+                if (transactionStatePartitions <= 0) {
+                    return new Found(TransactionsRefusal.FIND_COORDINATOR, TransactionsRefusal.MESSAGE, Found.NO_NODE);
+                }
                 topic = TRANSACTION_TOPIC;
                 partition = GroupCoordinator.partitionFor(key, transactionStatePartitions);
             }
@@ -76,13 +84,13 @@ public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorR
                 c.host = f.node().host();
                 c.port = f.node().port();
                 c.errorCode = f.error().code();
-                c.errorMessage = f.error() == Errors.NONE ? null : f.error().message();
+                c.errorMessage = f.message();
                 resp.coordinators.add(c);
             }
         } else {
             Found f = find(ctx.apiVersion() >= 1 ? request.keyType : 0, request.key, ctx.listenerName());
             resp.errorCode = f.error().code();
-            resp.errorMessage = f.error() == Errors.NONE ? null : f.error().message();
+            resp.errorMessage = f.message();
             resp.nodeId = f.node().nodeId();
             resp.host = f.node().host();
             resp.port = f.node().port();

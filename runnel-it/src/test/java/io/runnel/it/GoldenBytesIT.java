@@ -1,4 +1,4 @@
-package io.runnel.broker.network;
+package io.runnel.it;
 
 import io.runnel.broker.BrokerServer;
 import io.runnel.config.BrokerConfigs;
@@ -7,19 +7,23 @@ import io.runnel.protocol.ApiMessage;
 import io.runnel.protocol.ByteBufferReadable;
 import io.runnel.protocol.GrowableWritable;
 import io.runnel.protocol.RequestHeader;
+import io.runnel.protocol.message.ApiVersionsRequest;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.DataInputStream;
@@ -40,16 +44,20 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Golden bytes from the reference Java client: every request frame that kafka-clients 4.1 sends while
- * an Admin, a producer (idempotent, lz4) and a group consumer work against a real broker is captured by
- * a recording proxy; each must decode with Runnel's generated classes and re-encode to exactly the same
- * bytes (header and body).
+ * Golden bytes from the reference Java client: every request frame that kafka-clients (each generation the
+ * shared IT sources run with: 3.9, 4.1, 4.4) sends while an Admin, a producer (idempotent, lz4) and a group
+ * consumer work against a real broker is captured by a recording proxy; each must decode with Runnel's
+ * generated classes and re-encode to exactly the same bytes (header and body). With 4.4 the versions new
+ * in it must be among them: ApiVersions v5 carrying the cluster and node the client expects (KIP-1242),
+ * ListOffsets v11, DescribeLogDirs v5, DeleteGroups v3.
  */
-class GoldenBytesTest {
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class GoldenBytesIT {
 
     @Test
     void everyRequestTheJavaClientSendsRoundTripsByteForByte(@TempDir Path dir) throws Exception {
@@ -64,6 +72,7 @@ class GoldenBytesTest {
                 "offsets.topic.num.partitions", "2",
                 "group.initial.rebalance.delay.ms", "0")));
         broker.startup();
+        String clusterId = broker.controller().image().clusterId().toString();
         try (proxy) {
             String bootstrap = "127.0.0.1:" + proxy.port();
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
@@ -94,11 +103,18 @@ class GoldenBytesTest {
                 assertThat(seen).isEqualTo(20);
                 c.commitSync();
             }
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+                admin.listOffsets(Map.of(new TopicPartition("golden", 0), OffsetSpec.latest())).all().get();
+                admin.describeLogDirs(List.of(1)).allDescriptions().get();
+                admin.describeFeatures().featureMetadata().get();
+                admin.deleteConsumerGroups(List.of("golden-group")).all().get();
+            }
         } finally {
             broker.close();
         }
 
         Set<String> apisSeen = new TreeSet<>();
+        Set<String> clusterChecks = new TreeSet<>();
         synchronized (frames) {
             assertThat(frames).isNotEmpty();
             for (byte[] frame : frames) {
@@ -116,10 +132,21 @@ class GoldenBytesTest {
                         .as("%s v%d re-encoded", api, header.apiVersion())
                         .isEqualTo(HexFormat.of().formatHex(frame));
                 apisSeen.add(api.displayName + " v" + header.apiVersion());
+                if (body instanceof ApiVersionsRequest av && av.clusterId != null) {
+                    clusterChecks.add("node " + av.nodeId + " of cluster " + av.clusterId);
+                }
             }
         }
         assertThat(apisSeen.toString()).contains("ApiVersions", "Metadata", "CreateTopics", "DescribeConfigs",
                 "InitProducerId", "Produce", "FindCoordinator", "JoinGroup", "SyncGroup", "Fetch", "OffsetCommit");
+        System.out.printf("kafka-clients %s sent %s%n", Clients.kafkaVersion(), apisSeen);
+        if (ApiVersionsIT.kafka44OrNewer()) {
+            assertThat(apisSeen).contains("ApiVersions v5", "ListOffsets v11", "DescribeLogDirs v5", "DeleteGroups v3");
+            // connections to a known node (not a bootstrap address) name the node and cluster they expect
+            assertThat(clusterChecks).containsExactly("node 1 of cluster " + clusterId);
+        } else {
+            assertThat(clusterChecks).isEmpty();
+        }
     }
 
     private static int freePort() throws IOException {
