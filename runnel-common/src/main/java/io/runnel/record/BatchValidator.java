@@ -6,7 +6,9 @@ import io.runnel.common.Errors;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Broker-side validation of the records of one partition in a Produce request, following Kafka's rules
@@ -32,17 +34,19 @@ import java.util.Arrays;
  *   <li>base offset not 0 (clients always send 0), a control batch (only the broker writes those), a
  *       producer id without a base sequence, a transactional batch without producer id: INVALID_RECORD;</li>
  *   <li>the batch claims LogAppendTime (only the broker may set it): INVALID_TIMESTAMP;</li>
- *   <li>record count not positive, or lastOffsetDelta not recordCount - 1: CORRUPT_MESSAGE;</li>
- *   <li>per record (decompressed once, streaming): a length that does not match the record's content,
- *       offset deltas other than 0..n-1 in order, negative key/value lengths other than -1, negative
- *       header count, bytes after the last record: CORRUPT_MESSAGE; a null key on a compacted topic or a
- *       null header key: INVALID_RECORD; for a CreateTime topic a timestamp (other than -1, "none")
+ *   <li>record count not positive, lastOffsetDelta not recordCount - 1, fewer records than the count
+ *       or bytes after the last one: INVALID_RECORD (as Kafka: an inconsistent batch, not a corrupt one);</li>
+ *   <li>per record (decompressed once, streaming), structure: a length that does not match the record's
+ *       content, negative key/value lengths other than -1, negative header count: CORRUPT_MESSAGE; a
+ *       null header key: INVALID_RECORD;</li>
+ *   <li>per record, content (KIP-467 record errors: every such record of the batch is listed with its
+ *       index in a {@link RecordValidationException}): an offset delta other than its index, a null key on
+ *       a compacted topic: INVALID_RECORD; for a CreateTime topic a timestamp (other than -1, "none")
  *       before {@code nowMs - timestampBeforeMaxMs} or after {@code nowMs + timestampAfterMaxMs}:
- *       INVALID_TIMESTAMP.</li>
+ *       INVALID_TIMESTAMP (the batch's code when any of its record errors is a timestamp).</li>
  * </ul>
- * Note: Kafka reports offset-range/count inconsistencies as INVALID_RECORD; Runnel reports them as
- * CORRUPT_MESSAGE by design. The one-batch-per-partition rule of Produce v3+ is left to the request
- * layer: this class accepts several batches and assigns them consecutive offsets.
+ * The one-batch-per-partition rule of Produce v3+ is left to the request layer: this class accepts
+ * several batches and assigns them consecutive offsets.
  *
  * <p>Uncompressed batches are walked in place without allocating per record; a compressed batch is
  * decompressed once through a 16 KiB window (its records are never materialised). Stateless and
@@ -236,10 +240,10 @@ public final class BatchValidator {
             }
             int count = batch.recordCount();
             if (count <= 0) {
-                throw corrupt("Invalid record count " + count + " in record batch");
+                throw invalid("Invalid record count " + count + " in record batch");
             }
             if (batch.lastOffsetDelta() != count - 1) {
-                throw corrupt("Record batch's last offset delta " + batch.lastOffsetDelta()
+                throw invalid("Inconsistent record batch: last offset delta " + batch.lastOffsetDelta()
                         + " does not match its record count " + count);
             }
 
@@ -258,11 +262,20 @@ public final class BatchValidator {
             return batch;
         }
 
-        /** Walks {@code count} records without allocating; checks structure, keys and timestamps. */
+        /**
+         * Walks {@code count} records without allocating (unless records are invalid); checks structure,
+         * keys and timestamps. Structural faults stop the walk; content faults are collected per record
+         * and thrown together at the end of the batch.
+         */
         private void walkRecords(RecordScanner s, int count, long baseTimestamp) {
             long max = RecordBatch.NO_TIMESTAMP;
             int maxDelta = -1;
+            List<RecordValidationException.RecordError> errors = null;
+            boolean timestampError = false;
             for (int i = 0; i < count; i++) {
+                if (s.atEnd()) {
+                    throw invalid("Inconsistent record batch: it declares " + count + " records but holds " + i);
+                }
                 int length = s.readVarint();
                 if (length < 0 || (!s.isStreaming() && length > s.knownRemaining())) {
                     throw corrupt("Invalid length " + length + " of record " + i);
@@ -271,14 +284,15 @@ public final class BatchValidator {
                 s.readByte(); // attributes
                 long timestampDelta = s.readVarlong();
                 int offsetDelta = s.readVarint();
+                String recordError = null;
                 if (offsetDelta != i) {
-                    throw corrupt("Record " + i + " has offset delta " + offsetDelta + ", expected " + i);
+                    recordError = "offset delta " + offsetDelta + " where " + i + " was expected (offsets inside a batch run 0, 1, 2, ...)";
                 }
                 int keyLength = s.readVarint();
                 if (keyLength < 0) {
                     if (keyLength != -1) throw corrupt("Invalid key length " + keyLength + " of record " + i);
-                    if (compacted) {
-                        throw new ApiException(Errors.INVALID_RECORD, "Compacted topic cannot accept a record without key (record " + i + ")");
+                    if (compacted && recordError == null) {
+                        recordError = "a compacted topic cannot accept a record without key";
                     }
                 } else {
                     s.skip(keyLength);
@@ -303,11 +317,15 @@ public final class BatchValidator {
                     throw corrupt("Record " + i + " declares " + length + " bytes but its content takes " + read);
                 }
                 long timestamp = baseTimestamp + timestampDelta;
-                if (checkCreateTime && timestamp != RecordBatch.NO_TIMESTAMP
+                if (recordError == null && checkCreateTime && timestamp != RecordBatch.NO_TIMESTAMP
                         && (timestamp < minTimestamp || timestamp > maxAllowedTimestamp)) {
-                    throw new ApiException(Errors.INVALID_TIMESTAMP, "Timestamp " + timestamp + " of record " + i
-                            + " is out of range: allowed is [" + minTimestamp + ", " + maxAllowedTimestamp
-                            + "] (message.timestamp.before.max.ms / message.timestamp.after.max.ms)");
+                    recordError = "timestamp " + timestamp + " is out of range: allowed is [" + minTimestamp + ", "
+                            + maxAllowedTimestamp + "] (message.timestamp.before.max.ms / message.timestamp.after.max.ms)";
+                    timestampError = true;
+                }
+                if (recordError != null) {
+                    if (errors == null) errors = new ArrayList<>();
+                    errors.add(new RecordValidationException.RecordError(i, recordError));
                 }
                 if (timestamp > max) {
                     max = timestamp;
@@ -315,10 +333,17 @@ public final class BatchValidator {
                 }
             }
             if (!s.atEnd()) {
-                throw corrupt("Record batch has bytes after its last record (" + count + " records declared)");
+                throw invalid("Inconsistent record batch: bytes follow its last record (" + count + " records declared)");
+            }
+            if (errors != null) {
+                throw new RecordValidationException(timestampError ? Errors.INVALID_TIMESTAMP : Errors.INVALID_RECORD, errors);
             }
             batchMaxTimestamp = max;
             batchMaxOffsetDelta = maxDelta;
+        }
+
+        private static ApiException invalid(String message) {
+            return new ApiException(Errors.INVALID_RECORD, message);
         }
 
         private static ApiException corrupt(String message) {

@@ -237,22 +237,34 @@ class BatchValidatorTest {
 
     @ParameterizedTest
     @EnumSource(CompressionType.class)
-    void recordCountDisagreeingWithLastOffsetDeltaIsRejected(CompressionType codec) {
+    void inconsistentRecordCountsAreInvalidRecordsNotCorruption(CompressionType codec) {
         byte[] plain = new RawBatches.RecordsWriter().record(0, 0, b("a"), b("1")).record(0, 1, b("b"), b("2")).toByteArray();
-        assertError(Errors.CORRUPT_MESSAGE, () -> validate(RawBatches.batch(codec, 2, NOW, 2, plain)));  // delta 2, count 2
-        assertError(Errors.CORRUPT_MESSAGE, () -> validate(RawBatches.batch(codec, 2, NOW, 3, plain)));  // count 3, only 2 present
-        assertError(Errors.CORRUPT_MESSAGE, () -> validate(RawBatches.batch(codec, 0, NOW, 1, plain)));  // count 1, one record extra
-        assertError(Errors.CORRUPT_MESSAGE, () -> validate(RawBatches.batch(codec, -1, NOW, 0, new byte[0])));
+        assertError(Errors.INVALID_RECORD, () -> validate(RawBatches.batch(codec, 2, NOW, 2, plain)));  // delta 2, count 2
+        assertError(Errors.INVALID_RECORD, () -> validate(RawBatches.batch(codec, 2, NOW, 3, plain)));  // count 3, only 2 present
+        assertError(Errors.INVALID_RECORD, () -> validate(RawBatches.batch(codec, 0, NOW, 1, plain)));  // count 1, one record extra
+        assertError(Errors.INVALID_RECORD, () -> validate(RawBatches.batch(codec, -1, NOW, 0, new byte[0])));
         validate(RawBatches.batch(codec, 1, NOW, 2, plain));
     }
 
     @ParameterizedTest
     @EnumSource(CompressionType.class)
-    void offsetDeltasMustRunFromZeroInOrder(CompressionType codec) {
+    void offsetDeltasOutOfOrderAreRecordErrors(CompressionType codec) {
         byte[] gap = new RawBatches.RecordsWriter().record(0, 0, b("a"), b("1")).record(0, 2, b("b"), b("2")).toByteArray();
-        assertError(Errors.CORRUPT_MESSAGE, () -> validate(RawBatches.batch(codec, 1, NOW, 2, gap)));
+        assertThat(recordErrors(Errors.INVALID_RECORD, () -> validate(RawBatches.batch(codec, 1, NOW, 2, gap))))
+                .extracting(RecordValidationException.RecordError::batchIndex).containsExactly(1);
         byte[] swapped = new RawBatches.RecordsWriter().record(0, 1, b("a"), b("1")).record(0, 0, b("b"), b("2")).toByteArray();
-        assertError(Errors.CORRUPT_MESSAGE, () -> validate(RawBatches.batch(codec, 1, NOW, 2, swapped)));
+        List<RecordValidationException.RecordError> errors =
+                recordErrors(Errors.INVALID_RECORD, () -> validate(RawBatches.batch(codec, 1, NOW, 2, swapped)));
+        assertThat(errors).extracting(RecordValidationException.RecordError::batchIndex).containsExactly(0, 1);
+        assertThat(errors.get(0).message()).contains("offset delta 1 where 0 was expected");
+    }
+
+    private static List<RecordValidationException.RecordError> recordErrors(Errors expected, ThrowingCallable call) {
+        Throwable t = org.assertj.core.api.Assertions.catchThrowable(call);
+        assertThat(t).isInstanceOf(RecordValidationException.class);
+        RecordValidationException e = (RecordValidationException) t;
+        assertThat(e.error()).as(e.getMessage()).isEqualTo(expected);
+        return e.recordErrors();
     }
 
     // ---- record-level structure ----
@@ -319,12 +331,47 @@ class BatchValidatorTest {
 
     @ParameterizedTest
     @EnumSource(CompressionType.class)
-    void nullKeyOnCompactedTopicIsRejected(CompressionType codec) {
+    void nullKeysOnCompactedTopicAreRecordErrorsNamingEachRecord(CompressionType codec) {
         ByteBuffer buf = new RecordBatchBuilder(codec, TimestampType.CREATE_TIME, 0)
                 .append(NOW, b("k"), b("v"), List.of())
+                .append(NOW, null, b("v"), List.of())
+                .append(NOW, b("k"), b("v"), List.of())
                 .append(NOW, null, b("v"), List.of()).build();
-        assertError(Errors.INVALID_RECORD, () -> validate(new MemoryRecords(buf.duplicate()), TimestampType.CREATE_TIME, true));
+        ByteBuffer before = copy(buf);
+        List<RecordValidationException.RecordError> errors = recordErrors(Errors.INVALID_RECORD,
+                () -> validate(new MemoryRecords(buf.duplicate()), TimestampType.CREATE_TIME, true));
+        assertThat(errors).extracting(RecordValidationException.RecordError::batchIndex).containsExactly(1, 3);
+        assertThat(errors).allSatisfy(e -> assertThat(e.message()).contains("without key"));
+        assertThat(buf).as("nothing modified").isEqualTo(before);
         validate(new MemoryRecords(buf), TimestampType.CREATE_TIME, false);
+    }
+
+    @Test
+    void timestampRecordErrorsMakeTheBatchInvalidTimestamp() {
+        ByteBuffer buf = new RecordBatchBuilder(CompressionType.NONE, TimestampType.CREATE_TIME, 0)
+                .append(NOW, null, b("v"), List.of())
+                .append(NOW - 2 * HOUR, b("k"), b("v"), List.of()).build();
+        List<RecordValidationException.RecordError> errors = recordErrors(Errors.INVALID_TIMESTAMP,
+                () -> validate(new MemoryRecords(buf), TimestampType.CREATE_TIME, true));
+        assertThat(errors).extracting(RecordValidationException.RecordError::batchIndex).containsExactly(0, 1);
+        assertThat(errors.get(1).message()).contains("out of range");
+    }
+
+    @Test
+    void messageQuotesTheFirstRecordErrorsAndCountsAll() {
+        RecordBatchBuilder builder = new RecordBatchBuilder(CompressionType.NONE, TimestampType.CREATE_TIME, 0);
+        for (int i = 0; i < 10; i++) builder.append(NOW, null, b("v"), List.of());
+        Throwable t = org.assertj.core.api.Assertions.catchThrowable(
+                () -> validate(new MemoryRecords(builder.build()), TimestampType.CREATE_TIME, true));
+        assertThat(((RecordValidationException) t).recordErrors()).hasSize(10);
+        assertThat(t.getMessage()).startsWith("10 records of the batch rejected, the first 3: record 0: ")
+                .contains("record 2: ").doesNotContain("record 3: ");
+    }
+
+    private static ByteBuffer copy(ByteBuffer b) {
+        ByteBuffer c = ByteBuffer.allocate(b.remaining());
+        c.put(b.duplicate()).flip();
+        return c;
     }
 
     @Test

@@ -18,6 +18,7 @@ import io.runnel.record.MemoryRecords;
 import io.runnel.record.Record;
 import io.runnel.record.RecordBatch;
 import io.runnel.record.RecordBatchBuilder;
+import io.runnel.record.RecordValidationException;
 import io.runnel.record.TimestampType;
 import io.runnel.storage.AppendResult;
 import org.slf4j.Logger;
@@ -34,6 +35,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * Produce: appends each partition's record batches to its leader log (validation, offsets and
  * idempotent-producer checks happen in storage) and answers with the base offset or the partition's
  * error. acks=0 gets no response. Runs on the network thread: an append is a write into the page cache.
+ * A batch rejected for some of its records (KIP-467) is answered with the partition's error and message
+ * and, in {@code RecordErrors}, the index and reason of each invalid record (the field exists from v8;
+ * older versions get the error code and nothing else).
  *
  * <p>A topic whose {@code compression.type} names a codec (or {@code uncompressed}) stores its batches with
  * that codec, as Kafka does: batches the producer compressed otherwise are rebuilt with the topic's codec
@@ -162,6 +166,15 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest, ProduceR
             pr.baseOffset = r.firstOffset();
             pr.logAppendTimeMs = r.logAppendTime();
             pr.logStartOffset = r.logStartOffset();
+        } catch (RecordValidationException e) {
+            pr.errorCode = e.error().code();
+            pr.errorMessage = e.getMessage();
+            for (RecordValidationException.RecordError re : e.recordErrors()) {
+                ProduceResponse.BatchIndexAndErrorMessage be = new ProduceResponse.BatchIndexAndErrorMessage();
+                be.batchIndex = re.batchIndex();
+                be.batchIndexErrorMessage = re.message();
+                pr.recordErrors.add(be);
+            }
         } catch (ApiException e) {
             pr.errorCode = e.error().code();
             pr.errorMessage = e.getMessage();
