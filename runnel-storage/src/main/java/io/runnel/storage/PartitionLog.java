@@ -274,7 +274,7 @@ public final class PartitionLog {
             if (r.batchCount() == 0) return new AppendResult(-1, -1, -1, logStartOffset, -1, -1, false);
             ByteBuffer buf = records.buffer();
             ProducerStateManager.Append pa = producerState.prepareAppend();
-            for (int p = buf.position(); p < buf.limit(); p += BatchHeader.sizeInBytes(buf, p)) {
+            for (int p = buf.position(); p < buf.limit(); p += RecordBatch.sizeInBytes(buf, p)) {
                 ProducerEntry.BatchMetadata dup = pa.findDuplicate(buf, p);
                 if (dup != null) {
                     long appendTime = cfg.timestampType() == io.runnel.record.TimestampType.LOG_APPEND_TIME ? dup.timestamp() : -1;
@@ -292,8 +292,8 @@ public final class PartitionLog {
             long newEnd = r.lastOffset() + 1;
             producerState.commit(pa, newEnd);
             endOffsetMetadata = new LogOffsetMetadata(newEnd, seg.baseOffset(), seg.size());
-            for (int p = buf.position(); p < buf.limit(); p += BatchHeader.sizeInBytes(buf, p)) {
-                assignEpoch(BatchHeader.partitionLeaderEpoch(buf, p), BatchHeader.baseOffset(buf, p));
+            for (int p = buf.position(); p < buf.limit(); p += RecordBatch.sizeInBytes(buf, p)) {
+                assignEpoch(RecordBatch.partitionLeaderEpoch(buf, p), RecordBatch.baseOffset(buf, p));
             }
             if (newEnd - recoveryPoint >= cfg.flushMessages()) flushUpTo(newEnd);
             return new AppendResult(r.firstOffset(), r.lastOffset(), r.logAppendTime(), logStartOffset,
@@ -322,10 +322,10 @@ public final class PartitionLog {
             long maxTs = -1;
             long offsetOfMax = -1;
             for (int p = buf.position(); p < buf.limit(); ) {
-                if (buf.limit() - p < BatchHeader.HEADER_SIZE || BatchHeader.sizeInBytes(buf, p) < BatchHeader.HEADER_SIZE
-                        || p + (long) BatchHeader.sizeInBytes(buf, p) > buf.limit()
-                        || BatchHeader.magic(buf, p) != BatchHeader.MAGIC_V2 || !BatchHeader.crcMatches(buf, p)
-                        || BatchHeader.lastOffsetDelta(buf, p) < 0) {
+                if (buf.limit() - p < RecordBatch.HEADER_SIZE || RecordBatch.sizeInBytes(buf, p) < RecordBatch.HEADER_SIZE
+                        || p + (long) RecordBatch.sizeInBytes(buf, p) > buf.limit()
+                        || RecordBatch.magic(buf, p) != RecordBatch.MAGIC_VALUE_V2 || !RecordBatch.checksumMatches(buf, p)
+                        || RecordBatch.lastOffsetDelta(buf, p) < 0) {
                     throw new ApiException(Errors.CORRUPT_MESSAGE, "Invalid batch at position " + p + " in a coordinator append to " + topicPartition);
                 }
                 RecordBatch b = RecordBatch.at(buf, p);
@@ -343,7 +343,7 @@ public final class PartitionLog {
                 throw new ApiException(Errors.RECORD_LIST_TOO_LARGE, size + " bytes exceed segment.bytes of " + topicPartition);
             }
             ProducerStateManager.Append pa = producerState.prepareAppend();
-            for (int p = buf.position(); p < buf.limit(); p += BatchHeader.sizeInBytes(buf, p)) pa.append(buf, p, true);
+            for (int p = buf.position(); p < buf.limit(); p += RecordBatch.sizeInBytes(buf, p)) pa.append(buf, p, true);
             LogSegment seg = maybeRoll(size, maxTs, next - 1, time.milliseconds());
             try {
                 seg.append(buf);
@@ -508,11 +508,11 @@ public final class PartitionLog {
                 while (pos != null) {
                     ByteBuffer batch = seg.readHeader(pos.position(), pos.size());
                     if (batch == null) break;
-                    if (BatchHeader.maxTimestamp(batch, 0) >= targetTimestamp) {
+                    if (RecordBatch.maxTimestamp(batch, 0) >= targetTimestamp) {
                         for (Record rec : RecordBatch.at(batch, 0).records()) {
                             if (rec.timestamp() >= targetTimestamp && rec.offset() >= start) {
                                 return Optional.of(new TimestampAndOffset(rec.timestamp(), rec.offset(),
-                                        BatchHeader.partitionLeaderEpoch(batch, 0)));
+                                        RecordBatch.partitionLeaderEpoch(batch, 0)));
                             }
                         }
                     }
@@ -547,13 +547,13 @@ public final class PartitionLog {
             if (pos == null) return Optional.empty();
             ByteBuffer batch = best.readHeader(pos.position(), pos.size());
             if (batch == null) return Optional.empty();
-            long ts = BatchHeader.maxTimestamp(batch, 0);
+            long ts = RecordBatch.maxTimestamp(batch, 0);
             for (Record rec : RecordBatch.at(batch, 0).records()) {
                 if (rec.timestamp() == ts) {
-                    return Optional.of(new TimestampAndOffset(ts, rec.offset(), BatchHeader.partitionLeaderEpoch(batch, 0)));
+                    return Optional.of(new TimestampAndOffset(ts, rec.offset(), RecordBatch.partitionLeaderEpoch(batch, 0)));
                 }
             }
-            return Optional.of(new TimestampAndOffset(ts, pos.lastOffset(), BatchHeader.partitionLeaderEpoch(batch, 0)));
+            return Optional.of(new TimestampAndOffset(ts, pos.lastOffset(), RecordBatch.partitionLeaderEpoch(batch, 0)));
         } catch (IOException e) {
             throw storageError("find the max timestamp", e);
         }
