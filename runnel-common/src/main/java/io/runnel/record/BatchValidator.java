@@ -20,7 +20,9 @@ import java.util.List;
  * type bit and max timestamp are set to {@code nowMs} (for CreateTime the max timestamp field is set to the
  * largest record timestamp if the producer stored another). The CRC is recomputed only when a field it
  * covers changed (base offset and leader epoch lie outside the CRC range). Codecs are kept as sent
- * (compression.type=producer semantics): nothing is recompressed.
+ * (compression.type=producer) unless a target codec is given: then batches in another codec are rewritten
+ * in it after validation ({@link BatchTranscoder}: one stream per batch, nothing per record), so each
+ * batch's CRC is checked once on the producer's bytes and computed once on the stored ones.
  *
  * <p>Checks, in order, per batch, with the error each raises:
  * <ul>
@@ -64,9 +66,11 @@ public final class BatchValidator {
      * @param offsetOfMaxTimestamp offset of the first record carrying {@code maxTimestamp}, or -1
      * @param batchCount           number of batches
      * @param logAppendTime        {@code nowMs} for a LogAppendTime topic, else -1
+     * @param records              the records to store: the validated ones, stamped in place, or their
+     *                             rewrite in the target codec
      */
     public record Result(long firstOffset, long lastOffset, long maxTimestamp, long offsetOfMaxTimestamp,
-                         int batchCount, long logAppendTime) {}
+                         int batchCount, long logAppendTime, MemoryRecords records) {}
 
     /**
      * Validates every batch in {@code records} and assigns offsets from {@code firstOffset}, mutating the
@@ -87,6 +91,21 @@ public final class BatchValidator {
                                                   TimestampType topicTimestampType, long nowMs,
                                                   long timestampBeforeMaxMs, long timestampAfterMaxMs,
                                                   int maxMessageBytes, boolean compactedTopic) {
+        return validateAndAssignOffsets(records, firstOffset, partitionLeaderEpoch, topicTimestampType, nowMs,
+                timestampBeforeMaxMs, timestampAfterMaxMs, maxMessageBytes, compactedTopic, null);
+    }
+
+    /**
+     * As {@link #validateAndAssignOffsets(MemoryRecords, long, int, TimestampType, long, long, long, int, boolean)},
+     * then stores every batch in {@code targetCodec} ({@code null}: as sent). A rewritten batch larger than
+     * {@code maxMessageBytes} is MESSAGE_TOO_LARGE. The producer's buffer is left untouched when batches
+     * are rewritten: {@link Result#records()} is a new buffer then.
+     */
+    public static Result validateAndAssignOffsets(MemoryRecords records, long firstOffset, int partitionLeaderEpoch,
+                                                  TimestampType topicTimestampType, long nowMs,
+                                                  long timestampBeforeMaxMs, long timestampAfterMaxMs,
+                                                  int maxMessageBytes, boolean compactedTopic,
+                                                  CompressionType targetCodec) {
         if (firstOffset < 0) throw new IllegalArgumentException("negative first offset " + firstOffset);
         if (topicTimestampType == TimestampType.NO_TIMESTAMP_TYPE) {
             throw new IllegalArgumentException("a topic's timestamp type is CreateTime or LogAppendTime");
@@ -96,7 +115,7 @@ public final class BatchValidator {
         ByteBuffer buf = records.buffer();
         int end = buf.limit();
         if (end == 0) {
-            return new Result(firstOffset, firstOffset - 1, RecordBatch.NO_TIMESTAMP, -1, 0, logAppendTimeResult);
+            return new Result(firstOffset, firstOffset - 1, RecordBatch.NO_TIMESTAMP, -1, 0, logAppendTimeResult, records);
         }
 
         Run run = new Run(compactedTopic, !logAppendTime,
@@ -121,6 +140,13 @@ public final class BatchValidator {
             pos += batch.sizeInBytes();
         }
 
+        boolean transcoded = targetCodec != null && BatchTranscoder.needed(buf, 0, end, targetCodec);
+        if (transcoded) {
+            buf = BatchTranscoder.transcode(buf, 0, end, targetCodec, maxMessageBytes);
+            end = buf.limit();
+            records = new MemoryRecords(buf);
+        }
+
         // Pass 2: assign offsets and stamp the batches.
         nextOffset = firstOffset;
         int i = 0;
@@ -134,6 +160,8 @@ public final class BatchValidator {
             } else if (batch.maxTimestamp() != batchMax[i]) {
                 batch.setMaxTimestamp(batchMax[i]);
                 batch.updateChecksum();
+            } else if (transcoded) {
+                batch.updateChecksum();
             }
             nextOffset = batch.nextOffset();
             pos += batch.sizeInBytes();
@@ -143,7 +171,7 @@ public final class BatchValidator {
             maxTimestamp = nowMs;
             offsetOfMaxTimestamp = firstOffset;
         }
-        return new Result(firstOffset, nextOffset - 1, maxTimestamp, offsetOfMaxTimestamp, batches, logAppendTimeResult);
+        return new Result(firstOffset, nextOffset - 1, maxTimestamp, offsetOfMaxTimestamp, batches, logAppendTimeResult, records);
     }
 
     private static long saturatedSubtract(long a, long b) {

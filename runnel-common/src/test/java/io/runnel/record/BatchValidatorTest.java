@@ -422,4 +422,90 @@ class BatchValidatorTest {
                 Long.MAX_VALUE, Long.MAX_VALUE, Integer.MAX_VALUE, true);
         batch.putLong(0, 0L);
     }
+
+    // ---- a topic's compression.type ----
+
+    @ParameterizedTest
+    @EnumSource(CompressionType.class)
+    void batchesAreRewrittenInTheTargetCodecKeepingEverythingElse(CompressionType target) {
+        for (CompressionType source : CompressionType.values()) {
+            ByteBuffer sent = new RecordBatchBuilder(source, TimestampType.CREATE_TIME, 0)
+                    .producer(42, (short) 3, 17)
+                    .appendWithOffset(0, NOW - 2, b("k0"), b("v0"), List.of(new Header("h", b("x"))))
+                    .appendWithOffset(1, NOW - 1, null, null, List.of())
+                    .appendWithOffset(2, NOW - 3, b("k2"), b("v2".repeat(500)), List.of()).build();
+            ByteBuffer original = copy(sent);
+            MemoryRecords in = new MemoryRecords(sent);
+
+            BatchValidator.Result r = BatchValidator.validateAndAssignOffsets(in, 1_000, 7, TimestampType.CREATE_TIME,
+                    NOW, HOUR, HOUR, 1 << 20, false, target);
+
+            RecordBatch out = Batches.iterate(r.records()).next();
+            assertThat(out.compressionType()).as(source + " -> " + target).isEqualTo(target);
+            assertThat(out.isValid()).as("CRC of the stored batch").isTrue();
+            assertThat(out.baseOffset()).isEqualTo(1_000);
+            assertThat(out.partitionLeaderEpoch()).isEqualTo(7);
+            assertThat(out.producerId()).isEqualTo(42);
+            assertThat(out.producerEpoch()).isEqualTo((short) 3);
+            assertThat(out.baseSequence()).isEqualTo(17);
+            assertThat(out.maxTimestamp()).isEqualTo(NOW - 1);
+            assertThat(out.records()).extracting(Record::offset).containsExactly(1_000L, 1_001L, 1_002L);
+            assertThat(out.records()).extracting(Record::timestamp).containsExactly(NOW - 2, NOW - 1, NOW - 3);
+            assertThat(out.records().get(0).headers()).containsExactly(new Header("h", b("x")));
+            assertThat(out.records().get(1).key()).isNull();
+            assertThat(out.records().get(2).value()).isEqualTo(b("v2".repeat(500)));
+            if (source == target) {
+                assertThat(r.records()).as("nothing to rewrite: stamped in place").isSameAs(in);
+            } else {
+                assertThat(sent).as("the producer's buffer is left alone").isEqualTo(original);
+            }
+        }
+    }
+
+    @Test
+    void aCorruptBatchIsRejectedBeforeItIsRewritten() {
+        ByteBuffer bad = batch(CompressionType.GZIP, NOW);
+        bad.put(bad.limit() - 1, (byte) (bad.get(bad.limit() - 1) ^ 0x10));
+        assertError(Errors.CORRUPT_MESSAGE, () -> BatchValidator.validateAndAssignOffsets(new MemoryRecords(bad), 0, 0,
+                TimestampType.CREATE_TIME, NOW, HOUR, HOUR, 1 << 20, false, CompressionType.LZ4));
+    }
+
+    @Test
+    void aRewrittenBatchOverMaxMessageBytesIsTooLarge() {
+        RecordBatchBuilder builder = new RecordBatchBuilder(CompressionType.GZIP, TimestampType.CREATE_TIME, 0);
+        for (int i = 0; i < 100; i++) builder.append(NOW, b("k"), b("x".repeat(100)), List.of());
+        ByteBuffer small = builder.build();
+        assertThat(small.remaining()).isLessThan(2_000);
+        assertError(Errors.MESSAGE_TOO_LARGE, () -> BatchValidator.validateAndAssignOffsets(new MemoryRecords(small), 0, 0,
+                TimestampType.CREATE_TIME, NOW, HOUR, HOUR, 2_000, false, CompressionType.NONE));
+    }
+
+    @Test
+    void rewritingDoesNotAllocatePerRecord() {
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        org.junit.jupiter.api.Assumptions.assumeTrue(mx.isThreadAllocatedMemorySupported());
+        mx.setThreadAllocatedMemoryEnabled(true);
+        ByteBuffer small = manyRecords(10);
+        ByteBuffer large = manyRecords(20_000);
+        long tid = Thread.currentThread().threadId();
+        long smallBytes = Long.MAX_VALUE;
+        long largeBytes = Long.MAX_VALUE;
+        for (int i = 0; i < 25; i++) { // the first rounds warm up
+            long a = mx.getThreadAllocatedBytes(tid);
+            BatchValidator.Result rs = rewrite(small);
+            long c = mx.getThreadAllocatedBytes(tid);
+            BatchValidator.Result rl = rewrite(large);
+            long d = mx.getThreadAllocatedBytes(tid);
+            // the output buffer is sized for the input up front (it only grows when the target codec expands)
+            smallBytes = Math.min(smallBytes, c - a - Math.max(small.remaining(), rs.records().sizeInBytes()));
+            largeBytes = Math.min(largeBytes, d - c - Math.max(large.remaining(), rl.records().sizeInBytes()));
+        }
+        // beyond the output buffer, 20,000 more records must not cost even one byte each
+        assertThat(largeBytes - smallBytes).isLessThan(20_000);
+    }
+
+    private static BatchValidator.Result rewrite(ByteBuffer batch) {
+        return BatchValidator.validateAndAssignOffsets(new MemoryRecords(batch.duplicate()), 0, 1, TimestampType.CREATE_TIME,
+                NOW, Long.MAX_VALUE, Long.MAX_VALUE, Integer.MAX_VALUE, false, CompressionType.LZ4);
+    }
 }

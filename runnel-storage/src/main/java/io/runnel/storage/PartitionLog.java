@@ -6,6 +6,7 @@ import io.runnel.common.Time;
 import io.runnel.common.TopicPartition;
 import io.runnel.common.Uuid;
 import io.runnel.record.BatchValidator;
+import io.runnel.record.CompressionType;
 import io.runnel.record.FileRecords;
 import io.runnel.record.MemoryRecords;
 import io.runnel.record.Record;
@@ -255,6 +256,15 @@ public final class PartitionLog {
      *         as before the call)
      */
     public AppendResult appendAsLeader(MemoryRecords records, int leaderEpoch) {
+        return appendAsLeader(records, leaderEpoch, null);
+    }
+
+    /**
+     * {@link #appendAsLeader(MemoryRecords, int)} storing the batches in {@code targetCodec} (the topic's
+     * {@code compression.type}; {@code null} for {@code producer}: as sent). Batches are validated on the
+     * producer's bytes first, then rewritten (see {@link BatchValidator}).
+     */
+    public AppendResult appendAsLeader(MemoryRecords records, int leaderEpoch, CompressionType targetCodec) {
         lock.lock();
         try {
             ensureOpen();
@@ -270,9 +280,17 @@ public final class PartitionLog {
             long leo = logEndOffset();
             BatchValidator.Result r = BatchValidator.validateAndAssignOffsets(records, leo, leaderEpoch,
                     cfg.timestampType(), now, cfg.timestampBeforeMaxMs(), cfg.timestampAfterMaxMs(),
-                    cfg.maxMessageBytes(), cfg.compact());
+                    cfg.maxMessageBytes(), cfg.compact(), targetCodec);
             if (r.batchCount() == 0) return new AppendResult(-1, -1, -1, logStartOffset, -1, -1, false);
-            ByteBuffer buf = records.buffer();
+            if (r.records() != records) {
+                sizeInBytes = r.records().sizeInBytes(); // rewritten in the topic's codec
+                if (sizeInBytes > cfg.segmentBytes()) {
+                    throw new ApiException(Errors.RECORD_LIST_TOO_LARGE, "Message batch size is " + sizeInBytes
+                            + " bytes (in the topic's compression.type) in append to partition " + topicPartition
+                            + " which exceeds the maximum configured segment size of " + cfg.segmentBytes() + ".");
+                }
+            }
+            ByteBuffer buf = r.records().buffer();
             ProducerStateManager.Append pa = producerState.prepareAppend();
             for (int p = buf.position(); p < buf.limit(); p += RecordBatch.sizeInBytes(buf, p)) {
                 ProducerEntry.BatchMetadata dup = pa.findDuplicate(buf, p);
