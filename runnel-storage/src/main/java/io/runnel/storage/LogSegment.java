@@ -357,13 +357,17 @@ final class LogSegment implements Closeable {
      * offset is &gt;= {@code offset}; null when there is none.
      */
     BatchPosition translateOffset(long offset, int startPosition, int maxPosition) throws IOException {
+        return translateOffset(offset, startPosition, maxPosition, new HeaderWindow(channel));
+    }
+
+    private BatchPosition translateOffset(long offset, int startPosition, int maxPosition, HeaderWindow w) throws IOException {
         int pos = startPosition;
         while (pos + RecordBatch.OFFSETS_SIZE <= maxPosition) {
-            ByteBuffer h = readHeader(pos, RecordBatch.OFFSETS_SIZE);
-            if (h == null) return null;
-            int batchSize = RecordBatch.sizeInBytes(h, 0);
+            int h = w.at(pos, RecordBatch.OFFSETS_SIZE);
+            if (h < 0) return null;
+            int batchSize = RecordBatch.sizeInBytes(w.buffer(), h);
             if (batchSize < RecordBatch.HEADER_SIZE) return null; // concurrent truncation; nothing valid here
-            long last = RecordBatch.lastOffset(h, 0);
+            long last = RecordBatch.lastOffset(w.buffer(), h);
             if (last >= offset) return new BatchPosition(pos, batchSize, last);
             pos += batchSize;
         }
@@ -372,9 +376,13 @@ final class LogSegment implements Closeable {
 
     /** {@link #translateOffset} starting from the offset index's hint. */
     BatchPosition translateOffset(long offset, int maxPosition) throws IOException {
+        return translateOffset(offset, maxPosition, new HeaderWindow(channel));
+    }
+
+    private BatchPosition translateOffset(long offset, int maxPosition, HeaderWindow w) throws IOException {
         OffsetPosition hint = offsetIndex.lookup(offset);
         int start = hint.position() <= maxPosition ? hint.position() : 0;
-        return translateOffset(offset, start, maxPosition);
+        return translateOffset(offset, start, maxPosition, w);
     }
 
     /** A region of the segment file: whole batches from {@code position}, {@code size} bytes. */
@@ -391,7 +399,8 @@ final class LogSegment implements Closeable {
      */
     Slice read(long startOffset, int maxSize, int maxPosition, boolean minOneBatch, long maxOffsetExclusive)
             throws IOException {
-        BatchPosition first = translateOffset(startOffset, maxPosition);
+        HeaderWindow w = new HeaderWindow(channel); // one window for the whole read: its walks share it
+        BatchPosition first = translateOffset(startOffset, maxPosition, w);
         if (first == null) return null;
         int start = first.position();
         int limit = maxPosition;
@@ -399,7 +408,7 @@ final class LogSegment implements Closeable {
             if (first.lastOffset() >= maxOffsetExclusive) return new Slice(start, 0, first.lastOffset());
             OffsetPosition hint = offsetIndex.lookup(maxOffsetExclusive);
             int from = hint.position() > start && hint.position() <= maxPosition ? hint.position() : start;
-            BatchPosition stop = translateOffset(maxOffsetExclusive, from, maxPosition);
+            BatchPosition stop = translateOffset(maxOffsetExclusive, from, maxPosition, w);
             if (stop != null) limit = stop.position();
         }
         int end;
@@ -413,9 +422,9 @@ final class LogSegment implements Closeable {
             if (pos > limit) pos = start;
             end = pos;
             while (end + RecordBatch.LOG_OVERHEAD <= limit) {
-                ByteBuffer h = readHeader(end, RecordBatch.LOG_OVERHEAD);
-                if (h == null) break;
-                int batchSize = RecordBatch.sizeInBytes(h, 0);
+                int h = w.at(end, RecordBatch.LOG_OVERHEAD);
+                if (h < 0) break;
+                int batchSize = RecordBatch.sizeInBytes(w.buffer(), h);
                 if (batchSize < RecordBatch.HEADER_SIZE || (long) end + batchSize > budgetEnd || end + batchSize > limit) break;
                 end += batchSize;
             }
