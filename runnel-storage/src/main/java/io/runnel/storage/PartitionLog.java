@@ -310,9 +310,7 @@ public final class PartitionLog {
             long newEnd = r.lastOffset() + 1;
             producerState.commit(pa, newEnd);
             endOffsetMetadata = new LogOffsetMetadata(newEnd, seg.baseOffset(), seg.size());
-            for (int p = buf.position(); p < buf.limit(); p += RecordBatch.sizeInBytes(buf, p)) {
-                assignEpoch(RecordBatch.partitionLeaderEpoch(buf, p), RecordBatch.baseOffset(buf, p));
-            }
+            assignEpoch(leaderEpoch, r.firstOffset()); // the validator stamped every batch with it
             if (newEnd - recoveryPoint >= cfg.flushMessages()) flushUpTo(newEnd);
             return new AppendResult(r.firstOffset(), r.lastOffset(), r.logAppendTime(), logStartOffset,
                     r.maxTimestamp(), r.offsetOfMaxTimestamp(), false);
