@@ -6,7 +6,9 @@ import io.runnel.common.Errors;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Broker-side validation of the records of one partition in a Produce request, following Kafka's rules
@@ -18,7 +20,9 @@ import java.util.Arrays;
  * type bit and max timestamp are set to {@code nowMs} (for CreateTime the max timestamp field is set to the
  * largest record timestamp if the producer stored another). The CRC is recomputed only when a field it
  * covers changed (base offset and leader epoch lie outside the CRC range). Codecs are kept as sent
- * (compression.type=producer semantics): nothing is recompressed.
+ * (compression.type=producer) unless a target codec is given: then batches in another codec are rewritten
+ * in it after validation ({@link BatchTranscoder}: one stream per batch, nothing per record), so each
+ * batch's CRC is checked once on the producer's bytes and computed once on the stored ones.
  *
  * <p>Checks, in order, per batch, with the error each raises:
  * <ul>
@@ -32,17 +36,19 @@ import java.util.Arrays;
  *   <li>base offset not 0 (clients always send 0), a control batch (only the broker writes those), a
  *       producer id without a base sequence, a transactional batch without producer id: INVALID_RECORD;</li>
  *   <li>the batch claims LogAppendTime (only the broker may set it): INVALID_TIMESTAMP;</li>
- *   <li>record count not positive, or lastOffsetDelta not recordCount - 1: CORRUPT_MESSAGE;</li>
- *   <li>per record (decompressed once, streaming): a length that does not match the record's content,
- *       offset deltas other than 0..n-1 in order, negative key/value lengths other than -1, negative
- *       header count, bytes after the last record: CORRUPT_MESSAGE; a null key on a compacted topic or a
- *       null header key: INVALID_RECORD; for a CreateTime topic a timestamp (other than -1, "none")
+ *   <li>record count not positive, lastOffsetDelta not recordCount - 1, fewer records than the count
+ *       or bytes after the last one: INVALID_RECORD (as Kafka: an inconsistent batch, not a corrupt one);</li>
+ *   <li>per record (decompressed once, streaming), structure: a length that does not match the record's
+ *       content, negative key/value lengths other than -1, negative header count: CORRUPT_MESSAGE; a
+ *       null header key: INVALID_RECORD;</li>
+ *   <li>per record, content (KIP-467 record errors: every such record of the batch is listed with its
+ *       index in a {@link RecordValidationException}): an offset delta other than its index, a null key on
+ *       a compacted topic: INVALID_RECORD; for a CreateTime topic a timestamp (other than -1, "none")
  *       before {@code nowMs - timestampBeforeMaxMs} or after {@code nowMs + timestampAfterMaxMs}:
- *       INVALID_TIMESTAMP.</li>
+ *       INVALID_TIMESTAMP (the batch's code when any of its record errors is a timestamp).</li>
  * </ul>
- * Note: Kafka reports offset-range/count inconsistencies as INVALID_RECORD; Runnel reports them as
- * CORRUPT_MESSAGE by design. The one-batch-per-partition rule of Produce v3+ is left to the request
- * layer: this class accepts several batches and assigns them consecutive offsets.
+ * The one-batch-per-partition rule of Produce v3+ is left to the request layer: this class accepts
+ * several batches and assigns them consecutive offsets.
  *
  * <p>Uncompressed batches are walked in place without allocating per record; a compressed batch is
  * decompressed once through a 16 KiB window (its records are never materialised). Stateless and
@@ -60,9 +66,11 @@ public final class BatchValidator {
      * @param offsetOfMaxTimestamp offset of the first record carrying {@code maxTimestamp}, or -1
      * @param batchCount           number of batches
      * @param logAppendTime        {@code nowMs} for a LogAppendTime topic, else -1
+     * @param records              the records to store: the validated ones, stamped in place, or their
+     *                             rewrite in the target codec
      */
     public record Result(long firstOffset, long lastOffset, long maxTimestamp, long offsetOfMaxTimestamp,
-                         int batchCount, long logAppendTime) {}
+                         int batchCount, long logAppendTime, MemoryRecords records) {}
 
     /**
      * Validates every batch in {@code records} and assigns offsets from {@code firstOffset}, mutating the
@@ -83,6 +91,21 @@ public final class BatchValidator {
                                                   TimestampType topicTimestampType, long nowMs,
                                                   long timestampBeforeMaxMs, long timestampAfterMaxMs,
                                                   int maxMessageBytes, boolean compactedTopic) {
+        return validateAndAssignOffsets(records, firstOffset, partitionLeaderEpoch, topicTimestampType, nowMs,
+                timestampBeforeMaxMs, timestampAfterMaxMs, maxMessageBytes, compactedTopic, null);
+    }
+
+    /**
+     * As {@link #validateAndAssignOffsets(MemoryRecords, long, int, TimestampType, long, long, long, int, boolean)},
+     * then stores every batch in {@code targetCodec} ({@code null}: as sent). A rewritten batch larger than
+     * {@code maxMessageBytes} is MESSAGE_TOO_LARGE. The producer's buffer is left untouched when batches
+     * are rewritten: {@link Result#records()} is a new buffer then.
+     */
+    public static Result validateAndAssignOffsets(MemoryRecords records, long firstOffset, int partitionLeaderEpoch,
+                                                  TimestampType topicTimestampType, long nowMs,
+                                                  long timestampBeforeMaxMs, long timestampAfterMaxMs,
+                                                  int maxMessageBytes, boolean compactedTopic,
+                                                  CompressionType targetCodec) {
         if (firstOffset < 0) throw new IllegalArgumentException("negative first offset " + firstOffset);
         if (topicTimestampType == TimestampType.NO_TIMESTAMP_TYPE) {
             throw new IllegalArgumentException("a topic's timestamp type is CreateTime or LogAppendTime");
@@ -92,7 +115,7 @@ public final class BatchValidator {
         ByteBuffer buf = records.buffer();
         int end = buf.limit();
         if (end == 0) {
-            return new Result(firstOffset, firstOffset - 1, RecordBatch.NO_TIMESTAMP, -1, 0, logAppendTimeResult);
+            return new Result(firstOffset, firstOffset - 1, RecordBatch.NO_TIMESTAMP, -1, 0, logAppendTimeResult, records);
         }
 
         Run run = new Run(compactedTopic, !logAppendTime,
@@ -117,6 +140,13 @@ public final class BatchValidator {
             pos += batch.sizeInBytes();
         }
 
+        boolean transcoded = targetCodec != null && BatchTranscoder.needed(buf, 0, end, targetCodec);
+        if (transcoded) {
+            buf = BatchTranscoder.transcode(buf, 0, end, targetCodec, maxMessageBytes);
+            end = buf.limit();
+            records = new MemoryRecords(buf);
+        }
+
         // Pass 2: assign offsets and stamp the batches.
         nextOffset = firstOffset;
         int i = 0;
@@ -130,6 +160,8 @@ public final class BatchValidator {
             } else if (batch.maxTimestamp() != batchMax[i]) {
                 batch.setMaxTimestamp(batchMax[i]);
                 batch.updateChecksum();
+            } else if (transcoded) {
+                batch.updateChecksum();
             }
             nextOffset = batch.nextOffset();
             pos += batch.sizeInBytes();
@@ -139,7 +171,7 @@ public final class BatchValidator {
             maxTimestamp = nowMs;
             offsetOfMaxTimestamp = firstOffset;
         }
-        return new Result(firstOffset, nextOffset - 1, maxTimestamp, offsetOfMaxTimestamp, batches, logAppendTimeResult);
+        return new Result(firstOffset, nextOffset - 1, maxTimestamp, offsetOfMaxTimestamp, batches, logAppendTimeResult, records);
     }
 
     private static long saturatedSubtract(long a, long b) {
@@ -236,10 +268,10 @@ public final class BatchValidator {
             }
             int count = batch.recordCount();
             if (count <= 0) {
-                throw corrupt("Invalid record count " + count + " in record batch");
+                throw invalid("Invalid record count " + count + " in record batch");
             }
             if (batch.lastOffsetDelta() != count - 1) {
-                throw corrupt("Record batch's last offset delta " + batch.lastOffsetDelta()
+                throw invalid("Inconsistent record batch: last offset delta " + batch.lastOffsetDelta()
                         + " does not match its record count " + count);
             }
 
@@ -258,11 +290,20 @@ public final class BatchValidator {
             return batch;
         }
 
-        /** Walks {@code count} records without allocating; checks structure, keys and timestamps. */
+        /**
+         * Walks {@code count} records without allocating (unless records are invalid); checks structure,
+         * keys and timestamps. Structural faults stop the walk; content faults are collected per record
+         * and thrown together at the end of the batch.
+         */
         private void walkRecords(RecordScanner s, int count, long baseTimestamp) {
             long max = RecordBatch.NO_TIMESTAMP;
             int maxDelta = -1;
+            List<RecordValidationException.RecordError> errors = null;
+            boolean timestampError = false;
             for (int i = 0; i < count; i++) {
+                if (s.atEnd()) {
+                    throw invalid("Inconsistent record batch: it declares " + count + " records but holds " + i);
+                }
                 int length = s.readVarint();
                 if (length < 0 || (!s.isStreaming() && length > s.knownRemaining())) {
                     throw corrupt("Invalid length " + length + " of record " + i);
@@ -271,14 +312,15 @@ public final class BatchValidator {
                 s.readByte(); // attributes
                 long timestampDelta = s.readVarlong();
                 int offsetDelta = s.readVarint();
+                String recordError = null;
                 if (offsetDelta != i) {
-                    throw corrupt("Record " + i + " has offset delta " + offsetDelta + ", expected " + i);
+                    recordError = "offset delta " + offsetDelta + " where " + i + " was expected (offsets inside a batch run 0, 1, 2, ...)";
                 }
                 int keyLength = s.readVarint();
                 if (keyLength < 0) {
                     if (keyLength != -1) throw corrupt("Invalid key length " + keyLength + " of record " + i);
-                    if (compacted) {
-                        throw new ApiException(Errors.INVALID_RECORD, "Compacted topic cannot accept a record without key (record " + i + ")");
+                    if (compacted && recordError == null) {
+                        recordError = "a compacted topic cannot accept a record without key";
                     }
                 } else {
                     s.skip(keyLength);
@@ -303,11 +345,15 @@ public final class BatchValidator {
                     throw corrupt("Record " + i + " declares " + length + " bytes but its content takes " + read);
                 }
                 long timestamp = baseTimestamp + timestampDelta;
-                if (checkCreateTime && timestamp != RecordBatch.NO_TIMESTAMP
+                if (recordError == null && checkCreateTime && timestamp != RecordBatch.NO_TIMESTAMP
                         && (timestamp < minTimestamp || timestamp > maxAllowedTimestamp)) {
-                    throw new ApiException(Errors.INVALID_TIMESTAMP, "Timestamp " + timestamp + " of record " + i
-                            + " is out of range: allowed is [" + minTimestamp + ", " + maxAllowedTimestamp
-                            + "] (message.timestamp.before.max.ms / message.timestamp.after.max.ms)");
+                    recordError = "timestamp " + timestamp + " is out of range: allowed is [" + minTimestamp + ", "
+                            + maxAllowedTimestamp + "] (message.timestamp.before.max.ms / message.timestamp.after.max.ms)";
+                    timestampError = true;
+                }
+                if (recordError != null) {
+                    if (errors == null) errors = new ArrayList<>();
+                    errors.add(new RecordValidationException.RecordError(i, recordError));
                 }
                 if (timestamp > max) {
                     max = timestamp;
@@ -315,10 +361,17 @@ public final class BatchValidator {
                 }
             }
             if (!s.atEnd()) {
-                throw corrupt("Record batch has bytes after its last record (" + count + " records declared)");
+                throw invalid("Inconsistent record batch: bytes follow its last record (" + count + " records declared)");
+            }
+            if (errors != null) {
+                throw new RecordValidationException(timestampError ? Errors.INVALID_TIMESTAMP : Errors.INVALID_RECORD, errors);
             }
             batchMaxTimestamp = max;
             batchMaxOffsetDelta = maxDelta;
+        }
+
+        private static ApiException invalid(String message) {
+            return new ApiException(Errors.INVALID_RECORD, message);
         }
 
         private static ApiException corrupt(String message) {

@@ -44,6 +44,11 @@ import java.util.zip.CRC32C;
  * and {@link #setPartitionLeaderEpoch} keep the batch valid; {@link #setLogAppendTime} and
  * {@link #setMaxTimestamp} must be followed by {@link #updateChecksum()}.
  *
+ * <p>This class is the one owner of the batch layout. Code that walks many batches without wanting a
+ * flyweight per batch (storage walks files by headers) uses the static readers, e.g.
+ * {@link #sizeInBytes(ByteBuffer, int)}, which take a big-endian buffer and the batch's absolute position;
+ * the instance accessors are the same readers bound to one position.
+ *
  * <p>{@link #at} does not check anything: callers obtain batches from {@link Batches#iterate} (whole
  * batches only) or the {@link BatchValidator}; accessing a field past the buffer's limit throws
  * {@link IndexOutOfBoundsException}. Not thread-safe: it is as safe as the buffer under it.
@@ -59,25 +64,27 @@ public final class RecordBatch {
     public static final int NO_PARTITION_LEADER_EPOCH = -1;
     public static final long NO_TIMESTAMP = -1;
 
-    static final int BASE_OFFSET_OFFSET = 0;
-    static final int LENGTH_OFFSET = 8;
-    static final int PARTITION_LEADER_EPOCH_OFFSET = 12;
-    static final int MAGIC_OFFSET = 16;
-    static final int CRC_OFFSET = 17;
-    static final int ATTRIBUTES_OFFSET = 21;
-    static final int LAST_OFFSET_DELTA_OFFSET = 23;
-    static final int BASE_TIMESTAMP_OFFSET = 27;
-    static final int MAX_TIMESTAMP_OFFSET = 35;
-    static final int PRODUCER_ID_OFFSET = 43;
-    static final int PRODUCER_EPOCH_OFFSET = 51;
-    static final int BASE_SEQUENCE_OFFSET = 53;
-    static final int RECORD_COUNT_OFFSET = 57;
-    static final int RECORDS_OFFSET = HEADER_SIZE;
+    public static final int BASE_OFFSET_OFFSET = 0;
+    public static final int LENGTH_OFFSET = 8;
+    public static final int PARTITION_LEADER_EPOCH_OFFSET = 12;
+    public static final int MAGIC_OFFSET = 16;
+    public static final int CRC_OFFSET = 17;
+    public static final int ATTRIBUTES_OFFSET = 21;
+    public static final int LAST_OFFSET_DELTA_OFFSET = 23;
+    public static final int BASE_TIMESTAMP_OFFSET = 27;
+    public static final int MAX_TIMESTAMP_OFFSET = 35;
+    public static final int PRODUCER_ID_OFFSET = 43;
+    public static final int PRODUCER_EPOCH_OFFSET = 51;
+    public static final int BASE_SEQUENCE_OFFSET = 53;
+    public static final int RECORD_COUNT_OFFSET = 57;
+    public static final int RECORDS_OFFSET = HEADER_SIZE;
+    /** Bytes needed to know a batch's size and offsets (through lastOffsetDelta). */
+    public static final int OFFSETS_SIZE = LAST_OFFSET_DELTA_OFFSET + 4;
 
     static final int COMPRESSION_CODEC_MASK = 0x07;
     static final int TIMESTAMP_TYPE_MASK = 0x08;
-    static final int TRANSACTIONAL_FLAG_MASK = 0x10;
-    static final int CONTROL_FLAG_MASK = 0x20;
+    public static final int TRANSACTIONAL_FLAG_MASK = 0x10;
+    public static final int CONTROL_FLAG_MASK = 0x20;
     static final int DELETE_HORIZON_FLAG_MASK = 0x40;
 
     /** Smallest legal batchLength of a v2 batch (a header and no records). */
@@ -106,6 +113,61 @@ public final class RecordBatch {
     /** The buffer the flyweight reads (shared, not a copy). */
     public ByteBuffer buffer() { return buf; }
 
+    // ---- static readers: absolute reads at pos of a big-endian buffer holding (at least) the header ----
+
+    public static long baseOffset(ByteBuffer b, int pos) { return b.getLong(pos + BASE_OFFSET_OFFSET); }
+
+    /** Bytes of the whole batch at {@code pos}: {@code LOG_OVERHEAD + batchLength}. */
+    public static int sizeInBytes(ByteBuffer b, int pos) { return LOG_OVERHEAD + b.getInt(pos + LENGTH_OFFSET); }
+
+    public static int partitionLeaderEpoch(ByteBuffer b, int pos) { return b.getInt(pos + PARTITION_LEADER_EPOCH_OFFSET); }
+
+    public static byte magic(ByteBuffer b, int pos) { return b.get(pos + MAGIC_OFFSET); }
+
+    public static short attributes(ByteBuffer b, int pos) { return b.getShort(pos + ATTRIBUTES_OFFSET); }
+
+    public static int lastOffsetDelta(ByteBuffer b, int pos) { return b.getInt(pos + LAST_OFFSET_DELTA_OFFSET); }
+
+    public static long lastOffset(ByteBuffer b, int pos) { return baseOffset(b, pos) + lastOffsetDelta(b, pos); }
+
+    public static long maxTimestamp(ByteBuffer b, int pos) { return b.getLong(pos + MAX_TIMESTAMP_OFFSET); }
+
+    public static long producerId(ByteBuffer b, int pos) { return b.getLong(pos + PRODUCER_ID_OFFSET); }
+
+    public static short producerEpoch(ByteBuffer b, int pos) { return b.getShort(pos + PRODUCER_EPOCH_OFFSET); }
+
+    public static int baseSequence(ByteBuffer b, int pos) { return b.getInt(pos + BASE_SEQUENCE_OFFSET); }
+
+    public static int recordCount(ByteBuffer b, int pos) { return b.getInt(pos + RECORD_COUNT_OFFSET); }
+
+    public static boolean isTransactional(ByteBuffer b, int pos) { return (attributes(b, pos) & TRANSACTIONAL_FLAG_MASK) != 0; }
+
+    public static boolean isControlBatch(ByteBuffer b, int pos) { return (attributes(b, pos) & CONTROL_FLAG_MASK) != 0; }
+
+    /** See {@link #lastSequence()}. */
+    public static int lastSequence(ByteBuffer b, int pos) {
+        int base = baseSequence(b, pos);
+        if (base == NO_SEQUENCE) return NO_SEQUENCE;
+        return incrementSequence(base, lastOffsetDelta(b, pos));
+    }
+
+    /**
+     * CRC-32C of the bytes from attributes to the end of the batch at {@code pos}, as an unsigned 32-bit
+     * value; {@code b} must hold the whole batch.
+     */
+    public static long computeChecksum(ByteBuffer b, int pos) {
+        CRC32C crc = new CRC32C();
+        crc.update(b.duplicate().limit(pos + sizeInBytes(b, pos)).position(pos + ATTRIBUTES_OFFSET));
+        return crc.getValue();
+    }
+
+    /** Whether the stored CRC of the whole batch at {@code pos} matches its content. */
+    public static boolean checksumMatches(ByteBuffer b, int pos) {
+        return computeChecksum(b, pos) == Integer.toUnsignedLong(b.getInt(pos + CRC_OFFSET));
+    }
+
+    // ---- the flyweight ----
+
     public long baseOffset() { return buf.getLong(pos + BASE_OFFSET_OFFSET); }
 
     public void setBaseOffset(long baseOffset) { buf.putLong(pos + BASE_OFFSET_OFFSET, baseOffset); }
@@ -113,7 +175,7 @@ public final class RecordBatch {
     public int batchLength() { return buf.getInt(pos + LENGTH_OFFSET); }
 
     /** Bytes of the whole batch: {@code LOG_OVERHEAD + batchLength()}. */
-    public int sizeInBytes() { return LOG_OVERHEAD + batchLength(); }
+    public int sizeInBytes() { return sizeInBytes(buf, pos); }
 
     public int partitionLeaderEpoch() { return buf.getInt(pos + PARTITION_LEADER_EPOCH_OFFSET); }
 
@@ -125,11 +187,7 @@ public final class RecordBatch {
     public long checksum() { return Integer.toUnsignedLong(buf.getInt(pos + CRC_OFFSET)); }
 
     /** CRC-32C of the bytes from attributes to the end of the batch, as an unsigned 32-bit value. */
-    public long computeChecksum() {
-        CRC32C crc = new CRC32C();
-        crc.update(buf.duplicate().limit(pos + sizeInBytes()).position(pos + ATTRIBUTES_OFFSET));
-        return crc.getValue();
-    }
+    public long computeChecksum() { return computeChecksum(buf, pos); }
 
     /**
      * True when the batch is structurally whole (magic 2, length at least a header, all bytes inside the
@@ -198,14 +256,10 @@ public final class RecordBatch {
      * The sequence of the last record: {@code baseSequence + lastOffsetDelta}, wrapping past
      * {@code Integer.MAX_VALUE} to 0 as producers do; {@link #NO_SEQUENCE} without a base sequence.
      */
-    public int lastSequence() {
-        int base = baseSequence();
-        if (base == NO_SEQUENCE) return NO_SEQUENCE;
-        return incrementSequence(base, lastOffsetDelta());
-    }
+    public int lastSequence() { return lastSequence(buf, pos); }
 
     /** {@code sequence + increment} in the sequence space [0, Integer.MAX_VALUE], wrapping to 0. */
-    static int incrementSequence(int sequence, int increment) {
+    public static int incrementSequence(int sequence, int increment) {
         long next = (long) sequence + increment;
         if (next > Integer.MAX_VALUE) next -= (long) Integer.MAX_VALUE + 1;
         return (int) next;

@@ -237,22 +237,34 @@ class BatchValidatorTest {
 
     @ParameterizedTest
     @EnumSource(CompressionType.class)
-    void recordCountDisagreeingWithLastOffsetDeltaIsRejected(CompressionType codec) {
+    void inconsistentRecordCountsAreInvalidRecordsNotCorruption(CompressionType codec) {
         byte[] plain = new RawBatches.RecordsWriter().record(0, 0, b("a"), b("1")).record(0, 1, b("b"), b("2")).toByteArray();
-        assertError(Errors.CORRUPT_MESSAGE, () -> validate(RawBatches.batch(codec, 2, NOW, 2, plain)));  // delta 2, count 2
-        assertError(Errors.CORRUPT_MESSAGE, () -> validate(RawBatches.batch(codec, 2, NOW, 3, plain)));  // count 3, only 2 present
-        assertError(Errors.CORRUPT_MESSAGE, () -> validate(RawBatches.batch(codec, 0, NOW, 1, plain)));  // count 1, one record extra
-        assertError(Errors.CORRUPT_MESSAGE, () -> validate(RawBatches.batch(codec, -1, NOW, 0, new byte[0])));
+        assertError(Errors.INVALID_RECORD, () -> validate(RawBatches.batch(codec, 2, NOW, 2, plain)));  // delta 2, count 2
+        assertError(Errors.INVALID_RECORD, () -> validate(RawBatches.batch(codec, 2, NOW, 3, plain)));  // count 3, only 2 present
+        assertError(Errors.INVALID_RECORD, () -> validate(RawBatches.batch(codec, 0, NOW, 1, plain)));  // count 1, one record extra
+        assertError(Errors.INVALID_RECORD, () -> validate(RawBatches.batch(codec, -1, NOW, 0, new byte[0])));
         validate(RawBatches.batch(codec, 1, NOW, 2, plain));
     }
 
     @ParameterizedTest
     @EnumSource(CompressionType.class)
-    void offsetDeltasMustRunFromZeroInOrder(CompressionType codec) {
+    void offsetDeltasOutOfOrderAreRecordErrors(CompressionType codec) {
         byte[] gap = new RawBatches.RecordsWriter().record(0, 0, b("a"), b("1")).record(0, 2, b("b"), b("2")).toByteArray();
-        assertError(Errors.CORRUPT_MESSAGE, () -> validate(RawBatches.batch(codec, 1, NOW, 2, gap)));
+        assertThat(recordErrors(Errors.INVALID_RECORD, () -> validate(RawBatches.batch(codec, 1, NOW, 2, gap))))
+                .extracting(RecordValidationException.RecordError::batchIndex).containsExactly(1);
         byte[] swapped = new RawBatches.RecordsWriter().record(0, 1, b("a"), b("1")).record(0, 0, b("b"), b("2")).toByteArray();
-        assertError(Errors.CORRUPT_MESSAGE, () -> validate(RawBatches.batch(codec, 1, NOW, 2, swapped)));
+        List<RecordValidationException.RecordError> errors =
+                recordErrors(Errors.INVALID_RECORD, () -> validate(RawBatches.batch(codec, 1, NOW, 2, swapped)));
+        assertThat(errors).extracting(RecordValidationException.RecordError::batchIndex).containsExactly(0, 1);
+        assertThat(errors.get(0).message()).contains("offset delta 1 where 0 was expected");
+    }
+
+    private static List<RecordValidationException.RecordError> recordErrors(Errors expected, ThrowingCallable call) {
+        Throwable t = org.assertj.core.api.Assertions.catchThrowable(call);
+        assertThat(t).isInstanceOf(RecordValidationException.class);
+        RecordValidationException e = (RecordValidationException) t;
+        assertThat(e.error()).as(e.getMessage()).isEqualTo(expected);
+        return e.recordErrors();
     }
 
     // ---- record-level structure ----
@@ -319,12 +331,47 @@ class BatchValidatorTest {
 
     @ParameterizedTest
     @EnumSource(CompressionType.class)
-    void nullKeyOnCompactedTopicIsRejected(CompressionType codec) {
+    void nullKeysOnCompactedTopicAreRecordErrorsNamingEachRecord(CompressionType codec) {
         ByteBuffer buf = new RecordBatchBuilder(codec, TimestampType.CREATE_TIME, 0)
                 .append(NOW, b("k"), b("v"), List.of())
+                .append(NOW, null, b("v"), List.of())
+                .append(NOW, b("k"), b("v"), List.of())
                 .append(NOW, null, b("v"), List.of()).build();
-        assertError(Errors.INVALID_RECORD, () -> validate(new MemoryRecords(buf.duplicate()), TimestampType.CREATE_TIME, true));
+        ByteBuffer before = copy(buf);
+        List<RecordValidationException.RecordError> errors = recordErrors(Errors.INVALID_RECORD,
+                () -> validate(new MemoryRecords(buf.duplicate()), TimestampType.CREATE_TIME, true));
+        assertThat(errors).extracting(RecordValidationException.RecordError::batchIndex).containsExactly(1, 3);
+        assertThat(errors).allSatisfy(e -> assertThat(e.message()).contains("without key"));
+        assertThat(buf).as("nothing modified").isEqualTo(before);
         validate(new MemoryRecords(buf), TimestampType.CREATE_TIME, false);
+    }
+
+    @Test
+    void timestampRecordErrorsMakeTheBatchInvalidTimestamp() {
+        ByteBuffer buf = new RecordBatchBuilder(CompressionType.NONE, TimestampType.CREATE_TIME, 0)
+                .append(NOW, null, b("v"), List.of())
+                .append(NOW - 2 * HOUR, b("k"), b("v"), List.of()).build();
+        List<RecordValidationException.RecordError> errors = recordErrors(Errors.INVALID_TIMESTAMP,
+                () -> validate(new MemoryRecords(buf), TimestampType.CREATE_TIME, true));
+        assertThat(errors).extracting(RecordValidationException.RecordError::batchIndex).containsExactly(0, 1);
+        assertThat(errors.get(1).message()).contains("out of range");
+    }
+
+    @Test
+    void messageQuotesTheFirstRecordErrorsAndCountsAll() {
+        RecordBatchBuilder builder = new RecordBatchBuilder(CompressionType.NONE, TimestampType.CREATE_TIME, 0);
+        for (int i = 0; i < 10; i++) builder.append(NOW, null, b("v"), List.of());
+        Throwable t = org.assertj.core.api.Assertions.catchThrowable(
+                () -> validate(new MemoryRecords(builder.build()), TimestampType.CREATE_TIME, true));
+        assertThat(((RecordValidationException) t).recordErrors()).hasSize(10);
+        assertThat(t.getMessage()).startsWith("10 records of the batch rejected, the first 3: record 0: ")
+                .contains("record 2: ").doesNotContain("record 3: ");
+    }
+
+    private static ByteBuffer copy(ByteBuffer b) {
+        ByteBuffer c = ByteBuffer.allocate(b.remaining());
+        c.put(b.duplicate()).flip();
+        return c;
     }
 
     @Test
@@ -374,5 +421,91 @@ class BatchValidatorTest {
         BatchValidator.validateAndAssignOffsets(new MemoryRecords(batch), 0, 1, TimestampType.CREATE_TIME, NOW,
                 Long.MAX_VALUE, Long.MAX_VALUE, Integer.MAX_VALUE, true);
         batch.putLong(0, 0L);
+    }
+
+    // ---- a topic's compression.type ----
+
+    @ParameterizedTest
+    @EnumSource(CompressionType.class)
+    void batchesAreRewrittenInTheTargetCodecKeepingEverythingElse(CompressionType target) {
+        for (CompressionType source : CompressionType.values()) {
+            ByteBuffer sent = new RecordBatchBuilder(source, TimestampType.CREATE_TIME, 0)
+                    .producer(42, (short) 3, 17)
+                    .appendWithOffset(0, NOW - 2, b("k0"), b("v0"), List.of(new Header("h", b("x"))))
+                    .appendWithOffset(1, NOW - 1, null, null, List.of())
+                    .appendWithOffset(2, NOW - 3, b("k2"), b("v2".repeat(500)), List.of()).build();
+            ByteBuffer original = copy(sent);
+            MemoryRecords in = new MemoryRecords(sent);
+
+            BatchValidator.Result r = BatchValidator.validateAndAssignOffsets(in, 1_000, 7, TimestampType.CREATE_TIME,
+                    NOW, HOUR, HOUR, 1 << 20, false, target);
+
+            RecordBatch out = Batches.iterate(r.records()).next();
+            assertThat(out.compressionType()).as(source + " -> " + target).isEqualTo(target);
+            assertThat(out.isValid()).as("CRC of the stored batch").isTrue();
+            assertThat(out.baseOffset()).isEqualTo(1_000);
+            assertThat(out.partitionLeaderEpoch()).isEqualTo(7);
+            assertThat(out.producerId()).isEqualTo(42);
+            assertThat(out.producerEpoch()).isEqualTo((short) 3);
+            assertThat(out.baseSequence()).isEqualTo(17);
+            assertThat(out.maxTimestamp()).isEqualTo(NOW - 1);
+            assertThat(out.records()).extracting(Record::offset).containsExactly(1_000L, 1_001L, 1_002L);
+            assertThat(out.records()).extracting(Record::timestamp).containsExactly(NOW - 2, NOW - 1, NOW - 3);
+            assertThat(out.records().get(0).headers()).containsExactly(new Header("h", b("x")));
+            assertThat(out.records().get(1).key()).isNull();
+            assertThat(out.records().get(2).value()).isEqualTo(b("v2".repeat(500)));
+            if (source == target) {
+                assertThat(r.records()).as("nothing to rewrite: stamped in place").isSameAs(in);
+            } else {
+                assertThat(sent).as("the producer's buffer is left alone").isEqualTo(original);
+            }
+        }
+    }
+
+    @Test
+    void aCorruptBatchIsRejectedBeforeItIsRewritten() {
+        ByteBuffer bad = batch(CompressionType.GZIP, NOW);
+        bad.put(bad.limit() - 1, (byte) (bad.get(bad.limit() - 1) ^ 0x10));
+        assertError(Errors.CORRUPT_MESSAGE, () -> BatchValidator.validateAndAssignOffsets(new MemoryRecords(bad), 0, 0,
+                TimestampType.CREATE_TIME, NOW, HOUR, HOUR, 1 << 20, false, CompressionType.LZ4));
+    }
+
+    @Test
+    void aRewrittenBatchOverMaxMessageBytesIsTooLarge() {
+        RecordBatchBuilder builder = new RecordBatchBuilder(CompressionType.GZIP, TimestampType.CREATE_TIME, 0);
+        for (int i = 0; i < 100; i++) builder.append(NOW, b("k"), b("x".repeat(100)), List.of());
+        ByteBuffer small = builder.build();
+        assertThat(small.remaining()).isLessThan(2_000);
+        assertError(Errors.MESSAGE_TOO_LARGE, () -> BatchValidator.validateAndAssignOffsets(new MemoryRecords(small), 0, 0,
+                TimestampType.CREATE_TIME, NOW, HOUR, HOUR, 2_000, false, CompressionType.NONE));
+    }
+
+    @Test
+    void rewritingDoesNotAllocatePerRecord() {
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        org.junit.jupiter.api.Assumptions.assumeTrue(mx.isThreadAllocatedMemorySupported());
+        mx.setThreadAllocatedMemoryEnabled(true);
+        ByteBuffer small = manyRecords(10);
+        ByteBuffer large = manyRecords(20_000);
+        long tid = Thread.currentThread().threadId();
+        long smallBytes = Long.MAX_VALUE;
+        long largeBytes = Long.MAX_VALUE;
+        for (int i = 0; i < 25; i++) { // the first rounds warm up
+            long a = mx.getThreadAllocatedBytes(tid);
+            BatchValidator.Result rs = rewrite(small);
+            long c = mx.getThreadAllocatedBytes(tid);
+            BatchValidator.Result rl = rewrite(large);
+            long d = mx.getThreadAllocatedBytes(tid);
+            // the output buffer is sized for the input up front (it only grows when the target codec expands)
+            smallBytes = Math.min(smallBytes, c - a - Math.max(small.remaining(), rs.records().sizeInBytes()));
+            largeBytes = Math.min(largeBytes, d - c - Math.max(large.remaining(), rl.records().sizeInBytes()));
+        }
+        // beyond the output buffer, 20,000 more records must not cost even one byte each
+        assertThat(largeBytes - smallBytes).isLessThan(20_000);
+    }
+
+    private static BatchValidator.Result rewrite(ByteBuffer batch) {
+        return BatchValidator.validateAndAssignOffsets(new MemoryRecords(batch.duplicate()), 0, 1, TimestampType.CREATE_TIME,
+                NOW, Long.MAX_VALUE, Long.MAX_VALUE, Integer.MAX_VALUE, false, CompressionType.LZ4);
     }
 }

@@ -151,7 +151,7 @@ final class Cleaner {
             }
             SegmentReader reader = new SegmentReader(seg);
             for (ByteBuffer batch = reader.next(); batch != null; batch = reader.next()) {
-                if (BatchHeader.lastOffset(batch, 0) < firstDirtyOffset || BatchHeader.isControl(batch, 0)) continue;
+                if (RecordBatch.lastOffset(batch, 0) < firstDirtyOffset || RecordBatch.isControlBatch(batch, 0)) continue;
                 for (Record r : RecordBatch.at(batch, 0).records()) {
                     if (r.key() != null && r.offset() >= firstDirtyOffset && !map.put(r.key(), r.offset())) {
                         throw new IllegalStateException("offset map overflow"); // excluded by countRecords
@@ -167,11 +167,11 @@ final class Cleaner {
         long n = 0;
         int pos = 0;
         int size = seg.size();
-        while (pos + BatchHeader.HEADER_SIZE <= size) {
-            ByteBuffer h = seg.readHeader(pos, BatchHeader.HEADER_SIZE);
+        while (pos + RecordBatch.HEADER_SIZE <= size) {
+            ByteBuffer h = seg.readHeader(pos, RecordBatch.HEADER_SIZE);
             if (h == null) break;
-            if (BatchHeader.lastOffset(h, 0) >= fromOffset) n += Math.max(0, BatchHeader.recordCount(h, 0));
-            pos += BatchHeader.sizeInBytes(h, 0);
+            if (RecordBatch.lastOffset(h, 0) >= fromOffset) n += Math.max(0, RecordBatch.recordCount(h, 0));
+            pos += RecordBatch.sizeInBytes(h, 0);
         }
         return (int) Math.min(n, Integer.MAX_VALUE);
     }
@@ -250,7 +250,7 @@ final class Cleaner {
      */
     private ByteBuffer filterBatch(ByteBuffer batch, LogConfig cfg, long now, Map<Long, Long> producerLastOffsets,
                                    long[] earliestHorizon) {
-        if (BatchHeader.isControl(batch, 0)) return batch;
+        if (RecordBatch.isControlBatch(batch, 0)) return batch;
         RecordBatch rb = RecordBatch.at(batch, 0);
         long horizon = rb.deleteHorizonMs();
         boolean dropTombstones = rb.hasDeleteHorizon() && now >= horizon;
@@ -339,11 +339,11 @@ final class Cleaner {
         }
 
         ByteBuffer next() throws IOException {
-            if (pos + BatchHeader.HEADER_SIZE > size) return null;
-            ByteBuffer h = seg.readHeader(pos, BatchHeader.LOG_OVERHEAD);
+            if (pos + RecordBatch.HEADER_SIZE > size) return null;
+            ByteBuffer h = seg.readHeader(pos, RecordBatch.LOG_OVERHEAD);
             if (h == null) return null;
-            int batchSize = BatchHeader.sizeInBytes(h, 0);
-            if (batchSize < BatchHeader.HEADER_SIZE || pos + (long) batchSize > size) return null;
+            int batchSize = RecordBatch.sizeInBytes(h, 0);
+            if (batchSize < RecordBatch.HEADER_SIZE || pos + (long) batchSize > size) return null;
             ByteBuffer b = seg.readHeader(pos, batchSize);
             if (b == null) return null;
             pos += batchSize;

@@ -3,6 +3,7 @@ package io.runnel.storage;
 import io.runnel.common.Time;
 import io.runnel.common.TopicPartition;
 import io.runnel.common.Uuid;
+import io.runnel.record.RecordBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -241,7 +242,7 @@ final class LogLoader {
             LogSegment seg = unflushed.get(i);
             int truncated = seg.recover((header, pos) -> {
                 try {
-                    epochs.assign(BatchHeader.partitionLeaderEpoch(header, 0), BatchHeader.baseOffset(header, 0));
+                    epochs.assign(RecordBatch.partitionLeaderEpoch(header, 0), RecordBatch.baseOffset(header, 0));
                 } catch (IOException e) {
                     LOG.warn("{}: could not write the leader epoch checkpoint: {}", p.tp(), e.toString());
                 }
@@ -272,11 +273,11 @@ final class LogLoader {
                 int size = seg.size();
                 LogSegment.BatchPosition bp = seg.translateOffset(from, size);
                 int pos = bp == null ? size : bp.position();
-                while (pos + BatchHeader.HEADER_SIZE <= size) {
-                    ByteBuffer h = seg.readHeader(pos, BatchHeader.HEADER_SIZE);
+                while (pos + RecordBatch.HEADER_SIZE <= size) {
+                    ByteBuffer h = seg.readHeader(pos, RecordBatch.HEADER_SIZE);
                     if (h == null) break;
                     ps.replay(h, 0);
-                    pos += BatchHeader.sizeInBytes(h, 0);
+                    pos += RecordBatch.sizeInBytes(h, 0);
                 }
             }
         }

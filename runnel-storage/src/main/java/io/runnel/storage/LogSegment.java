@@ -1,5 +1,6 @@
 package io.runnel.storage;
 
+import io.runnel.record.RecordBatch;
 import io.runnel.storage.OffsetIndex.OffsetPosition;
 import io.runnel.storage.TimeIndex.TimestampOffset;
 import org.slf4j.Logger;
@@ -254,10 +255,10 @@ final class LogSegment implements Closeable {
     private long firstBatchTimestamp() {
         if (rollingBasedTimestamp == Long.MIN_VALUE) {
             rollingBasedTimestamp = -1;
-            if (size >= BatchHeader.HEADER_SIZE) {
+            if (size >= RecordBatch.HEADER_SIZE) {
                 try {
-                    ByteBuffer h = readHeader(0, BatchHeader.HEADER_SIZE);
-                    if (h != null) rollingBasedTimestamp = BatchHeader.maxTimestamp(h, 0);
+                    ByteBuffer h = readHeader(0, RecordBatch.HEADER_SIZE);
+                    if (h != null) rollingBasedTimestamp = RecordBatch.maxTimestamp(h, 0);
                 } catch (IOException e) {
                     LOG.warn("Could not read the first batch of {}", logPath(), e);
                 }
@@ -283,8 +284,8 @@ final class LogSegment implements Closeable {
         int start = size;
         int len = src.remaining();
         if (len == 0) return;
-        long last = BatchHeader.lastOffset(src, src.limit() - lastBatchSize(src));
-        if (!canConvertToRelativeOffset(last) || !canConvertToRelativeOffset(BatchHeader.baseOffset(src, src.position()))) {
+        long last = RecordBatch.lastOffset(src, src.limit() - lastBatchSize(src));
+        if (!canConvertToRelativeOffset(last) || !canConvertToRelativeOffset(RecordBatch.baseOffset(src, src.position()))) {
             throw new IllegalArgumentException("offsets of the appended batches do not fit segment " + baseOffset);
         }
         try {
@@ -303,9 +304,9 @@ final class LogSegment implements Closeable {
         ByteBuffer b = batches.duplicate();
         int p = b.position();
         while (p < b.limit()) {
-            int batchSize = BatchHeader.sizeInBytes(b, p);
-            if (start == 0 && p == b.position()) rollingBasedTimestamp = BatchHeader.maxTimestamp(b, p);
-            indexBatch(start + (p - b.position()), batchSize, BatchHeader.lastOffset(b, p), BatchHeader.maxTimestamp(b, p));
+            int batchSize = RecordBatch.sizeInBytes(b, p);
+            if (start == 0 && p == b.position()) rollingBasedTimestamp = RecordBatch.maxTimestamp(b, p);
+            indexBatch(start + (p - b.position()), batchSize, RecordBatch.lastOffset(b, p), RecordBatch.maxTimestamp(b, p));
             p += batchSize;
         }
         size = start + len; // publish
@@ -316,7 +317,7 @@ final class LogSegment implements Closeable {
         int lastStart = p;
         while (p < b.limit()) {
             lastStart = p;
-            p += BatchHeader.sizeInBytes(b, p);
+            p += RecordBatch.sizeInBytes(b, p);
         }
         return b.limit() - lastStart;
     }
@@ -356,13 +357,17 @@ final class LogSegment implements Closeable {
      * offset is &gt;= {@code offset}; null when there is none.
      */
     BatchPosition translateOffset(long offset, int startPosition, int maxPosition) throws IOException {
+        return translateOffset(offset, startPosition, maxPosition, new HeaderWindow(channel));
+    }
+
+    private BatchPosition translateOffset(long offset, int startPosition, int maxPosition, HeaderWindow w) throws IOException {
         int pos = startPosition;
-        while (pos + BatchHeader.OFFSETS_SIZE <= maxPosition) {
-            ByteBuffer h = readHeader(pos, BatchHeader.OFFSETS_SIZE);
-            if (h == null) return null;
-            int batchSize = BatchHeader.sizeInBytes(h, 0);
-            if (batchSize < BatchHeader.HEADER_SIZE) return null; // concurrent truncation; nothing valid here
-            long last = BatchHeader.lastOffset(h, 0);
+        while (pos + RecordBatch.OFFSETS_SIZE <= maxPosition) {
+            int h = w.at(pos, RecordBatch.OFFSETS_SIZE);
+            if (h < 0) return null;
+            int batchSize = RecordBatch.sizeInBytes(w.buffer(), h);
+            if (batchSize < RecordBatch.HEADER_SIZE) return null; // concurrent truncation; nothing valid here
+            long last = RecordBatch.lastOffset(w.buffer(), h);
             if (last >= offset) return new BatchPosition(pos, batchSize, last);
             pos += batchSize;
         }
@@ -371,9 +376,13 @@ final class LogSegment implements Closeable {
 
     /** {@link #translateOffset} starting from the offset index's hint. */
     BatchPosition translateOffset(long offset, int maxPosition) throws IOException {
+        return translateOffset(offset, maxPosition, new HeaderWindow(channel));
+    }
+
+    private BatchPosition translateOffset(long offset, int maxPosition, HeaderWindow w) throws IOException {
         OffsetPosition hint = offsetIndex.lookup(offset);
         int start = hint.position() <= maxPosition ? hint.position() : 0;
-        return translateOffset(offset, start, maxPosition);
+        return translateOffset(offset, start, maxPosition, w);
     }
 
     /** A region of the segment file: whole batches from {@code position}, {@code size} bytes. */
@@ -390,7 +399,8 @@ final class LogSegment implements Closeable {
      */
     Slice read(long startOffset, int maxSize, int maxPosition, boolean minOneBatch, long maxOffsetExclusive)
             throws IOException {
-        BatchPosition first = translateOffset(startOffset, maxPosition);
+        HeaderWindow w = new HeaderWindow(channel); // one window for the whole read: its walks share it
+        BatchPosition first = translateOffset(startOffset, maxPosition, w);
         if (first == null) return null;
         int start = first.position();
         int limit = maxPosition;
@@ -398,7 +408,7 @@ final class LogSegment implements Closeable {
             if (first.lastOffset() >= maxOffsetExclusive) return new Slice(start, 0, first.lastOffset());
             OffsetPosition hint = offsetIndex.lookup(maxOffsetExclusive);
             int from = hint.position() > start && hint.position() <= maxPosition ? hint.position() : start;
-            BatchPosition stop = translateOffset(maxOffsetExclusive, from, maxPosition);
+            BatchPosition stop = translateOffset(maxOffsetExclusive, from, maxPosition, w);
             if (stop != null) limit = stop.position();
         }
         int end;
@@ -411,11 +421,11 @@ final class LogSegment implements Closeable {
             int pos = Math.max(start, hint.position());
             if (pos > limit) pos = start;
             end = pos;
-            while (end + BatchHeader.LOG_OVERHEAD <= limit) {
-                ByteBuffer h = readHeader(end, BatchHeader.LOG_OVERHEAD);
-                if (h == null) break;
-                int batchSize = BatchHeader.sizeInBytes(h, 0);
-                if (batchSize < BatchHeader.HEADER_SIZE || (long) end + batchSize > budgetEnd || end + batchSize > limit) break;
+            while (end + RecordBatch.LOG_OVERHEAD <= limit) {
+                int h = w.at(end, RecordBatch.LOG_OVERHEAD);
+                if (h < 0) break;
+                int batchSize = RecordBatch.sizeInBytes(w.buffer(), h);
+                if (batchSize < RecordBatch.HEADER_SIZE || (long) end + batchSize > budgetEnd || end + batchSize > limit) break;
                 end += batchSize;
             }
             if (end == start && minOneBatch) end = Math.min(limit, start + first.size());
@@ -435,14 +445,14 @@ final class LogSegment implements Closeable {
         int pos = hint.position() <= sz ? hint.position() : 0;
         long next = baseOffset;
         while (pos < sz) {
-            ByteBuffer h = pos + BatchHeader.HEADER_SIZE <= sz ? readHeader(pos, BatchHeader.HEADER_SIZE) : null;
+            ByteBuffer h = pos + RecordBatch.HEADER_SIZE <= sz ? readHeader(pos, RecordBatch.HEADER_SIZE) : null;
             if (h == null) throw new CorruptSegmentException(logPath() + ": truncated batch at position " + pos);
-            int batchSize = BatchHeader.sizeInBytes(h, 0);
-            if (batchSize < BatchHeader.HEADER_SIZE || (long) pos + batchSize > sz
-                    || BatchHeader.magic(h, 0) != BatchHeader.MAGIC_V2 || BatchHeader.baseOffset(h, 0) < next) {
+            int batchSize = RecordBatch.sizeInBytes(h, 0);
+            if (batchSize < RecordBatch.HEADER_SIZE || (long) pos + batchSize > sz
+                    || RecordBatch.magic(h, 0) != RecordBatch.MAGIC_VALUE_V2 || RecordBatch.baseOffset(h, 0) < next) {
                 throw new CorruptSegmentException(logPath() + ": invalid batch at position " + pos);
             }
-            next = BatchHeader.lastOffset(h, 0) + 1;
+            next = RecordBatch.lastOffset(h, 0) + 1;
             pos += batchSize;
         }
         return next;
@@ -476,28 +486,28 @@ final class LogSegment implements Closeable {
         ByteBuffer chunk = ByteBuffer.allocate(64 * 1024);
         String problem = null;
         while (true) {
-            if (pos + BatchHeader.HEADER_SIZE > fileSize) {
+            if (pos + RecordBatch.HEADER_SIZE > fileSize) {
                 if (pos < fileSize) problem = "truncated batch header";
                 break;
             }
-            ByteBuffer h = readHeader(pos, BatchHeader.HEADER_SIZE);
+            ByteBuffer h = readHeader(pos, RecordBatch.HEADER_SIZE);
             if (h == null) {
                 problem = "truncated batch header";
                 break;
             }
-            int batchSize = BatchHeader.sizeInBytes(h, 0);
-            long base = BatchHeader.baseOffset(h, 0);
-            int lastDelta = BatchHeader.lastOffsetDelta(h, 0);
-            if (batchSize < BatchHeader.HEADER_SIZE) {
-                problem = batchSize == BatchHeader.LOG_OVERHEAD && base == 0 ? "zero bytes" : "invalid batch length " + (batchSize - 12);
+            int batchSize = RecordBatch.sizeInBytes(h, 0);
+            long base = RecordBatch.baseOffset(h, 0);
+            int lastDelta = RecordBatch.lastOffsetDelta(h, 0);
+            if (batchSize < RecordBatch.HEADER_SIZE) {
+                problem = batchSize == RecordBatch.LOG_OVERHEAD && base == 0 ? "zero bytes" : "invalid batch length " + (batchSize - 12);
                 break;
             }
             if (pos + (long) batchSize > fileSize) {
                 problem = "batch of " + batchSize + " bytes runs past the end of the file";
                 break;
             }
-            if (BatchHeader.magic(h, 0) != BatchHeader.MAGIC_V2) {
-                problem = "unsupported magic " + BatchHeader.magic(h, 0);
+            if (RecordBatch.magic(h, 0) != RecordBatch.MAGIC_VALUE_V2) {
+                problem = "unsupported magic " + RecordBatch.magic(h, 0);
                 break;
             }
             if (base <= prevLast || lastDelta < 0 || !canConvertToRelativeOffset(base + lastDelta)) {
@@ -509,8 +519,8 @@ final class LogSegment implements Closeable {
                 break;
             }
             long last = base + lastDelta;
-            if (pos == 0) rollingBasedTimestamp = BatchHeader.maxTimestamp(h, 0);
-            indexBatch(pos, batchSize, last, BatchHeader.maxTimestamp(h, 0));
+            if (pos == 0) rollingBasedTimestamp = RecordBatch.maxTimestamp(h, 0);
+            indexBatch(pos, batchSize, last, RecordBatch.maxTimestamp(h, 0));
             if (visitor != null) visitor.visit(h, pos);
             prevLast = last;
             pos += batchSize;
@@ -531,9 +541,9 @@ final class LogSegment implements Closeable {
     private boolean crcMatches(int pos, int batchSize, ByteBuffer header, ByteBuffer chunk) throws IOException {
         CRC32C crc = new CRC32C();
         ByteBuffer hd = header.duplicate();
-        hd.position(BatchHeader.ATTRIBUTES).limit(BatchHeader.HEADER_SIZE);
+        hd.position(RecordBatch.ATTRIBUTES_OFFSET).limit(RecordBatch.HEADER_SIZE);
         crc.update(hd);
-        long p = pos + BatchHeader.HEADER_SIZE;
+        long p = pos + RecordBatch.HEADER_SIZE;
         long end = (long) pos + batchSize;
         while (p < end) {
             chunk.clear();
@@ -544,7 +554,7 @@ final class LogSegment implements Closeable {
             crc.update(chunk);
             p += r;
         }
-        return (int) crc.getValue() == header.getInt(BatchHeader.CRC);
+        return (int) crc.getValue() == header.getInt(RecordBatch.CRC_OFFSET);
     }
 
     /**
@@ -569,12 +579,12 @@ final class LogSegment implements Closeable {
         // recompute the exact maximum from the remaining batches after the last time index entry
         int pos = offsetIndex.lookup(last.offset()).position();
         while (pos < size) {
-            ByteBuffer h = readHeader(pos, BatchHeader.HEADER_SIZE);
+            ByteBuffer h = readHeader(pos, RecordBatch.HEADER_SIZE);
             if (h == null) break;
-            if (BatchHeader.maxTimestamp(h, 0) > maxTimestampSoFar.timestamp()) {
-                maxTimestampSoFar = new TimestampOffset(BatchHeader.maxTimestamp(h, 0), BatchHeader.lastOffset(h, 0));
+            if (RecordBatch.maxTimestamp(h, 0) > maxTimestampSoFar.timestamp()) {
+                maxTimestampSoFar = new TimestampOffset(RecordBatch.maxTimestamp(h, 0), RecordBatch.lastOffset(h, 0));
             }
-            pos += BatchHeader.sizeInBytes(h, 0);
+            pos += RecordBatch.sizeInBytes(h, 0);
         }
         bytesSinceLastIndexEntry = 0;
         if (size == 0) rollingBasedTimestamp = -1;

@@ -6,6 +6,7 @@ import io.runnel.common.Time;
 import io.runnel.common.TopicPartition;
 import io.runnel.common.Uuid;
 import io.runnel.record.BatchValidator;
+import io.runnel.record.CompressionType;
 import io.runnel.record.FileRecords;
 import io.runnel.record.MemoryRecords;
 import io.runnel.record.Record;
@@ -255,6 +256,15 @@ public final class PartitionLog {
      *         as before the call)
      */
     public AppendResult appendAsLeader(MemoryRecords records, int leaderEpoch) {
+        return appendAsLeader(records, leaderEpoch, null);
+    }
+
+    /**
+     * {@link #appendAsLeader(MemoryRecords, int)} storing the batches in {@code targetCodec} (the topic's
+     * {@code compression.type}; {@code null} for {@code producer}: as sent). Batches are validated on the
+     * producer's bytes first, then rewritten (see {@link BatchValidator}).
+     */
+    public AppendResult appendAsLeader(MemoryRecords records, int leaderEpoch, CompressionType targetCodec) {
         lock.lock();
         try {
             ensureOpen();
@@ -270,11 +280,19 @@ public final class PartitionLog {
             long leo = logEndOffset();
             BatchValidator.Result r = BatchValidator.validateAndAssignOffsets(records, leo, leaderEpoch,
                     cfg.timestampType(), now, cfg.timestampBeforeMaxMs(), cfg.timestampAfterMaxMs(),
-                    cfg.maxMessageBytes(), cfg.compact());
+                    cfg.maxMessageBytes(), cfg.compact(), targetCodec);
             if (r.batchCount() == 0) return new AppendResult(-1, -1, -1, logStartOffset, -1, -1, false);
-            ByteBuffer buf = records.buffer();
+            if (r.records() != records) {
+                sizeInBytes = r.records().sizeInBytes(); // rewritten in the topic's codec
+                if (sizeInBytes > cfg.segmentBytes()) {
+                    throw new ApiException(Errors.RECORD_LIST_TOO_LARGE, "Message batch size is " + sizeInBytes
+                            + " bytes (in the topic's compression.type) in append to partition " + topicPartition
+                            + " which exceeds the maximum configured segment size of " + cfg.segmentBytes() + ".");
+                }
+            }
+            ByteBuffer buf = r.records().buffer();
             ProducerStateManager.Append pa = producerState.prepareAppend();
-            for (int p = buf.position(); p < buf.limit(); p += BatchHeader.sizeInBytes(buf, p)) {
+            for (int p = buf.position(); p < buf.limit(); p += RecordBatch.sizeInBytes(buf, p)) {
                 ProducerEntry.BatchMetadata dup = pa.findDuplicate(buf, p);
                 if (dup != null) {
                     long appendTime = cfg.timestampType() == io.runnel.record.TimestampType.LOG_APPEND_TIME ? dup.timestamp() : -1;
@@ -292,9 +310,7 @@ public final class PartitionLog {
             long newEnd = r.lastOffset() + 1;
             producerState.commit(pa, newEnd);
             endOffsetMetadata = new LogOffsetMetadata(newEnd, seg.baseOffset(), seg.size());
-            for (int p = buf.position(); p < buf.limit(); p += BatchHeader.sizeInBytes(buf, p)) {
-                assignEpoch(BatchHeader.partitionLeaderEpoch(buf, p), BatchHeader.baseOffset(buf, p));
-            }
+            assignEpoch(leaderEpoch, r.firstOffset()); // the validator stamped every batch with it
             if (newEnd - recoveryPoint >= cfg.flushMessages()) flushUpTo(newEnd);
             return new AppendResult(r.firstOffset(), r.lastOffset(), r.logAppendTime(), logStartOffset,
                     r.maxTimestamp(), r.offsetOfMaxTimestamp(), false);
@@ -322,10 +338,10 @@ public final class PartitionLog {
             long maxTs = -1;
             long offsetOfMax = -1;
             for (int p = buf.position(); p < buf.limit(); ) {
-                if (buf.limit() - p < BatchHeader.HEADER_SIZE || BatchHeader.sizeInBytes(buf, p) < BatchHeader.HEADER_SIZE
-                        || p + (long) BatchHeader.sizeInBytes(buf, p) > buf.limit()
-                        || BatchHeader.magic(buf, p) != BatchHeader.MAGIC_V2 || !BatchHeader.crcMatches(buf, p)
-                        || BatchHeader.lastOffsetDelta(buf, p) < 0) {
+                if (buf.limit() - p < RecordBatch.HEADER_SIZE || RecordBatch.sizeInBytes(buf, p) < RecordBatch.HEADER_SIZE
+                        || p + (long) RecordBatch.sizeInBytes(buf, p) > buf.limit()
+                        || RecordBatch.magic(buf, p) != RecordBatch.MAGIC_VALUE_V2 || !RecordBatch.checksumMatches(buf, p)
+                        || RecordBatch.lastOffsetDelta(buf, p) < 0) {
                     throw new ApiException(Errors.CORRUPT_MESSAGE, "Invalid batch at position " + p + " in a coordinator append to " + topicPartition);
                 }
                 RecordBatch b = RecordBatch.at(buf, p);
@@ -343,7 +359,7 @@ public final class PartitionLog {
                 throw new ApiException(Errors.RECORD_LIST_TOO_LARGE, size + " bytes exceed segment.bytes of " + topicPartition);
             }
             ProducerStateManager.Append pa = producerState.prepareAppend();
-            for (int p = buf.position(); p < buf.limit(); p += BatchHeader.sizeInBytes(buf, p)) pa.append(buf, p, true);
+            for (int p = buf.position(); p < buf.limit(); p += RecordBatch.sizeInBytes(buf, p)) pa.append(buf, p, true);
             LogSegment seg = maybeRoll(size, maxTs, next - 1, time.milliseconds());
             try {
                 seg.append(buf);
@@ -508,11 +524,11 @@ public final class PartitionLog {
                 while (pos != null) {
                     ByteBuffer batch = seg.readHeader(pos.position(), pos.size());
                     if (batch == null) break;
-                    if (BatchHeader.maxTimestamp(batch, 0) >= targetTimestamp) {
+                    if (RecordBatch.maxTimestamp(batch, 0) >= targetTimestamp) {
                         for (Record rec : RecordBatch.at(batch, 0).records()) {
                             if (rec.timestamp() >= targetTimestamp && rec.offset() >= start) {
                                 return Optional.of(new TimestampAndOffset(rec.timestamp(), rec.offset(),
-                                        BatchHeader.partitionLeaderEpoch(batch, 0)));
+                                        RecordBatch.partitionLeaderEpoch(batch, 0)));
                             }
                         }
                     }
@@ -547,13 +563,13 @@ public final class PartitionLog {
             if (pos == null) return Optional.empty();
             ByteBuffer batch = best.readHeader(pos.position(), pos.size());
             if (batch == null) return Optional.empty();
-            long ts = BatchHeader.maxTimestamp(batch, 0);
+            long ts = RecordBatch.maxTimestamp(batch, 0);
             for (Record rec : RecordBatch.at(batch, 0).records()) {
                 if (rec.timestamp() == ts) {
-                    return Optional.of(new TimestampAndOffset(ts, rec.offset(), BatchHeader.partitionLeaderEpoch(batch, 0)));
+                    return Optional.of(new TimestampAndOffset(ts, rec.offset(), RecordBatch.partitionLeaderEpoch(batch, 0)));
                 }
             }
-            return Optional.of(new TimestampAndOffset(ts, pos.lastOffset(), BatchHeader.partitionLeaderEpoch(batch, 0)));
+            return Optional.of(new TimestampAndOffset(ts, pos.lastOffset(), RecordBatch.partitionLeaderEpoch(batch, 0)));
         } catch (IOException e) {
             throw storageError("find the max timestamp", e);
         }

@@ -1,5 +1,7 @@
 package io.runnel.storage;
 
+import io.runnel.record.RecordBatch;
+
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -40,7 +42,7 @@ final class ProducerEntry {
 
     /** A producer not seen before: no epoch (-1), no batches. */
     static ProducerEntry empty(long producerId) {
-        return new ProducerEntry(producerId, BatchHeader.NO_PRODUCER_EPOCH, -1, -1, -1, new ArrayDeque<>());
+        return new ProducerEntry(producerId, RecordBatch.NO_PRODUCER_EPOCH, -1, -1, -1, new ArrayDeque<>());
     }
 
     ProducerEntry copy() {
@@ -49,7 +51,7 @@ final class ProducerEntry {
     }
 
     int lastSeq() {
-        return batches.isEmpty() ? BatchHeader.NO_SEQUENCE : batches.peekLast().lastSeq();
+        return batches.isEmpty() ? RecordBatch.NO_SEQUENCE : batches.peekLast().lastSeq();
     }
 
     long lastDataOffset() {

@@ -2,6 +2,7 @@ package io.runnel.storage;
 
 import io.runnel.common.ApiException;
 import io.runnel.common.Errors;
+import io.runnel.record.RecordBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -157,12 +158,12 @@ final class ProducerStateManager {
          * committed state (as Kafka), before any staging.
          */
         ProducerEntry.BatchMetadata findDuplicate(ByteBuffer b, int pos) {
-            long pid = BatchHeader.producerId(b, pos);
-            if (pid == BatchHeader.NO_PRODUCER_ID) return null;
+            long pid = RecordBatch.producerId(b, pos);
+            if (pid == RecordBatch.NO_PRODUCER_ID) return null;
             ProducerEntry cur = producers.get(pid);
             if (cur == null) return null;
-            return cur.findDuplicate(BatchHeader.producerEpoch(b, pos), BatchHeader.baseSequence(b, pos),
-                    BatchHeader.lastSequence(b, pos));
+            return cur.findDuplicate(RecordBatch.producerEpoch(b, pos), RecordBatch.baseSequence(b, pos),
+                    RecordBatch.lastSequence(b, pos));
         }
 
         /**
@@ -171,31 +172,31 @@ final class ProducerStateManager {
          * @throws ApiException INVALID_PRODUCER_EPOCH, OUT_OF_ORDER_SEQUENCE_NUMBER or INVALID_TXN_STATE
          */
         void append(ByteBuffer b, int pos, boolean validate) {
-            long pid = BatchHeader.producerId(b, pos);
-            if (pid == BatchHeader.NO_PRODUCER_ID) return;
+            long pid = RecordBatch.producerId(b, pos);
+            if (pid == RecordBatch.NO_PRODUCER_ID) return;
             ProducerEntry entry = staged(pid);
-            short epoch = BatchHeader.producerEpoch(b, pos);
-            long firstOffset = BatchHeader.baseOffset(b, pos);
-            long lastOffset = BatchHeader.lastOffset(b, pos);
-            if (BatchHeader.isControl(b, pos)) {
+            short epoch = RecordBatch.producerEpoch(b, pos);
+            long firstOffset = RecordBatch.baseOffset(b, pos);
+            long lastOffset = RecordBatch.lastOffset(b, pos);
+            if (RecordBatch.isControlBatch(b, pos)) {
                 if (validate && epoch < entry.epoch) {
                     throw new ApiException(Errors.INVALID_PRODUCER_EPOCH, "Control batch of producer " + pid
                             + " has epoch " + epoch + ", older than the current epoch " + entry.epoch);
                 }
                 entry.maybeUpdateEpoch(epoch);
                 entry.currentTxnFirstOffset = -1;
-                entry.lastTimestamp = BatchHeader.maxTimestamp(b, pos);
+                entry.lastTimestamp = RecordBatch.maxTimestamp(b, pos);
                 return;
             }
-            int firstSeq = BatchHeader.baseSequence(b, pos);
-            int lastSeq = BatchHeader.lastSequence(b, pos);
+            int firstSeq = RecordBatch.baseSequence(b, pos);
+            int lastSeq = RecordBatch.lastSequence(b, pos);
             if (validate) {
-                if (entry.epoch != BatchHeader.NO_PRODUCER_EPOCH && epoch < entry.epoch) {
+                if (entry.epoch != RecordBatch.NO_PRODUCER_EPOCH && epoch < entry.epoch) {
                     throw new ApiException(Errors.INVALID_PRODUCER_EPOCH, "Epoch of producer " + pid + " at offset "
                             + firstOffset + " is " + epoch + ", which is smaller than the last seen epoch " + entry.epoch);
                 }
                 checkSequence(entry, pid, epoch, firstSeq, firstOffset);
-                boolean txn = BatchHeader.isTransactional(b, pos);
+                boolean txn = RecordBatch.isTransactional(b, pos);
                 if (!txn && entry.currentTxnFirstOffset >= 0) {
                     throw new ApiException(Errors.INVALID_TXN_STATE, "Expected a transactional write from producer "
                             + pid + " at offset " + firstOffset + ": its transaction is still ongoing");
@@ -203,22 +204,22 @@ final class ProducerStateManager {
             }
             entry.maybeUpdateEpoch(epoch);
             entry.addBatch(new ProducerEntry.BatchMetadata(firstSeq, lastSeq, firstOffset, lastOffset,
-                    BatchHeader.maxTimestamp(b, pos)));
-            if (BatchHeader.isTransactional(b, pos) && entry.currentTxnFirstOffset < 0) {
+                    RecordBatch.maxTimestamp(b, pos)));
+            if (RecordBatch.isTransactional(b, pos) && entry.currentTxnFirstOffset < 0) {
                 entry.currentTxnFirstOffset = firstOffset;
             }
         }
 
         private void checkSequence(ProducerEntry entry, long pid, short epoch, int firstSeq, long offset) {
             if (epoch != entry.epoch) {
-                if (firstSeq != 0 && entry.epoch != BatchHeader.NO_PRODUCER_EPOCH) {
+                if (firstSeq != 0 && entry.epoch != RecordBatch.NO_PRODUCER_EPOCH) {
                     throw new ApiException(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER, "Invalid sequence number for new epoch "
                             + epoch + " of producer " + pid + " at offset " + offset + ": " + firstSeq + " (must be 0)");
                 }
             } else {
                 int lastSeq = entry.lastSeq();
                 ProducerEntry committed = producers.get(pid);
-                boolean unknownEpoch = committed == null || committed.epoch == BatchHeader.NO_PRODUCER_EPOCH;
+                boolean unknownEpoch = committed == null || committed.epoch == RecordBatch.NO_PRODUCER_EPOCH;
                 if (!unknownEpoch && !inSequence(lastSeq, firstSeq)) {
                     throw new ApiException(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER, "Out of order sequence number for producer "
                             + pid + " at offset " + offset + " in epoch " + epoch + ": " + firstSeq
@@ -247,7 +248,7 @@ final class ProducerStateManager {
 
     /** Applies one batch found in the log without validation (recovery replay). */
     void replay(ByteBuffer header, int pos) {
-        long last = BatchHeader.lastOffset(header, pos);
+        long last = RecordBatch.lastOffset(header, pos);
         if (last < mapEndOffset) return;
         Append a = new Append();
         a.append(header, pos, false);

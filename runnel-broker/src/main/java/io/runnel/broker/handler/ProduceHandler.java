@@ -14,17 +14,11 @@ import io.runnel.protocol.message.ProduceRequest;
 import io.runnel.protocol.message.ProduceResponse;
 import io.runnel.record.CompressionType;
 import io.runnel.record.MemoryRecords;
-import io.runnel.record.Record;
-import io.runnel.record.RecordBatch;
-import io.runnel.record.RecordBatchBuilder;
-import io.runnel.record.TimestampType;
+import io.runnel.record.RecordValidationException;
 import io.runnel.storage.AppendResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,12 +27,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * Produce: appends each partition's record batches to its leader log (validation, offsets and
  * idempotent-producer checks happen in storage) and answers with the base offset or the partition's
  * error. acks=0 gets no response. Runs on the network thread: an append is a write into the page cache.
+ * A batch rejected for some of its records (KIP-467) is answered with the partition's error and message
+ * and, in {@code RecordErrors}, the index and reason of each invalid record (the field exists from v8;
+ * older versions get the error code and nothing else).
  *
  * <p>A topic whose {@code compression.type} names a codec (or {@code uncompressed}) stores its batches with
- * that codec, as Kafka does: batches the producer compressed otherwise are rebuilt with the topic's codec
- * (same producer id, epoch, sequence, timestamps, offsets deltas, keys, values and headers) before the
- * append. {@code producer} keeps what the producer sent. Batches that do not decode are passed on
- * unchanged, so that storage's validation rejects them with the proper error.
+ * that codec, as Kafka does: storage validates the producer's batches and then rewrites those in another
+ * codec (same header fields, records byte for byte). {@code producer} keeps what the producer sent.
  */
 public final class ProduceHandler implements ApiHandler<ProduceRequest, ProduceResponse> {
     private static final Logger log = LoggerFactory.getLogger(ProduceHandler.class);
@@ -55,13 +50,19 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest, ProduceR
         this.settings = new TopicSettings(broker);
     }
 
-    /** The two topic configs Produce needs, resolved once per topic and metadata image. */
+    /** The two topic configs Produce needs, resolved and parsed once per topic and metadata image. */
     private static final class TopicSettings {
         private final BrokerContext broker;
         private volatile Resolved resolved = new Resolved(null);
 
+        /**
+         * @param minInsyncReplicas min.insync.replicas (1 when unparseable)
+         * @param codec             compression.type as the codec to store, null for {@code producer}
+         */
+        private record Topic(int minInsyncReplicas, CompressionType codec) {}
+
         /** Values resolved against one image; a new image starts a new instance. */
-        private record Resolved(MetadataImage image, Map<String, String[]> byTopic) {
+        private record Resolved(MetadataImage image, Map<String, Topic> byTopic) {
             Resolved(MetadataImage image) {
                 this(image, new ConcurrentHashMap<>());
             }
@@ -71,7 +72,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest, ProduceR
             this.broker = broker;
         }
 
-        private String[] of(String topic) {
+        Topic of(String topic) {
             MetadataImage image = broker.image();
             Resolved r = resolved;
             if (r.image() != image) {
@@ -83,20 +84,27 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest, ProduceR
                 var layers = image.brokerLayers(broker.nodeId(), broker.config().originals());
                 ConfigEntry isr = TopicConfigs.describe(TopicConfigs.MIN_IN_SYNC_REPLICAS, overrides, layers);
                 ConfigEntry codec = TopicConfigs.describe(TopicConfigs.COMPRESSION_TYPE, overrides, layers);
-                return new String[]{isr == null ? "1" : isr.value(), codec == null ? "producer" : codec.value()};
+                return new Topic(parseMinIsr(isr == null ? null : isr.value()), parseCodec(codec == null ? null : codec.value()));
             });
         }
 
-        int minInsyncReplicas(String topic) {
+        private static int parseMinIsr(String value) {
             try {
-                return Integer.parseInt(of(topic)[0].trim());
+                return value == null ? 1 : Integer.parseInt(value.trim());
             } catch (NumberFormatException e) {
                 return 1;
             }
         }
 
-        String compressionType(String topic) {
-            return of(topic)[1];
+        /** The codec a topic's compression.type stores; null for {@code producer} (and anything unknown). */
+        static CompressionType parseCodec(String value) {
+            if (value == null || value.equals("producer")) return null;
+            if (value.equals("uncompressed")) return CompressionType.NONE;
+            try {
+                return CompressionType.forName(value);
+            } catch (IllegalArgumentException e) {
+                return null;
+            }
         }
     }
 
@@ -151,16 +159,26 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest, ProduceR
             pr.errorMessage = "the partition's records are missing";
             return;
         }
-        if (acks == -1 && p.state().isr().size() < settings.minInsyncReplicas(topic)) {
+        TopicSettings.Topic topicSettings = settings.of(topic);
+        if (acks == -1 && p.state().isr().size() < topicSettings.minInsyncReplicas()) {
             pr.errorCode = Errors.NOT_ENOUGH_REPLICAS.code();
             pr.errorMessage = "the in-sync replica set " + p.state().isr() + " is smaller than min.insync.replicas";
             return;
         }
         try {
-            AppendResult r = partitions.appendAsLeader(p, withTopicCodec(records, settings.compressionType(topic)));
+            AppendResult r = partitions.appendAsLeader(p, records, topicSettings.codec());
             pr.baseOffset = r.firstOffset();
             pr.logAppendTimeMs = r.logAppendTime();
             pr.logStartOffset = r.logStartOffset();
+        } catch (RecordValidationException e) {
+            pr.errorCode = e.error().code();
+            pr.errorMessage = e.getMessage();
+            for (RecordValidationException.RecordError re : e.recordErrors()) {
+                ProduceResponse.BatchIndexAndErrorMessage be = new ProduceResponse.BatchIndexAndErrorMessage();
+                be.batchIndex = re.batchIndex();
+                be.batchIndexErrorMessage = re.message();
+                pr.recordErrors.add(be);
+            }
         } catch (ApiException e) {
             pr.errorCode = e.error().code();
             pr.errorMessage = e.getMessage();
@@ -169,56 +187,5 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest, ProduceR
             pr.errorCode = Errors.UNKNOWN_SERVER_ERROR.code();
             pr.errorMessage = String.valueOf(e.getMessage());
         }
-    }
-
-    /** The records with every batch in the topic's codec; the same instance when nothing needs to change. */
-    static MemoryRecords withTopicCodec(MemoryRecords records, String topicCompression) {
-        if (topicCompression == null || topicCompression.equals("producer")) return records;
-        CompressionType target;
-        try {
-            target = topicCompression.equals("uncompressed") ? CompressionType.NONE : CompressionType.forName(topicCompression);
-        } catch (IllegalArgumentException e) {
-            return records;
-        }
-        ByteBuffer buf = records.buffer();
-        List<RecordBatch> batches = new ArrayList<>();
-        boolean change = false;
-        int p = buf.position();
-        while (p < buf.limit()) {
-            // only well-formed v2 batches are rebuilt; anything else goes to validation as it is
-            if (buf.limit() - p < RecordBatch.HEADER_SIZE) return records;
-            int length = buf.getInt(p + 8);
-            if (length < RecordBatch.HEADER_SIZE - RecordBatch.LOG_OVERHEAD || length > buf.limit() - p - RecordBatch.LOG_OVERHEAD) return records;
-            RecordBatch b = RecordBatch.at(buf, p);
-            if (b.magic() != RecordBatch.MAGIC_VALUE_V2 || !b.isValid() || b.isControlBatch()
-                    || b.timestampType() != TimestampType.CREATE_TIME || b.recordCount() <= 0) {
-                return records;
-            }
-            if ((b.attributes() & 0x7) != target.id()) change = true;
-            batches.add(b);
-            p += RecordBatch.LOG_OVERHEAD + length;
-        }
-        if (!change) return records;
-        List<ByteBuffer> rebuilt = new ArrayList<>(batches.size());
-        int total = 0;
-        try {
-            for (RecordBatch b : batches) {
-                RecordBatchBuilder builder = new RecordBatchBuilder(target, TimestampType.CREATE_TIME, b.baseOffset())
-                        .producer(b.producerId(), b.producerEpoch(), b.baseSequence())
-                        .transactional(b.isTransactional())
-                        .partitionLeaderEpoch(b.partitionLeaderEpoch());
-                for (Record r : b.records()) builder.appendWithOffset(r.offset(), r.timestamp(), r.key(), r.value(), r.headers());
-                builder.lastOffset(b.lastOffset());
-                ByteBuffer nb = builder.build();
-                rebuilt.add(nb);
-                total += nb.remaining();
-            }
-        } catch (RuntimeException e) {
-            return records; // does not decode: validation reports it
-        }
-        ByteBuffer out = ByteBuffer.allocate(total);
-        for (ByteBuffer nb : rebuilt) out.put(nb);
-        out.flip();
-        return new MemoryRecords(out);
     }
 }

@@ -5,6 +5,7 @@ import io.runnel.common.ApiException;
 import io.runnel.common.Errors;
 import io.runnel.common.TopicPartition;
 import io.runnel.common.Uuid;
+import io.runnel.record.CompressionType;
 import io.runnel.record.MemoryRecords;
 import io.runnel.storage.AppendResult;
 import io.runnel.storage.LogConfig;
@@ -163,7 +164,15 @@ public final class PartitionManager implements AutoCloseable {
 
     /** Appends to a partition this broker leads, advances the high watermark and wakes waiting fetches. */
     public AppendResult appendAsLeader(Partition p, MemoryRecords records) {
-        AppendResult r = p.log().appendAsLeader(records, p.leaderEpoch());
+        return appendAsLeader(p, records, null);
+    }
+
+    /**
+     * {@link #appendAsLeader(Partition, MemoryRecords)} storing batches in {@code targetCodec} (a topic's
+     * named {@code compression.type}); {@code null} keeps the producer's codec.
+     */
+    public AppendResult appendAsLeader(Partition p, MemoryRecords records, CompressionType targetCodec) {
+        AppendResult r = p.log().appendAsLeader(records, p.leaderEpoch(), targetCodec);
         if (p.state().isr().size() <= 1) {
             p.log().updateHighWatermark(p.log().logEndOffset());
         }
