@@ -95,6 +95,11 @@ public final class BrokerConfigs {
     private static final Importance L = Importance.LOW;
     private static final List<String> SECURITY_PROTOCOLS = List.of("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL");
 
+    private static final String NO_SHARE = "Not applied by Runnel, which has no share groups (KIP-932) yet; "
+            + "accepted so Kafka configuration files work, and it bounds the group config of the same name.";
+    private static final String NO_STREAMS = "Not applied by Runnel, which has no streams groups (KIP-1071) yet; "
+            + "accepted so Kafka configuration files work, and it bounds the group config of the same name.";
+
     private static final ConfigDef DEF = new ConfigDef()
             // ---- identity and roles
             .define(NODE_ID, Type.INT, "1", Range.atLeast(0), H,
@@ -268,10 +273,56 @@ public final class BrokerConfigs {
                     "Heartbeat interval of members of consumer-protocol groups.")
             .define("group.consumer.max.size", Type.INT, INT_MAX, Range.atLeast(1), M,
                     "The most members a consumer-protocol group may have.")
+            .define("group.consumer.min.session.timeout.ms", Type.INT, "45000", Range.atLeast(1), M,
+                    "The smallest consumer.session.timeout.ms a consumer group may be given (group configs).")
+            .define("group.consumer.max.session.timeout.ms", Type.INT, "60000", Range.atLeast(1), M,
+                    "The largest consumer.session.timeout.ms a consumer group may be given (group configs).")
+            .define("group.consumer.min.heartbeat.interval.ms", Type.INT, "5000", Range.atLeast(1), M,
+                    "The smallest consumer.heartbeat.interval.ms a consumer group may be given (group configs).")
+            .define("group.consumer.max.heartbeat.interval.ms", Type.INT, "15000", Range.atLeast(1), M,
+                    "The largest consumer.heartbeat.interval.ms a consumer group may be given (group configs).")
+            .define("group.consumer.assignors", Type.LIST, "uniform,range", M,
+                    "The server-side assignors of consumer groups by name (uniform, range; Kafka's class names are "
+                            + "accepted too); the first is the default.")
+            .define("group.consumer.assignment.interval.ms", Type.INT, "1000", Range.atLeast(0), M,
+                    "Not applied by Runnel: it computes a consumer group's target assignment on every epoch bump.")
             .define("group.consumer.migration.policy", Type.STRING, "bidirectional",
                     ValidString.in("bidirectional", "upgrade", "downgrade", "disabled"), M,
                     "Online conversion of groups between the classic and consumer protocols: bidirectional, upgrade "
                             + "(classic to consumer only), downgrade (consumer to classic only) or disabled.")
+            // share and streams groups: Runnel has neither yet; the keys are accepted, described and bound the
+            // group configs of the same names, but are not applied
+            .define("group.share.session.timeout.ms", Type.INT, "45000", Range.atLeast(1), L, NO_SHARE)
+            .define("group.share.min.session.timeout.ms", Type.INT, "45000", Range.atLeast(1), L, NO_SHARE)
+            .define("group.share.max.session.timeout.ms", Type.INT, "60000", Range.atLeast(1), L, NO_SHARE)
+            .define("group.share.heartbeat.interval.ms", Type.INT, "5000", Range.atLeast(1), L, NO_SHARE)
+            .define("group.share.min.heartbeat.interval.ms", Type.INT, "5000", Range.atLeast(1), L, NO_SHARE)
+            .define("group.share.max.heartbeat.interval.ms", Type.INT, "15000", Range.atLeast(1), L, NO_SHARE)
+            .define("group.share.record.lock.duration.ms", Type.INT, "30000", Range.atLeast(1000), L, NO_SHARE)
+            .define("group.share.min.record.lock.duration.ms", Type.INT, "15000", Range.atLeast(1000), L, NO_SHARE)
+            .define("group.share.max.record.lock.duration.ms", Type.INT, "60000", Range.atLeast(1000), L, NO_SHARE)
+            .define("group.share.delivery.count.limit", Type.INT, "5", Range.atLeast(2), L, NO_SHARE)
+            .define("group.share.min.delivery.count.limit", Type.INT, "2", Range.atLeast(2), L, NO_SHARE)
+            .define("group.share.max.delivery.count.limit", Type.INT, "10", Range.atLeast(2), L, NO_SHARE)
+            .define("group.share.partition.max.record.locks", Type.INT, "2000", Range.atLeast(100), L, NO_SHARE)
+            .define("group.share.min.partition.max.record.locks", Type.INT, "100", Range.atLeast(100), L, NO_SHARE)
+            .define("group.share.max.partition.max.record.locks", Type.INT, "10000", Range.atLeast(100), L, NO_SHARE)
+            .define("group.share.assignment.interval.ms", Type.INT, "1000", Range.atLeast(0), L, NO_SHARE)
+            .define("group.streams.session.timeout.ms", Type.INT, "45000", Range.atLeast(1), L, NO_STREAMS)
+            .define("group.streams.min.session.timeout.ms", Type.INT, "45000", Range.atLeast(1), L, NO_STREAMS)
+            .define("group.streams.max.session.timeout.ms", Type.INT, "60000", Range.atLeast(1), L, NO_STREAMS)
+            .define("group.streams.heartbeat.interval.ms", Type.INT, "5000", Range.atLeast(1), L, NO_STREAMS)
+            .define("group.streams.min.heartbeat.interval.ms", Type.INT, "5000", Range.atLeast(1), L, NO_STREAMS)
+            .define("group.streams.max.heartbeat.interval.ms", Type.INT, "15000", Range.atLeast(1), L, NO_STREAMS)
+            .define("group.streams.num.standby.replicas", Type.INT, "0", Range.atLeast(0), L, NO_STREAMS)
+            .define("group.streams.max.standby.replicas", Type.INT, "2", Range.atLeast(0), L, NO_STREAMS)
+            .define("group.streams.initial.rebalance.delay.ms", Type.INT, "3000", Range.atLeast(0), L, NO_STREAMS)
+            .define("group.streams.task.offset.interval.ms", Type.INT, "60000", Range.atLeast(1), L, NO_STREAMS)
+            .define("group.streams.min.task.offset.interval.ms", Type.INT, "15000", Range.atLeast(1), L, NO_STREAMS)
+            .define("group.streams.num.warmup.replicas", Type.INT, "2", Range.atLeast(0), L, NO_STREAMS)
+            .define("group.streams.max.warmup.replicas", Type.INT, "20", Range.atLeast(0), L, NO_STREAMS)
+            .define("group.streams.acceptable.recovery.lag", Type.LONG, "10000", Range.atLeast(0), L, NO_STREAMS)
+            .define("group.streams.assignment.interval.ms", Type.INT, "1000", Range.atLeast(0), L, NO_STREAMS)
             .define("share.coordinator.state.topic.replication.factor", Type.SHORT, "3", Range.atLeast(1), H,
                     "Accepted for compatibility; Runnel has no share groups yet.")
             .define("share.coordinator.state.topic.min.isr", Type.SHORT, "2", Range.atLeast(1), H,

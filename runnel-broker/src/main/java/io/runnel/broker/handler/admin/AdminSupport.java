@@ -45,7 +45,8 @@ final class AdminSupport {
     /**
      * The resource an AlterConfigs or IncrementalAlterConfigs item names, checked as a Kafka broker
      * checks it before handing it to the controller: a topic must have a legal, non-empty name; a broker
-     * resource must be "" (the cluster-wide default) or this node's id; other types are refused.
+     * resource must be "" (the cluster-wide default) or this node's id; a group must have a non-empty id;
+     * other types are refused.
      *
      * @throws ApiException INVALID_REQUEST or INVALID_TOPIC_EXCEPTION
      */
@@ -72,6 +73,10 @@ final class AdminSupport {
                             + ", but received " + name);
                 }
                 return ConfigResource.broker(id);
+            }
+            case GROUP -> {
+                if (name == null || name.isEmpty()) throw new ApiException(Errors.INVALID_REQUEST, "Group id must not be empty.");
+                return ConfigResource.group(name);
             }
             default -> throw new ApiException(Errors.INVALID_REQUEST, t == ConfigResource.Type.UNKNOWN
                     ? "Unknown resource type " + type : "Unsupported resource type " + t);
