@@ -362,22 +362,68 @@ public final class BrokerConfigs {
             .define("ssl.protocol", Type.STRING, "TLSv1.3", M, "TLS version used to create the SSL context.")
             .define("ssl.endpoint.identification.algorithm", Type.STRING, "https", L,
                     "Host name verification of peers' certificates; empty disables it.")
-            .dynamic(NUM_NETWORK_THREADS, NUM_IO_THREADS, "background.threads", "max.connections", "max.connections.per.ip",
-                    MESSAGE_MAX_BYTES, "log.segment.bytes", LOG_ROLL_MS, "log.roll.jitter.ms", LOG_RETENTION_MS,
-                    "log.retention.bytes", "log.cleanup.policy", "log.cleaner.threads", "log.cleaner.dedupe.buffer.size",
-                    "log.cleaner.io.buffer.size", "log.cleaner.io.max.bytes.per.second", "log.cleaner.backoff.ms",
+            // dynamic here means: Runnel applies a change at run time (all of these are topic-config defaults,
+            // applied through the topics' effective configs); Kafka's other dynamic keys are in STATIC_IN_RUNNEL
+            .dynamic(MESSAGE_MAX_BYTES, "log.segment.bytes", LOG_ROLL_MS, "log.roll.jitter.ms", LOG_RETENTION_MS,
+                    "log.retention.bytes", "log.cleanup.policy",
                     "log.cleaner.delete.retention.ms", "log.cleaner.min.compaction.lag.ms",
                     "log.cleaner.max.compaction.lag.ms", "log.cleaner.min.cleanable.ratio", "log.flush.interval.messages",
                     "log.flush.interval.ms", "log.index.interval.bytes", "log.index.size.max.bytes",
                     "log.segment.delete.delay.ms", "log.preallocate", "log.message.timestamp.type",
                     "log.message.timestamp.before.max.ms", "log.message.timestamp.after.max.ms", "log.local.retention.ms",
-                    "log.local.retention.bytes", "num.recovery.threads.per.data.dir", MIN_INSYNC_REPLICAS,
+                    "log.local.retention.bytes", MIN_INSYNC_REPLICAS,
                     "unclean.leader.election.enable", "compression.type", "compression.gzip.level",
-                    "compression.lz4.level", "compression.zstd.level", ADVERTISED_LISTENERS, LISTENERS,
-                    LISTENER_SECURITY_PROTOCOL_MAP, "sasl.jaas.config", "sasl.enabled.mechanisms",
-                    "ssl.keystore.type", "ssl.keystore.location", "ssl.keystore.password", "ssl.key.password",
-                    "ssl.truststore.type", "ssl.truststore.location", "ssl.truststore.password", "ssl.client.auth",
-                    "ssl.enabled.protocols", "ssl.protocol", "ssl.endpoint.identification.algorithm");
+                    "compression.lz4.level", "compression.zstd.level");
+
+    /**
+     * Keys Runnel defines that Kafka can change at run time but Runnel cannot yet: a dynamic change is refused
+     * with a message saying to set them in server.properties, rather than stored without effect.
+     */
+    private static final Set<String> STATIC_IN_RUNNEL = Set.of(NUM_NETWORK_THREADS, NUM_IO_THREADS, "background.threads",
+            "max.connections", "max.connections.per.ip", "num.recovery.threads.per.data.dir", "log.cleaner.threads",
+            "log.cleaner.dedupe.buffer.size", "log.cleaner.io.buffer.size", "log.cleaner.io.max.bytes.per.second",
+            "log.cleaner.backoff.ms", ADVERTISED_LISTENERS, LISTENERS, LISTENER_SECURITY_PROTOCOL_MAP, "sasl.jaas.config",
+            "sasl.enabled.mechanisms", "ssl.keystore.type", "ssl.keystore.location", "ssl.keystore.password",
+            "ssl.key.password", "ssl.truststore.type", "ssl.truststore.location", "ssl.truststore.password",
+            "ssl.client.auth", "ssl.enabled.protocols", "ssl.protocol", "ssl.endpoint.identification.algorithm",
+            "producer.id.expiration.ms");
+
+    /**
+     * Apache Kafka 4.4 broker keys that Runnel does not implement at all (mostly Kafka's other dynamic keys:
+     * replication throttles, remote storage, metric reporters, further TLS and SASL settings). In
+     * server.properties they are ignored with a warning that says so; a dynamic change is refused with a
+     * message that says so, instead of "unknown config".
+     */
+    private static final Set<String> KAFKA_NOT_IMPLEMENTED = Set.of("num.replica.fetchers", "metric.reporters",
+            "max.connections.per.ip.overrides", "max.connection.creation.rate", "transaction.partition.verification.enable",
+            "remote.log.index.file.cache.total.size.bytes", "remote.fetch.max.wait.ms",
+            "remote.log.manager.copy.max.bytes.per.second", "remote.log.manager.fetch.max.bytes.per.second",
+            "remote.list.offsets.request.timeout.ms", "log.cleaner.io.buffer.load.factor", "leader.replication.throttled.rate",
+            "follower.replication.throttled.rate", "replica.alter.log.dirs.io.max.bytes.per.second",
+            "principal.builder.class", "ssl.provider", "ssl.cipher.suites", "ssl.keymanager.algorithm",
+            "ssl.trustmanager.algorithm", "ssl.secure.random.implementation", "ssl.engine.factory.class",
+            "ssl.keystore.key", "ssl.keystore.certificate.chain", "ssl.truststore.certificates",
+            "sasl.kerberos.service.name", "sasl.kerberos.kinit.cmd", "sasl.kerberos.ticket.renew.window.factor",
+            "sasl.kerberos.ticket.renew.jitter", "sasl.kerberos.min.time.before.relogin",
+            "sasl.kerberos.principal.to.local.rules", "sasl.login.refresh.window.factor", "sasl.login.refresh.window.jitter",
+            "sasl.login.refresh.min.period.seconds", "sasl.login.refresh.buffer.seconds", "sasl.login.callback.handler.class",
+            "sasl.login.class", "sasl.server.callback.handler.class", "connections.max.reauth.ms",
+            "client.quota.callback.class", "replica.fetch.wait.max.ms", "replica.socket.timeout.ms",
+            "controlled.shutdown.enable", "log.dir.failure.timeout.ms", "leader.imbalance.check.interval.seconds",
+            "leader.imbalance.per.broker.percentage", "quota.window.num", "quota.window.size.seconds",
+            "delegation.token.secret.key", "delegation.token.max.lifetime.ms", "delegation.token.expiry.time.ms",
+            "remote.log.manager.thread.pool.size", "remote.log.storage.manager.class.name",
+            "remote.log.metadata.manager.class.name", "config.providers");
+
+    /**
+     * Broker keys that name the same setting in different units, highest precedence first (Kafka's broker
+     * synonyms): DescribeConfigs lists the whole chain as the synonyms of each of them.
+     */
+    private static final List<List<String>> SYNONYM_CHAINS = List.of(
+            List.of(LOG_RETENTION_MS, LOG_RETENTION_MINUTES, LOG_RETENTION_HOURS),
+            List.of(LOG_ROLL_MS, LOG_ROLL_HOURS),
+            List.of("log.roll.jitter.ms", "log.roll.jitter.hours"),
+            List.of("log.flush.interval.ms", "log.flush.scheduler.interval.ms"));
 
     /** One listener endpoint: {@code NAME://host:port}. Host is "" for the default interface. */
     public record Listener(String name, String host, int port) {
@@ -442,7 +488,11 @@ public final class BrokerConfigs {
             unknown.add(key);
         });
         for (String key : unknown) {
-            log.warn("The configuration '{}' was supplied but isn't a known config; it is ignored.", key);
+            if (KAFKA_NOT_IMPLEMENTED.contains(key)) {
+                log.warn("The configuration '{}' is an Apache Kafka broker config that Runnel does not implement; it is ignored.", key);
+            } else {
+                log.warn("The configuration '{}' was supplied but isn't a known config; it is ignored.", key);
+            }
         }
         BrokerConfigs cfg = new BrokerConfigs(v, v.originals(), Collections.unmodifiableSet(unknown));
         cfg.checkConsistency();
@@ -507,14 +557,28 @@ public final class BrokerConfigs {
         }
     }
 
-    /** Checks a dynamic broker config change: every key must be a dynamic broker key and its value valid. */
+    /**
+     * Checks a dynamic broker config change: every key must be one Runnel applies at run time and its value
+     * valid. The refusal says what a user can do: a Kafka key Runnel does not implement, a key Kafka changes
+     * at run time but Runnel only reads at start (set it in server.properties), a key that is never dynamic
+     * (Kafka's message), or an unknown name.
+     */
     public static void validateDynamic(Map<String, String> changes) {
         for (Map.Entry<String, String> e : changes.entrySet()) {
-            if (!DEF.contains(e.getKey())) {
-                throw new ConfigException(e.getKey(), "Unknown broker config name: " + e.getKey());
+            String key = e.getKey();
+            if (!DEF.contains(key)) {
+                if (KAFKA_NOT_IMPLEMENTED.contains(key)) {
+                    throw new ConfigException(key, key + " is an Apache Kafka broker config that Runnel does not implement; "
+                            + "setting it would have no effect, so it is not stored.");
+                }
+                throw new ConfigException(key, "Unknown broker config name: " + key);
             }
-            if (!DEF.key(e.getKey()).dynamic()) {
-                throw new ConfigException(e.getKey(), "Cannot update these configs dynamically: [" + e.getKey() + "]");
+            if (STATIC_IN_RUNNEL.contains(key)) {
+                throw new ConfigException(key, "Runnel cannot change " + key + " while running (Kafka can): set it in "
+                        + "server.properties and restart the broker.");
+            }
+            if (!DEF.key(key).dynamic()) {
+                throw new ConfigException(key, "Cannot update these configs dynamically: [" + key + "]");
             }
             if (e.getValue() != null) DEF.parseValue(e.getKey(), e.getValue());
         }
@@ -646,15 +710,39 @@ public final class BrokerConfigs {
         List<ConfigEntry> out = new ArrayList<>();
         for (Key k : DEF.keys().values()) {
             List<ConfigEntry.Synonym> syn = new ArrayList<>();
-            for (ConfigEntry.Synonym s : layers.all(k.name())) syn.add(mask(k, s));
-            if (k.hasDefault()) syn.add(mask(k, new ConfigEntry.Synonym(k.name(), k.defaultText(), ConfigSource.DEFAULT_CONFIG)));
-            ConfigEntry.Synonym first = syn.isEmpty() ? null : syn.get(0);
-            ConfigSource source = first == null ? ConfigSource.DEFAULT_CONFIG : first.source();
-            String value = first == null ? null : first.value();
+            for (String name : synonymChain(k.name())) {
+                Key sk = DEF.key(name);
+                for (ConfigEntry.Synonym s : layers.all(name)) syn.add(mask(sk, s));
+                if (sk.hasDefault()) syn.add(mask(sk, new ConfigEntry.Synonym(name, sk.defaultText(), ConfigSource.DEFAULT_CONFIG)));
+            }
+            // the value is the key's own (null when neither set nor defaulted, as Kafka shows log.retention.ms);
+            // the source is that of the first synonym, which is where the effective setting comes from
+            ConfigEntry.Synonym own = null;
+            for (ConfigEntry.Synonym s : syn) {
+                if (s.name().equals(k.name())) {
+                    own = s;
+                    break;
+                }
+            }
+            ConfigSource source = syn.isEmpty() ? ConfigSource.DEFAULT_CONFIG : syn.get(0).source();
+            String value = own == null ? null : own.value();
             if (value != null && !k.sensitive()) value = ConfigDef.format(k.type(), ConfigDef.parseValue(k.name(), k.type(), value));
-            out.add(new ConfigEntry(k.name(), value, source, !k.dynamic(), k.sensitive(), k.type(), k.documentation(), syn));
+            String doc = STATIC_IN_RUNNEL.contains(k.name())
+                    ? k.documentation() + " Runnel reads it at start only; Kafka can also change it at run time." : k.documentation();
+            out.add(new ConfigEntry(k.name(), value, source, !k.dynamic(), k.sensitive(), k.type(), doc, syn));
         }
         return out;
+    }
+
+    /** The broker keys that name the same setting as {@code name}, highest precedence first; just it if none. */
+    static List<String> synonymChain(String name) {
+        for (List<String> chain : SYNONYM_CHAINS) if (chain.contains(name)) return chain;
+        return List.of(name);
+    }
+
+    /** Whether {@code name} is a Kafka broker key Runnel does not implement (and ignores). */
+    public static boolean isKafkaKeyNotImplemented(String name) {
+        return KAFKA_NOT_IMPLEMENTED.contains(name);
     }
 
     private static ConfigEntry.Synonym mask(Key k, ConfigEntry.Synonym s) {
