@@ -75,6 +75,7 @@ public final class BrokerConfigs {
     public static final String OFFSETS_TOPIC_NUM_PARTITIONS = "offsets.topic.num.partitions";
     public static final String OFFSETS_TOPIC_REPLICATION_FACTOR = "offsets.topic.replication.factor";
     public static final String OFFSETS_RETENTION_MINUTES = "offsets.retention.minutes";
+    public static final String OFFSETS_TOPIC_SEGMENT_BYTES = "offsets.topic.segment.bytes";
     public static final String GROUP_INITIAL_REBALANCE_DELAY_MS = "group.initial.rebalance.delay.ms";
     public static final String GROUP_MIN_SESSION_TIMEOUT_MS = "group.min.session.timeout.ms";
     public static final String GROUP_MAX_SESSION_TIMEOUT_MS = "group.max.session.timeout.ms";
@@ -191,7 +192,7 @@ public final class BrokerConfigs {
             .define("log.cleaner.io.buffer.size", Type.INT, "524288", Range.atLeast(0), M,
                     "Memory across all cleaner threads for I/O buffers.")
             .define("log.cleaner.io.max.bytes.per.second", Type.DOUBLE, Double.toString(Double.MAX_VALUE), M,
-                    "Throttle on the cleaner's combined reads and writes.")
+                    "Not applied by Runnel: Runnel's cleaner does not throttle its I/O. Throttle on the cleaner's combined reads and writes.")
             .define("log.cleaner.backoff.ms", Type.LONG, "15000", Range.atLeast(0), M,
                     "How long the cleaner sleeps when there is nothing to clean.")
             .define("log.cleaner.delete.retention.ms", Type.LONG, "86400000", Range.atLeast(0), M,
@@ -238,26 +239,27 @@ public final class BrokerConfigs {
                     "Default of the topic config compression.zstd.level.")
             // ---- replication
             .define("replica.lag.time.max.ms", Type.LONG, "30000", H,
-                    "A follower that has not caught up for this long leaves the ISR.")
+                    "Not applied by Runnel: Runnel does not replicate yet. A follower that has not caught up for this long leaves the ISR.")
             .define("replica.fetch.max.bytes", Type.INT, "1048576", Range.atLeast(0), M,
-                    "Bytes per partition a follower asks for in one fetch.")
+                    "Not applied by Runnel: Runnel does not replicate yet. Bytes per partition a follower asks for in one fetch.")
             .define("fetch.max.bytes", Type.INT, "57671680", Range.atLeast(1024), M,
-                    "The most bytes the broker returns for one fetch request.")
+                    "Not applied by Runnel: Runnel bounds a fetch response by the request's own max_bytes only. The most bytes the broker returns for one fetch request.")
             .define("auto.leader.rebalance.enable", Type.BOOLEAN, "true", H,
-                    "Whether leadership is moved back to preferred replicas in the background.")
+                    "Not applied by Runnel: Runnel does not replicate yet, so every leader is preferred. Whether leadership is moved back to preferred replicas in the background.")
             // ---- group coordinator
             .define(OFFSETS_TOPIC_NUM_PARTITIONS, Type.INT, "50", Range.atLeast(1), H,
                     "Partitions of the __consumer_offsets topic; must not change once it exists.")
             .define(OFFSETS_TOPIC_REPLICATION_FACTOR, Type.SHORT, "3", Range.atLeast(1), H,
                     "Replication factor of __consumer_offsets; capped at the number of brokers.")
-            .define("offsets.topic.segment.bytes", Type.INT, "104857600", Range.atLeast(1), H,
-                    "Segment size of __consumer_offsets.")
+            .define(OFFSETS_TOPIC_SEGMENT_BYTES, Type.INT, "104857600", Range.atLeast(1048576), H,
+                    "Segment size of __consumer_offsets (its segment.bytes when Runnel creates it; at least 1 MiB, "
+                            + "the smallest segment.bytes).")
             .define(OFFSETS_RETENTION_MINUTES, Type.INT, "10080", Range.atLeast(1), H,
                     "How long committed offsets of an empty group are kept.")
             .define("offsets.retention.check.interval.ms", Type.LONG, "600000", Range.atLeast(1), H,
                     "How often stale offsets are looked for.")
             .define("offsets.load.buffer.size", Type.INT, "5242880", Range.atLeast(1), H,
-                    "Batch size for reading __consumer_offsets when a coordinator loads.")
+                    "Not applied by Runnel: Runnel replays __consumer_offsets batch by batch. Batch size for reading __consumer_offsets when a coordinator loads.")
             .define("offset.metadata.max.bytes", Type.INT, "4096", H, "The largest metadata string of an offset commit.")
             .define(GROUP_INITIAL_REBALANCE_DELAY_MS, Type.INT, "3000", M,
                     "How long a new classic group waits for more members before its first rebalance.")
@@ -329,17 +331,17 @@ public final class BrokerConfigs {
                     "Accepted for compatibility; Runnel has no share groups yet.")
             // ---- transactions and producer state
             .define("transaction.state.log.num.partitions", Type.INT, "50", Range.atLeast(1), H,
-                    "Partitions of the __transaction_state topic.")
+                    "Not applied by Runnel: Runnel has no transactions yet. Partitions of the __transaction_state topic.")
             .define("transaction.state.log.replication.factor", Type.SHORT, "3", Range.atLeast(1), H,
-                    "Replication factor of __transaction_state.")
+                    "Not applied by Runnel: Runnel has no transactions yet. Replication factor of __transaction_state.")
             .define("transaction.state.log.min.isr", Type.INT, "2", Range.atLeast(1), H,
-                    "min.insync.replicas of __transaction_state.")
+                    "Not applied by Runnel: Runnel has no transactions yet. min.insync.replicas of __transaction_state.")
             .define("transaction.state.log.segment.bytes", Type.INT, "104857600", Range.atLeast(1), H,
-                    "Segment size of __transaction_state.")
+                    "Not applied by Runnel: Runnel has no transactions yet. Segment size of __transaction_state.")
             .define("transactional.id.expiration.ms", Type.INT, "604800000", Range.atLeast(1), H,
-                    "How long a transactional id without activity is remembered.")
+                    "Not applied by Runnel: Runnel has no transactions yet. How long a transactional id without activity is remembered.")
             .define("transaction.max.timeout.ms", Type.INT, "900000", Range.atLeast(1), H,
-                    "The largest transaction timeout a producer may ask for.")
+                    "Not applied by Runnel: Runnel has no transactions yet. The largest transaction timeout a producer may ask for.")
             .define("producer.id.expiration.ms", Type.INT, "86400000", Range.atLeast(1), L,
                     "How long the state of an idle producer id is kept.")
             // ---- security

@@ -57,6 +57,7 @@ class GroupConfigsIT {
     private static Map<String, String> overrides() {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("offsets.topic.num.partitions", "1");
+        m.put("offsets.topic.segment.bytes", "2097152");
         m.put("group.consumer.min.session.timeout.ms", "1000");
         m.put("group.consumer.min.heartbeat.interval.ms", "500");
         m.put("group.consumer.session.timeout.ms", Integer.toString(BROKER_SESSION_MS));
@@ -181,6 +182,14 @@ class GroupConfigsIT {
         assertThat(after.get("consumer.session.timeout.ms").value()).isEqualTo("6000");
         assertThat(after.get("consumer.session.timeout.ms").source().name()).isEqualTo("DYNAMIC_GROUP_CONFIG");
         assertThat(after.get("share.delivery.count.limit").source()).isEqualTo(ConfigEntry.ConfigSource.DEFAULT_CONFIG);
+    }
+
+    @Test
+    void offsetsTopicSegmentBytesIsHonoured() throws Exception {
+        GroupTests.committed(admin, "gc-offsets-topic"); // FindCoordinator creates __consumer_offsets
+        ConfigResource offsets = new ConfigResource(ConfigResource.Type.TOPIC, "__consumer_offsets");
+        ConfigEntry segment = admin.describeConfigs(List.of(offsets)).all().get(30, TimeUnit.SECONDS).get(offsets).get("segment.bytes");
+        assertThat(segment.value()).as("offsets.topic.segment.bytes").isEqualTo("2097152");
     }
 
     private static void assertInvalid(String groupId, AlterConfigOp op, String message) {

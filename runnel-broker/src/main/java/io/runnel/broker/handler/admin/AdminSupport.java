@@ -15,13 +15,6 @@ import java.util.concurrent.ExecutionException;
 final class AdminSupport {
     private static final Logger log = LoggerFactory.getLogger(AdminSupport.class);
 
-    /**
-     * The operations on the cluster resource reported while authorization is off: every operation Kafka
-     * defines for it (CREATE 5, ALTER 7, DESCRIBE 8, CLUSTER_ACTION 9, DESCRIBE_CONFIGS 10,
-     * ALTER_CONFIGS 11, IDEMPOTENT_WRITE 12), one bit per AclOperation code.
-     */
-    static final int ALL_CLUSTER_OPERATIONS = (1 << 5) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 11) | (1 << 12);
-
     private AdminSupport() {
     }
 
