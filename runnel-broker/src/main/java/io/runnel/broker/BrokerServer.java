@@ -1,6 +1,7 @@
 package io.runnel.broker;
 
 import io.runnel.broker.group.GroupSupport;
+import io.runnel.broker.group.ImageGroupConfigView;
 import io.runnel.broker.group.ImageTopicView;
 import io.runnel.broker.group.OffsetsTopicLog;
 import io.runnel.broker.handler.ApiVersionsHandler;
@@ -91,7 +92,8 @@ public final class BrokerServer implements AutoCloseable {
                 .thenApply(r -> null));
 
         GroupCoordinatorConfig groupConfig = GroupCoordinatorConfig.from(config.values());
-        groups = GroupCoordinator.create(groupConfig, new OffsetsTopicLog(partitions, Time.SYSTEM), new ImageTopicView(publisher));
+        groups = GroupCoordinator.create(groupConfig, new OffsetsTopicLog(partitions, Time.SYSTEM), new ImageTopicView(publisher),
+                new ImageGroupConfigView(publisher));
         GroupSupport groupSupport = new GroupSupport(groups, controller, broker);
         partitions.addLeadershipListener(groupSupport);
         controller.addListener((prev, cur) -> publisher.publish(cur)).get(60, TimeUnit.SECONDS);

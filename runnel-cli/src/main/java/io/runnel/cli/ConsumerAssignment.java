@@ -2,9 +2,9 @@ package io.runnel.cli;
 
 import io.runnel.common.TopicPartition;
 import io.runnel.protocol.ByteBufferReadable;
-import io.runnel.protocol.Codec;
 import io.runnel.protocol.GrowableWritable;
 import io.runnel.protocol.MalformedMessageException;
+import io.runnel.protocol.message.ConsumerProtocolAssignment;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -13,9 +13,9 @@ import java.util.Map;
 
 /**
  * The member assignment of a classic group whose protocol type is "consumer" (the bytes a leader sends in
- * SyncGroup and DescribeGroups returns): int16 version, then an int32-counted array of topics (int16-length
- * name, int32-counted int32 partitions), then int32-length user data (-1 = null). Every version (0-3) has
- * this layout; later versions may only append fields, which are ignored.
+ * SyncGroup and DescribeGroups returns): an int16 version, then {@link ConsumerProtocolAssignment} of that
+ * version, the schema the group coordinator uses too ({@code consumer_protocol.api}). A newer version than
+ * the schema knows is read as the newest known: later versions only append fields.
  */
 public final class ConsumerAssignment {
     private ConsumerAssignment() {
@@ -28,27 +28,27 @@ public final class ConsumerAssignment {
         ByteBufferReadable in = new ByteBufferReadable(ByteBuffer.wrap(bytes));
         short version = in.readShort();
         if (version < 0) throw new MalformedMessageException("negative assignment version " + version);
-        int topics = Codec.readArrayLength(in, false, false, "assignedPartitions");
-        for (int i = 0; i < topics; i++) {
-            String topic = Codec.readString(in, false, false, "topic");
-            int n = Codec.readArrayLength(in, false, false, "partitions");
-            for (int j = 0; j < n; j++) out.add(new TopicPartition(topic, in.readInt()));
+        ConsumerProtocolAssignment a = new ConsumerProtocolAssignment(in,
+                (short) Math.min(version, ConsumerProtocolAssignment.HIGHEST_VERSION));
+        for (ConsumerProtocolAssignment.TopicPartition tp : a.assignedPartitions) {
+            for (int p : tp.partitions) out.add(new TopicPartition(tp.topic, p));
         }
-        // user data follows (nullable bytes); it is not needed here
         return out;
     }
 
     /** Encodes a version-0 assignment (used by tests and tools that fake a leader). */
     public static byte[] encode(Map<String, List<Integer>> partitionsByTopic, byte[] userData) {
+        ConsumerProtocolAssignment a = new ConsumerProtocolAssignment();
+        for (Map.Entry<String, List<Integer>> e : partitionsByTopic.entrySet()) {
+            ConsumerProtocolAssignment.TopicPartition tp = new ConsumerProtocolAssignment.TopicPartition();
+            tp.topic = e.getKey();
+            tp.partitions = new ArrayList<>(e.getValue());
+            a.assignedPartitions.add(tp);
+        }
+        a.userData = userData;
         GrowableWritable w = new GrowableWritable(64);
         w.writeShort((short) 0);
-        Codec.writeArrayLength(w, partitionsByTopic.size(), false);
-        for (Map.Entry<String, List<Integer>> e : partitionsByTopic.entrySet()) {
-            Codec.writeString(w, e.getKey(), false, false, "topic", (short) 0);
-            Codec.writeArrayLength(w, e.getValue().size(), false);
-            for (int p : e.getValue()) w.writeInt(p);
-        }
-        Codec.writeBytes(w, userData, false, true, "userData", (short) 0);
+        a.write(w, (short) 0);
         return w.toArray();
     }
 }

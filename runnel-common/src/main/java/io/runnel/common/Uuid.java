@@ -11,8 +11,12 @@ public record Uuid(long mostSignificantBits, long leastSignificantBits) implemen
     public static final Uuid ONE = new Uuid(0L, 1L);
 
     public static Uuid random() {
+        return random(ThreadLocalRandom.current());
+    }
+
+    /** A random id drawn from {@code r} (seeded in tests, so ids replay), never one Kafka reserves. */
+    public static Uuid random(java.util.random.RandomGenerator r) {
         while (true) {
-            ThreadLocalRandom r = ThreadLocalRandom.current();
             Uuid u = new Uuid(r.nextLong(), r.nextLong());
             if (!u.equals(ZERO) && !u.equals(ONE) && !u.toString().startsWith("-")) return u;
         }

@@ -77,6 +77,7 @@ public final class BrokerConfigs {
     public static final String OFFSETS_TOPIC_NUM_PARTITIONS = "offsets.topic.num.partitions";
     public static final String OFFSETS_TOPIC_REPLICATION_FACTOR = "offsets.topic.replication.factor";
     public static final String OFFSETS_RETENTION_MINUTES = "offsets.retention.minutes";
+    public static final String OFFSETS_TOPIC_SEGMENT_BYTES = "offsets.topic.segment.bytes";
     public static final String GROUP_INITIAL_REBALANCE_DELAY_MS = "group.initial.rebalance.delay.ms";
     public static final String GROUP_MIN_SESSION_TIMEOUT_MS = "group.min.session.timeout.ms";
     public static final String GROUP_MAX_SESSION_TIMEOUT_MS = "group.max.session.timeout.ms";
@@ -96,6 +97,11 @@ public final class BrokerConfigs {
     private static final Importance M = Importance.MEDIUM;
     private static final Importance L = Importance.LOW;
     private static final List<String> SECURITY_PROTOCOLS = List.of("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL");
+
+    private static final String NO_SHARE = "Not applied by Runnel, which has no share groups (KIP-932) yet; "
+            + "accepted so Kafka configuration files work, and it bounds the group config of the same name.";
+    private static final String NO_STREAMS = "Not applied by Runnel, which has no streams groups (KIP-1071) yet; "
+            + "accepted so Kafka configuration files work, and it bounds the group config of the same name.";
 
     private static final ConfigDef DEF = new ConfigDef()
             // ---- identity and roles
@@ -196,7 +202,7 @@ public final class BrokerConfigs {
             .define("log.cleaner.io.buffer.size", Type.INT, "524288", Range.atLeast(0), M,
                     "Memory across all cleaner threads for I/O buffers.")
             .define("log.cleaner.io.max.bytes.per.second", Type.DOUBLE, Double.toString(Double.MAX_VALUE), M,
-                    "Throttle on the cleaner's combined reads and writes.")
+                    "Not applied by Runnel: Runnel's cleaner does not throttle its I/O. Throttle on the cleaner's combined reads and writes.")
             .define("log.cleaner.backoff.ms", Type.LONG, "15000", Range.atLeast(0), M,
                     "How long the cleaner sleeps when there is nothing to clean.")
             .define("log.cleaner.delete.retention.ms", Type.LONG, "86400000", Range.atLeast(0), M,
@@ -243,26 +249,27 @@ public final class BrokerConfigs {
                     "Default of the topic config compression.zstd.level.")
             // ---- replication
             .define("replica.lag.time.max.ms", Type.LONG, "30000", H,
-                    "A follower that has not caught up for this long leaves the ISR.")
+                    "Not applied by Runnel: Runnel does not replicate yet. A follower that has not caught up for this long leaves the ISR.")
             .define("replica.fetch.max.bytes", Type.INT, "1048576", Range.atLeast(0), M,
-                    "Bytes per partition a follower asks for in one fetch.")
+                    "Not applied by Runnel: Runnel does not replicate yet. Bytes per partition a follower asks for in one fetch.")
             .define("fetch.max.bytes", Type.INT, "57671680", Range.atLeast(1024), M,
-                    "The most bytes the broker returns for one fetch request.")
+                    "Not applied by Runnel: Runnel bounds a fetch response by the request's own max_bytes only. The most bytes the broker returns for one fetch request.")
             .define("auto.leader.rebalance.enable", Type.BOOLEAN, "true", H,
-                    "Whether leadership is moved back to preferred replicas in the background.")
+                    "Not applied by Runnel: Runnel does not replicate yet, so every leader is preferred. Whether leadership is moved back to preferred replicas in the background.")
             // ---- group coordinator
             .define(OFFSETS_TOPIC_NUM_PARTITIONS, Type.INT, "50", Range.atLeast(1), H,
                     "Partitions of the __consumer_offsets topic; must not change once it exists.")
             .define(OFFSETS_TOPIC_REPLICATION_FACTOR, Type.SHORT, "3", Range.atLeast(1), H,
                     "Replication factor of __consumer_offsets; capped at the number of brokers.")
-            .define("offsets.topic.segment.bytes", Type.INT, "104857600", Range.atLeast(1), H,
-                    "Segment size of __consumer_offsets.")
+            .define(OFFSETS_TOPIC_SEGMENT_BYTES, Type.INT, "104857600", Range.atLeast(1048576), H,
+                    "Segment size of __consumer_offsets (its segment.bytes when Runnel creates it; at least 1 MiB, "
+                            + "the smallest segment.bytes).")
             .define(OFFSETS_RETENTION_MINUTES, Type.INT, "10080", Range.atLeast(1), H,
                     "How long committed offsets of an empty group are kept.")
             .define("offsets.retention.check.interval.ms", Type.LONG, "600000", Range.atLeast(1), H,
                     "How often stale offsets are looked for.")
             .define("offsets.load.buffer.size", Type.INT, "5242880", Range.atLeast(1), H,
-                    "Batch size for reading __consumer_offsets when a coordinator loads.")
+                    "Not applied by Runnel: Runnel replays __consumer_offsets batch by batch. Batch size for reading __consumer_offsets when a coordinator loads.")
             .define("offset.metadata.max.bytes", Type.INT, "4096", H, "The largest metadata string of an offset commit.")
             .define(GROUP_INITIAL_REBALANCE_DELAY_MS, Type.INT, "3000", M,
                     "How long a new classic group waits for more members before its first rebalance.")
@@ -278,27 +285,73 @@ public final class BrokerConfigs {
                     "Heartbeat interval of members of consumer-protocol groups.")
             .define("group.consumer.max.size", Type.INT, INT_MAX, Range.atLeast(1), M,
                     "The most members a consumer-protocol group may have.")
+            .define("group.consumer.min.session.timeout.ms", Type.INT, "45000", Range.atLeast(1), M,
+                    "The smallest consumer.session.timeout.ms a consumer group may be given (group configs).")
+            .define("group.consumer.max.session.timeout.ms", Type.INT, "60000", Range.atLeast(1), M,
+                    "The largest consumer.session.timeout.ms a consumer group may be given (group configs).")
+            .define("group.consumer.min.heartbeat.interval.ms", Type.INT, "5000", Range.atLeast(1), M,
+                    "The smallest consumer.heartbeat.interval.ms a consumer group may be given (group configs).")
+            .define("group.consumer.max.heartbeat.interval.ms", Type.INT, "15000", Range.atLeast(1), M,
+                    "The largest consumer.heartbeat.interval.ms a consumer group may be given (group configs).")
+            .define("group.consumer.assignors", Type.LIST, "uniform,range", M,
+                    "The server-side assignors of consumer groups by name (uniform, range; Kafka's class names are "
+                            + "accepted too); the first is the default.")
+            .define("group.consumer.assignment.interval.ms", Type.INT, "1000", Range.atLeast(0), M,
+                    "Not applied by Runnel: it computes a consumer group's target assignment on every epoch bump.")
             .define("group.consumer.migration.policy", Type.STRING, "bidirectional",
                     ValidString.in("bidirectional", "upgrade", "downgrade", "disabled"), M,
                     "Online conversion of groups between the classic and consumer protocols: bidirectional, upgrade "
                             + "(classic to consumer only), downgrade (consumer to classic only) or disabled.")
+            // share and streams groups: Runnel has neither yet; the keys are accepted, described and bound the
+            // group configs of the same names, but are not applied
+            .define("group.share.session.timeout.ms", Type.INT, "45000", Range.atLeast(1), L, NO_SHARE)
+            .define("group.share.min.session.timeout.ms", Type.INT, "45000", Range.atLeast(1), L, NO_SHARE)
+            .define("group.share.max.session.timeout.ms", Type.INT, "60000", Range.atLeast(1), L, NO_SHARE)
+            .define("group.share.heartbeat.interval.ms", Type.INT, "5000", Range.atLeast(1), L, NO_SHARE)
+            .define("group.share.min.heartbeat.interval.ms", Type.INT, "5000", Range.atLeast(1), L, NO_SHARE)
+            .define("group.share.max.heartbeat.interval.ms", Type.INT, "15000", Range.atLeast(1), L, NO_SHARE)
+            .define("group.share.record.lock.duration.ms", Type.INT, "30000", Range.atLeast(1000), L, NO_SHARE)
+            .define("group.share.min.record.lock.duration.ms", Type.INT, "15000", Range.atLeast(1000), L, NO_SHARE)
+            .define("group.share.max.record.lock.duration.ms", Type.INT, "60000", Range.atLeast(1000), L, NO_SHARE)
+            .define("group.share.delivery.count.limit", Type.INT, "5", Range.atLeast(2), L, NO_SHARE)
+            .define("group.share.min.delivery.count.limit", Type.INT, "2", Range.atLeast(2), L, NO_SHARE)
+            .define("group.share.max.delivery.count.limit", Type.INT, "10", Range.atLeast(2), L, NO_SHARE)
+            .define("group.share.partition.max.record.locks", Type.INT, "2000", Range.atLeast(100), L, NO_SHARE)
+            .define("group.share.min.partition.max.record.locks", Type.INT, "100", Range.atLeast(100), L, NO_SHARE)
+            .define("group.share.max.partition.max.record.locks", Type.INT, "10000", Range.atLeast(100), L, NO_SHARE)
+            .define("group.share.assignment.interval.ms", Type.INT, "1000", Range.atLeast(0), L, NO_SHARE)
+            .define("group.streams.session.timeout.ms", Type.INT, "45000", Range.atLeast(1), L, NO_STREAMS)
+            .define("group.streams.min.session.timeout.ms", Type.INT, "45000", Range.atLeast(1), L, NO_STREAMS)
+            .define("group.streams.max.session.timeout.ms", Type.INT, "60000", Range.atLeast(1), L, NO_STREAMS)
+            .define("group.streams.heartbeat.interval.ms", Type.INT, "5000", Range.atLeast(1), L, NO_STREAMS)
+            .define("group.streams.min.heartbeat.interval.ms", Type.INT, "5000", Range.atLeast(1), L, NO_STREAMS)
+            .define("group.streams.max.heartbeat.interval.ms", Type.INT, "15000", Range.atLeast(1), L, NO_STREAMS)
+            .define("group.streams.num.standby.replicas", Type.INT, "0", Range.atLeast(0), L, NO_STREAMS)
+            .define("group.streams.max.standby.replicas", Type.INT, "2", Range.atLeast(0), L, NO_STREAMS)
+            .define("group.streams.initial.rebalance.delay.ms", Type.INT, "3000", Range.atLeast(0), L, NO_STREAMS)
+            .define("group.streams.task.offset.interval.ms", Type.INT, "60000", Range.atLeast(1), L, NO_STREAMS)
+            .define("group.streams.min.task.offset.interval.ms", Type.INT, "15000", Range.atLeast(1), L, NO_STREAMS)
+            .define("group.streams.num.warmup.replicas", Type.INT, "2", Range.atLeast(0), L, NO_STREAMS)
+            .define("group.streams.max.warmup.replicas", Type.INT, "20", Range.atLeast(0), L, NO_STREAMS)
+            .define("group.streams.acceptable.recovery.lag", Type.LONG, "10000", Range.atLeast(0), L, NO_STREAMS)
+            .define("group.streams.assignment.interval.ms", Type.INT, "1000", Range.atLeast(0), L, NO_STREAMS)
             .define("share.coordinator.state.topic.replication.factor", Type.SHORT, "3", Range.atLeast(1), H,
                     "Accepted for compatibility; Runnel has no share groups yet.")
             .define("share.coordinator.state.topic.min.isr", Type.SHORT, "2", Range.atLeast(1), H,
                     "Accepted for compatibility; Runnel has no share groups yet.")
             // ---- transactions and producer state
             .define("transaction.state.log.num.partitions", Type.INT, "50", Range.atLeast(1), H,
-                    "Partitions of the __transaction_state topic.")
+                    "Not applied by Runnel: Runnel has no transactions yet. Partitions of the __transaction_state topic.")
             .define("transaction.state.log.replication.factor", Type.SHORT, "3", Range.atLeast(1), H,
-                    "Replication factor of __transaction_state.")
+                    "Not applied by Runnel: Runnel has no transactions yet. Replication factor of __transaction_state.")
             .define("transaction.state.log.min.isr", Type.INT, "2", Range.atLeast(1), H,
-                    "min.insync.replicas of __transaction_state.")
+                    "Not applied by Runnel: Runnel has no transactions yet. min.insync.replicas of __transaction_state.")
             .define("transaction.state.log.segment.bytes", Type.INT, "104857600", Range.atLeast(1), H,
-                    "Segment size of __transaction_state.")
+                    "Not applied by Runnel: Runnel has no transactions yet. Segment size of __transaction_state.")
             .define("transactional.id.expiration.ms", Type.INT, "604800000", Range.atLeast(1), H,
-                    "How long a transactional id without activity is remembered.")
+                    "Not applied by Runnel: Runnel has no transactions yet. How long a transactional id without activity is remembered.")
             .define("transaction.max.timeout.ms", Type.INT, "900000", Range.atLeast(1), H,
-                    "The largest transaction timeout a producer may ask for.")
+                    "Not applied by Runnel: Runnel has no transactions yet. The largest transaction timeout a producer may ask for.")
             .define("producer.id.expiration.ms", Type.INT, "86400000", Range.atLeast(1), L,
                     "How long the state of an idle producer id is kept.")
             // ---- security
@@ -321,23 +374,69 @@ public final class BrokerConfigs {
             .define("ssl.protocol", Type.STRING, "TLSv1.3", M, "TLS version used to create the SSL context.")
             .define("ssl.endpoint.identification.algorithm", Type.STRING, "https", L,
                     "Host name verification of peers' certificates; empty disables it.")
-            .dynamic(NUM_NETWORK_THREADS, NUM_IO_THREADS, "background.threads", "max.connections", "max.connections.per.ip",
-                    "max.connections.per.ip.overrides",
+            // dynamic here means: Runnel applies a change at run time (all of these are topic-config defaults,
+            // applied through the topics' effective configs); Kafka's other dynamic keys are in STATIC_IN_RUNNEL
+            .dynamic("max.connections", "max.connections.per.ip", "max.connections.per.ip.overrides",
                     MESSAGE_MAX_BYTES, "log.segment.bytes", LOG_ROLL_MS, "log.roll.jitter.ms", LOG_RETENTION_MS,
-                    "log.retention.bytes", "log.cleanup.policy", "log.cleaner.threads", "log.cleaner.dedupe.buffer.size",
-                    "log.cleaner.io.buffer.size", "log.cleaner.io.max.bytes.per.second", "log.cleaner.backoff.ms",
+                    "log.retention.bytes", "log.cleanup.policy",
                     "log.cleaner.delete.retention.ms", "log.cleaner.min.compaction.lag.ms",
                     "log.cleaner.max.compaction.lag.ms", "log.cleaner.min.cleanable.ratio", "log.flush.interval.messages",
                     "log.flush.interval.ms", "log.index.interval.bytes", "log.index.size.max.bytes",
                     "log.segment.delete.delay.ms", "log.preallocate", "log.message.timestamp.type",
                     "log.message.timestamp.before.max.ms", "log.message.timestamp.after.max.ms", "log.local.retention.ms",
-                    "log.local.retention.bytes", "num.recovery.threads.per.data.dir", MIN_INSYNC_REPLICAS,
+                    "log.local.retention.bytes", MIN_INSYNC_REPLICAS,
                     "unclean.leader.election.enable", "compression.type", "compression.gzip.level",
-                    "compression.lz4.level", "compression.zstd.level", ADVERTISED_LISTENERS, LISTENERS,
-                    LISTENER_SECURITY_PROTOCOL_MAP, "sasl.jaas.config", "sasl.enabled.mechanisms",
-                    "ssl.keystore.type", "ssl.keystore.location", "ssl.keystore.password", "ssl.key.password",
-                    "ssl.truststore.type", "ssl.truststore.location", "ssl.truststore.password", "ssl.client.auth",
-                    "ssl.enabled.protocols", "ssl.protocol", "ssl.endpoint.identification.algorithm");
+                    "compression.lz4.level", "compression.zstd.level");
+
+    /**
+     * Keys Runnel defines that Kafka can change at run time but Runnel cannot yet: a dynamic change is refused
+     * with a message saying to set them in server.properties, rather than stored without effect.
+     */
+    private static final Set<String> STATIC_IN_RUNNEL = Set.of(NUM_NETWORK_THREADS, NUM_IO_THREADS, "background.threads",
+            "num.recovery.threads.per.data.dir", "log.cleaner.threads",
+            "log.cleaner.dedupe.buffer.size", "log.cleaner.io.buffer.size", "log.cleaner.io.max.bytes.per.second",
+            "log.cleaner.backoff.ms", ADVERTISED_LISTENERS, LISTENERS, LISTENER_SECURITY_PROTOCOL_MAP, "sasl.jaas.config",
+            "sasl.enabled.mechanisms", "ssl.keystore.type", "ssl.keystore.location", "ssl.keystore.password",
+            "ssl.key.password", "ssl.truststore.type", "ssl.truststore.location", "ssl.truststore.password",
+            "ssl.client.auth", "ssl.enabled.protocols", "ssl.protocol", "ssl.endpoint.identification.algorithm",
+            "producer.id.expiration.ms");
+
+    /**
+     * Apache Kafka 4.4 broker keys that Runnel does not implement at all (mostly Kafka's other dynamic keys:
+     * replication throttles, remote storage, metric reporters, further TLS and SASL settings). In
+     * server.properties they are ignored with a warning that says so; a dynamic change is refused with a
+     * message that says so, instead of "unknown config".
+     */
+    private static final Set<String> KAFKA_NOT_IMPLEMENTED = Set.of("num.replica.fetchers", "metric.reporters",
+            "max.connection.creation.rate", "transaction.partition.verification.enable",
+            "remote.log.index.file.cache.total.size.bytes", "remote.fetch.max.wait.ms",
+            "remote.log.manager.copy.max.bytes.per.second", "remote.log.manager.fetch.max.bytes.per.second",
+            "remote.list.offsets.request.timeout.ms", "log.cleaner.io.buffer.load.factor", "leader.replication.throttled.rate",
+            "follower.replication.throttled.rate", "replica.alter.log.dirs.io.max.bytes.per.second",
+            "principal.builder.class", "ssl.provider", "ssl.cipher.suites", "ssl.keymanager.algorithm",
+            "ssl.trustmanager.algorithm", "ssl.secure.random.implementation", "ssl.engine.factory.class",
+            "ssl.keystore.key", "ssl.keystore.certificate.chain", "ssl.truststore.certificates",
+            "sasl.kerberos.service.name", "sasl.kerberos.kinit.cmd", "sasl.kerberos.ticket.renew.window.factor",
+            "sasl.kerberos.ticket.renew.jitter", "sasl.kerberos.min.time.before.relogin",
+            "sasl.kerberos.principal.to.local.rules", "sasl.login.refresh.window.factor", "sasl.login.refresh.window.jitter",
+            "sasl.login.refresh.min.period.seconds", "sasl.login.refresh.buffer.seconds", "sasl.login.callback.handler.class",
+            "sasl.login.class", "sasl.server.callback.handler.class", "connections.max.reauth.ms",
+            "client.quota.callback.class", "replica.fetch.wait.max.ms", "replica.socket.timeout.ms",
+            "controlled.shutdown.enable", "log.dir.failure.timeout.ms", "leader.imbalance.check.interval.seconds",
+            "leader.imbalance.per.broker.percentage", "quota.window.num", "quota.window.size.seconds",
+            "delegation.token.secret.key", "delegation.token.max.lifetime.ms", "delegation.token.expiry.time.ms",
+            "remote.log.manager.thread.pool.size", "remote.log.storage.manager.class.name",
+            "remote.log.metadata.manager.class.name", "config.providers");
+
+    /**
+     * Broker keys that name the same setting in different units, highest precedence first (Kafka's broker
+     * synonyms): DescribeConfigs lists the whole chain as the synonyms of each of them.
+     */
+    private static final List<List<String>> SYNONYM_CHAINS = List.of(
+            List.of(LOG_RETENTION_MS, LOG_RETENTION_MINUTES, LOG_RETENTION_HOURS),
+            List.of(LOG_ROLL_MS, LOG_ROLL_HOURS),
+            List.of("log.roll.jitter.ms", "log.roll.jitter.hours"),
+            List.of("log.flush.interval.ms", "log.flush.scheduler.interval.ms"));
 
     /** One listener endpoint: {@code NAME://host:port}. Host is "" for the default interface. */
     public record Listener(String name, String host, int port) {
@@ -402,7 +501,11 @@ public final class BrokerConfigs {
             unknown.add(key);
         });
         for (String key : unknown) {
-            log.warn("The configuration '{}' was supplied but isn't a known config; it is ignored.", key);
+            if (KAFKA_NOT_IMPLEMENTED.contains(key)) {
+                log.warn("The configuration '{}' is an Apache Kafka broker config that Runnel does not implement; it is ignored.", key);
+            } else {
+                log.warn("The configuration '{}' was supplied but isn't a known config; it is ignored.", key);
+            }
         }
         BrokerConfigs cfg = new BrokerConfigs(v, v.originals(), Collections.unmodifiableSet(unknown));
         cfg.checkConsistency();
@@ -468,14 +571,32 @@ public final class BrokerConfigs {
         }
     }
 
-    /** Checks a dynamic broker config change: every key must be a dynamic broker key and its value valid. */
+    /**
+     * Checks a dynamic broker config change: every key must be one Runnel applies at run time and its value
+     * valid. The refusal says what a user can do: a Kafka key Runnel does not implement, a key Kafka changes
+     * at run time but Runnel only reads at start (set it in server.properties), a key that is never dynamic
+     * (Kafka's message), or an unknown name.
+     */
     public static void validateDynamic(Map<String, String> changes) {
         for (Map.Entry<String, String> e : changes.entrySet()) {
-            if (!DEF.contains(e.getKey())) {
-                throw new ConfigException(e.getKey(), "Unknown broker config name: " + e.getKey());
+            String key = e.getKey();
+            if (!DEF.contains(key)) {
+                if (KAFKA_NOT_IMPLEMENTED.contains(key)) {
+                    throw new ConfigException(key, key + " is an Apache Kafka broker config that Runnel does not implement; "
+                            + "setting it would have no effect, so it is not stored.");
+                }
+                throw new ConfigException(key, "Unknown broker config name: " + key);
             }
-            if (!DEF.key(e.getKey()).dynamic()) {
-                throw new ConfigException(e.getKey(), "Cannot update these configs dynamically: [" + e.getKey() + "]");
+            if (key.startsWith("ssl.") || key.startsWith("sasl.")) {
+                throw new ConfigException(key, "Runnel serves PLAINTEXT listeners only for now: " + key
+                        + " would have no effect, so it is not stored.");
+            }
+            if (STATIC_IN_RUNNEL.contains(key)) {
+                throw new ConfigException(key, "Runnel cannot change " + key + " while running (Kafka can): set it in "
+                        + "server.properties and restart the broker.");
+            }
+            if (!DEF.key(key).dynamic()) {
+                throw new ConfigException(key, "Cannot update these configs dynamically: [" + key + "]");
             }
             if (e.getValue() != null) DEF.parseValue(e.getKey(), e.getValue());
         }
@@ -607,15 +728,39 @@ public final class BrokerConfigs {
         List<ConfigEntry> out = new ArrayList<>();
         for (Key k : DEF.keys().values()) {
             List<ConfigEntry.Synonym> syn = new ArrayList<>();
-            for (ConfigEntry.Synonym s : layers.all(k.name())) syn.add(mask(k, s));
-            if (k.hasDefault()) syn.add(mask(k, new ConfigEntry.Synonym(k.name(), k.defaultText(), ConfigSource.DEFAULT_CONFIG)));
-            ConfigEntry.Synonym first = syn.isEmpty() ? null : syn.get(0);
-            ConfigSource source = first == null ? ConfigSource.DEFAULT_CONFIG : first.source();
-            String value = first == null ? null : first.value();
+            for (String name : synonymChain(k.name())) {
+                Key sk = DEF.key(name);
+                for (ConfigEntry.Synonym s : layers.all(name)) syn.add(mask(sk, s));
+                if (sk.hasDefault()) syn.add(mask(sk, new ConfigEntry.Synonym(name, sk.defaultText(), ConfigSource.DEFAULT_CONFIG)));
+            }
+            // the value is the key's own (null when neither set nor defaulted, as Kafka shows log.retention.ms);
+            // the source is that of the first synonym, which is where the effective setting comes from
+            ConfigEntry.Synonym own = null;
+            for (ConfigEntry.Synonym s : syn) {
+                if (s.name().equals(k.name())) {
+                    own = s;
+                    break;
+                }
+            }
+            ConfigSource source = syn.isEmpty() ? ConfigSource.DEFAULT_CONFIG : syn.get(0).source();
+            String value = own == null ? null : own.value();
             if (value != null && !k.sensitive()) value = ConfigDef.format(k.type(), ConfigDef.parseValue(k.name(), k.type(), value));
-            out.add(new ConfigEntry(k.name(), value, source, !k.dynamic(), k.sensitive(), k.type(), k.documentation(), syn));
+            String doc = STATIC_IN_RUNNEL.contains(k.name())
+                    ? k.documentation() + " Runnel reads it at start only; Kafka can also change it at run time." : k.documentation();
+            out.add(new ConfigEntry(k.name(), value, source, !k.dynamic(), k.sensitive(), k.type(), doc, syn));
         }
         return out;
+    }
+
+    /** The broker keys that name the same setting as {@code name}, highest precedence first; just it if none. */
+    static List<String> synonymChain(String name) {
+        for (List<String> chain : SYNONYM_CHAINS) if (chain.contains(name)) return chain;
+        return List.of(name);
+    }
+
+    /** Whether {@code name} is a Kafka broker key Runnel does not implement (and ignores). */
+    public static boolean isKafkaKeyNotImplemented(String name) {
+        return KAFKA_NOT_IMPLEMENTED.contains(name);
     }
 
     private static ConfigEntry.Synonym mask(Key k, ConfigEntry.Synonym s) {

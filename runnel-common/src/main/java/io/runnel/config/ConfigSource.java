@@ -18,7 +18,8 @@ public enum ConfigSource {
     DEFAULT_CONFIG(5),
     DYNAMIC_BROKER_LOGGER_CONFIG(6),
     CLIENT_METRICS_CONFIG(7),
-    GROUP_CONFIG(8);
+    /** An override set on a group (AlterConfigs on group resource "&lt;group id&gt;"). */
+    DYNAMIC_GROUP_CONFIG(8);
 
     private final byte id;
 

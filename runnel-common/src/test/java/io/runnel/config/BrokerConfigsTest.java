@@ -168,7 +168,9 @@ class BrokerConfigsTest {
 
         ConfigEntry unsetNoDefault = byName.get("log.retention.minutes");
         assertThat(unsetNoDefault.value()).isNull();
-        assertThat(unsetNoDefault.source()).isEqualTo(ConfigSource.DEFAULT_CONFIG);
+        // its synonym chain starts with the dynamic log.retention.ms, which is what is in effect
+        assertThat(unsetNoDefault.source()).isEqualTo(ConfigSource.DYNAMIC_BROKER_CONFIG);
+        assertThat(byName.get("log.roll.hours").source()).isEqualTo(ConfigSource.DEFAULT_CONFIG);
     }
 
     @Test
@@ -179,7 +181,50 @@ class BrokerConfigsTest {
         assertThatThrownBy(() -> BrokerConfigs.validateDynamic(Map.of("log.retention.ms", "x")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("log.retention.ms");
         assertThatThrownBy(() -> BrokerConfigs.validateDynamic(Map.of("bogus", "x")))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("bogus");
+                .isInstanceOf(ConfigException.class).hasMessageContaining("Unknown broker config name: bogus");
+        // Kafka keys are answered so that a user can act: not implemented, or only read at start
+        assertThatThrownBy(() -> BrokerConfigs.validateDynamic(Map.of("leader.replication.throttled.rate", "1000")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("leader.replication.throttled.rate is an Apache Kafka broker config that Runnel does not implement; "
+                        + "setting it would have no effect, so it is not stored.");
+        assertThatThrownBy(() -> BrokerConfigs.validateDynamic(Map.of("num.io.threads", "4")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("Runnel cannot change num.io.threads while running (Kafka can): set it in server.properties "
+                        + "and restart the broker.");
+    }
+
+    @Test
+    void keysRunnelAcceptsButDoesNotApplySaySo() {
+        Map<String, ConfigEntry> byName = new java.util.HashMap<>();
+        for (ConfigEntry e : BrokerConfigs.defaults().describe(Map.of(), Map.of())) byName.put(e.name(), e);
+        for (String key : java.util.List.of("replica.lag.time.max.ms", "fetch.max.bytes", "auto.leader.rebalance.enable",
+                "offsets.load.buffer.size", "transaction.max.timeout.ms", "log.cleaner.io.max.bytes.per.second",
+                "group.share.session.timeout.ms", "group.streams.num.standby.replicas", "group.consumer.assignment.interval.ms")) {
+            assertThat(byName.get(key).documentation()).as(key).startsWith("Not applied by Runnel");
+        }
+        assertThatThrownBy(() -> BrokerConfigs.parse(Map.of("offsets.topic.segment.bytes", "1000")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("offsets.topic.segment.bytes");
+    }
+
+    @Test
+    void describeListsKafkasBrokerSynonymChains() {
+        BrokerConfigs cfg = BrokerConfigs.parse(Map.of("log.retention.hours", "24"));
+        Map<String, ConfigEntry> byName = new java.util.HashMap<>();
+        for (ConfigEntry e : cfg.describe(Map.of("log.retention.minutes", "30"), Map.of())) byName.put(e.name(), e);
+        ConfigEntry ms = byName.get("log.retention.ms");
+        assertThat(ms.value()).as("unset, no default: null as in Kafka").isNull();
+        assertThat(ms.source()).as("the effective setting comes from the minutes key").isEqualTo(ConfigSource.DYNAMIC_BROKER_CONFIG);
+        assertThat(ms.synonyms()).extracting(s -> s.name() + "=" + s.value() + "/" + s.source()).containsExactly(
+                "log.retention.minutes=30/DYNAMIC_BROKER_CONFIG",
+                "log.retention.hours=24/STATIC_BROKER_CONFIG",
+                "log.retention.hours=168/DEFAULT_CONFIG");
+        ConfigEntry hours = byName.get("log.retention.hours");
+        assertThat(hours.value()).isEqualTo("24");
+        assertThat(hours.readOnly()).as("Kafka cannot change the hours key at run time either").isTrue();
+        assertThat(byName.get("log.roll.ms").synonyms()).extracting(ConfigEntry.Synonym::name).containsExactly("log.roll.hours");
+        assertThat(byName.get("num.io.threads").readOnly()).isTrue();
+        assertThat(byName.get("num.io.threads").documentation()).contains("reads it at start only");
+        assertThat(byName.get("log.retention.ms").readOnly()).isFalse();
     }
 
     @Test

@@ -21,7 +21,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -140,7 +139,7 @@ final class ClassicGroupManager {
 
     private void joinNewMember(ClassicGroup g, JoinParams p, CompletableFuture<JoinResult> f) {
         String prefix = p.groupInstanceId() != null ? p.groupInstanceId() : p.clientId();
-        String newId = prefix + "-" + UUID.randomUUID();
+        String newId = shard.newMemberId(prefix);
         if (p.groupInstanceId() != null) {
             String oldId = g.staticMemberId(p.groupInstanceId());
             if (oldId != null) {

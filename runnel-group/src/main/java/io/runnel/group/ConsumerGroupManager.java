@@ -167,7 +167,7 @@ final class ConsumerGroupManager {
         boolean created = false;
         String memberId;
         if (p.memberEpoch() == 0) {
-            memberId = p.memberId() == null || p.memberId().isEmpty() ? Uuid.random().toString() : p.memberId();
+            memberId = p.memberId() == null || p.memberId().isEmpty() ? shard.newMemberId() : p.memberId();
             String staticId = p.instanceId() == null ? null : g.staticMembers.get(p.instanceId());
             if (staticId != null && !staticId.equals(memberId)) {
                 replaced = g.members.get(staticId);
@@ -310,7 +310,7 @@ final class ConsumerGroupManager {
                 || (p.rebalanceTimeoutMs() != -1 && p.subscribedTopicNames() != null && p.ownedPartitions() != null);
         boolean changed = known == null || !reconciled.assigned().equals(known.assigned());
         HeartbeatResult result = new HeartbeatResult(Errors.NONE, null, memberId, reconciled.memberEpoch(),
-                cfg.consumerHeartbeatIntervalMs(), full || changed ? toList(reconciled.assigned()) : null);
+                shard.groupConfigs.consumerHeartbeatIntervalMs(g.groupId, cfg.consumerHeartbeatIntervalMs()), full || changed ? toList(reconciled.assigned()) : null);
         String gid = g.groupId;
         String replacedId = previousSelf;
         shard.write(records, () -> {
@@ -381,7 +381,7 @@ final class ConsumerGroupManager {
     }
 
     private void scheduleSession(String groupId, String memberId) {
-        long timeout = shard.config.consumerSessionTimeoutMs();
+        long timeout = shard.groupConfigs.consumerSessionTimeoutMs(groupId, shard.config.consumerSessionTimeoutMs());
         if (shard.state().groups.get(groupId) instanceof ConsumerGroup g && g.isClassic(memberId)) {
             timeout = g.classicMembers.get(memberId).sessionTimeoutMs();
         }
@@ -601,7 +601,7 @@ final class ConsumerGroupManager {
             }
             if (memberId.isEmpty()) {
                 String prefix = p.groupInstanceId() != null ? p.groupInstanceId() : p.clientId();
-                memberId = prefix + "-" + java.util.UUID.randomUUID();
+                memberId = shard.newMemberId(prefix);
                 if (p.groupInstanceId() == null && p.requireKnownMemberId()) {
                     f.complete(ClassicGroupApi.JoinResult.error(Errors.MEMBER_ID_REQUIRED, memberId));
                     return;

@@ -35,6 +35,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -44,6 +45,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import java.util.random.RandomGenerator;
 
 /**
  * The group coordinator: classic groups, KIP-848 consumer groups and committed offsets, sharded by the
@@ -69,7 +71,9 @@ public final class GroupCoordinator implements AutoCloseable {
     private final GroupCoordinatorConfig config;
     private final CoordinatorLog coordinatorLog;
     private final TopicView topics;
+    private final GroupConfigView groupConfigs;
     private final Time time;
+    private final RandomGenerator random;
     private final EventExecutor executor;
     private final Executor loader;
     private final AutoCloseable closeLoader;
@@ -82,15 +86,26 @@ public final class GroupCoordinator implements AutoCloseable {
      */
     public GroupCoordinator(GroupCoordinatorConfig config, CoordinatorLog log, TopicView topics, Time time,
                             EventExecutor executor, Executor loader) {
-        this(config, log, topics, time, executor, loader, null);
+        this(config, log, topics, GroupConfigView.NONE, time, new SplittableRandom(), executor, loader, null);
     }
 
-    private GroupCoordinator(GroupCoordinatorConfig config, CoordinatorLog log, TopicView topics, Time time,
-                             EventExecutor executor, Executor loader, AutoCloseable closeLoader) {
+    /**
+     * @param groupConfigs the per-group config overrides to apply ({@link GroupConfigView#NONE}: none)
+     * @param random       the source of member ids, injected like time: a seeded generator replays the same ids
+     */
+    public GroupCoordinator(GroupCoordinatorConfig config, CoordinatorLog log, TopicView topics, GroupConfigView groupConfigs,
+                            Time time, RandomGenerator random, EventExecutor executor, Executor loader) {
+        this(config, log, topics, groupConfigs, time, random, executor, loader, null);
+    }
+
+    private GroupCoordinator(GroupCoordinatorConfig config, CoordinatorLog log, TopicView topics, GroupConfigView groupConfigs,
+                             Time time, RandomGenerator random, EventExecutor executor, Executor loader, AutoCloseable closeLoader) {
         this.config = config;
         this.coordinatorLog = log;
         this.topics = topics;
+        this.groupConfigs = groupConfigs;
         this.time = time;
+        this.random = random;
         this.executor = executor;
         this.loader = loader;
         this.closeLoader = closeLoader;
@@ -99,13 +114,19 @@ public final class GroupCoordinator implements AutoCloseable {
 
     /** A coordinator with its own daemon threads ("group-coordinator", "group-coordinator-loader") and the system clock. */
     public static GroupCoordinator create(GroupCoordinatorConfig config, CoordinatorLog log, TopicView topics) {
+        return create(config, log, topics, GroupConfigView.NONE);
+    }
+
+    /** As {@link #create(GroupCoordinatorConfig, CoordinatorLog, TopicView)}, applying per-group config overrides. */
+    public static GroupCoordinator create(GroupCoordinatorConfig config, CoordinatorLog log, TopicView topics,
+                                          GroupConfigView groupConfigs) {
         ExecutorService loader = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "group-coordinator-loader");
             t.setDaemon(true);
             return t;
         });
-        return new GroupCoordinator(config, log, topics, Time.SYSTEM, new ThreadEventExecutor("group-coordinator"),
-                loader, loader::shutdownNow);
+        return new GroupCoordinator(config, log, topics, groupConfigs, Time.SYSTEM, new SplittableRandom(),
+                new ThreadEventExecutor("group-coordinator"), loader, loader::shutdownNow);
     }
 
     public GroupCoordinatorConfig config() {
@@ -141,7 +162,7 @@ public final class GroupCoordinator implements AutoCloseable {
                 done.complete(null);
                 return;
             }
-            GroupShard shard = new GroupShard(partition, config, time, topics, executor, coordinatorLog);
+            GroupShard shard = new GroupShard(partition, config, time, topics, groupConfigs, random, executor, coordinatorLog);
             shards.set(partition, shard);
             loader.execute(() -> {
                 ShardState state = new ShardState();

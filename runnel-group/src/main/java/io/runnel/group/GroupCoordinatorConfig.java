@@ -1,12 +1,15 @@
 package io.runnel.group;
 
+import io.runnel.config.BrokerConfigs;
 import io.runnel.config.ConfigValues;
 
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The broker settings the group coordinator obeys. Defaults are Kafka 4.x's.
+ * The broker settings the group coordinator obeys. Their keys and defaults (Kafka 4.x's) are defined once,
+ * in {@link BrokerConfigs}; {@link #from} reads them and {@link #defaults()} is an empty server.properties.
  *
  * @param offsetsTopicPartitions       offsets.topic.num.partitions: the shards; a group lives in partition
  *                                     {@link GroupCoordinator#partitionFor}. Must never change once the topic exists.
@@ -70,33 +73,37 @@ public record GroupCoordinatorConfig(
                 consumerProtocolEnabled, policy);
     }
 
+    /**
+     * The coordinator settings of a broker with an empty server.properties. The defaults are stated once, in
+     * {@link BrokerConfigs} (Kafka's keys and defaults); this reads them from there.
+     */
     public static GroupCoordinatorConfig defaults() {
-        return new GroupCoordinatorConfig(50, TimeUnit.MINUTES.toMillis(10080), 600_000L, 4096, 3000, 6000, 1_800_000,
-                Integer.MAX_VALUE, 45_000, 5000, Integer.MAX_VALUE, List.of("uniform", "range"), true, true, "bidirectional");
+        return DEFAULTS;
     }
 
-    /** Reads the group settings of a broker configuration (keys it does not define keep their defaults). */
+    private static final GroupCoordinatorConfig DEFAULTS = from(BrokerConfigs.definition().parse(Map.of()));
+
+    /** Reads the group settings of a broker configuration ({@link BrokerConfigs} defines every key used here). */
     public static GroupCoordinatorConfig from(ConfigValues c) {
-        GroupCoordinatorConfig d = defaults();
-        List<String> protocols = listOr(c, "group.coordinator.rebalance.protocols", List.of("classic", "consumer"));
-        List<String> assignors = listOr(c, "group.consumer.assignors", d.consumerAssignors).stream()
+        List<String> protocols = c.getList("group.coordinator.rebalance.protocols");
+        List<String> assignors = c.getList("group.consumer.assignors").stream()
                 .map(GroupCoordinatorConfig::assignorName).toList();
         return new GroupCoordinatorConfig(
-                intOr(c, "offsets.topic.num.partitions", d.offsetsTopicPartitions),
-                TimeUnit.MINUTES.toMillis(intOr(c, "offsets.retention.minutes", 10080)),
-                longOr(c, "offsets.retention.check.interval.ms", d.offsetsRetentionCheckIntervalMs),
-                intOr(c, "offset.metadata.max.bytes", d.offsetMetadataMaxBytes),
-                intOr(c, "group.initial.rebalance.delay.ms", d.initialRebalanceDelayMs),
-                intOr(c, "group.min.session.timeout.ms", d.minSessionTimeoutMs),
-                intOr(c, "group.max.session.timeout.ms", d.maxSessionTimeoutMs),
-                intOr(c, "group.max.size", d.classicMaxSize),
-                intOr(c, "group.consumer.session.timeout.ms", d.consumerSessionTimeoutMs),
-                intOr(c, "group.consumer.heartbeat.interval.ms", d.consumerHeartbeatIntervalMs),
-                intOr(c, "group.consumer.max.size", d.consumerMaxSize),
+                c.getInt(BrokerConfigs.OFFSETS_TOPIC_NUM_PARTITIONS),
+                TimeUnit.MINUTES.toMillis(c.getInt(BrokerConfigs.OFFSETS_RETENTION_MINUTES)),
+                c.getLong("offsets.retention.check.interval.ms"),
+                c.getInt("offset.metadata.max.bytes"),
+                c.getInt(BrokerConfigs.GROUP_INITIAL_REBALANCE_DELAY_MS),
+                c.getInt(BrokerConfigs.GROUP_MIN_SESSION_TIMEOUT_MS),
+                c.getInt(BrokerConfigs.GROUP_MAX_SESSION_TIMEOUT_MS),
+                c.getInt(BrokerConfigs.GROUP_MAX_SIZE),
+                c.getInt("group.consumer.session.timeout.ms"),
+                c.getInt("group.consumer.heartbeat.interval.ms"),
+                c.getInt("group.consumer.max.size"),
                 assignors,
                 protocols.contains("classic"),
                 protocols.contains("consumer"),
-                stringOr(c, "group.consumer.migration.policy", d.migrationPolicy));
+                c.getString("group.consumer.migration.policy"));
     }
 
     /** Kafka accepts assignor class names too; they map to the short names. */
@@ -147,41 +154,5 @@ public record GroupCoordinatorConfig(
         return new GroupCoordinatorConfig(offsetsTopicPartitions, offsetsRetentionMs, offsetsRetentionCheckIntervalMs,
                 offsetMetadataMaxBytes, initialRebalanceDelayMs, minSessionTimeoutMs, maxSessionTimeoutMs, classicMaxSize,
                 consumerSessionTimeoutMs, consumerHeartbeatIntervalMs, consumerMaxSize, assignors, classicProtocolEnabled, consumerProtocolEnabled, migrationPolicy);
-    }
-
-    private static String stringOr(ConfigValues c, String key, String dflt) {
-        try {
-            Object v = c.get(key);
-            return v == null ? dflt : String.valueOf(v);
-        } catch (IllegalArgumentException undefined) {
-            return dflt;
-        }
-    }
-
-    private static int intOr(ConfigValues c, String key, int dflt) {
-        try {
-            Object v = c.get(key);
-            return v == null ? dflt : ((Number) v).intValue();
-        } catch (IllegalArgumentException undefined) {
-            return dflt;
-        }
-    }
-
-    private static long longOr(ConfigValues c, String key, long dflt) {
-        try {
-            Object v = c.get(key);
-            return v == null ? dflt : ((Number) v).longValue();
-        } catch (IllegalArgumentException undefined) {
-            return dflt;
-        }
-    }
-
-    private static List<String> listOr(ConfigValues c, String key, List<String> dflt) {
-        try {
-            List<String> v = c.getList(key);
-            return v == null || v.isEmpty() ? dflt : v;
-        } catch (IllegalArgumentException undefined) {
-            return dflt;
-        }
     }
 }

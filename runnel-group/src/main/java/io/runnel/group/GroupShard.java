@@ -3,6 +3,7 @@ package io.runnel.group;
 import io.runnel.common.ApiException;
 import io.runnel.common.Errors;
 import io.runnel.common.Time;
+import io.runnel.common.Uuid;
 import io.runnel.group.records.GroupRecord;
 import io.runnel.group.records.RecordSerde;
 import io.runnel.group.runtime.EventExecutor;
@@ -14,8 +15,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import java.util.random.RandomGenerator;
 
 /**
  * The runtime of one coordinator shard: one partition of {@code __consumer_offsets} and the groups that hash
@@ -42,6 +45,9 @@ final class GroupShard {
     final GroupCoordinatorConfig config;
     final Time time;
     final TopicView topics;
+    final GroupConfigView groupConfigs;
+    /** The source of member ids; injected like time so a seeded test replays the same ids. Coordinator thread only. */
+    final RandomGenerator random;
     private final EventExecutor executor;
     private final CoordinatorLog coordinatorLog;
     volatile Status status = Status.LOADING;
@@ -56,12 +62,14 @@ final class GroupShard {
     private boolean writing;
     private Batch batch;
 
-    GroupShard(int partition, GroupCoordinatorConfig config, Time time, TopicView topics, EventExecutor executor,
-               CoordinatorLog coordinatorLog) {
+    GroupShard(int partition, GroupCoordinatorConfig config, Time time, TopicView topics, GroupConfigView groupConfigs,
+               RandomGenerator random, EventExecutor executor, CoordinatorLog coordinatorLog) {
+        this.random = random;
         this.partition = partition;
         this.config = config;
         this.time = time;
         this.topics = topics;
+        this.groupConfigs = groupConfigs;
         this.executor = executor;
         this.coordinatorLog = coordinatorLog;
         this.classic = new ClassicGroupManager(this);
@@ -101,6 +109,16 @@ final class GroupShard {
 
     private static final class Timer {
         EventExecutor.Cancellable handle;
+    }
+
+    /** A consumer-protocol member id: a random Uuid in Kafka's text form. */
+    String newMemberId() {
+        return Uuid.random(random).toString();
+    }
+
+    /** A classic member id: {@code prefix-<uuid>}, as Kafka builds it from group.instance.id or client.id. */
+    String newMemberId(String prefix) {
+        return prefix + "-" + new UUID(random.nextLong(), random.nextLong());
     }
 
     long now() {

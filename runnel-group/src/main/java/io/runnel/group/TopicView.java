@@ -21,6 +21,16 @@ public interface TopicView {
     /** Every topic, for regular-expression subscriptions. */
     Collection<TopicInfo> all();
 
+    /**
+     * Whether partition {@code partition} of the topic named {@code topic} exists: the check Kafka makes
+     * before storing a committed offset (OffsetCommit, and TxnOffsetCommit once transactions land), whose
+     * answer for a missing topic or partition is UNKNOWN_TOPIC_OR_PARTITION.
+     */
+    default boolean partitionExists(String topic, int partition) {
+        TopicInfo t = topic == null ? null : byName(topic);
+        return t != null && partition >= 0 && partition < t.partitions();
+    }
+
     /** A topic: its id, name and partition count. */
     record TopicInfo(Uuid id, String name, int partitions) {
     }

@@ -5,7 +5,7 @@ import java.util.Objects;
 /**
  * The thing a dynamic configuration belongs to, as Kafka's config APIs name it: a type and a name. A
  * topic is named by its topic name; a broker by its id as text, or "" for the cluster-wide default of
- * all brokers.
+ * all brokers; a group by its group id.
  */
 public record ConfigResource(Type type, String name) {
     /** Kafka's ConfigResource types and their wire ids. */
@@ -39,6 +39,11 @@ public record ConfigResource(Type type, String name) {
 
     public static ConfigResource broker(int id) {
         return new ConfigResource(Type.BROKER, Integer.toString(id));
+    }
+
+    /** A group's configs (KIP-848 group configs), named by group id. */
+    public static ConfigResource group(String groupId) {
+        return new ConfigResource(Type.GROUP, groupId);
     }
 
     /** The cluster-wide default for all brokers. */

@@ -8,6 +8,7 @@ import io.runnel.config.BrokerConfigs;
 import io.runnel.config.ConfigDef;
 import io.runnel.config.ConfigEntry;
 import io.runnel.config.ConfigException;
+import io.runnel.config.GroupConfigs;
 import io.runnel.config.TopicConfigs;
 import io.runnel.protocol.Message;
 import io.runnel.protocol.message.ClusterRecord;
@@ -343,6 +344,7 @@ public final class MetadataController implements AutoCloseable {
                 yield config.describe(id < 0 ? Map.of() : img.configs(ConfigResource.broker(id)),
                         img.configs(ConfigResource.brokerDefault()));
             }
+            case GROUP -> GroupConfigs.describe(img.configs(resource), layers(img));
             default -> throw new ApiException(Errors.INVALID_REQUEST, "Unsupported resource type " + resource.type());
         };
     }
@@ -631,7 +633,7 @@ public final class MetadataController implements AutoCloseable {
                 throw new ApiException(Errors.INVALID_REQUEST, "Error due to duplicate config keys: " + op.name());
             }
         }
-        ConfigDef def = r.type() == ConfigResource.Type.TOPIC ? TopicConfigs.definition() : BrokerConfigs.definition();
+        ConfigDef def = definitionOf(r);
         Map<String, String> next = new HashMap<>(current);
         for (AlterConfigOp op : ops) {
             switch (op.op()) {
@@ -642,8 +644,8 @@ public final class MetadataController implements AutoCloseable {
                 case DELETE -> next.remove(op.name());
                 case APPEND, SUBTRACT -> {
                     if (!def.contains(op.name())) {
-                        throw new ConfigException(op.name(), (r.type() == ConfigResource.Type.TOPIC ? "Unknown topic config name: "
-                                : "Unknown broker config name: ") + op.name());
+                        throw new ConfigException(op.name(), "Unknown " + r.type().name().toLowerCase(java.util.Locale.ROOT)
+                                + " config name: " + op.name());
                     }
                     if (def.key(op.name()).type() != ConfigDef.Type.LIST) {
                         throw new ConfigException(op.name(), "Config value " + op.op().name().toLowerCase(java.util.Locale.ROOT)
@@ -669,6 +671,8 @@ public final class MetadataController implements AutoCloseable {
         if (v == null) {
             if (r.type() == ConfigResource.Type.TOPIC) {
                 v = TopicConfigs.resolve(Map.of(), layers(image)).get(key);
+            } else if (r.type() == ConfigResource.Type.GROUP) {
+                v = GroupConfigs.definition().key(key).defaultText();
             } else {
                 BrokerConfigLayers l = image.brokerLayers(Math.max(0, brokerIdOf(r)), config.originals());
                 ConfigEntry.Synonym s = l.lookup(key);
@@ -693,6 +697,9 @@ public final class MetadataController implements AutoCloseable {
                 if (image.topic(r.name()) == null) throw unknownTopic(r.name());
             }
             case BROKER -> brokerIdOf(r);
+            case GROUP -> {
+                if (r.name().isEmpty()) throw new ApiException(Errors.INVALID_REQUEST, "Group id must not be empty.");
+            }
             default -> throw new ApiException(Errors.INVALID_REQUEST, "Unsupported resource type " + r.type()
                     + " for resource " + r.name());
         }
@@ -702,6 +709,8 @@ public final class MetadataController implements AutoCloseable {
     private void checkResource(ConfigResource r, Map<String, String> next) {
         if (r.type() == ConfigResource.Type.TOPIC) {
             TopicConfigs.validate(next, layers(image));
+        } else if (r.type() == ConfigResource.Type.GROUP) {
+            GroupConfigs.validate(next, layers(image));
         } else {
             Map<String, String> changed = new HashMap<>();
             Map<String, String> current = image.configs(r);
@@ -710,6 +719,14 @@ public final class MetadataController implements AutoCloseable {
             }
             BrokerConfigs.validateDynamic(changed);
         }
+    }
+
+    private static ConfigDef definitionOf(ConfigResource r) {
+        return switch (r.type()) {
+            case TOPIC -> TopicConfigs.definition();
+            case GROUP -> GroupConfigs.definition();
+            default -> BrokerConfigs.definition();
+        };
     }
 
     /** -1 for the cluster default (""), else the broker id; INVALID_REQUEST for a malformed name. */

@@ -128,6 +128,8 @@ class MetadataControllerTest {
                 List.of(AlterConfigOp.set("segment.bytes", "2097152"))), false));
         get(c.incrementalAlterConfigs(Map.of(ConfigResource.brokerDefault(),
                 List.of(AlterConfigOp.set("log.retention.ms", "5000"))), false));
+        get(c.incrementalAlterConfigs(Map.of(ConfigResource.group("readers"),
+                List.of(AlterConfigOp.set("consumer.session.timeout.ms", "50000"))), false));
         get(c.deleteTopics(List.of("gone")));
         MetadataImage before = c.image();
         stop(c);
@@ -139,6 +141,7 @@ class MetadataControllerTest {
         assertThat(restarted.image().topic("gone")).isNull();
         assertThat(restarted.image().topicConfigs("orders")).isEqualTo(Map.of("retention.ms", "1000", "cleanup.policy", "compact"));
         assertThat(restarted.image().configs(ConfigResource.brokerDefault())).isEqualTo(Map.of("log.retention.ms", "5000"));
+        assertThat(restarted.image().configs(ConfigResource.group("readers"))).isEqualTo(Map.of("consumer.session.timeout.ms", "50000"));
 
         // the same log replayed without a controller gives the same image
         stop(restarted);
@@ -433,8 +436,12 @@ class MetadataControllerTest {
         assertError(alter(c, t, AlterConfigOp.append("cleanup.policy", "purge")), Errors.INVALID_CONFIG, "purge");
         assertError(alter(c, ConfigResource.topic("nope"), AlterConfigOp.set("retention.ms", "1")),
                 Errors.UNKNOWN_TOPIC_OR_PARTITION, "nope");
-        assertError(alter(c, new ConfigResource(ConfigResource.Type.GROUP, "g"), AlterConfigOp.set("x", "1")),
+        assertError(alter(c, new ConfigResource(ConfigResource.Type.BROKER_LOGGER, "1"), AlterConfigOp.set("x", "1")),
                 Errors.INVALID_REQUEST, "Unsupported");
+        assertError(alter(c, ConfigResource.group("g"), AlterConfigOp.set("x", "1")),
+                Errors.INVALID_CONFIG, "Unknown group config name: x");
+        assertError(alter(c, ConfigResource.group("g"), AlterConfigOp.set("consumer.session.timeout.ms", "1000")),
+                Errors.INVALID_CONFIG, "consumer.session.timeout.ms must be in the range 45000 to 60000 inclusive.");
         assertThat(c.image().offset()).as("failed alterations write nothing").isEqualTo(offset);
     }
 

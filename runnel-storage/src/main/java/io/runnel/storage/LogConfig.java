@@ -2,6 +2,7 @@ package io.runnel.storage;
 
 import io.runnel.common.ApiException;
 import io.runnel.common.Errors;
+import io.runnel.config.TopicConfigs;
 import io.runnel.record.TimestampType;
 
 import java.util.LinkedHashMap;
@@ -12,7 +13,8 @@ import java.util.Set;
 /**
  * The topic-level settings that govern one partition log, under Kafka's topic config names.
  *
- * <p>{@link #DEFAULT} holds Kafka 4.x's topic defaults. {@link #fromMap} parses the string form a
+ * <p>The key names and {@link #DEFAULT} (Kafka 4.x's topic defaults) come from {@link TopicConfigs}, their one
+ * owner. {@link #fromMap} parses the string form a
  * CreateTopics / AlterConfigs request or a topic's stored overrides carry: absent keys take the default,
  * keys this class does not model (for example {@code compression.type} or {@code min.insync.replicas},
  * which the broker handles) are ignored, and a value that does not parse or is out of Kafka's valid
@@ -53,27 +55,27 @@ public record LogConfig(long segmentBytes, long segmentMs, long segmentJitterMs,
                         TimestampType timestampType, long timestampBeforeMaxMs, long timestampAfterMaxMs,
                         long flushMessages, long flushMs, long fileDeleteDelayMs, boolean preallocate) {
 
-    public static final String SEGMENT_BYTES = "segment.bytes";
+    public static final String SEGMENT_BYTES = TopicConfigs.SEGMENT_BYTES;
     public static final String INTERNAL_SEGMENT_BYTES = "internal.segment.bytes";
-    public static final String SEGMENT_MS = "segment.ms";
-    public static final String SEGMENT_JITTER_MS = "segment.jitter.ms";
-    public static final String SEGMENT_INDEX_BYTES = "segment.index.bytes";
-    public static final String INDEX_INTERVAL_BYTES = "index.interval.bytes";
-    public static final String RETENTION_MS = "retention.ms";
-    public static final String RETENTION_BYTES = "retention.bytes";
-    public static final String CLEANUP_POLICY = "cleanup.policy";
-    public static final String MIN_CLEANABLE_DIRTY_RATIO = "min.cleanable.dirty.ratio";
-    public static final String DELETE_RETENTION_MS = "delete.retention.ms";
-    public static final String MIN_COMPACTION_LAG_MS = "min.compaction.lag.ms";
-    public static final String MAX_COMPACTION_LAG_MS = "max.compaction.lag.ms";
-    public static final String MAX_MESSAGE_BYTES = "max.message.bytes";
-    public static final String MESSAGE_TIMESTAMP_TYPE = "message.timestamp.type";
-    public static final String MESSAGE_TIMESTAMP_BEFORE_MAX_MS = "message.timestamp.before.max.ms";
-    public static final String MESSAGE_TIMESTAMP_AFTER_MAX_MS = "message.timestamp.after.max.ms";
-    public static final String FLUSH_MESSAGES = "flush.messages";
-    public static final String FLUSH_MS = "flush.ms";
-    public static final String FILE_DELETE_DELAY_MS = "file.delete.delay.ms";
-    public static final String PREALLOCATE = "preallocate";
+    public static final String SEGMENT_MS = TopicConfigs.SEGMENT_MS;
+    public static final String SEGMENT_JITTER_MS = TopicConfigs.SEGMENT_JITTER_MS;
+    public static final String SEGMENT_INDEX_BYTES = TopicConfigs.SEGMENT_INDEX_BYTES;
+    public static final String INDEX_INTERVAL_BYTES = TopicConfigs.INDEX_INTERVAL_BYTES;
+    public static final String RETENTION_MS = TopicConfigs.RETENTION_MS;
+    public static final String RETENTION_BYTES = TopicConfigs.RETENTION_BYTES;
+    public static final String CLEANUP_POLICY = TopicConfigs.CLEANUP_POLICY;
+    public static final String MIN_CLEANABLE_DIRTY_RATIO = TopicConfigs.MIN_CLEANABLE_DIRTY_RATIO;
+    public static final String DELETE_RETENTION_MS = TopicConfigs.DELETE_RETENTION_MS;
+    public static final String MIN_COMPACTION_LAG_MS = TopicConfigs.MIN_COMPACTION_LAG_MS;
+    public static final String MAX_COMPACTION_LAG_MS = TopicConfigs.MAX_COMPACTION_LAG_MS;
+    public static final String MAX_MESSAGE_BYTES = TopicConfigs.MAX_MESSAGE_BYTES;
+    public static final String MESSAGE_TIMESTAMP_TYPE = TopicConfigs.MESSAGE_TIMESTAMP_TYPE;
+    public static final String MESSAGE_TIMESTAMP_BEFORE_MAX_MS = TopicConfigs.MESSAGE_TIMESTAMP_BEFORE_MAX_MS;
+    public static final String MESSAGE_TIMESTAMP_AFTER_MAX_MS = TopicConfigs.MESSAGE_TIMESTAMP_AFTER_MAX_MS;
+    public static final String FLUSH_MESSAGES = TopicConfigs.FLUSH_MESSAGES;
+    public static final String FLUSH_MS = TopicConfigs.FLUSH_MS;
+    public static final String FILE_DELETE_DELAY_MS = TopicConfigs.FILE_DELETE_DELAY_MS;
+    public static final String PREALLOCATE = TopicConfigs.PREALLOCATE;
 
     /** The keys {@link #fromMap} interprets (besides the internal segment-size override). */
     public static final Set<String> KEYS = Set.of(SEGMENT_BYTES, SEGMENT_MS, SEGMENT_JITTER_MS, SEGMENT_INDEX_BYTES,
@@ -85,28 +87,13 @@ public record LogConfig(long segmentBytes, long segmentMs, long segmentJitterMs,
     /** Kafka 4.x's lower bound for {@code segment.bytes}. */
     public static final long MIN_SEGMENT_BYTES = 1024 * 1024;
 
-    /** Kafka's topic-config defaults. */
-    public static final LogConfig DEFAULT = new LogConfig(
-            1024L * 1024 * 1024,     // segment.bytes: 1 GiB
-            7L * 24 * 3600 * 1000,   // segment.ms: 7 days
-            0,                       // segment.jitter.ms
-            10 * 1024 * 1024,        // segment.index.bytes: 10 MiB
-            4096,                    // index.interval.bytes
-            7L * 24 * 3600 * 1000,   // retention.ms: 7 days
-            -1,                      // retention.bytes
-            false, true,             // cleanup.policy=delete
-            0.5,                     // min.cleanable.dirty.ratio
-            24L * 3600 * 1000,       // delete.retention.ms: 1 day
-            0,                       // min.compaction.lag.ms
-            Long.MAX_VALUE,          // max.compaction.lag.ms
-            1024 * 1024 + 12,        // max.message.bytes: 1048588
-            TimestampType.CREATE_TIME,
-            Long.MAX_VALUE,          // message.timestamp.before.max.ms
-            3600L * 1000,            // message.timestamp.after.max.ms: 1 hour (Kafka 4.0, KIP-1030)
-            Long.MAX_VALUE,          // flush.messages
-            Long.MAX_VALUE,          // flush.ms
-            60_000,                  // file.delete.delay.ms
-            false);                  // preallocate
+    /**
+     * Kafka's topic-config defaults, read from {@link TopicConfigs}, which owns the topic keys and their
+     * defaults; this class only models them for a partition log. (The placeholder values below are all
+     * overridden, since every key of {@link #KEYS} has a default there.)
+     */
+    public static final LogConfig DEFAULT = new LogConfig(MIN_SEGMENT_BYTES, 1, 0, 24, 0, -1, -1, false, true, 0.5, 0, 0, 1, 0,
+            TimestampType.CREATE_TIME, 0, 0, 1, 0, 0, false).with(TopicConfigs.resolve(Map.of(), Map.of()));
 
     public LogConfig {
         if (segmentBytes < 1 || segmentBytes > Integer.MAX_VALUE) {

@@ -74,8 +74,9 @@ public final class GroupSupport implements PartitionManager.LeadershipListener, 
         var cfg = broker.config().values();
         int partitions = cfg.getInt(BrokerConfigs.OFFSETS_TOPIC_NUM_PARTITIONS);
         int rf = Math.min(cfg.getShort(BrokerConfigs.OFFSETS_TOPIC_REPLICATION_FACTOR), Math.max(1, image.brokers().size()));
+        String segmentBytes = Integer.toString(cfg.getInt(BrokerConfigs.OFFSETS_TOPIC_SEGMENT_BYTES));
         NewTopic nt = NewTopic.of(OffsetsTopicLog.TOPIC, partitions, rf).withConfigs(Map.of(
-                "cleanup.policy", "compact", "compression.type", "producer", "segment.bytes", "104857600"));
+                "cleanup.policy", "compact", "compression.type", "producer", "segment.bytes", segmentBytes));
         controller.createTopics(java.util.List.of(nt), false).whenComplete((r, err) -> {
             creating.set(false);
             if (err != null) log.error("Creating {} failed", OffsetsTopicLog.TOPIC, err);

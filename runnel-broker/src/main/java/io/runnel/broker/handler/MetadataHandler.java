@@ -24,20 +24,10 @@ import java.util.concurrent.CompletableFuture;
  * when the client allows it and auto.create.topics.enable is on; the answer then includes them.
  */
 public final class MetadataHandler implements ApiHandler<MetadataRequest, MetadataResponse> {
-    /** Every topic operation allowed, as reported while authorization is off. */
-    static final int ALL_TOPIC_OPERATIONS = bits(3, 4, 5, 6, 7, 8, 10, 11);
-    static final int ALL_CLUSTER_OPERATIONS = bits(5, 7, 8, 9, 10, 11, 12);
-
     private final BrokerContext broker;
 
     public MetadataHandler(BrokerContext broker) {
         this.broker = broker;
-    }
-
-    static int bits(int... ops) {
-        int b = 0;
-        for (int op : ops) b |= 1 << op;
-        return b;
     }
 
     @Override
@@ -80,7 +70,7 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest, Metada
         }
         resp.clusterId = image.clusterId() == null ? null : image.clusterId().toString();
         resp.controllerId = broker.nodeId();
-        if (req.includeClusterAuthorizedOperations) resp.clusterAuthorizedOperations = ALL_CLUSTER_OPERATIONS;
+        if (req.includeClusterAuthorizedOperations) resp.clusterAuthorizedOperations = AuthorizedOperations.ALL_CLUSTER;
         if (allTopics) {
             for (TopicImage t : image.topics().values()) resp.topics.add(describe(t, req, version));
         } else {
@@ -128,7 +118,7 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest, Metada
         mt.name = t.name();
         mt.topicId = t.id();
         mt.isInternal = TopicNames.isInternal(t.name());
-        if (req.includeTopicAuthorizedOperations) mt.topicAuthorizedOperations = ALL_TOPIC_OPERATIONS;
+        if (req.includeTopicAuthorizedOperations) mt.topicAuthorizedOperations = AuthorizedOperations.ALL_TOPIC;
         for (var e : t.partitions().entrySet()) {
             PartitionState ps = e.getValue();
             MetadataResponse.Partition mp = new MetadataResponse.Partition();

@@ -15,13 +15,6 @@ import java.util.concurrent.ExecutionException;
 final class AdminSupport {
     private static final Logger log = LoggerFactory.getLogger(AdminSupport.class);
 
-    /**
-     * The operations on the cluster resource reported while authorization is off: every operation Kafka
-     * defines for it (CREATE 5, ALTER 7, DESCRIBE 8, CLUSTER_ACTION 9, DESCRIBE_CONFIGS 10,
-     * ALTER_CONFIGS 11, IDEMPOTENT_WRITE 12), one bit per AclOperation code.
-     */
-    static final int ALL_CLUSTER_OPERATIONS = (1 << 5) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 11) | (1 << 12);
-
     private AdminSupport() {
     }
 
@@ -45,7 +38,8 @@ final class AdminSupport {
     /**
      * The resource an AlterConfigs or IncrementalAlterConfigs item names, checked as a Kafka broker
      * checks it before handing it to the controller: a topic must have a legal, non-empty name; a broker
-     * resource must be "" (the cluster-wide default) or this node's id; other types are refused.
+     * resource must be "" (the cluster-wide default) or this node's id; a group must have a non-empty id;
+     * other types are refused.
      *
      * @throws ApiException INVALID_REQUEST or INVALID_TOPIC_EXCEPTION
      */
@@ -72,6 +66,10 @@ final class AdminSupport {
                             + ", but received " + name);
                 }
                 return ConfigResource.broker(id);
+            }
+            case GROUP -> {
+                if (name == null || name.isEmpty()) throw new ApiException(Errors.INVALID_REQUEST, "Group id must not be empty.");
+                return ConfigResource.group(name);
             }
             default -> throw new ApiException(Errors.INVALID_REQUEST, t == ConfigResource.Type.UNKNOWN
                     ? "Unknown resource type " + type : "Unsupported resource type " + t);

@@ -23,7 +23,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * AlterConfigs (v0-2), the legacy API: the given configs replace every dynamic config of the resource
- * (keys left out are removed). Topics and brokers ("" = the cluster-wide default, or this node's id).
+ * (keys left out are removed). Topics, brokers ("" = the cluster-wide default, or this node's id) and
+ * groups (KIP-848 group configs; a non-empty group id).
  * Like a Kafka broker, refuses before the controller: a resource named twice ("Each resource must
  * appear at most once."), a key given twice, null values, another broker's id, other resource types.
  * The controller validates keys and values (INVALID_CONFIG naming the key). validateOnly writes nothing.

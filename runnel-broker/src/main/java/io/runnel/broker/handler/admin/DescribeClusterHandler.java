@@ -1,5 +1,6 @@
 package io.runnel.broker.handler.admin;
 
+import io.runnel.broker.handler.AuthorizedOperations;
 import io.runnel.broker.BrokerContext;
 import io.runnel.broker.handler.ApiHandler;
 import io.runnel.broker.handler.RequestContext;
@@ -76,7 +77,7 @@ public final class DescribeClusterHandler implements ApiHandler<DescribeClusterR
         resp.clusterId = image.clusterId() == null ? "" : image.clusterId().toString();
         // a controller id the client cannot find among the brokers would confuse it; Kafka answers -1 then
         resp.controllerId = controllerListed ? broker.nodeId() : -1;
-        resp.clusterAuthorizedOperations = req.includeClusterAuthorizedOperations ? AdminSupport.ALL_CLUSTER_OPERATIONS : Integer.MIN_VALUE;
+        resp.clusterAuthorizedOperations = req.includeClusterAuthorizedOperations ? AuthorizedOperations.ALL_CLUSTER : AuthorizedOperations.NOT_REQUESTED;
         return CompletableFuture.completedFuture(resp);
     }
 }

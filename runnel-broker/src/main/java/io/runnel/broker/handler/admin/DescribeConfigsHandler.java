@@ -32,7 +32,10 @@ import java.util.concurrent.CompletableFuture;
  *   <li>broker "&lt;this node's id&gt;": every broker config; read-only unless dynamically updatable;</li>
  *   <li>broker "": only the cluster-wide dynamic defaults that are set, as Kafka answers;</li>
  *   <li>another broker id, or a name that is no integer: INVALID_REQUEST (Kafka's wording);</li>
- *   <li>other resource types (broker loggers, client metrics, groups): INVALID_REQUEST.</li>
+ *   <li>a group (KIP-848 group configs, any group id, existing or not, as in Kafka): every group config,
+ *       from the group's override (DYNAMIC_GROUP_CONFIG), else its broker synonym, else the default; configs
+ *       Runnel does not apply say so in their documentation;</li>
+ *   <li>other resource types (broker loggers, client metrics): INVALID_REQUEST.</li>
  * </ul>
  * {@code configurationKeys} (null or empty = all) filters by name; synonyms are listed only with
  * includeSynonyms, documentation only with includeDocumentation (v3+). Sensitive values are null.
@@ -110,6 +113,10 @@ public final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsR
                             + " or empty string, but received " + name);
                 }
                 return controller.describeConfigs(ConfigResource.broker(id));
+            }
+            case GROUP -> {
+                if (name == null || name.isEmpty()) throw new ApiException(Errors.INVALID_REQUEST, "Group id must not be empty.");
+                return controller.describeConfigs(ConfigResource.group(name));
             }
             default -> throw new ApiException(Errors.INVALID_REQUEST, "Unsupported resource type: "
                     + (type == ConfigResource.Type.UNKNOWN ? Byte.toString(r.resourceType) : type.toString()));

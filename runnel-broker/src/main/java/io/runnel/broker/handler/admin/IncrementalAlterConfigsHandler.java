@@ -24,7 +24,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * IncrementalAlterConfigs (v0-1): SET, DELETE, APPEND and SUBTRACT (the last two on list configs) per
- * key, on topics and brokers ("" = the cluster-wide default, or this node's id). Like a Kafka broker,
+ * key, on topics, brokers ("" = the cluster-wide default, or this node's id) and groups (KIP-848 group
+ * configs; a non-empty group id). Like a Kafka broker,
  * refuses before the controller: a resource named twice ("Each resource must appear at most once."), a
  * key given twice, a null value for anything but DELETE, an unknown operation, another broker's id,
  * other resource types (broker loggers included). The controller validates keys and values

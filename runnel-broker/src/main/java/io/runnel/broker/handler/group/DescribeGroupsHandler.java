@@ -1,5 +1,6 @@
 package io.runnel.broker.handler.group;
 
+import io.runnel.broker.handler.AuthorizedOperations;
 import io.runnel.broker.handler.ApiHandler;
 import io.runnel.broker.handler.RequestContext;
 import io.runnel.group.GroupCoordinator;
@@ -51,7 +52,7 @@ public final class DescribeGroupsHandler implements ApiHandler<DescribeGroupsReq
                     w.memberAssignment = m.assignment();
                     g.members.add(w);
                 }
-                g.authorizedOperations = ops ? GroupHandlerSupport.ALL_GROUP_OPERATIONS : GroupHandlerSupport.OPERATIONS_NOT_REQUESTED;
+                g.authorizedOperations = ops ? AuthorizedOperations.ALL_GROUP : AuthorizedOperations.NOT_REQUESTED;
                 resp.groups.add(g);
             }
             return resp;

@@ -14,14 +14,6 @@ import java.util.concurrent.ExecutionException;
 final class GroupHandlerSupport {
     private static final Logger log = LoggerFactory.getLogger(GroupHandlerSupport.class);
 
-    /**
-     * The operations on a group resource reported while authorization is off: READ 3, DELETE 6, DESCRIBE 8
-     * (one bit per AclOperation code).
-     */
-    static final int ALL_GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
-    /** authorizedOperations when the client did not ask for them. */
-    static final int OPERATIONS_NOT_REQUESTED = Integer.MIN_VALUE;
-
     private GroupHandlerSupport() {
     }
 

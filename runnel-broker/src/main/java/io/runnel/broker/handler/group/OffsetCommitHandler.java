@@ -14,15 +14,22 @@ import io.runnel.protocol.message.OffsetCommitRequest;
 import io.runnel.protocol.message.OffsetCommitResponse;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * OffsetCommit: stores offsets (with leader epoch and metadata) for a group, checked against the member's
  * generation (classic) or epoch (consumer protocol, v9+). v10 names topics by id: ids this broker does not
  * know get UNKNOWN_TOPIC_ID. v2-4 may carry a retention time.
+ *
+ * <p>As in Kafka, a topic or partition that does not exist gets UNKNOWN_TOPIC_OR_PARTITION
+ * ({@link TopicView#partitionExists}) and is never handed to the coordinator, so nothing is stored for it;
+ * the other partitions of the request are committed normally. This applies to every version and to the
+ * admin path (AlterConsumerGroupOffsets is an OffsetCommit with generation -1).
  */
 public final class OffsetCommitHandler implements ApiHandler<OffsetCommitRequest, OffsetCommitResponse> {
     private final GroupCoordinator coordinator;
@@ -43,6 +50,7 @@ public final class OffsetCommitHandler implements ApiHandler<OffsetCommitRequest
         TopicView topics = coordinator.topics();
         List<CommitPartition> partitions = new ArrayList<>();
         List<String> names = new ArrayList<>(request.topics.size());
+        Set<TopicPartition> missing = new HashSet<>();
         for (OffsetCommitRequest.Topic t : request.topics) {
             String name = t.name;
             if (byId) {
@@ -52,6 +60,10 @@ public final class OffsetCommitHandler implements ApiHandler<OffsetCommitRequest
             names.add(name);
             if (name == null) continue;
             for (OffsetCommitRequest.Partition p : t.partitions) {
+                if (!topics.partitionExists(name, p.partitionIndex)) {
+                    missing.add(new TopicPartition(name, p.partitionIndex));
+                    continue;
+                }
                 partitions.add(new CommitPartition(name, p.partitionIndex, p.committedOffset,
                         version >= 6 ? p.committedLeaderEpoch : -1, p.committedMetadata));
             }
@@ -79,6 +91,7 @@ public final class OffsetCommitHandler implements ApiHandler<OffsetCommitRequest
                     OffsetCommitResponse.Partition rp = new OffsetCommitResponse.Partition();
                     rp.partitionIndex = p.partitionIndex;
                     Errors e = name == null ? Errors.UNKNOWN_TOPIC_ID
+                            : missing.contains(new TopicPartition(name, p.partitionIndex)) ? Errors.UNKNOWN_TOPIC_OR_PARTITION
                             : r.partitions().getOrDefault(new TopicPartition(name, p.partitionIndex), Errors.UNKNOWN_SERVER_ERROR);
                     rp.errorCode = e.code();
                     rt.partitions.add(rp);
