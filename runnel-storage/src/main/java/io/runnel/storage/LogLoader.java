@@ -72,12 +72,9 @@ final class LogLoader {
             if (!p.hadCleanShutdown()) {
                 recover(p, segs, recoveryPoint, epochCache);
             }
-            // inactive segments keep trimmed indexes; rebuilt ones were opened at full size
+            // an inactive segment whose indexes were rebuilt gets its final time index entry again
             for (LogSegment seg : segs.headMap(segs.lastKey(), false).values()) {
-                if (seg.offsetIndex().maxEntries() != seg.offsetIndex().entries()
-                        || seg.timeIndex().maxEntries() != seg.timeIndex().entries()) {
-                    seg.onBecomeInactive();
-                }
+                if (seg.indexesRebuilt()) seg.onBecomeInactive();
             }
             LogSegment last = segs.lastEntry().getValue();
             long leo;
@@ -88,7 +85,6 @@ final class LogLoader {
                 last.recover(null);
                 leo = last.readNextOffset();
             }
-            last.reopenForAppend();
             log.segments.putAll(segs);
 
             long logStart = Math.min(Math.max(p.logStartOffsetCheckpoint(), segs.firstKey()), leo);

@@ -724,7 +724,6 @@ public final class PartitionLog {
                 }
                 LogSegment last = activeSegment();
                 last.truncateTo(offset);
-                last.reopenForAppend();
                 long leo = last.readNextOffset();
                 if (leo < logStartOffset) {
                     // the batch straddling the log start offset went: nothing at or above it is left
