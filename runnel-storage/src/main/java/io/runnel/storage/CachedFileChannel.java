@@ -103,6 +103,15 @@ final class CachedFileChannel extends FileChannel {
         }
     }
 
+    /**
+     * The open descriptor itself, opening it if needed: for zero-copy sends, where the network layer
+     * hands the descriptor to sendfile(2) and so cannot go through this wrapper. It stays usable until
+     * the cache closes it (see {@link FileHandleCache} on retired descriptors).
+     */
+    FileChannel descriptor() throws IOException {
+        return delegate();
+    }
+
     /** Runs {@code r} with the file open and not evictable (used around renames of the file). */
     void runPinned(IoRunnable r) throws IOException {
         cache.pin(this);

@@ -16,6 +16,11 @@ import java.util.LinkedHashSet;
  * (a volatile write, no lock), and the eviction sweep gives referenced handles a second chance.
  * Handles pinned by {@link CachedFileChannel#runPinned} (a rename in progress) are never evicted.
  *
+ * <p>Evicted descriptors are retired rather than closed at once: up to a quarter of the bound (at least
+ * one) stay open, oldest closed first, so a read result handed to the network layer (which sends the
+ * descriptor itself with sendfile) stays valid while that many further files are evicted. The bound
+ * counts retired descriptors too.
+ *
  * <p>Threads: opening and evicting hold this cache's monitor; uses of an open handle take no lock. A
  * handle closed by eviction while another thread uses it makes that use fail with a
  * {@code ClosedChannelException}, which {@link CachedFileChannel} answers by reopening and retrying
@@ -26,13 +31,16 @@ public final class FileHandleCache {
     static final FileHandleCache UNBOUNDED = new FileHandleCache(Integer.MAX_VALUE);
 
     private final int maxOpen;
+    private final int maxRetired;
     private final LinkedHashSet<CachedFileChannel> open = new LinkedHashSet<>();
+    private final java.util.ArrayDeque<FileChannel> retired = new java.util.ArrayDeque<>();
     private long opens;
     private long evictions;
 
     public FileHandleCache(int maxOpen) {
         if (maxOpen < 1) throw new IllegalArgumentException("maxOpen must be at least 1, not " + maxOpen);
         this.maxOpen = maxOpen;
+        this.maxRetired = maxOpen == Integer.MAX_VALUE ? 0 : Math.max(1, maxOpen / 4);
     }
 
     public int maxOpen() {
@@ -41,7 +49,7 @@ public final class FileHandleCache {
 
     /** Files open right now (never above {@link #maxOpen()} except while every open one is pinned). */
     public synchronized int openFiles() {
-        return open.size();
+        return open.size() + retired.size();
     }
 
     /** Files opened since creation (first opens and reopens). */
@@ -59,8 +67,11 @@ public final class FileHandleCache {
         FileChannel c = h.current;
         if (c != null && c.isOpen()) return c;
         if (c != null) forget(h, c);
-        while (open.size() >= maxOpen && evictOne()) {
-            // evictOne closed one
+        while (open.size() + retired.size() >= maxOpen) {
+            if (retired.size() >= maxRetired || !evictOne()) {
+                if (retired.isEmpty()) break; // every open file is pinned: go over the bound rather than fail
+                closeQuietly(retired.pollFirst());
+            }
         }
         c = h.openUnderlying();
         h.current = c;
@@ -84,7 +95,9 @@ public final class FileHandleCache {
                 continue;
             }
             it.remove();
-            closeUnderlying(h);
+            FileChannel c = h.current;
+            h.current = null;
+            if (c != null) retired.addLast(c);
             evictions++;
             return true;
         }
@@ -116,10 +129,9 @@ public final class FileHandleCache {
         h.pins--;
     }
 
-    private static void closeUnderlying(CachedFileChannel h) {
-        FileChannel c = h.current;
-        h.current = null;
-        if (c != null) closeQuietly(c);
+    /** Closes the retired descriptors (the log manager is closing). */
+    synchronized void closeRetired() {
+        while (!retired.isEmpty()) closeQuietly(retired.pollFirst());
     }
 
     private static void closeQuietly(FileChannel c) {

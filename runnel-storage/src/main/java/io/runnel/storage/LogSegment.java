@@ -198,6 +198,11 @@ final class LogSegment implements Closeable {
         return channel;
     }
 
+    /** The segment file's open descriptor, for a read result sent zero-copy (see {@link CachedFileChannel#descriptor}). */
+    FileChannel transferChannel() throws IOException {
+        return channel.descriptor();
+    }
+
     OffsetIndex offsetIndex() {
         return offsetIndex;
     }
