@@ -1,0 +1,123 @@
+package io.runnel.bench;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+
+import java.io.PrintStream;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Scenario (g), partition scale: one broker, started fresh, gets {@code N} partitions created through the
+ * Admin API (topics of {@value #PER_TOPIC} partitions, one topic per CreateTopics request, which stays under
+ * Kafka's 10,000-records-per-request cap), then is killed with SIGKILL and started again on the same data.
+ * Figures: partitions created (a broker that fails part-way reports how far it got), the time to create them,
+ * resident memory and open descriptors after creating, the time from the restarted process's start until
+ * every topic is served with all its partitions led, and resident memory after the restart.
+ */
+final class PartitionScaleScenario {
+    static final int PER_TOPIC = 5_000;
+
+    interface Starter {
+        Broker.Managed start(boolean restart) throws Exception;
+    }
+
+    private final int partitions;
+    private final long timeoutMs;
+    private final PrintStream progress;
+
+    PartitionScaleScenario(int partitions, long timeoutMs, PrintStream progress) {
+        this.partitions = partitions;
+        this.timeoutMs = timeoutMs;
+        this.progress = progress;
+    }
+
+    ScenarioRunner.Outcome run(String tag, Starter starter) {
+        Map<String, Double> v = new LinkedHashMap<>();
+        int topics = (partitions + PER_TOPIC - 1) / PER_TOPIC;
+        Broker.Managed broker;
+        try {
+            broker = starter.start(false);
+        } catch (Exception e) {
+            return ScenarioRunner.Outcome.failed("the broker did not start: " + Broker.rootMessage(e));
+        }
+        String note = null;
+        int created = 0;
+        try {
+            long t0 = System.nanoTime();
+            try (Admin admin = Admin.create(Broker.fastAdminProps(broker.bootstrap()))) {
+                for (int t = 0; t < topics; t++) {
+                    int n = Math.min(PER_TOPIC, partitions - created);
+                    try {
+                        admin.createTopics(List.of(new NewTopic(topic(t), n, (short) 1))).all()
+                                .get(timeoutMs, TimeUnit.MILLISECONDS);
+                    } catch (Exception e) {
+                        note = "creating topic " + (t + 1) + " of " + topics + " failed after " + created
+                                + " partitions: " + Broker.rootMessage(e);
+                        break;
+                    }
+                    created += n;
+                    if ((t + 1) % 5 == 0) {
+                        progress.printf(Locale.ROOT, "  %s (g) %d partitions after %.1f s%n", tag, created,
+                                (System.nanoTime() - t0) / 1e9);
+                    }
+                }
+            }
+            v.put(Metric.PARTITIONS, (double) created);
+            if (created > 0) v.put(Metric.CREATE_S, (System.nanoTime() - t0) / 1e9);
+            if (broker.alive()) {
+                v.put(Metric.RSS_MIB, broker.rssMib());
+                Long fds = broker.openDescriptors();
+                if (fds != null) v.put(Metric.FDS, fds.doubleValue());
+            } else {
+                note = (note == null ? "" : note + "; ") + "the broker died: " + broker.diagnostics();
+                return ScenarioRunner.Outcome.ok(v, note);
+            }
+            broker.kill9();
+            long r0 = System.nanoTime();
+            Broker.Managed again = starter.start(true);
+            broker = again;
+            awaitAllServed(again, created / PER_TOPIC + (created % PER_TOPIC == 0 ? 0 : 1), created, r0);
+            v.put(Metric.RESTART_S, (System.nanoTime() - r0) / 1e9);
+            v.put(Metric.RSS_RESTART_MIB, again.rssMib());
+            return ScenarioRunner.Outcome.ok(v, note);
+        } catch (Exception e) {
+            String msg = (note == null ? "" : note + "; ") + Broker.rootMessage(e);
+            return v.isEmpty() ? ScenarioRunner.Outcome.failed(msg) : ScenarioRunner.Outcome.ok(v, msg);
+        } finally {
+            broker.close();
+        }
+    }
+
+    private static String topic(int t) {
+        return "scale-" + t;
+    }
+
+    /** Waits until Metadata lists every created topic with all its partitions led. */
+    private void awaitAllServed(Broker.Managed broker, int topics, int created, long startNanos) throws Exception {
+        long deadline = startNanos + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        List<String> names = new java.util.ArrayList<>();
+        for (int t = 0; t < topics; t++) names.add(topic(t));
+        Exception last = null;
+        try (Admin admin = Admin.create(Broker.fastAdminProps(broker.bootstrap()))) {
+            while (System.nanoTime() < deadline) {
+                if (!broker.alive()) throw new IllegalStateException("the broker died after the restart. " + broker.diagnostics());
+                try {
+                    Map<String, TopicDescription> d = admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS);
+                    long led = d.values().stream().flatMap(td -> td.partitions().stream())
+                            .filter(p -> p.leader() != null && !p.leader().isEmpty()).count();
+                    if (led == created) return;
+                } catch (Exception e) {
+                    last = e;
+                }
+                Thread.sleep(20);
+            }
+        }
+        throw new IllegalStateException("not all " + created + " partitions were served within " + timeoutMs + " ms"
+                + (last == null ? "" : " (last error: " + Broker.rootMessage(last) + ")"));
+    }
+}
