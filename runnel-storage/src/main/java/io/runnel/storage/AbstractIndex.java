@@ -201,10 +201,10 @@ abstract class AbstractIndex implements Closeable {
 
     /** Drops every entry. */
     synchronized void reset() throws IOException {
-        if (staged != null) staged.clear();
+        staged = null;
         entries = 0;
         last = null;
-        channel.truncate(0);
+        if (channel.size() > 0) channel.truncate(0); // an empty index is not even opened
     }
 
     synchronized void flush() throws IOException {

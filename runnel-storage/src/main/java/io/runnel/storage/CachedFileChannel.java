@@ -55,6 +55,8 @@ final class CachedFileChannel extends FileChannel {
     volatile boolean referenced;
     /** Renames in progress; guarded by the cache's monitor. */
     int pins;
+    /** Not evicted before this {@code System.nanoTime()}: its descriptor was lent for a send. */
+    volatile long lentUntilNanos = System.nanoTime();
     private volatile boolean dirty;
     private long position;
 
@@ -104,12 +106,13 @@ final class CachedFileChannel extends FileChannel {
     }
 
     /**
-     * The open descriptor itself, opening it if needed: for zero-copy sends, where the network layer
-     * hands the descriptor to sendfile(2) and so cannot go through this wrapper. It stays usable until
-     * the cache closes it (see {@link FileHandleCache} on retired descriptors).
+     * For a read result sent zero-copy: the open descriptor itself when the cache can keep it open for
+     * the send (see {@link FileHandleCache#lend}), else this channel (the network layer copies from it).
      */
-    FileChannel descriptor() throws IOException {
-        return delegate();
+    FileChannel forTransfer() throws IOException {
+        if (!isOpen()) throw new ClosedChannelException();
+        FileChannel c = cache.lend(this);
+        return c != null ? c : this;
     }
 
     /** Runs {@code r} with the file open and not evictable (used around renames of the file). */

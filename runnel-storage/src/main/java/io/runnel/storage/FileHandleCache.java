@@ -16,10 +16,12 @@ import java.util.LinkedHashSet;
  * (a volatile write, no lock), and the eviction sweep gives referenced handles a second chance.
  * Handles pinned by {@link CachedFileChannel#runPinned} (a rename in progress) are never evicted.
  *
- * <p>Evicted descriptors are retired rather than closed at once: up to a quarter of the bound (at least
- * one) stay open, oldest closed first, so a read result handed to the network layer (which sends the
- * descriptor itself with sendfile) stays valid while that many further files are evicted. The bound
- * counts retired descriptors too.
+ * <p>Zero-copy reads: the network layer sends a read result's descriptor itself (sendfile), so it must
+ * stay open until sent. {@link #lend} hands out a descriptor, which is then not evicted for
+ * {@value #LEND_MS} ms, only while fewer than half of the bound are lent; so eviction always finds a
+ * victim in the other half. Beyond that, reads get the {@link CachedFileChannel} itself, which the
+ * network layer copies from (it reopens as needed): a fetch touching more files than the bound still
+ * works, in part without zero-copy.
  *
  * <p>Threads: opening and evicting hold this cache's monitor; uses of an open handle take no lock. A
  * handle closed by eviction while another thread uses it makes that use fail with a
@@ -30,17 +32,19 @@ public final class FileHandleCache {
     /** For tests and tools that do not bound descriptors. */
     static final FileHandleCache UNBOUNDED = new FileHandleCache(Integer.MAX_VALUE);
 
+    /** How long a descriptor handed out for a zero-copy send stays open at least. */
+    static final long LEND_MS = 10_000;
+
     private final int maxOpen;
-    private final int maxRetired;
     private final LinkedHashSet<CachedFileChannel> open = new LinkedHashSet<>();
-    private final java.util.ArrayDeque<FileChannel> retired = new java.util.ArrayDeque<>();
+    /** Handles whose descriptor is lent, oldest lending first. */
+    private final java.util.LinkedHashMap<CachedFileChannel, Long> lent = new java.util.LinkedHashMap<>();
     private long opens;
     private long evictions;
 
     public FileHandleCache(int maxOpen) {
         if (maxOpen < 1) throw new IllegalArgumentException("maxOpen must be at least 1, not " + maxOpen);
         this.maxOpen = maxOpen;
-        this.maxRetired = maxOpen == Integer.MAX_VALUE ? 0 : Math.max(1, maxOpen / 4);
     }
 
     public int maxOpen() {
@@ -49,12 +53,17 @@ public final class FileHandleCache {
 
     /** Files open right now (never above {@link #maxOpen()} except while every open one is pinned). */
     public synchronized int openFiles() {
-        return open.size() + retired.size();
+        return open.size();
     }
 
     /** Files opened since creation (first opens and reopens). */
     public synchronized long opens() {
         return opens;
+    }
+
+    /** Descriptors lent for zero-copy sends right now (expired ones included until the next lending). */
+    synchronized int lentFiles() {
+        return lent.size();
     }
 
     /** Files closed to stay under the bound since creation. */
@@ -67,11 +76,8 @@ public final class FileHandleCache {
         FileChannel c = h.current;
         if (c != null && c.isOpen()) return c;
         if (c != null) forget(h, c);
-        while (open.size() + retired.size() >= maxOpen) {
-            if (retired.size() >= maxRetired || !evictOne()) {
-                if (retired.isEmpty()) break; // every open file is pinned: go over the bound rather than fail
-                closeQuietly(retired.pollFirst());
-            }
+        while (open.size() >= maxOpen && evictOne()) {
+            // evictOne closed one; when every open file is pinned, go over the bound rather than fail
         }
         c = h.openUnderlying();
         h.current = c;
@@ -81,15 +87,35 @@ public final class FileHandleCache {
         return c;
     }
 
+    /**
+     * The open descriptor of {@code h} for a zero-copy send, kept open for at least {@link #LEND_MS};
+     * null when half of the bound or more is open (the caller then reads through {@code h}).
+     */
+    synchronized FileChannel lend(CachedFileChannel h) throws IOException {
+        long now = System.nanoTime();
+        for (var it = lent.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            if (e.getValue() - now > 0 && e.getKey().isOpen()) break;
+            it.remove();
+        }
+        if (lent.remove(h) == null && lent.size() >= maxOpen / 2) return null;
+        FileChannel c = open(h);
+        long until = now + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(LEND_MS);
+        h.lentUntilNanos = until;
+        lent.put(h, until);
+        return c;
+    }
+
     /** CLOCK sweep: closes the first unreferenced, unpinned handle; false when every one is pinned. */
     private boolean evictOne() {
+        long now = System.nanoTime();
         int budget = open.size() * 2 + 1;
         Iterator<CachedFileChannel> it = open.iterator();
         while (budget-- > 0) {
             if (!it.hasNext()) it = open.iterator();
             if (!it.hasNext()) return false;
             CachedFileChannel h = it.next();
-            if (h.pins > 0) continue;
+            if (h.pins > 0 || h.lentUntilNanos - now > 0) continue;
             if (h.referenced) {
                 h.referenced = false;
                 continue;
@@ -97,7 +123,7 @@ public final class FileHandleCache {
             it.remove();
             FileChannel c = h.current;
             h.current = null;
-            if (c != null) retired.addLast(c);
+            if (c != null) closeQuietly(c);
             evictions++;
             return true;
         }
@@ -118,6 +144,7 @@ public final class FileHandleCache {
         FileChannel c = h.current;
         h.current = null;
         open.remove(h);
+        lent.remove(h);
         if (c != null) c.close();
     }
 
@@ -127,11 +154,6 @@ public final class FileHandleCache {
 
     synchronized void unpin(CachedFileChannel h) {
         h.pins--;
-    }
-
-    /** Closes the retired descriptors (the log manager is closing). */
-    synchronized void closeRetired() {
-        while (!retired.isEmpty()) closeQuietly(retired.pollFirst());
     }
 
     private static void closeQuietly(FileChannel c) {

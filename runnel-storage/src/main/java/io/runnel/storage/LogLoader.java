@@ -231,7 +231,8 @@ final class LogLoader {
         Map.Entry<Long, LogSegment> from = segs.floorEntry(recoveryPoint);
         long fromKey = from == null ? segs.firstKey() : from.getKey();
         List<LogSegment> unflushed = new ArrayList<>(segs.tailMap(fromKey, true).values());
-        LOG.info("{}: recovering {} segment(s) from offset {} after an unclean shutdown", p.tp(), unflushed.size(),
+        // debug: after a crash every partition comes here, and one line each would be 100,000 lines
+        LOG.debug("{}: recovering {} segment(s) from offset {} after an unclean shutdown", p.tp(), unflushed.size(),
                 recoveryPoint);
         for (int i = 0; i < unflushed.size(); i++) {
             LogSegment seg = unflushed.get(i);

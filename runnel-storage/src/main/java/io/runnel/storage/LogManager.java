@@ -477,7 +477,6 @@ public final class LogManager implements AutoCloseable {
             closed = true;
             cleaner.shutdown();
             scheduler.shutdown();
-            handles.closeRetired();
             for (Path dir : logDirs) {
                 try {
                     FileLock l = dirLocks.remove(dir);
@@ -524,7 +523,6 @@ public final class LogManager implements AutoCloseable {
                     LOG.warn("Could not release the lock of {}", dir, e);
                 }
             }
-            handles.closeRetired();
             LOG.info("Log manager closed ({} logs)", logs.size());
         }
     }

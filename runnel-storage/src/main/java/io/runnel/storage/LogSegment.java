@@ -198,9 +198,9 @@ final class LogSegment implements Closeable {
         return channel;
     }
 
-    /** The segment file's open descriptor, for a read result sent zero-copy (see {@link CachedFileChannel#descriptor}). */
+    /** The channel for a read result the network layer sends (see {@link CachedFileChannel#forTransfer}). */
     FileChannel transferChannel() throws IOException {
-        return channel.descriptor();
+        return channel.forTransfer();
     }
 
     OffsetIndex offsetIndex() {
