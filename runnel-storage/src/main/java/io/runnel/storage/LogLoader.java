@@ -58,11 +58,12 @@ final class LogLoader {
         PartitionLog log = new PartitionLog(p.dir(), p.tp(), topicId, p.config(), p.time(), p.scheduler(),
                 p.channels(), epochCache, producerState);
 
-        List<Path> swaps = removeTempFiles(p.dir());
+        java.util.Set<String> names = new java.util.LinkedHashSet<>(); // the directory is listed once: it matters with 100,000 partitions
+        List<Path> swaps = removeTempFiles(p.dir(), names);
         long now = p.time().milliseconds();
         TreeMap<Long, LogSegment> segs = new TreeMap<>();
         try {
-            openSegments(p, segs, now);
+            openSegments(p, names, segs, now);
             completeSwaps(p, swaps, segs, now);
             if (segs.isEmpty()) {
                 long base = Math.max(0, p.logStartOffsetCheckpoint());
@@ -114,29 +115,33 @@ final class LogLoader {
         }
     }
 
-    /** Deletes leftovers and returns the {@code .swap} log files to complete. */
-    private static List<Path> removeTempFiles(Path dir) throws IOException {
+    /**
+     * Deletes leftovers and returns the {@code .swap} log files to complete; {@code remaining} receives the
+     * names of the files left in the directory.
+     */
+    private static List<Path> removeTempFiles(Path dir, java.util.Set<String> remaining) throws IOException {
         List<Path> swaps = new ArrayList<>();
+        List<String> swapSuffixed = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path f : ds) {
                 String name = f.getFileName().toString();
                 if (name.endsWith(".tmp") || name.endsWith(PartitionLog.DELETED_SUFFIX)
                         || name.endsWith(PartitionLog.CLEANED_SUFFIX)) {
                     Files.deleteIfExists(f);
-                } else if (name.endsWith(LogSegment.LOG_SUFFIX + PartitionLog.SWAP_SUFFIX)) {
-                    swaps.add(f);
+                    continue;
                 }
+                if (name.endsWith(LogSegment.LOG_SUFFIX + PartitionLog.SWAP_SUFFIX)) swaps.add(f);
+                if (name.endsWith(PartitionLog.SWAP_SUFFIX)) swapSuffixed.add(name);
+                remaining.add(name);
             }
         }
         // index files of a swap whose log file was already renamed live are stale: the index is rebuilt
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*" + PartitionLog.SWAP_SUFFIX)) {
-            for (Path f : ds) {
-                String name = f.getFileName().toString();
-                long base = baseOffsetOf(name);
-                if (!name.endsWith(LogSegment.LOG_SUFFIX + PartitionLog.SWAP_SUFFIX)
-                        && (base < 0 || !Files.exists(LogSegment.logFile(dir, base, PartitionLog.SWAP_SUFFIX)))) {
-                    Files.deleteIfExists(f);
-                }
+        for (String name : swapSuffixed) {
+            long base = baseOffsetOf(name);
+            if (!name.endsWith(LogSegment.LOG_SUFFIX + PartitionLog.SWAP_SUFFIX)
+                    && (base < 0 || !remaining.contains(LogSegment.logFile(dir, base, PartitionLog.SWAP_SUFFIX).getFileName().toString()))) {
+                Files.deleteIfExists(dir.resolve(name));
+                remaining.remove(name);
             }
         }
         return swaps;
@@ -152,22 +157,21 @@ final class LogLoader {
         }
     }
 
-    private static void openSegments(Params p, TreeMap<Long, LogSegment> segs, long now) throws IOException {
+    private static void openSegments(Params p, java.util.Set<String> names, TreeMap<Long, LogSegment> segs, long now)
+            throws IOException {
         List<Long> bases = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(p.dir(), "*" + LogSegment.LOG_SUFFIX)) {
-            for (Path f : ds) {
-                long base = baseOffsetOf(f.getFileName().toString());
-                if (base >= 0) bases.add(base);
-            }
+        for (String name : names) {
+            long base = name.endsWith(LogSegment.LOG_SUFFIX) ? baseOffsetOf(name) : -1;
+            if (base >= 0) bases.add(base);
         }
         // index files without a log file are orphans
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(p.dir(), "*.{index,timeindex}")) {
-            for (Path f : ds) {
-                long base = baseOffsetOf(f.getFileName().toString());
-                if (base >= 0 && !bases.contains(base)) {
-                    LOG.info("{}: deleting orphaned index file {}", p.tp(), f.getFileName());
-                    Files.deleteIfExists(f);
-                }
+        java.util.Set<Long> baseSet = new java.util.HashSet<>(bases);
+        for (String name : names) {
+            if (!name.endsWith(LogSegment.INDEX_SUFFIX) && !name.endsWith(LogSegment.TIME_INDEX_SUFFIX)) continue;
+            long base = baseOffsetOf(name);
+            if (base >= 0 && !baseSet.contains(base)) {
+                LOG.info("{}: deleting orphaned index file {}", p.tp(), name);
+                Files.deleteIfExists(p.dir().resolve(name));
             }
         }
         java.util.Collections.sort(bases);
@@ -182,8 +186,8 @@ final class LogLoader {
                 segs.put(base, LogSegment.open(p.dir(), base, p.config(), now, "", p.channels()));
                 continue;
             }
-            boolean indexMissing = !Files.exists(LogSegment.indexFile(p.dir(), base, ""))
-                    || !Files.exists(LogSegment.timeIndexFile(p.dir(), base, ""));
+            boolean indexMissing = !names.contains(LogSegment.indexFile(p.dir(), base, "").getFileName().toString())
+                    || !names.contains(LogSegment.timeIndexFile(p.dir(), base, "").getFileName().toString());
             LogSegment seg = LogSegment.open(p.dir(), base, p.config(), now, "", p.channels());
             segs.put(base, seg);
             if (indexMissing) {

@@ -509,7 +509,8 @@ final class LogSegment implements Closeable {
         long fileSize = channel.size();
         int pos = 0;
         long prevLast = baseOffset - 1;
-        ByteBuffer chunk = ByteBuffer.allocate(64 * 1024);
+        // sized to the file: after a crash every partition is recovered, most of them empty or small
+        ByteBuffer chunk = ByteBuffer.allocate((int) Math.min(64 * 1024, Math.max(0, fileSize)));
         String problem = null;
         while (true) {
             if (pos + BatchHeader.HEADER_SIZE > fileSize) {
