@@ -49,7 +49,7 @@ final class PartitionScaleScenario {
         int created = 0;
         try {
             long t0 = System.nanoTime();
-            try (Admin admin = Admin.create(Broker.fastAdminProps(broker.bootstrap()))) {
+            try (Admin admin = Admin.create(patientAdminProps(broker.bootstrap()))) {
                 for (int t = 0; t < topics; t++) {
                     int n = Math.min(PER_TOPIC, partitions - created);
                     try {
@@ -93,6 +93,14 @@ final class PartitionScaleScenario {
         }
     }
 
+    /** Quick to notice the broker, but patient with requests that create thousands of partitions. */
+    private java.util.Properties patientAdminProps(String bootstrap) {
+        java.util.Properties p = Broker.fastAdminProps(bootstrap);
+        p.put(org.apache.kafka.clients.admin.AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(timeoutMs));
+        p.put(org.apache.kafka.clients.admin.AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Long.toString(timeoutMs));
+        return p;
+    }
+
     private static String topic(int t) {
         return "scale-" + t;
     }
@@ -103,7 +111,7 @@ final class PartitionScaleScenario {
         List<String> names = new java.util.ArrayList<>();
         for (int t = 0; t < topics; t++) names.add(topic(t));
         Exception last = null;
-        try (Admin admin = Admin.create(Broker.fastAdminProps(broker.bootstrap()))) {
+        try (Admin admin = Admin.create(patientAdminProps(broker.bootstrap()))) {
             while (System.nanoTime() < deadline) {
                 if (!broker.alive()) throw new IllegalStateException("the broker died after the restart. " + broker.diagnostics());
                 try {
