@@ -89,10 +89,17 @@ public final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest
         }
         if (failed.isEmpty()) return CompletableFuture.completedFuture(results);
         return controller.deleteTopics(failed.keySet()).handle((deleted, err) -> {
+            Map<String, String> undoErrors = new HashMap<>();
+            if (err != null) failed.keySet().forEach(n -> undoErrors.put(n, err.toString()));
+            if (deleted != null) {
+                for (var d : deleted) if (!d.error().isSuccess()) undoErrors.put(d.name(), d.error().toString());
+            }
             List<CreateTopicResult> out = new ArrayList<>(results);
             out.replaceAll(r -> !failed.containsKey(r.name()) ? r : CreateTopicResult.failed(r.name(),
                     ApiError.of(Errors.KAFKA_STORAGE_ERROR, "Cannot create the log of " + failed.get(r.name())
-                            + (err == null ? "; the topic was not created." : "; deleting the topic failed too: " + err))));
+                            + (undoErrors.containsKey(r.name())
+                            ? "; the topic exists without that log, and deleting it failed: " + undoErrors.get(r.name())
+                            : "; the topic was not created."))));
             return out;
         });
     }
