@@ -54,6 +54,9 @@ final class CheckpointFiles {
 
     /** The file's lines, or null when it does not exist. */
     static List<String> readLines(Path file) throws IOException {
+        // checked first: most partitions have no leader-epoch file, and an exception per partition is
+        // measurable when 100,000 of them load
+        if (!Files.exists(file)) return null;
         try {
             return Files.readAllLines(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {

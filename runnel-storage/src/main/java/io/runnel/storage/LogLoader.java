@@ -47,7 +47,7 @@ final class LogLoader {
     }
 
     static PartitionLog load(Params p) throws IOException {
-        Files.createDirectories(p.dir());
+        if (!Files.isDirectory(p.dir())) Files.createDirectories(p.dir());
         Uuid topicId = p.topicId();
         Uuid stored = PartitionMetadataFile.read(p.dir()).orElse(null);
         if (topicId == null || topicId.equals(Uuid.ZERO)) topicId = stored == null ? Uuid.ZERO : stored;
