@@ -63,6 +63,10 @@ public final class BenchMain implements Callable<Integer> {
             description = "Multiply record counts (not the 20,000/s rate) by this, e.g. 0.1 for a quick check (default: ${DEFAULT-VALUE}).")
     double scale;
 
+    @Option(names = "--partitions", defaultValue = "100000",
+            description = "Partitions scenario (g) creates (default: ${DEFAULT-VALUE}; not scaled by --scale).")
+    int scalePartitions;
+
     @Option(names = "--markdown", paramLabel = "FILE", description = "Also write the results as Markdown to FILE.")
     Path markdown;
 
@@ -159,6 +163,14 @@ public final class BenchMain implements Callable<Integer> {
                 String tag = String.format(Locale.ROOT, "[%s run %d/%d]", who, run, runs);
                 String sessionName = (who.equals(Report.KAFKA) ? "kafka" : "subject") + "-run" + run;
                 Path session = Files.createDirectories(work.resolve(sessionName));
+                Map<Scenario, ScenarioRunner.Outcome> scaleResult = new java.util.EnumMap<>(Scenario.class);
+                if (selected.contains(Scenario.G)) {
+                    scaleResult.put(Scenario.G, runPartitionScale(who, sessionName, starter, startRunnel, tag, err));
+                    if (selected.size() == 1) {
+                        report.add(who, scaleResult, null);
+                        continue;
+                    }
+                }
                 Broker broker;
                 try {
                     if (who.equals(Report.KAFKA)) broker = starter.startKafka(sessionName);
@@ -167,7 +179,7 @@ public final class BenchMain implements Callable<Integer> {
                 } catch (Exception e) {
                     String msg = "the broker did not start: " + Broker.rootMessage(e);
                     err.printf(Locale.ROOT, "  %s %s%n", tag, ScenarioRunner.oneLine(msg));
-                    report.add(who, Map.of(), msg);
+                    report.add(who, scaleResult, msg);
                     continue;
                 }
                 if (broker.startToReadyMs() != null) {
@@ -176,7 +188,10 @@ public final class BenchMain implements Callable<Integer> {
                             broker.startToReadyMs(), self == null ? "" : " (its own log says: started in " + self + ")");
                 }
                 try (broker) {
-                    report.add(who, runner.runAll(broker, selected, session, tag), null);
+                    Map<Scenario, ScenarioRunner.Outcome> results = new java.util.EnumMap<>(Scenario.class);
+                    results.putAll(runner.runAll(broker, selected, session, tag));
+                    results.putAll(scaleResult);
+                    report.add(who, results, null);
                 }
             }
         }
@@ -193,6 +208,24 @@ public final class BenchMain implements Callable<Integer> {
         }
         err.println("runnel bench: logs and tool output in " + work);
         return 0;
+    }
+
+    /** Scenario (g) with its own broker (fixed port, so the restarted one is found at the same address). */
+    private ScenarioRunner.Outcome runPartitionScale(String who, String sessionName, BrokerStarter starter,
+                                                     boolean startRunnel, String tag, PrintStream err) throws Exception {
+        if (!who.equals(Report.KAFKA) && !startRunnel) {
+            return ScenarioRunner.Outcome.failed("(g) restarts the broker, so it needs a broker started here (no --bootstrap)");
+        }
+        int port = Broker.freePort();
+        String label = sessionName + "-g";
+        err.printf(Locale.ROOT, "  %s (g) creating %,d partitions, then kill -9 and restart%n", tag, scalePartitions);
+        PartitionScaleScenario g = new PartitionScaleScenario(scalePartitions, Math.max(600_000, toolTimeoutS * 1000), err);
+        ScenarioRunner.Outcome o = g.run(tag, restart -> who.equals(Report.KAFKA)
+                ? starter.startKafka(label, port, !restart)
+                : starter.startRunnel(label, port, List.of("auto.create.topics.enable=false")));
+        err.printf(Locale.ROOT, "  %s (g) %s%n", tag, o.failed() ? "failed: " + ScenarioRunner.oneLine(o.error())
+                : o.values() + (o.note() == null ? "" : " (" + ScenarioRunner.oneLine(o.note()) + ")"));
+        return o;
     }
 
     private List<String> runnelJvmOptions(JavaLauncher java) {

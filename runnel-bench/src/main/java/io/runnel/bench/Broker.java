@@ -174,6 +174,21 @@ abstract class Broker implements AutoCloseable {
             return sb.toString().strip();
         }
 
+        /** SIGKILL, keeping the data directory (a crash, for restart measurements). */
+        void kill9() throws InterruptedException {
+            process.destroyForcibly();
+            process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+        }
+
+        /** Open file descriptors of the process, from /proc/PID/fd; null when unreadable. */
+        Long openDescriptors() {
+            try (Stream<Path> s = Files.list(Path.of("/proc", Long.toString(process.pid()), "fd"))) {
+                return s.count();
+            } catch (IOException | RuntimeException e) {
+                return null;
+            }
+        }
+
         @Override
         public void close() {
             JavaLauncher.stop(process, 30_000);

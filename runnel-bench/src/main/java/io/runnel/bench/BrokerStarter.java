@@ -61,6 +61,14 @@ final class BrokerStarter {
 
     /** Starts {@code io.runnel.broker.Main start} exactly as {@code ./runnel start} does, on a free port. */
     Broker.Managed startRunnel(String label) throws Exception {
+        return startRunnel(label, 0, List.of());
+    }
+
+    /**
+     * As {@link #startRunnel(String)}, on {@code fixedPort} unless it is 0, with extra settings; starting the
+     * same label again reuses its data directory (a restart).
+     */
+    Broker.Managed startRunnel(String label, int fixedPort, List<String> extraSettings) throws Exception {
         Path jar = runnelJar(runnelHome);
         Path lib = runnelHome.resolve("runnel-broker/target/lib");
         if (!Files.isRegularFile(jar) || !Files.isDirectory(lib)) {
@@ -68,12 +76,13 @@ final class BrokerStarter {
         }
         Path dir = Files.createDirectories(workDir.resolve(label));
         Path data = dir.resolve("data");
-        int port = Broker.freePort();
+        int port = fixedPort > 0 ? fixedPort : Broker.freePort();
         String bootstrap = "127.0.0.1:" + port;
         List<String> args = new ArrayList<>(List.of("start",
                 "--override", "listeners=PLAINTEXT://" + bootstrap,
                 "--override", "log.dirs=" + data));
         for (String setting : SHARED_SETTINGS) args.addAll(List.of("--override", setting));
+        for (String setting : extraSettings) args.addAll(List.of("--override", setting));
         try (Admin admin = Admin.create(Broker.fastAdminProps(bootstrap))) {
             long t0 = System.nanoTime();
             Process p = java.start(jar + ":" + lib + "/*", runnelJvmOptions, "io.runnel.broker.Main", args,
@@ -101,6 +110,11 @@ final class BrokerStarter {
 
     /** As {@link #startKafka(String)}, on {@code fixedPort} (its controller on the next port) unless it is 0. */
     Broker.Managed startKafka(String label, int fixedPort) throws Exception {
+        return startKafka(label, fixedPort, true);
+    }
+
+    /** As {@link #startKafka(String, int)}; without {@code format} it starts on the existing data (a restart). */
+    Broker.Managed startKafka(String label, int fixedPort, boolean format) throws Exception {
         Path dir = Files.createDirectories(workDir.resolve(label));
         Path data = dir.resolve("data");
         int port = fixedPort > 0 ? fixedPort : Broker.freePort();
@@ -140,6 +154,11 @@ final class BrokerStarter {
         common.add("--enable-native-access=ALL-UNNAMED");
 
         // 1. format the storage (kafka-storage.sh format --standalone)
+        if (format) formatKafka(dir, props, common);
+        return runKafka(dir, bootstrap, data, serverLog, common);
+    }
+
+    private void formatKafka(Path dir, Path props, List<String> common) throws Exception {
         List<String> fmtOpts = new ArrayList<>(List.of("-Xmx256m"));
         fmtOpts.addAll(common);
         Process fmt = java.start(java.benchClasspath(), fmtOpts, "kafka.tools.StorageTool",
@@ -153,7 +172,11 @@ final class BrokerStarter {
             throw new IllegalStateException("kafka.tools.StorageTool format failed (exit " + fmt.exitValue() + "): "
                     + JavaLauncher.tail(dir.resolve("format.err"), 10) + " " + JavaLauncher.tail(dir.resolve("format.log"), 10));
         }
+    }
 
+    private Broker.Managed runKafka(Path dir, String bootstrap, Path data, Path serverLog, List<String> common)
+            throws Exception {
+        Path props = dir.resolve("server.properties");
         // 2. run the broker (kafka-server-start.sh: default heap -Xms1G -Xmx1G)
         List<String> opts = new ArrayList<>(List.of("-Xms" + kafkaHeap, "-Xmx" + kafkaHeap));
         opts.addAll(KAFKA_JVM_PERFORMANCE_OPTS);

@@ -67,6 +67,11 @@ record Metric(Scenario scenario, String key, String label, Target target) {
     static final String START_MS = "start_to_ready_ms";
     static final String RSS_MIB = "rss_mib";
     static final String BROKER_CPU_US_PER_RECORD = "broker_cpu_us_per_record";
+    static final String PARTITIONS = "partitions";
+    static final String CREATE_S = "create_s";
+    static final String RESTART_S = "restart_to_served_s";
+    static final String FDS = "open_fds";
+    static final String RSS_RESTART_MIB = "rss_after_restart_mib";
 
     /** Every metric of a scenario, in table order. */
     static List<Metric> of(Scenario s) {
@@ -104,6 +109,13 @@ record Metric(Scenario scenario, String key, String label, Target target) {
             case F -> List.of(
                     new Metric(s, START_MS, "start-to-ready (ms)", Target.below(1000, "ms")),
                     new Metric(s, RSS_MIB, "RSS after (a) (MiB)", Target.ratioAtMost(0.5)));
+            case G -> List.of(
+                    new Metric(s, PARTITIONS, "partitions created", Target.NONE),
+                    new Metric(s, CREATE_S, "time to create them (s)", Target.NONE),
+                    new Metric(s, RSS_MIB, "RSS after creating (MiB)", Target.NONE),
+                    new Metric(s, FDS, "open descriptors after creating", Target.NONE),
+                    new Metric(s, RESTART_S, "restart after kill -9 until all served (s)", Target.NONE),
+                    new Metric(s, RSS_RESTART_MIB, "RSS after the restart (MiB)", Target.NONE));
         };
     }
 }

@@ -80,7 +80,7 @@ final class ScenarioRunner {
             case B -> Scenario.scaled(Scenario.B_RECORDS, scale);
             case C -> Scenario.scaled(Scenario.C_RECORDS, scale);
             case E -> Scenario.scaled(Scenario.E_RECORDS, scale);
-            case F -> 0;
+            case F, G -> 0;
         };
     }
 
@@ -94,7 +94,7 @@ final class ScenarioRunner {
             case B -> 2_000;
             case C -> 5_000;
             case E -> 50;
-            case F -> 1;
+            case F, G -> 1;
         };
         long ms = Math.max(120_000, records(s) * 1000 / floorPerSec);
         return Math.min(toolTimeoutMs, ms);
@@ -108,7 +108,7 @@ final class ScenarioRunner {
             case C -> producerArgs("TOPIC", records(s), Scenario.C_SIZE, Scenario.C_RATE, "BOOTSTRAP", producerPropsC());
             case D -> consumerArgs("TOPIC_OF_A", records(s), "BOOTSTRAP");
             case E -> endToEndArgs("TOPIC", records(s), "BOOTSTRAP");
-            case F -> List.of();
+            case F, G -> List.of();
         };
     }
 
@@ -117,7 +117,7 @@ final class ScenarioRunner {
             case A, B, C -> "org.apache.kafka.tools.ProducerPerformance";
             case D -> "org.apache.kafka.tools.ConsumerPerformance";
             case E -> "org.apache.kafka.tools.EndToEndLatency";
-            case F -> "";
+            case F, G -> "";
         };
     }
 

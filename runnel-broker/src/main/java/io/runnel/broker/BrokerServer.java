@@ -167,7 +167,8 @@ public final class BrokerServer implements AutoCloseable {
                 v.getInt("producer.id.expiration.ms"),
                 d.producerIdExpirationCheckIntervalMs(),
                 d.initialTaskDelayMs(),
-                v.getInt("background.threads"));
+                v.getInt("background.threads"),
+                v.getInt(BrokerConfigs.LOG_MAX_OPEN_FILES));
     }
 
     /** The addresses the listeners are bound to, in listener order. */

@@ -65,6 +65,7 @@ public final class BrokerConfigs {
     public static final String AUTO_CREATE_TOPICS_ENABLE = "auto.create.topics.enable";
     public static final String DELETE_TOPIC_ENABLE = "delete.topic.enable";
     public static final String SOCKET_REQUEST_MAX_BYTES = "socket.request.max.bytes";
+    public static final String LOG_MAX_OPEN_FILES = "log.max.open.files";
     public static final String MESSAGE_MAX_BYTES = "message.max.bytes";
     public static final String NUM_NETWORK_THREADS = "num.network.threads";
     public static final String NUM_IO_THREADS = "num.io.threads";
@@ -234,6 +235,11 @@ public final class BrokerConfigs {
             .define("log.local.retention.bytes", Type.LONG, "-2", Range.atLeast(-2), M, "Default of local.retention.bytes.")
             .define("num.recovery.threads.per.data.dir", Type.INT, "2", Range.atLeast(1), H,
                     "Threads per log directory that recover logs at start-up and flush them at shutdown.")
+            .define(LOG_MAX_OPEN_FILES, Type.INT, "4096", Range.atLeast(16), H,
+                    "Runnel only: the most segment and index files of all partitions held open at once. Files "
+                            + "are opened on use and the least recently used are closed beyond this, so the "
+                            + "partition count does not cost file descriptors. Keep it well below the process's "
+                            + "descriptor limit (ulimit -n), which client connections share.")
             .define(REMOTE_LOG_STORAGE_SYSTEM_ENABLE, Type.BOOLEAN, "false", M,
                     "Whether tiered storage is available. Runnel has none; must stay false.")
             .define(MIN_INSYNC_REPLICAS, Type.INT, "1", Range.atLeast(1), H, "Default of min.insync.replicas.")

@@ -155,6 +155,11 @@ public final class BrokerProcess implements AutoCloseable {
         }
     }
 
+    /** The broker's process id (for /proc measurements). */
+    public long pid() {
+        return process.pid();
+    }
+
     public boolean isAlive() {
         return process != null && process.isAlive();
     }

@@ -16,7 +16,7 @@ public record CreateTopicResult(String name, ApiError error, Uuid topicId, int n
         configs = List.copyOf(configs);
     }
 
-    static CreateTopicResult failed(String name, ApiError error) {
+    public static CreateTopicResult failed(String name, ApiError error) {
         return new CreateTopicResult(name, error, Uuid.ZERO, -1, (short) -1, List.of());
     }
 }

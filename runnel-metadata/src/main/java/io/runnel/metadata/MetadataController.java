@@ -380,6 +380,19 @@ public final class MetadataController implements AutoCloseable {
 
     // ---------------------------------------------------------------- operations (controller thread)
 
+    /**
+     * The most records one CreateTopics or CreatePartitions request may write, as in Kafka's KRaft
+     * controller: a larger operation is refused whole with POLICY_VIOLATION. It also bounds the work
+     * (and the log directories) one request can make the broker create at once.
+     */
+    static final int MAX_RECORDS_PER_USER_OP = 10_000;
+    static final String EXCESSIVE_BATCH_MESSAGE = "Unable to perform excessively large batch operation.";
+
+    private static ApiError excessiveBatch(int records) {
+        return ApiError.of(Errors.POLICY_VIOLATION, EXCESSIVE_BATCH_MESSAGE + " (" + records
+                + " records; at most " + MAX_RECORDS_PER_USER_OP + " per request: one per topic, partition and config)");
+    }
+
     private List<CreateTopicResult> doCreateTopics(List<NewTopic> topics, boolean validateOnly) {
         Map<String, Integer> occurrences = new HashMap<>();
         for (NewTopic t : topics) occurrences.merge(t.name(), 1, Integer::sum);
@@ -387,6 +400,7 @@ public final class MetadataController implements AutoCloseable {
         List<Message> records = new ArrayList<>();
         Set<String> names = new HashSet<>(image.topics().keySet());
         BrokerConfigLayers layers = layers(image);
+        int recordCount = 0;
         for (NewTopic t : topics) {
             if (results.containsKey(t.name())) continue;
             if (occurrences.get(t.name()) > 1) {
@@ -403,12 +417,17 @@ public final class MetadataController implements AutoCloseable {
                 TopicConfigs.validate(t.configs(), layers);
                 Uuid id = validateOnly ? Uuid.ZERO : newTopicId();
                 if (!validateOnly) records.addAll(topicRecords(t, id, assignment));
+                recordCount += 1 + assignment.size() + t.configs().size();
                 names.add(t.name());
                 results.put(t.name(), new CreateTopicResult(t.name(), ApiError.NONE, id, assignment.size(),
                         (short) assignment.get(0).size(), TopicConfigs.describe(t.configs(), layers)));
             } catch (ApiException e) {
                 results.put(t.name(), CreateTopicResult.failed(t.name(), new ApiError(e.error(), e.getMessage())));
             }
+        }
+        if (recordCount > MAX_RECORDS_PER_USER_OP) {
+            ApiError refused = excessiveBatch(recordCount);
+            return results.values().stream().map(r -> CreateTopicResult.failed(r.name(), refused)).toList();
         }
         ApiError failure = commitOrError(records);
         List<CreateTopicResult> out = new ArrayList<>(results.values());
@@ -546,6 +565,10 @@ public final class MetadataController implements AutoCloseable {
                 error = new ApiError(e.error(), e.getMessage());
             }
             results.put(req.topic(), new CreatePartitionsResult(req.topic(), error));
+        }
+        if (records.size() > MAX_RECORDS_PER_USER_OP) {
+            ApiError refused = excessiveBatch(records.size());
+            return results.values().stream().map(r -> new CreatePartitionsResult(r.topic(), refused)).toList();
         }
         ApiError failure = validateOnly ? null : commitOrError(records);
         List<CreatePartitionsResult> out = new ArrayList<>(results.values());

@@ -371,6 +371,31 @@ class MetadataControllerTest {
         assertThat(c.image().topic("a")).isNotNull();
     }
 
+    /** Kafka's controller refuses one operation of more than 10,000 records ("excessively large batch"). */
+    @Test
+    void aRequestOfMoreThanTenThousandRecordsIsRefusedWhole() throws Exception {
+        MetadataController c = start();
+        long offset = c.image().offset();
+        // 1 topic record + 9,999 partition records: exactly at the limit, accepted (validate only)
+        assertThat(get(c.createTopics(List.of(NewTopic.of("at-limit", 9_999, 1)), true)).get(0).error()).isEqualTo(ApiError.NONE);
+        for (boolean validateOnly : new boolean[]{true, false}) {
+            List<CreateTopicResult> rs = get(c.createTopics(List.of(NewTopic.of("a", 5_000, 1), NewTopic.of("b", 5_000, 1)),
+                    validateOnly));
+            assertThat(rs).allSatisfy(r -> assertError(r.error(), Errors.POLICY_VIOLATION,
+                    "Unable to perform excessively large batch operation."));
+            // a topic with a config: 1 + 9,999 + 1 records
+            assertError(get(c.createTopics(List.of(NewTopic.of("c", 9_999, 1).withConfigs(Map.of("retention.ms", "1"))),
+                    validateOnly)).get(0).error(), Errors.POLICY_VIOLATION, "excessively large batch");
+        }
+        create(c, NewTopic.of("t", 1, 1));
+        long afterT = c.image().offset();
+        assertError(get(c.createPartitions(List.of(NewPartitions.increaseTo("t", 10_002)), false)).get(0).error(),
+                Errors.POLICY_VIOLATION, "excessively large batch");
+        assertThat(c.image().offset()).isEqualTo(afterT);
+        assertThat(c.image().topic("a")).isNull();
+        assertThat(afterT).isGreaterThan(offset);
+    }
+
     @Test
     void createPartitionsRules() throws Exception {
         MetadataController c = start();

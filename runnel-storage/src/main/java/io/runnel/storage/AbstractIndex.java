@@ -2,172 +2,255 @@ package io.runnel.storage;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.RandomAccessFile;
-import java.nio.MappedByteBuffer;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 
 /**
- * A memory-mapped file of fixed-size entries sorted by a key, the common part of the offset index and
- * the time index of a segment.
+ * A file of fixed-size entries sorted by a key, the common part of the offset index and the time index
+ * of a segment.
  *
- * <p>On disk: a file of {@code entries * entrySize} meaningful bytes. While the segment is active the
- * file is preallocated to {@code segment.index.bytes} (rounded down to whole entries) and mapped whole;
- * {@link #trimToValidSize} (on roll and close) cuts it to the entries written. After an unclean
- * shutdown a preallocated file is read as full of entries; its zero tail fails
- * {@link #sanityCheck} and the segment rebuilds its indexes.
+ * <p>On disk: exactly {@code entries * entrySize} bytes; the file grows by appends and is never
+ * preallocated, so an index costs nothing until it has entries. Files written by older versions, which
+ * preallocated the active segment's index and were not trimmed before a crash, are read as full of
+ * entries; their zero tail fails {@link #sanityCheck} and the segment rebuilds its indexes.
  *
- * <p>Threads: mutations ({@code append}, truncation, resize, close) are {@code synchronized} and, in
- * practice, made by the log's appending thread under the log lock. Lookups do not lock: they read the
- * volatile entry count, then the volatile mapping, and only use absolute reads, so a lookup concurrent
- * with an append sees either the old or the new set of entries. Mappings that are replaced are left
- * for the garbage collector to unmap; they are only read below the entry count they were published
- * with, which is always inside the (possibly trimmed) file.
+ * <p>Access: positional reads and writes through a {@link CachedFileChannel} (no memory mapping), so an
+ * index holds neither a descriptor nor a mapping while idle. Lookups binary-search the file, except
+ * that the last entry is kept in memory: a lookup at or beyond it (reads at the log's tail, the common
+ * case) costs no I/O. Appends are staged in memory and written with one write per {@link #flushPending}
+ * (the segment calls it once per append of batches), so index maintenance adds at most one write per
+ * index per produce request.
+ *
+ * <p>Threads: mutations ({@code append}, truncation, {@link #flushPending}, close) are
+ * {@code synchronized} and, in practice, made by the log's appending thread under the log lock.
+ * Lookups do not lock: they read the volatile published entry count and only read entries below it,
+ * which are on disk before the count is published. Staged entries are seen only by the writer.
  */
 abstract class AbstractIndex implements Closeable {
+    /** Flush staged entries once this many bytes are staged (a recovery of a big segment). */
+    private static final int MAX_STAGED_BYTES = 64 * 1024;
+
     protected final long baseOffset;
     private final int entrySize;
+    private final int maxEntries;
+    private final CachedFileChannel channel;
     private volatile Path file;
-    private volatile MappedByteBuffer mmap;
+    /** Entries on disk and visible to readers. */
     private volatile int entries;
-    private volatile int maxEntries;
+    /** The last published entry, kept so tail lookups read no file; null when unknown. */
+    private volatile CachedEntry last;
+    /** Entries appended but not yet written (writer only). */
+    private ByteBuffer staged;
     private boolean closed;
 
+    private record CachedEntry(int index, ByteBuffer bytes) {
+    }
+
     /**
-     * Opens or creates the index file. A new (or empty) file is preallocated to {@code maxIndexSize};
-     * an existing file keeps its length and is read as {@code length / entrySize} entries.
+     * Opens or creates (empty) the index file. An existing file is read as {@code length / entrySize}
+     * entries; no descriptor is opened until the first read or write.
+     *
+     * @param maxIndexSize the most bytes of entries the index takes before its segment must roll
      */
-    protected AbstractIndex(Path file, long baseOffset, int maxIndexSize, int entrySize) throws IOException {
+    protected AbstractIndex(Path file, long baseOffset, int maxIndexSize, int entrySize, FileHandleCache handles)
+            throws IOException {
         this.file = file;
         this.baseOffset = baseOffset;
         this.entrySize = entrySize;
-        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
-            long len = raf.length();
-            int validEntries;
-            if (len == 0) {
-                len = roundDown(maxIndexSize);
-                raf.setLength(len);
-                validEntries = 0;
-            } else {
-                validEntries = (int) (len / entrySize);
-            }
-            this.mmap = raf.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, len);
-            this.maxEntries = (int) (len / entrySize);
-            this.entries = validEntries;
+        this.maxEntries = Math.max(1, maxIndexSize / entrySize);
+        long len;
+        if (Files.exists(file)) {
+            len = Files.size(file);
+        } else {
+            Files.newByteChannel(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE).close();
+            len = 0;
         }
-    }
-
-    private int roundDown(long size) {
-        long n = Math.max(size, entrySize) / entrySize;
-        return (int) Math.min(n * entrySize, (Integer.MAX_VALUE / entrySize) * (long) entrySize);
+        this.entries = (int) Math.min(Integer.MAX_VALUE, len / entrySize);
+        this.channel = new CachedFileChannel(handles, () -> this.file,
+                p -> FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE));
     }
 
     Path file() {
         return file;
     }
 
+    /** Entries visible to readers. */
     int entries() {
         return entries;
+    }
+
+    /** Entries including those staged by the writer and not yet flushed (writer only). */
+    protected int entriesIncludingStaged() {
+        return entries + stagedCount();
+    }
+
+    private int stagedCount() {
+        ByteBuffer s = staged;
+        return s == null ? 0 : s.position() / entrySize;
     }
 
     int maxEntries() {
         return maxEntries;
     }
 
-    /** True when no further entry fits. */
+    /** True when no further entry fits (staged ones included). */
     boolean isFull() {
-        return entries >= maxEntries;
+        return entriesIncludingStaged() >= maxEntries;
     }
 
-    /** Bytes of valid entries. */
+    /** Bytes of valid entries on disk. */
     int sizeInBytes() {
         return entries * entrySize;
     }
 
-    protected MappedByteBuffer buffer() {
-        return mmap;
+    /**
+     * Entry {@code i} (0-based) as a buffer of {@code entrySize} bytes at position 0: from the staged
+     * entries, the cached last entry, or the file.
+     */
+    protected ByteBuffer entry(int i) {
+        int published = entries;
+        if (i >= published) {
+            ByteBuffer s = staged; // only the writer gets here
+            return s.duplicate().position((i - published) * entrySize).limit((i - published + 1) * entrySize).slice();
+        }
+        CachedEntry c = last;
+        if (c != null && c.index() == i) return c.bytes().duplicate();
+        ByteBuffer buf = ByteBuffer.allocate(entrySize);
+        try {
+            long pos = (long) i * entrySize;
+            while (buf.hasRemaining()) {
+                int n = channel.read(buf, pos + buf.position());
+                if (n < 0) throw new UncheckedIOException(new IOException("index " + file + " ends before entry " + i));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read index " + file, e);
+        }
+        buf.flip();
+        if (i == published - 1) last = new CachedEntry(i, buf.asReadOnlyBuffer());
+        return buf;
     }
 
-    /** Stores one entry at the end: {@code writer} writes {@code entrySize} bytes at the given position. */
+    /** Stages one entry at the end: {@code writer} writes {@code entrySize} bytes at the given position. */
     protected synchronized boolean appendEntry(EntryWriter writer) {
         if (closed) throw new IllegalStateException("index closed: " + file);
-        int n = entries;
-        if (n >= maxEntries) return false;
-        writer.write(mmap, n * entrySize);
-        entries = n + 1; // publishes the entry
+        if (entriesIncludingStaged() >= maxEntries) return false;
+        if (staged == null) staged = ByteBuffer.allocate(16 * entrySize);
+        if (staged.remaining() < entrySize) {
+            if (staged.capacity() >= MAX_STAGED_BYTES) {
+                flushPendingUnchecked();
+                staged = ByteBuffer.allocate(16 * entrySize);
+            } else {
+                ByteBuffer bigger = ByteBuffer.allocate(staged.capacity() * 2);
+                bigger.put(staged.flip());
+                staged = bigger;
+            }
+        }
+        int p = staged.position();
+        writer.write(staged, p);
+        staged.position(p + entrySize);
         return true;
     }
 
     @FunctionalInterface
     protected interface EntryWriter {
-        void write(MappedByteBuffer buf, int position);
+        void write(ByteBuffer buf, int position);
     }
 
-    /** Drops entries from index {@code n} on. */
+    /** Writes the staged entries and publishes them to readers. */
+    synchronized void flushPending() throws IOException {
+        ByteBuffer s = staged;
+        if (s == null || s.position() == 0) return;
+        int n = s.position() / entrySize;
+        ByteBuffer out = s.duplicate().flip();
+        long pos = (long) entries * entrySize;
+        while (out.hasRemaining()) pos += channel.write(out, pos);
+        ByteBuffer lastBytes = ByteBuffer.allocate(entrySize);
+        lastBytes.put(s.duplicate().position((n - 1) * entrySize).limit(n * entrySize)).flip();
+        int published = entries + n;
+        last = new CachedEntry(published - 1, lastBytes.asReadOnlyBuffer());
+        staged = null; // an idle index keeps no buffer
+        entries = published; // publishes the entries
+    }
+
+    private void flushPendingUnchecked() {
+        try {
+            flushPending();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot write index " + file, e);
+        }
+    }
+
+    /** Drops entries from index {@code n} on (staged entries are written first). */
     protected synchronized void truncateToEntries(int n) {
-        if (n < entries) entries = Math.max(0, n);
+        flushPendingUnchecked();
+        if (n >= entries) return;
+        int keep = Math.max(0, n);
+        entries = keep;
+        last = null;
+        try {
+            channel.truncate((long) keep * entrySize);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot truncate index " + file, e);
+        }
     }
 
     /** Drops every entry. */
-    synchronized void reset() {
+    synchronized void reset() throws IOException {
+        staged = null;
         entries = 0;
+        last = null;
+        if (channel.size() > 0) channel.truncate(0); // an empty index is not even opened
     }
 
-    /**
-     * Remaps the file at {@code newSize} bytes (rounded down to whole entries, never below the valid
-     * entries). Used to reopen an active segment's index for appends, and to trim.
-     */
-    synchronized void resize(int newSize) throws IOException {
-        int rounded = Math.max(roundDown(newSize), entries * entrySize);
-        if (rounded == maxEntries * entrySize && mmap.capacity() == rounded) return;
-        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
-            raf.setLength(rounded);
-            MappedByteBuffer m = raf.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, rounded);
-            this.mmap = m;
-            this.maxEntries = rounded / entrySize;
-        }
-    }
-
-    /** Cuts the file to exactly the valid entries; no further appends fit. */
-    synchronized void trimToValidSize() throws IOException {
+    synchronized void flush() throws IOException {
         if (closed) return;
-        int size = entries * entrySize;
-        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
-            raf.setLength(size);
-            // A zero-length mapping is legal and keeps lookups simple.
-            this.mmap = raf.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, size);
-            this.maxEntries = entries;
-        }
+        flushPending();
+        channel.force(true);
     }
 
-    synchronized void flush() {
-        if (!closed) mmap.force();
-    }
-
-    /** Renames the file (the mapping stays valid). */
+    /** Renames the file; an open descriptor stays valid, later opens use the new name. */
     synchronized void renameTo(Path target) throws IOException {
-        Files.move(file, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        file = target;
+        channel.runPinned(() -> {
+            Files.move(file, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            file = target;
+        });
     }
 
-    /** Trims and stops appends; the mapping stays readable for lookups already under way. */
+    /** Writes staged entries and releases the descriptor; later appends fail. */
     @Override
     public synchronized void close() throws IOException {
         if (closed) return;
-        if (Files.exists(file)) trimToValidSize();
-        closed = true;
+        try {
+            if (Files.exists(file)) flushPending();
+        } finally {
+            closed = true;
+            channel.close();
+        }
     }
 
-    /** Closes without trimming (the file is being deleted). */
+    /** Closes without writing staged entries (the file is being deleted). */
     synchronized void closeHandler() {
         closed = true;
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // nothing to undo
+        }
     }
 
     synchronized void deleteIfExists() throws IOException {
-        closed = true;
+        closeHandler();
         Files.deleteIfExists(file);
+    }
+
+    /** Whether the index holds a descriptor right now. */
+    boolean hasOpenDescriptor() {
+        return channel.hasOpenDescriptor();
     }
 
     /**
@@ -180,21 +263,28 @@ abstract class AbstractIndex implements Closeable {
             throw new CorruptIndexException("index file " + file + " has length " + len
                     + ", not a multiple of the entry size " + entrySize);
         }
-        checkEntries();
+        try {
+            checkEntries();
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
     }
 
     protected abstract void checkEntries();
 
     /**
-     * Binary search over entries [0, n): the largest index whose key is &lt;= target, or -1.
+     * Binary search over entries [0, n): the largest index whose key is &lt;= target, or -1. The last
+     * entry is tried first, so searches at the tail read no file.
      */
-    protected int largestLowerBound(MappedByteBuffer buf, int n, long target, KeyReader key) {
-        if (n == 0 || key.key(buf, 0) > target) return -1;
+    protected int largestLowerBound(int n, long target, KeyReader key) {
+        if (n == 0) return -1;
+        if (key.key(entry(n - 1)) <= target) return n - 1;
+        if (key.key(entry(0)) > target) return -1;
         int lo = 0;
-        int hi = n - 1;
+        int hi = n - 2;
         while (lo < hi) {
             int mid = (lo + hi + 1) >>> 1;
-            if (key.key(buf, mid * entrySize) <= target) lo = mid;
+            if (key.key(entry(mid)) <= target) lo = mid;
             else hi = mid - 1;
         }
         return lo;
@@ -202,7 +292,7 @@ abstract class AbstractIndex implements Closeable {
 
     @FunctionalInterface
     protected interface KeyReader {
-        long key(MappedByteBuffer buf, int position);
+        long key(ByteBuffer entry);
     }
 
     /** An index whose contents cannot be trusted; the segment rebuilds it from the log. */

@@ -48,7 +48,7 @@ final class LogLoader {
     }
 
     static PartitionLog load(Params p) throws IOException {
-        Files.createDirectories(p.dir());
+        if (!Files.isDirectory(p.dir())) Files.createDirectories(p.dir());
         Uuid topicId = p.topicId();
         Uuid stored = PartitionMetadataFile.read(p.dir()).orElse(null);
         if (topicId == null || topicId.equals(Uuid.ZERO)) topicId = stored == null ? Uuid.ZERO : stored;
@@ -59,11 +59,12 @@ final class LogLoader {
         PartitionLog log = new PartitionLog(p.dir(), p.tp(), topicId, p.config(), p.time(), p.scheduler(),
                 p.channels(), epochCache, producerState);
 
-        List<Path> swaps = removeTempFiles(p.dir());
+        java.util.Set<String> names = new java.util.LinkedHashSet<>(); // the directory is listed once: it matters with 100,000 partitions
+        List<Path> swaps = removeTempFiles(p.dir(), names);
         long now = p.time().milliseconds();
         TreeMap<Long, LogSegment> segs = new TreeMap<>();
         try {
-            openSegments(p, segs, now);
+            openSegments(p, names, segs, now);
             completeSwaps(p, swaps, segs, now);
             if (segs.isEmpty()) {
                 long base = Math.max(0, p.logStartOffsetCheckpoint());
@@ -73,12 +74,9 @@ final class LogLoader {
             if (!p.hadCleanShutdown()) {
                 recover(p, segs, recoveryPoint, epochCache);
             }
-            // inactive segments keep trimmed indexes; rebuilt ones were opened at full size
+            // an inactive segment whose indexes were rebuilt gets its final time index entry again
             for (LogSegment seg : segs.headMap(segs.lastKey(), false).values()) {
-                if (seg.offsetIndex().maxEntries() != seg.offsetIndex().entries()
-                        || seg.timeIndex().maxEntries() != seg.timeIndex().entries()) {
-                    seg.onBecomeInactive();
-                }
+                if (seg.indexesRebuilt()) seg.onBecomeInactive();
             }
             LogSegment last = segs.lastEntry().getValue();
             long leo;
@@ -89,7 +87,6 @@ final class LogLoader {
                 last.recover(null);
                 leo = last.readNextOffset();
             }
-            last.reopenForAppend();
             log.segments.putAll(segs);
 
             long logStart = Math.min(Math.max(p.logStartOffsetCheckpoint(), segs.firstKey()), leo);
@@ -119,29 +116,33 @@ final class LogLoader {
         }
     }
 
-    /** Deletes leftovers and returns the {@code .swap} log files to complete. */
-    private static List<Path> removeTempFiles(Path dir) throws IOException {
+    /**
+     * Deletes leftovers and returns the {@code .swap} log files to complete; {@code remaining} receives the
+     * names of the files left in the directory.
+     */
+    private static List<Path> removeTempFiles(Path dir, java.util.Set<String> remaining) throws IOException {
         List<Path> swaps = new ArrayList<>();
+        List<String> swapSuffixed = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path f : ds) {
                 String name = f.getFileName().toString();
                 if (name.endsWith(".tmp") || name.endsWith(PartitionLog.DELETED_SUFFIX)
                         || name.endsWith(PartitionLog.CLEANED_SUFFIX)) {
                     Files.deleteIfExists(f);
-                } else if (name.endsWith(LogSegment.LOG_SUFFIX + PartitionLog.SWAP_SUFFIX)) {
-                    swaps.add(f);
+                    continue;
                 }
+                if (name.endsWith(LogSegment.LOG_SUFFIX + PartitionLog.SWAP_SUFFIX)) swaps.add(f);
+                if (name.endsWith(PartitionLog.SWAP_SUFFIX)) swapSuffixed.add(name);
+                remaining.add(name);
             }
         }
         // index files of a swap whose log file was already renamed live are stale: the index is rebuilt
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*" + PartitionLog.SWAP_SUFFIX)) {
-            for (Path f : ds) {
-                String name = f.getFileName().toString();
-                long base = baseOffsetOf(name);
-                if (!name.endsWith(LogSegment.LOG_SUFFIX + PartitionLog.SWAP_SUFFIX)
-                        && (base < 0 || !Files.exists(LogSegment.logFile(dir, base, PartitionLog.SWAP_SUFFIX)))) {
-                    Files.deleteIfExists(f);
-                }
+        for (String name : swapSuffixed) {
+            long base = baseOffsetOf(name);
+            if (!name.endsWith(LogSegment.LOG_SUFFIX + PartitionLog.SWAP_SUFFIX)
+                    && (base < 0 || !remaining.contains(LogSegment.logFile(dir, base, PartitionLog.SWAP_SUFFIX).getFileName().toString()))) {
+                Files.deleteIfExists(dir.resolve(name));
+                remaining.remove(name);
             }
         }
         return swaps;
@@ -157,22 +158,21 @@ final class LogLoader {
         }
     }
 
-    private static void openSegments(Params p, TreeMap<Long, LogSegment> segs, long now) throws IOException {
+    private static void openSegments(Params p, java.util.Set<String> names, TreeMap<Long, LogSegment> segs, long now)
+            throws IOException {
         List<Long> bases = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(p.dir(), "*" + LogSegment.LOG_SUFFIX)) {
-            for (Path f : ds) {
-                long base = baseOffsetOf(f.getFileName().toString());
-                if (base >= 0) bases.add(base);
-            }
+        for (String name : names) {
+            long base = name.endsWith(LogSegment.LOG_SUFFIX) ? baseOffsetOf(name) : -1;
+            if (base >= 0) bases.add(base);
         }
         // index files without a log file are orphans
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(p.dir(), "*.{index,timeindex}")) {
-            for (Path f : ds) {
-                long base = baseOffsetOf(f.getFileName().toString());
-                if (base >= 0 && !bases.contains(base)) {
-                    LOG.info("{}: deleting orphaned index file {}", p.tp(), f.getFileName());
-                    Files.deleteIfExists(f);
-                }
+        java.util.Set<Long> baseSet = new java.util.HashSet<>(bases);
+        for (String name : names) {
+            if (!name.endsWith(LogSegment.INDEX_SUFFIX) && !name.endsWith(LogSegment.TIME_INDEX_SUFFIX)) continue;
+            long base = baseOffsetOf(name);
+            if (base >= 0 && !baseSet.contains(base)) {
+                LOG.info("{}: deleting orphaned index file {}", p.tp(), name);
+                Files.deleteIfExists(p.dir().resolve(name));
             }
         }
         java.util.Collections.sort(bases);
@@ -187,8 +187,8 @@ final class LogLoader {
                 segs.put(base, LogSegment.open(p.dir(), base, p.config(), now, "", p.channels()));
                 continue;
             }
-            boolean indexMissing = !Files.exists(LogSegment.indexFile(p.dir(), base, ""))
-                    || !Files.exists(LogSegment.timeIndexFile(p.dir(), base, ""));
+            boolean indexMissing = !names.contains(LogSegment.indexFile(p.dir(), base, "").getFileName().toString())
+                    || !names.contains(LogSegment.timeIndexFile(p.dir(), base, "").getFileName().toString());
             LogSegment seg = LogSegment.open(p.dir(), base, p.config(), now, "", p.channels());
             segs.put(base, seg);
             if (indexMissing) {
@@ -236,7 +236,8 @@ final class LogLoader {
         Map.Entry<Long, LogSegment> from = segs.floorEntry(recoveryPoint);
         long fromKey = from == null ? segs.firstKey() : from.getKey();
         List<LogSegment> unflushed = new ArrayList<>(segs.tailMap(fromKey, true).values());
-        LOG.info("{}: recovering {} segment(s) from offset {} after an unclean shutdown", p.tp(), unflushed.size(),
+        // debug: after a crash every partition comes here, and one line each would be 100,000 lines
+        LOG.debug("{}: recovering {} segment(s) from offset {} after an unclean shutdown", p.tp(), unflushed.size(),
                 recoveryPoint);
         for (int i = 0; i < unflushed.size(); i++) {
             LogSegment seg = unflushed.get(i);

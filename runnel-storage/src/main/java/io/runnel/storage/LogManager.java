@@ -68,7 +68,10 @@ public final class LogManager implements AutoCloseable {
     private final LogManagerConfig config;
     private final StorageScheduler scheduler;
     private final LogSegment.ChannelFactory channels;
+    private final FileHandleCache handles;
     private final ConcurrentHashMap<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
+    /** Partitions per log directory, kept so choosing the directory of a new log is O(directories). */
+    private final ConcurrentHashMap<Path, java.util.concurrent.atomic.AtomicInteger> logsPerDir = new ConcurrentHashMap<>();
     private final Map<Path, FileChannel> lockChannels = new HashMap<>();
     private final Map<Path, FileLock> dirLocks = new HashMap<>();
     private final Object lifecycle = new Object();
@@ -87,7 +90,9 @@ public final class LogManager implements AutoCloseable {
         this.logDirs = logDirs.stream().map(p -> p.toAbsolutePath().normalize()).distinct().toList();
         this.time = time;
         this.config = config;
-        this.channels = channels;
+        this.handles = new FileHandleCache(config.maxOpenFiles());
+        this.channels = channels.boundedBy(handles);
+        for (Path d : this.logDirs) logsPerDir.put(d, new java.util.concurrent.atomic.AtomicInteger());
         this.scheduler = new StorageScheduler(config.schedulerThreads());
         this.cleaner = new LogCleaner(config, time, this::all);
     }
@@ -115,6 +120,7 @@ public final class LogManager implements AutoCloseable {
         synchronized (lifecycle) {
             if (started) throw new IllegalStateException("already started");
             if (closed) throw new IllegalStateException("closed");
+            long startNs = System.nanoTime();
             for (Path dir : logDirs) {
                 try {
                     Files.createDirectories(dir);
@@ -142,6 +148,8 @@ public final class LogManager implements AutoCloseable {
                     config.producerIdExpirationCheckIntervalMs());
             if (config.cleanerEnable()) cleaner.startup();
             started = true;
+            LOG.info("Loaded {} logs in {} ms; {} segment and index files open (log.max.open.files={})", logs.size(),
+                    (System.nanoTime() - startNs) / 1_000_000, handles.openFiles(), handles.maxOpen());
         }
     }
 
@@ -199,6 +207,7 @@ public final class LogManager implements AutoCloseable {
                 try {
                     PartitionLog log = f.getValue().get();
                     PartitionLog previous = logs.putIfAbsent(log.topicPartition(), log);
+                    if (previous == null) countLog(log, 1);
                     if (previous != null) {
                         log.close();
                         throw new IOException("duplicate log directories for " + log.topicPartition() + ": "
@@ -275,6 +284,7 @@ public final class LogManager implements AutoCloseable {
                 if (log == null) {
                     log = create(tp, topicId, config);
                     logs.put(tp, log);
+                    countLog(log, 1);
                     return log;
                 }
             }
@@ -296,10 +306,7 @@ public final class LogManager implements AutoCloseable {
     }
 
     private PartitionLog create(TopicPartition tp, Uuid topicId, LogConfig config) {
-        Map<Path, Long> counts = new HashMap<>();
-        for (Path d : logDirs) counts.put(d, 0L);
-        for (PartitionLog l : logs.values()) counts.merge(l.dir().getParent(), 1L, Long::sum);
-        Path parent = logDirs.stream().min(Comparator.comparingLong((ToLongFunction<Path>) counts::get)).orElseThrow();
+        Path parent = logDirs.stream().min(Comparator.comparingInt(d -> logsPerDir.get(d).get())).orElseThrow();
         Path dir = parent.resolve(tp.topic() + "-" + tp.partition());
         try {
             Files.createDirectories(dir);
@@ -311,6 +318,21 @@ public final class LogManager implements AutoCloseable {
         } catch (IOException e) {
             throw new ApiException(Errors.KAFKA_STORAGE_ERROR, "Cannot create the log of " + tp + " in " + parent + ": " + e, e);
         }
+    }
+
+    private void countLog(PartitionLog log, int delta) {
+        java.util.concurrent.atomic.AtomicInteger n = logsPerDir.get(log.dir().getParent());
+        if (n != null) n.addAndGet(delta);
+    }
+
+    /** Segment and index files open right now, across all logs (bounded by {@code log.max.open.files}). */
+    public int openFiles() {
+        return handles.openFiles();
+    }
+
+    /** The bound on open segment and index files ({@code log.max.open.files}). */
+    public int maxOpenFiles() {
+        return handles.maxOpen();
     }
 
     public Optional<PartitionLog> get(TopicPartition tp) {
@@ -332,6 +354,7 @@ public final class LogManager implements AutoCloseable {
             log = logs.remove(tp);
         }
         if (log == null) return;
+        countLog(log, -1);
         cleaner.abortAndRemove(tp);
         Path dir = log.dir();
         log.lock.lock();

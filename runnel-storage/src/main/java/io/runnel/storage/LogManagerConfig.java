@@ -21,6 +21,8 @@ package io.runnel.storage;
  * @param producerIdExpirationCheckIntervalMs {@code producer.id.expiration.check.interval.ms}
  * @param initialTaskDelayMs                {@code log.initial.task.delay.ms}: delay before the first periodic task
  * @param schedulerThreads                  {@code background.threads}: threads of the storage scheduler
+ * @param maxOpenFiles                      {@code log.max.open.files} (Runnel only): segment and index files of
+ *                                          all logs held open at once; idle ones are closed and reopen on use
  */
 public record LogManagerConfig(long retentionCheckIntervalMs, long flushCheckIntervalMs,
                                long recoveryPointCheckpointIntervalMs, long logStartOffsetCheckpointIntervalMs,
@@ -28,7 +30,7 @@ public record LogManagerConfig(long retentionCheckIntervalMs, long flushCheckInt
                                boolean cleanerEnable, int cleanerThreads, long cleanerDedupeBufferSize,
                                int cleanerIoBufferSize, long cleanerBackoffMs, long producerIdExpirationMs,
                                long producerIdExpirationCheckIntervalMs, long initialTaskDelayMs,
-                               int schedulerThreads) {
+                               int schedulerThreads, int maxOpenFiles) {
 
     public static final LogManagerConfig DEFAULT = new LogManagerConfig(
             300_000,            // log.retention.check.interval.ms: 5 minutes
@@ -45,7 +47,8 @@ public record LogManagerConfig(long retentionCheckIntervalMs, long flushCheckInt
             86_400_000,         // producer.id.expiration.ms: 1 day
             600_000,            // producer.id.expiration.check.interval.ms: 10 minutes
             30_000,             // log.initial.task.delay.ms
-            10);                // background.threads
+            10,                 // background.threads
+            4096);              // log.max.open.files
 
     public LogManagerConfig {
         if (retentionCheckIntervalMs < 1 || flushCheckIntervalMs < 1 || recoveryPointCheckpointIntervalMs < 1
@@ -53,7 +56,7 @@ public record LogManagerConfig(long retentionCheckIntervalMs, long flushCheckInt
                 || producerIdExpirationCheckIntervalMs < 1) {
             throw new IllegalArgumentException("intervals must be at least 1 ms");
         }
-        if (recoveryThreadsPerDataDir < 1 || cleanerThreads < 0 || schedulerThreads < 1) {
+        if (recoveryThreadsPerDataDir < 1 || cleanerThreads < 0 || schedulerThreads < 1 || maxOpenFiles < 1) {
             throw new IllegalArgumentException("thread counts out of range");
         }
         if (initialTaskDelayMs < 0 || cleanerBackoffMs < 0) throw new IllegalArgumentException("negative delay");
@@ -63,27 +66,34 @@ public record LogManagerConfig(long retentionCheckIntervalMs, long flushCheckInt
         return new LogManagerConfig(ms, flushCheckIntervalMs, recoveryPointCheckpointIntervalMs,
                 logStartOffsetCheckpointIntervalMs, highWatermarkCheckpointIntervalMs, recoveryThreadsPerDataDir,
                 cleanerEnable, cleanerThreads, cleanerDedupeBufferSize, cleanerIoBufferSize, cleanerBackoffMs,
-                producerIdExpirationMs, producerIdExpirationCheckIntervalMs, initialTaskDelayMs, schedulerThreads);
+                producerIdExpirationMs, producerIdExpirationCheckIntervalMs, initialTaskDelayMs, schedulerThreads, maxOpenFiles);
     }
 
     public LogManagerConfig withCleaner(boolean enable, long dedupeBufferSize, long backoffMs) {
         return new LogManagerConfig(retentionCheckIntervalMs, flushCheckIntervalMs, recoveryPointCheckpointIntervalMs,
                 logStartOffsetCheckpointIntervalMs, highWatermarkCheckpointIntervalMs, recoveryThreadsPerDataDir,
                 enable, cleanerThreads, dedupeBufferSize, cleanerIoBufferSize, backoffMs,
-                producerIdExpirationMs, producerIdExpirationCheckIntervalMs, initialTaskDelayMs, schedulerThreads);
+                producerIdExpirationMs, producerIdExpirationCheckIntervalMs, initialTaskDelayMs, schedulerThreads, maxOpenFiles);
     }
 
     public LogManagerConfig withInitialTaskDelayMs(long ms) {
         return new LogManagerConfig(retentionCheckIntervalMs, flushCheckIntervalMs, recoveryPointCheckpointIntervalMs,
                 logStartOffsetCheckpointIntervalMs, highWatermarkCheckpointIntervalMs, recoveryThreadsPerDataDir,
                 cleanerEnable, cleanerThreads, cleanerDedupeBufferSize, cleanerIoBufferSize, cleanerBackoffMs,
-                producerIdExpirationMs, producerIdExpirationCheckIntervalMs, ms, schedulerThreads);
+                producerIdExpirationMs, producerIdExpirationCheckIntervalMs, ms, schedulerThreads, maxOpenFiles);
     }
 
     public LogManagerConfig withFlushCheckIntervalMs(long ms) {
         return new LogManagerConfig(retentionCheckIntervalMs, ms, recoveryPointCheckpointIntervalMs,
                 logStartOffsetCheckpointIntervalMs, highWatermarkCheckpointIntervalMs, recoveryThreadsPerDataDir,
                 cleanerEnable, cleanerThreads, cleanerDedupeBufferSize, cleanerIoBufferSize, cleanerBackoffMs,
-                producerIdExpirationMs, producerIdExpirationCheckIntervalMs, initialTaskDelayMs, schedulerThreads);
+                producerIdExpirationMs, producerIdExpirationCheckIntervalMs, initialTaskDelayMs, schedulerThreads, maxOpenFiles);
+    }
+
+    public LogManagerConfig withMaxOpenFiles(int max) {
+        return new LogManagerConfig(retentionCheckIntervalMs, flushCheckIntervalMs, recoveryPointCheckpointIntervalMs,
+                logStartOffsetCheckpointIntervalMs, highWatermarkCheckpointIntervalMs, recoveryThreadsPerDataDir,
+                cleanerEnable, cleanerThreads, cleanerDedupeBufferSize, cleanerIoBufferSize, cleanerBackoffMs,
+                producerIdExpirationMs, producerIdExpirationCheckIntervalMs, initialTaskDelayMs, schedulerThreads, max);
     }
 }

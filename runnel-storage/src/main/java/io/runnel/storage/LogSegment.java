@@ -47,6 +47,27 @@ final class LogSegment implements Closeable {
                 StandardOpenOption.WRITE);
 
         FileChannel open(Path file) throws IOException;
+
+        /** The cache bounding the descriptors of the files this factory's segments open. */
+        default FileHandleCache handles() {
+            return FileHandleCache.UNBOUNDED;
+        }
+
+        /** This factory, with its segments' descriptors bounded by {@code cache}. */
+        default ChannelFactory boundedBy(FileHandleCache cache) {
+            ChannelFactory self = this;
+            return new ChannelFactory() {
+                @Override
+                public FileChannel open(Path file) throws IOException {
+                    return self.open(file);
+                }
+
+                @Override
+                public FileHandleCache handles() {
+                    return cache;
+                }
+            };
+        }
     }
 
     /** Called for every valid batch found by {@link #recover}; {@code header} holds its first 61 bytes. */
@@ -62,11 +83,10 @@ final class LogSegment implements Closeable {
     private final long baseOffset;
     private final Path dir;
     private volatile String suffix;
-    private final FileChannel channel;
+    private final CachedFileChannel channel;
     private final OffsetIndex offsetIndex;
     private final TimeIndex timeIndex;
     private final int indexIntervalBytes;
-    private final int maxIndexSize;
     private final long rollJitterMs;
     private final long createdMs;
     private final boolean preallocated;
@@ -76,19 +96,20 @@ final class LogSegment implements Closeable {
     private volatile TimestampOffset maxTimestampSoFar;
     private long rollingBasedTimestamp = Long.MIN_VALUE; // MIN_VALUE = not loaded
     private volatile boolean closed;
+    /** The indexes were rebuilt by {@link #recover}: an inactive segment must finish them again. */
+    private boolean indexesRebuilt;
 
-    private LogSegment(Path dir, long baseOffset, String suffix, FileChannel channel, OffsetIndex offsetIndex,
-                       TimeIndex timeIndex, int size, int indexIntervalBytes, int maxIndexSize, long rollJitterMs,
-                       long createdMs, boolean preallocated) {
+    private LogSegment(Path dir, long baseOffset, String suffix, OffsetIndex offsetIndex,
+                       TimeIndex timeIndex, int size, int indexIntervalBytes, long rollJitterMs,
+                       long createdMs, boolean preallocated, ChannelFactory channels) {
         this.dir = dir;
         this.baseOffset = baseOffset;
         this.suffix = suffix;
-        this.channel = channel;
+        this.channel = new CachedFileChannel(channels.handles(), this::logPath, channels::open);
         this.offsetIndex = offsetIndex;
         this.timeIndex = timeIndex;
         this.size = size;
         this.indexIntervalBytes = indexIntervalBytes;
-        this.maxIndexSize = maxIndexSize;
         this.rollJitterMs = rollJitterMs;
         this.createdMs = createdMs;
         this.preallocated = preallocated;
@@ -122,21 +143,22 @@ final class LogSegment implements Closeable {
         Files.deleteIfExists(logPath);
         Files.deleteIfExists(indexFile(dir, baseOffset, suffix));
         Files.deleteIfExists(timeIndexFile(dir, baseOffset, suffix));
-        FileChannel ch = channels.open(logPath);
-        OffsetIndex oi = null;
+        CachedFileChannel ch = null;
         try {
-            if (config.preallocate() && suffix.isEmpty()) {
-                ch.write(ByteBuffer.allocate(1), config.segmentBytes() - 1);
-            }
-            oi = new OffsetIndex(indexFile(dir, baseOffset, suffix), baseOffset, config.segmentIndexBytes());
-            TimeIndex ti = new TimeIndex(timeIndexFile(dir, baseOffset, suffix), baseOffset, config.segmentIndexBytes());
-            LogSegment seg = new LogSegment(dir, baseOffset, suffix, ch, oi, ti, 0, config.indexIntervalBytes(),
-                    config.segmentIndexBytes(), rollJitterMs, nowMs, config.preallocate() && suffix.isEmpty());
+            Files.createFile(logPath);
+            boolean preallocate = config.preallocate() && suffix.isEmpty();
+            OffsetIndex oi = new OffsetIndex(indexFile(dir, baseOffset, suffix), baseOffset, config.segmentIndexBytes(),
+                    channels.handles());
+            TimeIndex ti = new TimeIndex(timeIndexFile(dir, baseOffset, suffix), baseOffset, config.segmentIndexBytes(),
+                    channels.handles());
+            LogSegment seg = new LogSegment(dir, baseOffset, suffix, oi, ti, 0, config.indexIntervalBytes(),
+                    rollJitterMs, nowMs, preallocate, channels);
+            ch = seg.channel;
+            if (preallocate) ch.write(ByteBuffer.allocate(1), config.segmentBytes() - 1);
             seg.maxTimestampSoFar = TimestampOffset.UNKNOWN;
             return seg;
         } catch (IOException | RuntimeException e) {
-            closeQuietly(ch);
-            if (oi != null) oi.closeHandler();
+            if (ch != null) closeQuietly(ch);
             Files.deleteIfExists(logPath);
             Files.deleteIfExists(indexFile(dir, baseOffset, suffix));
             Files.deleteIfExists(timeIndexFile(dir, baseOffset, suffix));
@@ -152,20 +174,16 @@ final class LogSegment implements Closeable {
     static LogSegment open(Path dir, long baseOffset, LogConfig config, long nowMs, String suffix,
                            ChannelFactory channels) throws IOException {
         Path logPath = logFile(dir, baseOffset, suffix);
-        FileChannel ch = channels.open(logPath);
-        try {
-            long len = ch.size();
-            if (len > Integer.MAX_VALUE) throw new IOException("segment " + logPath + " larger than 2 GiB");
-            OffsetIndex oi = new OffsetIndex(indexFile(dir, baseOffset, suffix), baseOffset, config.segmentIndexBytes());
-            TimeIndex ti = new TimeIndex(timeIndexFile(dir, baseOffset, suffix), baseOffset, config.segmentIndexBytes());
-            LogSegment seg = new LogSegment(dir, baseOffset, suffix, ch, oi, ti, (int) len, config.indexIntervalBytes(),
-                    config.segmentIndexBytes(), 0, nowMs, config.preallocate());
-            seg.maxTimestampSoFar = null; // loaded from the time index on first use
-            return seg;
-        } catch (IOException | RuntimeException e) {
-            closeQuietly(ch);
-            throw e;
-        }
+        long len = Files.size(logPath);
+        if (len > Integer.MAX_VALUE) throw new IOException("segment " + logPath + " larger than 2 GiB");
+        OffsetIndex oi = new OffsetIndex(indexFile(dir, baseOffset, suffix), baseOffset, config.segmentIndexBytes(),
+                channels.handles());
+        TimeIndex ti = new TimeIndex(timeIndexFile(dir, baseOffset, suffix), baseOffset, config.segmentIndexBytes(),
+                channels.handles());
+        LogSegment seg = new LogSegment(dir, baseOffset, suffix, oi, ti, (int) len, config.indexIntervalBytes(),
+                0, nowMs, config.preallocate(), channels);
+        seg.maxTimestampSoFar = null; // loaded from the time index on first use
+        return seg;
     }
 
     long baseOffset() {
@@ -179,6 +197,11 @@ final class LogSegment implements Closeable {
 
     FileChannel channel() {
         return channel;
+    }
+
+    /** The channel for a read result the network layer sends (see {@link CachedFileChannel#forTransfer}). */
+    FileChannel transferChannel() throws IOException {
+        return channel.forTransfer();
     }
 
     OffsetIndex offsetIndex() {
@@ -309,7 +332,21 @@ final class LogSegment implements Closeable {
             indexBatch(start + (p - b.position()), batchSize, RecordBatch.lastOffset(b, p), RecordBatch.maxTimestamp(b, p));
             p += batchSize;
         }
+        flushIndexes();
         size = start + len; // publish
+    }
+
+    /**
+     * Writes the index entries staged by the last append. A failure is only logged: the entries stay
+     * staged and are written with the next append, and lookups meanwhile start scanning further back.
+     */
+    private void flushIndexes() {
+        try {
+            offsetIndex.flushPending();
+            timeIndex.flushPending();
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Could not write the index entries of {}: {}", this, e.toString());
+        }
     }
 
     private static int lastBatchSize(ByteBuffer b) {
@@ -475,15 +512,15 @@ final class LogSegment implements Closeable {
     int recover(BatchVisitor visitor) throws IOException {
         offsetIndex.reset();
         timeIndex.reset();
-        offsetIndex.resize(maxIndexSize);
-        timeIndex.resize(maxIndexSize);
+        indexesRebuilt = true;
         maxTimestampSoFar = TimestampOffset.UNKNOWN;
         bytesSinceLastIndexEntry = 0;
         rollingBasedTimestamp = -1;
         long fileSize = channel.size();
         int pos = 0;
         long prevLast = baseOffset - 1;
-        ByteBuffer chunk = ByteBuffer.allocate(64 * 1024);
+        // sized to the file: after a crash every partition is recovered, most of them empty or small
+        ByteBuffer chunk = ByteBuffer.allocate((int) Math.min(64 * 1024, Math.max(0, fileSize)));
         String problem = null;
         while (true) {
             if (pos + RecordBatch.HEADER_SIZE > fileSize) {
@@ -534,6 +571,8 @@ final class LogSegment implements Closeable {
             }
             channel.truncate(pos);
         }
+        offsetIndex.flushPending();
+        timeIndex.flushPending();
         size = pos;
         return preallocated && problem != null && problem.equals("zero bytes") ? 0 : truncated;
     }
@@ -570,8 +609,6 @@ final class LogSegment implements Closeable {
         offsetIndex.truncateTo(offset);
         timeIndex.truncateTo(offset);
         offsetIndex.truncateToPosition(at.position());
-        offsetIndex.resize(maxIndexSize);
-        timeIndex.resize(maxIndexSize);
         size = at.position();
         channel.truncate(at.position());
         TimestampOffset last = timeIndex.lastEntry();
@@ -591,10 +628,9 @@ final class LogSegment implements Closeable {
         return sz - at.position();
     }
 
-    /** Makes the indexes writable again at full size (the segment becomes the active one). */
-    void reopenForAppend() throws IOException {
-        offsetIndex.resize(maxIndexSize);
-        timeIndex.resize(maxIndexSize);
+    /** Whether {@link #recover} rebuilt the indexes since the segment was opened. */
+    boolean indexesRebuilt() {
+        return indexesRebuilt;
     }
 
     /**
@@ -604,8 +640,9 @@ final class LogSegment implements Closeable {
     void onBecomeInactive() throws IOException {
         TimestampOffset max = maxTimestampAndOffset();
         if (max.timestamp() >= 0) timeIndex.maybeAppend(max.timestamp(), max.offset(), true);
-        offsetIndex.trimToValidSize();
-        timeIndex.trimToValidSize();
+        offsetIndex.flushPending();
+        timeIndex.flushPending();
+        indexesRebuilt = false;
         if (channel.size() > size) channel.truncate(size);
     }
 
@@ -621,11 +658,14 @@ final class LogSegment implements Closeable {
     void changeFileSuffix(String newSuffix) throws IOException {
         String old = suffix;
         if (old.equals(newSuffix)) return;
-        Files.move(logFile(dir, baseOffset, old), logFile(dir, baseOffset, newSuffix),
-                StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        // pinned: a reader reopening the file between the move and the suffix change would open a stale name
+        channel.runPinned(() -> {
+            Files.move(logFile(dir, baseOffset, old), logFile(dir, baseOffset, newSuffix),
+                    StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            suffix = newSuffix;
+        });
         offsetIndex.renameTo(indexFile(dir, baseOffset, newSuffix));
         timeIndex.renameTo(timeIndexFile(dir, baseOffset, newSuffix));
-        suffix = newSuffix;
     }
 
     /** Flushes nothing; finishes the time index, trims indexes and the file, closes the channel. */
@@ -638,7 +678,7 @@ final class LogSegment implements Closeable {
             if (max.timestamp() >= 0) timeIndex.maybeAppend(max.timestamp(), max.offset(), true);
             offsetIndex.close();
             timeIndex.close();
-            if (channel.isOpen() && channel.size() > size) channel.truncate(size);
+            if (channel.size() > size) channel.truncate(size);
         } finally {
             channel.close();
         }

@@ -1,7 +1,7 @@
 package io.runnel.storage;
 
 import java.io.IOException;
-import java.nio.MappedByteBuffer;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 
 /**
@@ -23,27 +23,27 @@ final class OffsetIndex extends AbstractIndex {
     }
 
     OffsetIndex(Path file, long baseOffset, int maxIndexSize) throws IOException {
-        super(file, baseOffset, maxIndexSize, ENTRY_SIZE);
+        this(file, baseOffset, maxIndexSize, FileHandleCache.UNBOUNDED);
+    }
+
+    OffsetIndex(Path file, long baseOffset, int maxIndexSize, FileHandleCache handles) throws IOException {
+        super(file, baseOffset, maxIndexSize, ENTRY_SIZE, handles);
     }
 
     /** Adds an entry; ignored when {@code offset} is not above the last entry or the index is full. */
     boolean append(long offset, int position) {
         long rel = offset - baseOffset;
         if (rel < 0 || rel > Integer.MAX_VALUE) throw new IllegalArgumentException("offset " + offset + " not in segment " + baseOffset);
-        int n = entries();
-        if (n > 0 && relativeOffset(buffer(), n - 1) >= rel) return false;
+        int n = entriesIncludingStaged();
+        if (n > 0 && entry(n - 1).getInt(0) >= rel) return false;
         return appendEntry((buf, pos) -> {
             buf.putInt(pos, (int) rel);
             buf.putInt(pos + 4, position);
         });
     }
 
-    private static int relativeOffset(MappedByteBuffer buf, int i) {
-        return buf.getInt(i * ENTRY_SIZE);
-    }
-
-    private static int physical(MappedByteBuffer buf, int i) {
-        return buf.getInt(i * ENTRY_SIZE + 4);
+    private OffsetPosition toPosition(ByteBuffer e) {
+        return new OffsetPosition(baseOffset + e.getInt(0), e.getInt(4));
     }
 
     /**
@@ -51,43 +51,36 @@ final class OffsetIndex extends AbstractIndex {
      * none: scanning batches from the returned position finds the batch holding {@code target}.
      */
     OffsetPosition lookup(long target) {
-        int n = entries();
-        MappedByteBuffer buf = buffer();
-        int i = largestLowerBound(buf, n, target - baseOffset, (b, p) -> b.getInt(p));
+        int i = largestLowerBound(entries(), target - baseOffset, e -> e.getInt(0));
         if (i < 0) return new OffsetPosition(baseOffset, 0);
-        return new OffsetPosition(baseOffset + relativeOffset(buf, i), physical(buf, i));
+        return toPosition(entry(i));
     }
 
     /** The entry with the largest position &lt;= {@code maxPosition}, or {@code (baseOffset, 0)}. */
     OffsetPosition lookupByPosition(int maxPosition) {
-        int n = entries();
-        MappedByteBuffer buf = buffer();
-        int i = largestLowerBound(buf, n, maxPosition, (b, p) -> b.getInt(p + 4));
+        int i = largestLowerBound(entries(), maxPosition, e -> e.getInt(4));
         if (i < 0) return new OffsetPosition(baseOffset, 0);
-        return new OffsetPosition(baseOffset + relativeOffset(buf, i), physical(buf, i));
+        return toPosition(entry(i));
     }
 
     /** The last entry, or {@code (baseOffset, 0)} when empty. */
     OffsetPosition lastEntry() {
         int n = entries();
-        MappedByteBuffer buf = buffer();
         if (n == 0) return new OffsetPosition(baseOffset, 0);
-        return new OffsetPosition(baseOffset + relativeOffset(buf, n - 1), physical(buf, n - 1));
+        return toPosition(entry(n - 1));
     }
 
     /** Removes the entries whose offset is &gt;= {@code offset}. */
-    void truncateTo(long offset) {
-        int n = entries();
-        MappedByteBuffer buf = buffer();
-        int i = largestLowerBound(buf, n, offset - baseOffset - 1, (b, p) -> b.getInt(p));
+    synchronized void truncateTo(long offset) {
+        truncateToEntries(entriesIncludingStaged());
+        int i = largestLowerBound(entries(), offset - baseOffset - 1, e -> e.getInt(0));
         truncateToEntries(i + 1);
     }
 
     /** Removes the entries whose position is &gt;= {@code position}. */
-    void truncateToPosition(int position) {
-        int n = entries();
-        MappedByteBuffer buf = buffer();
-        int i = largestLowerBound(buf, n, position - 1L, (b, p) -> b.getInt(p + 4));
+    synchronized void truncateToPosition(int position) {
+        truncateToEntries(entriesIncludingStaged());
+        int i = largestLowerBound(entries(), position - 1L, e -> e.getInt(4));
         truncateToEntries(i + 1);
     }
 
@@ -95,11 +88,10 @@ final class OffsetIndex extends AbstractIndex {
     protected void checkEntries() {
         int n = entries();
         if (n == 0) return;
-        MappedByteBuffer buf = buffer();
-        int first = relativeOffset(buf, 0);
-        int last = relativeOffset(buf, n - 1);
-        if (first < 0 || last < 0 || (n > 1 && last <= first)
-                || physical(buf, 0) < 0 || (n > 1 && physical(buf, n - 1) <= physical(buf, 0))) {
+        ByteBuffer first = entry(0);
+        ByteBuffer last = entry(n - 1);
+        if (first.getInt(0) < 0 || last.getInt(0) < 0 || (n > 1 && last.getInt(0) <= first.getInt(0))
+                || first.getInt(4) < 0 || (n > 1 && last.getInt(4) <= first.getInt(4))) {
             throw new IllegalStateException("corrupt");
         }
     }

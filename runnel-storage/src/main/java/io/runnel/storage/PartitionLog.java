@@ -475,7 +475,9 @@ public final class PartitionLog {
             if (fetchOffset < end.offset() && fetchOffset < maxOffsetExclusive) {
                 int maxPosition = seg.baseOffset() == end.segmentBaseOffset() ? end.position() : seg.size();
                 LogSegment.Slice slice = seg.read(fetchOffset, maxBytes, maxPosition, minOneBatch, maxOffsetExclusive);
-                if (slice != null) return new FileRecords(seg.channel(), slice.position(), slice.size());
+                if (slice != null) {
+                    return new FileRecords(slice.size() == 0 ? seg.channel() : seg.transferChannel(), slice.position(), slice.size());
+                }
             }
             e = segments.higherEntry(e.getKey());
         }
@@ -740,7 +742,6 @@ public final class PartitionLog {
                 }
                 LogSegment last = activeSegment();
                 last.truncateTo(offset);
-                last.reopenForAppend();
                 long leo = last.readNextOffset();
                 if (leo < logStartOffset) {
                     // the batch straddling the log start offset went: nothing at or above it is left

@@ -1,7 +1,7 @@
 package io.runnel.storage;
 
 import java.io.IOException;
-import java.nio.MappedByteBuffer;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 
 /**
@@ -26,13 +26,17 @@ final class TimeIndex extends AbstractIndex {
     }
 
     TimeIndex(Path file, long baseOffset, int maxIndexSize) throws IOException {
-        super(file, baseOffset, maxIndexSize, ENTRY_SIZE);
+        this(file, baseOffset, maxIndexSize, FileHandleCache.UNBOUNDED);
+    }
+
+    TimeIndex(Path file, long baseOffset, int maxIndexSize, FileHandleCache handles) throws IOException {
+        super(file, baseOffset, maxIndexSize, ENTRY_SIZE, handles);
     }
 
     /** Full one entry early: the last slot is reserved for the entry written when the segment rolls. */
     @Override
     boolean isFull() {
-        return entries() >= maxEntries() - 1;
+        return entriesIncludingStaged() >= maxEntries() - 1;
     }
 
     /**
@@ -44,12 +48,10 @@ final class TimeIndex extends AbstractIndex {
         if (!finalEntry && isFull()) return;
         long rel = offset - baseOffset;
         if (rel < 0 || rel > Integer.MAX_VALUE) throw new IllegalArgumentException("offset " + offset + " not in segment " + baseOffset);
-        int n = entries();
-        MappedByteBuffer cur = buffer();
+        int n = entriesIncludingStaged();
         if (n > 0) {
-            long lastTs = cur.getLong((n - 1) * ENTRY_SIZE);
-            int lastRel = cur.getInt((n - 1) * ENTRY_SIZE + 8);
-            if (timestamp <= lastTs || rel < lastRel) return;
+            ByteBuffer last = entry(n - 1);
+            if (timestamp <= last.getLong(0) || rel < last.getInt(8)) return;
         }
         appendEntry((buf, pos) -> {
             buf.putLong(pos, timestamp);
@@ -57,16 +59,22 @@ final class TimeIndex extends AbstractIndex {
         });
     }
 
-    /** The last entry, or {@code (-1, baseOffset)} when empty. */
+    /** The last published entry, or {@code (-1, baseOffset)} when empty. */
     TimestampOffset lastEntry() {
         int n = entries();
-        MappedByteBuffer buf = buffer();
         if (n == 0) return new TimestampOffset(-1, baseOffset);
-        return entry(buf, n - 1);
+        return toTimestampOffset(entry(n - 1));
     }
 
-    private TimestampOffset entry(MappedByteBuffer buf, int i) {
-        return new TimestampOffset(buf.getLong(i * ENTRY_SIZE), baseOffset + buf.getInt(i * ENTRY_SIZE + 8));
+    /** The last entry including staged ones (writer only), or {@code (-1, baseOffset)} when empty. */
+    TimestampOffset lastEntryIncludingStaged() {
+        int n = entriesIncludingStaged();
+        if (n == 0) return new TimestampOffset(-1, baseOffset);
+        return toTimestampOffset(entry(n - 1));
+    }
+
+    private TimestampOffset toTimestampOffset(ByteBuffer e) {
+        return new TimestampOffset(e.getLong(0), baseOffset + e.getInt(8));
     }
 
     /**
@@ -74,19 +82,16 @@ final class TimeIndex extends AbstractIndex {
      * record with a timestamp &gt;= {@code target} is in the batch ending at the returned offset or later.
      */
     TimestampOffset lookup(long target) {
-        int n = entries();
-        MappedByteBuffer buf = buffer();
-        int i = largestLowerBound(buf, n, target, (b, p) -> b.getLong(p));
+        int i = largestLowerBound(entries(), target, e -> e.getLong(0));
         if (i < 0) return new TimestampOffset(-1, baseOffset);
-        return entry(buf, i);
+        return toTimestampOffset(entry(i));
     }
 
     /** Removes the entries whose offset is &gt;= {@code offset}. */
-    void truncateTo(long offset) {
-        int n = entries();
-        MappedByteBuffer buf = buffer();
+    synchronized void truncateTo(long offset) {
+        truncateToEntries(entriesIncludingStaged());
         // offsets in the time index are non-decreasing, so a search by offset is valid
-        int i = largestLowerBound(buf, n, offset - baseOffset - 1, (b, p) -> b.getInt(p + 8));
+        int i = largestLowerBound(entries(), offset - baseOffset - 1, e -> e.getInt(8));
         truncateToEntries(i + 1);
     }
 
@@ -94,9 +99,8 @@ final class TimeIndex extends AbstractIndex {
     protected void checkEntries() {
         int n = entries();
         if (n == 0) return;
-        MappedByteBuffer buf = buffer();
-        TimestampOffset first = entry(buf, 0);
-        TimestampOffset last = entry(buf, n - 1);
+        TimestampOffset first = toTimestampOffset(entry(0));
+        TimestampOffset last = toTimestampOffset(entry(n - 1));
         if (last.offset() < baseOffset || first.offset() < baseOffset || first.timestamp() < 0
                 || (n > 1 && (last.timestamp() <= first.timestamp() || last.offset() < first.offset()))) {
             throw new IllegalStateException("corrupt");

@@ -18,6 +18,16 @@ import java.util.List;
  * that it fills in).
  */
 final class NettyWritable implements Writable {
+    private static final Class<?> PLATFORM_FILE_CHANNEL = platformFileChannelClass();
+
+    private static Class<?> platformFileChannelClass() {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(java.nio.file.Path.of("/dev/null"))) {
+            return ch.getClass();
+        } catch (java.io.IOException e) {
+            return null; // then every file region is copied
+        }
+    }
+
     private final ByteBufAllocator alloc;
     private final boolean zeroCopy;
     private final List<Object> chunks = new ArrayList<>(2);
@@ -77,7 +87,9 @@ final class NettyWritable implements Writable {
             case MemoryRecords m -> current.writeBytes(m.buffer());
             case FileRecords f -> {
                 if (f.size() == 0) return;
-                if (!zeroCopy) {
+                // sendfile needs the JDK's own file channel; storage hands out its reopening wrapper when it
+                // cannot keep a descriptor open for the send (more files in use than log.max.open.files allows)
+                if (!zeroCopy || f.channel().getClass() != PLATFORM_FILE_CHANNEL) {
                     current.writeBytes(f.readInto());
                     return;
                 }

@@ -24,6 +24,9 @@ public final class MetadataPublisher {
     private final int nodeId;
     private final Map<String, String> staticBrokerConfig;
     private volatile MetadataImage current = MetadataImage.EMPTY;
+    /** Hosted partitions whose log could not be created (e.g. disk full), with the reason; retried on every image. */
+    private final Map<io.runnel.common.TopicPartition, String> logFailures = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Set<String> topicsWithLogFailures = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public MetadataPublisher(PartitionManager partitions, int nodeId, Map<String, String> staticBrokerConfig) {
         this.partitions = partitions;
@@ -42,11 +45,24 @@ public final class MetadataPublisher {
         return LogConfig.fromMap(TopicConfigs.resolve(image.topicConfigs(topic), layers));
     }
 
+    /**
+     * Why a partition of {@code topic} has no log, when the last image could not create one; empty when
+     * every hosted partition of the topic has its log.
+     */
+    public java.util.Optional<String> logFailure(String topic) {
+        if (!topicsWithLogFailures.contains(topic)) return java.util.Optional.empty();
+        return logFailures.entrySet().stream().filter(e -> e.getKey().topic().equals(topic))
+                .map(e -> e.getKey() + ": " + e.getValue()).findFirst();
+    }
+
     public synchronized void publish(MetadataImage newImage) {
         MetadataImage old = current;
         for (TopicImage oldTopic : old.topics().values()) {
             TopicImage now = newImage.topic(oldTopic.id());
-            if (now == null) partitions.removeTopic(oldTopic.name());
+            if (now == null) {
+                partitions.removeTopic(oldTopic.name());
+                forgetFailures(oldTopic.name());
+            }
         }
         boolean brokerConfigChanged = !Objects.equals(old.brokerLayers(nodeId, staticBrokerConfig), newImage.brokerLayers(nodeId, staticBrokerConfig));
         for (TopicImage t : newImage.topics().values()) {
@@ -56,12 +72,19 @@ public final class MetadataPublisher {
             if (before == null || configChanged || !before.partitions().equals(t.partitions())) {
                 cfg = logConfig(newImage, t.name());
             }
-            if (before == null || !before.partitions().equals(t.partitions())) {
+            boolean retry = topicsWithLogFailures.contains(t.name());
+            if (retry && cfg == null) cfg = logConfig(newImage, t.name());
+            if (before == null || retry || !before.partitions().equals(t.partitions())) {
                 for (Map.Entry<Integer, PartitionState> e : t.partitions().entrySet()) {
                     PartitionState ps = e.getValue();
-                    if (before != null && ps.equals(before.partition(e.getKey()))) continue;
-                    partitions.applyPartition(t.name(), t.id(), e.getKey(),
-                            new Partition.ReplicaState(ps.leader(), ps.leaderEpoch(), ps.partitionEpoch(), ps.replicas(), ps.isr()), cfg);
+                    io.runnel.common.TopicPartition tp = new io.runnel.common.TopicPartition(t.name(), e.getKey());
+                    if (before != null && ps.equals(before.partition(e.getKey())) && !(retry && logFailures.containsKey(tp))) {
+                        continue;
+                    }
+                    applyPartition(t, tp, ps, cfg);
+                }
+                if (retry && logFailures.keySet().stream().noneMatch(tp -> tp.topic().equals(t.name()))) {
+                    topicsWithLogFailures.remove(t.name());
                 }
             }
             if (before != null && configChanged) {
@@ -70,5 +93,25 @@ public final class MetadataPublisher {
             }
         }
         current = newImage;
+    }
+
+    /**
+     * One partition; a log that cannot be created is recorded (and logged) instead of stopping the
+     * image, so the other partitions are still applied and the failure is reported by the request
+     * that created the partition.
+     */
+    private void applyPartition(TopicImage t, io.runnel.common.TopicPartition tp, PartitionState ps, LogConfig cfg) {
+        try {
+            partitions.applyPartition(t.name(), t.id(), tp.partition(),
+                    new Partition.ReplicaState(ps.leader(), ps.leaderEpoch(), ps.partitionEpoch(), ps.replicas(), ps.isr()), cfg);
+            if (logFailures.remove(tp) != null) log.info("Created the log of {} after an earlier failure", tp);
+        } catch (RuntimeException e) {
+            if (logFailures.put(tp, e.getMessage()) == null) log.error("Cannot host {}: {}", tp, e.getMessage());
+            topicsWithLogFailures.add(t.name());
+        }
+    }
+
+    private void forgetFailures(String topic) {
+        if (topicsWithLogFailures.remove(topic)) logFailures.keySet().removeIf(tp -> tp.topic().equals(topic));
     }
 }

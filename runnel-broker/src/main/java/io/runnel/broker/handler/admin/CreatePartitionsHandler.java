@@ -25,9 +25,11 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class CreatePartitionsHandler implements ApiHandler<CreatePartitionsRequest, CreatePartitionsResponse> {
     private final MetadataController controller;
+    private final BrokerContext broker;
 
     public CreatePartitionsHandler(MetadataController controller, BrokerContext broker) {
         this.controller = controller;
+        this.broker = broker;
     }
 
     @Override
@@ -54,10 +56,23 @@ public final class CreatePartitionsHandler implements ApiHandler<CreatePartition
                 ApiError e = AdminSupport.errorOf(err);
                 for (String n : names) resp.results.add(result(n, e));
             } else {
-                for (CreatePartitionsResult r : results) resp.results.add(result(r.topic(), r.error()));
+                for (CreatePartitionsResult r : results) resp.results.add(result(r.topic(), withLogCheck(r, req.validateOnly)));
             }
             return resp;
         });
+    }
+
+    /**
+     * Success only when every new partition has its log here; otherwise KAFKA_STORAGE_ERROR (the
+     * partitions stay in the metadata, as partitions cannot be removed, and their logs are retried
+     * with every later metadata change and at the next start).
+     */
+    private ApiError withLogCheck(CreatePartitionsResult r, boolean validateOnly) {
+        if (validateOnly || !r.error().isSuccess()) return r.error();
+        return broker.publisher().logFailure(r.topic())
+                .map(f -> ApiError.of(io.runnel.common.Errors.KAFKA_STORAGE_ERROR, "Cannot create the log of " + f
+                        + "; the partitions exist but are offline until their logs can be created."))
+                .orElse(r.error());
     }
 
     private static CreatePartitionsResponse.TopicResult result(String name, ApiError error) {

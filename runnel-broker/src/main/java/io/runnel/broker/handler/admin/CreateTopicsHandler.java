@@ -35,9 +35,11 @@ public final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest
     static final String METADATA_TOPIC = "__cluster_metadata";
 
     private final MetadataController controller;
+    private final BrokerContext broker;
 
     public CreateTopicsHandler(MetadataController controller, BrokerContext broker) {
         this.controller = controller;
+        this.broker = broker;
     }
 
     @Override
@@ -66,10 +68,39 @@ public final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest
             }
         }
         if (forward.isEmpty()) return CompletableFuture.completedFuture(build(local, Map.of(), null));
-        return controller.createTopics(forward, req.validateOnly).handle((results, err) -> {
+        return controller.createTopics(forward, req.validateOnly).thenCompose(results -> req.validateOnly
+                ? CompletableFuture.completedFuture(results) : undoTopicsWithoutLogs(results)).handle((results, err) -> {
             Map<String, CreateTopicResult> byName = new HashMap<>();
             if (results != null) for (CreateTopicResult r : results) byName.put(r.name(), r);
             return build(local, byName, err == null ? null : AdminSupport.errorOf(err));
+        });
+    }
+
+    /**
+     * A created topic with a partition whose log could not be created here (disk full, no descriptors)
+     * is deleted again and answered KAFKA_STORAGE_ERROR: success is only reported for partitions that
+     * have a log. The controller publishes each image to this broker's partitions before it completes
+     * the request, so the check sees this creation's outcome.
+     */
+    private CompletableFuture<List<CreateTopicResult>> undoTopicsWithoutLogs(List<CreateTopicResult> results) {
+        Map<String, String> failed = new LinkedHashMap<>();
+        for (CreateTopicResult r : results) {
+            if (r.error().isSuccess()) broker.publisher().logFailure(r.name()).ifPresent(f -> failed.put(r.name(), f));
+        }
+        if (failed.isEmpty()) return CompletableFuture.completedFuture(results);
+        return controller.deleteTopics(failed.keySet()).handle((deleted, err) -> {
+            Map<String, String> undoErrors = new HashMap<>();
+            if (err != null) failed.keySet().forEach(n -> undoErrors.put(n, err.toString()));
+            if (deleted != null) {
+                for (var d : deleted) if (!d.error().isSuccess()) undoErrors.put(d.name(), d.error().toString());
+            }
+            List<CreateTopicResult> out = new ArrayList<>(results);
+            out.replaceAll(r -> !failed.containsKey(r.name()) ? r : CreateTopicResult.failed(r.name(),
+                    ApiError.of(Errors.KAFKA_STORAGE_ERROR, "Cannot create the log of " + failed.get(r.name())
+                            + (undoErrors.containsKey(r.name())
+                            ? "; the topic exists without that log, and deleting it failed: " + undoErrors.get(r.name())
+                            : "; the topic was not created."))));
+            return out;
         });
     }
 
