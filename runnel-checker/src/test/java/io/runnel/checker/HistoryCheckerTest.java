@@ -163,6 +163,32 @@ class HistoryCheckerTest {
     }
 
     @Test
+    void aLongerCycleIsG1cButACycleThroughAnAbortedTransactionIsNot() {
+        r.sendOk("p1", "t1", "a", 0, 0, "x1");
+        r.sendOk("p2", "t2", "b", 0, 0, "x2");
+        r.sendOk("p3", "t3", "c", 0, 0, "x3");
+        r.poll("p2", "t2", true, "a", 0, 0, "x1");
+        r.poll("p3", "t3", true, "b", 0, 0, "x2");
+        r.poll("p1", "t1", true, "c", 0, 0, "x3");
+        r.commit("p1", "t1");
+        r.commit("p2", "t2");
+        r.commit("p3", "t3");
+        CheckResult result = check();
+        assertThat(result.of(Anomaly.G1C)).singleElement()
+                .satisfies(a -> assertThat(a.explanation()).contains("t1 -(x1)-> t2 -(x2)-> t3 -(x3)-> t1"));
+
+        HistoryRecorder other = new HistoryRecorder();
+        other.sendOk("p1", "t1", "a", 0, 0, "x1");
+        other.sendOk("p2", "t2", "b", 0, 0, "x2");
+        other.poll("p2", "t2", false, "a", 0, 0, "x1");
+        other.poll("p1", "t1", false, "b", 0, 0, "x2");
+        other.commit("p1", "t1");
+        other.abort("p2", "t2");
+        CheckResult second = HistoryChecker.check(other.history());
+        assertThat(second.counts().get(Anomaly.G1C)).as(second.report()).isZero();
+    }
+
+    @Test
     void aReadProcessWriteChainWithoutACycleIsNotG1c() {
         r.sendOk("p1", "t1", "in", 0, 0, "a");
         r.commit("p1", "t1");
