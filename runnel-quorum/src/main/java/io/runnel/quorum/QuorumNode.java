@@ -17,6 +17,7 @@ import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.SetConfigurationRequest;
 import org.apache.ratis.protocol.SnapshotManagementRequest;
+import org.apache.ratis.protocol.TransferLeadershipRequest;
 import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.DivisionInfo;
@@ -332,6 +333,27 @@ public final class QuorumNode implements AutoCloseable {
         activeTerm = -1;
         log.info("Node {} is no longer the active controller (term {})", config.nodeId(), t);
         for (ActivationListener l : activationListeners) l.onDeactivate(t);
+    }
+
+    /**
+     * Hands leadership to voter {@code nodeId} (for a controlled shutdown of the active controller).
+     * Completes when the other voter has taken over; fails with {@link NotLeaderException} when this
+     * node is not the leader.
+     */
+    public CompletableFuture<Void> transferLeadership(int nodeId) {
+        TransferLeadershipRequest req = new TransferLeadershipRequest(clientId, selfId, GROUP_ID,
+                callIds.incrementAndGet(), peerId(nodeId), 10_000);
+        CompletableFuture<RaftClientReply> sent;
+        try {
+            sent = server.transferLeadershipAsync(req);
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(new QuorumException("leadership transfer failed: " + e.getMessage(), e));
+        }
+        return sent.handle((reply, err) -> {
+            if (err != null) throw translate(unwrap(err));
+            if (!reply.isSuccess()) throw translate(reply.getException());
+            return null;
+        });
     }
 
     // ---------------------------------------------------------------- snapshots
