@@ -344,6 +344,40 @@ class QuorumClusterTest {
 
     @Test
     @Timeout(60)
+    void snapshotsAreTakenOnKafkasByteAndTimeTriggers() throws Exception {
+        Path bytesDir = root.resolve("bytes");
+        QuorumConfig bytes = QuorumConfig.parse(Map.of("metadata.log.dir", bytesDir.toString(),
+                "metadata.log.max.record.bytes.between.snapshots", "400", "metadata.log.max.snapshot.interval.ms", "0"));
+        try (QuorumNode n = QuorumNode.start(bytes)) {
+            QuorumHarness.await(WAIT, n::isActive, "active");
+            get(n.propose(QuorumHarness.topic("small")));
+            Thread.sleep(1500); // more than one check period: a few bytes do not trigger
+            assertThat(snapshotFiles(bytesDir)).isEmpty();
+            for (int i = 0; i < 20; i++) get(n.propose(QuorumHarness.topic("topic-" + i)));
+            QuorumHarness.await(WAIT, () -> !snapshotFilesUnchecked(bytesDir).isEmpty(), "a snapshot after 400 bytes");
+        }
+        Path timeDir = root.resolve("time");
+        QuorumConfig time = QuorumConfig.parse(Map.of("metadata.log.dir", timeDir.toString(),
+                "metadata.log.max.snapshot.interval.ms", "500"));
+        try (QuorumNode n = QuorumNode.start(time)) {
+            QuorumHarness.await(WAIT, n::isActive, "active");
+            Thread.sleep(1500);
+            assertThat(snapshotFiles(timeDir)).as("nothing applied, no snapshot").isEmpty();
+            get(n.propose(QuorumHarness.topic("one")));
+            QuorumHarness.await(WAIT, () -> !snapshotFilesUnchecked(timeDir).isEmpty(), "a snapshot after the interval");
+        }
+    }
+
+    private static List<String> snapshotFilesUnchecked(Path dir) {
+        try {
+            return snapshotFiles(dir);
+        } catch (java.io.IOException e) {
+            return List.of();
+        }
+    }
+
+    @Test
+    @Timeout(60)
     void activationListenersHearTakeOverAndStepDown() throws Exception {
         try (QuorumHarness h = new QuorumHarness(root, 3, 0, QuorumTuning.DEFAULT, Map.of()).startAll()) {
             List<String> events = new CopyOnWriteArrayList<>();
