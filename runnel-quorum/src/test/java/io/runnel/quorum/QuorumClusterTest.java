@@ -41,6 +41,8 @@ class QuorumClusterTest {
     @Timeout(60)
     void proposalsCommitAndEveryNodesImageIsEqualAtEqualIndex() throws Exception {
         try (QuorumHarness h = new QuorumHarness(root, 3, 0, QuorumTuning.DEFAULT, Map.of()).startAll()) {
+            Map<Integer, MetadataImage> seen = new ConcurrentHashMap<>();
+            for (QuorumNode n : h.running()) n.addImageListener((prev, cur) -> seen.put(n.nodeId(), cur));
             QuorumNode leader = h.awaitActive(WAIT);
             Uuid clusterId = Uuid.random();
             CommittedBatch first = get(leader.propose(QuorumHarness.cluster(clusterId)));
@@ -64,6 +66,9 @@ class QuorumClusterTest {
                 assertThat(img.topics()).hasSize(20);
                 assertThat(img.offset()).isEqualTo(21);
             });
+
+            QuorumHarness.await(WAIT, () -> images.values().stream().allMatch(img -> seen.containsValue(img))
+                    && seen.size() == 3 && new HashSet<>(seen.values()).size() == 1, "image listeners saw the final image");
 
             QuorumStatus s = leader.status();
             assertThat(s.role()).isEqualTo("LEADER");
@@ -101,6 +106,21 @@ class QuorumClusterTest {
                     .cause().hasMessageContaining("the leader is node " + leader.nodeId());
             assertThat(((NotLeaderException) catchCause(() -> get(follower.propose(QuorumHarness.topic("y"))))).leaderId())
                     .isEqualTo(leader.nodeId());
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void withoutAMajorityThereIsNoLeaderAndProposalsSaySo() throws Exception {
+        try (QuorumHarness h = new QuorumHarness(root, 3, 0, QuorumTuning.DEFAULT, Map.of())) {
+            QuorumNode alone = h.start(1);
+            Thread.sleep(1500); // longer than its first election timeout: it tries and cannot win
+            assertThat(alone.isActive()).isFalse();
+            assertThat(alone.leaderId()).isEqualTo(-1);
+            Throwable t = catchCause(() -> get(alone.propose(QuorumHarness.topic("x"))));
+            assertThat(t).isInstanceOf(NotLeaderException.class).hasMessageContaining("there is no leader");
+            assertThat(((NotLeaderException) t).leaderId()).isEqualTo(-1);
+            assertThat(alone.status().role()).isIn("FOLLOWER", "CANDIDATE");
         }
     }
 
