@@ -76,8 +76,11 @@ public final class MetadataDelta {
         return this;
     }
 
-    /** Moves the offset without records (used after loading a snapshot that covers {@code newOffset} records). */
-    MetadataDelta setOffset(long newOffset) {
+    /**
+     * Moves the offset without records: used after replaying a snapshot's records, which stand for the
+     * first {@code newOffset} records of the log (also by the replicated log in runnel-quorum).
+     */
+    public MetadataDelta setOffset(long newOffset) {
         this.offset = newOffset;
         return this;
     }

@@ -1,0 +1,479 @@
+package io.runnel.quorum;
+
+import io.runnel.metadata.MetadataImage;
+import io.runnel.metadata.MetadataListener;
+import io.runnel.protocol.Message;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
+import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.SetConfigurationRequest;
+import org.apache.ratis.protocol.SnapshotManagementRequest;
+import org.apache.ratis.protocol.TransferLeadershipRequest;
+import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One member of the metadata quorum: an embedded Apache Ratis server (gRPC transport) whose state
+ * machine is the metadata image. A voter ({@code process.roles} includes controller) takes part in
+ * elections; an observer (a broker only) is a Ratis LISTENER: it receives and applies the log but never
+ * votes and never counts towards the majority. An observer adds itself to the quorum's configuration
+ * when it starts ({@link #joined()}).
+ *
+ * <p>The API is what the active controller needs: {@link #propose} appends a batch of records and
+ * completes once it is committed and applied here; {@link #isActive()} is true on the leader once it
+ * has applied the start-up entry of its own term, so its image holds everything committed by earlier
+ * leaders; {@link ActivationListener}s hear when that starts and stops; {@link #status()} is a
+ * read-only view of the quorum for DescribeQuorum.
+ *
+ * <p>Threads: Ratis' own (gRPC, log worker, state machine updater); one event thread per node
+ * ({@code runnel-quorum-<id>}) runs listeners in order and the periodic snapshot check. Public methods
+ * are thread-safe.
+ */
+public final class QuorumNode implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(QuorumNode.class);
+    /** Every Runnel cluster's metadata quorum is the same Ratis group. */
+    static final RaftGroupId GROUP_ID = RaftGroupId.valueOf(
+            UUID.nameUUIDFromBytes("runnel-cluster-metadata".getBytes(StandardCharsets.UTF_8)));
+    private static final long SNAPSHOT_CHECK_MS = 1000;
+
+    private final QuorumConfig config;
+    private final RaftPeerId selfId;
+    private final ClientId clientId = ClientId.randomId();
+    private final AtomicLong callIds = new AtomicLong();
+    private final ScheduledExecutorService eventThread;
+    private final MetadataStateMachine stateMachine;
+    private final RaftServer server;
+    private final RaftProperties properties;
+    private final List<RaftPeer> voterPeers;
+    private final List<ActivationListener> activationListeners = new CopyOnWriteArrayList<>();
+    private final List<MetadataListener> imageListeners = new CopyOnWriteArrayList<>();
+    private final CompletableFuture<Void> joined = new CompletableFuture<>();
+    private final AtomicBoolean snapshotInFlight = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    /** The term this node is active in, or -1. Written on the event thread only. */
+    private volatile long activeTerm = -1;
+
+    private QuorumNode(QuorumConfig config, QuorumTuning tuning) throws IOException {
+        this.config = config;
+        this.selfId = peerId(config.nodeId());
+        ScheduledThreadPoolExecutor ex = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "runnel-quorum-" + config.nodeId());
+            t.setDaemon(true);
+            return t;
+        });
+        ex.setRemoveOnCancelPolicy(true);
+        this.eventThread = ex;
+        this.stateMachine = new MetadataStateMachine(
+                new SnapshotPolicy(config.snapshotMaxBytes(), config.snapshotIntervalMs(), System::currentTimeMillis),
+                new Events());
+        this.voterPeers = new ArrayList<>();
+        for (QuorumConfig.Voter v : config.voters()) {
+            voterPeers.add(RaftPeer.newBuilder().setId(peerId(v.id())).setAddress(v.address())
+                    .setStartupRole(RaftPeerRole.FOLLOWER).build());
+        }
+        List<RaftPeer> peers = new ArrayList<>(voterPeers);
+        String host;
+        int port;
+        if (config.isVoter()) {
+            host = config.self().host();
+            port = config.self().port();
+        } else {
+            host = config.observerHost();
+            port = config.observerPort();
+            peers.add(RaftPeer.newBuilder().setId(selfId).setAddress(host + ":" + port)
+                    .setStartupRole(RaftPeerRole.LISTENER).build());
+        }
+        Files.createDirectories(config.quorumDir());
+        this.properties = RatisProperties.build(config, tuning, host, port);
+        this.server = RaftServer.newBuilder()
+                .setServerId(selfId)
+                .setGroup(RaftGroup.valueOf(GROUP_ID, peers))
+                .setProperties(properties)
+                .setStateMachine(stateMachine)
+                .setOption(RaftStorage.StartupOption.RECOVER)
+                .build();
+    }
+
+    /**
+     * Starts this node's member of the quorum: opens (or creates) the replicated log in
+     * {@link QuorumConfig#quorumDir()}, loads the newest snapshot and starts serving. It returns
+     * before a leader is elected; see {@link #isActive()} and {@link #joined()}.
+     */
+    public static QuorumNode start(QuorumConfig config) throws IOException {
+        return start(config, QuorumTuning.DEFAULT);
+    }
+
+    /** {@link #start(QuorumConfig)} with Ratis tuning (tests use smaller log segments). */
+    public static QuorumNode start(QuorumConfig config, QuorumTuning tuning) throws IOException {
+        QuorumNode node = new QuorumNode(config, tuning);
+        try {
+            node.server.start();
+        } catch (IOException | RuntimeException e) {
+            node.closeQuietly();
+            throw e;
+        }
+        node.afterStart();
+        return node;
+    }
+
+    private void afterStart() {
+        long every = config.snapshotIntervalMs() > 0 ? Math.min(SNAPSHOT_CHECK_MS, config.snapshotIntervalMs()) : SNAPSHOT_CHECK_MS;
+        eventThread.scheduleWithFixedDelay(this::maybeSnapshot, every, every, TimeUnit.MILLISECONDS);
+        if (config.isVoter()) {
+            joined.complete(null);
+        } else {
+            Thread t = new Thread(this::joinAsObserver, "runnel-quorum-join-" + config.nodeId());
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
+    static RaftPeerId peerId(int nodeId) {
+        return RaftPeerId.valueOf(Integer.toString(nodeId));
+    }
+
+    static int nodeId(RaftPeerId id) {
+        return id == null ? -1 : Integer.parseInt(id.toString());
+    }
+
+    // ---------------------------------------------------------------- observers
+
+    /** Adds this observer to the quorum's configuration as a listener, retrying until a leader takes it. */
+    private void joinAsObserver() {
+        InetSocketAddress bound = server.getServerRpc().getInetSocketAddress();
+        String address = (config.observerHost().indexOf(':') >= 0 ? "[" + config.observerHost() + "]" : config.observerHost())
+                + ":" + bound.getPort();
+        RaftPeer me = RaftPeer.newBuilder().setId(selfId).setAddress(address).setStartupRole(RaftPeerRole.LISTENER).build();
+        SetConfigurationRequest.Arguments args = SetConfigurationRequest.Arguments.newBuilder()
+                .setServersInNewConf(List.of()).setListenersInNewConf(List.of(me))
+                .setMode(SetConfigurationRequest.Mode.ADD).build();
+        while (!closed.get()) {
+            try (RaftClient client = RaftClient.newBuilder().setRaftGroup(RaftGroup.valueOf(GROUP_ID, voterPeers))
+                    .setProperties(properties)
+                    .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(10, TimeDuration.valueOf(200, TimeUnit.MILLISECONDS)))
+                    .build()) {
+                RaftClientReply reply = client.admin().setConfiguration(args);
+                if (reply.isSuccess()) {
+                    log.info("Observer {} joined the metadata quorum at {}", config.nodeId(), address);
+                    joined.complete(null);
+                    return;
+                }
+                log.info("Observer {} not added yet: {}", config.nodeId(), reply.getException() == null ? "no reason" : reply.getException().getMessage());
+            } catch (IOException | RuntimeException e) {
+                if (closed.get()) break;
+                log.info("Observer {} not added yet: {}", config.nodeId(), e.toString());
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        joined.completeExceptionally(new QuorumException("observer " + config.nodeId() + " closed before it joined the quorum"));
+    }
+
+    /** Completes when this node is part of the quorum's configuration (at once for a voter). */
+    public CompletableFuture<Void> joined() {
+        return joined;
+    }
+
+    // ---------------------------------------------------------------- proposals
+
+    /**
+     * Appends {@code records} as one entry. The future completes when the entry is committed by a
+     * majority of voters and applied here. It fails with {@link NotLeaderException} when this node is
+     * not the active controller (checked first, and by Ratis again), with
+     * {@link RejectedBatchException} when the committed batch did not replay, and with
+     * {@link QuorumException} otherwise. A proposal that fails because leadership was lost while it
+     * was in flight may still have been committed; the new active controller sees it in its image.
+     */
+    public CompletableFuture<CommittedBatch> propose(List<? extends Message> records) {
+        if (records.isEmpty()) return CompletableFuture.failedFuture(new IllegalArgumentException("empty batch"));
+        if (!isActive()) {
+            return CompletableFuture.failedFuture(new NotLeaderException(config.nodeId(), leaderId(), null));
+        }
+        byte[] payload;
+        try {
+            payload = MetadataEntryCodec.encode(records);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        RaftClientRequest request = RaftClientRequest.newBuilder()
+                .setClientId(clientId).setServerId(selfId).setGroupId(GROUP_ID)
+                .setCallId(callIds.incrementAndGet())
+                .setMessage(org.apache.ratis.protocol.Message.valueOf(ByteString.copyFrom(payload)))
+                .setType(RaftClientRequest.writeRequestType())
+                .build();
+        CompletableFuture<RaftClientReply> sent;
+        try {
+            sent = server.submitClientRequestAsync(request);
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(new QuorumException("proposal failed: " + e.getMessage(), e));
+        }
+        return sent.handle((reply, err) -> {
+            if (err != null) throw translate(unwrap(err));
+            if (!reply.isSuccess()) throw translate(reply.getException());
+            return MetadataStateMachine.decodeResult(reply.getLogIndex(), reply.getMessage().getContent());
+        });
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        while (t instanceof CompletionException && t.getCause() != null) t = t.getCause();
+        return t;
+    }
+
+    private RuntimeException translate(Throwable t) {
+        if (t instanceof org.apache.ratis.protocol.exceptions.NotLeaderException nle) {
+            RaftPeer suggested = nle.getSuggestedLeader();
+            return new NotLeaderException(config.nodeId(), suggested == null ? -1 : nodeId(suggested.getId()), "Ratis: not leader");
+        }
+        if (t instanceof LeaderNotReadyException) {
+            return new NotLeaderException(config.nodeId(), -1, "the leader has not applied its start-up entry yet");
+        }
+        if (t instanceof QuorumException qe) return qe;
+        return new QuorumException("proposal failed: " + (t == null ? "unknown error" : t.getMessage()), t);
+    }
+
+    // ---------------------------------------------------------------- leadership
+
+    /**
+     * True when this node is the Raft leader and has applied the start-up entry of its current term,
+     * so its image reflects every entry committed before it took over.
+     */
+    public boolean isActive() {
+        long t = activeTerm;
+        if (t < 0) return false;
+        DivisionInfo info = info();
+        return info != null && info.isLeader() && info.getCurrentTerm() == t;
+    }
+
+    /** Adds a listener; if this node is active now, it is told at once (on the event thread). */
+    public void addActivationListener(ActivationListener l) {
+        activationListeners.add(l);
+        eventThread.execute(() -> {
+            if (activeTerm >= 0) l.onActivate(activeTerm);
+        });
+    }
+
+    /** Adds an image listener; it is first called with {@code (EMPTY, current)}, on the event thread. */
+    public void addImageListener(MetadataListener l) {
+        eventThread.execute(() -> {
+            imageListeners.add(l);
+            l.onImage(MetadataImage.EMPTY, image());
+        });
+    }
+
+    private final class Events implements MetadataStateMachine.Events {
+        @Override
+        public void imageChanged(MetadataImage previous, MetadataImage current) {
+            if (imageListeners.isEmpty()) return;
+            eventThread.execute(() -> {
+                for (MetadataListener l : imageListeners) l.onImage(previous, current);
+            });
+        }
+
+        @Override
+        public void leaderReady() {
+            eventThread.execute(QuorumNode.this::activate);
+        }
+
+        @Override
+        public void leadershipLost() {
+            eventThread.execute(QuorumNode.this::deactivate);
+        }
+    }
+
+    private void activate() {
+        DivisionInfo info = info();
+        if (info == null || !info.isLeader()) return;
+        long term = info.getCurrentTerm();
+        if (activeTerm == term) return;
+        if (activeTerm >= 0) deactivate();
+        activeTerm = term;
+        log.info("Node {} is the active controller in term {}", config.nodeId(), term);
+        for (ActivationListener l : activationListeners) l.onActivate(term);
+    }
+
+    private void deactivate() {
+        long t = activeTerm;
+        if (t < 0) return;
+        activeTerm = -1;
+        log.info("Node {} is no longer the active controller (term {})", config.nodeId(), t);
+        for (ActivationListener l : activationListeners) l.onDeactivate(t);
+    }
+
+    /**
+     * Hands leadership to voter {@code nodeId} (for a controlled shutdown of the active controller).
+     * Completes when the other voter has taken over; fails with {@link NotLeaderException} when this
+     * node is not the leader.
+     */
+    public CompletableFuture<Void> transferLeadership(int nodeId) {
+        TransferLeadershipRequest req = new TransferLeadershipRequest(clientId, selfId, GROUP_ID,
+                callIds.incrementAndGet(), peerId(nodeId), 10_000);
+        CompletableFuture<RaftClientReply> sent;
+        try {
+            sent = server.transferLeadershipAsync(req);
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(new QuorumException("leadership transfer failed: " + e.getMessage(), e));
+        }
+        return sent.handle((reply, err) -> {
+            if (err != null) throw translate(unwrap(err));
+            if (!reply.isSuccess()) throw translate(reply.getException());
+            return null;
+        });
+    }
+
+    // ---------------------------------------------------------------- snapshots
+
+    private void maybeSnapshot() {
+        if (closed.get() || !stateMachine.policy().due()) return;
+        snapshotNow();
+    }
+
+    /**
+     * Asks Ratis to take a snapshot of the applied state now (on its state machine thread) and to
+     * purge the log before it. Completes with the snapshot's index.
+     */
+    public CompletableFuture<Long> snapshotNow() {
+        if (!snapshotInFlight.compareAndSet(false, true)) {
+            return CompletableFuture.failedFuture(new QuorumException("a snapshot is being taken"));
+        }
+        SnapshotManagementRequest req = SnapshotManagementRequest.newCreate(clientId, selfId, GROUP_ID,
+                callIds.incrementAndGet(), 60_000, 1);
+        return server.snapshotManagementAsync(req).handle((reply, err) -> {
+            snapshotInFlight.set(false);
+            if (err != null) throw new QuorumException("snapshot failed: " + unwrap(err).getMessage(), unwrap(err));
+            if (!reply.isSuccess()) throw new QuorumException("snapshot failed: " + reply.getException(), reply.getException());
+            return reply.getLogIndex();
+        });
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /** The current metadata image of this node. */
+    public MetadataImage image() {
+        return stateMachine.applied().image();
+    }
+
+    /** The highest log index applied to {@link #image()}; read together with it by {@link #appliedState()}. */
+    public long lastAppliedIndex() {
+        return stateMachine.applied().index();
+    }
+
+    /** The image and the log index it reflects, read atomically. */
+    public AppliedState appliedState() {
+        MetadataStateMachine.Applied a = stateMachine.applied();
+        return new AppliedState(a.index(), a.image());
+    }
+
+    /** An image together with the last log index it reflects. */
+    public record AppliedState(long index, MetadataImage image) {
+    }
+
+    public int nodeId() {
+        return config.nodeId();
+    }
+
+    /** The leader this node knows of, or -1. */
+    public int leaderId() {
+        DivisionInfo info = info();
+        return info == null ? -1 : nodeId(info.getLeaderId());
+    }
+
+    /** A read-only view of the quorum from this node (peer details on the leader only). */
+    public QuorumStatus status() {
+        RaftServer.Division d = division();
+        if (d == null) {
+            return new QuorumStatus(config.nodeId(), "SHUTDOWN", false, -1, -1, -1, lastAppliedIndex(), image().offset(), List.of());
+        }
+        DivisionInfo info = d.getInfo();
+        List<QuorumStatus.Peer> peers = new ArrayList<>();
+        RoleInfoProto role = info.getRoleInfoProto();
+        long[] match = info.getFollowerMatchIndices();
+        if (role.hasLeaderInfo() && match != null && match.length == role.getLeaderInfo().getFollowerInfoCount()) {
+            for (int i = 0; i < match.length; i++) {
+                ServerRpcProto f = role.getLeaderInfo().getFollowerInfo(i);
+                RaftPeerId id = RaftPeerId.valueOf(f.getId().getId());
+                boolean voter = d.getRaftConf().getPeer(id, RaftPeerRole.FOLLOWER) != null;
+                peers.add(new QuorumStatus.Peer(nodeId(id), voter, match[i], f.getLastRpcElapsedTimeMs()));
+            }
+        }
+        return new QuorumStatus(config.nodeId(), info.getCurrentRole().name(), isActive(), nodeId(info.getLeaderId()),
+                info.getCurrentTerm(), d.getRaftLog().getLastCommittedIndex(), lastAppliedIndex(), image().offset(),
+                List.copyOf(peers));
+    }
+
+    private RaftServer.Division division() {
+        try {
+            return server.getDivision(GROUP_ID);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private DivisionInfo info() {
+        RaftServer.Division d = division();
+        return d == null ? null : d.getInfo();
+    }
+
+    // ---------------------------------------------------------------- close
+
+    /** Stops this node's Ratis server and its event thread. The log and snapshots stay on disk. */
+    @Override
+    public void close() throws IOException {
+        if (!closed.compareAndSet(false, true)) return;
+        try {
+            server.close();
+        } finally {
+            eventThread.execute(this::deactivate);
+            eventThread.shutdown();
+            try {
+                eventThread.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (!joined.isDone()) joined.completeExceptionally(new QuorumException("node " + config.nodeId() + " closed"));
+        }
+    }
+
+    private void closeQuietly() {
+        try {
+            close();
+        } catch (IOException | RuntimeException e) {
+            log.debug("close after failed start", e);
+        }
+    }
+}
