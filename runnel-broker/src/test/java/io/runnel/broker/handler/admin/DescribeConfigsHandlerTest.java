@@ -4,6 +4,7 @@ import io.runnel.common.Errors;
 import io.runnel.config.ConfigDef;
 import io.runnel.config.ConfigSource;
 import io.runnel.metadata.AlterConfigOp;
+import io.runnel.metadata.ApiError;
 import io.runnel.metadata.ConfigResource;
 import io.runnel.protocol.ApiKeys;
 import io.runnel.protocol.message.DescribeConfigsRequest;
@@ -120,9 +121,12 @@ class DescribeConfigsHandlerTest {
     void brokerResources() throws Exception {
         get(f.controller.incrementalAlterConfigs(Map.of(ConfigResource.brokerDefault(),
                 List.of(AlterConfigOp.set("log.retention.ms", "5000"))), false));
-        // a static sasl.* key stops the start (UnsupportedSecurityConfig); a dynamic one shows the masking
-        get(f.controller.incrementalAlterConfigs(Map.of(ConfigResource.broker(1),
-                List.of(AlterConfigOp.set("sasl.jaas.config", "secret"))), false));
+        // a static sasl.* key stops the start (UnsupportedSecurityConfig), and a dynamic one is refused: no
+        // password is ever stored until the security issue lands, but the key is described as a password
+        ApiError refused = get(f.controller.incrementalAlterConfigs(Map.of(ConfigResource.broker(1),
+                List.of(AlterConfigOp.set("sasl.jaas.config", "secret"))), false)).get(ConfigResource.broker(1));
+        assertThat(refused.error()).isEqualTo(Errors.INVALID_CONFIG);
+        assertThat(refused.message()).contains("sasl.jaas.config", "PLAINTEXT");
         DescribeConfigsResponse resp = call(4, request(true, false,
                 resource(BROKER, "1"), resource(BROKER, ""), resource(BROKER, "2"), resource(BROKER, "one")));
 
@@ -140,7 +144,7 @@ class DescribeConfigsHandlerTest {
         assertThat(jaas.isSensitive).isTrue();
         assertThat(jaas.value).isNull();
         assertThat(jaas.configType).isEqualTo(ConfigDef.Type.PASSWORD.id());
-        assertThat(jaas.synonyms).isNotEmpty().allSatisfy(s -> assertThat(s.value).isNull());
+        assertThat(jaas.synonyms).allSatisfy(s -> assertThat(s.value).isNull());
 
         DescribeConfigsResponse.Result defaults = resp.results.get(1);
         assertThat(defaults.errorCode).isZero();
