@@ -145,6 +145,13 @@ class BrokerConfigsIT {
                 "producer.purgatory.purge.interval.requests is an Apache Kafka broker config that Runnel does not implement");
         assertThat(describe(BROKER).get("remote.log.reader.threads").source()).as("refused, not stored")
                 .isEqualTo(ConfigEntry.ConfigSource.DEFAULT_CONFIG);
+        assertThatThrownBy(() -> admin.incrementalAlterConfigs(Map.of(BROKER, List.of(new AlterConfigOp(
+                new ConfigEntry("metric.reporters", "x.Reporter"), AlterConfigOp.OpType.APPEND)))).all().get(30, TimeUnit.SECONDS))
+                .satisfies(t -> assertThat(cause(t)).isInstanceOf(InvalidConfigurationException.class)
+                        .hasMessageContaining("metric.reporters is an Apache Kafka broker config that Runnel does not implement"));
+        // removing what cannot have been set succeeds (kafka-reassign-partitions.sh --verify clears the throttles so)
+        admin.incrementalAlterConfigs(Map.of(BROKER, List.of(new AlterConfigOp(
+                new ConfigEntry("leader.replication.throttled.rate", null), AlterConfigOp.OpType.DELETE)))).all().get(30, TimeUnit.SECONDS);
         assertRefused(BROKER, "no.such.key", "1", InvalidConfigurationException.class, "Unknown broker config name: no.such.key");
         assertRefused(BROKER, "log.retention.hours", "1", InvalidConfigurationException.class,
                 "Cannot update these configs dynamically: [log.retention.hours]");
