@@ -99,6 +99,8 @@ public final class BrokerConfigs {
     private static final Importance L = Importance.LOW;
     private static final List<String> SECURITY_PROTOCOLS = List.of("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL");
 
+    /** How the documentation of a key Runnel accepts but does not act on starts. */
+    static final String NOT_APPLIED = "Not applied by Runnel";
     private static final String NO_SHARE = "Not applied by Runnel, which has no share groups (KIP-932) yet; "
             + "accepted so Kafka configuration files work, and it bounds the group config of the same name.";
     private static final String NO_STREAMS = "Not applied by Runnel, which has no streams groups (KIP-1071) yet; "
@@ -381,7 +383,8 @@ public final class BrokerConfigs {
             .define("ssl.endpoint.identification.algorithm", Type.STRING, "https", L,
                     "Host name verification of peers' certificates; empty disables it.")
             // dynamic here means: Runnel applies a change at run time (all of these are topic-config defaults,
-            // applied through the topics' effective configs); Kafka's other dynamic keys are in STATIC_IN_RUNNEL
+            // applied through the topics' effective configs); Kafka's other dynamic keys (KafkaBrokerCatalogue) are
+            // refused at run time with a message saying so (staticInRunnel)
             .dynamic("max.connections", "max.connections.per.ip", "max.connections.per.ip.overrides",
                     MESSAGE_MAX_BYTES, "log.segment.bytes", LOG_ROLL_MS, "log.roll.jitter.ms", LOG_RETENTION_MS,
                     "log.retention.bytes", "log.cleanup.policy",
@@ -393,19 +396,6 @@ public final class BrokerConfigs {
                     "log.local.retention.bytes", MIN_INSYNC_REPLICAS,
                     "unclean.leader.election.enable", "compression.type", "compression.gzip.level",
                     "compression.lz4.level", "compression.zstd.level");
-
-    /**
-     * Keys Runnel defines that Kafka can change at run time but Runnel cannot yet: a dynamic change is refused
-     * with a message saying to set them in server.properties, rather than stored without effect.
-     */
-    private static final Set<String> STATIC_IN_RUNNEL = Set.of(NUM_NETWORK_THREADS, NUM_IO_THREADS, "background.threads",
-            "num.recovery.threads.per.data.dir", "log.cleaner.threads",
-            "log.cleaner.dedupe.buffer.size", "log.cleaner.io.buffer.size", "log.cleaner.io.max.bytes.per.second",
-            "log.cleaner.backoff.ms", ADVERTISED_LISTENERS, LISTENERS, LISTENER_SECURITY_PROTOCOL_MAP, "sasl.jaas.config",
-            "sasl.enabled.mechanisms", "ssl.keystore.type", "ssl.keystore.location", "ssl.keystore.password",
-            "ssl.key.password", "ssl.truststore.type", "ssl.truststore.location", "ssl.truststore.password",
-            "ssl.client.auth", "ssl.enabled.protocols", "ssl.protocol", "ssl.endpoint.identification.algorithm",
-            "producer.id.expiration.ms");
 
     /**
      * Apache Kafka 4.4's broker keys: those not in {@link #DEF} are Kafka keys that Runnel does not implement.
@@ -581,7 +571,7 @@ public final class BrokerConfigs {
                 throw new ConfigException(key, "Runnel serves PLAINTEXT listeners only for now: " + key
                         + " would have no effect, so it is not stored.");
             }
-            if (STATIC_IN_RUNNEL.contains(key)) {
+            if (staticInRunnel(key)) {
                 throw new ConfigException(key, "Runnel cannot change " + key + " while running (Kafka can): set it in "
                         + "server.properties and restart the broker.");
             }
@@ -735,7 +725,7 @@ public final class BrokerConfigs {
             ConfigSource source = syn.isEmpty() ? ConfigSource.DEFAULT_CONFIG : syn.get(0).source();
             String value = own == null ? null : own.value();
             if (value != null && !k.sensitive()) value = ConfigDef.format(k.type(), ConfigDef.parseValue(k.name(), k.type(), value));
-            String doc = STATIC_IN_RUNNEL.contains(k.name())
+            String doc = staticInRunnel(k.name()) && !k.documentation().startsWith(NOT_APPLIED)
                     ? k.documentation() + " Runnel reads it at start only; Kafka can also change it at run time." : k.documentation();
             out.add(new ConfigEntry(k.name(), value, source, !k.dynamic(), k.sensitive(), k.type(), doc, syn));
         }
@@ -761,6 +751,15 @@ public final class BrokerConfigs {
     static List<String> synonymChain(String name) {
         for (List<String> chain : SYNONYM_CHAINS) if (chain.contains(name)) return chain;
         return List.of(name);
+    }
+
+    /**
+     * Whether {@code name} is a key Runnel defines and reads at start only while Kafka can change it at run time
+     * (per the catalogue): a dynamic change is refused with a message saying to set it in server.properties.
+     */
+    static boolean staticInRunnel(String name) {
+        KafkaBrokerCatalogue.Key kafka = KAFKA.key(name);
+        return DEF.contains(name) && !DEF.key(name).dynamic() && kafka != null && kafka.dynamic();
     }
 
     /** Whether {@code name} is a Kafka broker key Runnel does not implement (and ignores). */

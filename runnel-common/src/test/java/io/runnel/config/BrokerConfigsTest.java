@@ -272,6 +272,29 @@ class BrokerConfigsTest {
     }
 
     @Test
+    void runtimeRefusalsFollowWhatKafkaCanChange() {
+        KafkaBrokerCatalogue kafka = KafkaBrokerCatalogue.kafka44();
+        for (ConfigDef.Key k : BrokerConfigs.definition().keys().values()) {
+            KafkaBrokerCatalogue.Key kk = kafka.key(k.name());
+            if (kk == null) continue; // Runnel's own keys (log.max.open.files, ...)
+            if (k.dynamic()) {
+                assertThat(kk.dynamic()).as("Runnel changes %s at run time, so does Kafka", k.name()).isTrue();
+            } else if (kk.dynamic()) {
+                // Kafka can, Runnel cannot: the refusal says what to do instead, never Kafka's "cannot update"
+                assertThatThrownBy(() -> BrokerConfigs.validateDynamic(Map.of(k.name(), "1"))).as(k.name())
+                        .isInstanceOf(ConfigException.class)
+                        .satisfies(e -> assertThat(e.getMessage()).containsAnyOf("Runnel serves PLAINTEXT listeners only",
+                                "Runnel cannot change " + k.name() + " while running (Kafka can)"));
+            }
+        }
+        assertThatThrownBy(() -> BrokerConfigs.validateDynamic(Map.of("group.consumer.assignment.interval.ms", "1000")))
+                .hasMessageStartingWith("Runnel cannot change group.consumer.assignment.interval.ms while running (Kafka can)");
+        // Kafka 4.4 cannot change advertised.listeners at run time either: Kafka's own message
+        assertThatThrownBy(() -> BrokerConfigs.validateDynamic(Map.of("advertised.listeners", "PLAINTEXT://h:1")))
+                .hasMessage("Cannot update these configs dynamically: [advertised.listeners]");
+    }
+
+    @Test
     void aKafkaKeyInServerPropertiesIsIgnored() {
         BrokerConfigs cfg = BrokerConfigs.parse(Map.of("remote.log.reader.threads", "3", "no.such.key", "1"));
         assertThat(cfg.unknownKeys()).containsExactly("no.such.key", "remote.log.reader.threads");
