@@ -99,6 +99,8 @@ public final class BrokerConfigs {
     private static final Importance L = Importance.LOW;
     private static final List<String> SECURITY_PROTOCOLS = List.of("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL");
 
+    /** How the documentation of a key Runnel accepts but does not act on starts. */
+    static final String NOT_APPLIED = "Not applied by Runnel";
     private static final String NO_SHARE = "Not applied by Runnel, which has no share groups (KIP-932) yet; "
             + "accepted so Kafka configuration files work, and it bounds the group config of the same name.";
     private static final String NO_STREAMS = "Not applied by Runnel, which has no streams groups (KIP-1071) yet; "
@@ -381,7 +383,8 @@ public final class BrokerConfigs {
             .define("ssl.endpoint.identification.algorithm", Type.STRING, "https", L,
                     "Host name verification of peers' certificates; empty disables it.")
             // dynamic here means: Runnel applies a change at run time (all of these are topic-config defaults,
-            // applied through the topics' effective configs); Kafka's other dynamic keys are in STATIC_IN_RUNNEL
+            // applied through the topics' effective configs); Kafka's other dynamic keys (KafkaBrokerCatalogue) are
+            // refused at run time with a message saying so (staticInRunnel)
             .dynamic("max.connections", "max.connections.per.ip", "max.connections.per.ip.overrides",
                     MESSAGE_MAX_BYTES, "log.segment.bytes", LOG_ROLL_MS, "log.roll.jitter.ms", LOG_RETENTION_MS,
                     "log.retention.bytes", "log.cleanup.policy",
@@ -395,44 +398,15 @@ public final class BrokerConfigs {
                     "compression.lz4.level", "compression.zstd.level");
 
     /**
-     * Keys Runnel defines that Kafka can change at run time but Runnel cannot yet: a dynamic change is refused
-     * with a message saying to set them in server.properties, rather than stored without effect.
+     * Apache Kafka 4.4's broker keys: those not in {@link #DEF} are Kafka keys that Runnel does not implement.
+     * In server.properties they are ignored with a warning that says so; a dynamic change is refused with a
+     * message that says so, instead of "unknown config"; DescribeConfigs lists them with Kafka's default.
      */
-    private static final Set<String> STATIC_IN_RUNNEL = Set.of(NUM_NETWORK_THREADS, NUM_IO_THREADS, "background.threads",
-            "num.recovery.threads.per.data.dir", "log.cleaner.threads",
-            "log.cleaner.dedupe.buffer.size", "log.cleaner.io.buffer.size", "log.cleaner.io.max.bytes.per.second",
-            "log.cleaner.backoff.ms", ADVERTISED_LISTENERS, LISTENERS, LISTENER_SECURITY_PROTOCOL_MAP, "sasl.jaas.config",
-            "sasl.enabled.mechanisms", "ssl.keystore.type", "ssl.keystore.location", "ssl.keystore.password",
-            "ssl.key.password", "ssl.truststore.type", "ssl.truststore.location", "ssl.truststore.password",
-            "ssl.client.auth", "ssl.enabled.protocols", "ssl.protocol", "ssl.endpoint.identification.algorithm",
-            "producer.id.expiration.ms");
+    private static final KafkaBrokerCatalogue KAFKA = KafkaBrokerCatalogue.kafka44();
 
-    /**
-     * Apache Kafka 4.4 broker keys that Runnel does not implement at all (mostly Kafka's other dynamic keys:
-     * replication throttles, remote storage, metric reporters, further TLS and SASL settings). In
-     * server.properties they are ignored with a warning that says so; a dynamic change is refused with a
-     * message that says so, instead of "unknown config".
-     */
-    private static final Set<String> KAFKA_NOT_IMPLEMENTED = Set.of("num.replica.fetchers", "metric.reporters",
-            "max.connection.creation.rate", "transaction.partition.verification.enable",
-            "remote.log.index.file.cache.total.size.bytes", "remote.fetch.max.wait.ms",
-            "remote.log.manager.copy.max.bytes.per.second", "remote.log.manager.fetch.max.bytes.per.second",
-            "remote.list.offsets.request.timeout.ms", "log.cleaner.io.buffer.load.factor", "leader.replication.throttled.rate",
-            "follower.replication.throttled.rate", "replica.alter.log.dirs.io.max.bytes.per.second",
-            "principal.builder.class", "ssl.provider", "ssl.cipher.suites", "ssl.keymanager.algorithm",
-            "ssl.trustmanager.algorithm", "ssl.secure.random.implementation", "ssl.engine.factory.class",
-            "ssl.keystore.key", "ssl.keystore.certificate.chain", "ssl.truststore.certificates",
-            "sasl.kerberos.service.name", "sasl.kerberos.kinit.cmd", "sasl.kerberos.ticket.renew.window.factor",
-            "sasl.kerberos.ticket.renew.jitter", "sasl.kerberos.min.time.before.relogin",
-            "sasl.kerberos.principal.to.local.rules", "sasl.login.refresh.window.factor", "sasl.login.refresh.window.jitter",
-            "sasl.login.refresh.min.period.seconds", "sasl.login.refresh.buffer.seconds", "sasl.login.callback.handler.class",
-            "sasl.login.class", "sasl.server.callback.handler.class", "connections.max.reauth.ms",
-            "client.quota.callback.class", "replica.fetch.wait.max.ms", "replica.socket.timeout.ms",
-            "controlled.shutdown.enable", "log.dir.failure.timeout.ms", "leader.imbalance.check.interval.seconds",
-            "leader.imbalance.per.broker.percentage", "quota.window.num", "quota.window.size.seconds",
-            "delegation.token.secret.key", "delegation.token.max.lifetime.ms", "delegation.token.expiry.time.ms",
-            "remote.log.manager.thread.pool.size", "remote.log.storage.manager.class.name",
-            "remote.log.metadata.manager.class.name", "config.providers");
+    /** The documentation of a Kafka key Runnel does not implement, as DescribeConfigs shows it. */
+    static final String NOT_IMPLEMENTED_DOC = "Not implemented by Runnel: an Apache Kafka broker config that Runnel "
+            + "ignores; the value shown is Kafka's default.";
 
     /**
      * Broker keys that name the same setting in different units, highest precedence first (Kafka's broker
@@ -507,7 +481,7 @@ public final class BrokerConfigs {
             unknown.add(key);
         });
         for (String key : unknown) {
-            if (KAFKA_NOT_IMPLEMENTED.contains(key)) {
+            if (isKafkaKeyNotImplemented(key)) {
                 log.warn("The configuration '{}' is an Apache Kafka broker config that Runnel does not implement; it is ignored.", key);
             } else {
                 log.warn("The configuration '{}' was supplied but isn't a known config; it is ignored.", key);
@@ -587,7 +561,7 @@ public final class BrokerConfigs {
         for (Map.Entry<String, String> e : changes.entrySet()) {
             String key = e.getKey();
             if (!DEF.contains(key)) {
-                if (KAFKA_NOT_IMPLEMENTED.contains(key)) {
+                if (isKafkaKeyNotImplemented(key)) {
                     throw new ConfigException(key, key + " is an Apache Kafka broker config that Runnel does not implement; "
                             + "setting it would have no effect, so it is not stored.");
                 }
@@ -597,7 +571,7 @@ public final class BrokerConfigs {
                 throw new ConfigException(key, "Runnel serves PLAINTEXT listeners only for now: " + key
                         + " would have no effect, so it is not stored.");
             }
-            if (STATIC_IN_RUNNEL.contains(key)) {
+            if (staticInRunnel(key)) {
                 throw new ConfigException(key, "Runnel cannot change " + key + " while running (Kafka can): set it in "
                         + "server.properties and restart the broker.");
             }
@@ -751,11 +725,26 @@ public final class BrokerConfigs {
             ConfigSource source = syn.isEmpty() ? ConfigSource.DEFAULT_CONFIG : syn.get(0).source();
             String value = own == null ? null : own.value();
             if (value != null && !k.sensitive()) value = ConfigDef.format(k.type(), ConfigDef.parseValue(k.name(), k.type(), value));
-            String doc = STATIC_IN_RUNNEL.contains(k.name())
+            String doc = staticInRunnel(k.name()) && !k.documentation().startsWith(NOT_APPLIED)
                     ? k.documentation() + " Runnel reads it at start only; Kafka can also change it at run time." : k.documentation();
             out.add(new ConfigEntry(k.name(), value, source, !k.dynamic(), k.sensitive(), k.type(), doc, syn));
         }
+        for (KafkaBrokerCatalogue.Key k : KAFKA.all()) {
+            if (!k.internal() && !DEF.contains(k.name())) out.add(notImplemented(k));
+        }
         return out;
+    }
+
+    /**
+     * A Kafka key Runnel does not implement: Kafka's default, read-only (a change is refused), documented as not
+     * implemented. A value set in server.properties is ignored, so it is not shown either.
+     */
+    private static ConfigEntry notImplemented(KafkaBrokerCatalogue.Key k) {
+        boolean sensitive = k.type().isSensitive();
+        String value = sensitive ? null : k.defaultValue();
+        List<ConfigEntry.Synonym> syn = k.hasDefault()
+                ? List.of(new ConfigEntry.Synonym(k.name(), value, ConfigSource.DEFAULT_CONFIG)) : List.of();
+        return new ConfigEntry(k.name(), value, ConfigSource.DEFAULT_CONFIG, true, sensitive, k.type(), NOT_IMPLEMENTED_DOC, syn);
     }
 
     /** The broker keys that name the same setting as {@code name}, highest precedence first; just it if none. */
@@ -764,9 +753,18 @@ public final class BrokerConfigs {
         return List.of(name);
     }
 
+    /**
+     * Whether {@code name} is a key Runnel defines and reads at start only while Kafka can change it at run time
+     * (per the catalogue): a dynamic change is refused with a message saying to set it in server.properties.
+     */
+    static boolean staticInRunnel(String name) {
+        KafkaBrokerCatalogue.Key kafka = KAFKA.key(name);
+        return DEF.contains(name) && !DEF.key(name).dynamic() && kafka != null && kafka.dynamic();
+    }
+
     /** Whether {@code name} is a Kafka broker key Runnel does not implement (and ignores). */
     public static boolean isKafkaKeyNotImplemented(String name) {
-        return KAFKA_NOT_IMPLEMENTED.contains(name);
+        return !DEF.contains(name) && KAFKA.contains(name);
     }
 
     private static ConfigEntry.Synonym mask(Key k, ConfigEntry.Synonym s) {

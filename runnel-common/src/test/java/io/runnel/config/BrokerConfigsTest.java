@@ -187,6 +187,12 @@ class BrokerConfigsTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessage("leader.replication.throttled.rate is an Apache Kafka broker config that Runnel does not implement; "
                         + "setting it would have no effect, so it is not stored.");
+        // any key of Kafka 4.4's catalogue, not only a hand-picked few
+        assertThatThrownBy(() -> BrokerConfigs.validateDynamic(Map.of("remote.log.reader.threads", "3")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("remote.log.reader.threads is an Apache Kafka broker config that Runnel does not implement");
+        assertThatThrownBy(() -> BrokerConfigs.validateDynamic(Map.of("producer.purgatory.purge.interval.requests", "3")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("Runnel does not implement");
         assertThatThrownBy(() -> BrokerConfigs.validateDynamic(Map.of("num.io.threads", "4")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessage("Runnel cannot change num.io.threads while running (Kafka can): set it in server.properties "
@@ -225,6 +231,77 @@ class BrokerConfigsTest {
         assertThat(byName.get("num.io.threads").readOnly()).isTrue();
         assertThat(byName.get("num.io.threads").documentation()).contains("reads it at start only");
         assertThat(byName.get("log.retention.ms").readOnly()).isFalse();
+    }
+
+    @Test
+    void describeListsEveryKafkaKeyAndSaysWhichAreNotImplemented() {
+        Map<String, ConfigEntry> byName = new java.util.HashMap<>();
+        for (ConfigEntry e : BrokerConfigs.defaults().describe(Map.of(), Map.of())) {
+            assertThat(byName.put(e.name(), e)).as("listed once: " + e.name()).isNull();
+        }
+        KafkaBrokerCatalogue kafka = KafkaBrokerCatalogue.kafka44();
+        assertThat(kafka.all()).hasSizeGreaterThan(350);
+        for (KafkaBrokerCatalogue.Key k : kafka.all()) {
+            boolean runnels = BrokerConfigs.definition().contains(k.name());
+            if (k.internal() && !runnels) {
+                assertThat(byName).as("Kafka does not list its internal keys").doesNotContainKey(k.name());
+                continue;
+            }
+            assertThat(byName).as(k.name()).containsKey(k.name());
+            assertThat(BrokerConfigs.isKafkaKeyNotImplemented(k.name())).as(k.name()).isEqualTo(!runnels);
+            if (runnels) continue;
+            ConfigEntry e = byName.get(k.name());
+            assertThat(e.source()).as(k.name()).isEqualTo(ConfigSource.DEFAULT_CONFIG);
+            assertThat(e.readOnly()).as(k.name()).isTrue();
+            assertThat(e.type()).as(k.name()).isEqualTo(k.type());
+            assertThat(e.documentation()).as(k.name()).startsWith("Not implemented by Runnel");
+            assertThat(e.value()).as(k.name()).isEqualTo(k.type().isSensitive() ? null : k.defaultValue());
+        }
+        ConfigEntry throttle = byName.get("leader.replication.throttled.rate");
+        assertThat(throttle.value()).isEqualTo("9223372036854775807");
+        assertThat(throttle.type()).isEqualTo(ConfigDef.Type.LONG);
+        assertThat(throttle.synonyms()).containsExactly(
+                new ConfigEntry.Synonym("leader.replication.throttled.rate", "9223372036854775807", ConfigSource.DEFAULT_CONFIG));
+        assertThat(byName.get("remote.log.reader.threads").value()).isEqualTo("10");
+        ConfigEntry cert = byName.get("ssl.truststore.certificates");
+        assertThat(cert.sensitive()).isTrue();
+        assertThat(cert.value()).isNull();
+        assertThat(byName).as("Runnel's own keys are not Kafka's").containsKey("log.retention.ms");
+        assertThat(BrokerConfigs.isKafkaKeyNotImplemented("log.retention.ms")).isFalse();
+        assertThat(BrokerConfigs.isKafkaKeyNotImplemented("no.such.key")).isFalse();
+    }
+
+    @Test
+    void runtimeRefusalsFollowWhatKafkaCanChange() {
+        KafkaBrokerCatalogue kafka = KafkaBrokerCatalogue.kafka44();
+        for (ConfigDef.Key k : BrokerConfigs.definition().keys().values()) {
+            KafkaBrokerCatalogue.Key kk = kafka.key(k.name());
+            if (kk == null) continue; // Runnel's own keys (log.max.open.files, ...)
+            if (k.dynamic()) {
+                assertThat(kk.dynamic()).as("Runnel changes %s at run time, so does Kafka", k.name()).isTrue();
+            } else if (kk.dynamic()) {
+                // Kafka can, Runnel cannot: the refusal says what to do instead, never Kafka's "cannot update"
+                assertThatThrownBy(() -> BrokerConfigs.validateDynamic(Map.of(k.name(), "1"))).as(k.name())
+                        .isInstanceOf(ConfigException.class)
+                        .satisfies(e -> assertThat(e.getMessage()).containsAnyOf("Runnel serves PLAINTEXT listeners only",
+                                "Runnel cannot change " + k.name() + " while running (Kafka can)"));
+            }
+        }
+        assertThatThrownBy(() -> BrokerConfigs.validateDynamic(Map.of("group.consumer.assignment.interval.ms", "1000")))
+                .hasMessageStartingWith("Runnel cannot change group.consumer.assignment.interval.ms while running (Kafka can)");
+        // Kafka 4.4 cannot change advertised.listeners at run time either: Kafka's own message
+        assertThatThrownBy(() -> BrokerConfigs.validateDynamic(Map.of("advertised.listeners", "PLAINTEXT://h:1")))
+                .hasMessage("Cannot update these configs dynamically: [advertised.listeners]");
+    }
+
+    @Test
+    void aKafkaKeyInServerPropertiesIsIgnored() {
+        BrokerConfigs cfg = BrokerConfigs.parse(Map.of("remote.log.reader.threads", "3", "no.such.key", "1"));
+        assertThat(cfg.unknownKeys()).containsExactly("no.such.key", "remote.log.reader.threads");
+        Map<String, ConfigEntry> byName = new java.util.HashMap<>();
+        for (ConfigEntry e : cfg.describe(Map.of(), Map.of())) byName.put(e.name(), e);
+        assertThat(byName.get("remote.log.reader.threads").value()).as("ignored, so Kafka's default is shown").isEqualTo("10");
+        assertThat(byName).doesNotContainKey("no.such.key");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.runnel.it;
 
+import io.runnel.config.KafkaBrokerCatalogue;
 import io.runnel.protocol.ApiKeys;
 import io.runnel.protocol.message.AlterConfigsRequest;
 import io.runnel.protocol.message.AlterConfigsResponse;
@@ -30,7 +31,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The broker config catalogue with the Admin client (issue 7, item 4): DescribeConfigs on a broker lists
- * sources, defaults, read-only keys and Kafka's synonym chains (log.retention.ms, minutes, hours);
+ * sources, defaults, read-only keys and Kafka's synonym chains (log.retention.ms, minutes, hours), and every other
+ * Apache Kafka 4.4 broker key as not implemented, with Kafka's default;
  * incrementalAlterConfigs and AlterConfigs change dynamic keys per broker and cluster-wide, refuse Kafka keys
  * Runnel does not implement or cannot change at run time with a message that says so, apply what they change
  * (a topic's effective retention, the produce size limit), and the values survive a restart.
@@ -94,6 +96,21 @@ class BrokerConfigsIT {
         assertThat(c.get("ssl.keystore.password").isSensitive()).isTrue();
         assertThat(describe(CLUSTER).entries()).as("no cluster-wide dynamic value yet").isEmpty();
 
+        // every Apache Kafka 4.4 broker key is listed; one Runnel does not implement shows Kafka's default, read-only
+        ConfigEntry throttle = c.get("leader.replication.throttled.rate");
+        assertThat(throttle).as("a Kafka key Runnel does not implement").isNotNull();
+        assertThat(throttle.value()).isEqualTo(Long.toString(Long.MAX_VALUE));
+        assertThat(throttle.source()).isEqualTo(ConfigEntry.ConfigSource.DEFAULT_CONFIG);
+        assertThat(throttle.isReadOnly()).isTrue();
+        assertThat(throttle.type()).isEqualTo(ConfigEntry.ConfigType.LONG);
+        assertThat(throttle.documentation()).startsWith("Not implemented by Runnel");
+        assertThat(synonyms(throttle)).containsExactly("leader.replication.throttled.rate=9223372036854775807/DEFAULT_CONFIG");
+        assertThat(c.get("remote.log.reader.threads").value()).isEqualTo("10");
+        assertThat(c.get("ssl.truststore.certificates").isSensitive()).isTrue();
+        assertThat(c.get("ssl.truststore.certificates").value()).isNull();
+        long kafkaKeys = KafkaBrokerCatalogue.kafka44().all().stream().filter(k -> !k.internal()).count();
+        assertThat(c.entries()).extracting(ConfigEntry::name).doesNotHaveDuplicates().hasSizeGreaterThanOrEqualTo((int) kafkaKeys);
+
         // cluster-wide default, then this broker: both stored and in effect, broker first
         set(CLUSTER, "log.retention.ms", "3600000");
         set(BROKER, "log.retention.ms", "7200000");
@@ -122,6 +139,19 @@ class BrokerConfigsIT {
                 "Runnel cannot change num.io.threads while running (Kafka can): set it in server.properties and restart the broker.");
         assertRefused(CLUSTER, "leader.replication.throttled.rate", "1000", InvalidConfigurationException.class,
                 "leader.replication.throttled.rate is an Apache Kafka broker config that Runnel does not implement");
+        assertRefused(BROKER, "remote.log.reader.threads", "3", InvalidConfigurationException.class,
+                "remote.log.reader.threads is an Apache Kafka broker config that Runnel does not implement");
+        assertRefused(BROKER, "producer.purgatory.purge.interval.requests", "3", InvalidConfigurationException.class,
+                "producer.purgatory.purge.interval.requests is an Apache Kafka broker config that Runnel does not implement");
+        assertThat(describe(BROKER).get("remote.log.reader.threads").source()).as("refused, not stored")
+                .isEqualTo(ConfigEntry.ConfigSource.DEFAULT_CONFIG);
+        assertThatThrownBy(() -> admin.incrementalAlterConfigs(Map.of(BROKER, List.of(new AlterConfigOp(
+                new ConfigEntry("metric.reporters", "x.Reporter"), AlterConfigOp.OpType.APPEND)))).all().get(30, TimeUnit.SECONDS))
+                .satisfies(t -> assertThat(cause(t)).isInstanceOf(InvalidConfigurationException.class)
+                        .hasMessageContaining("metric.reporters is an Apache Kafka broker config that Runnel does not implement"));
+        // removing what cannot have been set succeeds (kafka-reassign-partitions.sh --verify clears the throttles so)
+        admin.incrementalAlterConfigs(Map.of(BROKER, List.of(new AlterConfigOp(
+                new ConfigEntry("leader.replication.throttled.rate", null), AlterConfigOp.OpType.DELETE)))).all().get(30, TimeUnit.SECONDS);
         assertRefused(BROKER, "no.such.key", "1", InvalidConfigurationException.class, "Unknown broker config name: no.such.key");
         assertRefused(BROKER, "log.retention.hours", "1", InvalidConfigurationException.class,
                 "Cannot update these configs dynamically: [log.retention.hours]");

@@ -667,6 +667,10 @@ public final class MetadataController implements AutoCloseable {
                 case DELETE -> next.remove(op.name());
                 case APPEND, SUBTRACT -> {
                     if (!def.contains(op.name())) {
+                        // a Kafka broker key Runnel does not implement is refused as such, as SET refuses it
+                        if (r.type() == ConfigResource.Type.BROKER) {
+                            BrokerConfigs.validateDynamic(java.util.Collections.singletonMap(op.name(), op.value()));
+                        }
                         throw new ConfigException(op.name(), "Unknown " + r.type().name().toLowerCase(java.util.Locale.ROOT)
                                 + " config name: " + op.name());
                     }
