@@ -143,6 +143,7 @@ public final class LogManager implements AutoCloseable {
                 }
             }
             cleaner.loadCheckpoints(logDirs);
+            int foundLogs = found.values().stream().mapToInt(List::size).sum();
             loadInBackground(found, startNs);
             long delay = config.initialTaskDelayMs();
             scheduler.schedulePeriodic("log-retention", this::cleanupLogs, delay, config.retentionCheckIntervalMs());
@@ -160,9 +161,9 @@ public final class LogManager implements AutoCloseable {
             if (config.cleanerEnable()) cleaner.startup();
             started = true;
             LOG.info("Found {} logs in {} ms, loading them in the background ({} threads per log directory); "
-                            + "{} segment and index files open (log.max.open.files={})", pending.size(),
+                            + "{} segment and index files open (log.max.open.files={}); resident memory {}", foundLogs,
                     (System.nanoTime() - startNs) / 1_000_000, config.recoveryThreadsPerDataDir(), handles.openFiles(),
-                    handles.maxOpen());
+                    handles.maxOpen(), io.runnel.common.ResidentMemory.describe());
         }
     }
 
@@ -261,8 +262,9 @@ public final class LogManager implements AutoCloseable {
                         awaitLoad(load);
                     }
                     if (left.decrementAndGet() == 0) {
-                        LOG.info("Loaded {} logs in {} ms; {} segment and index files open", logs.size(),
-                                (System.nanoTime() - startNs) / 1_000_000, handles.openFiles());
+                        LOG.info("Loaded {} logs in {} ms; {} segment and index files open; resident memory {}", logs.size(),
+                                (System.nanoTime() - startNs) / 1_000_000, handles.openFiles(),
+                                io.runnel.common.ResidentMemory.describe());
                     }
                 });
             }
