@@ -261,7 +261,10 @@ public final class LogManager implements AutoCloseable {
                         load.task().run(); // no-op when an asking thread ran it already
                         awaitLoad(load);
                     }
-                    if (left.decrementAndGet() == 0) {
+                    if (left.decrementAndGet() != 0) return;
+                    if (closed) {
+                        LOG.info("Stopped loading logs: {} loaded, {} not loaded yet", logs.size(), pending.size());
+                    } else {
                         LOG.info("Loaded {} logs in {} ms; {} segment and index files open; resident memory {}", logs.size(),
                                 (System.nanoTime() - startNs) / 1_000_000, handles.openFiles(),
                                 io.runnel.common.ResidentMemory.describe());
