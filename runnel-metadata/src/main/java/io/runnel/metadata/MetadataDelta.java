@@ -53,6 +53,11 @@ public final class MetadataDelta {
         this.nextProducerId = base.nextProducerId();
     }
 
+    /** The log offset of the next record to replay (the offset of the image {@link #apply()} would build). */
+    public long offset() {
+        return offset;
+    }
+
     /** The image this delta starts from. */
     public MetadataImage base() {
         return base;

@@ -189,6 +189,7 @@ class MetadataDeltaTest {
         Uuid id = Uuid.random();
         MetadataDelta d = new MetadataDelta(MetadataImage.EMPTY).replayAll(List.of(topic("t", id), partition(id, 0, List.of(1))));
         MetadataImage first = d.apply();
+        assertThat(d.offset()).isEqualTo(first.offset()).isEqualTo(2);
         d.replay(partition(id, 1, List.of(1)));
         PartitionChangeRecord leaderGone = new PartitionChangeRecord();
         leaderGone.topicId = id;
