@@ -92,7 +92,8 @@ public final class Main implements Callable<Integer> {
                 System.err.println("runnel: startup failed: " + e.getMessage());
                 System.exit(1);
             }
-            log.info("Runnel started in {} ms: {}", (System.nanoTime() - t0) / 1_000_000, server.boundListeners());
+            log.info("Runnel started in {} ms: {}; resident memory {}", (System.nanoTime() - t0) / 1_000_000,
+                    server.boundListeners(), io.runnel.common.ResidentMemory.describe());
             stopped.await();
             return 0;
         }

@@ -142,9 +142,10 @@ public final class MetadataController implements AutoCloseable {
 
             @Override
             public void batch(long baseOffset, List<Message> records) {
-                MetadataImage sofar = delta[0].apply();
-                if (baseOffset != sofar.offset()) {
-                    throw new IllegalStateException("metadata batch at offset " + baseOffset + " where " + sofar.offset() + " was expected");
+                // not apply(): building an image per batch would copy every changed topic per batch
+                long expected = delta[0].offset();
+                if (baseOffset != expected) {
+                    throw new IllegalStateException("metadata batch at offset " + baseOffset + " where " + expected + " was expected");
                 }
                 delta[0].replayAll(records);
             }

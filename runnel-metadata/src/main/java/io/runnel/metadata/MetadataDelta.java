@@ -37,6 +37,12 @@ public final class MetadataDelta {
     private TreeMap<Integer, BrokerRegistration> brokers;
     private TreeMap<String, TopicImage> topicsByName;
     private TreeMap<Uuid, TopicImage> topicsById;
+    /**
+     * The partitions of each topic this delta changed, mutable until {@link #apply()} builds the topic's
+     * image from them. Copying a topic's partitions per record instead made creating a topic of N
+     * partitions O(N²) in time and garbage (5,000 partitions: about 1 GB of short-lived TreeMap entries).
+     */
+    private final Map<Uuid, TreeMap<Integer, PartitionState>> changedPartitions = new HashMap<>();
     private Map<ConfigResource, Map<String, String>> configs;
     private long nextProducerId;
 
@@ -45,6 +51,11 @@ public final class MetadataDelta {
         this.offset = base.offset();
         this.clusterId = base.clusterId();
         this.nextProducerId = base.nextProducerId();
+    }
+
+    /** The log offset of the next record to replay (the offset of the image {@link #apply()} would build). */
+    public long offset() {
+        return offset;
     }
 
     /** The image this delta starts from. */
@@ -87,6 +98,10 @@ public final class MetadataDelta {
 
     /** The new image. The delta may be replayed further and applied again. */
     public MetadataImage apply() {
+        for (Map.Entry<Uuid, TreeMap<Integer, PartitionState>> e : changedPartitions.entrySet()) {
+            TopicImage t = topicsById().get(e.getKey());
+            putTopic(new TopicImage(t.name(), t.id(), e.getValue())); // TopicImage copies the map
+        }
         return new MetadataImage(offset, clusterId,
                 brokers != null ? new TreeMap<>(brokers) : new TreeMap<>(base.brokers()),
                 topicsByName != null ? new TreeMap<>(topicsByName) : new TreeMap<>(base.topics()),
@@ -128,15 +143,14 @@ public final class MetadataDelta {
 
     private void replayPartition(PartitionRecord r) {
         TopicImage t = requireTopic(r.topicId);
-        TreeMap<Integer, PartitionState> parts = new TreeMap<>(t.partitions());
-        parts.put(r.partitionId, new PartitionState(r.replicas, r.isr, r.removingReplicas, r.addingReplicas,
+        partitionsOf(t).put(r.partitionId, new PartitionState(r.replicas, r.isr, r.removingReplicas, r.addingReplicas,
                 r.leader, r.leaderEpoch, r.partitionEpoch));
-        putTopic(new TopicImage(t.name(), t.id(), parts));
     }
 
     private void replayPartitionChange(PartitionChangeRecord r) {
         TopicImage t = requireTopic(r.topicId);
-        PartitionState p = t.partition(r.partitionId);
+        TreeMap<Integer, PartitionState> parts = partitionsOf(t);
+        PartitionState p = parts.get(r.partitionId);
         if (p == null) {
             throw new IllegalStateException("change of unknown partition " + r.partitionId + " of " + t.name() + " at offset " + offset);
         }
@@ -149,15 +163,14 @@ public final class MetadataDelta {
                 leaderChange ? r.leader : p.leader(),
                 leaderChange ? p.leaderEpoch() + 1 : p.leaderEpoch(),
                 p.partitionEpoch() + 1);
-        TreeMap<Integer, PartitionState> parts = new TreeMap<>(t.partitions());
         parts.put(r.partitionId, changed);
-        putTopic(new TopicImage(t.name(), t.id(), parts));
     }
 
     private void replayRemoveTopic(RemoveTopicRecord r) {
         TopicImage t = requireTopic(r.topicId);
         topicsByName().remove(t.name());
         topicsById().remove(t.id());
+        changedPartitions.remove(t.id());
         configs().remove(ConfigResource.topic(t.name()));
     }
 
@@ -175,6 +188,11 @@ public final class MetadataDelta {
         TopicImage t = topicsById().get(id);
         if (t == null) throw new IllegalStateException("unknown topic id " + id + " at offset " + offset);
         return t;
+    }
+
+    /** The topic's partitions as this delta changes them (copied from the topic's image on first change). */
+    private TreeMap<Integer, PartitionState> partitionsOf(TopicImage t) {
+        return changedPartitions.computeIfAbsent(t.id(), id -> new TreeMap<>(t.partitions()));
     }
 
     private void putTopic(TopicImage t) {

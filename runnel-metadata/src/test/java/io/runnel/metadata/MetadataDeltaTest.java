@@ -183,4 +183,45 @@ class MetadataDeltaTest {
         r.nextProducerId = next;
         return r;
     }
+
+    @Test
+    void anImageAppliedEarlierIsNotChangedByLaterReplayOfTheSameDelta() {
+        Uuid id = Uuid.random();
+        MetadataDelta d = new MetadataDelta(MetadataImage.EMPTY).replayAll(List.of(topic("t", id), partition(id, 0, List.of(1))));
+        MetadataImage first = d.apply();
+        assertThat(d.offset()).isEqualTo(first.offset()).isEqualTo(2);
+        d.replay(partition(id, 1, List.of(1)));
+        PartitionChangeRecord leaderGone = new PartitionChangeRecord();
+        leaderGone.topicId = id;
+        leaderGone.partitionId = 0;
+        leaderGone.leader = -1;
+        d.replay(leaderGone);
+        MetadataImage second = d.apply();
+        assertThat(first.topic("t").partitionCount()).isEqualTo(1);
+        assertThat(first.topic("t").partition(0).leader()).isEqualTo(1);
+        assertThat(second.topic("t").partitionCount()).isEqualTo(2);
+        assertThat(second.topic("t").partition(0).leader()).isEqualTo(-1);
+        assertThat(second.topic("t").partition(0).leaderEpoch()).isEqualTo(1);
+        RemoveTopicRecord remove = new RemoveTopicRecord();
+        remove.topicId = id;
+        assertThat(d.replay(remove).apply().topics()).isEmpty();
+    }
+
+    /**
+     * Creating a topic of N partitions replays N partition records into one delta: linear, not a copy
+     * of the topic's partitions per record (quadratic: this took minutes and gigabytes of garbage).
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 30, unit = java.util.concurrent.TimeUnit.SECONDS,
+            threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void replayingATopicOfManyPartitionsIsLinear() {
+        Uuid id = Uuid.random();
+        int n = 50_000;
+        MetadataDelta d = new MetadataDelta(MetadataImage.EMPTY).replay(topic("big", id));
+        List<Integer> replicas = List.of(1);
+        for (int p = 0; p < n; p++) d.replay(partition(id, p, replicas));
+        MetadataImage img = d.apply();
+        assertThat(img.topic("big").partitionCount()).isEqualTo(n);
+        assertThat(img.topic("big").partition(n - 1).leader()).isEqualTo(1);
+    }
 }

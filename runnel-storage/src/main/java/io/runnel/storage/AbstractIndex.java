@@ -38,7 +38,12 @@ abstract class AbstractIndex implements Closeable {
     protected final long baseOffset;
     private final int entrySize;
     private final int maxEntries;
-    private final CachedFileChannel channel;
+    private final FileHandleCache handles;
+    /**
+     * Created on first use: most indexes of a broker with many partitions are never read or written, and
+     * a channel object costs about 100 bytes of heap each (see docs/benchmarks.md, partition scale).
+     */
+    private volatile CachedFileChannel channel;
     private volatile Path file;
     /** Entries on disk and visible to readers. */
     private volatile int entries;
@@ -71,8 +76,22 @@ abstract class AbstractIndex implements Closeable {
             len = 0;
         }
         this.entries = (int) Math.min(Integer.MAX_VALUE, len / entrySize);
-        this.channel = new CachedFileChannel(handles, () -> this.file,
-                p -> FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE));
+        this.handles = handles;
+    }
+
+    /** The index's channel, created on first use; a closed index that never had one gets a closed one. */
+    private CachedFileChannel channel() throws IOException {
+        CachedFileChannel c = channel;
+        if (c != null) return c;
+        synchronized (this) {
+            if (channel == null) {
+                c = new CachedFileChannel(handles, () -> this.file,
+                        p -> FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE));
+                if (closed) c.close();
+                channel = c;
+            }
+            return channel;
+        }
     }
 
     Path file() {
@@ -124,7 +143,7 @@ abstract class AbstractIndex implements Closeable {
         try {
             long pos = (long) i * entrySize;
             while (buf.hasRemaining()) {
-                int n = channel.read(buf, pos + buf.position());
+                int n = channel().read(buf, pos + buf.position());
                 if (n < 0) throw new UncheckedIOException(new IOException("index " + file + " ends before entry " + i));
             }
         } catch (IOException e) {
@@ -168,7 +187,8 @@ abstract class AbstractIndex implements Closeable {
         int n = s.position() / entrySize;
         ByteBuffer out = s.duplicate().flip();
         long pos = (long) entries * entrySize;
-        while (out.hasRemaining()) pos += channel.write(out, pos);
+        CachedFileChannel c = channel();
+        while (out.hasRemaining()) pos += c.write(out, pos);
         ByteBuffer lastBytes = ByteBuffer.allocate(entrySize);
         lastBytes.put(s.duplicate().position((n - 1) * entrySize).limit(n * entrySize)).flip();
         int published = entries + n;
@@ -193,7 +213,7 @@ abstract class AbstractIndex implements Closeable {
         entries = keep;
         last = null;
         try {
-            channel.truncate((long) keep * entrySize);
+            channel().truncate((long) keep * entrySize);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot truncate index " + file, e);
         }
@@ -204,18 +224,19 @@ abstract class AbstractIndex implements Closeable {
         staged = null;
         entries = 0;
         last = null;
-        if (channel.size() > 0) channel.truncate(0); // an empty index is not even opened
+        if (channel().size() > 0) channel().truncate(0); // an empty index is not even opened
     }
 
     synchronized void flush() throws IOException {
         if (closed) return;
         flushPending();
-        channel.force(true);
+        CachedFileChannel c = channel;
+        if (c != null) c.force(true); // without a channel, this index wrote nothing
     }
 
     /** Renames the file; an open descriptor stays valid, later opens use the new name. */
     synchronized void renameTo(Path target) throws IOException {
-        channel.runPinned(() -> {
+        channel().runPinned(() -> {
             Files.move(file, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             file = target;
         });
@@ -229,7 +250,8 @@ abstract class AbstractIndex implements Closeable {
             if (Files.exists(file)) flushPending();
         } finally {
             closed = true;
-            channel.close();
+            CachedFileChannel c = channel;
+            if (c != null) c.close();
         }
     }
 
@@ -237,7 +259,8 @@ abstract class AbstractIndex implements Closeable {
     synchronized void closeHandler() {
         closed = true;
         try {
-            channel.close();
+            CachedFileChannel c = channel;
+            if (c != null) c.close();
         } catch (IOException ignored) {
             // nothing to undo
         }
@@ -250,7 +273,8 @@ abstract class AbstractIndex implements Closeable {
 
     /** Whether the index holds a descriptor right now. */
     boolean hasOpenDescriptor() {
-        return channel.hasOpenDescriptor();
+        CachedFileChannel c = channel;
+        return c != null && c.hasOpenDescriptor();
     }
 
     /**

@@ -29,7 +29,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.function.Function;
 import java.util.function.ToLongFunction;
 import java.util.regex.Matcher;
@@ -50,8 +49,15 @@ import java.util.stream.Stream;
  * {@code .lock}, held with an OS file lock while the manager runs so two brokers cannot share a
  * directory.
  *
- * <p>Threads: {@link #startup} loads partitions on {@code num.recovery.threads.per.data.dir} threads per
- * directory. Afterwards, a scheduler ({@code background.threads} daemon threads) runs retention every
+ * <p>Loading: {@link #startup} only lists the partition directories and reads the checkpoints; the logs
+ * are then loaded in the background on {@code num.recovery.threads.per.data.dir} threads per directory,
+ * so the broker serves within seconds whatever the partition count. A log asked for before its turn
+ * ({@link #get}, {@link #getOrCreate}, {@link #delete}) is loaded at once on the asking thread (or
+ * awaited if a loader thread has it); {@link #all} and {@link #describeLogDirs} wait for every load.
+ * The clean-shutdown marker is removed at start: a log not loaded yet was not written either, and a
+ * crash before it is loaded recovers it at the next start from its checkpointed recovery point.
+ *
+ * <p>Threads: afterwards, a scheduler ({@code background.threads} daemon threads) runs retention every
  * {@code log.retention.check.interval.ms}, flush.ms checks every {@code log.flush.scheduler.interval.ms},
  * the checkpoints, producer-id expiration and delayed file deletions; the {@link LogCleaner} runs its own
  * threads. All public methods are thread-safe.
@@ -78,6 +84,9 @@ public final class LogManager implements AutoCloseable {
     private final LogCleaner cleaner;
     /** Directories of deleted partitions found at start-up, not deleted yet. */
     private final List<Path> markedForDeletion = java.util.Collections.synchronizedList(new ArrayList<>());
+    /** Logs found at start-up and not loaded yet; removed once loaded (or failed). */
+    private final ConcurrentHashMap<TopicPartition, PendingLoad> pending = new ConcurrentHashMap<>();
+    private final List<ExecutorService> loaderPools = new ArrayList<>();
     private volatile boolean started;
     private volatile boolean closed;
 
@@ -121,11 +130,12 @@ public final class LogManager implements AutoCloseable {
             if (started) throw new IllegalStateException("already started");
             if (closed) throw new IllegalStateException("closed");
             long startNs = System.nanoTime();
+            Map<Path, List<PendingLoad>> found = new LinkedHashMap<>();
             for (Path dir : logDirs) {
                 try {
                     Files.createDirectories(dir);
                     lockDir(dir);
-                    loadDir(dir, configForTopic);
+                    found.put(dir, discoverDir(dir, configForTopic));
                     Files.deleteIfExists(dir.resolve(CLEAN_SHUTDOWN_FILE));
                     CheckpointFiles.fsyncDir(dir);
                 } catch (IOException e) {
@@ -133,6 +143,8 @@ public final class LogManager implements AutoCloseable {
                 }
             }
             cleaner.loadCheckpoints(logDirs);
+            int foundLogs = found.values().stream().mapToInt(List::size).sum();
+            loadInBackground(found, startNs);
             long delay = config.initialTaskDelayMs();
             scheduler.schedulePeriodic("log-retention", this::cleanupLogs, delay, config.retentionCheckIntervalMs());
             if (config.flushCheckIntervalMs() != Long.MAX_VALUE) {
@@ -148,8 +160,10 @@ public final class LogManager implements AutoCloseable {
                     config.producerIdExpirationCheckIntervalMs());
             if (config.cleanerEnable()) cleaner.startup();
             started = true;
-            LOG.info("Loaded {} logs in {} ms; {} segment and index files open (log.max.open.files={})", logs.size(),
-                    (System.nanoTime() - startNs) / 1_000_000, handles.openFiles(), handles.maxOpen());
+            LOG.info("Found {} logs in {} ms, loading them in the background ({} threads per log directory); "
+                            + "{} segment and index files open (log.max.open.files={}); resident memory {}", foundLogs,
+                    (System.nanoTime() - startNs) / 1_000_000, config.recoveryThreadsPerDataDir(), handles.openFiles(),
+                    handles.maxOpen(), io.runnel.common.ResidentMemory.describe());
         }
     }
 
@@ -170,59 +184,132 @@ public final class LogManager implements AutoCloseable {
         dirLocks.put(dir, lock);
     }
 
-    private void loadDir(Path dir, Function<String, LogConfig> configForTopic) throws IOException {
+    /** A log found at start-up: what is needed to load it, and its load, run once by whoever comes first. */
+    private record PendingLoad(LogLoader.Params params, java.util.concurrent.FutureTask<PartitionLog> task,
+                               java.util.concurrent.atomic.AtomicBoolean failureLogged) {
+        PendingLoad(LogLoader.Params params, java.util.concurrent.FutureTask<PartitionLog> task) {
+            this(params, task, new java.util.concurrent.atomic.AtomicBoolean());
+        }
+    }
+
+    /**
+     * Lists one log directory: notes the directories of deleted partitions and registers every
+     * partition directory as a pending load (nothing is read from the partition directories here).
+     */
+    private List<PendingLoad> discoverDir(Path dir, Function<String, LogConfig> configForTopic) throws IOException {
         boolean clean = Files.exists(dir.resolve(CLEAN_SHUTDOWN_FILE));
         Map<TopicPartition, Long> recoveryPoints = new OffsetCheckpointFile(dir.resolve(OffsetCheckpointFile.RECOVERY_POINT)).read();
         Map<TopicPartition, Long> logStarts = new OffsetCheckpointFile(dir.resolve(OffsetCheckpointFile.LOG_START_OFFSET)).read();
         Map<TopicPartition, Long> hws = new OffsetCheckpointFile(dir.resolve(OffsetCheckpointFile.REPLICATION_OFFSET)).read();
-        List<Path> partitionDirs = new ArrayList<>();
+        List<PendingLoad> found = new ArrayList<>();
+        Map<String, LogConfig> configs = new HashMap<>(); // resolved once per topic, not once per partition
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, Files::isDirectory)) {
             for (Path p : ds) {
                 String name = p.getFileName().toString();
+                Optional<TopicPartition> parsed = parseTopicPartition(name);
                 if (DELETE_DIR.matcher(name).matches()) {
                     markedForDeletion.add(p); // deleted by deleteMarkedDirsInBackground, not on the start-up path
-                } else if (parseTopicPartition(name).isPresent()) {
-                    partitionDirs.add(p);
+                } else if (parsed.isPresent()) {
+                    TopicPartition tp = parsed.get();
+                    LogLoader.Params params = new LogLoader.Params(p, tp, null, configs.computeIfAbsent(tp.topic(), configForTopic), time,
+                            scheduler, channels, recoveryPoints.getOrDefault(tp, 0L), logStarts.getOrDefault(tp, 0L),
+                            hws.getOrDefault(tp, 0L), clean);
+                    PendingLoad load = new PendingLoad(params, new java.util.concurrent.FutureTask<>(() -> register(params)));
+                    PendingLoad previous = pending.putIfAbsent(tp, load);
+                    if (previous != null) {
+                        throw new IOException("duplicate log directories for " + tp + ": " + previous.params().dir() + " and " + p);
+                    }
+                    found.add(load);
                 } else if (!name.equals(METADATA_DIR)) {
                     LOG.warn("Ignoring unexpected directory {} in log directory {}", name, dir);
                 }
             }
         }
-        if (!clean && !partitionDirs.isEmpty()) LOG.info("Log directory {} was not shut down cleanly; recovering its {} partitions", dir, partitionDirs.size());
-        ExecutorService pool = Executors.newFixedThreadPool(config.recoveryThreadsPerDataDir(), r -> {
-            Thread t = new Thread(r, "runnel-log-recovery-" + dir.getFileName());
-            t.setDaemon(true);
-            return t;
-        });
+        if (!clean && !found.isEmpty()) LOG.info("Log directory {} was not shut down cleanly; recovering its {} partitions", dir, found.size());
+        return found;
+    }
+
+    /** Loads one found log and makes it visible; runs on a loader thread or on the first thread asking for it. */
+    private PartitionLog register(LogLoader.Params params) throws IOException {
+        TopicPartition tp = params.tp();
         try {
-            Map<Path, Future<PartitionLog>> futures = new LinkedHashMap<>();
-            for (Path p : partitionDirs) {
-                TopicPartition tp = parseTopicPartition(p.getFileName().toString()).orElseThrow();
-                LogLoader.Params params = new LogLoader.Params(p, tp, null, configForTopic.apply(tp.topic()), time,
-                        scheduler, channels, recoveryPoints.getOrDefault(tp, 0L), logStarts.getOrDefault(tp, 0L),
-                        hws.getOrDefault(tp, 0L), clean);
-                futures.put(p, pool.submit(() -> LogLoader.load(params)));
-            }
-            for (Map.Entry<Path, Future<PartitionLog>> f : futures.entrySet()) {
-                try {
-                    PartitionLog log = f.getValue().get();
-                    PartitionLog previous = logs.putIfAbsent(log.topicPartition(), log);
-                    if (previous == null) countLog(log, 1);
-                    if (previous != null) {
-                        log.close();
-                        throw new IOException("duplicate log directories for " + log.topicPartition() + ": "
-                                + previous.dir() + " and " + log.dir());
-                    }
-                } catch (ExecutionException e) {
-                    LOG.error("Failed to load the partition in {}; it stays offline", f.getKey(), e.getCause());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException("interrupted while loading " + dir, e);
-                }
-            }
+            PartitionLog log = LogLoader.load(params);
+            logs.put(tp, log);
+            countLog(log, 1);
+            return log;
         } finally {
-            pool.shutdownNow();
+            pending.remove(tp);
         }
+    }
+
+    /** Hands the found logs to {@code num.recovery.threads.per.data.dir} loader threads per directory. */
+    private void loadInBackground(Map<Path, List<PendingLoad>> found, long startNs) {
+        int total = found.values().stream().mapToInt(List::size).sum();
+        if (total == 0) return;
+        java.util.concurrent.atomic.AtomicInteger left = new java.util.concurrent.atomic.AtomicInteger(total);
+        for (Map.Entry<Path, List<PendingLoad>> e : found.entrySet()) {
+            if (e.getValue().isEmpty()) continue;
+            ExecutorService pool = Executors.newFixedThreadPool(config.recoveryThreadsPerDataDir(), r -> {
+                Thread t = new Thread(r, "runnel-log-recovery-" + e.getKey().getFileName());
+                t.setDaemon(true);
+                return t;
+            });
+            loaderPools.add(pool);
+            for (PendingLoad load : e.getValue()) {
+                pool.execute(() -> {
+                    if (!closed) {
+                        load.task().run(); // no-op when an asking thread ran it already
+                        awaitLoad(load);
+                    }
+                    if (left.decrementAndGet() != 0) return;
+                    if (closed) {
+                        LOG.info("Stopped loading logs: {} loaded, {} not loaded yet", logs.size(), pending.size());
+                    } else {
+                        LOG.info("Loaded {} logs in {} ms; {} segment and index files open; resident memory {}", logs.size(),
+                                (System.nanoTime() - startNs) / 1_000_000, handles.openFiles(),
+                                io.runnel.common.ResidentMemory.describe());
+                    }
+                });
+            }
+            pool.shutdown(); // its threads end once the queue is drained
+        }
+    }
+
+    /**
+     * The loaded log of a pending load, running the load on this thread if no loader thread has begun
+     * it; empty if the load failed (the partition stays offline, as an unreadable directory does).
+     */
+    private Optional<PartitionLog> awaitLoad(PendingLoad load) {
+        load.task().run();
+        try {
+            return Optional.of(load.task().get());
+        } catch (ExecutionException e) {
+            if (load.failureLogged.compareAndSet(false, true)) {
+                LOG.error("Failed to load the partition in {}; it stays offline", load.params().dir(), e.getCause());
+            }
+            return Optional.empty();
+        } catch (java.util.concurrent.CancellationException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(Errors.KAFKA_STORAGE_ERROR, "interrupted while loading the log of " + load.params().tp(), e);
+        }
+    }
+
+    /** Loads {@code tp}'s log now if it was found at start-up and is not loaded yet. */
+    private void loadIfPending(TopicPartition tp) {
+        PendingLoad load = pending.get(tp);
+        if (load != null) awaitLoad(load);
+    }
+
+    /** Waits until every log found at start-up is loaded (or failed). */
+    public void awaitAllLoaded() {
+        for (PendingLoad load : List.copyOf(pending.values())) awaitLoad(load);
+    }
+
+    /** Logs found at start-up and not loaded yet. */
+    public int pendingLoads() {
+        return pending.size();
     }
 
     /**
@@ -277,6 +364,7 @@ public final class LogManager implements AutoCloseable {
      */
     public PartitionLog getOrCreate(TopicPartition tp, Uuid topicId, LogConfig config) {
         if (closed) throw new ApiException(Errors.KAFKA_STORAGE_ERROR, "the log manager is closed");
+        loadIfPending(tp);
         PartitionLog log = logs.get(tp);
         if (log == null) {
             synchronized (lifecycle) {
@@ -335,11 +423,25 @@ public final class LogManager implements AutoCloseable {
         return handles.maxOpen();
     }
 
+    /** The log of {@code tp}, loading it first if start-up found it and it is not loaded yet. */
     public Optional<PartitionLog> get(TopicPartition tp) {
+        PartitionLog log = logs.get(tp);
+        if (log != null) return Optional.of(log);
+        loadIfPending(tp);
         return Optional.ofNullable(logs.get(tp));
     }
 
+    /**
+     * Whether {@code tp}'s log was found at start-up and is not loaded yet: {@link #get} would load it
+     * on the calling thread.
+     */
+    public boolean isPendingLoad(TopicPartition tp) {
+        return pending.containsKey(tp);
+    }
+
+    /** Every log, after waiting for the ones start-up found to be loaded. */
     public Collection<PartitionLog> all() {
+        awaitAllLoaded();
         return List.copyOf(logs.values());
     }
 
@@ -349,6 +451,7 @@ public final class LogManager implements AutoCloseable {
      * (or at the next start). No-op for an unknown partition.
      */
     public void delete(TopicPartition tp) {
+        loadIfPending(tp);
         PartitionLog log;
         synchronized (lifecycle) {
             log = logs.remove(tp);
@@ -392,6 +495,7 @@ public final class LogManager implements AutoCloseable {
 
     /** Per log directory: its path, file-system sizes, and each partition's size and offset lag. */
     public List<LogDirDescription> describeLogDirs() {
+        awaitAllLoaded();
         Map<Path, List<LogDirDescription.Replica>> byDir = new LinkedHashMap<>();
         for (Path d : logDirs) byDir.put(d, new ArrayList<>());
         for (PartitionLog l : logs.values()) {
@@ -455,20 +559,25 @@ public final class LogManager implements AutoCloseable {
     }
 
     public void checkpointRecoveryPoints() {
-        writeCheckpoint(OffsetCheckpointFile.RECOVERY_POINT, PartitionLog::recoveryPoint);
+        writeCheckpoint(OffsetCheckpointFile.RECOVERY_POINT, PartitionLog::recoveryPoint, LogLoader.Params::recoveryPointCheckpoint);
     }
 
     public void checkpointLogStartOffsets() {
-        writeCheckpoint(OffsetCheckpointFile.LOG_START_OFFSET, PartitionLog::logStartOffset);
+        writeCheckpoint(OffsetCheckpointFile.LOG_START_OFFSET, PartitionLog::logStartOffset, LogLoader.Params::logStartOffsetCheckpoint);
     }
 
     public void checkpointHighWatermarks() {
-        writeCheckpoint(OffsetCheckpointFile.REPLICATION_OFFSET, PartitionLog::highWatermark);
+        writeCheckpoint(OffsetCheckpointFile.REPLICATION_OFFSET, PartitionLog::highWatermark, LogLoader.Params::highWatermarkCheckpoint);
     }
 
-    private void writeCheckpoint(String fileName, ToLongFunction<PartitionLog> value) {
+    /** Writes one checkpoint file per directory: loaded logs' values, and unchanged ones for logs not loaded yet. */
+    private void writeCheckpoint(String fileName, ToLongFunction<PartitionLog> value, ToLongFunction<LogLoader.Params> notLoaded) {
         Map<Path, Map<TopicPartition, Long>> byDir = new HashMap<>();
         for (Path d : logDirs) byDir.put(d, new HashMap<>());
+        for (PendingLoad load : pending.values()) {
+            Map<TopicPartition, Long> m = byDir.get(load.params().dir().getParent());
+            if (m != null) m.put(load.params().tp(), notLoaded.applyAsLong(load.params()));
+        }
         for (PartitionLog l : logs.values()) {
             Map<TopicPartition, Long> m = byDir.get(l.dir().getParent());
             if (m != null) m.put(l.topicPartition(), value.applyAsLong(l));
@@ -494,12 +603,35 @@ public final class LogManager implements AutoCloseable {
     // ------------------------------------------------------------------ shutdown
 
     /**
+     * Cancels the loads not begun and waits for the running ones. Returns the log directories that
+     * still hold a log not loaded after an unclean shutdown: those must not get the clean-shutdown
+     * marker, so the next start recovers that log. Logs not loaded keep their checkpoint entries.
+     */
+    private java.util.Set<Path> stopLoaders() {
+        for (PendingLoad load : pending.values()) load.task().cancel(false);
+        for (ExecutorService pool : loaderPools) {
+            pool.shutdown(); // not shutdownNow: an interrupt would close the file channel a running load uses
+            try {
+                if (!pool.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS)) LOG.warn("Log loaders did not stop within 60 s");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        java.util.Set<Path> notRecovered = new java.util.HashSet<>();
+        for (PendingLoad load : pending.values()) {
+            if (!load.params().hadCleanShutdown()) notRecovered.add(load.params().dir().getParent());
+        }
+        return notRecovered;
+    }
+
+    /**
      * Test support: stops the background threads and releases the directory locks as a killed process
      * would, without flushing, checkpointing, closing logs or writing the clean-shutdown markers.
      */
     void haltForTesting() {
         synchronized (lifecycle) {
             closed = true;
+            stopLoaders();
             cleaner.shutdown();
             scheduler.shutdown();
             for (Path dir : logDirs) {
@@ -524,6 +656,7 @@ public final class LogManager implements AutoCloseable {
         synchronized (lifecycle) {
             if (closed) return;
             closed = true;
+            java.util.Set<Path> notRecovered = stopLoaders();
             cleaner.shutdown();
             scheduler.shutdown();
             for (PartitionLog log : logs.values()) log.close();
@@ -533,7 +666,7 @@ public final class LogManager implements AutoCloseable {
             cleaner.writeCheckpoints(logDirs);
             for (Path dir : logDirs) {
                 try {
-                    if (dirLocks.containsKey(dir)) {
+                    if (dirLocks.containsKey(dir) && !notRecovered.contains(dir)) {
                         CheckpointFiles.writeAtomically(dir.resolve(CLEAN_SHUTDOWN_FILE), new byte[0]);
                     }
                 } catch (IOException e) {

@@ -96,4 +96,11 @@ public record LogManagerConfig(long retentionCheckIntervalMs, long flushCheckInt
                 cleanerEnable, cleanerThreads, cleanerDedupeBufferSize, cleanerIoBufferSize, cleanerBackoffMs,
                 producerIdExpirationMs, producerIdExpirationCheckIntervalMs, initialTaskDelayMs, schedulerThreads, max);
     }
+
+    public LogManagerConfig withRecoveryThreadsPerDataDir(int threads) {
+        return new LogManagerConfig(retentionCheckIntervalMs, flushCheckIntervalMs, recoveryPointCheckpointIntervalMs,
+                logStartOffsetCheckpointIntervalMs, highWatermarkCheckpointIntervalMs, threads,
+                cleanerEnable, cleanerThreads, cleanerDedupeBufferSize, cleanerIoBufferSize, cleanerBackoffMs,
+                producerIdExpirationMs, producerIdExpirationCheckIntervalMs, initialTaskDelayMs, schedulerThreads, maxOpenFiles);
+    }
 }

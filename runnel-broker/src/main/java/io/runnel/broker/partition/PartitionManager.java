@@ -73,12 +73,15 @@ public final class PartitionManager implements AutoCloseable {
         Partition p = partitions.get(tp);
         if (p == null) {
             if (!state.replicas().contains(nodeId)) return;
-            PartitionLog plog = logs.getOrCreate(tp, topicId, config);
-            p = new Partition(tp, topicId, plog, state);
-            partitions.put(tp, p);
-            if (state.leaderId() == nodeId && state.isr().size() <= 1) {
-                plog.updateHighWatermark(plog.logEndOffset());
+            if (logs.isPendingLoad(tp)) {
+                // found at start-up, not loaded yet: hosting it must not wait for the load (100,000 partitions)
+                p = new Partition(tp, topicId, part -> openLog(part, config), state);
+            } else {
+                PartitionLog plog = logs.getOrCreate(tp, topicId, config);
+                p = new Partition(tp, topicId, plog, state);
+                settleHighWatermark(p, plog);
             }
+            partitions.put(tp, p);
             log.debug("Hosting {} (leader {} epoch {})", tp, state.leaderId(), state.leaderEpoch());
             if (state.leaderId() == nodeId) {
                 for (LeadershipListener l : leadershipListeners) l.onBecomeLeader(p);
@@ -92,6 +95,17 @@ public final class PartitionManager implements AutoCloseable {
                 if (!isLeader && wasLeader) l.onStopLeading(tp);
             }
         }
+    }
+
+    private PartitionLog openLog(Partition p, LogConfig config) {
+        PartitionLog plog = logs.getOrCreate(p.topicPartition(), p.topicId(), config);
+        settleHighWatermark(p, plog);
+        return plog;
+    }
+
+    /** A sole leader's high watermark is its log end (with replication this moves to the ISR's progress). */
+    private void settleHighWatermark(Partition p, PartitionLog plog) {
+        if (p.isLeader(nodeId) && p.state().isr().size() <= 1) plog.updateHighWatermark(plog.logEndOffset());
     }
 
     public void updateConfig(String topic, LogConfig config) {
