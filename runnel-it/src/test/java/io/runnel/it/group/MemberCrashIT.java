@@ -148,8 +148,11 @@ class MemberCrashIT {
             MemberDescription victimMember = last[0].members().stream().filter(m -> m.clientId().equals("victim")).findFirst().orElseThrow();
             Set<TopicPartition> victimPartitions = Set.copyOf(victimMember.assignment().topicPartitions());
             assertThat(victimPartitions).isNotEmpty();
-            assertThat(victim.lines).as("the process reports the assignment DescribeGroups shows")
-                    .anySatisfy(l -> assertThat(l).endsWith(" " + String.join(",", victimPartitions.stream().map(TopicPartition::toString).sorted().toList())));
+            // DescribeGroups shows the assignment once the leader's SyncGroup lands; the process prints it only
+            // when its own SyncGroup (or, with KIP-848, its next heartbeat) returns, so wait for that line
+            String expectedSuffix = " " + String.join(",", victimPartitions.stream().map(TopicPartition::toString).sorted().toList());
+            await("the process to report the assignment DescribeGroups shows", CONVERGE,
+                    () -> victim.lines.stream().anyMatch(l -> l.endsWith(expectedSuffix)), victim::state);
 
             long killedAt = System.nanoTime();
             victim.kill();
