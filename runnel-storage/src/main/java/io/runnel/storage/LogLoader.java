@@ -262,7 +262,7 @@ final class LogLoader {
 
     /**
      * Replays the batches between the producer state's map end offset and {@code logEndOffset} into
-     * the producer state (headers only). Called with the log lock held or before the log is shared.
+     * the producer state (headers only; the whole batch for markers). Called with the log lock held or before the log is shared.
      */
     static void replayProducerState(PartitionLog log, long logEndOffset) throws IOException {
         ProducerStateManager ps = log.producerState;
@@ -277,6 +277,11 @@ final class LogLoader {
                 while (pos + RecordBatch.HEADER_SIZE <= size) {
                     ByteBuffer h = seg.readHeader(pos, RecordBatch.HEADER_SIZE);
                     if (h == null) break;
+                    if (RecordBatch.isControlBatch(h, 0) && RecordBatch.sizeInBytes(h, 0) > RecordBatch.HEADER_SIZE) {
+                        // a marker's record says commit or abort and carries the coordinator epoch
+                        ByteBuffer whole = seg.readHeader(pos, RecordBatch.sizeInBytes(h, 0));
+                        if (whole != null) h = whole;
+                    }
                     ps.replay(h, 0);
                     pos += RecordBatch.sizeInBytes(h, 0);
                 }

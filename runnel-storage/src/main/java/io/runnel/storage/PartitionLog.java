@@ -7,6 +7,7 @@ import io.runnel.common.TopicPartition;
 import io.runnel.common.Uuid;
 import io.runnel.record.BatchValidator;
 import io.runnel.record.CompressionType;
+import io.runnel.record.EndTxnMarker;
 import io.runnel.record.FileRecords;
 import io.runnel.record.MemoryRecords;
 import io.runnel.record.Record;
@@ -374,6 +375,24 @@ public final class PartitionLog {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Writes a transaction marker (see {@link EndTxnMarker} for the layout) for {@code producerId} at the log
+     * end and ends the producer's ongoing transaction here, if it has one.
+     *
+     * @throws ApiException INVALID_PRODUCER_EPOCH when {@code producerEpoch} is older than the producer's
+     *         current epoch; TRANSACTION_COORDINATOR_FENCED when {@code coordinatorEpoch} is older than the
+     *         last one seen for the producer; KAFKA_STORAGE_ERROR. Nothing is written then.
+     */
+    public AppendResult appendControlBatch(long producerId, short producerEpoch, int coordinatorEpoch, boolean commit,
+                                           int leaderEpoch) {
+        if (producerId < 0 || producerEpoch < 0) {
+            throw new ApiException(Errors.INVALID_REQUEST, "Invalid producer id " + producerId
+                    + " / epoch " + producerEpoch + " for a transaction marker");
+        }
+        ByteBuffer batch = new EndTxnMarker(commit, coordinatorEpoch).toBatch(producerId, producerEpoch, time.milliseconds());
+        return appendAsCoordinator(new MemoryRecords(batch), leaderEpoch);
     }
 
     private void assignEpoch(int epoch, long startOffset) {
