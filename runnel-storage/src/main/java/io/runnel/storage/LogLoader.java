@@ -96,7 +96,15 @@ final class LogLoader {
             epochCache.truncateFromEnd(leo);
             epochCache.truncateFromStart(logStart);
 
-            producerState.loadFromSnapshot(segs.firstKey(), leo);
+            // a recovered segment's transaction index is refilled by the replay, which must then start at or before it
+            long replayBound = leo;
+            for (LogSegment seg : segs.values()) {
+                if (seg.txnIndexNeedsRebuild()) {
+                    replayBound = Math.min(replayBound, seg.baseOffset());
+                    seg.txnIndexRebuilt();
+                }
+            }
+            producerState.loadFromSnapshot(segs.firstKey(), replayBound);
             long replayFrom = producerState.mapEndOffset();
             replayProducerState(log, leo);
             if (replayFrom < leo) producerState.takeSnapshot();
@@ -168,7 +176,8 @@ final class LogLoader {
         // index files without a log file are orphans
         java.util.Set<Long> baseSet = new java.util.HashSet<>(bases);
         for (String name : names) {
-            if (!name.endsWith(LogSegment.INDEX_SUFFIX) && !name.endsWith(LogSegment.TIME_INDEX_SUFFIX)) continue;
+            if (!name.endsWith(LogSegment.INDEX_SUFFIX) && !name.endsWith(LogSegment.TIME_INDEX_SUFFIX)
+                    && !name.endsWith(TransactionIndex.SUFFIX)) continue;
             long base = baseOffsetOf(name);
             if (base >= 0 && !baseSet.contains(base)) {
                 LOG.info("{}: deleting orphaned index file {}", p.tp(), name);
@@ -282,7 +291,8 @@ final class LogLoader {
                         ByteBuffer whole = seg.readHeader(pos, RecordBatch.sizeInBytes(h, 0));
                         if (whole != null) h = whole;
                     }
-                    ps.replay(h, 0);
+                    List<CompletedTxn> ended = ps.replay(h, 0);
+                    if (!ended.isEmpty()) log.indexAbortedTxns(seg, ended);
                     pos += RecordBatch.sizeInBytes(h, 0);
                 }
             }

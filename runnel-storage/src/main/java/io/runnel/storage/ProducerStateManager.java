@@ -280,13 +280,27 @@ final class ProducerStateManager {
         publishUnstable();
     }
 
-    /** Applies one batch found in the log without validation (recovery replay). */
-    void replay(ByteBuffer header, int pos) {
+    /**
+     * Applies one batch found in the log without validation (recovery replay); a control batch must be whole.
+     *
+     * @return the transactions the batch ended
+     */
+    List<CompletedTxn> replay(ByteBuffer header, int pos) {
         long last = RecordBatch.lastOffset(header, pos);
-        if (last < mapEndOffset) return;
+        if (last < mapEndOffset) return List.of();
         Append a = new Append();
         a.append(header, pos, false);
         commit(a, last + 1);
+        return a.completedTxns();
+    }
+
+    /**
+     * The last stable offset right after {@code txn} ended (the state must already reflect it): the first
+     * offset of the earliest transaction still ongoing, else the offset after the marker. Kept in the
+     * transaction index so a read_committed fetch knows when it has seen every overlapping abort.
+     */
+    long lastStableOffsetAfter(CompletedTxn txn) {
+        return ongoingTxns.isEmpty() ? txn.lastOffset() + 1 : Math.min(ongoingTxns.firstKey(), txn.lastOffset() + 1);
     }
 
     /** The log end moved without batches to replay (e.g. an empty log at a new start offset). */
