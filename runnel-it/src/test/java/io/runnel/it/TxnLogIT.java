@@ -226,6 +226,49 @@ class TxnLogIT {
     }
 
     @Test
+    void waitingReadCommittedFetchIsWokenByTheMarkerNotByUnstableAppends() throws Exception {
+        String topic = "txn-delayed-fetch";
+        broker.createTopic(topic, 1);
+        int port = broker.port();
+        produce(port, topic, 2500, (short) 0, 0, "t-0");
+        FetchRequest req = new FetchRequest();
+        req.maxWaitMs = 8_000;
+        req.minBytes = 1;
+        req.isolationLevel = 1;
+        FetchRequest.FetchTopic ft = new FetchRequest.FetchTopic();
+        ft.topic = topic;
+        FetchRequest.FetchPartition fp = new FetchRequest.FetchPartition();
+        fp.partition = 0;
+        fp.fetchOffset = 0; // the LSO: the open transaction starts here
+        fp.partitionMaxBytes = 1 << 20;
+        ft.partitions.add(fp);
+        req.topics.add(ft);
+        try (RawClient c = new RawClient(port)) {
+            c.send(ApiKeys.FETCH, (short) 12, 7, req);
+            java.util.concurrent.CompletableFuture<FetchResponse> answer = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return c.<FetchResponse>receive(ApiKeys.FETCH, (short) 12).body();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            // appends while the transaction is open make nothing readable under read_committed: still waiting
+            produce(port, topic, -1, (short) -1, -1, "plain");
+            produce(port, topic, 2500, (short) 0, 1, "t-1");
+            Thread.sleep(1_500);
+            assertThat(answer).as("read_committed fetch answered before anything became stable").isNotDone();
+            long markerAt = System.nanoTime();
+            assertThat(writeMarker(port, 2500, (short) 0, 0, true, topic)).containsExactly((short) 0);
+            FetchResponse resp = answer.get(7, TimeUnit.SECONDS);
+            // woken by the marker, not by the 8 s wait running out
+            assertThat(Duration.ofNanos(System.nanoTime() - markerAt)).isLessThan(Duration.ofSeconds(4));
+            FetchResponse.PartitionData pd = resp.responses.get(0).partitions.get(0);
+            assertThat(pd.lastStableOffset).isEqualTo(4);
+            assertThat(((MemoryRecords) pd.records).sizeInBytes()).isPositive();
+        }
+    }
+
+    @Test
     void describeProducersShowsTheOpenTransaction() throws Exception {
         String topic = "txn-describe";
         broker.createTopic(topic, 1);
