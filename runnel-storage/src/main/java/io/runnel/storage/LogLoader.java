@@ -12,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -144,13 +145,23 @@ final class LogLoader {
                 remaining.add(name);
             }
         }
-        // index files of a swap whose log file was already renamed live are stale: the index is rebuilt
+        // index files of a swap whose log file was already renamed live: the offset and time indexes are rebuilt,
+        // but the transaction index is the live segment's own (nothing rebuilds it for a segment that is not
+        // recovered, and dropping it would turn its aborted transactions into committed ones): it goes live too
         for (String name : swapSuffixed) {
             long base = baseOffsetOf(name);
             if (!name.endsWith(LogSegment.LOG_SUFFIX + PartitionLog.SWAP_SUFFIX)
                     && (base < 0 || !remaining.contains(LogSegment.logFile(dir, base, PartitionLog.SWAP_SUFFIX).getFileName().toString()))) {
-                Files.deleteIfExists(dir.resolve(name));
+                Path f = dir.resolve(name);
                 remaining.remove(name);
+                Path liveTxnIndex = base < 0 ? null : LogSegment.txnIndexFile(dir, base, "");
+                if (liveTxnIndex != null && f.equals(LogSegment.txnIndexFile(dir, base, PartitionLog.SWAP_SUFFIX))
+                        && remaining.contains(LogSegment.logFile(dir, base, "").getFileName().toString())) {
+                    Files.move(f, liveTxnIndex, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                    remaining.add(liveTxnIndex.getFileName().toString());
+                } else {
+                    Files.deleteIfExists(f);
+                }
             }
         }
         return swaps;

@@ -164,6 +164,29 @@ class TxnLogTest {
         assertThat(log.abortedTransactions(0, log.logEndOffset())).isEqualTo(before);
     }
 
+    /**
+     * A compaction swap renames the log file live first, then its indexes: a crash in between leaves the
+     * transaction index as {@code .txnindex.swap} beside a live {@code .log}. It is the live segment's index (the
+     * segment is not recovered, so nothing would rebuild it), and its aborts must still be listed.
+     */
+    @Test
+    void transactionIndexLeftAsSwapByACrashedSwapIsKept() throws IOException {
+        log = TestLogs.open(dir, config, time);
+        log.appendAsLeader(txn(5, (short) 0, 0, now(), 1), 0);   // 0
+        log.appendControlBatch(5, (short) 0, 0, false, 0);       // 1
+        log.roll();
+        log.appendAsLeader(TestLogs.values(now(), "x"), 0);
+        hwToEnd();
+        List<AbortedTxn> before = log.abortedTransactions(0, log.logEndOffset());
+        assertThat(before).hasSize(1);
+        log.close();
+        Files.move(txnIndexOf(0), LogSegment.txnIndexFile(dir, 0, PartitionLog.SWAP_SUFFIX));
+        log = TestLogs.reopen(dir, config, time, true);
+        assertThat(log.abortedTransactions(0, log.logEndOffset())).isEqualTo(before);
+        assertThat(txnIndexOf(0)).exists();
+        assertThat(LogSegment.txnIndexFile(dir, 0, PartitionLog.SWAP_SUFFIX)).doesNotExist();
+    }
+
     @Test
     void deletedSegmentsTakeTheirIndexAndDeleteRecordsNeverPinsTheLsoBelowTheLogStart() throws IOException {
         log = TestLogs.open(dir, config, time);
