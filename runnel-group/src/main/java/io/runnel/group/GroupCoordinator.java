@@ -23,6 +23,7 @@ import io.runnel.group.api.OffsetApi.CommitResult;
 import io.runnel.group.api.OffsetApi.DeleteResult;
 import io.runnel.group.api.OffsetApi.FetchParams;
 import io.runnel.group.api.OffsetApi.FetchResult;
+import io.runnel.group.api.OffsetApi.TxnCommitParams;
 import io.runnel.group.records.RecordSerde;
 import io.runnel.group.runtime.EventExecutor;
 import io.runnel.group.runtime.ThreadEventExecutor;
@@ -170,10 +171,25 @@ public final class GroupCoordinator implements AutoCloseable {
                 long start = System.nanoTime();
                 int[] count = {0};
                 try {
-                    coordinatorLog.replay(partition, rec -> {
-                        var r = RecordSerde.deserialize(rec);
-                        if (r != null) state.replay(r);
-                        count[0]++;
+                    coordinatorLog.replayWithTransactions(partition, new CoordinatorLog.ReplaySink() {
+                        @Override
+                        public void record(CoordinatorRecord rec) {
+                            var r = RecordSerde.deserialize(rec);
+                            if (r != null) state.replay(r);
+                            count[0]++;
+                        }
+
+                        @Override
+                        public void transactional(long producerId, CoordinatorRecord rec) {
+                            var r = RecordSerde.deserialize(rec);
+                            if (r != null) state.replayTransactional(producerId, r);
+                            count[0]++;
+                        }
+
+                        @Override
+                        public void marker(long producerId, boolean commit) {
+                            state.completeTransaction(producerId, commit);
+                        }
                     });
                 } catch (Throwable t) {
                     failure = t;
@@ -274,6 +290,36 @@ public final class GroupCoordinator implements AutoCloseable {
         LinkedHashMap<TopicPartition, Errors> m = new LinkedHashMap<>();
         for (CommitPartition cp : p.partitions()) m.put(new TopicPartition(cp.topic(), cp.partition()), e);
         return new CommitResult(m);
+    }
+
+    /**
+     * TxnOffsetCommit: the offsets are written with the producer's transaction and stay pending (OffsetFetch with
+     * RequireStable answers UNSTABLE_OFFSET_COMMIT for them) until {@link #completeTransaction}.
+     */
+    public CompletableFuture<CommitResult> txnCommitOffsets(TxnCommitParams p) {
+        if (!validId(p.groupId())) {
+            LinkedHashMap<TopicPartition, Errors> m = new LinkedHashMap<>();
+            for (CommitPartition cp : p.partitions()) m.put(new TopicPartition(cp.topic(), cp.partition()), Errors.INVALID_GROUP_ID);
+            return CompletableFuture.completedFuture(new CommitResult(m));
+        }
+        return submit(p.groupId(), (s, f) -> s.offsets.txnCommit(p, f), e -> {
+            LinkedHashMap<TopicPartition, Errors> m = new LinkedHashMap<>();
+            for (CommitPartition cp : p.partitions()) m.put(new TopicPartition(cp.topic(), cp.partition()), e);
+            return new CommitResult(m);
+        });
+    }
+
+    /**
+     * The transaction coordinator wrote the commit or abort marker of {@code producerId} into partition
+     * {@code partition} of {@code __consumer_offsets}: its pending offsets are applied or dropped. A partition that
+     * is not loaded here does nothing (its load replays the marker). Completes when done.
+     */
+    public CompletableFuture<Void> completeTransaction(int partition, long producerId, boolean commit) {
+        CompletableFuture<Void> f = submitTo(partition, (s, done) -> {
+            s.state().completeTransaction(producerId, commit);
+            done.complete(null);
+        }, e -> null);
+        return f;
     }
 
     public CompletableFuture<FetchResult> fetchOffsets(FetchParams p) {

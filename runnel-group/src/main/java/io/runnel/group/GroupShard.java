@@ -83,6 +83,9 @@ final class GroupShard {
 
     private static final class Batch {
         final List<GroupRecord> records = new ArrayList<>();
+        /** The producer whose transactional batch this is (TxnOffsetCommit), or -1 for a plain batch. */
+        long producerId = -1;
+        short producerEpoch = -1;
         final List<Runnable> onApplied = new ArrayList<>();
         final List<Consumer<Throwable>> onFailed = new ArrayList<>();
 
@@ -200,7 +203,9 @@ final class GroupShard {
         try {
             List<CoordinatorRecord> bytes = new ArrayList<>(b.records.size());
             for (GroupRecord r : b.records) bytes.add(RecordSerde.serialize(r));
-            appended = coordinatorLog.append(partition, bytes);
+            appended = b.producerId >= 0
+                    ? coordinatorLog.appendTransactional(partition, b.producerId, b.producerEpoch, bytes)
+                    : coordinatorLog.append(partition, bytes);
         } catch (Throwable t) {
             appended = CompletableFuture.failedFuture(t);
         }
@@ -219,7 +224,10 @@ final class GroupShard {
             return;
         }
         if (err == null) {
-            for (GroupRecord r : b.records) state.replay(r);
+            for (GroupRecord r : b.records) {
+                if (b.producerId >= 0) state.replayTransactional(b.producerId, r);
+                else state.replay(r);
+            }
             execute(b::applied, t -> { });
         } else {
             log.warn("append to __consumer_offsets-{} failed: {}", partition, err.toString());
@@ -238,6 +246,22 @@ final class GroupShard {
      */
     void write(List<? extends GroupRecord> records, Runnable onApplied, Consumer<Throwable> onFailed) {
         if (batch == null) throw new IllegalStateException("write outside of a coordinator operation");
+        if (batch.producerId >= 0 && !records.isEmpty()) throw new IllegalStateException("plain records in a transactional batch");
+        batch.records.addAll(records);
+        batch.onApplied.add(onApplied);
+        batch.onFailed.add(onFailed);
+    }
+
+    /**
+     * As {@link #write}, as one transactional batch of the producer (TxnOffsetCommit): replayed as pending until the
+     * transaction's marker. The running operation must write nothing else.
+     */
+    void writeTransactional(long producerId, short producerEpoch, List<? extends GroupRecord> records, Runnable onApplied,
+                            Consumer<Throwable> onFailed) {
+        if (batch == null) throw new IllegalStateException("write outside of a coordinator operation");
+        if (!batch.records.isEmpty()) throw new IllegalStateException("a transactional batch with other records");
+        batch.producerId = producerId;
+        batch.producerEpoch = producerEpoch;
         batch.records.addAll(records);
         batch.onApplied.add(onApplied);
         batch.onFailed.add(onFailed);

@@ -28,6 +28,12 @@ public final class BrokerFeatures {
     /** metadata.version of Kafka 4.4-IV2: the release whose client protocol Runnel serves (ListOffsets v11, Fetch v18). */
     static final short METADATA_VERSION_4_4 = 33;
 
+    /**
+     * The finalized transaction.version. 1 until the broker serves KIP-890 part 2 (Produce v12 adding partitions
+     * implicitly): clients then take the AddPartitionsToTxn / AddOffsetsToTxn / EndTxn v4 path.
+     */
+    public static final short TRANSACTION_VERSION = 1;
+
     private final List<Feature> features;
 
     private BrokerFeatures(List<Feature> features) {
@@ -43,7 +49,7 @@ public final class BrokerFeatures {
                 new Feature("metadata.version", METADATA_VERSION_MIN, METADATA_VERSION_4_4, METADATA_VERSION_4_4),
                 new Feature("kraft.version", (short) 0, (short) 0, (short) 0),
                 new Feature("group.version", (short) 0, (short) 1, (short) (consumerProtocol ? 1 : 0)),
-                new Feature("transaction.version", (short) 0, (short) 0, (short) 0),
+                new Feature("transaction.version", (short) 0, TRANSACTION_VERSION, TRANSACTION_VERSION),
                 new Feature("eligible.leader.replicas.version", (short) 0, (short) 0, (short) 0),
                 new Feature("share.version", (short) 0, (short) 0, (short) 0),
                 new Feature("streams.version", (short) 0, (short) 0, (short) 0)));
