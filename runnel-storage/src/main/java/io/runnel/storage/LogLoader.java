@@ -96,7 +96,15 @@ final class LogLoader {
             epochCache.truncateFromEnd(leo);
             epochCache.truncateFromStart(logStart);
 
-            producerState.loadFromSnapshot(segs.firstKey(), leo);
+            // a recovered segment's transaction index is refilled by the replay, which must then start at or before it
+            long replayBound = leo;
+            for (LogSegment seg : segs.values()) {
+                if (seg.txnIndexNeedsRebuild()) {
+                    replayBound = Math.min(replayBound, seg.baseOffset());
+                    seg.txnIndexRebuilt();
+                }
+            }
+            producerState.loadFromSnapshot(segs.firstKey(), replayBound);
             long replayFrom = producerState.mapEndOffset();
             replayProducerState(log, leo);
             if (replayFrom < leo) producerState.takeSnapshot();
@@ -168,7 +176,8 @@ final class LogLoader {
         // index files without a log file are orphans
         java.util.Set<Long> baseSet = new java.util.HashSet<>(bases);
         for (String name : names) {
-            if (!name.endsWith(LogSegment.INDEX_SUFFIX) && !name.endsWith(LogSegment.TIME_INDEX_SUFFIX)) continue;
+            if (!name.endsWith(LogSegment.INDEX_SUFFIX) && !name.endsWith(LogSegment.TIME_INDEX_SUFFIX)
+                    && !name.endsWith(TransactionIndex.SUFFIX)) continue;
             long base = baseOffsetOf(name);
             if (base >= 0 && !baseSet.contains(base)) {
                 LOG.info("{}: deleting orphaned index file {}", p.tp(), name);
@@ -262,7 +271,7 @@ final class LogLoader {
 
     /**
      * Replays the batches between the producer state's map end offset and {@code logEndOffset} into
-     * the producer state (headers only). Called with the log lock held or before the log is shared.
+     * the producer state (headers only; the whole batch for markers). Called with the log lock held or before the log is shared.
      */
     static void replayProducerState(PartitionLog log, long logEndOffset) throws IOException {
         ProducerStateManager ps = log.producerState;
@@ -277,7 +286,13 @@ final class LogLoader {
                 while (pos + RecordBatch.HEADER_SIZE <= size) {
                     ByteBuffer h = seg.readHeader(pos, RecordBatch.HEADER_SIZE);
                     if (h == null) break;
-                    ps.replay(h, 0);
+                    if (RecordBatch.isControlBatch(h, 0) && RecordBatch.sizeInBytes(h, 0) > RecordBatch.HEADER_SIZE) {
+                        // a marker's record says commit or abort and carries the coordinator epoch
+                        ByteBuffer whole = seg.readHeader(pos, RecordBatch.sizeInBytes(h, 0));
+                        if (whole != null) h = whole;
+                    }
+                    List<CompletedTxn> ended = ps.replay(h, 0);
+                    if (!ended.isEmpty()) log.indexAbortedTxns(seg, ended);
                     pos += RecordBatch.sizeInBytes(h, 0);
                 }
             }

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -205,6 +206,38 @@ public final class PartitionManager implements AutoCloseable {
         }
         p.notifyWaiters(records.sizeInBytes());
         return r;
+    }
+
+    /**
+     * Appends a commit or abort control batch for producerId/producerEpoch to a partition led here; completes with
+     * Errors.NONE once appended (and, later, replicated), or Kafka's error (NOT_LEADER_OR_FOLLOWER,
+     * UNKNOWN_TOPIC_OR_PARTITION, INVALID_PRODUCER_EPOCH for an older epoch than the producer's,
+     * TRANSACTION_COORDINATOR_FENCED for an older coordinator epoch than the last seen for the producer,
+     * KAFKA_STORAGE_ERROR, ...). Never throws.
+     *
+     * <p>Runs on the calling thread (under the partition log's lock) and completes before returning; a marker
+     * makes records readable under read_committed, so waiting fetches are woken.
+     */
+    public CompletableFuture<Errors> writeTxnMarker(TopicPartition tp, long producerId, short producerEpoch,
+                                                    int coordinatorEpoch, boolean commit) {
+        try {
+            Partition p = partitions.get(tp);
+            if (p == null) return CompletableFuture.completedFuture(Errors.UNKNOWN_TOPIC_OR_PARTITION);
+            if (!p.isLeader(nodeId)) return CompletableFuture.completedFuture(Errors.NOT_LEADER_OR_FOLLOWER);
+            PartitionLog plog = p.log();
+            AppendResult r = plog.appendControlBatch(producerId, producerEpoch, coordinatorEpoch, commit, p.leaderEpoch());
+            if (p.state().isr().size() <= 1) plog.updateHighWatermark(plog.logEndOffset());
+            // the records of the ended transaction became stable: let fetches waiting under read_committed re-read
+            p.notifyWaiters(Integer.MAX_VALUE);
+            return CompletableFuture.completedFuture(Errors.NONE);
+        } catch (ApiException e) {
+            log.debug("Transaction marker for producer {} epoch {} on {} failed: {}", producerId, producerEpoch, tp,
+                    e.getMessage());
+            return CompletableFuture.completedFuture(e.error());
+        } catch (RuntimeException e) {
+            log.error("Transaction marker for producer {} epoch {} on {} failed", producerId, producerEpoch, tp, e);
+            return CompletableFuture.completedFuture(Errors.forException(e));
+        }
     }
 
     /**
