@@ -21,6 +21,8 @@ import io.runnel.storage.PartitionLog;
 import java.nio.ByteBuffer;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
@@ -38,6 +40,19 @@ public final class OffsetsTopicLog implements CoordinatorLog {
     private final PartitionManager partitions;
     private final Time time;
     private final String topic;
+    /**
+     * The next sequence of each producer's transactional batches per partition. Storage checks producer sequences
+     * on coordinator appends too, so TxnOffsetCommit batches carry a valid one (0 for a new epoch, then the next);
+     * learnt again from the batches when a partition is replayed.
+     */
+    private final Map<Long, Seq> sequences = new ConcurrentHashMap<>();
+
+    private record Seq(short epoch, int next) {
+    }
+
+    private static long seqKey(int partition, long producerId) {
+        return producerId * 1_000_003L + partition;
+    }
 
     public OffsetsTopicLog(PartitionManager partitions, Time time) {
         this(partitions, time, TOPIC);
@@ -65,10 +80,16 @@ public final class OffsetsTopicLog implements CoordinatorLog {
         try {
             Partition p = leader(partition);
             RecordBatchBuilder b = new RecordBatchBuilder(CompressionType.NONE, TimestampType.CREATE_TIME, 0);
-            if (producerId >= 0) b.producer(producerId, producerEpoch, -1).transactional(true);
+            int firstSeq = 0;
+            if (producerId >= 0) {
+                Seq seq = sequences.get(seqKey(partition, producerId));
+                firstSeq = seq != null && seq.epoch() == producerEpoch ? seq.next() : 0;
+                b.producer(producerId, producerEpoch, firstSeq).transactional(true);
+            }
             long now = time.milliseconds();
             for (CoordinatorRecord r : records) b.append(now, r.key(), r.value(), List.of());
             partitions.appendAsCoordinator(p, new MemoryRecords(b.build()));
+            if (producerId >= 0) sequences.put(seqKey(partition, producerId), new Seq(producerEpoch, firstSeq + records.size()));
             return CompletableFuture.completedFuture(null);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
@@ -118,11 +139,12 @@ public final class OffsetsTopicLog implements CoordinatorLog {
                     continue;
                 }
                 boolean txn = batch.isTransactional();
+                if (txn) sequences.put(seqKey(partition, batch.producerId()), new Seq(batch.producerEpoch(), batch.lastSequence() + 1));
                 for (Record rec : batch.records()) {
                     if (rec.offset() < offset || rec.key() == null) continue;
-                    CoordinatorRecord r = new CoordinatorRecord(rec.key(), rec.value());
-                    if (txn) sink.transactional(batch.producerId(), r);
-                    else sink.record(r);
+                    CoordinatorRecord cr = new CoordinatorRecord(rec.key(), rec.value());
+                    if (txn) sink.transactional(batch.producerId(), cr);
+                    else sink.record(cr);
                 }
             }
             if (next <= offset) break;

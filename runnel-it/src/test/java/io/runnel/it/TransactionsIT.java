@@ -1,0 +1,387 @@
+package io.runnel.it;
+
+import io.runnel.checker.CheckResult;
+import io.runnel.checker.HistoryChecker;
+import io.runnel.checker.HistoryRecorder;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListTransactionsOptions;
+import org.apache.kafka.clients.admin.TransactionDescription;
+import org.apache.kafka.clients.admin.TransactionListing;
+import org.apache.kafka.clients.admin.TransactionState;
+import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+/**
+ * Transactions with kafka-clients against a real broker: commit and abort seen by read_committed and
+ * read_uncommitted consumers, read-process-write with {@code sendOffsetsToTransaction}, zombie fencing, a stale
+ * group generation refused, the coordinator aborting a transaction that outlived its timeout, the Admin client's
+ * listTransactions/describeTransactions, and a broker restart in the middle of a transaction. Every run that
+ * produces and consumes goes through the history checker, which must report no anomaly.
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class TransactionsIT {
+    @TempDir
+    static Path dir;
+    static TestBroker broker;
+
+    @BeforeAll
+    static void start() {
+        // abort timed-out transactions every 500 ms (Kafka's default is 10 s) so the timeout test is quick
+        broker = TestBroker.start(dir.resolve("broker"), Map.of("transaction.abort.timed.out.transaction.cleanup.interval.ms", "500"));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (broker != null) broker.close();
+    }
+
+    private static KafkaProducer<byte[], byte[]> txnProducer(String bootstrap, String id, Map<String, Object> extra) {
+        Map<String, Object> p = new HashMap<>(Map.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG, id));
+        p.putAll(extra);
+        return Clients.producer(bootstrap, p);
+    }
+
+    private static KafkaConsumer<byte[], byte[]> reader(String bootstrap, boolean readCommitted) {
+        return Clients.consumer(bootstrap, Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, readCommitted ? "read_committed" : "read_uncommitted"));
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String str(byte[] b) {
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
+    /** Sends in the producer's open transaction and records the acknowledged offsets under {@code txn}. */
+    private static void send(KafkaProducer<byte[], byte[]> p, HistoryRecorder h, String process, String txn, String topic,
+                             List<String> values) throws Exception {
+        List<java.util.concurrent.Future<RecordMetadata>> fs = new ArrayList<>();
+        for (String v : values) fs.add(p.send(new ProducerRecord<>(topic, bytes(v))));
+        p.flush();
+        for (int i = 0; i < values.size(); i++) {
+            RecordMetadata md = fs.get(i).get(30, TimeUnit.SECONDS);
+            h.sendOk(process, txn, topic, md.partition(), md.offset(), values.get(i));
+        }
+    }
+
+    /** Reads every partition of {@code topic} from the start to its end offset for that isolation level, recording polls. */
+    private static List<String> readAll(String bootstrap, String topic, int partitions, boolean readCommitted, HistoryRecorder h,
+                                        String process) {
+        List<TopicPartition> tps = new ArrayList<>();
+        for (int i = 0; i < partitions; i++) tps.add(new TopicPartition(topic, i));
+        List<String> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c = reader(bootstrap, readCommitted)) {
+            c.assign(tps);
+            c.seekToBeginning(tps);
+            Map<TopicPartition, Long> ends = c.endOffsets(tps, Duration.ofSeconds(30));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (System.nanoTime() < deadline) {
+                boolean done = true;
+                for (TopicPartition tp : tps) if (c.position(tp, Duration.ofSeconds(30)) < ends.get(tp)) done = false;
+                if (done) break;
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    out.add(str(r.value()));
+                    if (h != null) h.poll(process, null, readCommitted, r.topic(), r.partition(), r.offset(), str(r.value()));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static void assertNoAnomaly(HistoryRecorder h) {
+        CheckResult r = HistoryChecker.check(h.history());
+        System.out.println("history checker: " + r.counts());
+        assertThat(r.valid()).as(r.report()).isTrue();
+    }
+
+    @Test
+    void commitAndAbortAsSeenByBothIsolationLevels() throws Exception {
+        String topic = "txn-basic";
+        broker.createTopic(topic, 2);
+        HistoryRecorder h = new HistoryRecorder();
+        try (KafkaProducer<byte[], byte[]> p = txnProducer(broker.bootstrap(), "basic", Map.of())) {
+            p.initTransactions();
+            p.beginTransaction();
+            send(p, h, "producer", "t1", topic, List.of("c1", "c2", "c3"));
+            p.commitTransaction();
+            h.commit("producer", "t1");
+            p.beginTransaction();
+            send(p, h, "producer", "t2", topic, List.of("a1", "a2"));
+            p.abortTransaction();
+            h.abort("producer", "t2");
+            p.beginTransaction();
+            send(p, h, "producer", "t3", topic, List.of("c4"));
+            p.commitTransaction();
+            h.commit("producer", "t3");
+        }
+        List<String> committed = readAll(broker.bootstrap(), topic, 2, true, h, "rc");
+        List<String> uncommitted = readAll(broker.bootstrap(), topic, 2, false, h, "ru");
+        assertThat(committed).containsExactlyInAnyOrder("c1", "c2", "c3", "c4");
+        assertThat(uncommitted).containsExactlyInAnyOrder("c1", "c2", "c3", "a1", "a2", "c4");
+        assertNoAnomaly(h);
+    }
+
+    @Test
+    void readProcessWriteWithSendOffsetsToTransaction() throws Exception {
+        String in = "rpw-in", out = "rpw-out", group = "rpw-group";
+        broker.createTopic(in, 2);
+        broker.createTopic(out, 2);
+        HistoryRecorder h = new HistoryRecorder();
+        int n = 60;
+        try (KafkaProducer<byte[], byte[]> plain = Clients.producer(broker.bootstrap())) {
+            for (int i = 0; i < n; i++) {
+                RecordMetadata md = plain.send(new ProducerRecord<>(in, i % 2, null, bytes("in-" + i))).get(30, TimeUnit.SECONDS);
+                h.sendOk("input", null, in, md.partition(), md.offset(), "in-" + i);
+            }
+        }
+        Set<String> copied = new HashSet<>();
+        int txnNo = 0;
+        try (KafkaProducer<byte[], byte[]> p = txnProducer(broker.bootstrap(), "rpw", Map.of());
+             KafkaConsumer<byte[], byte[]> c = Clients.consumer(broker.bootstrap(), Map.of(
+                     ConsumerConfig.GROUP_ID_CONFIG, group, ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                     ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 7))) {
+            p.initTransactions();
+            c.subscribe(List.of(in));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+            while (copied.size() < n && System.nanoTime() < deadline) {
+                ConsumerRecords<byte[], byte[]> recs = c.poll(Duration.ofMillis(200));
+                if (recs.isEmpty()) continue;
+                String txn = "rpw-" + (txnNo++);
+                boolean abort = txnNo % 3 == 0;
+                p.beginTransaction();
+                Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+                List<String> values = new ArrayList<>();
+                for (ConsumerRecord<byte[], byte[]> r : recs) {
+                    h.poll("copier", txn, true, r.topic(), r.partition(), r.offset(), str(r.value()));
+                    values.add("out-" + str(r.value()) + (abort ? "-aborted-" + txnNo : ""));
+                    offsets.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
+                }
+                send(p, h, "copier", txn, out, values);
+                p.sendOffsetsToTransaction(offsets, c.groupMetadata());
+                if (abort) {
+                    p.abortTransaction();
+                    h.abort("copier", txn);
+                    // reprocess: rewind to the committed offsets, as a read-process-write loop does after an abort
+                    h.reset("copier");
+                    Map<TopicPartition, OffsetAndMetadata> committed = c.committed(c.assignment());
+                    for (TopicPartition tp : c.assignment()) {
+                        OffsetAndMetadata o = committed.get(tp);
+                        c.seek(tp, o == null ? 0 : o.offset());
+                    }
+                } else {
+                    p.commitTransaction();
+                    h.commit("copier", txn);
+                    for (ConsumerRecord<byte[], byte[]> r : recs) copied.add(str(r.value()));
+                }
+            }
+        }
+        assertThat(copied).hasSize(n);
+        List<String> output = readAll(broker.bootstrap(), out, 2, true, h, "verifier");
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < n; i++) expected.add("out-in-" + i);
+        assertThat(output).containsExactlyInAnyOrderElementsOf(expected);
+        try (Admin admin = Clients.admin(broker.bootstrap())) {
+            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
+                    .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+            long total = committed.values().stream().mapToLong(OffsetAndMetadata::offset).sum();
+            assertThat(total).as("the group's committed offsets cover every input record once").isEqualTo(n);
+        }
+        assertNoAnomaly(h);
+    }
+
+    @Test
+    void aSecondProducerWithTheSameIdFencesTheFirst() throws Exception {
+        String topic = "txn-zombie";
+        broker.createTopic(topic, 1);
+        HistoryRecorder h = new HistoryRecorder();
+        try (KafkaProducer<byte[], byte[]> zombie = txnProducer(broker.bootstrap(), "zombie", Map.of());
+             KafkaProducer<byte[], byte[]> successor = txnProducer(broker.bootstrap(), "zombie", Map.of())) {
+            zombie.initTransactions();
+            zombie.beginTransaction();
+            send(zombie, h, "zombie", "z1", topic, List.of("zombie-1"));
+            successor.initTransactions(); // bumps the epoch and aborts the zombie's open transaction
+            h.abort("zombie", "z1");
+            Throwable t = catchThrowable(zombie::commitTransaction);
+            assertThat(t).as("the older producer's commit").isInstanceOfAny(ProducerFencedException.class, InvalidProducerEpochException.class);
+            successor.beginTransaction();
+            send(successor, h, "successor", "s1", topic, List.of("successor-1"));
+            successor.commitTransaction();
+            h.commit("successor", "s1");
+        }
+        assertThat(readAll(broker.bootstrap(), topic, 1, true, h, "rc")).containsExactly("successor-1");
+        assertNoAnomaly(h);
+    }
+
+    @Test
+    void sendOffsetsWithAStaleGenerationIsRefused() throws Exception {
+        String topic = "txn-stale-in", group = "stale-group";
+        broker.createTopic(topic, 1);
+        try (KafkaProducer<byte[], byte[]> plain = Clients.producer(broker.bootstrap())) {
+            plain.send(new ProducerRecord<>(topic, bytes("x"))).get(30, TimeUnit.SECONDS);
+        }
+        try (KafkaConsumer<byte[], byte[]> c = Clients.consumer(broker.bootstrap(), Map.of(ConsumerConfig.GROUP_ID_CONFIG, group));
+             KafkaProducer<byte[], byte[]> p = txnProducer(broker.bootstrap(), "stale", Map.of())) {
+            c.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (c.assignment().isEmpty() && System.nanoTime() < deadline) c.poll(Duration.ofMillis(200));
+            ConsumerGroupMetadata current = c.groupMetadata();
+            assertThat(current.generationId()).isPositive();
+            ConsumerGroupMetadata stale = new ConsumerGroupMetadata(group, current.generationId() + 7, current.memberId(),
+                    Optional.empty());
+            p.initTransactions();
+            p.beginTransaction();
+            p.send(new ProducerRecord<>(topic, bytes("y")));
+            Throwable t = catchThrowable(() -> p.sendOffsetsToTransaction(
+                    Map.of(new TopicPartition(topic, 0), new OffsetAndMetadata(1)), stale));
+            assertThat(t).isInstanceOf(CommitFailedException.class);
+            p.abortTransaction();
+            // the current generation is accepted
+            p.beginTransaction();
+            p.sendOffsetsToTransaction(Map.of(new TopicPartition(topic, 0), new OffsetAndMetadata(1)), c.groupMetadata());
+            p.commitTransaction();
+        }
+        try (Admin admin = Clients.admin(broker.bootstrap())) {
+            assertThat(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS)
+                    .get(new TopicPartition(topic, 0)).offset()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void theCoordinatorAbortsATransactionThatOutlivesItsTimeout() throws Exception {
+        String topic = "txn-timeout";
+        broker.createTopic(topic, 1);
+        HistoryRecorder h = new HistoryRecorder();
+        try (KafkaProducer<byte[], byte[]> stalled = txnProducer(broker.bootstrap(), "stalled",
+                Map.of(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 2000));
+             KafkaProducer<byte[], byte[]> plain = Clients.producer(broker.bootstrap());
+             KafkaConsumer<byte[], byte[]> rc = reader(broker.bootstrap(), true)) {
+            stalled.initTransactions();
+            stalled.beginTransaction();
+            send(stalled, h, "stalled", "hung", topic, List.of("hung-1", "hung-2"));
+            // written after the open transaction: invisible to read_committed until the coordinator aborts it
+            RecordMetadata md = plain.send(new ProducerRecord<>(topic, bytes("after"))).get(30, TimeUnit.SECONDS);
+            h.sendOk("plain", null, topic, md.partition(), md.offset(), "after");
+            TopicPartition tp = new TopicPartition(topic, 0);
+            rc.assign(List.of(tp));
+            rc.seekToBeginning(List.of(tp));
+            List<String> seen = new ArrayList<>();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!seen.contains("after") && System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : rc.poll(Duration.ofMillis(200))) {
+                    seen.add(str(r.value()));
+                    h.poll("rc", null, true, r.topic(), r.partition(), r.offset(), str(r.value()));
+                }
+            }
+            assertThat(seen).as("read_committed continues past the aborted transaction").containsExactly("after");
+            h.abort("stalled", "hung");
+            Throwable t = catchThrowable(stalled::commitTransaction);
+            assertThat(t).as("the stalled producer's commit after the coordinator aborted it").isInstanceOf(KafkaException.class);
+        }
+        try (Admin admin = Clients.admin(broker.bootstrap())) {
+            TransactionDescription d = admin.describeTransactions(List.of("stalled")).description("stalled").get(30, TimeUnit.SECONDS);
+            assertThat(d.state()).isEqualTo(TransactionState.COMPLETE_ABORT);
+        }
+        assertNoAnomaly(h);
+    }
+
+    @Test
+    void adminListsAndDescribesTransactions() throws Exception {
+        String topic = "txn-admin";
+        broker.createTopic(topic, 3);
+        try (KafkaProducer<byte[], byte[]> p = txnProducer(broker.bootstrap(), "admin-visible", Map.of(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 60_000));
+             Admin admin = Clients.admin(broker.bootstrap())) {
+            p.initTransactions();
+            p.beginTransaction();
+            p.send(new ProducerRecord<>(topic, 1, null, bytes("v"))).get(30, TimeUnit.SECONDS);
+            TransactionDescription d = admin.describeTransactions(List.of("admin-visible")).description("admin-visible")
+                    .get(30, TimeUnit.SECONDS);
+            assertThat(d.state()).isEqualTo(TransactionState.ONGOING);
+            assertThat(d.transactionTimeoutMs()).isEqualTo(60_000);
+            assertThat(d.topicPartitions()).containsExactly(new org.apache.kafka.common.TopicPartition(topic, 1));
+            assertThat(d.transactionStartTimeMs()).isPresent();
+
+            Collection<TransactionListing> ongoing = admin.listTransactions(new ListTransactionsOptions()
+                    .filterStates(List.of(TransactionState.ONGOING))).all().get(30, TimeUnit.SECONDS);
+            assertThat(ongoing).extracting(TransactionListing::transactionalId).contains("admin-visible");
+            assertThat(ongoing).filteredOn(l -> l.transactionalId().equals("admin-visible"))
+                    .extracting(TransactionListing::producerId).containsExactly(d.producerId());
+            Collection<TransactionListing> byPid = admin.listTransactions(new ListTransactionsOptions()
+                    .filterProducerIds(List.of(d.producerId()))).all().get(30, TimeUnit.SECONDS);
+            assertThat(byPid).extracting(TransactionListing::transactionalId).containsExactly("admin-visible");
+            p.commitTransaction();
+            Collection<TransactionListing> stillOngoing = admin.listTransactions(new ListTransactionsOptions()
+                    .filterStates(List.of(TransactionState.ONGOING))).all().get(30, TimeUnit.SECONDS);
+            assertThat(stillOngoing).extracting(TransactionListing::transactionalId).doesNotContain("admin-visible");
+        }
+    }
+
+    @Test
+    void aBrokerRestartInTheMiddleOfATransactionEndsItCorrectly() throws Exception {
+        String topic = "txn-restart";
+        HistoryRecorder h = new HistoryRecorder();
+        TestBroker b = TestBroker.start(dir.resolve("restart"));
+        try {
+            b.createTopic(topic, 1);
+            try (KafkaProducer<byte[], byte[]> p = txnProducer(b.bootstrap(), "restart", Map.of())) {
+                p.initTransactions();
+                p.beginTransaction();
+                send(p, h, "p1", "before", topic, List.of("before-1", "before-2"));
+                p.commitTransaction();
+                h.commit("p1", "before");
+                p.beginTransaction();
+                send(p, h, "p1", "open", topic, List.of("open-1"));
+                b.close(); // the transaction is left Ongoing in __transaction_state
+                p.close(Duration.ofSeconds(2));
+            }
+            h.abort("p1", "open");
+            b = TestBroker.start(dir.resolve("restart"));
+            try (KafkaProducer<byte[], byte[]> p = txnProducer(b.bootstrap(), "restart", Map.of())) {
+                p.initTransactions(); // aborts the open transaction (its markers are written), then bumps the epoch
+                p.beginTransaction();
+                send(p, h, "p2", "after", topic, List.of("after-1"));
+                p.commitTransaction();
+                h.commit("p2", "after");
+            }
+            assertThat(readAll(b.bootstrap(), topic, 1, true, h, "rc")).containsExactly("before-1", "before-2", "after-1");
+            assertThat(readAll(b.bootstrap(), topic, 1, false, null, "ru")).containsExactly("before-1", "before-2", "open-1", "after-1");
+        } finally {
+            b.close();
+        }
+        assertNoAnomaly(h);
+    }
+}
