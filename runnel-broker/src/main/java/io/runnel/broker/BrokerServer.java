@@ -122,7 +122,7 @@ public final class BrokerServer implements AutoCloseable {
         HandlerRegistry registry = new HandlerRegistry();
         registry.register(new ApiVersionsHandler(registry, broker, BrokerFeatures.of(groupConfig.consumerProtocolEnabled())))
                 .register(new MetadataHandler(broker))
-                .register(new ProduceHandler(partitions, broker))
+                .register(new ProduceHandler(partitions, broker, txns::checkProducePartition))
                 .register(new FetchHandler(partitions))
                 .register(new ListOffsetsHandler(partitions))
                 .register(new DeleteRecordsHandler(partitions))

@@ -8,8 +8,8 @@ import java.util.List;
  * The feature flags (KIP-584) this broker reports in ApiVersions, and so in {@code Admin.describeFeatures()}
  * and {@code kafka-features.sh describe}: for each feature an Apache Kafka 4.4 broker knows, the levels
  * Runnel supports and the level in force. The levels state what Runnel serves, not what Kafka could:
- * a feature Runnel does not serve (transactions, share groups, streams groups, a dynamic KRaft quorum,
- * eligible leader replicas) supports only level 0. When one lands, its levels change here and nowhere else.
+ * a feature Runnel does not serve (share groups, streams groups, a dynamic KRaft quorum, eligible leader
+ * replicas) supports only level 0. When one lands, its levels change here and nowhere else.
  *
  * <p>Immutable; thread-safe.
  */
@@ -29,10 +29,11 @@ public final class BrokerFeatures {
     static final short METADATA_VERSION_4_4 = 33;
 
     /**
-     * The finalized transaction.version. 1 until the broker serves KIP-890 part 2 (Produce v12 adding partitions
-     * implicitly): clients then take the AddPartitionsToTxn / AddOffsetsToTxn / EndTxn v4 path.
+     * The transaction.version served and finalized: 2, KIP-890 part 2 (Produce v12 and TxnOffsetCommit v5 add
+     * partitions implicitly, every EndTxn v5 bumps the epoch). Clients that see a lower finalized level take the
+     * AddPartitionsToTxn / AddOffsetsToTxn / EndTxn v4 path, which is served as well.
      */
-    public static final short TRANSACTION_VERSION = 1;
+    public static final short TRANSACTION_VERSION = 2;
 
     private final List<Feature> features;
 

@@ -239,6 +239,31 @@ public final class TransactionCoordinator implements AutoCloseable {
                 ProducerIdAndEpoch::error);
     }
 
+    /**
+     * The Produce path's check of a transactional batch for {@code tp}: with {@code addImplicitly} (Produce v12+,
+     * transaction version 2) the partition is added to the transaction, else it must be in the ongoing one (KIP-890
+     * part 1). The error in Produce's terms: NONE; INVALID_PRODUCER_EPOCH for a fenced producer; NOT_ENOUGH_REPLICAS
+     * (retriable for every producer) while the coordinator is busy, loading or elsewhere; otherwise
+     * TRANSACTION_ABORTABLE (the handler downgrades it for old versions).
+     */
+    public CompletableFuture<Errors> checkProducePartition(String transactionalId, long producerId, short epoch, TopicPartition tp,
+                                                           boolean addImplicitly) {
+        CompletableFuture<Errors> f = addImplicitly
+                ? addPartitions(transactionalId, producerId, epoch, List.of(tp), (short) 2)
+                : verifyPartitions(transactionalId, producerId, epoch, List.of(tp)).thenApply(m -> m.getOrDefault(tp, Errors.UNKNOWN_SERVER_ERROR));
+        return f.thenApply(TransactionCoordinator::forProduce);
+    }
+
+    static Errors forProduce(Errors e) {
+        return switch (e) {
+            case NONE -> Errors.NONE;
+            case PRODUCER_FENCED, INVALID_PRODUCER_EPOCH -> Errors.INVALID_PRODUCER_EPOCH;
+            case COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS, CONCURRENT_TRANSACTIONS ->
+                    Errors.NOT_ENOUGH_REPLICAS;
+            default -> Errors.TRANSACTION_ABORTABLE;
+        };
+    }
+
     /** DescribeTransactions of one id: its metadata, or the error (TRANSACTIONAL_ID_NOT_FOUND, NOT_COORDINATOR, ...). */
     public record Described(Errors error, TransactionMetadata metadata) {
     }
