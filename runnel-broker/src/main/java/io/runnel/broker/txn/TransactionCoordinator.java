@@ -8,7 +8,7 @@ import io.runnel.group.CoordinatorLog;
 import io.runnel.group.CoordinatorRecord;
 import io.runnel.group.GroupCoordinator;
 import io.runnel.group.runtime.CoordinatorRuntime;
-import io.runnel.group.runtime.CoordinatorRuntime.Result;
+import io.runnel.group.runtime.ShardRuntime;
 import io.runnel.group.runtime.EventExecutor;
 import io.runnel.group.runtime.ThreadEventExecutor;
 import io.runnel.txn.MarkerRequest;
@@ -43,9 +43,9 @@ import java.util.regex.Pattern;
 
 /**
  * The transaction coordinator of this broker: the {@link TransactionCoordinatorShard}s of the partitions of
- * {@code __transaction_state} it leads, run by the {@link CoordinatorRuntime} it shares with nothing else but built
- * like the group coordinator's (load on election, NOT_COORDINATOR / COORDINATOR_LOAD_IN_PROGRESS, one batch per
- * command, applied once durable, one "txn-coordinator" thread).
+ * {@code __transaction_state} it leads, run by the same {@link CoordinatorRuntime} and {@link ShardRuntime} as the
+ * group coordinator (load on election, NOT_COORDINATOR / COORDINATOR_LOAD_IN_PROGRESS, one batch per command, applied
+ * once durable, timers), on its own "txn-coordinator" thread.
  *
  * <p>After a PrepareCommit/PrepareAbort is durable, the {@link TxnMarkerSender} writes the markers; once all are
  * written, {@code markersWritten} completes the transaction. A marker into {@code __consumer_offsets} also completes
@@ -62,12 +62,14 @@ public final class TransactionCoordinator implements AutoCloseable {
     private static final String EXPIRE_TIMER = "expire-ids";
 
     private final TxnCoordinatorConfig config;
+    private final CoordinatorLog coordinatorLog;
     private final Time time;
     private final ProducerIdManager producerIds;
     private final GroupCoordinator groups;
     private final TxnMarkerSender markers;
     private final IntUnaryOperator coordinatorEpoch;
-    private final CoordinatorRuntime<TransactionCoordinatorShard> runtime;
+    private final EventExecutor executor;
+    private final CoordinatorRuntime<TxnShard, TransactionCoordinatorShard> runtime;
     private final AutoCloseable closeLoader;
     private final short valueVersion;
 
@@ -79,14 +81,16 @@ public final class TransactionCoordinator implements AutoCloseable {
                                   GroupCoordinator groups, MarkerWriter markerWriter, IntUnaryOperator coordinatorEpoch, Time time,
                                   EventExecutor executor, Executor loader, AutoCloseable closeLoader) {
         this.config = config;
+        this.coordinatorLog = log;
         this.time = time;
         this.producerIds = producerIds;
         this.groups = groups;
         this.markers = new TxnMarkerSender(markerWriter);
         this.coordinatorEpoch = coordinatorEpoch;
+        this.executor = executor;
         this.closeLoader = closeLoader;
         this.valueVersion = TxnRecordSerde.valueVersion(config.transactionVersion());
-        this.runtime = new CoordinatorRuntime<>(TOPIC, config.stateLogPartitions(), log, new Machine(), executor, loader);
+        this.runtime = new CoordinatorRuntime<>(TOPIC, config.stateLogPartitions(), new Shards(), executor, loader);
     }
 
     /** A coordinator with its own daemon threads ("txn-coordinator", "txn-coordinator-loader") and the system clock. */
@@ -121,91 +125,116 @@ public final class TransactionCoordinator implements AutoCloseable {
         return runtime.isActive(partition);
     }
 
-    // ------------------------------------------------------------------ state machine
+    // ------------------------------------------------------------------ shards
 
-    private final class Machine implements CoordinatorRuntime.StateMachine<TransactionCoordinatorShard> {
+    /** One partition of __transaction_state: the state machine, run by the shared {@link ShardRuntime}. */
+    private final class TxnShard extends ShardRuntime<TxnRecord> {
+        TransactionCoordinatorShard state;
+
+        TxnShard(int partition) {
+            super(TOPIC, partition, executor, coordinatorLog);
+        }
+
+        void activate(TransactionCoordinatorShard loaded) {
+            state = loaded;
+            markActive();
+        }
+
         @Override
-        public TransactionCoordinatorShard load(int partition, CoordinatorLog log) {
+        protected CoordinatorRecord serialize(TxnRecord r) {
+            return new CoordinatorRecord(TxnRecordSerde.key(r.transactionalId()),
+                    r.isTombstone() ? null : TxnRecordSerde.value(r, valueVersion));
+        }
+
+        @Override
+        protected void apply(TxnRecord r, long producerId) {
+            state.replay(r);
+        }
+    }
+
+    private final class Shards implements CoordinatorRuntime.ShardFactory<TxnShard, TransactionCoordinatorShard> {
+        @Override
+        public TxnShard create(int partition) {
+            return new TxnShard(partition);
+        }
+
+        @Override
+        public TransactionCoordinatorShard load(int partition) {
             TransactionCoordinatorShard shard = new TransactionCoordinatorShard(partition, config, time::milliseconds, producerIds);
-            log.replay(partition, rec -> shard.replay(TxnRecordSerde.read(rec.key(), rec.value())));
+            coordinatorLog.replay(partition, rec -> shard.replay(TxnRecordSerde.read(rec.key(), rec.value())));
             return shard;
         }
 
         @Override
-        public void apply(TransactionCoordinatorShard shard, CoordinatorRecord rec) {
-            shard.replay(TxnRecordSerde.read(rec.key(), rec.value()));
-        }
-
-        @Override
-        public void onLoaded(int partition, TransactionCoordinatorShard shard) {
-            List<MarkerRequest> pending = shard.pendingMarkers();
-            if (!pending.isEmpty()) log.info("{}-{}: resending the markers of {} transactions", TOPIC, partition, pending.size());
-            for (MarkerRequest m : pending) sendMarkers(partition, m);
-            scheduleAbort(partition);
-            scheduleExpiry(partition);
+        public void activate(TxnShard shard, TransactionCoordinatorShard loaded) {
+            shard.activate(loaded);
+            shard.run(new ShardRuntime.Op(() -> {
+                List<MarkerRequest> pending = loaded.pendingMarkers();
+                if (!pending.isEmpty()) log.info("{}-{}: resending the markers of {} transactions", TOPIC, shard.partition, pending.size());
+                for (MarkerRequest m : pending) sendMarkers(shard, m);
+                scheduleAbort(shard);
+                scheduleExpiry(shard);
+            }, t -> { }));
         }
     }
 
-    private void scheduleAbort(int partition) {
-        runtime.schedule(partition, ABORT_TIMER, config.abortTimedOutIntervalMs(), shard -> {
-            TxnResult<List<String>> r = shard.abortTimedOut();
+    private void scheduleAbort(TxnShard shard) {
+        shard.schedule(ABORT_TIMER, config.abortTimedOutIntervalMs(), () -> {
+            TxnResult<List<String>> r = shard.state.abortTimedOut();
             if (!r.response().isEmpty()) log.info("aborting timed-out transactions {}", r.response());
-            Result<List<String>> out = toResult(partition, r);
-            return new Result<>(out.records(), out.response(), () -> {
-                out.afterApplied().run();
-                scheduleAbort(partition);
-            });
+            run(shard, r, new CompletableFuture<>());
+            scheduleAbort(shard);
         });
     }
 
-    private void scheduleExpiry(int partition) {
-        runtime.schedule(partition, EXPIRE_TIMER, config.removeExpiredIntervalMs(), shard -> {
-            TxnResult<List<String>> r = shard.expireTransactionalIds();
-            Result<List<String>> out = toResult(partition, r);
-            return new Result<>(out.records(), out.response(), () -> {
-                out.afterApplied().run();
-                scheduleExpiry(partition);
-            });
+    private void scheduleExpiry(TxnShard shard) {
+        shard.schedule(EXPIRE_TIMER, config.removeExpiredIntervalMs(), () -> {
+            TxnResult<List<String>> r = shard.state.expireTransactionalIds();
+            if (!r.response().isEmpty()) log.info("expiring transactional ids {}", r.response());
+            run(shard, r, new CompletableFuture<>());
+            scheduleExpiry(shard);
         });
     }
 
-    /** The runtime's result of a shard command: the records as bytes, and the markers to send once applied. */
-    private <R> Result<R> toResult(int partition, TxnResult<R> r) {
-        List<CoordinatorRecord> records = new ArrayList<>(r.records().size());
-        for (TxnRecord rec : r.records()) {
-            records.add(new CoordinatorRecord(TxnRecordSerde.key(rec.transactionalId()),
-                    rec.isTombstone() ? null : TxnRecordSerde.value(rec, valueVersion)));
+    /**
+     * Carries out a command's result inside an operation of the shard: its records as one batch; once durable, the
+     * response, then the markers. A failed append fails {@code f} and applies nothing.
+     */
+    private <R> void run(TxnShard shard, TxnResult<R> r, CompletableFuture<R> f) {
+        if (r.records().isEmpty()) {
+            f.complete(r.response());
+            return;
         }
-        List<MarkerRequest> ms = r.markers();
-        return new Result<>(records, r.response(), () -> {
-            for (MarkerRequest m : ms) sendMarkers(partition, m);
-        });
+        shard.write(r.records(), () -> {
+            f.complete(r.response());
+            for (MarkerRequest m : r.markers()) sendMarkers(shard, m);
+        }, f::completeExceptionally);
     }
 
-    private void sendMarkers(int partition, MarkerRequest m) {
-        markers.send(m, coordinatorEpoch.applyAsInt(partition), () -> runtime.isActive(partition), (tp, pid, commit) -> {
-            if (groups != null && tp.topic().equals(OffsetsTopicLog.TOPIC)) {
-                groups.completeTransaction(tp.partition(), pid, commit);
-            }
-        }).whenComplete((all, err) -> {
-            if (err != null) {
-                log.error("markers of {} failed", m.transactionalId(), err);
-            } else if (all) {
-                runtime.submit(partition, shard -> toResult(partition,
-                        shard.markersWritten(m.transactionalId(), m.producerId(), m.producerEpoch())))
-                        .whenComplete((v, t) -> {
-                            if (t != null) log.warn("completing the transaction of {} failed: {}", m.transactionalId(), t.toString());
-                        });
-            }
-        });
+    private void sendMarkers(TxnShard shard, MarkerRequest m) {
+        int partition = shard.partition;
+        markers.send(m, coordinatorEpoch.applyAsInt(partition),
+                () -> runtime.shard(partition) == shard && shard.status() == ShardRuntime.Status.ACTIVE, (tp, pid, commit) -> {
+                    if (groups != null && tp.topic().equals(OffsetsTopicLog.TOPIC)) {
+                        groups.completeTransaction(tp.partition(), pid, commit);
+                    }
+                }).whenComplete((all, err) -> {
+                    if (err != null) {
+                        log.error("markers of {} failed", m.transactionalId(), err);
+                    } else if (all) {
+                        runtime.<Void>submit(partition, (s, f) -> run(s, s.state.markersWritten(m.transactionalId(), m.producerId(),
+                                m.producerEpoch()), f)).whenComplete((v, t) -> {
+                                    if (t != null) log.warn("completing the transaction of {} failed: {}", m.transactionalId(), t.toString());
+                                });
+                    }
+                });
     }
 
     // ------------------------------------------------------------------ commands
 
     private <R> CompletableFuture<R> command(String transactionalId, Function<TransactionCoordinatorShard, TxnResult<R>> command,
                                              Function<Errors, R> onError) {
-        int partition = partitionFor(transactionalId);
-        return runtime.submit(partition, shard -> toResult(partition, command.apply(shard)))
+        return runtime.<R>submit(partitionFor(transactionalId), (shard, f) -> run(shard, command.apply(shard.state), f))
                 .exceptionally(t -> onError.apply(CoordinatorRuntime.appendError(t)));
     }
 
@@ -281,19 +310,32 @@ public final class TransactionCoordinator implements AutoCloseable {
     }
 
     public CompletableFuture<Listed> list(Set<TransactionState> states, Set<Long> producerIds, long minDurationMs, Pattern idPattern) {
-        boolean loading = runtime.anyLoading();
-        return runtime.readAll(s -> s.list(states, producerIds, minDurationMs, idPattern)).thenApply(parts -> {
-            List<Listing> all = new ArrayList<>();
-            parts.forEach(all::addAll);
-            return new Listed(loading ? Errors.COORDINATOR_LOAD_IN_PROGRESS : Errors.NONE, all);
+        CompletableFuture<Listed> out = new CompletableFuture<>();
+        executor.execute(() -> {
+            boolean loading = runtime.anyLoading();
+            List<CompletableFuture<List<Listing>>> parts = new ArrayList<>();
+            for (int p = 0; p < runtime.partitions(); p++) {
+                TxnShard s = runtime.shard(p);
+                if (s == null || s.status() != ShardRuntime.Status.ACTIVE) continue;
+                CompletableFuture<List<Listing>> f = new CompletableFuture<>();
+                s.run(new ShardRuntime.Op(() -> f.complete(s.state.list(states, producerIds, minDurationMs, idPattern)),
+                        t -> f.complete(List.of())));
+                parts.add(f);
+            }
+            CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).whenComplete((v, t) -> {
+                List<Listing> all = new ArrayList<>();
+                for (CompletableFuture<List<Listing>> f : parts) all.addAll(f.getNow(List.of()));
+                out.complete(new Listed(loading ? Errors.COORDINATOR_LOAD_IN_PROGRESS : Errors.NONE, all));
+            });
         });
+        return out;
     }
 
     @Override
     public void close() {
         runtime.close();
         markers.close();
-        runtime.executor().close();
+        executor.close();
         if (closeLoader != null) {
             try {
                 closeLoader.close();
