@@ -7,6 +7,8 @@ import io.runnel.broker.group.OffsetsTopicLog;
 import io.runnel.broker.handler.ApiVersionsHandler;
 import io.runnel.broker.handler.BrokerFeatures;
 import io.runnel.broker.handler.group.ConsumerGroupDescribeHandler;
+import io.runnel.broker.handler.txn.DescribeProducersHandler;
+import io.runnel.broker.handler.txn.WriteTxnMarkersHandler;
 import io.runnel.broker.handler.group.ConsumerGroupHeartbeatHandler;
 import io.runnel.broker.handler.group.DeleteGroupsHandler;
 import io.runnel.broker.handler.group.DescribeGroupsHandler;
@@ -153,6 +155,8 @@ public final class BrokerServer implements AutoCloseable {
                 .register(new ListGroupsHandler(groups))
                 .register(new DeleteGroupsHandler(groups))
                 .register(new OffsetDeleteHandler(groups));
+        // the partition side of transactions (the coordinator's handlers are registered with the coordinator)
+        registry.register(new WriteTxnMarkersHandler(partitions)).register(new DescribeProducersHandler(partitions));
         if (groupConfig.consumerProtocolEnabled()) {
             registry.register(new ConsumerGroupHeartbeatHandler(groups))
                     .register(new ConsumerGroupDescribeHandler(groups));

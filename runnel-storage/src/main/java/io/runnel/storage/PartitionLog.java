@@ -268,6 +268,21 @@ public final class PartitionLog {
         }
     }
 
+    /** The producers this partition tracks (idempotent and transactional), for DescribeProducers. */
+    public List<ProducerStateInfo> producerStates() {
+        lock.lock();
+        try {
+            List<ProducerStateInfo> out = new ArrayList<>();
+            for (ProducerEntry e : producerState.producers().values()) {
+                out.add(new ProducerStateInfo(e.producerId, e.epoch, e.lastSeq(), e.lastTimestamp, e.coordinatorEpoch,
+                        e.currentTxnFirstOffset));
+            }
+            return out;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     // ---------------------------------------------------------------- append
 
     /**

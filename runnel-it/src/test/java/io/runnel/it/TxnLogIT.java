@@ -1,0 +1,305 @@
+package io.runnel.it;
+
+import io.runnel.protocol.ApiKeys;
+import io.runnel.protocol.message.FetchRequest;
+import io.runnel.protocol.message.FetchResponse;
+import io.runnel.protocol.message.ProduceRequest;
+import io.runnel.protocol.message.ProduceResponse;
+import io.runnel.protocol.message.WriteTxnMarkersRequest;
+import io.runnel.protocol.message.WriteTxnMarkersResponse;
+import io.runnel.record.CompressionType;
+import io.runnel.record.MemoryRecords;
+import io.runnel.record.RecordBatchBuilder;
+import io.runnel.record.TimestampType;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ProducerState;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The partition side of transactions, driven over real sockets: transactional batches produced raw (as a
+ * transactional producer sends them), commit and abort markers written with WriteTxnMarkers (as a
+ * transaction coordinator sends them), read back by kafka-clients consumers under read_committed and
+ * read_uncommitted, ListOffsets latest under both, DescribeProducers through the Admin API, and a broker
+ * killed with SIGKILL in the middle of a transaction.
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class TxnLogIT {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final short MARKERS_VERSION = 1;
+
+    @TempDir
+    static Path dir;
+    static TestBroker broker;
+
+    @BeforeAll
+    static void start() {
+        broker = TestBroker.start(dir.resolve("broker"));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (broker != null) broker.close();
+    }
+
+    // ------------------------------------------------------------------ raw requests
+
+    /** Produces one batch (transactional when {@code producerId >= 0}) of {@code values}; returns its base offset. */
+    static long produce(int port, String topic, long producerId, short epoch, int seq, String... values) throws IOException {
+        RecordBatchBuilder b = new RecordBatchBuilder(CompressionType.NONE, TimestampType.CREATE_TIME, 0);
+        if (producerId >= 0) b.producer(producerId, epoch, seq).transactional(true);
+        for (String v : values) b.append(System.currentTimeMillis(), null, v.getBytes(StandardCharsets.UTF_8), List.of());
+        ProduceRequest req = new ProduceRequest();
+        req.transactionalId = producerId >= 0 ? "txn-log-it-" + producerId : null;
+        req.acks = -1;
+        req.timeoutMs = 10_000;
+        ProduceRequest.TopicData td = new ProduceRequest.TopicData();
+        td.name = topic;
+        ProduceRequest.PartitionData pd = new ProduceRequest.PartitionData();
+        pd.index = 0;
+        pd.records = new MemoryRecords(b.build());
+        td.partitionData.add(pd);
+        req.topicData.add(td);
+        try (RawClient c = new RawClient(port)) {
+            c.send(ApiKeys.PRODUCE, (short) 9, 1, req);
+            ProduceResponse.PartitionResponse pr = c.<ProduceResponse>receive(ApiKeys.PRODUCE, (short) 9).body().responses.get(0).partitionResponses.get(0);
+            assertThat(pr.errorCode).as("produce error").isZero();
+            return pr.baseOffset;
+        }
+    }
+
+    /** Writes one marker to partition 0 of each topic; the per-partition error codes, in order. */
+    static List<Short> writeMarker(int port, long producerId, short epoch, int coordinatorEpoch, boolean commit, String... topics)
+            throws IOException {
+        WriteTxnMarkersRequest req = new WriteTxnMarkersRequest();
+        WriteTxnMarkersRequest.Marker m = new WriteTxnMarkersRequest.Marker();
+        m.producerId = producerId;
+        m.producerEpoch = epoch;
+        m.coordinatorEpoch = coordinatorEpoch;
+        m.transactionResult = commit;
+        for (String t : topics) {
+            WriteTxnMarkersRequest.Topic mt = new WriteTxnMarkersRequest.Topic();
+            mt.name = t;
+            mt.partitionIndexes.add(0);
+            m.topics.add(mt);
+        }
+        req.markers.add(m);
+        try (RawClient c = new RawClient(port)) {
+            c.send(ApiKeys.WRITE_TXN_MARKERS, MARKERS_VERSION, 2, req);
+            WriteTxnMarkersResponse resp = c.<WriteTxnMarkersResponse>receive(ApiKeys.WRITE_TXN_MARKERS, MARKERS_VERSION).body();
+            assertThat(resp.markers).hasSize(1);
+            assertThat(resp.markers.get(0).producerId).isEqualTo(producerId);
+            List<Short> codes = new ArrayList<>();
+            for (WriteTxnMarkersResponse.Topic t : resp.markers.get(0).topics) {
+                for (WriteTxnMarkersResponse.Partition p : t.partitions) codes.add(p.errorCode);
+            }
+            return codes;
+        }
+    }
+
+    static FetchResponse.PartitionData rawFetch(int port, String topic, long offset, int isolation) throws IOException {
+        FetchRequest req = new FetchRequest();
+        req.maxWaitMs = 0;
+        req.minBytes = 0;
+        req.isolationLevel = (byte) isolation;
+        FetchRequest.FetchTopic ft = new FetchRequest.FetchTopic();
+        ft.topic = topic;
+        FetchRequest.FetchPartition fp = new FetchRequest.FetchPartition();
+        fp.partition = 0;
+        fp.fetchOffset = offset;
+        fp.partitionMaxBytes = 1 << 20;
+        ft.partitions.add(fp);
+        req.topics.add(ft);
+        try (RawClient c = new RawClient(port)) {
+            c.send(ApiKeys.FETCH, (short) 12, 3, req);
+            return c.<FetchResponse>receive(ApiKeys.FETCH, (short) 12).body().responses.get(0).partitions.get(0);
+        }
+    }
+
+    // ------------------------------------------------------------------ consumers
+
+    static KafkaConsumer<byte[], byte[]> consumer(String bootstrap, String isolation) {
+        return Clients.consumer(bootstrap, Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation));
+    }
+
+    /** Every value a consumer of this isolation reads from the start of partition 0 until {@code expected} arrived. */
+    static List<String> read(String bootstrap, String topic, String isolation, int expected) {
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (KafkaConsumer<byte[], byte[]> c = consumer(bootstrap, isolation)) {
+            c.assign(List.of(tp));
+            c.seekToBeginning(List.of(tp));
+            return values(Clients.pollUntil(c, expected, WAIT, true));
+        }
+    }
+
+    static List<String> values(List<ConsumerRecord<byte[], byte[]>> records) {
+        List<String> out = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : records) out.add(new String(r.value(), StandardCharsets.UTF_8));
+        return out;
+    }
+
+    static long endOffset(String bootstrap, String topic, String isolation) {
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (KafkaConsumer<byte[], byte[]> c = consumer(bootstrap, isolation)) {
+            return c.endOffsets(List.of(tp), WAIT).get(tp);
+        }
+    }
+
+    // ------------------------------------------------------------------ tests
+
+    @Test
+    void committedRecordsAreVisibleAndAbortedOnesOnlyToReadUncommitted() throws Exception {
+        String topic = "txn-commit-abort";
+        broker.createTopic(topic, 1);
+        int port = broker.port();
+        produce(port, topic, -1, (short) -1, -1, "plain-0");
+        produce(port, topic, 1000, (short) 0, 0, "c-0", "c-1");
+        produce(port, topic, 1001, (short) 0, 0, "a-0");
+        produce(port, topic, 1000, (short) 0, 2, "c-2");
+        produce(port, topic, 1001, (short) 0, 1, "a-1", "a-2");
+        assertThat(writeMarker(port, 1001, (short) 0, 0, false, topic)).containsExactly((short) 0);
+        assertThat(writeMarker(port, 1000, (short) 0, 0, true, topic)).containsExactly((short) 0);
+        produce(port, topic, -1, (short) -1, -1, "plain-1");
+
+        assertThat(read(broker.bootstrap(), topic, "read_committed", 5))
+                .containsExactly("plain-0", "c-0", "c-1", "c-2", "plain-1");
+        assertThat(read(broker.bootstrap(), topic, "read_uncommitted", 8))
+                .containsExactly("plain-0", "c-0", "c-1", "a-0", "c-2", "a-1", "a-2", "plain-1");
+
+        // on the wire: read_committed lists the aborted transaction, read_uncommitted sends a null list
+        FetchResponse.PartitionData committed = rawFetch(port, topic, 0, 1);
+        assertThat(committed.abortedTransactions).hasSize(1);
+        assertThat(committed.abortedTransactions.get(0).producerId).isEqualTo(1001);
+        assertThat(committed.abortedTransactions.get(0).firstOffset).isEqualTo(3);
+        assertThat(committed.lastStableOffset).isEqualTo(committed.highWatermark);
+        assertThat(rawFetch(port, topic, 0, 0).abortedTransactions).isNull();
+        // a fetch starting after the aborted transaction does not list it
+        assertThat(rawFetch(port, topic, 9, 1).abortedTransactions).isEmpty();
+    }
+
+    @Test
+    void readCommittedConsumerStopsAtAnOpenTransactionAndContinuesAfterItsMarker() throws Exception {
+        String topic = "txn-open";
+        broker.createTopic(topic, 1);
+        int port = broker.port();
+        produce(port, topic, -1, (short) -1, -1, "before");
+        produce(port, topic, 2000, (short) 3, 0, "t-0", "t-1");
+        produce(port, topic, -1, (short) -1, -1, "after");
+
+        assertThat(endOffset(broker.bootstrap(), topic, "read_committed")).isEqualTo(1); // the LSO
+        assertThat(endOffset(broker.bootstrap(), topic, "read_uncommitted")).isEqualTo(4); // the HW
+        FetchResponse.PartitionData pd = rawFetch(port, topic, 0, 1);
+        assertThat(pd.lastStableOffset).isEqualTo(1);
+        assertThat(pd.highWatermark).isEqualTo(4);
+
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (KafkaConsumer<byte[], byte[]> c = consumer(broker.bootstrap(), "read_committed")) {
+            c.assign(List.of(tp));
+            c.seekToBeginning(List.of(tp));
+            assertThat(values(Clients.pollUntil(c, 1, WAIT, false))).containsExactly("before");
+            // blocked at the open transaction: nothing more arrives, the position stays at the LSO
+            assertThat(values(Clients.pollUntil(c, 1, Duration.ofSeconds(2), false))).isEmpty();
+            assertThat(c.position(tp)).isEqualTo(1);
+            assertThat(writeMarker(port, 2000, (short) 3, 0, true, topic)).containsExactly((short) 0);
+            assertThat(values(Clients.pollUntil(c, 3, WAIT, true))).containsExactly("t-0", "t-1", "after");
+        }
+        assertThat(endOffset(broker.bootstrap(), topic, "read_committed")).isEqualTo(5);
+        assertThat(endOffset(broker.bootstrap(), topic, "read_uncommitted")).isEqualTo(5);
+    }
+
+    @Test
+    void describeProducersShowsTheOpenTransaction() throws Exception {
+        String topic = "txn-describe";
+        broker.createTopic(topic, 1);
+        int port = broker.port();
+        produce(port, topic, -1, (short) -1, -1, "x");
+        produce(port, topic, 3000, (short) 5, 0, "t-0", "t-1", "t-2");
+        produce(port, topic, 3001, (short) 1, 0, "u-0");
+        assertThat(writeMarker(port, 3001, (short) 1, 7, true, topic)).containsExactly((short) 0);
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (Admin admin = Clients.admin(broker.bootstrap())) {
+            List<ProducerState> states = admin.describeProducers(List.of(tp)).partitionResult(tp).get(30, TimeUnit.SECONDS).activeProducers();
+            assertThat(states).hasSize(2);
+            ProducerState open = states.stream().filter(s -> s.producerId() == 3000).findFirst().orElseThrow();
+            assertThat(open.producerEpoch()).isEqualTo(5);
+            assertThat(open.lastSequence()).isEqualTo(2);
+            assertThat(open.currentTransactionStartOffset()).hasValue(1L);
+            assertThat(open.lastTimestamp()).isPositive();
+            ProducerState done = states.stream().filter(s -> s.producerId() == 3001).findFirst().orElseThrow();
+            assertThat(done.currentTransactionStartOffset()).isEmpty();
+            assertThat(done.coordinatorEpoch()).hasValue(7);
+        }
+    }
+
+    @Test
+    void badMarkersGetKafkasErrorsAndChangeNothing() throws Exception {
+        String topic = "txn-bad-markers";
+        broker.createTopic(topic, 1);
+        int port = broker.port();
+        produce(port, topic, 4000, (short) 2, 0, "t-0");
+        assertThat(writeMarker(port, 4000, (short) 2, 5, true, topic)).containsExactly((short) 0);
+        produce(port, topic, 4000, (short) 2, 1, "t-1");
+        long end = endOffset(broker.bootstrap(), topic, "read_uncommitted");
+
+        // older producer epoch: INVALID_PRODUCER_EPOCH (47); older coordinator epoch: TRANSACTION_COORDINATOR_FENCED (52);
+        // a partition not hosted here: UNKNOWN_TOPIC_OR_PARTITION (3), alongside a good partition of the same marker
+        assertThat(writeMarker(port, 4000, (short) 1, 5, false, topic)).containsExactly((short) 47);
+        assertThat(writeMarker(port, 4000, (short) 2, 4, false, topic)).containsExactly((short) 52);
+        assertThat(writeMarker(port, 4000, (short) 2, 5, false, "no-such-topic")).containsExactly((short) 3);
+        assertThat(endOffset(broker.bootstrap(), topic, "read_uncommitted")).isEqualTo(end);
+        assertThat(endOffset(broker.bootstrap(), topic, "read_committed")).isEqualTo(2); // t-1 still open
+
+        assertThat(writeMarker(port, 4000, (short) 2, 5, true, topic)).containsExactly((short) 0);
+        assertThat(read(broker.bootstrap(), topic, "read_committed", 2)).containsExactly("t-0", "t-1");
+    }
+
+    @Test
+    void killMidTransactionThenTheMarkerStillEndsIt() throws Exception {
+        String topic = "txn-kill";
+        try (BrokerProcess b = new BrokerProcess(dir.resolve("kill"), Map.of())) {
+            b.start();
+            try (Admin admin = Clients.admin(b.bootstrap())) {
+                admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 1, (short) 1)))
+                        .all().get(30, TimeUnit.SECONDS);
+            }
+            produce(b.port(), topic, -1, (short) -1, -1, "before");
+            produce(b.port(), topic, 5000, (short) 0, 0, "aborted-0");   // aborted after the restart
+            produce(b.port(), topic, 5001, (short) 0, 0, "committed-0"); // committed after the restart
+            produce(b.port(), topic, 5000, (short) 0, 1, "aborted-1");
+            produce(b.port(), topic, 5001, (short) 0, 1, "committed-1");
+            assertThat(endOffset(b.bootstrap(), topic, "read_committed")).isEqualTo(1);
+            b.kill9();
+            b.start();
+            assertThat(endOffset(b.bootstrap(), topic, "read_committed")).as("LSO after kill -9").isEqualTo(1);
+            assertThat(endOffset(b.bootstrap(), topic, "read_uncommitted")).isEqualTo(5);
+            assertThat(writeMarker(b.port(), 5000, (short) 0, 0, false, topic)).containsExactly((short) 0);
+            assertThat(endOffset(b.bootstrap(), topic, "read_committed")).isEqualTo(2); // 5001 still open at offset 2
+            assertThat(writeMarker(b.port(), 5001, (short) 0, 0, true, topic)).containsExactly((short) 0);
+            assertThat(read(b.bootstrap(), topic, "read_committed", 3)).containsExactly("before", "committed-0", "committed-1");
+            // and once more after another kill: the aborted transaction is still skipped (its index entry survives)
+            b.kill9();
+            b.start();
+            assertThat(read(b.bootstrap(), topic, "read_committed", 3)).containsExactly("before", "committed-0", "committed-1");
+            assertThat(read(b.bootstrap(), topic, "read_uncommitted", 5))
+                    .containsExactly("before", "aborted-0", "committed-0", "aborted-1", "committed-1");
+        }
+    }
+}
