@@ -343,10 +343,62 @@ class TransactionsIT {
             Collection<TransactionListing> byPid = admin.listTransactions(new ListTransactionsOptions()
                     .filterProducerIds(List.of(d.producerId()))).all().get(30, TimeUnit.SECONDS);
             assertThat(byPid).extracting(TransactionListing::transactionalId).containsExactly("admin-visible");
+            Collection<TransactionListing> longRunning = admin.listTransactions(new ListTransactionsOptions()
+                    .filterOnDuration(3_600_000)).all().get(30, TimeUnit.SECONDS);
+            assertThat(longRunning).as("transactions running for more than an hour").isEmpty();
+            Throwable unknown = catchThrowable(() -> admin.describeTransactions(List.of("never-used")).description("never-used")
+                    .get(30, TimeUnit.SECONDS));
+            assertThat(unknown).hasCauseInstanceOf(org.apache.kafka.common.errors.TransactionalIdNotFoundException.class);
             p.commitTransaction();
             Collection<TransactionListing> stillOngoing = admin.listTransactions(new ListTransactionsOptions()
                     .filterStates(List.of(TransactionState.ONGOING))).all().get(30, TimeUnit.SECONDS);
             assertThat(stillOngoing).extracting(TransactionListing::transactionalId).doesNotContain("admin-visible");
+        }
+    }
+
+    /**
+     * The broker finalizes transaction.version 2, so kafka-clients 4.x take KIP-890 part 2's path (partitions and
+     * offsets added implicitly by Produce v12+ and TxnOffsetCommit v5, EndTxn v5); 3.9 knows nothing of it and adds
+     * them explicitly (AddPartitionsToTxn v3 and below, AddOffsetsToTxn, EndTxn v4 and below). Both give the same
+     * result. A proxy in front of the broker (advertised as the broker) records the versions sent.
+     */
+    @Test
+    void clientsTakeThePathOfTheFinalizedTransactionVersion() throws Exception {
+        int brokerPort = BrokerProcess.freePort();
+        try (TcpProxy proxy = new TcpProxy(0, brokerPort, 0);
+             TestBroker b = TestBroker.start(dir.resolve("paths"), Map.of("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort,
+                     "advertised.listeners", "PLAINTEXT://127.0.0.1:" + proxy.port()))) {
+            b.createTopic("paths", 1);
+            String bootstrap = "127.0.0.1:" + proxy.port();
+            HistoryRecorder h = new HistoryRecorder();
+            try (KafkaProducer<byte[], byte[]> p = txnProducer(bootstrap, "paths", Map.of());
+                 KafkaConsumer<byte[], byte[]> c = Clients.consumer(bootstrap, Map.of(ConsumerConfig.GROUP_ID_CONFIG, "paths-group"))) {
+                c.subscribe(List.of("paths"));
+                p.initTransactions();
+                p.beginTransaction();
+                send(p, h, "p", "t1", "paths", List.of("v1"));
+                p.sendOffsetsToTransaction(Map.of(new TopicPartition("paths", 0), new OffsetAndMetadata(0)), c.groupMetadata());
+                p.commitTransaction();
+                h.commit("p", "t1");
+            }
+            assertThat(readAll(bootstrap, "paths", 1, true, h, "rc")).containsExactly("v1");
+            short produce = 0, addPartitions = 24, addOffsets = 25, endTxn = 26, txnOffsetCommit = 28;
+            System.out.printf("kafka-clients %s sent Produce %s, AddPartitionsToTxn %s, AddOffsetsToTxn %s, EndTxn %s, TxnOffsetCommit %s%n",
+                    Clients.kafkaVersion(), proxy.versionsSent(produce), proxy.versionsSent(addPartitions), proxy.versionsSent(addOffsets),
+                    proxy.versionsSent(endTxn), proxy.versionsSent(txnOffsetCommit));
+            if (Clients.kafkaMajor() >= 4) {
+                assertThat(proxy.versionsSent(addPartitions)).as("AddPartitionsToTxn under transaction.version 2").isEmpty();
+                assertThat(proxy.versionsSent(addOffsets)).as("AddOffsetsToTxn under transaction.version 2").isEmpty();
+                assertThat(proxy.versionsSent(endTxn)).containsExactly((short) 5);
+                assertThat(proxy.versionsSent(txnOffsetCommit)).containsExactly((short) 5);
+                assertThat(proxy.versionsSent(produce)).allMatch(v -> v >= 12);
+            } else {
+                assertThat(proxy.versionsSent(addPartitions)).isNotEmpty().allMatch(v -> v <= 3);
+                assertThat(proxy.versionsSent(addOffsets)).isNotEmpty();
+                assertThat(proxy.versionsSent(endTxn)).isNotEmpty().allMatch(v -> v <= 4);
+                assertThat(proxy.versionsSent(produce)).allMatch(v -> v <= 11);
+            }
+            assertNoAnomaly(h);
         }
     }
 
