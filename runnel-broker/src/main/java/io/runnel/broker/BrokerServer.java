@@ -124,7 +124,8 @@ public final class BrokerServer implements AutoCloseable {
         HandlerRegistry registry = new HandlerRegistry();
         registry.register(new ApiVersionsHandler(registry, broker, BrokerFeatures.of(groupConfig.consumerProtocolEnabled())))
                 .register(new MetadataHandler(broker))
-                .register(new ProduceHandler(partitions, broker, txns::checkProducePartition))
+                .register(new ProduceHandler(partitions, broker, produceCheck(txns,
+                        config.values().getBoolean(BrokerConfigs.TRANSACTION_PARTITION_VERIFICATION_ENABLE))))
                 .register(new FetchHandler(partitions))
                 .register(new ListOffsetsHandler(partitions))
                 .register(new DeleteRecordsHandler(partitions))
@@ -179,6 +180,16 @@ public final class BrokerServer implements AutoCloseable {
         ConfigEntry.Synonym s = layers.lookup(key);
         ConfigDef def = BrokerConfigs.definition();
         return s == null ? def.key(key).defaultValue() : def.parseValue(key, s.value());
+    }
+
+    /**
+     * What Produce asks the transaction coordinator for a transactional batch: v12+ adds the partition (transaction
+     * version 2); older versions verify it only when transaction.partition.verification.enable (KIP-890 part 1).
+     */
+    static ProduceHandler.TxnPartitionCheck produceCheck(TransactionCoordinator txns, boolean verify) {
+        return (id, pid, epoch, tp, add) -> add || verify
+                ? txns.checkProducePartition(id, pid, epoch, tp, add)
+                : java.util.concurrent.CompletableFuture.completedFuture(io.runnel.common.Errors.NONE);
     }
 
     /** The transaction coordinator's settings (Kafka's keys and defaults) and the finalized transaction.version. */

@@ -80,6 +80,7 @@ public final class BrokerConfigs {
     public static final String TRANSACTION_STATE_LOG_REPLICATION_FACTOR = "transaction.state.log.replication.factor";
     public static final String TRANSACTION_STATE_LOG_MIN_ISR = "transaction.state.log.min.isr";
     public static final String TRANSACTION_STATE_LOG_SEGMENT_BYTES = "transaction.state.log.segment.bytes";
+    public static final String TRANSACTION_PARTITION_VERIFICATION_ENABLE = "transaction.partition.verification.enable";
     public static final String OFFSETS_TOPIC_REPLICATION_FACTOR = "offsets.topic.replication.factor";
     public static final String OFFSETS_RETENTION_MINUTES = "offsets.retention.minutes";
     public static final String OFFSETS_TOPIC_SEGMENT_BYTES = "offsets.topic.segment.bytes";
@@ -366,6 +367,9 @@ public final class BrokerConfigs {
                     "The largest transaction timeout a producer may ask for (else INVALID_TRANSACTION_TIMEOUT).")
             .define("transaction.abort.timed.out.transaction.cleanup.interval.ms", Type.INT, "10000", Range.atLeast(1), L,
                     "How often the transaction coordinator aborts transactions that outlived their timeout.")
+            .define(TRANSACTION_PARTITION_VERIFICATION_ENABLE, Type.BOOLEAN, "true", L,
+                    "Whether a transactional batch of Produce v11 and below is checked with the transaction coordinator "
+                    + "(KIP-890 part 1): refused unless its partition is in the producer's ongoing transaction. Read at start.")
             .define("transaction.remove.expired.transaction.cleanup.interval.ms", Type.INT, "3600000", Range.atLeast(1), L,
                     "How often the transaction coordinator removes expired transactional ids.")
             .define("producer.id.expiration.ms", Type.INT, "86400000", Range.atLeast(1), L,

@@ -3,6 +3,20 @@ package io.runnel.it;
 import io.runnel.checker.CheckResult;
 import io.runnel.checker.HistoryChecker;
 import io.runnel.checker.HistoryRecorder;
+import io.runnel.protocol.ApiKeys;
+import io.runnel.protocol.ApiMessage;
+import io.runnel.protocol.message.AddPartitionsToTxnRequest;
+import io.runnel.protocol.message.AddPartitionsToTxnResponse;
+import io.runnel.protocol.message.FindCoordinatorRequest;
+import io.runnel.protocol.message.FindCoordinatorResponse;
+import io.runnel.protocol.message.InitProducerIdRequest;
+import io.runnel.protocol.message.InitProducerIdResponse;
+import io.runnel.protocol.message.ProduceRequest;
+import io.runnel.protocol.message.ProduceResponse;
+import io.runnel.record.CompressionType;
+import io.runnel.record.MemoryRecords;
+import io.runnel.record.RecordBatchBuilder;
+import io.runnel.record.TimestampType;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListTransactionsOptions;
 import org.apache.kafka.clients.admin.TransactionDescription;
@@ -23,6 +37,8 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.TransactionalIdNotFoundException;
+import org.apache.kafka.common.protocol.Errors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -348,7 +364,7 @@ class TransactionsIT {
             assertThat(longRunning).as("transactions running for more than an hour").isEmpty();
             Throwable unknown = catchThrowable(() -> admin.describeTransactions(List.of("never-used")).description("never-used")
                     .get(30, TimeUnit.SECONDS));
-            assertThat(unknown).hasCauseInstanceOf(org.apache.kafka.common.errors.TransactionalIdNotFoundException.class);
+            assertThat(unknown).hasCauseInstanceOf(TransactionalIdNotFoundException.class);
             p.commitTransaction();
             Collection<TransactionListing> stillOngoing = admin.listTransactions(new ListTransactionsOptions()
                     .filterStates(List.of(TransactionState.ONGOING))).all().get(30, TimeUnit.SECONDS);
@@ -400,6 +416,95 @@ class TransactionsIT {
             }
             assertNoAnomaly(h);
         }
+    }
+
+    // ------------------------------------------------------------------ raw requests (KIP-890 verification)
+
+    private static <T extends ApiMessage> T call(ApiKeys api, int version,
+                                                                  ApiMessage req) throws Exception {
+        try (RawClient c = new RawClient(broker.port())) {
+            c.send(api, (short) version, 7, req);
+            return c.<T>receive(api, (short) version).body();
+        }
+    }
+
+    /** InitProducerId for a transactional id, retried while the coordinator is created, loads or is busy. */
+    private static InitProducerIdResponse initRaw(String id) throws Exception {
+        var find = new FindCoordinatorRequest();
+        find.keyType = 1;
+        find.key = id;
+        var init = new InitProducerIdRequest();
+        init.transactionalId = id;
+        init.transactionTimeoutMs = 60_000;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            FindCoordinatorResponse f = call(ApiKeys.FIND_COORDINATOR, 1, find);
+            if (f.errorCode == 0) {
+                InitProducerIdResponse r = call(ApiKeys.INIT_PRODUCER_ID, 4, init);
+                if (r.errorCode == 0) return r;
+            }
+            assertThat(System.nanoTime()).as("InitProducerId for %s within 60 s", id).isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+
+    private static ProduceResponse.PartitionResponse produceRaw(int version, String id, long pid, short epoch,
+                                                                                         String topic, int partition, String value)
+            throws Exception {
+        RecordBatchBuilder b = new RecordBatchBuilder(CompressionType.NONE,
+                TimestampType.CREATE_TIME, 0);
+        b.producer(pid, epoch, 0).transactional(true);
+        b.append(System.currentTimeMillis(), null, bytes(value), List.of());
+        var req = new ProduceRequest();
+        req.transactionalId = id;
+        req.acks = -1;
+        req.timeoutMs = 10_000;
+        var td = new ProduceRequest.TopicData();
+        td.name = topic;
+        var pd = new ProduceRequest.PartitionData();
+        pd.index = partition;
+        pd.records = new MemoryRecords(b.build());
+        td.partitionData.add(pd);
+        req.topicData.add(td);
+        ProduceResponse r = call(ApiKeys.PRODUCE, version, req);
+        return r.responses.get(0).partitionResponses.get(0);
+    }
+
+    @Test
+    void aTransactionalBatchForAPartitionOutsideTheTransactionIsRefusedOrAddedByVersion() throws Exception {
+        String topic = "txn-verify";
+        broker.createTopic(topic, 2);
+        // Produce v11 (transaction version below 2): the partition must be in the ongoing transaction (KIP-890 part 1)
+        var v11 = initRaw("verify-v11");
+        var refused = produceRaw(11, "verify-v11", v11.producerId, v11.producerEpoch, topic, 0, "not-added");
+        assertThat(refused.errorCode).isEqualTo(Errors.TRANSACTION_ABORTABLE.code());
+        assertThat(produceRaw(10, "verify-v11", v11.producerId, v11.producerEpoch, topic, 0, "not-added").errorCode)
+                .as("before v11 the code is INVALID_TXN_STATE").isEqualTo(Errors.INVALID_TXN_STATE.code());
+        var add = new AddPartitionsToTxnRequest();
+        add.v3AndBelowTransactionalId = "verify-v11";
+        add.v3AndBelowProducerId = v11.producerId;
+        add.v3AndBelowProducerEpoch = v11.producerEpoch;
+        var t = new AddPartitionsToTxnRequest.Topic();
+        t.name = topic;
+        t.partitions.add(0);
+        add.v3AndBelowTopics.add(t);
+        AddPartitionsToTxnResponse added = call(ApiKeys.ADD_PARTITIONS_TO_TXN, 3, add);
+        assertThat(added.resultsByTopicV3AndBelow.get(0).resultsByPartition.get(0).partitionErrorCode).isZero();
+        assertThat(produceRaw(11, "verify-v11", v11.producerId, v11.producerEpoch, topic, 0, "added").errorCode).isZero();
+        assertThat(produceRaw(11, "verify-v11", v11.producerId, v11.producerEpoch, topic, 1, "other").errorCode)
+                .as("another partition of the same transaction").isEqualTo(Errors.TRANSACTION_ABORTABLE.code());
+
+        // Produce v12 (transaction version 2): the partition is added on the producer's behalf (KIP-890 part 2)
+        var v12 = initRaw("verify-v12");
+        assertThat(produceRaw(12, "verify-v12", v12.producerId, v12.producerEpoch, topic, 1, "implicit").errorCode).isZero();
+        try (Admin admin = Clients.admin(broker.bootstrap())) {
+            TransactionDescription d = admin.describeTransactions(List.of("verify-v12")).description("verify-v12").get(30, TimeUnit.SECONDS);
+            assertThat(d.state()).isEqualTo(TransactionState.ONGOING);
+            assertThat(d.topicPartitions()).containsExactly(new TopicPartition(topic, 1));
+        }
+        // a fenced epoch is INVALID_PRODUCER_EPOCH
+        assertThat(produceRaw(12, "verify-v12", v12.producerId, (short) (v12.producerEpoch + 5), topic, 1, "fenced").errorCode)
+                .isEqualTo(Errors.INVALID_PRODUCER_EPOCH.code());
     }
 
     @Test

@@ -52,7 +52,8 @@ class TxnLogIT {
 
     @BeforeAll
     static void start() {
-        broker = TestBroker.start(dir.resolve("broker"));
+        // batches are produced raw, with no transaction coordinator involved: no KIP-890 verification
+        broker = TestBroker.start(dir.resolve("broker"), Map.of("transaction.partition.verification.enable", "false"));
     }
 
     @AfterAll
@@ -274,7 +275,7 @@ class TxnLogIT {
     @Test
     void killMidTransactionThenTheMarkerStillEndsIt() throws Exception {
         String topic = "txn-kill";
-        try (BrokerProcess b = new BrokerProcess(dir.resolve("kill"), Map.of())) {
+        try (BrokerProcess b = new BrokerProcess(dir.resolve("kill"), Map.of("transaction.partition.verification.enable", "false"))) {
             b.start();
             try (Admin admin = Clients.admin(b.bootstrap())) {
                 admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 1, (short) 1)))
