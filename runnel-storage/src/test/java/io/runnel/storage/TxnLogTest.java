@@ -203,4 +203,21 @@ class TxnLogTest {
         hwToEnd();
         assertThat(log.lastStableOffset()).isEqualTo(log.logEndOffset());
     }
+
+    @Test
+    void producerIdExpiryNeverRemovesAProducerWithAnOpenTransaction() throws IOException {
+        log = TestLogs.open(dir, config, time);
+        log.appendAsLeader(txn(5, (short) 0, 0, now(), 1), 0);
+        log.appendAsLeader(txn(6, (short) 0, 0, now(), 1), 0);
+        log.appendControlBatch(6, (short) 0, 0, true, 0);
+        time.sleep(86_400_001);
+        assertThat(log.removeExpiredProducers(86_400_000)).isEqualTo(1); // producer 6, whose transaction ended
+        assertThat(log.activeProducers()).containsOnlyKeys(5L);
+        hwToEnd();
+        assertThat(log.lastStableOffset()).isEqualTo(0);
+        log.appendControlBatch(5, (short) 0, 0, false, 0);
+        hwToEnd();
+        assertThat(log.lastStableOffset()).isEqualTo(log.logEndOffset());
+        assertThat(log.abortedTransactions(0, log.logEndOffset())).containsExactly(new AbortedTxn(5, 0, 3, 4));
+    }
 }
