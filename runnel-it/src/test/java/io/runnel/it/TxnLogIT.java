@@ -56,8 +56,7 @@ class TxnLogIT {
 
     @BeforeAll
     static void start() {
-        // batches are produced raw, with no transaction coordinator involved: no KIP-890 verification
-        broker = TestBroker.start(dir.resolve("broker"), Map.of("transaction.partition.verification.enable", "false"));
+        broker = TestBroker.start(dir.resolve("broker"));
     }
 
     @AfterAll
@@ -93,6 +92,14 @@ class TxnLogIT {
         static RawTxnProducer init(int port, String transactionalId, long fallbackPid, short minEpoch) throws Exception {
             long deadline = System.nanoTime() + WAIT.toNanos();
             while (true) {
+                // as every client does first: the lookup also creates __transaction_state on first use
+                io.runnel.protocol.message.FindCoordinatorRequest find = new io.runnel.protocol.message.FindCoordinatorRequest();
+                find.keyType = 1;
+                find.key = transactionalId;
+                try (RawClient c = new RawClient(port)) {
+                    c.send(ApiKeys.FIND_COORDINATOR, (short) 1, 3, find);
+                    c.receive(ApiKeys.FIND_COORDINATOR, (short) 1);
+                }
                 InitProducerIdRequest req = new InitProducerIdRequest();
                 req.transactionalId = transactionalId;
                 req.transactionTimeoutMs = 900_000; // transaction.max.timeout.ms
@@ -423,7 +430,7 @@ class TxnLogIT {
     @Test
     void killMidTransactionThenTheMarkerStillEndsIt() throws Exception {
         String topic = "txn-kill";
-        try (BrokerProcess b = new BrokerProcess(dir.resolve("kill"), Map.of("transaction.partition.verification.enable", "false"))) {
+        try (BrokerProcess b = new BrokerProcess(dir.resolve("kill"), Map.of())) {
             b.start();
             try (Admin admin = Clients.admin(b.bootstrap())) {
                 admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 1, (short) 1)))
