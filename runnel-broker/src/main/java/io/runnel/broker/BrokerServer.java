@@ -31,6 +31,7 @@ import io.runnel.broker.handler.admin.DescribeClusterHandler;
 import io.runnel.broker.handler.admin.DescribeConfigsHandler;
 import io.runnel.broker.handler.admin.IncrementalAlterConfigsHandler;
 import io.runnel.broker.handler.admin.InitProducerIdHandler;
+import io.runnel.broker.handler.admin.UpdateFeaturesHandler;
 import io.runnel.broker.handler.DeleteRecordsHandler;
 import io.runnel.broker.handler.DescribeLogDirsHandler;
 import io.runnel.broker.handler.OffsetForLeaderEpochHandler;
@@ -122,7 +123,9 @@ public final class BrokerServer implements AutoCloseable {
         partitions.addLeadershipListener(txnSupport);
         controller.addListener((prev, cur) -> publisher.publish(cur)).get(60, TimeUnit.SECONDS);
         HandlerRegistry registry = new HandlerRegistry();
-        registry.register(new ApiVersionsHandler(registry, broker, BrokerFeatures.of(groupConfig.consumerProtocolEnabled())))
+        BrokerFeatures features = BrokerFeatures.of(groupConfig.consumerProtocolEnabled());
+        registry.register(new ApiVersionsHandler(registry, broker, features))
+                .register(new UpdateFeaturesHandler(controller, broker, features))
                 .register(new MetadataHandler(broker))
                 .register(new ProduceHandler(partitions, broker, produceCheck(txns,
                         config.values().getBoolean(BrokerConfigs.TRANSACTION_PARTITION_VERIFICATION_ENABLE))))

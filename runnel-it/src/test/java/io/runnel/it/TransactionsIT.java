@@ -18,6 +18,8 @@ import io.runnel.record.MemoryRecords;
 import io.runnel.record.RecordBatchBuilder;
 import io.runnel.record.TimestampType;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.FeatureUpdate;
+import org.apache.kafka.clients.admin.UpdateFeaturesOptions;
 import org.apache.kafka.clients.admin.ListTransactionsOptions;
 import org.apache.kafka.clients.admin.TransactionDescription;
 import org.apache.kafka.clients.admin.TransactionListing;
@@ -36,6 +38,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.InvalidUpdateVersionException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.TransactionalIdNotFoundException;
 import org.apache.kafka.common.protocol.Errors;
@@ -416,6 +419,72 @@ class TransactionsIT {
             }
             assertNoAnomaly(h);
         }
+    }
+
+    /**
+     * An operator finalizes transaction.version 1 with UpdateFeatures (as kafka-features.sh does): it is recorded in
+     * the metadata log and holds across a restart, and kafka-clients 4.x then take the explicit path; it can be
+     * raised to 2 again. Invalid updates are refused and change nothing.
+     */
+    @Test
+    void anOperatorCanFinalizeALowerTransactionVersion() throws Exception {
+        int brokerPort = BrokerProcess.freePort();
+        Map<String, String> props = Map.of("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
+        try (TcpProxy proxy = new TcpProxy(0, brokerPort, 0)) {
+            Map<String, String> withProxy = new HashMap<>(props);
+            withProxy.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + proxy.port());
+            String bootstrap = "127.0.0.1:" + proxy.port();
+            TestBroker b = TestBroker.start(dir.resolve("features"), withProxy);
+            try {
+                b.createTopic("features", 1);
+                try (Admin admin = Clients.admin(bootstrap)) {
+                    Throwable tooHigh = catchThrowable(() -> admin.updateFeatures(Map.of("transaction.version",
+                            new FeatureUpdate((short) 3, FeatureUpdate.UpgradeType.UPGRADE)), new UpdateFeaturesOptions()).all()
+                            .get(30, TimeUnit.SECONDS));
+                    assertThat(tooHigh).hasCauseInstanceOf(InvalidUpdateVersionException.class);
+                    Throwable downgradeAsUpgrade = catchThrowable(() -> admin.updateFeatures(Map.of("transaction.version",
+                            new FeatureUpdate((short) 1, FeatureUpdate.UpgradeType.UPGRADE)), new UpdateFeaturesOptions()).all()
+                            .get(30, TimeUnit.SECONDS));
+                    assertThat(downgradeAsUpgrade).hasCauseInstanceOf(InvalidUpdateVersionException.class);
+                    assertThat(finalizedTv(admin)).isEqualTo((short) 2);
+
+                    admin.updateFeatures(Map.of("transaction.version", new FeatureUpdate((short) 1, FeatureUpdate.UpgradeType.SAFE_DOWNGRADE)),
+                            new UpdateFeaturesOptions()).all().get(30, TimeUnit.SECONDS);
+                    assertThat(finalizedTv(admin)).isEqualTo((short) 1);
+                }
+                b.close();
+                b = TestBroker.start(dir.resolve("features"), withProxy);
+                try (Admin admin = Clients.admin(bootstrap)) {
+                    assertThat(finalizedTv(admin)).as("after a restart").isEqualTo((short) 1);
+                }
+                HistoryRecorder h = new HistoryRecorder();
+                try (KafkaProducer<byte[], byte[]> p = txnProducer(bootstrap, "features", Map.of())) {
+                    p.initTransactions();
+                    p.beginTransaction();
+                    send(p, h, "p", "t1", "features", List.of("tv1"));
+                    p.commitTransaction();
+                    h.commit("p", "t1");
+                }
+                assertThat(readAll(bootstrap, "features", 1, true, h, "rc")).containsExactly("tv1");
+                assertNoAnomaly(h);
+                System.out.printf("kafka-clients %s under transaction.version 1 sent AddPartitionsToTxn %s, EndTxn %s%n",
+                        Clients.kafkaVersion(), proxy.versionsSent(24), proxy.versionsSent(26));
+                assertThat(proxy.versionsSent(24)).as("AddPartitionsToTxn").isNotEmpty().allMatch(v -> v <= 3);
+                assertThat(proxy.versionsSent(26)).as("EndTxn").isNotEmpty().allMatch(v -> v <= 4);
+                try (Admin admin = Clients.admin(bootstrap)) {
+                    admin.updateFeatures(Map.of("transaction.version", new FeatureUpdate((short) 2, FeatureUpdate.UpgradeType.UPGRADE)),
+                            new UpdateFeaturesOptions()).all().get(30, TimeUnit.SECONDS);
+                    assertThat(finalizedTv(admin)).isEqualTo((short) 2);
+                }
+            } finally {
+                b.close();
+            }
+        }
+    }
+
+    private static short finalizedTv(Admin admin) throws Exception {
+        var f = admin.describeFeatures().featureMetadata().get(30, TimeUnit.SECONDS).finalizedFeatures().get("transaction.version");
+        return f == null ? 0 : f.maxVersionLevel();
     }
 
     // ------------------------------------------------------------------ raw requests (KIP-890 verification)

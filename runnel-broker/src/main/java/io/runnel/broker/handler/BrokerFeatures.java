@@ -60,6 +60,30 @@ public final class BrokerFeatures {
         return features;
     }
 
+    /** The features that an operator may finalize at another level with UpdateFeatures. */
+    public static final java.util.Set<String> UPDATABLE = java.util.Set.of("transaction.version");
+
+    /**
+     * These features with the levels finalized by UpdateFeatures (the metadata image's FeatureLevelRecords) in place
+     * of the defaults; levels outside a feature's supported range are ignored.
+     */
+    public BrokerFeatures withFinalizedLevels(java.util.Map<String, Short> levels) {
+        if (levels.isEmpty()) return this;
+        List<Feature> out = new java.util.ArrayList<>();
+        for (Feature f : features) {
+            Short level = levels.get(f.name());
+            out.add(level == null || level < f.minSupported() || level > f.maxSupported() ? f
+                    : new Feature(f.name(), f.minSupported(), f.maxSupported(), level));
+        }
+        return new BrokerFeatures(out);
+    }
+
+    /** The feature of that name, or null. */
+    public Feature feature(String name) {
+        for (Feature f : features) if (f.name().equals(name)) return f;
+        return null;
+    }
+
     /**
      * Fills the supported and finalized features of an ApiVersions response of the given version (they
      * exist from v3). Level 0 is "off", so a finalized level 0 is left out, as Kafka does. Before v4
