@@ -72,4 +72,15 @@ class BrokerFeaturesTest {
         assertThatThrownBy(() -> new BrokerFeatures.Feature("x", (short) 0, (short) 1, (short) 2))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("x");
     }
+
+    @Test
+    void finalizedLevelsFromTheMetadataLogReplaceTheDefaults() {
+        BrokerFeatures f = BrokerFeatures.of(true).withFinalizedLevels(Map.of("transaction.version", (short) 1,
+                "share.version", (short) 7));
+        ApiVersionsResponse r = fill(f, 4, 3);
+        assertThat(finalized(r)).containsEntry("transaction.version", (short) 1);
+        assertThat(finalized(r)).as("a level outside the supported range is ignored").doesNotContainKey("share.version");
+        assertThat(finalized(fill(BrokerFeatures.of(true).withFinalizedLevels(Map.of("transaction.version", (short) 0)), 4, 3)))
+                .as("level 0 is off and not listed").doesNotContainKey("transaction.version");
+    }
 }
