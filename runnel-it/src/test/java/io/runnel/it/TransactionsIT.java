@@ -578,7 +578,9 @@ class TransactionsIT {
 
     @Test
     void aBrokerRestartInTheMiddleOfATransactionEndsItCorrectly() throws Exception {
-        String topic = "txn-restart";
+        String topic = "txn-restart", group = "restart-group";
+        TopicPartition tp = new TopicPartition(topic, 0);
+        ConsumerGroupMetadata noGroup = new ConsumerGroupMetadata(group);
         HistoryRecorder h = new HistoryRecorder();
         TestBroker b = TestBroker.start(dir.resolve("restart"));
         try {
@@ -587,24 +589,42 @@ class TransactionsIT {
                 p.initTransactions();
                 p.beginTransaction();
                 send(p, h, "p1", "before", topic, List.of("before-1", "before-2"));
+                p.sendOffsetsToTransaction(Map.of(tp, new OffsetAndMetadata(2)), noGroup);
                 p.commitTransaction();
                 h.commit("p1", "before");
                 p.beginTransaction();
                 send(p, h, "p1", "open", topic, List.of("open-1"));
-                b.close(); // the transaction is left Ongoing in __transaction_state
+                p.sendOffsetsToTransaction(Map.of(tp, new OffsetAndMetadata(3)), noGroup);
+                b.close(); // the transaction is left Ongoing in __transaction_state, its offset pending in __consumer_offsets
                 p.close(Duration.ofSeconds(2));
             }
             h.abort("p1", "open");
             b = TestBroker.start(dir.resolve("restart"));
             try (KafkaProducer<byte[], byte[]> p = txnProducer(b.bootstrap(), "restart", Map.of())) {
                 p.initTransactions(); // aborts the open transaction (its markers are written), then bumps the epoch
+                try (Admin admin = Clients.admin(b.bootstrap())) {
+                    assertThat(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS).get(tp).offset())
+                            .as("the committed transaction's offset, not the aborted one's").isEqualTo(2);
+                }
                 p.beginTransaction();
                 send(p, h, "p2", "after", topic, List.of("after-1"));
+                p.sendOffsetsToTransaction(Map.of(tp, new OffsetAndMetadata(4)), noGroup);
                 p.commitTransaction();
                 h.commit("p2", "after");
             }
             assertThat(readAll(b.bootstrap(), topic, 1, true, h, "rc")).containsExactly("before-1", "before-2", "after-1");
             assertThat(readAll(b.bootstrap(), topic, 1, false, null, "ru")).containsExactly("before-1", "before-2", "open-1", "after-1");
+            try (Admin admin = Clients.admin(b.bootstrap())) {
+                assertThat(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS).get(tp).offset())
+                        .isEqualTo(4);
+            }
+            // and once more from the log: a restart replays the transactional offsets and their markers
+            b.close();
+            b = TestBroker.start(dir.resolve("restart"));
+            try (Admin admin = Clients.admin(b.bootstrap())) {
+                assertThat(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS).get(tp).offset())
+                        .as("after a second restart").isEqualTo(4);
+            }
         } finally {
             b.close();
         }
