@@ -243,6 +243,32 @@ class TransactionsIT {
         assertNoAnomaly(h);
     }
 
+    /** confluent-kafka-python (librdkafka 2.0) commits and aborts; its read_committed consumer skips the aborted record. */
+    @Test
+    void confluentKafkaPythonCommitsAndAborts() throws Exception {
+        String topic = "txn-python";
+        broker.createTopic(topic, 1);
+        Path script = dir.resolve("txn_client.py");
+        try (java.io.InputStream in = TransactionsIT.class.getResourceAsStream("/txn_client.py")) {
+            assertThat(in).as("script on the test classpath").isNotNull();
+            java.nio.file.Files.copy(in, script, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        Path err = dir.resolve("txn_client.err");
+        // Debian installs confluent-kafka for the system interpreter
+        Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), broker.bootstrap(), topic, "python-tx")
+                .redirectError(err.toFile()).start();
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("python finished; stderr:\n%s", java.nio.file.Files.readString(err)).isTrue();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        System.out.printf("confluent-kafka-python transactions: %s%n", out);
+        java.util.Properties r = new java.util.Properties();
+        r.load(new java.io.StringReader(out));
+        assertThat(r.getProperty("error")).as("stdout %s; stderr:\n%s", out, java.nio.file.Files.readString(err)).isNull();
+        assertThat(r.getProperty("committed")).isEqualTo("c1,c2,c3");
+        assertThat(r.getProperty("uncommitted")).isEqualTo("c1,c2,a1,c3");
+        // the same topic read by kafka-clients under read_committed
+        assertThat(readAll(broker.bootstrap(), topic, 1, true, null, "rc")).containsExactly("c1", "c2", "c3");
+    }
+
     @Test
     void aSecondProducerWithTheSameIdFencesTheFirst() throws Exception {
         String topic = "txn-zombie";
