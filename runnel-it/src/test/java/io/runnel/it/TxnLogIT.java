@@ -4,6 +4,8 @@ import io.runnel.protocol.ApiKeys;
 import io.runnel.protocol.message.AddPartitionsToTxnRequest;
 import io.runnel.protocol.message.AddPartitionsToTxnResponse;
 import io.runnel.protocol.message.FetchRequest;
+import io.runnel.protocol.message.FindCoordinatorRequest;
+import io.runnel.protocol.message.FindCoordinatorResponse;
 import io.runnel.protocol.message.FetchResponse;
 import io.runnel.protocol.message.InitProducerIdRequest;
 import io.runnel.protocol.message.InitProducerIdResponse;
@@ -113,12 +115,23 @@ class TxnLogIT {
                 if (err == 0 && resp.producerEpoch >= minEpoch) {
                     return new RawTxnProducer(transactionalId, resp.producerId, resp.producerEpoch, true);
                 }
-                // 0: bump again; 14/15/16/51: coordinator loading, not available, moving, or still completing
+                // 0: bump again; 14/15/16/51: coordinator loading, not available, not found yet, or still completing
                 if (err != 0 && err != 14 && err != 15 && err != 16 && err != 51) {
                     throw new AssertionError("InitProducerId for " + transactionalId + " failed with error " + err);
                 }
                 if (System.nanoTime() > deadline) throw new AssertionError("InitProducerId kept failing with " + err);
+                if (err == 15 || err == 16) findCoordinator(port, transactionalId); // as a client does; creates __transaction_state
                 if (err != 0) Thread.sleep(100);
+            }
+        }
+
+        private static void findCoordinator(int port, String transactionalId) throws IOException {
+            FindCoordinatorRequest req = new FindCoordinatorRequest();
+            req.key = transactionalId;
+            req.keyType = 1;
+            try (RawClient c = new RawClient(port)) {
+                c.send(ApiKeys.FIND_COORDINATOR, (short) 3, 6, req);
+                c.<FindCoordinatorResponse>receive(ApiKeys.FIND_COORDINATOR, (short) 3);
             }
         }
 
