@@ -94,14 +94,6 @@ class TxnLogIT {
         static RawTxnProducer init(int port, String transactionalId, long fallbackPid, short minEpoch) throws Exception {
             long deadline = System.nanoTime() + WAIT.toNanos();
             while (true) {
-                // as every client does first: the lookup also creates __transaction_state on first use
-                io.runnel.protocol.message.FindCoordinatorRequest find = new io.runnel.protocol.message.FindCoordinatorRequest();
-                find.keyType = 1;
-                find.key = transactionalId;
-                try (RawClient c = new RawClient(port)) {
-                    c.send(ApiKeys.FIND_COORDINATOR, (short) 1, 3, find);
-                    c.receive(ApiKeys.FIND_COORDINATOR, (short) 1);
-                }
                 InitProducerIdRequest req = new InitProducerIdRequest();
                 req.transactionalId = transactionalId;
                 req.transactionTimeoutMs = 900_000; // transaction.max.timeout.ms
