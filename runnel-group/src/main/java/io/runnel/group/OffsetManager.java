@@ -123,7 +123,8 @@ final class OffsetManager {
         String memberId = p.memberId() == null ? "" : p.memberId();
         int generation = p.generationId();
         if (memberId.isEmpty() && generation < 0 && p.groupInstanceId() == null) return Errors.NONE;
-        if (group == null) return generation < 0 ? Errors.NONE : Errors.ILLEGAL_GENERATION;
+        boolean v6 = p.apiVersion() >= 6;
+        if (group == null) return generation < 0 ? Errors.NONE : v6 ? Errors.GROUP_ID_NOT_FOUND : Errors.ILLEGAL_GENERATION;
         return switch (group) {
             case ClassicGroup g -> {
                 if (g.is(ClassicGroup.State.DEAD)) yield Errors.COORDINATOR_NOT_AVAILABLE;
@@ -135,7 +136,9 @@ final class OffsetManager {
                 ConsumerMember m = g.members.get(memberId);
                 if (m == null) yield Errors.UNKNOWN_MEMBER_ID;
                 if (p.groupInstanceId() != null && !p.groupInstanceId().equals(m.instanceId())) yield Errors.FENCED_INSTANCE_ID;
-                yield generation != m.memberEpoch() ? Errors.ILLEGAL_GENERATION : Errors.NONE;
+                if (generation == m.memberEpoch()) yield Errors.NONE;
+                // v6 (KIP-1319) tells a consumer-protocol member its epoch is stale; older versions only know generations
+                yield v6 && !g.isClassic(memberId) ? Errors.STALE_MEMBER_EPOCH : Errors.ILLEGAL_GENERATION;
             }
         };
     }

@@ -27,7 +27,7 @@ class TxnOffsetsTest {
 
     private CommitResult txnCommit(String group, long pid, int generation, String memberId, long offset) {
         return done(h.coordinator.txnCommitOffsets(new TxnCommitParams("tx", group, pid, (short) 0, generation, memberId, null,
-                List.of(new CommitPartition("t", 0, offset, -1, null)))));
+                List.of(new CommitPartition("t", 0, offset, -1, null)), (short) 5)));
     }
 
     private FetchedOffset fetch(String group, boolean requireStable) {
@@ -80,6 +80,9 @@ class TxnOffsetsTest {
         assertThat(txnCommit("g", PID, j.generationId() + 1, j.memberId(), 5).partitions().values()).containsOnly(Errors.ILLEGAL_GENERATION);
         assertThat(txnCommit("g", PID, j.generationId(), "stranger", 5).partitions().values()).containsOnly(Errors.UNKNOWN_MEMBER_ID);
         assertThat(txnCommit("nogroup", PID, 3, "m", 5).partitions().values()).containsOnly(Errors.ILLEGAL_GENERATION);
+        assertThat(done(h.coordinator.txnCommitOffsets(new TxnCommitParams("tx", "nogroup", PID, (short) 0, 3, "m", null,
+                List.of(new CommitPartition("t", 0, 5, -1, null)), (short) 6))).partitions().values())
+                .as("v6 (KIP-1319)").containsOnly(Errors.GROUP_ID_NOT_FOUND);
         marker("g", PID, true);
         assertThat(fetch("g", true).offset()).as("only the accepted commit was written").isEqualTo(5);
     }

@@ -435,7 +435,7 @@ class TransactionsIT {
                 assertThat(proxy.versionsSent(addPartitions)).as("AddPartitionsToTxn under transaction.version 2").isEmpty();
                 assertThat(proxy.versionsSent(addOffsets)).as("AddOffsetsToTxn under transaction.version 2").isEmpty();
                 assertThat(proxy.versionsSent(endTxn)).containsExactly((short) 5);
-                assertThat(proxy.versionsSent(txnOffsetCommit)).containsExactly((short) 5);
+                assertThat(proxy.versionsSent(txnOffsetCommit)).isNotEmpty().allMatch(v -> v >= 5); // 4.4: v6 (topic ids)
                 assertThat(proxy.versionsSent(produce)).allMatch(v -> v >= 12);
             } else {
                 assertThat(proxy.versionsSent(addPartitions)).isNotEmpty().allMatch(v -> v <= 3);

@@ -30,7 +30,9 @@ import java.util.concurrent.CompletableFuture;
  * abort). v3+ carries the consumer's generation, member id and instance id (KIP-447): stale ones are fenced with
  * ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID or FENCED_INSTANCE_ID. v5 is transaction version 2: the group's partition is
  * added to the transaction here, on the client's behalf (it sent no AddOffsetsToTxn). Partitions that do not exist
- * get UNKNOWN_TOPIC_OR_PARTITION and are not stored, as for OffsetCommit.
+ * get UNKNOWN_TOPIC_OR_PARTITION and are not stored, as for OffsetCommit. v6 (KIP-1319) names topics by id (unknown
+ * ids: UNKNOWN_TOPIC_ID) and answers GROUP_ID_NOT_FOUND / STALE_MEMBER_EPOCH where older versions say
+ * ILLEGAL_GENERATION.
  */
 public final class TxnOffsetCommitHandler implements ApiHandler<TxnOffsetCommitRequest, TxnOffsetCommitResponse> {
     private final GroupCoordinator groups;
@@ -49,22 +51,31 @@ public final class TxnOffsetCommitHandler implements ApiHandler<TxnOffsetCommitR
     @Override
     public CompletableFuture<TxnOffsetCommitResponse> handle(RequestContext ctx, TxnOffsetCommitRequest req) {
         short version = ctx.apiVersion();
+        boolean byId = version >= 6;
         TopicView topics = groups.topics();
         List<CommitPartition> partitions = new ArrayList<>();
+        List<String> names = new ArrayList<>(req.topics.size());
         Set<TopicPartition> missing = new HashSet<>();
         for (TxnOffsetCommitRequest.Topic t : req.topics) {
+            String name = t.name;
+            if (byId) {
+                TopicView.TopicInfo info = topics.byId(t.topicId);
+                name = info == null ? null : info.name();
+            }
+            names.add(name);
+            if (name == null) continue;
             for (TxnOffsetCommitRequest.Partition p : t.partitions) {
-                if (!topics.partitionExists(t.name, p.partitionIndex)) {
-                    missing.add(new TopicPartition(t.name, p.partitionIndex));
+                if (!topics.partitionExists(name, p.partitionIndex)) {
+                    missing.add(new TopicPartition(name, p.partitionIndex));
                 } else {
-                    partitions.add(new CommitPartition(t.name, p.partitionIndex, p.committedOffset,
+                    partitions.add(new CommitPartition(name, p.partitionIndex, p.committedOffset,
                             version >= 2 ? p.committedLeaderEpoch : -1, p.committedMetadata));
                 }
             }
         }
         TxnCommitParams params = new TxnCommitParams(req.transactionalId, req.groupId, req.producerId, req.producerEpoch,
                 version >= 3 ? req.generationId : -1, version >= 3 ? GroupHandlerSupport.nullToEmpty(req.memberId) : "",
-                version >= 3 ? req.groupInstanceId : null, partitions);
+                version >= 3 ? req.groupInstanceId : null, partitions, version);
         CompletableFuture<Errors> added = version >= 5
                 ? txns.addOffsets(req.transactionalId, req.producerId, req.producerEpoch, req.groupId, (short) 2)
                 : CompletableFuture.completedFuture(Errors.NONE);
@@ -74,14 +85,18 @@ public final class TxnOffsetCommitHandler implements ApiHandler<TxnOffsetCommitR
         });
         return result.thenApply(r -> {
             TxnOffsetCommitResponse resp = new TxnOffsetCommitResponse();
-            for (TxnOffsetCommitRequest.Topic t : req.topics) {
+            for (int i = 0; i < req.topics.size(); i++) {
+                TxnOffsetCommitRequest.Topic t = req.topics.get(i);
+                String name = names.get(i);
                 TxnOffsetCommitResponse.Topic rt = new TxnOffsetCommitResponse.Topic();
                 rt.name = t.name;
+                rt.topicId = t.topicId;
                 for (TxnOffsetCommitRequest.Partition p : t.partitions) {
-                    TopicPartition tp = new TopicPartition(t.name, p.partitionIndex);
+                    TopicPartition tp = new TopicPartition(name, p.partitionIndex);
                     TxnOffsetCommitResponse.Partition rp = new TxnOffsetCommitResponse.Partition();
                     rp.partitionIndex = p.partitionIndex;
-                    Errors e = missing.contains(tp) ? Errors.UNKNOWN_TOPIC_OR_PARTITION
+                    Errors e = name == null ? Errors.UNKNOWN_TOPIC_ID
+                            : missing.contains(tp) ? Errors.UNKNOWN_TOPIC_OR_PARTITION
                             : r.partitions().getOrDefault(tp, Errors.UNKNOWN_SERVER_ERROR);
                     rp.errorCode = TxnErrors.forVersion(TxnErrors.TXN_OFFSET_COMMIT, version, e).code();
                     rt.partitions.add(rp);
