@@ -40,6 +40,16 @@ public interface CoordinatorLog {
     }
 
     /**
+     * Writes a transaction's commit or abort marker (a control batch) for the producer into the partition, as the
+     * transaction coordinator decided. Completes, before returning, with NONE once written, else the partition's
+     * error (INVALID_PRODUCER_EPOCH, TRANSACTION_COORDINATOR_FENCED, NOT_LEADER_OR_FOLLOWER, ...); never throws.
+     */
+    default CompletableFuture<io.runnel.common.Errors> writeMarker(int partition, long producerId, short producerEpoch,
+                                                                   int coordinatorEpoch, boolean commit) {
+        return CompletableFuture.completedFuture(io.runnel.common.Errors.UNSUPPORTED_VERSION);
+    }
+
+    /**
      * As {@link #replay}, also reporting which records belong to a transactional batch and the commit/abort
      * markers, in offset order. The default reports every record as plain (a log without transactions).
      */

@@ -270,7 +270,7 @@ public final class GroupCoordinator implements AutoCloseable {
 
     /**
      * TxnOffsetCommit: the offsets are written with the producer's transaction and stay pending (OffsetFetch with
-     * RequireStable answers UNSTABLE_OFFSET_COMMIT for them) until {@link #completeTransaction}.
+     * RequireStable answers UNSTABLE_OFFSET_COMMIT for them) until {@link #writeTxnMarker}.
      */
     public CompletableFuture<CommitResult> txnCommitOffsets(TxnCommitParams p) {
         if (!validId(p.groupId())) {
@@ -286,16 +286,20 @@ public final class GroupCoordinator implements AutoCloseable {
     }
 
     /**
-     * The transaction coordinator wrote the commit or abort marker of {@code producerId} into partition
-     * {@code partition} of {@code __consumer_offsets}: its pending offsets are applied or dropped. A partition that
-     * is not loaded here does nothing (its load replays the marker). Completes when done.
+     * The transaction coordinator's commit or abort marker for {@code producerId} into partition {@code partition} of
+     * {@code __consumer_offsets}: written here, as an operation of the shard (so after its writes in flight, never
+     * while it loads), then the producer's pending offsets are applied or dropped (Kafka's approach). Completes with
+     * NONE, the marker write's error, or NOT_COORDINATOR / COORDINATOR_LOAD_IN_PROGRESS (retriable: the transaction
+     * coordinator retries).
      */
-    public CompletableFuture<Void> completeTransaction(int partition, long producerId, boolean commit) {
-        CompletableFuture<Void> f = submitTo(partition, (s, done) -> {
-            s.state().completeTransaction(producerId, commit);
-            done.complete(null);
-        }, e -> null);
-        return f;
+    public CompletableFuture<Errors> writeTxnMarker(int partition, long producerId, short producerEpoch, int coordinatorEpoch,
+                                                    boolean commit) {
+        return submitTo(partition, (s, done) -> {
+            Errors e = coordinatorLog.writeMarker(partition, producerId, producerEpoch, coordinatorEpoch, commit)
+                    .exceptionally(Errors::forException).join();
+            if (e == Errors.NONE) s.state().completeTransaction(producerId, commit);
+            done.complete(e);
+        }, e -> e);
     }
 
     public CompletableFuture<FetchResult> fetchOffsets(FetchParams p) {

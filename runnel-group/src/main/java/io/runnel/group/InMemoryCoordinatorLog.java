@@ -48,9 +48,15 @@ public final class InMemoryCoordinatorLog implements CoordinatorLog {
         return CompletableFuture.completedFuture(null);
     }
 
-    /** Writes a commit or abort marker of the producer, as the transaction coordinator does through the partition. */
-    public synchronized void writeMarker(int partition, long producerId, boolean commit) {
+    @Override
+    public synchronized CompletableFuture<Errors> writeMarker(int partition, long producerId, short producerEpoch, int coordinatorEpoch,
+                                                             boolean commit) {
+        if (failCount > 0) {
+            failCount--;
+            return CompletableFuture.completedFuture(failNextAppends);
+        }
         entries.computeIfAbsent(partition, p -> new ArrayList<>()).add(new Entry(producerId, null, commit));
+        return CompletableFuture.completedFuture(Errors.NONE);
     }
 
     @Override

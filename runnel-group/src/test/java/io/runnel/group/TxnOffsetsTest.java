@@ -39,10 +39,9 @@ class TxnOffsetsTest {
         return h.coordinator.partitionFor(group);
     }
 
-    /** As the transaction coordinator does: the marker into the log, then the group coordinator is told. */
+    /** As the transaction coordinator does: the marker goes through the group coordinator into the log. */
     private void marker(String group, long pid, boolean commit) {
-        h.log.writeMarker(partitionOf(group), pid, commit);
-        done(h.coordinator.completeTransaction(partitionOf(group), pid, commit));
+        assertThat(done(h.coordinator.writeTxnMarker(partitionOf(group), pid, (short) 0, 0, commit))).isEqualTo(Errors.NONE);
     }
 
     @Test
@@ -85,6 +84,16 @@ class TxnOffsetsTest {
                 .as("v6 (KIP-1319)").containsOnly(Errors.GROUP_ID_NOT_FOUND);
         marker("g", PID, true);
         assertThat(fetch("g", true).offset()).as("only the accepted commit was written").isEqualTo(5);
+    }
+
+    @Test
+    void aFailedMarkerWriteKeepsTheOffsetsPending() {
+        txnCommit("g", PID, -1, "", 10);
+        h.log.failNextAppends(1, Errors.NOT_LEADER_OR_FOLLOWER);
+        assertThat(done(h.coordinator.writeTxnMarker(partitionOf("g"), PID, (short) 0, 0, true))).isEqualTo(Errors.NOT_LEADER_OR_FOLLOWER);
+        assertThat(fetch("g", true).error()).isEqualTo(Errors.UNSTABLE_OFFSET_COMMIT);
+        marker("g", PID, true);
+        assertThat(fetch("g", true).offset()).isEqualTo(10);
     }
 
     @Test

@@ -97,6 +97,12 @@ public final class OffsetsTopicLog implements CoordinatorLog {
     }
 
     @Override
+    public CompletableFuture<Errors> writeMarker(int partition, long producerId, short producerEpoch, int coordinatorEpoch,
+                                                 boolean commit) {
+        return partitions.writeTxnMarker(new TopicPartition(topic, partition), producerId, producerEpoch, coordinatorEpoch, commit);
+    }
+
+    @Override
     public void replay(int partition, Consumer<CoordinatorRecord> sink) {
         replayWithTransactions(partition, new ReplaySink() {
             @Override

@@ -48,8 +48,8 @@ import java.util.regex.Pattern;
  * once durable, timers), on its own "txn-coordinator" thread.
  *
  * <p>After a PrepareCommit/PrepareAbort is durable, the {@link TxnMarkerSender} writes the markers; once all are
- * written, {@code markersWritten} completes the transaction. A marker into {@code __consumer_offsets} also completes
- * the group coordinator's pending transactional offsets of that producer. On load, the markers of every transaction
+ * written, {@code markersWritten} completes the transaction. A marker into {@code __consumer_offsets} is written by the
+ * group coordinator, which applies or drops that producer's pending transactional offsets with it. On load, the markers of every transaction
  * left in PrepareCommit/PrepareAbort are sent again. Timers per loaded partition abort timed-out transactions and
  * expire transactional ids.
  *
@@ -85,7 +85,12 @@ public final class TransactionCoordinator implements AutoCloseable {
         this.time = time;
         this.producerIds = producerIds;
         this.groups = groups;
-        this.markers = new TxnMarkerSender(markerWriter);
+        // markers into __consumer_offsets go through the group coordinator, which writes them as an operation of the
+        // group's shard and applies or drops the producer's pending offsets (never racing with the shard's load)
+        this.markers = new TxnMarkerSender(groups == null ? markerWriter : (tp, pid, epoch, ce, commit) ->
+                tp.topic().equals(OffsetsTopicLog.TOPIC)
+                        ? groups.writeTxnMarker(tp.partition(), pid, epoch, ce, commit)
+                        : markerWriter.writeTxnMarker(tp, pid, epoch, ce, commit));
         this.coordinatorEpoch = coordinatorEpoch;
         this.executor = executor;
         this.closeLoader = closeLoader;
@@ -214,11 +219,7 @@ public final class TransactionCoordinator implements AutoCloseable {
     private void sendMarkers(TxnShard shard, MarkerRequest m) {
         int partition = shard.partition;
         markers.send(m, coordinatorEpoch.applyAsInt(partition),
-                () -> runtime.shard(partition) == shard && shard.status() == ShardRuntime.Status.ACTIVE, (tp, pid, commit) -> {
-                    if (groups != null && tp.topic().equals(OffsetsTopicLog.TOPIC)) {
-                        groups.completeTransaction(tp.partition(), pid, commit);
-                    }
-                }).whenComplete((all, err) -> {
+                () -> runtime.shard(partition) == shard && shard.status() == ShardRuntime.Status.ACTIVE).whenComplete((all, err) -> {
                     if (err != null) {
                         log.error("markers of {} failed", m.transactionalId(), err);
                     } else if (all) {

@@ -30,11 +30,6 @@ public final class TxnMarkerSender implements AutoCloseable {
     private static final long MIN_BACKOFF_MS = 100;
     private static final long MAX_BACKOFF_MS = 2000;
 
-    /** Called for each partition once its marker is written (before the transaction completes). */
-    public interface PartitionDone {
-        void written(TopicPartition tp, long producerId, boolean commit);
-    }
-
     private final MarkerWriter writer;
     private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "txn-marker-sender");
@@ -50,16 +45,12 @@ public final class TxnMarkerSender implements AutoCloseable {
      * Writes every marker of {@code m}; the future completes once all are written, or with false when
      * {@code stillCoordinator} turned false meanwhile (the coordinator moved; the new one resends them).
      */
-    public CompletableFuture<Boolean> send(MarkerRequest m, int coordinatorEpoch, BooleanSupplier stillCoordinator,
-                                           PartitionDone onPartition) {
+    public CompletableFuture<Boolean> send(MarkerRequest m, int coordinatorEpoch, BooleanSupplier stillCoordinator) {
         List<CompletableFuture<Boolean>> all = new ArrayList<>();
         for (TopicPartition tp : m.partitions()) {
             CompletableFuture<Boolean> done = new CompletableFuture<>();
             attempt(tp, m, coordinatorEpoch, stillCoordinator, MIN_BACKOFF_MS, done);
-            all.add(done.thenApply(ok -> {
-                if (ok) onPartition.written(tp, m.producerId(), m.commit());
-                return ok;
-            }));
+            all.add(done);
         }
         return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
                 .thenApply(v -> all.stream().allMatch(CompletableFuture::join));
