@@ -243,6 +243,11 @@ public final class BrokerServer implements AutoCloseable {
         return partitions;
     }
 
+    /** Requests handed to handlers and not answered yet (none once closed). */
+    public int requestsInFlight() {
+        return server == null ? 0 : server.inFlightFrames().size();
+    }
+
     @Override
     public synchronized void close() {
         if (closed) return;
@@ -253,6 +258,11 @@ public final class BrokerServer implements AutoCloseable {
         closeQuietly("partitions", partitions);
         closeQuietly("logs", logManager);
         closeQuietly("metadata", controller);
+        if (server != null) {
+            // nothing handles requests any more: frames of requests whose operations were dropped unanswered go back
+            List<String> abandoned = server.inFlightFrames().releaseAbandoned();
+            if (!abandoned.isEmpty()) log.info("Released {} request(s) left unanswered at shutdown: {}", abandoned.size(), abandoned);
+        }
         log.info("Broker stopped");
     }
 

@@ -73,7 +73,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    ConnectionHandler(HandlerRegistry registry, String listenerName, int maxInFlight, FrameDecoder frames) {
+    /** Frames of requests handed to handlers, released on completion (or at shutdown if never completed). */
+    private final InFlightFrames inFlight;
+
+    ConnectionHandler(HandlerRegistry registry, String listenerName, int maxInFlight, FrameDecoder frames, InFlightFrames inFlight) {
+        this.inFlight = inFlight;
         this.registry = registry;
         this.listenerName = listenerName;
         this.maxInFlight = maxInFlight;
@@ -129,8 +133,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 future = CompletableFuture.failedFuture(e);
             }
             handedOff = true;
+            InFlightFrames.Entry held = inFlight.add(frame, api.displayName + " v" + header.apiVersion());
             future.whenComplete((resp, err) -> {
-                frame.release();
+                inFlight.release(held);
                 if (ctx.executor().inEventLoop()) {
                     complete(slot, resp, err);
                 } else {

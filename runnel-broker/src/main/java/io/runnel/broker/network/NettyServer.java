@@ -55,6 +55,8 @@ public final class NettyServer implements AutoCloseable {
     private final List<Channel> serverChannels = new ArrayList<>();
     private final List<InetSocketAddress> boundAddresses = new ArrayList<>();
 
+    private final InFlightFrames inFlight = new InFlightFrames();
+
     public NettyServer(int networkThreads, NetworkConfig config) {
         this.config = config;
         this.limiter = new ConnectionLimiter(config.limits());
@@ -131,7 +133,7 @@ public final class NettyServer implements AutoCloseable {
         }
         FrameDecoder frames = new FrameDecoder(config.maxRequestBytes());
         ch.pipeline().addLast("frames", frames);
-        ch.pipeline().addLast("requests", new ConnectionHandler(registry, endpoint.name(), config.queuedMaxRequests(), frames));
+        ch.pipeline().addLast("requests", new ConnectionHandler(registry, endpoint.name(), config.queuedMaxRequests(), frames, inFlight));
     }
 
     /** Applies new connection limits (dynamic broker configs) to connections accepted from now on. */
@@ -151,6 +153,14 @@ public final class NettyServer implements AutoCloseable {
     /** The open client connections (for tests and diagnostics). */
     ChannelGroup connections() {
         return connections;
+    }
+
+    /**
+     * The frames of requests whose handlers have not answered; those left once every component is closed (operations
+     * dropped at shutdown) are released with {@link InFlightFrames#releaseAbandoned}.
+     */
+    public InFlightFrames inFlightFrames() {
+        return inFlight;
     }
 
     /** Stops accepting, closes every connection and stops the network threads, in bounded time. */
