@@ -26,6 +26,7 @@ import io.runnel.broker.handler.admin.CreatePartitionsHandler;
 import io.runnel.broker.handler.admin.CreateTopicsHandler;
 import io.runnel.broker.handler.admin.DeleteTopicsHandler;
 import io.runnel.broker.handler.admin.DescribeClusterHandler;
+import io.runnel.broker.handler.admin.DescribeQuorumHandler;
 import io.runnel.broker.handler.admin.DescribeConfigsHandler;
 import io.runnel.broker.handler.admin.IncrementalAlterConfigsHandler;
 import io.runnel.broker.handler.admin.InitProducerIdHandler;
@@ -95,7 +96,8 @@ public final class BrokerServer implements AutoCloseable {
         if (config.clusterMode()) {
             QuorumConfig quorumConfig = ClusterConfigCheck.check(config);
             quorumNode = QuorumNode.start(quorumConfig);
-            controller = MetadataController.startReplicated(config, new RaftMetadataQuorum(quorumNode));
+            controller = MetadataController.startReplicated(config, new RaftMetadataQuorum(quorumNode,
+                    config.controllerListenerNames().isEmpty() ? "CONTROLLER" : config.controllerListenerNames().get(0)));
             log.info("Node {} started in the metadata quorum {} as a {}", nodeId, quorumConfig.voters(),
                     quorumConfig.isVoter() ? "voter" : "observer");
         } else {
@@ -131,6 +133,7 @@ public final class BrokerServer implements AutoCloseable {
                 .register(new AlterConfigsHandler(controller, broker))
                 .register(new IncrementalAlterConfigsHandler(controller, broker))
                 .register(new DescribeClusterHandler(controller, broker))
+                .register(new DescribeQuorumHandler(controller))
                 .register(new InitProducerIdHandler(controller, broker))
                 .register(new FindCoordinatorHandler(groups, groupSupport, 0))
                 .register(new JoinGroupHandler(groups))

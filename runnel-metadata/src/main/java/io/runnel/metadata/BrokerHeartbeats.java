@@ -20,6 +20,8 @@ final class BrokerHeartbeats {
     private final LongSupplier nanoTime;
     private final Map<Integer, Long> lastContact = new HashMap<>();
     private final Set<Integer> shuttingDown = new HashSet<>();
+    /** Brokers that contacted this controller since it took over (not just given a session by the takeover). */
+    private final Set<Integer> heard = new HashSet<>();
 
     BrokerHeartbeats(long sessionTimeoutMs, LongSupplier nanoTime) {
         this.sessionTimeoutNanos = sessionTimeoutMs * 1_000_000L;
@@ -28,8 +30,7 @@ final class BrokerHeartbeats {
 
     /** This node became the active controller: every known broker gets a full session from now. */
     void takeOver(Collection<Integer> brokers) {
-        lastContact.clear();
-        shuttingDown.clear();
+        clear();
         long now = nanoTime.getAsLong();
         for (int b : brokers) lastContact.put(b, now);
     }
@@ -37,10 +38,21 @@ final class BrokerHeartbeats {
     void clear() {
         lastContact.clear();
         shuttingDown.clear();
+        heard.clear();
     }
 
     void touch(int broker) {
         lastContact.put(broker, nanoTime.getAsLong());
+        heard.add(broker);
+    }
+
+    /**
+     * Whether the broker itself contacted this controller within the session timeout. A registration of
+     * another incarnation of the id is refused only then: a session granted by a takeover alone does not
+     * block a broker that restarted meanwhile (say, a whole cluster restarted).
+     */
+    boolean heardFromWithinSession(int broker) {
+        return heard.contains(broker) && alive(broker);
     }
 
     /** A new incarnation registered: its session starts now and any earlier shutdown is over. */

@@ -273,17 +273,25 @@ public final class MetadataController implements AutoCloseable {
      * nothing is written but results are as if it had been (topic id zero).
      */
     public CompletableFuture<List<CreateTopicResult>> createTopics(List<NewTopic> topics, boolean validateOnly) {
+        if (forwarding()) {
+            Map<String, NewTopic> byName = new HashMap<>();
+            for (NewTopic t : topics) byName.putIfAbsent(t.name(), t);
+            return forward(ForwardedOperations.createTopics(topics, validateOnly), in -> ForwardedOperations.createTopicsResults(
+                    in, byName, configs -> TopicConfigs.describe(configs, layers(image))));
+        }
         return submit(() -> doCreateTopics(topics, validateOnly));
     }
 
     /** Deletes topics by name; one result per distinct name, in request order. */
     public CompletableFuture<List<DeleteTopicResult>> deleteTopics(Collection<String> names) {
+        if (forwarding()) return deleteTopics(names, List.of());
         List<Object> refs = new ArrayList<>(names);
         return submit(() -> doDeleteTopics(refs));
     }
 
     /** Deletes topics by id; one result per distinct id, in request order. */
     public CompletableFuture<List<DeleteTopicResult>> deleteTopicsByIds(Collection<Uuid> ids) {
+        if (forwarding()) return deleteTopics(List.of(), ids);
         List<Object> refs = new ArrayList<>(ids);
         return submit(() -> doDeleteTopics(refs));
     }
@@ -294,6 +302,9 @@ public final class MetadataController implements AutoCloseable {
      * ways fails the later reference with INVALID_REQUEST.
      */
     public CompletableFuture<List<DeleteTopicResult>> deleteTopics(Collection<String> names, Collection<Uuid> ids) {
+        if (forwarding()) {
+            return forward(ForwardedOperations.deleteTopics(List.copyOf(names), List.copyOf(ids)), ForwardedOperations::deleteTopicsResults);
+        }
         List<Object> refs = new ArrayList<>(names);
         refs.addAll(ids);
         return submit(() -> doDeleteTopics(refs));
@@ -301,6 +312,9 @@ public final class MetadataController implements AutoCloseable {
 
     /** Adds partitions to existing topics; one result per distinct topic, in request order. */
     public CompletableFuture<List<CreatePartitionsResult>> createPartitions(List<NewPartitions> requests, boolean validateOnly) {
+        if (forwarding()) {
+            return forward(ForwardedOperations.createPartitions(requests, validateOnly), ForwardedOperations::createPartitionsResults);
+        }
         return submit(() -> doCreatePartitions(requests, validateOnly));
     }
 
@@ -311,6 +325,7 @@ public final class MetadataController implements AutoCloseable {
     public CompletableFuture<Map<ConfigResource, ApiError>> alterConfigs(Map<ConfigResource, Map<String, String>> configs,
                                                                          boolean validateOnly) {
         Map<ConfigResource, Map<String, String>> copy = new LinkedHashMap<>(configs);
+        if (forwarding()) return forward(ForwardedOperations.alterConfigs(copy, validateOnly), ForwardedOperations::configResults);
         return submit(() -> doAlterConfigs(copy, null, validateOnly));
     }
 
@@ -318,6 +333,9 @@ public final class MetadataController implements AutoCloseable {
     public CompletableFuture<Map<ConfigResource, ApiError>> incrementalAlterConfigs(
             Map<ConfigResource, List<AlterConfigOp>> ops, boolean validateOnly) {
         Map<ConfigResource, List<AlterConfigOp>> copy = new LinkedHashMap<>(ops);
+        if (forwarding()) {
+            return forward(ForwardedOperations.incrementalAlterConfigs(copy, validateOnly), ForwardedOperations::configResults);
+        }
         return submit(() -> doAlterConfigs(null, copy, validateOnly));
     }
 
@@ -347,6 +365,7 @@ public final class MetadataController implements AutoCloseable {
      * IOException.
      */
     public CompletableFuture<ProducerIdBlock> allocateProducerIds(int blockSize) {
+        if (forwarding()) return forward(ForwardedOperations.allocateProducerIds(blockSize), ForwardedOperations::producerIdBlock);
         return submit(() -> {
             if (blockSize <= 0) throw new IllegalArgumentException("producer id block size must be positive: " + blockSize);
             long first = image.nextProducerId();
@@ -371,6 +390,23 @@ public final class MetadataController implements AutoCloseable {
         public long endProducerId() {
             return firstProducerId + size;
         }
+    }
+
+    /**
+     * The metadata quorum for DescribeQuorum: on a single node, itself as the only voter and leader
+     * (offsets are its log's record offsets); in a cluster, the active controller's view (forwarded to it
+     * from other nodes; NOT_CONTROLLER while there is none).
+     */
+    public CompletableFuture<QuorumDescription> describeQuorum() {
+        if (quorum == null) {
+            long now = System.currentTimeMillis();
+            long end = image.offset();
+            QuorumDescription.Replica self = new QuorumDescription.Replica(config.nodeId(), end, now, now);
+            return CompletableFuture.completedFuture(new QuorumDescription(config.nodeId(), 1, end, List.of(self), List.of(), List.of()));
+        }
+        QuorumDescription local = quorum.describeLocal();
+        if (local != null) return CompletableFuture.completedFuture(local);
+        return forward(ForwardedOperations.describeQuorum(), ForwardedOperations::quorumDescription);
     }
 
     /** Writes a snapshot of the current image now. */
@@ -943,10 +979,66 @@ public final class MetadataController implements AutoCloseable {
             prev = published;
         }
         for (MetadataListener l : listeners) notify(l, prev, current);
+        List<CompletableFuture<Void>> ready = new ArrayList<>();
         synchronized (this) {
             published = current;
             notifyAll();
+            var done = offsetWaiters.headMap(current.offset(), true);
+            done.values().forEach(ready::addAll);
+            done.clear();
         }
+        ready.forEach(f -> f.complete(null));
+    }
+
+    /** Futures waiting for this node's listeners to have seen an image offset (guarded by {@code this}). */
+    private final TreeMap<Long, List<CompletableFuture<Void>>> offsetWaiters = new TreeMap<>();
+
+    /** Completes once this node's listeners have seen an image at {@code offset} or later (or after a timeout). */
+    private CompletableFuture<Void> awaitPublished(long offset) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        synchronized (this) {
+            if (published.offset() >= offset) return CompletableFuture.completedFuture(null);
+            offsetWaiters.computeIfAbsent(offset, k -> new ArrayList<>()).add(f);
+        }
+        return f.completeOnTimeout(null, PROPOSE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /** In a cluster, on a node that is not the active controller: operations go to the one that is. */
+    private boolean forwarding() {
+        return quorum != null && !quorum.isActive() && !closed;
+    }
+
+    private interface ReplyReader<T> {
+        T read(java.io.DataInputStream in) throws IOException;
+    }
+
+    /**
+     * Sends an operation to the active controller and completes with its results once this node has
+     * applied the change (so the caller, e.g. a CreateTopics handler checking its partitions, sees it).
+     * No controller answering (an election, no majority) is NOT_CONTROLLER, as Kafka's forwarding.
+     */
+    private <T> CompletableFuture<T> forward(byte[] request, ReplyReader<T> reader) {
+        CompletableFuture<byte[]> sent;
+        try {
+            sent = quorum.sendToController(request);
+        } catch (RuntimeException e) {
+            sent = CompletableFuture.failedFuture(e);
+        }
+        return sent.handle((bytes, err) -> {
+            if (err != null) {
+                Throwable t = err;
+                while (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) t = t.getCause();
+                if (t instanceof ApiException ae) throw ae;
+                throw new ApiException(Errors.NOT_CONTROLLER, "No active controller answered: " + t.getMessage());
+            }
+            return ForwardedOperations.reply(bytes);
+        }).thenCompose(r -> awaitPublished(r.offset()).thenApply(v -> {
+            try {
+                return reader.read(r.results());
+            } catch (IOException e) {
+                throw new ApiException(Errors.UNKNOWN_SERVER_ERROR, "Bad reply from the active controller: " + e.getMessage());
+            }
+        }));
     }
 
     /**
@@ -1007,6 +1099,7 @@ public final class MetadataController implements AutoCloseable {
 
     /** A Ratis thread on the leader: a broker's registration or heartbeat, answered from the controller thread. */
     private CompletableFuture<byte[]> handleBrokerRequest(byte[] bytes) {
+        if (ForwardedOperations.isForwarded(bytes)) return ForwardedOperations.execute(this, bytes);
         BrokerLifecycleMessages.Request req;
         try {
             req = BrokerLifecycleMessages.decodeRequest(bytes);
@@ -1044,7 +1137,7 @@ public final class MetadataController implements AutoCloseable {
             heartbeats.touch(brokerId);
             return current;
         }
-        if (current != null && !current.fenced() && heartbeats.alive(brokerId)) {
+        if (current != null && !current.fenced() && heartbeats.heardFromWithinSession(brokerId)) {
             throw new ApiException(Errors.DUPLICATE_BROKER_REGISTRATION, "Another broker is registered with id " + brokerId
                     + " (incarnation " + current.incarnationId() + ") and its session has not expired.");
         }

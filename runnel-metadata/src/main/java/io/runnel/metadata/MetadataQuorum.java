@@ -51,6 +51,9 @@ public interface MetadataQuorum {
      */
     void setControllerRequestHandler(Function<byte[], CompletableFuture<byte[]>> handler);
 
+    /** The quorum as this node sees it if it is the leader, else null. */
+    QuorumDescription describeLocal();
+
     /** Sends a request to the current leader's handler, retrying while there is none (bounded). */
     CompletableFuture<byte[]> sendToController(byte[] request);
 }

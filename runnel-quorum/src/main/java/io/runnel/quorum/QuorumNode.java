@@ -446,6 +446,11 @@ public final class QuorumNode implements AutoCloseable {
         return config.nodeId();
     }
 
+    /** The configuration this node runs with. */
+    public QuorumConfig config() {
+        return config;
+    }
+
     /** The leader this node knows of, or -1. */
     public int leaderId() {
         DivisionInfo info = info();

@@ -19,9 +19,16 @@ import java.util.function.Function;
  */
 public final class RaftMetadataQuorum implements MetadataQuorum {
     private final QuorumNode node;
+    private final String controllerListener;
 
     public RaftMetadataQuorum(QuorumNode node) {
+        this(node, "CONTROLLER");
+    }
+
+    /** {@code controllerListener}: the listener name DescribeQuorum gives the voters' endpoints. */
+    public RaftMetadataQuorum(QuorumNode node, String controllerListener) {
         this.node = node;
+        this.controllerListener = controllerListener;
     }
 
     public QuorumNode node() {
@@ -94,6 +101,34 @@ public final class RaftMetadataQuorum implements MetadataQuorum {
     @Override
     public void setControllerRequestHandler(Function<byte[], CompletableFuture<byte[]>> handler) {
         node.setControllerRequestHandler(handler);
+    }
+
+    /**
+     * From {@link QuorumNode#status()} on the leader: the epoch is the Raft term, the high watermark the
+     * commit index, a peer's log end offset its match index (the leader's own: its commit index), its last
+     * fetch the leader's last contact with it, and it counts as caught up then if it matched the commit
+     * index.
+     */
+    @Override
+    public io.runnel.metadata.QuorumDescription describeLocal() {
+        QuorumStatus s = node.status();
+        if (!"LEADER".equals(s.role())) return null;
+        long now = System.currentTimeMillis();
+        List<io.runnel.metadata.QuorumDescription.Replica> voters = new java.util.ArrayList<>();
+        List<io.runnel.metadata.QuorumDescription.Replica> observers = new java.util.ArrayList<>();
+        voters.add(new io.runnel.metadata.QuorumDescription.Replica(s.nodeId(), s.commitIndex(), now, now));
+        for (QuorumStatus.Peer p : s.peers()) {
+            long fetched = now - p.lastContactMs();
+            var r = new io.runnel.metadata.QuorumDescription.Replica(p.nodeId(), p.matchIndex(), fetched,
+                    p.matchIndex() >= s.commitIndex() ? fetched : -1);
+            (p.voter() ? voters : observers).add(r);
+        }
+        voters.sort(java.util.Comparator.comparingInt(io.runnel.metadata.QuorumDescription.Replica::id));
+        List<io.runnel.metadata.QuorumDescription.Node> nodes = new java.util.ArrayList<>();
+        for (QuorumConfig.Voter v : node.config().voters()) {
+            nodes.add(new io.runnel.metadata.QuorumDescription.Node(v.id(), controllerListener, v.host(), v.port()));
+        }
+        return new io.runnel.metadata.QuorumDescription(s.leaderId(), (int) s.term(), s.commitIndex(), voters, observers, nodes);
     }
 
     @Override

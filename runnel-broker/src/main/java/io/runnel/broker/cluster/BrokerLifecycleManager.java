@@ -88,7 +88,8 @@ public final class BrokerLifecycleManager implements AutoCloseable {
                 if (stopping) break;
                 log.debug("Broker {}: controller request failed: {}", brokerId, e.toString());
             }
-            sleep(epoch < 0 ? Math.min(500, intervalMs) : intervalMs);
+            // while registering or fenced (catching up) it asks more often, so a starting broker is unfenced soon
+            sleep(epoch < 0 || fenced ? Math.min(200, intervalMs) : intervalMs);
         }
     }
 
