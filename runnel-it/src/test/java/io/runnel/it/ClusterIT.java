@@ -39,7 +39,10 @@ class ClusterIT {
 
     static Set<Integer> brokerIds(Admin admin, boolean includeFenced) throws Exception {
         DescribeClusterOptions o = new DescribeClusterOptions().timeoutMs(10_000);
-        if (includeFenced && Clients.kafkaMajor() >= 4) o.includeFencedBrokers(true);
+        // includeFencedBrokers exists from kafka-clients 4.0 on; these sources also compile against 3.9
+        if (includeFenced && Clients.kafkaMajor() >= 4) {
+            DescribeClusterOptions.class.getMethod("includeFencedBrokers", boolean.class).invoke(o, true);
+        }
         Collection<Node> nodes = admin.describeCluster(o).nodes().get(15, TimeUnit.SECONDS);
         return nodes.stream().map(Node::id).collect(Collectors.toSet());
     }
@@ -85,5 +88,52 @@ class ClusterIT {
         Set<Integer> replicas = cluster.server(1).controller().image().topic("via-1").partitions().values().stream()
                 .flatMap(p -> p.replicas().stream()).collect(Collectors.toSet());
         assertThat(replicas).containsExactlyInAnyOrder(1, 2, 3);
+    }
+
+    @Test
+    void anyNodeForwardsMetadataChangesAndDescribesTheQuorum() throws Exception {
+        cluster = ClusterHarness.create(ClusterHarness.Mode.IN_PROCESS, dir, 3, Map.of()).startAll();
+        try (Admin admin = Clients.admin(cluster.bootstrap())) {
+            ClusterHarness.await(UP, "three unfenced brokers", () -> {
+                try {
+                    return brokerIds(admin, false).equals(Set.of(1, 2, 3));
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            int active = cluster.controllerSeenBy(1);
+            int other = active == 1 ? 2 : 1;
+            // a producer bootstrapped on a node that is not the controller auto-creates its topic there
+            try (var producer = Clients.producer(cluster.bootstrap(other))) {
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("auto-" + other, new byte[]{1}))
+                        .get(60, TimeUnit.SECONDS);
+            }
+            assertThat(admin.listTopics().names().get(10, TimeUnit.SECONDS)).contains("auto-" + other);
+            // the controller API of a non-active node forwards, and answers once the change is applied here
+            var results = cluster.server(other).controller()
+                    .createTopics(List.of(io.runnel.metadata.NewTopic.of("forwarded", 4, 1)), false).get(30, TimeUnit.SECONDS);
+            assertThat(results.get(0).error().isSuccess()).as("%s", results.get(0).error()).isTrue();
+            assertThat(results.get(0).numPartitions()).isEqualTo(4);
+            assertThat(cluster.server(other).controller().image().topic("forwarded")).isNotNull();
+            var again = cluster.server(other).controller()
+                    .createTopics(List.of(io.runnel.metadata.NewTopic.of("forwarded", 4, 1)), false).get(30, TimeUnit.SECONDS);
+            assertThat(again.get(0).error().error()).isEqualTo(io.runnel.common.Errors.TOPIC_ALREADY_EXISTS);
+
+            org.apache.kafka.clients.admin.QuorumInfo q = admin.describeMetadataQuorum().quorumInfo().get(30, TimeUnit.SECONDS);
+            assertThat(q.leaderId()).isEqualTo(active);
+            assertThat(q.voters()).extracting(org.apache.kafka.clients.admin.QuorumInfo.ReplicaState::replicaId)
+                    .containsExactlyInAnyOrder(1, 2, 3);
+            assertThat(q.highWatermark()).isPositive();
+            assertThat(q.leaderEpoch()).isPositive();
+            ClusterHarness.await(Duration.ofSeconds(30), "every voter caught up", () -> {
+                try {
+                    org.apache.kafka.clients.admin.QuorumInfo now = admin.describeMetadataQuorum().quorumInfo().get(10, TimeUnit.SECONDS);
+                    return now.voters().stream().allMatch(v -> v.logEndOffset() == now.highWatermark()
+                            && v.lastCaughtUpTimestamp().isPresent());
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+        }
     }
 }
