@@ -561,10 +561,31 @@ public final class MetadataController implements AutoCloseable {
                 + ReplicaAssignments.MAX_PARTITIONS_PER_TOPIC + " partitions per topic are supported.");
     }
 
+    /**
+     * The unfenced brokers replicas are placed on, ascending by id; when any has a {@code broker.rack},
+     * in rack-alternating order (one broker of each rack in turn, racks by name, a broker without a rack
+     * in a rack of its own), so the consecutive replicas {@link ReplicaAssignments#place} picks span as
+     * many racks as they can, as Kafka's rack-aware placement does.
+     */
     private List<Integer> liveBrokers() {
         List<Integer> out = new ArrayList<>();
-        for (BrokerRegistration b : image.brokers().values()) if (!b.fenced()) out.add(b.id());
-        return out;
+        TreeMap<String, List<Integer>> byRack = new TreeMap<>();
+        boolean racks = false;
+        for (BrokerRegistration b : image.brokers().values()) {
+            if (b.fenced()) continue;
+            out.add(b.id());
+            racks |= b.rack() != null;
+            byRack.computeIfAbsent(b.rack() == null ? "\u0000" + b.id() : b.rack(), k -> new ArrayList<>()).add(b.id());
+        }
+        java.util.Collections.sort(out);
+        if (!racks) return out;
+        List<Integer> alternated = new ArrayList<>();
+        for (int i = 0; alternated.size() < out.size(); i++) {
+            for (List<Integer> rack : byRack.values()) {
+                if (i < rack.size()) alternated.add(rack.stream().sorted().toList().get(i));
+            }
+        }
+        return alternated;
     }
 
     private static List<Message> topicRecords(NewTopic t, Uuid id, List<List<Integer>> assignment) {
