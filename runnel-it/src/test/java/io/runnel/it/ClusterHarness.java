@@ -36,17 +36,20 @@ public final class ClusterHarness implements AutoCloseable {
     private final Mode mode;
     private final Path baseDir;
     private final int size;
+    private final int voters;
     private final Map<String, String> extra;
     private final int[] clientPorts;
     private final int[] controllerPorts;
     private final BrokerServer[] servers;
     private final BrokerProcess[] processes;
 
-    private ClusterHarness(Mode mode, Path baseDir, int size, Map<String, String> extra) {
+    private ClusterHarness(Mode mode, Path baseDir, int voters, int brokers, Map<String, String> extra) {
         this.mode = mode;
         this.baseDir = baseDir;
-        this.size = size;
+        this.size = voters + brokers;
+        this.voters = voters;
         this.extra = new LinkedHashMap<>(extra);
+        int size = this.size;
         this.clientPorts = new int[size + 1];
         this.controllerPorts = new int[size + 1];
         this.servers = new BrokerServer[size + 1];
@@ -59,7 +62,20 @@ public final class ClusterHarness implements AutoCloseable {
 
     /** A cluster of {@code size} nodes with ids 1..size (not started); {@code extra} goes into every node's config. */
     public static ClusterHarness create(Mode mode, Path baseDir, int size, Map<String, String> extra) {
-        return new ClusterHarness(mode, baseDir, size, extra);
+        return new ClusterHarness(mode, baseDir, size, 0, extra);
+    }
+
+    /**
+     * {@code voters} combined nodes (ids 1..voters) and {@code brokers} broker-only nodes (the next ids),
+     * which follow the metadata log as observers without voting.
+     */
+    public static ClusterHarness create(Mode mode, Path baseDir, int voters, int brokers, Map<String, String> extra) {
+        return new ClusterHarness(mode, baseDir, voters, brokers, extra);
+    }
+
+    /** Whether node {@code id} is a voter (broker and controller) rather than a broker only. */
+    public boolean isVoter(int id) {
+        return id <= voters;
     }
 
     public int size() {
@@ -70,10 +86,11 @@ public final class ClusterHarness implements AutoCloseable {
     public Map<String, String> config(int id) {
         Map<String, String> c = new LinkedHashMap<>();
         c.put("node.id", Integer.toString(id));
-        c.put("process.roles", "broker,controller");
+        c.put("process.roles", isVoter(id) ? "broker,controller" : "broker");
         c.put("controller.quorum.voters", voters());
         c.put("controller.listener.names", "CONTROLLER");
-        c.put("listeners", "PLAINTEXT://127.0.0.1:" + clientPorts[id] + ",CONTROLLER://127.0.0.1:" + controllerPorts[id]);
+        c.put("listeners", "PLAINTEXT://127.0.0.1:" + clientPorts[id]
+                + (isVoter(id) ? ",CONTROLLER://127.0.0.1:" + controllerPorts[id] : ""));
         c.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
         c.put("log.dirs", dataDir(id).toString());
         c.putAll(extra);
@@ -82,7 +99,7 @@ public final class ClusterHarness implements AutoCloseable {
 
     public String voters() {
         StringJoiner j = new StringJoiner(",");
-        for (int id = 1; id <= size; id++) j.add(id + "@127.0.0.1:" + controllerPorts[id]);
+        for (int id = 1; id <= voters; id++) j.add(id + "@127.0.0.1:" + controllerPorts[id]);
         return j.toString();
     }
 

@@ -136,4 +136,29 @@ class ClusterIT {
             });
         }
     }
+
+    @Test
+    void aBrokerOnlyNodeFollowsTheLogAsAnObserverAndServes() throws Exception {
+        cluster = ClusterHarness.create(ClusterHarness.Mode.IN_PROCESS, dir, 3, 1, Map.of()).startAll();
+        try (Admin admin = Clients.admin(cluster.bootstrap(4))) {
+            ClusterHarness.await(UP, "four unfenced brokers", () -> {
+                try {
+                    return brokerIds(admin, false).equals(Set.of(1, 2, 3, 4));
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            admin.createTopics(List.of(new NewTopic("via-observer", 8, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            ClusterHarness.await(Duration.ofSeconds(30), "the observer applied the topic", () ->
+                    cluster.server(4).controller().image().topic("via-observer") != null);
+            // the observer hosts some of the partitions, and is no voter
+            assertThat(cluster.server(4).controller().image().topic("via-observer").partitions().values())
+                    .anyMatch(p -> p.replicas().contains(4));
+            org.apache.kafka.clients.admin.QuorumInfo q = admin.describeMetadataQuorum().quorumInfo().get(30, TimeUnit.SECONDS);
+            assertThat(q.voters()).extracting(org.apache.kafka.clients.admin.QuorumInfo.ReplicaState::replicaId)
+                    .containsExactlyInAnyOrder(1, 2, 3);
+            assertThat(q.observers()).extracting(org.apache.kafka.clients.admin.QuorumInfo.ReplicaState::replicaId)
+                    .containsExactly(4);
+        }
+    }
 }
