@@ -238,6 +238,20 @@ public final class ClusterHarness implements AutoCloseable {
         }
     }
 
+    /**
+     * Cuts node {@code id} off from every other node of the quorum (in this JVM only: {@link QuorumLinks}).
+     * Its clients and its broker's messages to the controller are not affected.
+     */
+    public void isolate(int id) {
+        if (mode != Mode.IN_PROCESS) throw new IllegalStateException("the traffic seam works in this JVM only");
+        for (int other = 1; other <= size; other++) if (other != id) QuorumLinks.cut(id, other);
+    }
+
+    /** Restores every cut or delayed link. */
+    public void heal() {
+        QuorumLinks.healAll();
+    }
+
     /** Polls {@code condition} until true or {@code timeout}; fails with {@code what}. */
     public static void await(Duration timeout, String what, BooleanSupplier condition) {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -262,6 +276,7 @@ public final class ClusterHarness implements AutoCloseable {
 
     @Override
     public void close() {
+        QuorumLinks.healAll();
         for (int id = size; id >= 1; id--) {
             try {
                 if (mode == Mode.PROCESS && processes[id] != null) processes[id].close();

@@ -7,6 +7,7 @@ import org.apache.kafka.common.Node;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -21,8 +22,10 @@ import java.util.stream.Collectors;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Three combined nodes in this JVM: they form one cluster (one quorum, three registered brokers), and
- * metadata changes made through any node reach every node. Run in every client generation.
+ * Nodes of one cluster in this JVM: three combined nodes form one cluster (one quorum, three registered
+ * brokers) and metadata changes made through any node reach every node (every client generation); a
+ * broker-only node follows as an observer, and an active controller cut off from the others by the
+ * traffic seam ({@link QuorumLinks}) is replaced and catches up (runnel-it's generation only).
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class ClusterIT {
@@ -138,6 +141,8 @@ class ClusterIT {
     }
 
     @Test
+    // broker-side behaviour: one client generation (runnel-it's) is enough
+    @EnabledIfSystemProperty(named = "it.kafka.clients.version", matches = "4\\.1\\..*")
     void aBrokerOnlyNodeFollowsTheLogAsAnObserverAndServes() throws Exception {
         cluster = ClusterHarness.create(ClusterHarness.Mode.IN_PROCESS, dir, 3, 1, Map.of()).startAll();
         try (Admin admin = Clients.admin(cluster.bootstrap(4))) {
@@ -160,5 +165,45 @@ class ClusterIT {
             assertThat(q.observers()).extracting(org.apache.kafka.clients.admin.QuorumInfo.ReplicaState::replicaId)
                     .containsExactly(4);
         }
+    }
+
+    @Test
+    // broker-side behaviour: one client generation (runnel-it's) is enough
+    @EnabledIfSystemProperty(named = "it.kafka.clients.version", matches = "4\\.1\\..*")
+    void anActiveControllerCutOffFromTheOthersIsReplacedAndCatchesUpWhenTheLinksHeal() throws Exception {
+        cluster = ClusterHarness.create(ClusterHarness.Mode.IN_PROCESS, dir, 3, Map.of()).startAll();
+        ClusterHarness.await(UP, "an active controller", () -> activeNodes().size() == 1);
+        ClusterHarness.await(UP, "three unfenced brokers", () -> cluster.server(1).controller().image().brokers().values()
+                .stream().filter(b -> !b.fenced()).count() == 3);
+        int old = activeNodes().get(0);
+        long oldTerm = cluster.server(old).quorumNode().status().term();
+        cluster.isolate(old);
+        long t0 = System.nanoTime();
+        ClusterHarness.await(Duration.ofSeconds(30), "another node becomes the active controller",
+                () -> activeNodes().stream().anyMatch(id -> id != old));
+        System.out.println("[cluster] isolated active controller replaced after " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        int next = activeNodes().stream().filter(id -> id != old).findFirst().orElseThrow();
+        assertThat(cluster.server(next).quorumNode().status().term()).isGreaterThan(oldTerm);
+        // the majority side keeps accepting metadata changes, through either of its nodes
+        int third = 6 - old - next;
+        var created = cluster.server(third).controller()
+                .createTopics(List.of(io.runnel.metadata.NewTopic.of("during-partition", 2, 1)), false).get(60, TimeUnit.SECONDS);
+        assertThat(created.get(0).error().isSuccess()).as("%s", created.get(0).error()).isTrue();
+        // the cut-off node cannot have committed anything meanwhile: it never sees the new topic until healed
+        assertThat(cluster.server(old).controller().image().topic("during-partition")).isNull();
+
+        cluster.heal();
+        ClusterHarness.await(Duration.ofSeconds(60), "the old controller catches up", () ->
+                cluster.server(old).controller().image().topic("during-partition") != null);
+        ClusterHarness.await(Duration.ofSeconds(30), "exactly one active controller", () -> activeNodes().size() == 1);
+        // every node's image is the same at the same offset
+        ClusterHarness.await(Duration.ofSeconds(30), "equal images", () -> {
+            var a = cluster.server(1).controller().image();
+            return a.equals(cluster.server(2).controller().image()) && a.equals(cluster.server(3).controller().image());
+        });
+    }
+
+    private List<Integer> activeNodes() {
+        return cluster.runningNodes().stream().filter(id -> cluster.server(id).quorumNode().isActive()).toList();
     }
 }
