@@ -1021,8 +1021,15 @@ public final class MetadataController implements AutoCloseable {
             if (published.offset() >= offset) return CompletableFuture.completedFuture(null);
             offsetWaiters.computeIfAbsent(offset, k -> new ArrayList<>()).add(f);
         }
-        return f.completeOnTimeout(null, PROPOSE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        return f.completeOnTimeout(null, FORWARDED_APPLY_WAIT_MS, TimeUnit.MILLISECONDS);
     }
+
+    /**
+     * How long a forwarded operation's answer waits for this node to apply the change. A node cut off
+     * from the quorum (its forwarding still works: broker requests travel apart from Raft traffic) would
+     * otherwise hold every answer; after this the answer goes out, as Kafka's forwarding does not wait.
+     */
+    static final long FORWARDED_APPLY_WAIT_MS = 5_000;
 
     /** In a cluster, on a node that is not the active controller: operations go to the one that is. */
     private boolean forwarding() {
