@@ -50,8 +50,11 @@ class ClusterProcessIT {
         Map<String, String> c = new HashMap<>(Map.of("broker.session.timeout.ms", Integer.toString(SESSION_TIMEOUT_MS),
                 "broker.heartbeat.interval.ms", "500"));
         c.putAll(extra);
+        long t0 = System.nanoTime();
         cluster = ClusterHarness.create(ClusterHarness.Mode.PROCESS, dir, 3, c).startAll();
         awaitUnfenced(Set.of(1, 2, 3));
+        System.out.println("[cluster] three node processes launched to three unfenced brokers: "
+                + (System.nanoTime() - t0) / 1_000_000 + " ms");
         return cluster;
     }
 
@@ -202,7 +205,11 @@ class ClusterProcessIT {
         // small snapshot threshold: the log is purged behind snapshots, so the wiped node needs one
         start(Map.of("metadata.log.max.record.bytes.between.snapshots", "2000"));
         try (Admin a = admin()) {
-            for (int i = 0; i < 20; i++) assertThat(create(a, "before-wipe-" + i, 3)).isTrue();
+            long t0 = System.nanoTime();
+            for (int i = 0; i < 20; i++) assertThat(create(a, "before-wipe-" + i, 10)).isTrue();
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            System.out.println("[cluster] 20 topics of 10 partitions created one at a time in " + ms + " ms: "
+                    + (20_000 / Math.max(1, ms)) + " topics/s");
         }
         int controller = activeController();
         int victim = controller == 3 ? 2 : 3;
