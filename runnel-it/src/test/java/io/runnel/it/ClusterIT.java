@@ -206,4 +206,19 @@ class ClusterIT {
     private List<Integer> activeNodes() {
         return cluster.runningNodes().stream().filter(id -> cluster.server(id).quorumNode().isActive()).toList();
     }
+
+    @Test
+    @EnabledIfSystemProperty(named = "it.kafka.clients.version", matches = "4\\.1\\..*")
+    void theOffsetsTopicsReplicationFactorIsAppliedStrictlyInACluster() throws Exception {
+        // two brokers, Kafka's default offsets.topic.replication.factor=3: as in Kafka, no offsets topic
+        cluster = ClusterHarness.create(ClusterHarness.Mode.IN_PROCESS, dir, 2, Map.of()).startAll();
+        ClusterHarness.await(UP, "two unfenced brokers", () -> cluster.server(1).controller().image().brokers().values()
+                .stream().filter(b -> !b.fenced()).count() == 2);
+        try (Admin admin = Clients.admin(cluster.bootstrap())) {
+            var f = admin.listConsumerGroupOffsets("g").partitionsToOffsetAndMetadata();
+            assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> f.get(5, TimeUnit.SECONDS))).isNotNull();
+        }
+        assertThat(cluster.server(1).controller().image().topic("__consumer_offsets")).isNull();
+        assertThat(cluster.server(2).controller().image().topic("__consumer_offsets")).isNull();
+    }
 }
