@@ -61,6 +61,13 @@ import java.util.concurrent.TimeUnit;
  * when its endpoints or rack changed. When the log has grown by
  * {@code metadata.log.max.record.bytes.between.snapshots} since the last snapshot, a snapshot of the
  * image is written so that replay at the next start stays short.
+ *
+ * <p><b>In a cluster</b> ({@link #startReplicated}) the log is the replicated {@link MetadataQuorum}:
+ * operations run only while this node is the active controller, and elsewhere are forwarded to it
+ * ({@link ForwardedOperations}); listeners are called on the quorum's event thread for every batch
+ * applied; brokers register and heartbeat through the quorum ({@link BrokerLifecycleMessages}) and the
+ * active controller fences and unfences them ({@link BrokerHeartbeats} holds their sessions). See
+ * docs/cluster.md.
  */
 public final class MetadataController implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MetadataController.class);
