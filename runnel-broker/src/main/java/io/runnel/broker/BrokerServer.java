@@ -27,6 +27,7 @@ import io.runnel.broker.handler.admin.CreateTopicsHandler;
 import io.runnel.broker.handler.admin.DeleteTopicsHandler;
 import io.runnel.broker.handler.admin.DescribeClusterHandler;
 import io.runnel.broker.handler.admin.DescribeQuorumHandler;
+import io.runnel.broker.handler.admin.UnregisterBrokerHandler;
 import io.runnel.broker.handler.admin.DescribeConfigsHandler;
 import io.runnel.broker.handler.admin.IncrementalAlterConfigsHandler;
 import io.runnel.broker.handler.admin.InitProducerIdHandler;
@@ -134,6 +135,7 @@ public final class BrokerServer implements AutoCloseable {
                 .register(new IncrementalAlterConfigsHandler(controller, broker))
                 .register(new DescribeClusterHandler(controller, broker))
                 .register(new DescribeQuorumHandler(controller))
+                .register(new UnregisterBrokerHandler(controller))
                 .register(new InitProducerIdHandler(controller, broker))
                 .register(new FindCoordinatorHandler(groups, groupSupport, 0))
                 .register(new JoinGroupHandler(groups))

@@ -137,6 +137,21 @@ class ClusterIT {
                     return false;
                 }
             });
+
+            // UnregisterBroker of a stopped broker, through any node: its registration is gone everywhere
+            int third = 6 - active - other;
+            cluster.stop(third);
+            try (Admin viaOther = Clients.admin(cluster.bootstrap(other))) {
+                viaOther.unregisterBroker(third).all().get(30, TimeUnit.SECONDS);
+                for (int id : List.of(active, other)) {
+                    int node = id;
+                    ClusterHarness.await(Duration.ofSeconds(30), "node " + id + " forgot broker " + third,
+                            () -> cluster.server(node).controller().image().broker(third) == null);
+                }
+                Throwable unknown = org.assertj.core.api.Assertions.catchThrowable(
+                        () -> viaOther.unregisterBroker(third).all().get(30, TimeUnit.SECONDS));
+                assertThat(unknown).hasCauseInstanceOf(org.apache.kafka.common.errors.BrokerIdNotRegisteredException.class);
+            }
         }
     }
 

@@ -36,6 +36,7 @@ final class ForwardedOperations {
     static final byte INCREMENTAL_ALTER_CONFIGS = 14;
     static final byte ALLOCATE_PRODUCER_IDS = 15;
     static final byte DESCRIBE_QUORUM = 16;
+    static final byte UNREGISTER_BROKER = 17;
 
     private ForwardedOperations() {
     }
@@ -122,6 +123,13 @@ final class ForwardedOperations {
         return write(o -> {
             o.writeByte(ALLOCATE_PRODUCER_IDS);
             o.writeInt(blockSize);
+        });
+    }
+
+    static byte[] unregisterBroker(int brokerId) {
+        return write(o -> {
+            o.writeByte(UNREGISTER_BROKER);
+            o.writeInt(brokerId);
         });
     }
 
@@ -230,6 +238,7 @@ final class ForwardedOperations {
                     o.writeLong(block.firstProducerId());
                     o.writeInt(block.size());
                 });
+                case UNREGISTER_BROKER -> reply(c, c.unregisterBroker(in.readInt()), (o, v) -> { });
                 case DESCRIBE_QUORUM -> reply(c, c.describeQuorum(), (o, d) -> {
                     o.writeInt(d.leaderId());
                     o.writeInt(d.leaderEpoch());

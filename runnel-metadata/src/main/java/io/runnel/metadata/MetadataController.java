@@ -400,6 +400,32 @@ public final class MetadataController implements AutoCloseable {
     }
 
     /**
+     * UnregisterBroker: removes broker {@code brokerId}'s registration (an {@code UnregisterBrokerRecord});
+     * in a cluster it is fenced first, so the leadership of its partitions moves to other in-sync
+     * replicas. A broker still running registers again. Unknown ids are BROKER_ID_NOT_REGISTERED; a single
+     * node refuses to unregister itself, its only broker (INVALID_REQUEST).
+     */
+    public CompletableFuture<Void> unregisterBroker(int brokerId) {
+        if (forwarding()) return forward(ForwardedOperations.unregisterBroker(brokerId), in -> null);
+        return submit(() -> {
+            BrokerRegistration b = image.broker(brokerId);
+            if (b == null) throw new ApiException(Errors.BROKER_ID_NOT_REGISTERED, "Broker ID " + brokerId + " is not registered.");
+            if (quorum == null) {
+                throw new ApiException(Errors.INVALID_REQUEST, "Broker " + brokerId + " is this single node's only broker; "
+                        + "it cannot be unregistered.");
+            }
+            List<Message> records = new ArrayList<>(b.fenced() ? List.of() : fenceRecords(b));
+            io.runnel.protocol.message.UnregisterBrokerRecord u = new io.runnel.protocol.message.UnregisterBrokerRecord();
+            u.brokerId = brokerId;
+            u.brokerEpoch = b.epoch();
+            records.add(u);
+            commit(records);
+            log.info("Unregistered broker {} (epoch {})", brokerId, b.epoch());
+            return null;
+        });
+    }
+
+    /**
      * The metadata quorum for DescribeQuorum: on a single node, itself as the only voter and leader
      * (offsets are its log's record offsets); in a cluster, the active controller's view (forwarded to it
      * from other nodes; NOT_CONTROLLER while there is none).
