@@ -55,7 +55,7 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--runs", defaultValue = "3", description = "Runs per broker; figures are medians (default: ${DEFAULT-VALUE}).")
     int runs;
 
-    @Option(names = "--scenarios", defaultValue = "a,b,c,d,e,f", paramLabel = "a,b,...",
+    @Option(names = "--scenarios", defaultValue = "a,b,c,d,e,f,h", paramLabel = "a,b,...",
             description = "Scenarios to run (default: ${DEFAULT-VALUE}).")
     String scenarios;
 

@@ -72,6 +72,7 @@ record Metric(Scenario scenario, String key, String label, Target target) {
     static final String RESTART_S = "restart_to_served_s";
     static final String FDS = "open_fds";
     static final String RSS_RESTART_MIB = "rss_after_restart_mib";
+    static final String RC_RECORDS_PER_SEC = "read_committed_records_per_sec";
 
     /** Every metric of a scenario, in table order. */
     static List<Metric> of(Scenario s) {
@@ -116,6 +117,12 @@ record Metric(Scenario scenario, String key, String label, Target target) {
                     new Metric(s, FDS, "open descriptors after creating", Target.NONE),
                     new Metric(s, RESTART_S, "restart after kill -9 until all served (s)", Target.NONE),
                     new Metric(s, RSS_RESTART_MIB, "RSS after the restart (MiB)", Target.NONE));
+            case H -> List.of(
+                    new Metric(s, RECORDS_PER_SEC, "transactional throughput (records/s)", Target.ratioAtLeast(1.3)),
+                    new Metric(s, MB_PER_SEC, "transactional throughput (MB/s)", Target.NONE),
+                    new Metric(s, P99_MS, "p99 latency (ms)", Target.NONE),
+                    new Metric(s, BROKER_CPU_US_PER_RECORD, "broker CPU per record (us)", Target.NONE),
+                    new Metric(s, RC_RECORDS_PER_SEC, "read_committed consume (records/s)", Target.NONE));
         };
     }
 }

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
-/** The benchmark scenarios of the issue, (a) to (f). Record counts are at scale 1. */
+/** The benchmark scenarios, (a) to (h). Record counts are at scale 1. */
 enum Scenario {
     A("produce 2,000,000 x 100 B, acks=all, linger.ms=5, batch.size=64 KiB, unthrottled"),
     B("produce 300,000 x 1 KiB, lz4, acks=all, linger.ms=5, batch.size=128 KiB, unthrottled"),
@@ -15,7 +15,9 @@ enum Scenario {
     E("end-to-end latency: 10,000 x 1 KiB, one at a time, acks=all"),
     F("broker start-to-ready time; resident memory after (a)"),
     G("partition scale: create N partitions (topics of 5,000, one per request), kill -9, restart to all served; "
-            + "RSS and open descriptors; its own broker");
+            + "RSS and open descriptors; its own broker"),
+    H("transactions: produce 1,000,000 x 100 B in transactions of 100 ms (acks=all, idempotent, linger.ms=5, "
+            + "batch.size=64 KiB), then read them all with a read_committed consumer");
 
     static final long A_RECORDS = 2_000_000;
     static final int A_SIZE = 100;
@@ -26,6 +28,9 @@ enum Scenario {
     static final int C_RATE = 20_000;
     static final long E_RECORDS = 10_000;
     static final int E_SIZE = 1024;
+    static final long H_RECORDS = 1_000_000;
+    static final int H_SIZE = 100;
+    static final int H_TXN_MS = 100;
 
     final String description;
 
@@ -37,10 +42,10 @@ enum Scenario {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    /** Parses "a,b,c" (case-insensitive, also "all" for (a) to (f)). */
+    /** Parses "a,b,c" (case-insensitive, also "all" for every scenario but (g)). */
     static Set<Scenario> parseList(String list) {
-        // (g) takes minutes and starts its own brokers: "all" means (a)-(f); (g) is asked for by name
-        if (list == null || list.isBlank() || list.strip().equalsIgnoreCase("all")) return EnumSet.range(A, F);
+        // (g) takes minutes and starts its own brokers: "all" means the others; (g) is asked for by name
+        if (list == null || list.isBlank() || list.strip().equalsIgnoreCase("all")) return EnumSet.complementOf(EnumSet.of(G));
         EnumSet<Scenario> out = EnumSet.noneOf(Scenario.class);
         for (String part : list.split(",")) {
             String p = part.strip();
@@ -48,7 +53,7 @@ enum Scenario {
             try {
                 out.add(Scenario.valueOf(p.toUpperCase(Locale.ROOT)));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("unknown scenario '" + p + "' (known: a,b,c,d,e,f,g)");
+                throw new IllegalArgumentException("unknown scenario '" + p + "' (known: a,b,c,d,e,f,g,h)");
             }
         }
         if (out.isEmpty()) throw new IllegalArgumentException("no scenario selected");

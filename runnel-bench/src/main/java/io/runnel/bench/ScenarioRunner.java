@@ -80,6 +80,7 @@ final class ScenarioRunner {
             case B -> Scenario.scaled(Scenario.B_RECORDS, scale);
             case C -> Scenario.scaled(Scenario.C_RECORDS, scale);
             case E -> Scenario.scaled(Scenario.E_RECORDS, scale);
+            case H -> Scenario.scaled(Scenario.H_RECORDS, scale);
             case F, G -> 0;
         };
     }
@@ -90,7 +91,7 @@ final class ScenarioRunner {
      */
     long timeoutMs(Scenario s) {
         long floorPerSec = switch (s) {
-            case A, D -> 10_000;
+            case A, D, H -> 10_000;
             case B -> 2_000;
             case C -> 5_000;
             case E -> 50;
@@ -108,13 +109,14 @@ final class ScenarioRunner {
             case C -> producerArgs("TOPIC", records(s), Scenario.C_SIZE, Scenario.C_RATE, "BOOTSTRAP", producerPropsC());
             case D -> consumerArgs("TOPIC_OF_A", records(s), "BOOTSTRAP");
             case E -> endToEndArgs("TOPIC", records(s), "BOOTSTRAP");
+            case H -> transactionalProducerArgs("TOPIC", records(s), "BOOTSTRAP", "TRANSACTIONAL_ID");
             case F, G -> List.of();
         };
     }
 
     static String toolClass(Scenario s) {
         return switch (s) {
-            case A, B, C -> "org.apache.kafka.tools.ProducerPerformance";
+            case A, B, C, H -> "org.apache.kafka.tools.ProducerPerformance";
             case D -> "org.apache.kafka.tools.ConsumerPerformance";
             case E -> "org.apache.kafka.tools.EndToEndLatency";
             case F, G -> "";
@@ -127,6 +129,14 @@ final class ScenarioRunner {
 
     private static List<String> producerPropsB() {
         return List.of("acks=all", "linger.ms=5", "batch.size=131072", "compression.type=lz4");
+    }
+
+    /** (h): ProducerPerformance's own transactions: a commit every {@link Scenario#H_TXN_MS} ms. */
+    private List<String> transactionalProducerArgs(String topic, long n, String bootstrap, String transactionalId) {
+        List<String> args = new ArrayList<>(List.of("--transactional-id", transactionalId,
+                "--transaction-duration-ms", Integer.toString(Scenario.H_TXN_MS)));
+        args.addAll(producerArgs(topic, n, Scenario.H_SIZE, -1, bootstrap, producerPropsA()));
+        return args;
     }
 
     private static List<String> producerPropsC() {
@@ -177,6 +187,10 @@ final class ScenarioRunner {
         if (selected.contains(Scenario.E)) {
             report(tag, Scenario.E, guarded(broker, Scenario.E, () -> endToEnd(broker, sessionDir, "bench-e-" + run,
                     records(Scenario.E))), out);
+        }
+        if (selected.contains(Scenario.H)) {
+            report(tag, Scenario.H, guarded(broker, Scenario.H, () -> transactions(broker, sessionDir, "bench-h-" + run)), out);
+            pause();
         }
         if (selected.contains(Scenario.F)) {
             Map<String, Double> f = new LinkedHashMap<>();
@@ -327,6 +341,50 @@ final class ScenarioRunner {
         return (after - before) * 1e6 / records;
     }
 
+    /**
+     * (h): transactional produce (ProducerPerformance commits every 100 ms), then a read_committed
+     * ConsumerPerformance over the same records: it must see every committed record.
+     */
+    private Outcome transactions(Broker broker, Path dir, String topic) throws Exception {
+        long n = records(Scenario.H);
+        createTopic(broker, topic);
+        Double cpu0 = broker.cpuSeconds();
+        ToolRun r = runTool(dir, "h", Scenario.H, "org.apache.kafka.tools.ProducerPerformance",
+                transactionalProducerArgs(topic, n, broker.bootstrap(), topic + "-txn"));
+        Double cpu = cpuUsPerRecord(broker, cpu0, n);
+        if (r.error != null) return Outcome.failed(r.error);
+        ToolOutput.ProducerSummary s;
+        try {
+            s = ToolOutput.parseProducer(r.stdout);
+        } catch (IllegalArgumentException e) {
+            return Outcome.failed(e.getMessage() + r.stderrHint());
+        }
+        if (s.records() != n) {
+            return Outcome.failed("only " + s.records() + " of " + n + " records were acknowledged" + r.stderrHint());
+        }
+        List<String> consumerArgs = new ArrayList<>(consumerArgs(topic, n, broker.bootstrap()));
+        consumerArgs.addAll(List.of("--command-property", "isolation.level=read_committed"));
+        ToolRun c = runTool(dir, "h-read-committed", Scenario.H, "org.apache.kafka.tools.ConsumerPerformance", consumerArgs);
+        if (c.error != null) return Outcome.failed("read_committed consumer: " + c.error);
+        ToolOutput.ConsumerSummary cs;
+        try {
+            cs = ToolOutput.parseConsumer(c.stdout);
+        } catch (IllegalArgumentException e) {
+            return Outcome.failed("read_committed consumer: " + e.getMessage() + c.stderrHint());
+        }
+        if (cs.records() < n) {
+            return Outcome.failed("the read_committed consumer saw only " + cs.records() + " of " + n
+                    + " committed records before the 60 s idle timeout" + c.stderrHint());
+        }
+        Map<String, Double> v = new LinkedHashMap<>();
+        v.put(Metric.RECORDS_PER_SEC, s.recordsPerSec());
+        v.put(Metric.MB_PER_SEC, s.mbPerSec());
+        v.put(Metric.P99_MS, (double) s.p99Ms());
+        if (cpu != null) v.put(Metric.BROKER_CPU_US_PER_RECORD, cpu);
+        v.put(Metric.RC_RECORDS_PER_SEC, cs.recordsPerSec());
+        return Outcome.ok(v);
+    }
+
     private Outcome consume(Broker broker, Path dir, String topic, long n) throws Exception {
         Double cpu0 = broker.cpuSeconds();
         ToolRun r = runTool(dir, "d", "org.apache.kafka.tools.ConsumerPerformance", consumerArgs(topic, n, broker.bootstrap()));
@@ -405,6 +463,11 @@ final class ScenarioRunner {
     }
 
     private ToolRun runTool(Path dir, String id, String mainClass, List<String> args) throws Exception {
+        return runTool(dir, id, Scenario.valueOf(id.toUpperCase(Locale.ROOT)), mainClass, args);
+    }
+
+    /** Runs a tool under {@code scenario}'s time limit; its output goes to {@code id}.out and .err. */
+    private ToolRun runTool(Path dir, String id, Scenario scenario, String mainClass, List<String> args) throws Exception {
         Path out = dir.resolve(id + ".out");
         Path err = dir.resolve(id + ".err");
         List<String> opts = new ArrayList<>(List.of(TOOL_HEAP));
@@ -413,7 +476,7 @@ final class ScenarioRunner {
         if (java.javaFeature() >= 23) opts.add("--sun-misc-unsafe-memory-access=allow");
         opts.add("--enable-native-access=ALL-UNNAMED");
         Process p = java.start(java.benchClasspath(), opts, mainClass, args, out, err, dir.getParent().resolve("commands.log"));
-        long limitMs = timeoutMs(Scenario.valueOf(id.toUpperCase(Locale.ROOT)));
+        long limitMs = timeoutMs(scenario);
         boolean done = p.waitFor(limitMs, TimeUnit.MILLISECONDS);
         if (!done) JavaLauncher.stop(p, 5_000);
         String stdout = Files.exists(out) ? Files.readString(out, StandardCharsets.UTF_8) : "";

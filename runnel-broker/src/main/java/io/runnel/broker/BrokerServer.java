@@ -7,6 +7,8 @@ import io.runnel.broker.group.OffsetsTopicLog;
 import io.runnel.broker.handler.ApiVersionsHandler;
 import io.runnel.broker.handler.BrokerFeatures;
 import io.runnel.broker.handler.group.ConsumerGroupDescribeHandler;
+import io.runnel.broker.handler.txn.DescribeProducersHandler;
+import io.runnel.broker.handler.txn.WriteTxnMarkersHandler;
 import io.runnel.broker.handler.group.ConsumerGroupHeartbeatHandler;
 import io.runnel.broker.handler.group.DeleteGroupsHandler;
 import io.runnel.broker.handler.group.DescribeGroupsHandler;
@@ -31,6 +33,7 @@ import io.runnel.broker.handler.admin.UnregisterBrokerHandler;
 import io.runnel.broker.handler.admin.DescribeConfigsHandler;
 import io.runnel.broker.handler.admin.IncrementalAlterConfigsHandler;
 import io.runnel.broker.handler.admin.InitProducerIdHandler;
+import io.runnel.broker.handler.admin.UpdateFeaturesHandler;
 import io.runnel.broker.handler.DeleteRecordsHandler;
 import io.runnel.broker.handler.DescribeLogDirsHandler;
 import io.runnel.broker.handler.OffsetForLeaderEpochHandler;
@@ -41,7 +44,19 @@ import io.runnel.broker.handler.MetadataHandler;
 import io.runnel.broker.handler.ProduceHandler;
 import io.runnel.broker.cluster.BrokerLifecycleManager;
 import io.runnel.broker.cluster.ClusterConfigCheck;
+import io.runnel.broker.handler.txn.AddOffsetsToTxnHandler;
+import io.runnel.broker.handler.txn.AddPartitionsToTxnHandler;
+import io.runnel.broker.handler.txn.DescribeTransactionsHandler;
+import io.runnel.broker.handler.txn.EndTxnHandler;
+import io.runnel.broker.handler.txn.ListTransactionsHandler;
+import io.runnel.broker.handler.txn.TxnOffsetCommitHandler;
 import io.runnel.broker.network.NettyServer;
+import io.runnel.broker.txn.ProducerIdAllocator;
+import io.runnel.broker.txn.TransactionCoordinator;
+import io.runnel.broker.txn.TxnSupport;
+import io.runnel.common.TopicPartition;
+import io.runnel.txn.ProducerIdManager;
+import io.runnel.txn.TxnCoordinatorConfig;
 import io.runnel.broker.network.NetworkConfig;
 import io.runnel.broker.partition.MetadataPublisher;
 import io.runnel.broker.partition.PartitionManager;
@@ -84,6 +99,7 @@ public final class BrokerServer implements AutoCloseable {
     /** In a cluster: this node's member of the metadata quorum and its broker lifecycle; else null. */
     private QuorumNode quorumNode;
     private BrokerLifecycleManager lifecycle;
+    private TransactionCoordinator txns;
     private final List<InetSocketAddress> bound = new ArrayList<>();
     private boolean closed;
 
@@ -117,11 +133,23 @@ public final class BrokerServer implements AutoCloseable {
                 new ImageGroupConfigView(publisher));
         GroupSupport groupSupport = new GroupSupport(groups, controller, broker);
         partitions.addLeadershipListener(groupSupport);
+        ProducerIdAllocator producerIds = new ProducerIdAllocator(controller, ProducerIdAllocator.DEFAULT_BLOCK_SIZE);
+        TxnCoordinatorConfig txnConfig = txnConfig(config, groupConfig.offsetsTopicPartitions());
+        txns = TransactionCoordinator.create(txnConfig, new OffsetsTopicLog(partitions, Time.SYSTEM, TransactionCoordinator.TOPIC),
+                new ProducerIdManager(producerIds), groups, partitions::writeTxnMarker, p -> {
+                    var part = partitions.get(new TopicPartition(TransactionCoordinator.TOPIC, p));
+                    return part == null ? -1 : part.leaderEpoch();
+                });
+        TxnSupport txnSupport = new TxnSupport(txns, groupSupport, controller, broker);
+        partitions.addLeadershipListener(txnSupport);
         controller.addListener((prev, cur) -> publisher.publish(cur)).get(60, TimeUnit.SECONDS);
         HandlerRegistry registry = new HandlerRegistry();
-        registry.register(new ApiVersionsHandler(registry, broker, BrokerFeatures.of(groupConfig.consumerProtocolEnabled())))
+        BrokerFeatures features = BrokerFeatures.of(groupConfig.consumerProtocolEnabled());
+        registry.register(new ApiVersionsHandler(registry, broker, features))
+                .register(new UpdateFeaturesHandler(controller, broker, features))
                 .register(new MetadataHandler(broker))
-                .register(new ProduceHandler(partitions, broker))
+                .register(new ProduceHandler(partitions, broker, produceCheck(txns,
+                        config.values().getBoolean(BrokerConfigs.TRANSACTION_PARTITION_VERIFICATION_ENABLE))))
                 .register(new FetchHandler(partitions))
                 .register(new ListOffsetsHandler(partitions))
                 .register(new DeleteRecordsHandler(partitions))
@@ -136,8 +164,14 @@ public final class BrokerServer implements AutoCloseable {
                 .register(new DescribeClusterHandler(controller, broker))
                 .register(new DescribeQuorumHandler(controller))
                 .register(new UnregisterBrokerHandler(controller))
-                .register(new InitProducerIdHandler(controller, broker))
-                .register(new FindCoordinatorHandler(groups, groupSupport, 0))
+                .register(new InitProducerIdHandler(producerIds, txns))
+                .register(new FindCoordinatorHandler(groups, txnSupport, txnConfig.stateLogPartitions()))
+                .register(new AddPartitionsToTxnHandler(txns, groups.topics()))
+                .register(new AddOffsetsToTxnHandler(txns))
+                .register(new EndTxnHandler(txns))
+                .register(new TxnOffsetCommitHandler(groups, txns))
+                .register(new DescribeTransactionsHandler(txns))
+                .register(new ListTransactionsHandler(txns))
                 .register(new JoinGroupHandler(groups))
                 .register(new SyncGroupHandler(groups))
                 .register(new HeartbeatHandler(groups))
@@ -148,6 +182,8 @@ public final class BrokerServer implements AutoCloseable {
                 .register(new ListGroupsHandler(groups))
                 .register(new DeleteGroupsHandler(groups))
                 .register(new OffsetDeleteHandler(groups));
+        // the partition side of transactions (the coordinator's handlers are registered with the coordinator)
+        registry.register(new WriteTxnMarkersHandler(partitions)).register(new DescribeProducersHandler(partitions));
         if (groupConfig.consumerProtocolEnabled()) {
             registry.register(new ConsumerGroupHeartbeatHandler(groups))
                     .register(new ConsumerGroupDescribeHandler(groups));
@@ -240,6 +276,29 @@ public final class BrokerServer implements AutoCloseable {
         return s == null ? def.key(key).defaultValue() : def.parseValue(key, s.value());
     }
 
+    /**
+     * What Produce asks the transaction coordinator for a transactional batch: v12+ adds the partition (transaction
+     * version 2); older versions verify it only when transaction.partition.verification.enable (KIP-890 part 1).
+     */
+    static ProduceHandler.TxnPartitionCheck produceCheck(TransactionCoordinator txns, boolean verify) {
+        return (id, pid, epoch, tp, add) -> add || verify
+                ? txns.checkProducePartition(id, pid, epoch, tp, add)
+                : java.util.concurrent.CompletableFuture.completedFuture(io.runnel.common.Errors.NONE);
+    }
+
+    /** The transaction coordinator's settings (Kafka's keys and defaults) and the finalized transaction.version. */
+    static TxnCoordinatorConfig txnConfig(BrokerConfigs cfg, int offsetsTopicPartitions) {
+        var v = cfg.values();
+        return new TxnCoordinatorConfig(
+                v.getInt(BrokerConfigs.TRANSACTION_STATE_LOG_NUM_PARTITIONS),
+                v.getInt("transaction.max.timeout.ms"),
+                v.getInt("transactional.id.expiration.ms"),
+                v.getInt("transaction.abort.timed.out.transaction.cleanup.interval.ms"),
+                v.getInt("transaction.remove.expired.transaction.cleanup.interval.ms"),
+                offsetsTopicPartitions,
+                BrokerFeatures.TRANSACTION_VERSION);
+    }
+
     static LogManagerConfig logManagerConfig(BrokerConfigs cfg) {
         var v = cfg.values();
         LogManagerConfig d = LogManagerConfig.DEFAULT;
@@ -286,6 +345,7 @@ public final class BrokerServer implements AutoCloseable {
         }
         closeQuietly("lifecycle", lifecycle);
         closeQuietly("network", server);
+        closeQuietly("transactions", txns);
         closeQuietly("groups", groups);
         closeQuietly("partitions", partitions);
         closeQuietly("logs", logManager);

@@ -181,23 +181,32 @@ public final class KafkaProtocolClient implements AutoCloseable {
         }
     }
 
+    /** FindCoordinator key types. */
+    public static final byte GROUP_KEY = 0, TRANSACTION_KEY = 1;
+
     /** The coordinator of {@code groupId} (FindCoordinator, key type 0), asked from the bootstrap broker. */
     public Node findCoordinator(String groupId) {
+        return findCoordinator(GROUP_KEY, groupId);
+    }
+
+    /** The coordinator of {@code key} of {@code keyType} (0 a group, 1 a transactional id), asked from the bootstrap broker. */
+    public Node findCoordinator(byte keyType, String key) {
         BrokerConnection c = bootstrap();
         short v = c.version(ApiKeys.FIND_COORDINATOR);
         FindCoordinatorRequest req = new FindCoordinatorRequest();
-        req.keyType = 0;
-        if (v >= 4) req.coordinatorKeys = new ArrayList<>(List.of(groupId));
-        else req.key = groupId;
+        req.keyType = keyType;
+        if (v >= 4) req.coordinatorKeys = new ArrayList<>(List.of(key));
+        else req.key = key;
         FindCoordinatorResponse resp = c.send(ApiKeys.FIND_COORDINATOR, v, req);
+        String what = keyType == TRANSACTION_KEY ? "transactional id" : "group";
         if (v >= 4) {
             for (FindCoordinatorResponse.Coordinator co : resp.coordinators) {
-                if (!groupId.equals(co.key)) continue;
+                if (!key.equals(co.key)) continue;
                 Errors e = Errors.forCode(co.errorCode);
                 if (e != Errors.NONE) throw CliException.of(e, co.errorMessage);
                 return new Node(co.nodeId, co.host, co.port);
             }
-            throw new CliException("FindCoordinator answered without the group '" + groupId + "'");
+            throw new CliException("FindCoordinator answered without the " + what + " '" + key + "'");
         }
         Errors e = Errors.forCode(resp.errorCode);
         if (e != Errors.NONE) throw CliException.of(e, resp.errorMessage);
@@ -206,7 +215,12 @@ public final class KafkaProtocolClient implements AutoCloseable {
 
     /** The connection to the coordinator of {@code groupId}, retrying while it is not available. */
     public BrokerConnection coordinator(String groupId) {
-        return connection(retrying(() -> findCoordinator(groupId)));
+        return connection(retrying(() -> findCoordinator(GROUP_KEY, groupId)));
+    }
+
+    /** The connection to the transaction coordinator of {@code transactionalId}, retrying while it is not available. */
+    public BrokerConnection transactionCoordinator(String transactionalId) {
+        return connection(retrying(() -> findCoordinator(TRANSACTION_KEY, transactionalId)));
     }
 
     @Override

@@ -82,6 +82,11 @@ public final class BrokerConfigs {
     public static final String LOG_ROLL_HOURS = "log.roll.hours";
     public static final String LOG_RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
     public static final String OFFSETS_TOPIC_NUM_PARTITIONS = "offsets.topic.num.partitions";
+    public static final String TRANSACTION_STATE_LOG_NUM_PARTITIONS = "transaction.state.log.num.partitions";
+    public static final String TRANSACTION_STATE_LOG_REPLICATION_FACTOR = "transaction.state.log.replication.factor";
+    public static final String TRANSACTION_STATE_LOG_MIN_ISR = "transaction.state.log.min.isr";
+    public static final String TRANSACTION_STATE_LOG_SEGMENT_BYTES = "transaction.state.log.segment.bytes";
+    public static final String TRANSACTION_PARTITION_VERIFICATION_ENABLE = "transaction.partition.verification.enable";
     public static final String OFFSETS_TOPIC_REPLICATION_FACTOR = "offsets.topic.replication.factor";
     public static final String OFFSETS_RETENTION_MINUTES = "offsets.retention.minutes";
     public static final String OFFSETS_TOPIC_SEGMENT_BYTES = "offsets.topic.segment.bytes";
@@ -368,18 +373,25 @@ public final class BrokerConfigs {
             .define("share.coordinator.state.topic.min.isr", Type.SHORT, "2", Range.atLeast(1), H,
                     "Accepted for compatibility; Runnel has no share groups yet.")
             // ---- transactions and producer state
-            .define("transaction.state.log.num.partitions", Type.INT, "50", Range.atLeast(1), H,
-                    "Not applied by Runnel: Runnel has no transactions yet. Partitions of the __transaction_state topic.")
-            .define("transaction.state.log.replication.factor", Type.SHORT, "3", Range.atLeast(1), H,
-                    "Not applied by Runnel: Runnel has no transactions yet. Replication factor of __transaction_state.")
-            .define("transaction.state.log.min.isr", Type.INT, "2", Range.atLeast(1), H,
-                    "Not applied by Runnel: Runnel has no transactions yet. min.insync.replicas of __transaction_state.")
-            .define("transaction.state.log.segment.bytes", Type.INT, "104857600", Range.atLeast(1), H,
-                    "Not applied by Runnel: Runnel has no transactions yet. Segment size of __transaction_state.")
+            .define(TRANSACTION_STATE_LOG_NUM_PARTITIONS, Type.INT, "50", Range.atLeast(1), H,
+                    "Partitions of the __transaction_state topic (created on first use).")
+            .define(TRANSACTION_STATE_LOG_REPLICATION_FACTOR, Type.SHORT, "3", Range.atLeast(1), H,
+                    "Replication factor of __transaction_state (at most the number of brokers when it is created).")
+            .define(TRANSACTION_STATE_LOG_MIN_ISR, Type.INT, "2", Range.atLeast(1), H,
+                    "min.insync.replicas of __transaction_state (at most its replication factor when it is created).")
+            .define(TRANSACTION_STATE_LOG_SEGMENT_BYTES, Type.INT, "104857600", Range.atLeast(1), H,
+                    "Segment size of __transaction_state.")
             .define("transactional.id.expiration.ms", Type.INT, "604800000", Range.atLeast(1), H,
-                    "Not applied by Runnel: Runnel has no transactions yet. How long a transactional id without activity is remembered.")
+                    "How long a transactional id without a transaction in progress and without activity is remembered.")
             .define("transaction.max.timeout.ms", Type.INT, "900000", Range.atLeast(1), H,
-                    "Not applied by Runnel: Runnel has no transactions yet. The largest transaction timeout a producer may ask for.")
+                    "The largest transaction timeout a producer may ask for (else INVALID_TRANSACTION_TIMEOUT).")
+            .define("transaction.abort.timed.out.transaction.cleanup.interval.ms", Type.INT, "10000", Range.atLeast(1), L,
+                    "How often the transaction coordinator aborts transactions that outlived their timeout.")
+            .define(TRANSACTION_PARTITION_VERIFICATION_ENABLE, Type.BOOLEAN, "true", L,
+                    "Whether a transactional batch of Produce v11 and below is checked with the transaction coordinator "
+                    + "(KIP-890 part 1): refused unless its partition is in the producer's ongoing transaction. Read at start.")
+            .define("transaction.remove.expired.transaction.cleanup.interval.ms", Type.INT, "3600000", Range.atLeast(1), L,
+                    "How often the transaction coordinator removes expired transactional ids.")
             .define("producer.id.expiration.ms", Type.INT, "86400000", Range.atLeast(1), L,
                     "How long the state of an idle producer id is kept.")
             // ---- security

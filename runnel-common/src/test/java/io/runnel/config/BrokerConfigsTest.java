@@ -204,9 +204,13 @@ class BrokerConfigsTest {
         Map<String, ConfigEntry> byName = new java.util.HashMap<>();
         for (ConfigEntry e : BrokerConfigs.defaults().describe(Map.of(), Map.of())) byName.put(e.name(), e);
         for (String key : java.util.List.of("replica.lag.time.max.ms", "fetch.max.bytes", "auto.leader.rebalance.enable",
-                "offsets.load.buffer.size", "transaction.max.timeout.ms", "log.cleaner.io.max.bytes.per.second",
+                "offsets.load.buffer.size", "log.cleaner.io.max.bytes.per.second",
                 "group.share.session.timeout.ms", "group.streams.num.standby.replicas", "group.consumer.assignment.interval.ms")) {
             assertThat(byName.get(key).documentation()).as(key).startsWith("Not applied by Runnel");
+        }
+        // applied since the transaction coordinator is wired
+        for (String key : java.util.List.of("transaction.max.timeout.ms", "transaction.state.log.num.partitions")) {
+            assertThat(byName.get(key).documentation()).as(key).doesNotStartWith("Not applied by Runnel");
         }
         assertThatThrownBy(() -> BrokerConfigs.parse(Map.of("offsets.topic.segment.bytes", "1000")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("offsets.topic.segment.bytes");

@@ -27,4 +27,45 @@ public interface CoordinatorLog {
     CompletableFuture<Void> append(int partition, List<CoordinatorRecord> records);
 
     void replay(int partition, Consumer<CoordinatorRecord> sink);
+
+    /**
+     * Appends the records as one transactional batch of the producer (Kafka's TxnOffsetCommit records): they
+     * count only once a commit marker for that producer follows in the partition, and never after an abort
+     * marker. Same completion contract as {@link #append}.
+     */
+    default CompletableFuture<Void> appendTransactional(int partition, long producerId, short producerEpoch,
+                                                        List<CoordinatorRecord> records) {
+        return CompletableFuture.failedFuture(io.runnel.common.Errors.UNSUPPORTED_VERSION.exception(
+                "this coordinator log has no transactional appends"));
+    }
+
+    /**
+     * Writes a transaction's commit or abort marker (a control batch) for the producer into the partition, as the
+     * transaction coordinator decided. Completes, before returning, with NONE once written, else the partition's
+     * error (INVALID_PRODUCER_EPOCH, TRANSACTION_COORDINATOR_FENCED, NOT_LEADER_OR_FOLLOWER, ...); never throws.
+     */
+    default CompletableFuture<io.runnel.common.Errors> writeMarker(int partition, long producerId, short producerEpoch,
+                                                                   int coordinatorEpoch, boolean commit) {
+        return CompletableFuture.completedFuture(io.runnel.common.Errors.UNSUPPORTED_VERSION);
+    }
+
+    /**
+     * As {@link #replay}, also reporting which records belong to a transactional batch and the commit/abort
+     * markers, in offset order. The default reports every record as plain (a log without transactions).
+     */
+    default void replayWithTransactions(int partition, ReplaySink sink) {
+        replay(partition, sink::record);
+    }
+
+    /** What {@link #replayWithTransactions} reports. */
+    interface ReplaySink {
+        /** A record of a plain batch. */
+        void record(CoordinatorRecord r);
+
+        /** A record of a transactional batch of {@code producerId}. */
+        void transactional(long producerId, CoordinatorRecord r);
+
+        /** A commit or abort marker of {@code producerId}. */
+        void marker(long producerId, boolean commit);
+    }
 }

@@ -23,8 +23,11 @@ import io.runnel.group.api.OffsetApi.CommitResult;
 import io.runnel.group.api.OffsetApi.DeleteResult;
 import io.runnel.group.api.OffsetApi.FetchParams;
 import io.runnel.group.api.OffsetApi.FetchResult;
+import io.runnel.group.api.OffsetApi.TxnCommitParams;
 import io.runnel.group.records.RecordSerde;
+import io.runnel.group.runtime.CoordinatorRuntime;
 import io.runnel.group.runtime.EventExecutor;
+import io.runnel.group.runtime.ShardRuntime;
 import io.runnel.group.runtime.ThreadEventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,7 +44,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -77,8 +79,8 @@ public final class GroupCoordinator implements AutoCloseable {
     private final EventExecutor executor;
     private final Executor loader;
     private final AutoCloseable closeLoader;
-    /** Written only on the coordinator thread; read anywhere. */
-    private final AtomicReferenceArray<GroupShard> shards;
+    /** The shards and their life cycle, shared with the transaction coordinator's runtime. */
+    private final CoordinatorRuntime<GroupShard, ShardState> runtime;
 
     /**
      * @param executor the coordinator thread (a {@link io.runnel.group.runtime.ManualEventExecutor} in tests)
@@ -109,7 +111,48 @@ public final class GroupCoordinator implements AutoCloseable {
         this.executor = executor;
         this.loader = loader;
         this.closeLoader = closeLoader;
-        this.shards = new AtomicReferenceArray<>(config.offsetsTopicPartitions());
+        this.runtime = new CoordinatorRuntime<>("__consumer_offsets", config.offsetsTopicPartitions(), new Shards(), executor, loader);
+    }
+
+    /** Makes, loads and starts the shards of {@code __consumer_offsets}. */
+    private final class Shards implements CoordinatorRuntime.ShardFactory<GroupShard, ShardState> {
+        @Override
+        public GroupShard create(int partition) {
+            return new GroupShard(partition, config, time, topics, groupConfigs, random, executor, coordinatorLog);
+        }
+
+        @Override
+        public ShardState load(int partition) {
+            ShardState state = new ShardState();
+            int[] count = {0};
+            coordinatorLog.replayWithTransactions(partition, new CoordinatorLog.ReplaySink() {
+                @Override
+                public void record(CoordinatorRecord rec) {
+                    var r = RecordSerde.deserialize(rec);
+                    if (r != null) state.replay(r);
+                    count[0]++;
+                }
+
+                @Override
+                public void transactional(long producerId, CoordinatorRecord rec) {
+                    var r = RecordSerde.deserialize(rec);
+                    if (r != null) state.replayTransactional(producerId, r);
+                    count[0]++;
+                }
+
+                @Override
+                public void marker(long producerId, boolean commit) {
+                    state.completeTransaction(producerId, commit);
+                }
+            });
+            log.info("replayed __consumer_offsets-{}: {} records, {} groups", partition, count[0], state.groups.size());
+            return state;
+        }
+
+        @Override
+        public void activate(GroupShard shard, ShardState loaded) {
+            shard.activate(loaded);
+        }
     }
 
     /** A coordinator with its own daemon threads ("group-coordinator", "group-coordinator-loader") and the system clock. */
@@ -155,68 +198,17 @@ public final class GroupCoordinator implements AutoCloseable {
      * partition does nothing more.
      */
     public CompletableFuture<Void> onElection(int partition) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        executor.execute(() -> {
-            GroupShard current = shards.get(partition);
-            if (current != null) {
-                done.complete(null);
-                return;
-            }
-            GroupShard shard = new GroupShard(partition, config, time, topics, groupConfigs, random, executor, coordinatorLog);
-            shards.set(partition, shard);
-            loader.execute(() -> {
-                ShardState state = new ShardState();
-                Throwable failure = null;
-                long start = System.nanoTime();
-                int[] count = {0};
-                try {
-                    coordinatorLog.replay(partition, rec -> {
-                        var r = RecordSerde.deserialize(rec);
-                        if (r != null) state.replay(r);
-                        count[0]++;
-                    });
-                } catch (Throwable t) {
-                    failure = t;
-                }
-                Throwable err = failure;
-                executor.execute(() -> {
-                    if (shards.get(partition) != shard) {
-                        done.complete(null);
-                        return;
-                    }
-                    if (err != null) {
-                        log.error("loading __consumer_offsets-{} failed", partition, err);
-                        shards.set(partition, null);
-                        shard.close();
-                        done.completeExceptionally(err);
-                        return;
-                    }
-                    shard.activate(state);
-                    log.info("loaded __consumer_offsets-{}: {} records, {} groups in {} ms", partition, count[0],
-                            state.groups.size(), (System.nanoTime() - start) / 1_000_000);
-                    done.complete(null);
-                });
-            });
-        });
-        return done;
+        return runtime.onElection(partition);
     }
 
     /** This broker is no longer the leader of the partition: drops its groups from memory. */
     public CompletableFuture<Void> onResignation(int partition) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        executor.execute(() -> {
-            GroupShard shard = shards.get(partition);
-            shards.set(partition, null);
-            if (shard != null) shard.close();
-            done.complete(null);
-        });
-        return done;
+        return runtime.onResignation(partition);
     }
 
     /** Whether this coordinator serves (and has loaded) the partition. */
     public boolean isActive(int partition) {
-        GroupShard s = shards.get(partition);
-        return s != null && s.status == GroupShard.Status.ACTIVE;
+        return runtime.isActive(partition);
     }
 
     // ------------------------------------------------------------------ classic protocol
@@ -276,6 +268,40 @@ public final class GroupCoordinator implements AutoCloseable {
         return new CommitResult(m);
     }
 
+    /**
+     * TxnOffsetCommit: the offsets are written with the producer's transaction and stay pending (OffsetFetch with
+     * RequireStable answers UNSTABLE_OFFSET_COMMIT for them) until {@link #writeTxnMarker}.
+     */
+    public CompletableFuture<CommitResult> txnCommitOffsets(TxnCommitParams p) {
+        if (!validId(p.groupId())) {
+            LinkedHashMap<TopicPartition, Errors> m = new LinkedHashMap<>();
+            for (CommitPartition cp : p.partitions()) m.put(new TopicPartition(cp.topic(), cp.partition()), Errors.INVALID_GROUP_ID);
+            return CompletableFuture.completedFuture(new CommitResult(m));
+        }
+        return submit(p.groupId(), (s, f) -> s.offsets.txnCommit(p, f), e -> {
+            LinkedHashMap<TopicPartition, Errors> m = new LinkedHashMap<>();
+            for (CommitPartition cp : p.partitions()) m.put(new TopicPartition(cp.topic(), cp.partition()), e);
+            return new CommitResult(m);
+        });
+    }
+
+    /**
+     * The transaction coordinator's commit or abort marker for {@code producerId} into partition {@code partition} of
+     * {@code __consumer_offsets}: written here, as an operation of the shard (so after its writes in flight, never
+     * while it loads), then the producer's pending offsets are applied or dropped (Kafka's approach). Completes with
+     * NONE, the marker write's error, or NOT_COORDINATOR / COORDINATOR_LOAD_IN_PROGRESS (retriable: the transaction
+     * coordinator retries).
+     */
+    public CompletableFuture<Errors> writeTxnMarker(int partition, long producerId, short producerEpoch, int coordinatorEpoch,
+                                                    boolean commit) {
+        return submitTo(partition, (s, done) -> {
+            Errors e = coordinatorLog.writeMarker(partition, producerId, producerEpoch, coordinatorEpoch, commit)
+                    .exceptionally(Errors::forException).join();
+            if (e == Errors.NONE) s.state().completeTransaction(producerId, commit);
+            done.complete(e);
+        }, e -> e);
+    }
+
     public CompletableFuture<FetchResult> fetchOffsets(FetchParams p) {
         if (p.groupId() == null) return CompletableFuture.completedFuture(new FetchResult(null, Errors.INVALID_GROUP_ID, List.of()));
         return submit(p.groupId(), (s, f) -> f.complete(s.offsets.fetch(p)), e -> new FetchResult(p.groupId(), e, List.of()));
@@ -310,15 +336,15 @@ public final class GroupCoordinator implements AutoCloseable {
         executor.execute(() -> {
             List<CompletableFuture<List<ListedGroup>>> parts = new ArrayList<>();
             boolean loading = false;
-            for (int p = 0; p < shards.length(); p++) {
-                GroupShard s = shards.get(p);
+            for (int p = 0; p < runtime.partitions(); p++) {
+                GroupShard s = runtime.shard(p);
                 if (s == null) continue;
-                if (s.status != GroupShard.Status.ACTIVE) {
+                if (s.status() != ShardRuntime.Status.ACTIVE) {
                     loading = true;
                     continue;
                 }
                 CompletableFuture<List<ListedGroup>> f = new CompletableFuture<>();
-                s.run(new GroupShard.Op(() -> f.complete(listed(s, st, ty)), t -> f.complete(List.of())));
+                s.run(new ShardRuntime.Op(() -> f.complete(listed(s, st, ty)), t -> f.complete(List.of())));
                 parts.add(f);
             }
             Errors error = loading ? Errors.COORDINATOR_LOAD_IN_PROGRESS : Errors.NONE;
@@ -428,24 +454,7 @@ public final class GroupCoordinator implements AutoCloseable {
     /** Runs {@code op} as an operation of the shard; shard-level errors become {@code onError} results. */
     private <T> CompletableFuture<T> submitTo(int partition, BiConsumer<GroupShard, CompletableFuture<T>> op,
                                               Function<Errors, T> onError) {
-        CompletableFuture<T> f = new CompletableFuture<>();
-        CompletableFuture<T> out = f.exceptionally(t -> onError.apply(Errors.forException(t)));
-        try {
-            executor.execute(() -> {
-                GroupShard s = shards.get(partition);
-                if (s == null) {
-                    f.completeExceptionally(Errors.NOT_COORDINATOR.exception(
-                            "this broker does not coordinate __consumer_offsets-" + partition));
-                } else if (s.status == GroupShard.Status.LOADING) {
-                    f.completeExceptionally(Errors.COORDINATOR_LOAD_IN_PROGRESS.exception(null));
-                } else {
-                    s.run(new GroupShard.Op(() -> op.accept(s, f), f::completeExceptionally));
-                }
-            });
-        } catch (RuntimeException rejected) {
-            f.completeExceptionally(Errors.COORDINATOR_NOT_AVAILABLE.exception("the coordinator is shut down"));
-        }
-        return out;
+        return runtime.<T>submit(partition, op).exceptionally(t -> onError.apply(Errors.forException(t)));
     }
 
     /** Runs one read per group on its shard and gathers the answers in request order. */
@@ -476,20 +485,7 @@ public final class GroupCoordinator implements AutoCloseable {
 
     @Override
     public void close() {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        try {
-            executor.execute(() -> {
-                for (int p = 0; p < shards.length(); p++) {
-                    GroupShard s = shards.get(p);
-                    shards.set(p, null);
-                    if (s != null) s.close();
-                }
-                done.complete(null);
-            });
-            if (!executor.inEventThread()) done.get(5, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (Exception e) {
-            log.warn("closing the group coordinator: {}", e.toString());
-        }
+        runtime.close();
         executor.close();
         if (closeLoader != null) {
             try {

@@ -9,6 +9,7 @@ import io.runnel.group.api.OffsetApi.DeleteResult;
 import io.runnel.group.api.OffsetApi.FetchParams;
 import io.runnel.group.api.OffsetApi.FetchResult;
 import io.runnel.group.api.OffsetApi.FetchedOffset;
+import io.runnel.group.api.OffsetApi.TxnCommitParams;
 import io.runnel.group.records.GroupRecord;
 import io.runnel.group.records.GroupRecord.OffsetCommit;
 import io.runnel.group.records.GroupRecord.OffsetValue;
@@ -81,6 +82,67 @@ final class OffsetManager {
         });
     }
 
+    // ------------------------------------------------------------------ TxnOffsetCommit
+
+    /**
+     * TxnOffsetCommit: validates the producer's group membership (KIP-447) and writes the offsets as a
+     * transactional batch of the producer; they stay pending until the transaction's marker reaches this partition.
+     */
+    void txnCommit(TxnCommitParams p, CompletableFuture<CommitResult> f) {
+        Errors e = validateTxnCommit(p);
+        LinkedHashMap<TopicPartition, Errors> result = new LinkedHashMap<>();
+        List<GroupRecord> records = new ArrayList<>();
+        long now = shard.now();
+        for (CommitPartition cp : p.partitions()) {
+            TopicPartition tp = new TopicPartition(cp.topic(), cp.partition());
+            String metadata = cp.metadata() == null ? "" : cp.metadata();
+            if (e != Errors.NONE) {
+                result.put(tp, e);
+            } else if (metadata.length() > shard.config.offsetMetadataMaxBytes()) {
+                result.put(tp, Errors.OFFSET_METADATA_TOO_LARGE);
+            } else {
+                result.put(tp, Errors.NONE);
+                records.add(new OffsetCommit(p.groupId(), cp.topic(), cp.partition(),
+                        new OffsetValue(cp.offset(), cp.leaderEpoch(), metadata, now, -1L)));
+            }
+        }
+        if (records.isEmpty()) {
+            f.complete(new CommitResult(result));
+            return;
+        }
+        shard.writeTransactional(p.producerId(), p.producerEpoch(), records, () -> f.complete(new CommitResult(result)), err -> {
+            Errors mapped = GroupShard.appendError(err, true);
+            result.replaceAll((tp, x) -> x == Errors.NONE ? mapped : x);
+            f.complete(new CommitResult(result));
+        });
+    }
+
+    /** KIP-447: a producer that names its consumer's generation and member is fenced when they are stale. */
+    private Errors validateTxnCommit(TxnCommitParams p) {
+        Group group = state().groups.get(p.groupId());
+        String memberId = p.memberId() == null ? "" : p.memberId();
+        int generation = p.generationId();
+        if (memberId.isEmpty() && generation < 0 && p.groupInstanceId() == null) return Errors.NONE;
+        boolean v6 = p.apiVersion() >= 6;
+        if (group == null) return generation < 0 ? Errors.NONE : v6 ? Errors.GROUP_ID_NOT_FOUND : Errors.ILLEGAL_GENERATION;
+        return switch (group) {
+            case ClassicGroup g -> {
+                if (g.is(ClassicGroup.State.DEAD)) yield Errors.COORDINATOR_NOT_AVAILABLE;
+                Errors e = ClassicGroupManager.validateMember(g, memberId, p.groupInstanceId());
+                if (e != Errors.NONE) yield e;
+                yield generation >= 0 && generation != g.generationId ? Errors.ILLEGAL_GENERATION : Errors.NONE;
+            }
+            case ConsumerGroup g -> {
+                ConsumerMember m = g.members.get(memberId);
+                if (m == null) yield Errors.UNKNOWN_MEMBER_ID;
+                if (p.groupInstanceId() != null && !p.groupInstanceId().equals(m.instanceId())) yield Errors.FENCED_INSTANCE_ID;
+                if (generation == m.memberEpoch()) yield Errors.NONE;
+                // v6 (KIP-1319) tells a consumer-protocol member its epoch is stale; older versions only know generations
+                yield v6 && !g.isClassic(memberId) ? Errors.STALE_MEMBER_EPOCH : Errors.ILLEGAL_GENERATION;
+            }
+        };
+    }
+
     private Errors validateCommit(CommitParams p) {
         Group group = state().groups.get(p.groupId());
         int generation = p.generationIdOrMemberEpoch();
@@ -141,22 +203,26 @@ final class OffsetManager {
             if (m.memberEpoch() != p.memberEpoch()) return new FetchResult(p.groupId(), Errors.STALE_MEMBER_EPOCH, List.of());
         }
         Map<TopicPartition, OffsetValue> offsets = state().offsetsOf(p.groupId());
+        // RequireStable (OffsetFetch v7+): a partition with a transaction's offset pending answers UNSTABLE_OFFSET_COMMIT
+        Set<TopicPartition> unstable = p.requireStable() ? state().pendingPartitions(p.groupId()) : Set.of();
         List<FetchedOffset> out = new ArrayList<>();
         if (p.topics() == null) {
             TreeSet<TopicPartition> sorted = new TreeSet<>(offsets.keySet());
-            for (TopicPartition tp : sorted) out.add(fetched(tp, offsets.get(tp)));
+            sorted.addAll(unstable);
+            for (TopicPartition tp : sorted) out.add(fetched(tp, offsets.get(tp), unstable));
         } else {
             p.topics().forEach((topic, partitions) -> {
                 for (int partition : partitions) {
                     TopicPartition tp = new TopicPartition(topic, partition);
-                    out.add(fetched(tp, offsets.get(tp)));
+                    out.add(fetched(tp, offsets.get(tp), unstable));
                 }
             });
         }
         return new FetchResult(p.groupId(), Errors.NONE, out);
     }
 
-    private static FetchedOffset fetched(TopicPartition tp, OffsetValue v) {
+    private static FetchedOffset fetched(TopicPartition tp, OffsetValue v, Set<TopicPartition> unstable) {
+        if (unstable.contains(tp)) return new FetchedOffset(tp.topic(), tp.partition(), -1L, -1, "", Errors.UNSTABLE_OFFSET_COMMIT);
         return v == null
                 ? new FetchedOffset(tp.topic(), tp.partition(), -1L, -1, "", Errors.NONE)
                 : new FetchedOffset(tp.topic(), tp.partition(), v.offset(), v.leaderEpoch(), v.metadata(), Errors.NONE);

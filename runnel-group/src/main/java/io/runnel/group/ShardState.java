@@ -27,6 +27,46 @@ final class ShardState {
     final Map<String, Group> groups = new HashMap<>();
     /** group id → committed offsets, in commit order of first commit. */
     final Map<String, LinkedHashMap<TopicPartition, OffsetValue>> offsets = new HashMap<>();
+    /**
+     * producer id → group id → offsets of TxnOffsetCommit records (transactional batches) whose transaction has
+     * no marker yet: a commit marker applies them, an abort marker drops them.
+     */
+    final Map<Long, Map<String, LinkedHashMap<TopicPartition, OffsetValue>>> pendingTxnOffsets = new HashMap<>();
+
+    /** A record of a transactional batch of {@code producerId}: only OffsetCommit values count, pending. */
+    void replayTransactional(long producerId, GroupRecord r) {
+        if (r instanceof GroupRecord.OffsetCommit o && o.value() != null) {
+            pendingTxnOffsets.computeIfAbsent(producerId, k -> new HashMap<>())
+                    .computeIfAbsent(o.groupId(), g -> new LinkedHashMap<>())
+                    .put(new TopicPartition(o.topic(), o.partition()), o.value());
+        }
+    }
+
+    /** A commit or abort marker of {@code producerId} in this partition. */
+    void completeTransaction(long producerId, boolean commit) {
+        Map<String, LinkedHashMap<TopicPartition, OffsetValue>> pending = pendingTxnOffsets.remove(producerId);
+        if (pending == null || !commit) return;
+        pending.forEach((group, m) -> offsets.computeIfAbsent(group, g -> new LinkedHashMap<>()).putAll(m));
+    }
+
+    /** Whether an open transaction has a pending offset of the group for the partition. */
+    boolean hasPendingOffset(String groupId, TopicPartition tp) {
+        for (Map<String, LinkedHashMap<TopicPartition, OffsetValue>> byGroup : pendingTxnOffsets.values()) {
+            LinkedHashMap<TopicPartition, OffsetValue> m = byGroup.get(groupId);
+            if (m != null && m.containsKey(tp)) return true;
+        }
+        return false;
+    }
+
+    /** The partitions of the group with a pending transactional offset. */
+    java.util.Set<TopicPartition> pendingPartitions(String groupId) {
+        java.util.Set<TopicPartition> out = new java.util.HashSet<>();
+        for (Map<String, LinkedHashMap<TopicPartition, OffsetValue>> byGroup : pendingTxnOffsets.values()) {
+            LinkedHashMap<TopicPartition, OffsetValue> m = byGroup.get(groupId);
+            if (m != null) out.addAll(m.keySet());
+        }
+        return out;
+    }
 
     void replay(GroupRecord r) {
         switch (r) {

@@ -109,16 +109,18 @@ class ApiVersionsIT {
                     "metadata.version", "7-33",
                     "kraft.version", "0-0",
                     "group.version", "0-1",
-                    "transaction.version", "0-0",
+                    "transaction.version", "0-2",
                     "eligible.leader.replicas.version", "0-0",
                     "share.version", "0-0",
                     "streams.version", "0-0"));
-            // level 0 is "off" and not listed: transactions, share and streams groups are not served
-            assertThat(finalized(v4)).isEqualTo(Map.of("metadata.version", "33-33", "group.version", "1-1"));
+            // level 0 is "off" and not listed: share and streams groups are not served
+            assertThat(finalized(v4)).isEqualTo(Map.of("metadata.version", "33-33", "group.version", "1-1",
+                    "transaction.version", "2-2"));
             assertThat(v4.finalizedFeaturesEpoch).isNotNegative();
             // before v4 (KIP-1022) a supported range may not start at 0
             ApiVersionsResponse v3 = c.apiVersions((short) 3, 2);
-            assertThat(supported(v3)).isEqualTo(Map.of("metadata.version", "7-33", "group.version", "1-1"));
+            assertThat(supported(v3)).isEqualTo(Map.of("metadata.version", "7-33", "group.version", "1-1",
+                    "transaction.version", "1-2"));
             assertThat(finalized(v3)).isEqualTo(finalized(v4));
             assertThat(c.apiVersions((short) 2, 3).supportedFeatures).isEmpty();
         }
@@ -133,12 +135,12 @@ class ApiVersionsIT {
             Map<String, String> sup = new TreeMap<>();
             f.supportedFeatures().forEach((k, v) -> sup.put(k, v.minVersion() + "-" + v.maxVersion()));
             assertThat(fin).as("finalized features seen by kafka-clients %s", Clients.kafkaVersion())
-                    .isEqualTo(Map.of("metadata.version", "33-33", "group.version", "1-1"));
+                    .isEqualTo(Map.of("metadata.version", "33-33", "group.version", "1-1", "transaction.version", "2-2"));
             assertThat(sup).as("supported features seen by kafka-clients %s", Clients.kafkaVersion())
                     .containsEntry("metadata.version", "7-33")
                     .containsEntry("group.version", "0-1")
                     .doesNotContainKey("transaction.version-that-does-not-exist");
-            assertThat(sup.getOrDefault("transaction.version", "0-0")).as("transactions are not served").isEqualTo("0-0");
+            assertThat(sup.get("transaction.version")).as("transaction versions served").isIn("0-2", "1-2");
             assertThat(f.finalizedFeaturesEpoch()).isPresent();
         }
     }

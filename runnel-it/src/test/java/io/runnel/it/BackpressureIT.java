@@ -9,6 +9,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
@@ -26,8 +27,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * makes the broker stop reading its connection (queued.max.requests in flight, or the unsent-response
  * byte bound), so what the broker holds stays bounded; once the client reads, every request is answered,
  * in order.
+ *
+ * <p>Raw frames only, no kafka-clients: it runs in runnel-it alone, not once per client generation (it takes
+ * about 100 s).
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
+@EnabledIfSystemProperty(named = "it.kafka.clients.version", matches = "4\\.1\\..*")
 class BackpressureIT {
     /** Each answer lists every broker config with its documentation: about 15 KB. */
     private static final int REQUESTS = 10_000;

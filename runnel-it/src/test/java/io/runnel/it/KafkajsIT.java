@@ -58,6 +58,27 @@ class KafkajsIT {
         assertThat(out).contains("consumed 200", "committed 200");
     }
 
+    /** kafkajs transactions: commit and abort; its read_committed consumer skips the aborted record. */
+    @Test
+    void transactionsCommitAndAbort() throws Exception {
+        Path modules = installKafkajs();
+        broker.createTopic("kafkajs-txn", 1);
+        Path script = dir.resolve("kafkajs_txn.js");
+        try (InputStream in = KafkajsIT.class.getResourceAsStream("/kafkajs_txn.js")) {
+            assertThat(in).as("script on the test classpath").isNotNull();
+            Files.copy(in, script, StandardCopyOption.REPLACE_EXISTING);
+        }
+        ProcessBuilder pb = new ProcessBuilder("node", script.toString(), broker.bootstrap(), "kafkajs-txn").redirectErrorStream(true);
+        pb.environment().put("NODE_PATH", modules.toString());
+        Process p = pb.start();
+        boolean done = p.waitFor(120, TimeUnit.SECONDS);
+        if (!done) p.destroyForcibly();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(done).as("kafkajs finished; output:\n%s", out).isTrue();
+        assertThat(p.exitValue()).as("exit code; output:\n%s", out).isZero();
+        assertThat(out).contains("committed c1,c2,c3", "uncommitted c1,c2,a1,c3");
+    }
+
     /** npm-installs kafkajs under target/ once; returns its node_modules directory. */
     private static Path installKafkajs() throws Exception {
         Path prefix = Path.of("target", "kafkajs").toAbsolutePath();

@@ -29,6 +29,8 @@ public final class TcpProxy implements AutoCloseable {
     private final AtomicInteger dropsLeft;
     private final AtomicInteger dropped = new AtomicInteger();
     private final AtomicInteger produceRequests = new AtomicInteger();
+    /** api key → the request versions forwarded. */
+    private final Map<Short, java.util.Set<Short>> versions = new ConcurrentHashMap<>();
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private final Thread acceptor;
     private volatile boolean closed;
@@ -71,6 +73,11 @@ public final class TcpProxy implements AutoCloseable {
     /** Produce responses swallowed so far (each with its connections cut). */
     public int dropped() {
         return dropped.get();
+    }
+
+    /** The versions of the requests of {@code apiKey} forwarded so far (empty: none was sent). */
+    public java.util.Set<Short> versionsSent(int apiKey) {
+        return java.util.Set.copyOf(versions.getOrDefault((short) apiKey, java.util.Set.of()));
     }
 
     /** Produce requests forwarded so far. */
@@ -120,6 +127,8 @@ public final class TcpProxy implements AutoCloseable {
                 short apiKey = (short) (((frame[0] & 0xff) << 8) | (frame[1] & 0xff));
                 int correlationId = ((frame[4] & 0xff) << 24) | ((frame[5] & 0xff) << 16) | ((frame[6] & 0xff) << 8) | (frame[7] & 0xff);
                 apiByCorrelation.put(correlationId, apiKey);
+                short apiVersion = (short) (((frame[2] & 0xff) << 8) | (frame[3] & 0xff));
+                versions.computeIfAbsent(apiKey, k -> ConcurrentHashMap.newKeySet()).add(apiVersion);
                 if (apiKey == PRODUCE) produceRequests.incrementAndGet();
                 writeFrame(out, size, frame);
             }

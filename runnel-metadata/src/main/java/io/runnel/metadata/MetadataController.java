@@ -14,6 +14,7 @@ import io.runnel.protocol.Message;
 import io.runnel.protocol.message.ClusterRecord;
 import io.runnel.protocol.message.ConfigRecord;
 import io.runnel.protocol.message.PartitionRecord;
+import io.runnel.protocol.message.FeatureLevelRecord;
 import io.runnel.protocol.message.ProducerIdsRecord;
 import io.runnel.protocol.message.RemoveTopicRecord;
 import io.runnel.protocol.message.TopicRecord;
@@ -388,6 +389,24 @@ public final class MetadataController implements AutoCloseable {
             commit(List.of(r));
             maybeSnapshot();
             return new ProducerIdBlock(first, blockSize);
+        });
+    }
+
+    /**
+     * Finalizes feature levels (UpdateFeatures): one FeatureLevelRecord per feature, in one batch, recorded before
+     * the future completes. The caller validates the levels against what the broker supports.
+     */
+    public CompletableFuture<Void> updateFeatureLevels(Map<String, Short> levels) {
+        return submit(() -> {
+            List<Message> records = new ArrayList<>();
+            levels.forEach((name, level) -> {
+                FeatureLevelRecord r = new FeatureLevelRecord();
+                r.name = name;
+                r.featureLevel = level;
+                records.add(r);
+            });
+            if (!records.isEmpty()) commit(records);
+            return null;
         });
     }
 

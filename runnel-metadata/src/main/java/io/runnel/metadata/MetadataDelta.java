@@ -6,6 +6,7 @@ import io.runnel.protocol.message.ClusterRecord;
 import io.runnel.protocol.message.ConfigRecord;
 import io.runnel.protocol.message.PartitionChangeRecord;
 import io.runnel.protocol.message.PartitionRecord;
+import io.runnel.protocol.message.FeatureLevelRecord;
 import io.runnel.protocol.message.ProducerIdsRecord;
 import io.runnel.protocol.message.RegisterBrokerRecord;
 import io.runnel.protocol.message.RemoveTopicRecord;
@@ -45,6 +46,7 @@ public final class MetadataDelta {
     private final Map<Uuid, TreeMap<Integer, PartitionState>> changedPartitions = new HashMap<>();
     private Map<ConfigResource, Map<String, String>> configs;
     private long nextProducerId;
+    private Map<String, Short> featureLevels;
 
     public MetadataDelta(MetadataImage base) {
         this.base = base;
@@ -81,6 +83,10 @@ public final class MetadataDelta {
             case RemoveTopicRecord r -> replayRemoveTopic(r);
             case ConfigRecord r -> replayConfig(r);
             case ProducerIdsRecord r -> replayProducerIds(r);
+            case FeatureLevelRecord r -> {
+                if (featureLevels == null) featureLevels = new TreeMap<>(base.featureLevels());
+                featureLevels.put(r.name, r.featureLevel);
+            }
             default -> throw new IllegalStateException("unknown metadata record " + record.getClass().getName());
         }
         offset++;
@@ -106,7 +112,8 @@ public final class MetadataDelta {
                 brokers != null ? new TreeMap<>(brokers) : new TreeMap<>(base.brokers()),
                 topicsByName != null ? new TreeMap<>(topicsByName) : new TreeMap<>(base.topics()),
                 topicsById != null ? new TreeMap<>(topicsById) : new TreeMap<>(base.topicsById()),
-                configs != null ? new HashMap<>(configs) : new HashMap<>(base.configs()), nextProducerId);
+                configs != null ? new HashMap<>(configs) : new HashMap<>(base.configs()), nextProducerId,
+                featureLevels != null ? new TreeMap<>(featureLevels) : new TreeMap<>(base.featureLevels()));
     }
 
     // ---------------------------------------------------------------- replay of each record type

@@ -6,6 +6,7 @@ import io.runnel.protocol.Message;
 import io.runnel.protocol.message.ClusterRecord;
 import io.runnel.protocol.message.ConfigRecord;
 import io.runnel.protocol.message.PartitionRecord;
+import io.runnel.protocol.message.FeatureLevelRecord;
 import io.runnel.protocol.message.ProducerIdsRecord;
 import io.runnel.protocol.message.RegisterBrokerRecord;
 import io.runnel.protocol.message.TopicRecord;
@@ -39,10 +40,18 @@ public final class MetadataImage {
     private final Map<Uuid, TopicImage> topicsById;
     private final Map<ConfigResource, Map<String, String>> configs;
     private final long nextProducerId;
+    private final SortedMap<String, Short> featureLevels;
 
     MetadataImage(long offset, Uuid clusterId, SortedMap<Integer, BrokerRegistration> brokers,
                   SortedMap<String, TopicImage> topicsByName, SortedMap<Uuid, TopicImage> topicsById,
                   Map<ConfigResource, Map<String, String>> configs, long nextProducerId) {
+        this(offset, clusterId, brokers, topicsByName, topicsById, configs, nextProducerId, new TreeMap<>());
+    }
+
+    MetadataImage(long offset, Uuid clusterId, SortedMap<Integer, BrokerRegistration> brokers,
+                  SortedMap<String, TopicImage> topicsByName, SortedMap<Uuid, TopicImage> topicsById,
+                  Map<ConfigResource, Map<String, String>> configs, long nextProducerId, SortedMap<String, Short> featureLevels) {
+        this.featureLevels = Collections.unmodifiableSortedMap(featureLevels);
         this.offset = offset;
         this.clusterId = clusterId;
         this.brokers = Collections.unmodifiableSortedMap(brokers);
@@ -115,6 +124,14 @@ public final class MetadataImage {
     }
 
     /**
+     * The feature levels finalized with UpdateFeatures (FeatureLevelRecord), by feature name; a feature without
+     * one has the broker's default finalized level.
+     */
+    public SortedMap<String, Short> featureLevels() {
+        return featureLevels;
+    }
+
+    /**
      * The broker-level configuration of broker {@code nodeId} in layers: its own dynamic configs, the
      * cluster-wide dynamic default, and {@code staticConfig} (its server.properties).
      */
@@ -175,13 +192,19 @@ public final class MetadataImage {
             p.nextProducerId = nextProducerId;
             out.add(p);
         }
+        featureLevels.forEach((name, level) -> {
+            FeatureLevelRecord f = new FeatureLevelRecord();
+            f.name = name;
+            f.featureLevel = level;
+            out.add(f);
+        });
         return out;
     }
 
     /** A copy of this image at another offset (used when loading a snapshot). */
     MetadataImage withOffset(long newOffset) {
         return new MetadataImage(newOffset, clusterId, new TreeMap<>(brokers), new TreeMap<>(topicsByName),
-                new TreeMap<>(topicsById), configs, nextProducerId);
+                new TreeMap<>(topicsById), configs, nextProducerId, new TreeMap<>(featureLevels));
     }
 
     @Override
@@ -190,17 +213,18 @@ public final class MetadataImage {
         if (!(o instanceof MetadataImage m)) return false;
         return offset == m.offset && Objects.equals(clusterId, m.clusterId) && brokers.equals(m.brokers)
                 && topicsByName.equals(m.topicsByName) && topicsById.equals(m.topicsById) && configs.equals(m.configs)
-                && nextProducerId == m.nextProducerId;
+                && nextProducerId == m.nextProducerId && featureLevels.equals(m.featureLevels);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(offset, clusterId, brokers, topicsByName, configs, nextProducerId);
+        return Objects.hash(offset, clusterId, brokers, topicsByName, configs, nextProducerId, featureLevels);
     }
 
     @Override
     public String toString() {
         return "MetadataImage(offset=" + offset + ", clusterId=" + clusterId + ", brokers=" + brokers.keySet()
-                + ", topics=" + topicsByName.keySet() + ", configs=" + configs + ", nextProducerId=" + nextProducerId + ")";
+                + ", topics=" + topicsByName.keySet() + ", configs=" + configs + ", nextProducerId=" + nextProducerId
+                + ", featureLevels=" + featureLevels + ")";
     }
 }

@@ -8,6 +8,7 @@ import io.runnel.protocol.message.ClusterRecord;
 import io.runnel.protocol.message.ConfigRecord;
 import io.runnel.protocol.message.PartitionChangeRecord;
 import io.runnel.protocol.message.PartitionRecord;
+import io.runnel.protocol.message.FeatureLevelRecord;
 import io.runnel.protocol.message.ProducerIdsRecord;
 import io.runnel.protocol.message.RegisterBrokerRecord;
 import io.runnel.protocol.message.RemoveTopicRecord;
@@ -38,6 +39,7 @@ public final class MetadataRecordSerde {
             case RemoveTopicRecord r -> RemoveTopicRecord.TYPE_ID;
             case ConfigRecord r -> ConfigRecord.TYPE_ID;
             case ProducerIdsRecord r -> ProducerIdsRecord.TYPE_ID;
+            case FeatureLevelRecord r -> FeatureLevelRecord.TYPE_ID;
             default -> throw new IllegalArgumentException("not a metadata record: " + record.getClass().getName());
         };
     }
@@ -54,6 +56,7 @@ public final class MetadataRecordSerde {
             case RemoveTopicRecord.TYPE_ID -> new RemoveTopicRecord();
             case ConfigRecord.TYPE_ID -> new ConfigRecord();
             case ProducerIdsRecord.TYPE_ID -> new ProducerIdsRecord();
+            case FeatureLevelRecord.TYPE_ID -> new FeatureLevelRecord();
             default -> throw new IllegalStateException("unknown metadata record type " + type);
         };
     }

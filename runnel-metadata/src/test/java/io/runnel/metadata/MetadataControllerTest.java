@@ -163,6 +163,22 @@ class MetadataControllerTest {
     }
 
     @Test
+    void finalizedFeatureLevelsSurviveRestartsAndSnapshots() throws Exception {
+        MetadataController c = start("metadata.log.max.record.bytes.between.snapshots", "300");
+        assertThat(c.image().featureLevels()).isEmpty();
+        get(c.updateFeatureLevels(Map.of("transaction.version", (short) 1)));
+        assertThat(c.image().featureLevels()).isEqualTo(Map.of("transaction.version", (short) 1));
+        get(c.updateFeatureLevels(Map.of("transaction.version", (short) 0)));
+        // enough records for a snapshot, which must carry the level too
+        for (int i = 0; i < 20; i++) create(c, NewTopic.of("f" + i, 1, 1));
+        MetadataImage before = c.image();
+        stop(c);
+        MetadataController restarted = start("metadata.log.max.record.bytes.between.snapshots", "300");
+        assertThat(restarted.image()).isEqualTo(before);
+        assertThat(restarted.image().featureLevels()).isEqualTo(Map.of("transaction.version", (short) 0));
+    }
+
+    @Test
     void snapshotsBoundReplayAndRestoreTheSameImage() throws Exception {
         MetadataController c = start("metadata.log.max.record.bytes.between.snapshots", "300");
         for (int i = 0; i < 20; i++) create(c, NewTopic.of("t" + i, 2, 1).withConfigs(Map.of("retention.ms", Integer.toString(i))));

@@ -24,9 +24,13 @@ import java.util.Map;
  *       segments as the map holds;</li>
  *   <li>rewrites every segment from the start of the log up to the end of the mapped range, in groups
  *       whose total fits one segment, keeping a record iff it has a key and is the latest for it;
- *       offsets are preserved (gaps remain); control batches are kept; a batch left empty is kept (as an
- *       empty batch) when it is its producer's last one, so the producer state survives; batches are
- *       rebuilt with their original codec, producer fields, leader epoch and last offset;</li>
+ *       offsets are preserved (gaps remain); a batch left empty is kept (as an empty batch) when it is its
+ *       producer's last one, so the producer state survives; batches are rebuilt with their original codec,
+ *       producer fields, leader epoch and last offset;</li>
+ *   <li>transactions ({@link CleanerTxnTracker}): batches of aborted transactions (from the transaction
+ *       index) are removed and never enter the offset map; a marker is kept while batches of its transaction
+ *       remain, then stamped with a delete horizon and dropped after delete.retention.ms; aborted
+ *       transactions whose marker stays are indexed in the cleaned segment's transaction index;</li>
  *   <li>tombstones (null values): the first time a batch holding one is cleaned it is stamped with a
  *       delete horizon of now + delete.retention.ms (KIP-534); once a later pass runs after the horizon
  *       the tombstones are dropped;</li>
@@ -96,7 +100,7 @@ final class Cleaner {
             candidates.add(all.get(i));
             ends.add(end);
         }
-        long mapEnd = buildOffsetMap(log, candidates, ends, firstDirtyOffset);
+        long mapEnd = buildOffsetMap(log, candidates, ends, firstDirtyOffset, uncleanableOffset);
         if (mapEnd <= firstDirtyOffset && !rewriteCleanSection) {
             return new Result(firstDirtyOffset, firstDirtyOffset, 0, 0, Long.MAX_VALUE);
         }
@@ -115,9 +119,13 @@ final class Cleaner {
         long before = 0;
         long after = 0;
         long[] earliestHorizon = {Long.MAX_VALUE};
+        // one tracker for the whole pass: groups are cleaned in offset order, so a marker knows whether any
+        // batch of its transaction is left anywhere before it
+        CleanerTxnTracker txns = groups.isEmpty() ? null
+                : new CleanerTxnTracker(log.abortedTransactions(groups.get(0).get(0).baseOffset(), cleanEnd));
         for (List<LogSegment> g : groups) {
             for (LogSegment s : g) before += s.size();
-            after += cleanGroup(log, g, cfg, now, producerLastOffsets, earliestHorizon);
+            after += cleanGroup(log, g, cfg, now, producerLastOffsets, earliestHorizon, txns);
         }
         LOG.info("Cleaned {}: offsets {} to {} ({} segments, {} bytes → {} bytes)", log.topicPartition(),
                 firstDirtyOffset, cleanEnd, groups.stream().mapToInt(List::size).sum(), before, after);
@@ -130,8 +138,8 @@ final class Cleaner {
      * @return the end of the mapped range (a segment boundary), or {@code firstDirtyOffset} if not even
      *         the first dirty segment fits
      */
-    private long buildOffsetMap(PartitionLog log, List<LogSegment> candidates, List<Long> ends, long firstDirtyOffset)
-            throws IOException {
+    private long buildOffsetMap(PartitionLog log, List<LogSegment> candidates, List<Long> ends, long firstDirtyOffset,
+                                long uncleanableOffset) throws IOException {
         long dirtyRecords = 0;
         for (int i = 0; i < candidates.size(); i++) {
             if (ends.get(i) > firstDirtyOffset) dirtyRecords += countRecords(candidates.get(i), firstDirtyOffset);
@@ -139,6 +147,8 @@ final class Cleaner {
         long wanted = (long) ((dirtyRecords + 1) / OffsetMap.LOAD_FACTOR + 2) * OffsetMap.SLOT_SIZE;
         map = new OffsetMap(Math.min(maxMapBytes, wanted));
         long mapEnd = firstDirtyOffset;
+        // records of aborted transactions are removed, so they must not shadow older committed values
+        CleanerTxnTracker txns = new CleanerTxnTracker(log.abortedTransactions(firstDirtyOffset, uncleanableOffset));
         for (int i = 0; i < candidates.size(); i++) {
             if (ends.get(i) <= firstDirtyOffset) continue;
             LogSegment seg = candidates.get(i);
@@ -151,7 +161,11 @@ final class Cleaner {
             }
             SegmentReader reader = new SegmentReader(seg);
             for (ByteBuffer batch = reader.next(); batch != null; batch = reader.next()) {
-                if (RecordBatch.lastOffset(batch, 0) < firstDirtyOffset || RecordBatch.isControlBatch(batch, 0)) continue;
+                if (RecordBatch.isControlBatch(batch, 0)) {
+                    txns.onMarker(batch, 0);
+                    continue;
+                }
+                if (txns.isAborted(batch, 0) || RecordBatch.lastOffset(batch, 0) < firstDirtyOffset) continue;
                 for (Record r : RecordBatch.at(batch, 0).records()) {
                     if (r.key() != null && r.offset() >= firstDirtyOffset && !map.put(r.key(), r.offset())) {
                         throw new IllegalStateException("offset map overflow"); // excluded by countRecords
@@ -208,7 +222,7 @@ final class Cleaner {
 
     /** Rewrites one group into a new segment and swaps it in; returns the new segment's size. */
     private long cleanGroup(PartitionLog log, List<LogSegment> group, LogConfig cfg, long now,
-                            Map<Long, Long> producerLastOffsets, long[] earliestHorizon)
+                            Map<Long, Long> producerLastOffsets, long[] earliestHorizon, CleanerTxnTracker txns)
             throws IOException, AbortedException {
         LogSegment first = group.get(0);
         int[] sizes = new int[group.size()];
@@ -223,7 +237,14 @@ final class Cleaner {
                 lastModified = Math.max(lastModified, src.lastModified());
                 SegmentReader reader = new SegmentReader(src);
                 for (ByteBuffer batch = reader.next(); batch != null; batch = reader.next()) {
-                    ByteBuffer out = filterBatch(batch, cfg, now, producerLastOffsets, earliestHorizon);
+                    ByteBuffer out;
+                    if (RecordBatch.isControlBatch(batch, 0)) {
+                        CleanerTxnTracker.MarkerDecision d = txns.onMarker(batch, 0);
+                        if (d.keepIndexed() != null) cleaned.txnIndex().append(d.keepIndexed());
+                        out = filterMarker(batch, d.removable(), cfg, now, earliestHorizon);
+                    } else {
+                        out = filterBatch(batch, cfg, now, producerLastOffsets, earliestHorizon, txns.isAborted(batch, 0));
+                    }
                     if (out != null) cleaned.append(out);
                 }
             }
@@ -249,15 +270,14 @@ final class Cleaner {
      * records are dropped or a delete horizon is added, or null when it disappears.
      */
     private ByteBuffer filterBatch(ByteBuffer batch, LogConfig cfg, long now, Map<Long, Long> producerLastOffsets,
-                                   long[] earliestHorizon) {
-        if (RecordBatch.isControlBatch(batch, 0)) return batch;
+                                   long[] earliestHorizon, boolean aborted) {
         RecordBatch rb = RecordBatch.at(batch, 0);
         long horizon = rb.deleteHorizonMs();
         boolean dropTombstones = rb.hasDeleteHorizon() && now >= horizon;
         List<Record> records = rb.records();
         List<Record> kept = new ArrayList<>(records.size());
         boolean hasTombstone = false;
-        for (Record r : records) {
+        for (Record r : aborted ? List.<Record>of() : records) { // an aborted transaction's records all go
             if (r.key() == null) continue; // keyless records are invalid in a compacted log
             long latest = map.get(r.key());
             if (latest >= 0 && r.offset() < latest) continue;
@@ -296,6 +316,32 @@ final class Cleaner {
             ob.updateChecksum();
         }
         return out;
+    }
+
+    /**
+     * A transaction marker: kept while its transaction has batches left; once removable it is stamped with a
+     * delete horizon (now + delete.retention.ms) and dropped by the first pass after it, as Kafka does.
+     */
+    private static ByteBuffer filterMarker(ByteBuffer batch, boolean removable, LogConfig cfg, long now, long[] earliestHorizon) {
+        if (!removable) return batch;
+        RecordBatch rb = RecordBatch.at(batch, 0);
+        if (rb.hasDeleteHorizon()) {
+            if (now >= rb.deleteHorizonMs()) return null;
+            earliestHorizon[0] = Math.min(earliestHorizon[0], rb.deleteHorizonMs());
+            return batch;
+        }
+        long h = now + cfg.deleteRetentionMs();
+        if (h < now) h = Long.MAX_VALUE; // overflow
+        RecordBatchBuilder b = new RecordBatchBuilder(rb.compressionType(), rb.timestampType(), rb.baseOffset())
+                .partitionLeaderEpoch(rb.partitionLeaderEpoch())
+                .transactional(rb.isTransactional())
+                .controlBatch(true)
+                .producer(rb.producerId(), rb.producerEpoch(), rb.baseSequence())
+                .deleteHorizonMs(h);
+        for (Record r : rb.records()) b.appendWithOffset(r.offset(), r.timestamp(), r.key(), r.value(), r.headers());
+        b.lastOffset(rb.lastOffset());
+        earliestHorizon[0] = Math.min(earliestHorizon[0], h);
+        return b.build();
     }
 
     /** Replaces {@code group} by {@code cleaned} in the log, atomically for readers and crash-safely on disk. */

@@ -246,9 +246,8 @@ public final class LogCleaner {
         long firstDirty = cp == null ? start : cp;
         if (firstDirty < start || firstDirty > activeBase) firstDirty = start;
 
-        long uncleanable = Math.min(activeBase, log.highWatermark());
-        OptionalLong unstable = log.producerState.firstUnstableOffset();
-        if (unstable.isPresent()) uncleanable = Math.min(uncleanable, unstable.getAsLong());
+        // never beyond an ongoing transaction: the last stable offset is at most the high watermark
+        long uncleanable = Math.min(activeBase, log.lastStableOffset());
         boolean mustClean = false;
         for (int i = 0; i + 1 < segs.size(); i++) {
             LogSegment s = segs.get(i);

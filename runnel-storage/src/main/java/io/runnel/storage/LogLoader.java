@@ -12,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -96,7 +97,15 @@ final class LogLoader {
             epochCache.truncateFromEnd(leo);
             epochCache.truncateFromStart(logStart);
 
-            producerState.loadFromSnapshot(segs.firstKey(), leo);
+            // a recovered segment's transaction index is refilled by the replay, which must then start at or before it
+            long replayBound = leo;
+            for (LogSegment seg : segs.values()) {
+                if (seg.txnIndexNeedsRebuild()) {
+                    replayBound = Math.min(replayBound, seg.baseOffset());
+                    seg.txnIndexRebuilt();
+                }
+            }
+            producerState.loadFromSnapshot(segs.firstKey(), replayBound);
             long replayFrom = producerState.mapEndOffset();
             replayProducerState(log, leo);
             if (replayFrom < leo) producerState.takeSnapshot();
@@ -136,13 +145,23 @@ final class LogLoader {
                 remaining.add(name);
             }
         }
-        // index files of a swap whose log file was already renamed live are stale: the index is rebuilt
+        // index files of a swap whose log file was already renamed live: the offset and time indexes are rebuilt,
+        // but the transaction index is the live segment's own (nothing rebuilds it for a segment that is not
+        // recovered, and dropping it would turn its aborted transactions into committed ones): it goes live too
         for (String name : swapSuffixed) {
             long base = baseOffsetOf(name);
             if (!name.endsWith(LogSegment.LOG_SUFFIX + PartitionLog.SWAP_SUFFIX)
                     && (base < 0 || !remaining.contains(LogSegment.logFile(dir, base, PartitionLog.SWAP_SUFFIX).getFileName().toString()))) {
-                Files.deleteIfExists(dir.resolve(name));
+                Path f = dir.resolve(name);
                 remaining.remove(name);
+                Path liveTxnIndex = base < 0 ? null : LogSegment.txnIndexFile(dir, base, "");
+                if (liveTxnIndex != null && f.equals(LogSegment.txnIndexFile(dir, base, PartitionLog.SWAP_SUFFIX))
+                        && remaining.contains(LogSegment.logFile(dir, base, "").getFileName().toString())) {
+                    Files.move(f, liveTxnIndex, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                    remaining.add(liveTxnIndex.getFileName().toString());
+                } else {
+                    Files.deleteIfExists(f);
+                }
             }
         }
         return swaps;
@@ -168,7 +187,8 @@ final class LogLoader {
         // index files without a log file are orphans
         java.util.Set<Long> baseSet = new java.util.HashSet<>(bases);
         for (String name : names) {
-            if (!name.endsWith(LogSegment.INDEX_SUFFIX) && !name.endsWith(LogSegment.TIME_INDEX_SUFFIX)) continue;
+            if (!name.endsWith(LogSegment.INDEX_SUFFIX) && !name.endsWith(LogSegment.TIME_INDEX_SUFFIX)
+                    && !name.endsWith(TransactionIndex.SUFFIX)) continue;
             long base = baseOffsetOf(name);
             if (base >= 0 && !baseSet.contains(base)) {
                 LOG.info("{}: deleting orphaned index file {}", p.tp(), name);
@@ -262,7 +282,7 @@ final class LogLoader {
 
     /**
      * Replays the batches between the producer state's map end offset and {@code logEndOffset} into
-     * the producer state (headers only). Called with the log lock held or before the log is shared.
+     * the producer state (headers only; the whole batch for markers). Called with the log lock held or before the log is shared.
      */
     static void replayProducerState(PartitionLog log, long logEndOffset) throws IOException {
         ProducerStateManager ps = log.producerState;
@@ -277,7 +297,13 @@ final class LogLoader {
                 while (pos + RecordBatch.HEADER_SIZE <= size) {
                     ByteBuffer h = seg.readHeader(pos, RecordBatch.HEADER_SIZE);
                     if (h == null) break;
-                    ps.replay(h, 0);
+                    if (RecordBatch.isControlBatch(h, 0) && RecordBatch.sizeInBytes(h, 0) > RecordBatch.HEADER_SIZE) {
+                        // a marker's record says commit or abort and carries the coordinator epoch
+                        ByteBuffer whole = seg.readHeader(pos, RecordBatch.sizeInBytes(h, 0));
+                        if (whole != null) h = whole;
+                    }
+                    List<CompletedTxn> ended = ps.replay(h, 0);
+                    if (!ended.isEmpty()) log.indexAbortedTxns(seg, ended);
                     pos += RecordBatch.sizeInBytes(h, 0);
                 }
             }

@@ -86,6 +86,7 @@ final class LogSegment implements Closeable {
     private final CachedFileChannel channel;
     private final OffsetIndex offsetIndex;
     private final TimeIndex timeIndex;
+    private final TransactionIndex txnIndex;
     private final int indexIntervalBytes;
     private final long rollJitterMs;
     private final long createdMs;
@@ -98,6 +99,8 @@ final class LogSegment implements Closeable {
     private volatile boolean closed;
     /** The indexes were rebuilt by {@link #recover}: an inactive segment must finish them again. */
     private boolean indexesRebuilt;
+    /** {@link #recover} emptied the transaction index: the loader refills it from the producer-state replay. */
+    private boolean txnIndexNeedsRebuild;
 
     private LogSegment(Path dir, long baseOffset, String suffix, OffsetIndex offsetIndex,
                        TimeIndex timeIndex, int size, int indexIntervalBytes, long rollJitterMs,
@@ -108,6 +111,7 @@ final class LogSegment implements Closeable {
         this.channel = new CachedFileChannel(channels.handles(), this::logPath, channels::open);
         this.offsetIndex = offsetIndex;
         this.timeIndex = timeIndex;
+        this.txnIndex = new TransactionIndex(() -> txnIndexFile(dir, baseOffset, this.suffix));
         this.size = size;
         this.indexIntervalBytes = indexIntervalBytes;
         this.rollJitterMs = rollJitterMs;
@@ -132,6 +136,10 @@ final class LogSegment implements Closeable {
         return dir.resolve(fileStem(baseOffset) + TIME_INDEX_SUFFIX + suffix);
     }
 
+    static Path txnIndexFile(Path dir, long baseOffset, String suffix) {
+        return dir.resolve(fileStem(baseOffset) + TransactionIndex.SUFFIX + suffix);
+    }
+
     /**
      * Creates a new, empty segment (any files left at its names are replaced).
      *
@@ -143,6 +151,7 @@ final class LogSegment implements Closeable {
         Files.deleteIfExists(logPath);
         Files.deleteIfExists(indexFile(dir, baseOffset, suffix));
         Files.deleteIfExists(timeIndexFile(dir, baseOffset, suffix));
+        Files.deleteIfExists(txnIndexFile(dir, baseOffset, suffix));
         CachedFileChannel ch = null;
         try {
             Files.createFile(logPath);
@@ -210,6 +219,19 @@ final class LogSegment implements Closeable {
 
     TimeIndex timeIndex() {
         return timeIndex;
+    }
+
+    TransactionIndex txnIndex() {
+        return txnIndex;
+    }
+
+    /** Whether {@link #recover} emptied the transaction index since the loader last refilled it. */
+    boolean txnIndexNeedsRebuild() {
+        return txnIndexNeedsRebuild;
+    }
+
+    void txnIndexRebuilt() {
+        txnIndexNeedsRebuild = false;
     }
 
     String suffix() {
@@ -512,6 +534,8 @@ final class LogSegment implements Closeable {
     int recover(BatchVisitor visitor) throws IOException {
         offsetIndex.reset();
         timeIndex.reset();
+        txnIndex.reset();
+        txnIndexNeedsRebuild = true;
         indexesRebuilt = true;
         maxTimestampSoFar = TimestampOffset.UNKNOWN;
         bytesSinceLastIndexEntry = 0;
@@ -608,6 +632,7 @@ final class LogSegment implements Closeable {
         if (at == null) return 0;
         offsetIndex.truncateTo(offset);
         timeIndex.truncateTo(offset);
+        txnIndex.truncateTo(offset);
         offsetIndex.truncateToPosition(at.position());
         size = at.position();
         channel.truncate(at.position());
@@ -646,15 +671,16 @@ final class LogSegment implements Closeable {
         if (channel.size() > size) channel.truncate(size);
     }
 
-    /** Forces the log file and both indexes to disk. */
+    /** Forces the log file and the indexes to disk. */
     void flush() throws IOException {
         if (closed) return;
         channel.force(true);
         offsetIndex.flush();
         timeIndex.flush();
+        txnIndex.flush();
     }
 
-    /** Renames all three files from the current suffix to {@code newSuffix}. */
+    /** Renames the segment's files (log, indexes, transaction index) from the current suffix to {@code newSuffix}. */
     void changeFileSuffix(String newSuffix) throws IOException {
         String old = suffix;
         if (old.equals(newSuffix)) return;
@@ -666,6 +692,7 @@ final class LogSegment implements Closeable {
         });
         offsetIndex.renameTo(indexFile(dir, baseOffset, newSuffix));
         timeIndex.renameTo(timeIndexFile(dir, baseOffset, newSuffix));
+        TransactionIndex.rename(txnIndexFile(dir, baseOffset, old), txnIndexFile(dir, baseOffset, newSuffix));
     }
 
     /** Flushes nothing; finishes the time index, trims indexes and the file, closes the channel. */
@@ -684,12 +711,13 @@ final class LogSegment implements Closeable {
         }
     }
 
-    /** Closes the channel and deletes the three files (whatever their suffix). */
+    /** Closes the channel and deletes the segment's files (whatever their suffix). */
     void deleteFiles() throws IOException {
         closed = true;
         closeQuietly(channel);
         offsetIndex.deleteIfExists();
         timeIndex.deleteIfExists();
+        txnIndex.deleteIfExists();
         Files.deleteIfExists(logPath());
     }
 

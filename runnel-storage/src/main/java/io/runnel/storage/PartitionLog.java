@@ -7,6 +7,7 @@ import io.runnel.common.TopicPartition;
 import io.runnel.common.Uuid;
 import io.runnel.record.BatchValidator;
 import io.runnel.record.CompressionType;
+import io.runnel.record.EndTxnMarker;
 import io.runnel.record.FileRecords;
 import io.runnel.record.MemoryRecords;
 import io.runnel.record.Record;
@@ -175,11 +176,35 @@ public final class PartitionLog {
         return highWatermark;
     }
 
-    /** The high watermark, or the first offset of the earliest ongoing transaction when that is lower. */
+    /**
+     * The last stable offset: the high watermark, or the first offset of the earliest ongoing transaction when
+     * that is lower. A transaction whose first offset was deleted (retention, DeleteRecords) holds it at the
+     * log start offset, not below (as Kafka), until its marker.
+     */
     public long lastStableOffset() {
         long hw = highWatermark;
         OptionalLong unstable = producerState.firstUnstableOffset();
-        return unstable.isPresent() ? Math.min(hw, unstable.getAsLong()) : hw;
+        return unstable.isPresent() ? Math.min(hw, Math.max(logStartOffset, unstable.getAsLong())) : hw;
+    }
+
+    /**
+     * The aborted transactions a read_committed consumer needs to skip the aborted records in
+     * [{@code fetchOffset}, {@code upperBound}): those whose marker is at or after {@code fetchOffset} and whose
+     * first offset is before {@code upperBound}, from the transaction indexes of the segments from the one
+     * holding {@code fetchOffset} on. Ordered by marker offset. Lock-free.
+     */
+    public List<AbortedTxn> abortedTransactions(long fetchOffset, long upperBound) {
+        List<AbortedTxn> out = new ArrayList<>();
+        Map.Entry<Long, LogSegment> from = segments.floorEntry(fetchOffset);
+        Collection<LogSegment> segs = from == null ? segments.values() : segments.tailMap(from.getKey(), true).values();
+        try {
+            for (LogSegment seg : segs) {
+                if (seg.txnIndex().collect(fetchOffset, upperBound, out)) break;
+            }
+        } catch (IOException e) {
+            throw storageError("read the transaction index", e);
+        }
+        return out;
     }
 
     public long recoveryPoint() {
@@ -237,6 +262,21 @@ public final class PartitionLog {
         try {
             Map<Long, Short> out = new java.util.HashMap<>();
             producerState.producers().forEach((pid, e) -> out.put(pid, e.epoch));
+            return out;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The producers this partition tracks (idempotent and transactional), for DescribeProducers. */
+    public List<ProducerStateInfo> producerStates() {
+        lock.lock();
+        try {
+            List<ProducerStateInfo> out = new ArrayList<>();
+            for (ProducerEntry e : producerState.producers().values()) {
+                out.add(new ProducerStateInfo(e.producerId, e.epoch, e.lastSeq(), e.lastTimestamp, e.coordinatorEpoch,
+                        e.currentTxnFirstOffset));
+            }
             return out;
         } finally {
             lock.unlock();
@@ -367,12 +407,49 @@ public final class PartitionLog {
                 throw storageError("append to " + seg, e);
             }
             producerState.commit(pa, next);
+            indexAbortedTxns(seg, pa.completedTxns());
             endOffsetMetadata = new LogOffsetMetadata(next, seg.baseOffset(), seg.size());
             assignEpoch(leaderEpoch, leo);
             if (next - recoveryPoint >= config.flushMessages()) flushUpTo(next);
             return new AppendResult(leo, next - 1, -1, logStartOffset, maxTs, offsetOfMax, false);
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Writes a transaction marker (see {@link EndTxnMarker} for the layout) for {@code producerId} at the log
+     * end and ends the producer's ongoing transaction here, if it has one.
+     *
+     * @throws ApiException INVALID_PRODUCER_EPOCH when {@code producerEpoch} is older than the producer's
+     *         current epoch; TRANSACTION_COORDINATOR_FENCED when {@code coordinatorEpoch} is older than the
+     *         last one seen for the producer; KAFKA_STORAGE_ERROR. Nothing is written then.
+     */
+    public AppendResult appendControlBatch(long producerId, short producerEpoch, int coordinatorEpoch, boolean commit,
+                                           int leaderEpoch) {
+        if (producerId < 0 || producerEpoch < 0) {
+            throw new ApiException(Errors.INVALID_REQUEST, "Invalid producer id " + producerId
+                    + " / epoch " + producerEpoch + " for a transaction marker");
+        }
+        ByteBuffer batch = new EndTxnMarker(commit, coordinatorEpoch).toBatch(producerId, producerEpoch, time.milliseconds());
+        return appendAsCoordinator(new MemoryRecords(batch), leaderEpoch);
+    }
+
+    /**
+     * Adds the aborted ones of {@code txns} (ended by markers in {@code seg}, already applied to the producer
+     * state) to the segment's transaction index, skipping those already indexed (a replay after a restart).
+     * A failed write is logged: the entry is added again by the replay at the next start.
+     */
+    void indexAbortedTxns(LogSegment seg, List<CompletedTxn> txns) {
+        for (CompletedTxn t : txns) {
+            if (!t.aborted()) continue;
+            try {
+                if (t.lastOffset() <= seg.txnIndex().lastMarkerOffset()) continue;
+                seg.txnIndex().append(new AbortedTxn(t.producerId(), t.firstOffset(), t.lastOffset(),
+                        producerState.lastStableOffsetAfter(t)));
+            } catch (IOException e) {
+                LOG.warn("Could not index the aborted transaction {} in {}: {}", t, seg, e.toString());
+            }
         }
     }
 

@@ -2,6 +2,7 @@ package io.runnel.storage;
 
 import io.runnel.common.ApiException;
 import io.runnel.common.Errors;
+import io.runnel.record.EndTxnMarker;
 import io.runnel.record.RecordBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -11,7 +12,9 @@ import java.nio.ByteBuffer;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.OptionalLong;
@@ -145,6 +148,12 @@ final class ProducerStateManager {
      */
     final class Append {
         private final Map<Long, ProducerEntry> updated = new HashMap<>();
+        private final List<CompletedTxn> completed = new ArrayList<>();
+
+        /** The transactions this append's markers end, in log order. */
+        List<CompletedTxn> completedTxns() {
+            return completed;
+        }
 
         private ProducerEntry staged(long pid) {
             return updated.computeIfAbsent(pid, id -> {
@@ -179,13 +188,7 @@ final class ProducerStateManager {
             long firstOffset = RecordBatch.baseOffset(b, pos);
             long lastOffset = RecordBatch.lastOffset(b, pos);
             if (RecordBatch.isControlBatch(b, pos)) {
-                if (validate && epoch < entry.epoch) {
-                    throw new ApiException(Errors.INVALID_PRODUCER_EPOCH, "Control batch of producer " + pid
-                            + " has epoch " + epoch + ", older than the current epoch " + entry.epoch);
-                }
-                entry.maybeUpdateEpoch(epoch);
-                entry.currentTxnFirstOffset = -1;
-                entry.lastTimestamp = RecordBatch.maxTimestamp(b, pos);
+                appendMarker(entry, b, pos, validate);
                 return;
             }
             int firstSeq = RecordBatch.baseSequence(b, pos);
@@ -208,6 +211,37 @@ final class ProducerStateManager {
             if (RecordBatch.isTransactional(b, pos) && entry.currentTxnFirstOffset < 0) {
                 entry.currentTxnFirstOffset = firstOffset;
             }
+        }
+
+        /**
+         * A control batch ends the producer's ongoing transaction (if any). Validated as Kafka does: an epoch
+         * older than the producer's is INVALID_PRODUCER_EPOCH; a coordinator epoch older than the last one
+         * seen for the producer is TRANSACTION_COORDINATOR_FENCED. Needs the whole batch (to read the marker).
+         */
+        private void appendMarker(ProducerEntry entry, ByteBuffer b, int pos, boolean validate) {
+            long pid = entry.producerId;
+            short epoch = RecordBatch.producerEpoch(b, pos);
+            EndTxnMarker marker = EndTxnMarker.read(b, pos);
+            if (validate) {
+                if (epoch < entry.epoch) {
+                    throw new ApiException(Errors.INVALID_PRODUCER_EPOCH, "Transaction marker of producer " + pid
+                            + " has epoch " + epoch + ", older than the current epoch " + entry.epoch);
+                }
+                if (marker != null && marker.coordinatorEpoch() < entry.coordinatorEpoch) {
+                    throw new ApiException(Errors.TRANSACTION_COORDINATOR_FENCED, "Transaction marker of producer "
+                            + pid + " comes from coordinator epoch " + marker.coordinatorEpoch()
+                            + ", older than the last seen coordinator epoch " + entry.coordinatorEpoch);
+                }
+            }
+            entry.maybeUpdateEpoch(epoch);
+            if (marker != null) entry.coordinatorEpoch = marker.coordinatorEpoch();
+            long markerOffset = RecordBatch.baseOffset(b, pos);
+            if (entry.currentTxnFirstOffset >= 0) {
+                completed.add(new CompletedTxn(pid, entry.currentTxnFirstOffset, markerOffset,
+                        marker == null || !marker.commit()));
+            }
+            entry.currentTxnFirstOffset = -1;
+            entry.lastTimestamp = RecordBatch.maxTimestamp(b, pos);
         }
 
         private void checkSequence(ProducerEntry entry, long pid, short epoch, int firstSeq, long offset) {
@@ -246,13 +280,27 @@ final class ProducerStateManager {
         publishUnstable();
     }
 
-    /** Applies one batch found in the log without validation (recovery replay). */
-    void replay(ByteBuffer header, int pos) {
+    /**
+     * Applies one batch found in the log without validation (recovery replay); a control batch must be whole.
+     *
+     * @return the transactions the batch ended
+     */
+    List<CompletedTxn> replay(ByteBuffer header, int pos) {
         long last = RecordBatch.lastOffset(header, pos);
-        if (last < mapEndOffset) return;
+        if (last < mapEndOffset) return List.of();
         Append a = new Append();
         a.append(header, pos, false);
         commit(a, last + 1);
+        return a.completedTxns();
+    }
+
+    /**
+     * The last stable offset right after {@code txn} ended (the state must already reflect it): the first
+     * offset of the earliest transaction still ongoing, else the offset after the marker. Kept in the
+     * transaction index so a read_committed fetch knows when it has seen every overlapping abort.
+     */
+    long lastStableOffsetAfter(CompletedTxn txn) {
+        return ongoingTxns.isEmpty() ? txn.lastOffset() + 1 : Math.min(ongoingTxns.firstKey(), txn.lastOffset() + 1);
     }
 
     /** The log end moved without batches to replay (e.g. an empty log at a new start offset). */

@@ -80,6 +80,14 @@ final class TestLogs {
         return new MemoryRecords(b.build());
     }
 
+    /** A transactional producer's batch of {@code count} records starting at sequence {@code seq}. */
+    static MemoryRecords txn(long pid, short epoch, int seq, long timestamp, int count) {
+        RecordBatchBuilder b = new RecordBatchBuilder(CompressionType.NONE, TimestampType.CREATE_TIME, 0)
+                .producer(pid, epoch, seq).transactional(true);
+        for (int i = 0; i < count; i++) b.append(timestamp, bytes("k" + (seq + i)), bytes("t" + pid + "-" + (seq + i)), List.of());
+        return new MemoryRecords(b.build());
+    }
+
     static PartitionLog open(Path dir, LogConfig config, MockTime time) throws IOException {
         return PartitionLog.open(dir, TP, TOPIC_ID, config, time, Scheduler.INLINE, true);
     }

@@ -50,7 +50,8 @@ public final class ApiVersionsHandler implements ApiHandler<ApiVersionsRequest, 
             return CompletableFuture.completedFuture(resp);
         }
         ApiVersionsResponse resp = supported(registry);
-        features.addTo(resp, ctx.apiVersion(), broker.image().offset() - 1);
+        var image = broker.image();
+        features.withFinalizedLevels(image.featureLevels()).addTo(resp, ctx.apiVersion(), image.offset() - 1);
         return CompletableFuture.completedFuture(resp);
     }
 

@@ -8,8 +8,8 @@ import java.util.List;
  * The feature flags (KIP-584) this broker reports in ApiVersions, and so in {@code Admin.describeFeatures()}
  * and {@code kafka-features.sh describe}: for each feature an Apache Kafka 4.4 broker knows, the levels
  * Runnel supports and the level in force. The levels state what Runnel serves, not what Kafka could:
- * a feature Runnel does not serve (transactions, share groups, streams groups, a dynamic KRaft quorum,
- * eligible leader replicas) supports only level 0. When one lands, its levels change here and nowhere else.
+ * a feature Runnel does not serve (share groups, streams groups, a dynamic KRaft quorum, eligible leader
+ * replicas) supports only level 0. When one lands, its levels change here and nowhere else.
  *
  * <p>Immutable; thread-safe.
  */
@@ -28,6 +28,13 @@ public final class BrokerFeatures {
     /** metadata.version of Kafka 4.4-IV2: the release whose client protocol Runnel serves (ListOffsets v11, Fetch v18). */
     static final short METADATA_VERSION_4_4 = 33;
 
+    /**
+     * The transaction.version served and finalized: 2, KIP-890 part 2 (Produce v12 and TxnOffsetCommit v5 add
+     * partitions implicitly, every EndTxn v5 bumps the epoch). Clients that see a lower finalized level take the
+     * AddPartitionsToTxn / AddOffsetsToTxn / EndTxn v4 path, which is served as well.
+     */
+    public static final short TRANSACTION_VERSION = 2;
+
     private final List<Feature> features;
 
     private BrokerFeatures(List<Feature> features) {
@@ -43,7 +50,7 @@ public final class BrokerFeatures {
                 new Feature("metadata.version", METADATA_VERSION_MIN, METADATA_VERSION_4_4, METADATA_VERSION_4_4),
                 new Feature("kraft.version", (short) 0, (short) 0, (short) 0),
                 new Feature("group.version", (short) 0, (short) 1, (short) (consumerProtocol ? 1 : 0)),
-                new Feature("transaction.version", (short) 0, (short) 0, (short) 0),
+                new Feature("transaction.version", (short) 0, TRANSACTION_VERSION, TRANSACTION_VERSION),
                 new Feature("eligible.leader.replicas.version", (short) 0, (short) 0, (short) 0),
                 new Feature("share.version", (short) 0, (short) 0, (short) 0),
                 new Feature("streams.version", (short) 0, (short) 0, (short) 0)));
@@ -51,6 +58,30 @@ public final class BrokerFeatures {
 
     public List<Feature> features() {
         return features;
+    }
+
+    /** The features that an operator may finalize at another level with UpdateFeatures. */
+    public static final java.util.Set<String> UPDATABLE = java.util.Set.of("transaction.version");
+
+    /**
+     * These features with the levels finalized by UpdateFeatures (the metadata image's FeatureLevelRecords) in place
+     * of the defaults; levels outside a feature's supported range are ignored.
+     */
+    public BrokerFeatures withFinalizedLevels(java.util.Map<String, Short> levels) {
+        if (levels.isEmpty()) return this;
+        List<Feature> out = new java.util.ArrayList<>();
+        for (Feature f : features) {
+            Short level = levels.get(f.name());
+            out.add(level == null || level < f.minSupported() || level > f.maxSupported() ? f
+                    : new Feature(f.name(), f.minSupported(), f.maxSupported(), level));
+        }
+        return new BrokerFeatures(out);
+    }
+
+    /** The feature of that name, or null. */
+    public Feature feature(String name) {
+        for (Feature f : features) if (f.name().equals(name)) return f;
+        return null;
     }
 
     /**

@@ -9,6 +9,7 @@ import io.runnel.protocol.ApiKeys;
 import io.runnel.protocol.message.FetchRequest;
 import io.runnel.protocol.message.FetchResponse;
 import io.runnel.record.MemoryRecords;
+import io.runnel.storage.AbortedTxn;
 import io.runnel.storage.LogReadResult;
 import io.runnel.storage.PartitionLog;
 
@@ -17,10 +18,12 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Fetch for consumers: reads whole batches from each partition's log up to its high watermark as
- * file regions (sent zero-copy), within the request's per-partition and total byte limits (the first
+ * Fetch for consumers: reads whole batches from each partition's log up to its high watermark
+ * (read_uncommitted) or last stable offset (read_committed) as file regions (sent zero-copy), within the request's per-partition and total byte limits (the first
  * non-empty partition may exceed them by one batch, as in Kafka). When less than fetch.min.bytes is
- * available the fetch waits up to fetch.max.wait.ms for appends.
+ * available the fetch waits up to fetch.max.wait.ms for appends (read_committed: for records to become stable).
+ * A read_committed answer lists the aborted transactions overlapping the returned records (from the
+ * segments' transaction indexes); a read_uncommitted one has a null list, as Kafka's.
  *
  * <p>Fetch sessions (KIP-227) are declined cleanly: every response carries session id 0, so clients
  * keep sending full fetch requests.
@@ -60,10 +63,11 @@ public final class FetchHandler implements ApiHandler<FetchRequest, FetchRespons
         CompletableFuture<FetchResponse> future = new CompletableFuture<>();
         List<Partition> watched = new ArrayList<>();
         for (Wanted w : wanted) if (w.partition != null) watched.add(w.partition);
-        partitions.delayFetch(watched, req.minBytes - bytes, req.maxWaitMs, () -> {
+        boolean readCommitted = req.isolationLevel == 1;
+        partitions.delayFetch(watched, req.minBytes - bytes, req.maxWaitMs, readCommitted, () -> {
             for (int i = 0; i < wanted.size(); i++) {
                 Partition p = wanted.get(i).partition;
-                if (p != null && p.log().highWatermark() != endsAtRead[i]) return true;
+                if (p != null && readableEnd(p.log(), readCommitted) != endsAtRead[i]) return true;
             }
             return false;
         }, () -> {
@@ -132,9 +136,11 @@ public final class FetchHandler implements ApiHandler<FetchRequest, FetchRespons
             PartitionLog plog = w.partition.log();
             int epoch = w.partition.leaderEpoch();
             long hw = plog.highWatermark();
-            endsAtRead[i] = hw;
+            long lso = plog.lastStableOffset();
+            long end = readCommitted ? lso : hw;
+            endsAtRead[i] = end;
             pd.highWatermark = hw;
-            pd.lastStableOffset = hw;
+            pd.lastStableOffset = lso;
             pd.logStartOffset = plog.logStartOffset();
             if (w.req.currentLeaderEpoch >= 0 && w.req.currentLeaderEpoch != epoch) {
                 pd.errorCode = (w.req.currentLeaderEpoch < epoch ? Errors.FENCED_LEADER_EPOCH : Errors.UNKNOWN_LEADER_EPOCH).code();
@@ -146,14 +152,27 @@ public final class FetchHandler implements ApiHandler<FetchRequest, FetchRespons
             boolean minOne = budget == (req.maxBytes <= 0 ? Integer.MAX_VALUE : req.maxBytes);
             if (limit <= 0 && !minOne) continue;
             try {
-                LogReadResult r = plog.read(w.req.fetchOffset, Math.max(limit, 0), hw, minOne);
+                LogReadResult r = plog.read(w.req.fetchOffset, Math.max(limit, 0), end, minOne);
                 pd.records = r.records();
                 budget -= r.records().sizeInBytes();
+                if (readCommitted && r.records().sizeInBytes() > 0) {
+                    for (AbortedTxn t : plog.abortedTransactions(w.req.fetchOffset, end)) {
+                        FetchResponse.AbortedTransaction at = new FetchResponse.AbortedTransaction();
+                        at.producerId = t.producerId();
+                        at.firstOffset = t.firstOffset();
+                        pd.abortedTransactions.add(at);
+                    }
+                }
             } catch (ApiException e) {
                 pd.errorCode = e.error().code();
             }
         }
         return resp;
+    }
+
+    /** Where a consumer of this isolation may read up to: the last stable offset or the high watermark. */
+    private static long readableEnd(PartitionLog log, boolean readCommitted) {
+        return readCommitted ? log.lastStableOffset() : log.highWatermark();
     }
 
     private static long totalBytes(FetchResponse resp) {

@@ -19,6 +19,12 @@ import io.runnel.storage.AppendResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.runnel.record.RecordBatch;
+import io.runnel.txn.TxnErrors;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -40,14 +46,35 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest, ProduceR
 
     private final PartitionManager partitions;
     private final TopicSettings settings;
+    private final TxnPartitionCheck txnCheck;
+
+    /**
+     * The transaction coordinator's side of a transactional batch, asked before it is appended: with transaction
+     * version 2 (Produce v12+) the partition is added to the producer's transaction on its behalf (KIP-890 part 2);
+     * below, the partition must already be in the ongoing transaction (KIP-890 part 1 verification). Completes with
+     * the error for the partition (NONE to append), in the codes of Produce (see {@link ProduceHandler}).
+     */
+    @FunctionalInterface
+    public interface TxnPartitionCheck {
+        CompletableFuture<Errors> check(String transactionalId, long producerId, short producerEpoch, TopicPartition tp,
+                                        boolean addImplicitly);
+
+        TxnPartitionCheck NONE = (id, pid, epoch, tp, add) -> CompletableFuture.completedFuture(Errors.NONE);
+    }
 
     /**
      * Takes min.insync.replicas and compression.type of each topic from the broker's current metadata:
      * the topic's override, else the broker's dynamic, cluster-default dynamic or static setting.
      */
     public ProduceHandler(PartitionManager partitions, BrokerContext broker) {
+        this(partitions, broker, TxnPartitionCheck.NONE);
+    }
+
+    /** @param txnCheck asked for every transactional batch before it is appended */
+    public ProduceHandler(PartitionManager partitions, BrokerContext broker, TxnPartitionCheck txnCheck) {
         this.partitions = partitions;
         this.settings = new TopicSettings(broker);
+        this.txnCheck = txnCheck;
     }
 
     /** The two topic configs Produce needs, resolved and parsed once per topic and metadata image. */
@@ -119,6 +146,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest, ProduceR
         boolean byId = version >= 13;
         boolean validAcks = req.acks == -1 || req.acks == 0 || req.acks == 1;
         ProduceResponse resp = new ProduceResponse();
+        List<CompletableFuture<Void>> pending = new ArrayList<>();
         for (ProduceRequest.TopicData td : req.topicData) {
             ProduceResponse.TopicResponse tr = new ProduceResponse.TopicResponse();
             tr.name = td.name;
@@ -133,13 +161,49 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest, ProduceR
                 } else if (topic == null) {
                     pr.errorCode = (byId ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION).code();
                 } else {
-                    appendOne(topic, pd, req.acks, pr);
+                    CompletableFuture<Errors> checked = checkTransactional(req.transactionalId, topic, pd, version);
+                    if (checked == null) {
+                        appendOne(topic, pd, req.acks, pr);
+                    } else {
+                        pending.add(checked.thenAccept(e -> {
+                            if (e == Errors.NONE) appendOne(topic, pd, req.acks, pr);
+                            else pr.errorCode = e.code();
+                        }));
+                    }
                 }
                 tr.partitionResponses.add(pr);
             }
             resp.responses.add(tr);
         }
-        return CompletableFuture.completedFuture(req.acks == 0 ? null : resp);
+        if (pending.isEmpty()) return CompletableFuture.completedFuture(req.acks == 0 ? null : resp);
+        return CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).thenApply(v -> req.acks == 0 ? null : resp);
+    }
+
+    /**
+     * For a transactional batch of a partition led here: the coordinator's check (null when there is nothing to
+     * check, so the append happens at once). Errors are Produce's: a transactional id missing from the request or a
+     * batch whose partition is not in the transaction is INVALID_TXN_STATE / TRANSACTION_ABORTABLE (v11+).
+     */
+    private CompletableFuture<Errors> checkTransactional(String transactionalId, String topic, ProduceRequest.PartitionData pd,
+                                                         short version) {
+        if (!(pd.records instanceof MemoryRecords records)) return null;
+        ByteBuffer buf = records.buffer();
+        int pos = buf.position();
+        if (buf.remaining() < RecordBatch.HEADER_SIZE || RecordBatch.magic(buf, pos) != RecordBatch.MAGIC_VALUE_V2
+                || !RecordBatch.isTransactional(buf, pos) || RecordBatch.isControlBatch(buf, pos)) {
+            return null;
+        }
+        TopicPartition tp = new TopicPartition(topic, pd.index);
+        Partition p = partitions.get(tp);
+        if (p == null || !partitions.isLeader(p)) return null; // answered by appendOne
+        if (transactionalId == null || transactionalId.isEmpty()) {
+            return CompletableFuture.completedFuture(TxnErrors.forVersion(TxnErrors.PRODUCE, version, Errors.TRANSACTION_ABORTABLE));
+        }
+        long pid = RecordBatch.producerId(buf, pos);
+        short epoch = RecordBatch.producerEpoch(buf, pos);
+        return txnCheck.check(transactionalId, pid, epoch, tp, version >= 12)
+                .exceptionally(Errors::forException)
+                .thenApply(e -> TxnErrors.forVersion(TxnErrors.PRODUCE, version, e));
     }
 
     private void appendOne(String topic, ProduceRequest.PartitionData pd, short acks, ProduceResponse.PartitionResponse pr) {

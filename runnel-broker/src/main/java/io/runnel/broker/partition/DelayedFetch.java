@@ -9,19 +9,22 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A fetch that had less than fetch.min.bytes to return and waits, up to fetch.max.wait.ms, for more
  * data to be appended to any of its partitions. It completes exactly once: when enough bytes arrive or
- * when the wait ends; {@code onComplete} then re-reads and answers.
+ * when the wait ends; {@code onComplete} then re-reads and answers. A read_committed fetch counts only bytes
+ * that became stable (below the last stable offset), so an open transaction's appends do not wake it.
  */
 public final class DelayedFetch {
     private final List<Partition> partitions;
     private final long bytesNeeded;
     private final AtomicLong bytesSeen = new AtomicLong();
     private final AtomicBoolean completed = new AtomicBoolean();
+    private final boolean readCommitted;
     private final Runnable onComplete;
     private volatile Timeout timeout;
 
-    DelayedFetch(List<Partition> partitions, long bytesNeeded, Runnable onComplete) {
+    DelayedFetch(List<Partition> partitions, long bytesNeeded, boolean readCommitted, Runnable onComplete) {
         this.partitions = partitions;
         this.bytesNeeded = bytesNeeded;
+        this.readCommitted = readCommitted;
         this.onComplete = onComplete;
     }
 
@@ -29,8 +32,9 @@ public final class DelayedFetch {
         this.timeout = timeout;
     }
 
-    void onNewData(int bytes) {
-        if (bytesSeen.addAndGet(bytes) >= bytesNeeded) complete();
+    void onNewData(int bytes, int stableBytes) {
+        int counted = readCommitted ? stableBytes : bytes;
+        if (counted > 0 && bytesSeen.addAndGet(counted) >= bytesNeeded) complete();
     }
 
     /** Completes the fetch once; later calls do nothing. */

@@ -94,8 +94,11 @@ public final class Partition {
         waiters.remove(f);
     }
 
-    /** Tells fetches waiting on this partition that {@code bytes} more are readable. */
-    void notifyWaiters(int bytes) {
-        for (DelayedFetch f : waiters) f.onNewData(bytes);
+    /**
+     * Tells fetches waiting on this partition that {@code bytes} more are readable under read_uncommitted and
+     * {@code stableBytes} more under read_committed (records become stable only as the LSO moves).
+     */
+    void notifyWaiters(int bytes, int stableBytes) {
+        for (DelayedFetch f : waiters) f.onNewData(bytes, stableBytes);
     }
 }

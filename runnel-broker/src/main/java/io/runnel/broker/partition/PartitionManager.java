@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -129,7 +130,7 @@ public final class PartitionManager implements AutoCloseable {
             }
             logs.delete(tp);
             log.info("Deleted partition {}", tp);
-            if (p != null) p.notifyWaiters(Integer.MAX_VALUE);
+            if (p != null) p.notifyWaiters(Integer.MAX_VALUE, Integer.MAX_VALUE);
         }
     }
 
@@ -186,11 +187,12 @@ public final class PartitionManager implements AutoCloseable {
      * named {@code compression.type}); {@code null} keeps the producer's codec.
      */
     public AppendResult appendAsLeader(Partition p, MemoryRecords records, CompressionType targetCodec) {
+        long lsoBefore = p.log().lastStableOffset();
         AppendResult r = p.log().appendAsLeader(records, p.leaderEpoch(), targetCodec);
         if (p.state().isr().size() <= 1) {
             p.log().updateHighWatermark(p.log().logEndOffset());
         }
-        p.notifyWaiters(records.sizeInBytes());
+        notifyAppended(p, records.sizeInBytes(), lsoBefore);
         return r;
     }
 
@@ -199,12 +201,50 @@ public final class PartitionManager implements AutoCloseable {
      * client-side validation, the log assigns offsets.
      */
     public AppendResult appendAsCoordinator(Partition p, MemoryRecords records) {
+        long lsoBefore = p.log().lastStableOffset();
         AppendResult r = p.log().appendAsCoordinator(records, p.leaderEpoch());
         if (p.state().isr().size() <= 1) {
             p.log().updateHighWatermark(p.log().logEndOffset());
         }
-        p.notifyWaiters(records.sizeInBytes());
+        notifyAppended(p, records.sizeInBytes(), lsoBefore);
         return r;
+    }
+
+    /** Appended bytes are readable now; under read_committed only if the last stable offset moved with them. */
+    private static void notifyAppended(Partition p, int bytes, long lsoBefore) {
+        p.notifyWaiters(bytes, p.log().lastStableOffset() > lsoBefore ? bytes : 0);
+    }
+
+    /**
+     * Appends a commit or abort control batch for producerId/producerEpoch to a partition led here; completes with
+     * Errors.NONE once appended (and, later, replicated), or Kafka's error (NOT_LEADER_OR_FOLLOWER,
+     * UNKNOWN_TOPIC_OR_PARTITION, INVALID_PRODUCER_EPOCH for an older epoch than the producer's,
+     * TRANSACTION_COORDINATOR_FENCED for an older coordinator epoch than the last seen for the producer,
+     * KAFKA_STORAGE_ERROR, ...). Never throws.
+     *
+     * <p>Runs on the calling thread (under the partition log's lock) and completes before returning; a marker
+     * makes records readable under read_committed, so waiting fetches are woken.
+     */
+    public CompletableFuture<Errors> writeTxnMarker(TopicPartition tp, long producerId, short producerEpoch,
+                                                    int coordinatorEpoch, boolean commit) {
+        try {
+            Partition p = partitions.get(tp);
+            if (p == null) return CompletableFuture.completedFuture(Errors.UNKNOWN_TOPIC_OR_PARTITION);
+            if (!p.isLeader(nodeId)) return CompletableFuture.completedFuture(Errors.NOT_LEADER_OR_FOLLOWER);
+            PartitionLog plog = p.log();
+            AppendResult r = plog.appendControlBatch(producerId, producerEpoch, coordinatorEpoch, commit, p.leaderEpoch());
+            if (p.state().isr().size() <= 1) plog.updateHighWatermark(plog.logEndOffset());
+            // the records of the ended transaction became stable: let fetches waiting under read_committed re-read
+            p.notifyWaiters(Integer.MAX_VALUE, Integer.MAX_VALUE);
+            return CompletableFuture.completedFuture(Errors.NONE);
+        } catch (ApiException e) {
+            log.debug("Transaction marker for producer {} epoch {} on {} failed: {}", producerId, producerEpoch, tp,
+                    e.getMessage());
+            return CompletableFuture.completedFuture(e.error());
+        } catch (RuntimeException e) {
+            log.error("Transaction marker for producer {} epoch {} on {} failed", producerId, producerEpoch, tp, e);
+            return CompletableFuture.completedFuture(Errors.forException(e));
+        }
     }
 
     /**
@@ -213,7 +253,16 @@ public final class PartitionManager implements AutoCloseable {
      */
     public void delayFetch(List<Partition> watched, long bytesNeeded, long maxWaitMs, java.util.function.BooleanSupplier changedSinceRead,
                            Runnable onComplete) {
-        DelayedFetch f = new DelayedFetch(watched, bytesNeeded, onComplete);
+        delayFetch(watched, bytesNeeded, maxWaitMs, false, changedSinceRead, onComplete);
+    }
+
+    /**
+     * {@link #delayFetch(List, long, long, java.util.function.BooleanSupplier, Runnable)} for a fetch of the given
+     * isolation: under read_committed only bytes that became stable count.
+     */
+    public void delayFetch(List<Partition> watched, long bytesNeeded, long maxWaitMs, boolean readCommitted,
+                           java.util.function.BooleanSupplier changedSinceRead, Runnable onComplete) {
+        DelayedFetch f = new DelayedFetch(watched, bytesNeeded, readCommitted, onComplete);
         for (Partition p : watched) p.addWaiter(f);
         f.setTimeout(timer.newTimeout(t -> f.complete(), maxWaitMs, TimeUnit.MILLISECONDS));
         // data appended between the caller's read and the registration above would otherwise be missed

@@ -24,6 +24,16 @@ public final class OffsetApi {
                                long retentionTimeMs, List<CommitPartition> partitions, short apiVersion) {
     }
 
+    /**
+     * TxnOffsetCommit: offsets committed with the producer's transaction. {@code generationId} -1 and an empty
+     * {@code memberId} skip the group checks (producers that send only the group id); otherwise KIP-447 fencing.
+     *
+     * @param apiVersion the TxnOffsetCommit version (v6+, KIP-1319: GROUP_ID_NOT_FOUND and STALE_MEMBER_EPOCH)
+     */
+    public record TxnCommitParams(String transactionalId, String groupId, long producerId, short producerEpoch, int generationId,
+                                  String memberId, String groupInstanceId, List<CommitPartition> partitions, short apiVersion) {
+    }
+
     /** The error of each partition, in request order. */
     public record CommitResult(Map<TopicPartition, Errors> partitions) {
     }

@@ -3,55 +3,59 @@ package io.runnel.broker.handler.admin;
 import io.runnel.broker.BrokerContext;
 import io.runnel.broker.handler.ApiHandler;
 import io.runnel.broker.handler.RequestContext;
-import io.runnel.broker.handler.TransactionsRefusal;
+import io.runnel.broker.txn.ProducerIdAllocator;
+import io.runnel.broker.txn.TransactionCoordinator;
 import io.runnel.common.Errors;
 import io.runnel.metadata.ApiError;
 import io.runnel.metadata.MetadataController;
 import io.runnel.protocol.ApiKeys;
 import io.runnel.protocol.message.InitProducerIdRequest;
 import io.runnel.protocol.message.InitProducerIdResponse;
+import io.runnel.txn.TxnErrors;
+import io.runnel.txn.TxnResponses.ProducerIdAndEpoch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.CompletableFuture;
 
 /**
- * InitProducerId (v0-5) for idempotent producers without a transactional id: every call gets a new
- * producer id with epoch 0, as Kafka answers such producers, also when v3+ callers send their current
- * id and epoch after an error (KIP-360): Kafka then hands out a new id rather than bumping the epoch.
- * An id and epoch must be both -1 or both set, else INVALID_REQUEST.
+ * InitProducerId (v0-5).
  *
- * <p>Ids come from blocks that the metadata controller records durably
- * ({@link MetadataController#allocateProducerIds}), so they never repeat, also across restarts; a block
- * that is handed out but not used up is skipped after a restart. A new block is asked for only when the
- * current one is used up; requests arriving meanwhile wait for it without blocking any thread.
+ * <p><b>Idempotent producers</b> (no transactional id): every call gets a new producer id with epoch 0, as Kafka
+ * answers such producers, also when v3+ callers send their current id and epoch after an error (KIP-360): Kafka
+ * then hands out a new id rather than bumping the epoch. An id and epoch must be both -1 or both set, else
+ * INVALID_REQUEST. Ids come from the broker's {@link ProducerIdAllocator}, the same the transaction coordinator
+ * draws from, in blocks the controller records durably, so they never repeat, also across restarts.
  *
- * <p>Transactions are not supported yet: a request with a transactional id is refused as
- * {@link TransactionsRefusal} says. An empty transactional id gets INVALID_REQUEST, as in Kafka.
+ * <p><b>Transactional producers</b>: the transaction coordinator of the id (which this broker must be, else
+ * NOT_COORDINATOR) gives a new producer id or bumps the epoch, fencing older producers (KIP-98, KIP-360, KIP-588).
+ * An empty transactional id gets INVALID_REQUEST, as in Kafka. Errors newer than the request version are
+ * downgraded ({@link TxnErrors}).
  */
 public final class InitProducerIdHandler implements ApiHandler<InitProducerIdRequest, InitProducerIdResponse> {
     private static final Logger log = LoggerFactory.getLogger(InitProducerIdHandler.class);
     /** Kafka's block size. */
-    public static final int DEFAULT_BLOCK_SIZE = 1000;
+    public static final int DEFAULT_BLOCK_SIZE = ProducerIdAllocator.DEFAULT_BLOCK_SIZE;
 
-    private final MetadataController controller;
-    private final int blockSize;
-    private final Object lock = new Object();
-    // the current block: ids next..end-1 are free; guarded by lock
-    private long next;
-    private long end;
-    /** Completes once the block asked for is installed; null when none is being asked for. Guarded by lock. */
-    private CompletableFuture<Void> pending;
+    private final ProducerIdAllocator ids;
+    private final TransactionCoordinator txns;
 
+    /**
+     * @param txns the transaction coordinator; null for none (transactional ids then get COORDINATOR_NOT_AVAILABLE)
+     */
+    public InitProducerIdHandler(ProducerIdAllocator ids, TransactionCoordinator txns) {
+        this.ids = ids;
+        this.txns = txns;
+    }
+
+    /** Idempotent producers only, with a block allocator of its own (tests). */
     public InitProducerIdHandler(MetadataController controller, BrokerContext broker) {
-        this(controller, DEFAULT_BLOCK_SIZE);
+        this(new ProducerIdAllocator(controller, DEFAULT_BLOCK_SIZE), null);
     }
 
     /** With another block size (tests). */
     InitProducerIdHandler(MetadataController controller, int blockSize) {
-        if (blockSize <= 0) throw new IllegalArgumentException("block size must be positive: " + blockSize);
-        this.controller = controller;
-        this.blockSize = blockSize;
+        this(new ProducerIdAllocator(controller, blockSize), null);
     }
 
     @Override
@@ -61,12 +65,15 @@ public final class InitProducerIdHandler implements ApiHandler<InitProducerIdReq
 
     @Override
     public CompletableFuture<InitProducerIdResponse> handle(RequestContext ctx, InitProducerIdRequest req) {
-        if (req.transactionalId != null) {
-            return CompletableFuture.completedFuture(error(req.transactionalId.isEmpty()
-                    ? Errors.INVALID_REQUEST : TransactionsRefusal.INIT_PRODUCER_ID));
-        }
+        short version = ctx.apiVersion();
         if ((req.producerId == -1) != (req.producerEpoch == -1)) {
             return CompletableFuture.completedFuture(error(Errors.INVALID_REQUEST));
+        }
+        if (req.transactionalId != null) {
+            if (req.transactionalId.isEmpty()) return CompletableFuture.completedFuture(error(Errors.INVALID_REQUEST));
+            if (txns == null) return CompletableFuture.completedFuture(error(Errors.COORDINATOR_NOT_AVAILABLE));
+            return txns.initProducerId(req.transactionalId, req.transactionTimeoutMs, req.producerId, req.producerEpoch)
+                    .thenApply(r -> response(r, version));
         }
         return nextProducerId().handle((id, err) -> {
             if (err != null) {
@@ -83,6 +90,14 @@ public final class InitProducerIdHandler implements ApiHandler<InitProducerIdReq
         });
     }
 
+    private static InitProducerIdResponse response(ProducerIdAndEpoch r, short version) {
+        if (r.error() != Errors.NONE) return error(TxnErrors.forVersion(TxnErrors.INIT_PRODUCER_ID, version, r.error()));
+        InitProducerIdResponse resp = new InitProducerIdResponse();
+        resp.producerId = r.producerId();
+        resp.producerEpoch = r.producerEpoch();
+        return resp;
+    }
+
     private static InitProducerIdResponse error(Errors code) {
         InitProducerIdResponse resp = new InitProducerIdResponse();
         resp.errorCode = code.code();
@@ -91,33 +106,8 @@ public final class InitProducerIdHandler implements ApiHandler<InitProducerIdReq
         return resp;
     }
 
-    /** The next free producer id; asks the controller for a new block when the current one is used up. */
+    /** The next free producer id for an idempotent producer. */
     CompletableFuture<Long> nextProducerId() {
-        CompletableFuture<Void> wait;
-        boolean ask = false;
-        synchronized (lock) {
-            if (next < end) return CompletableFuture.completedFuture(next++);
-            if (pending == null) {
-                pending = new CompletableFuture<>();
-                ask = true;
-            }
-            wait = pending;
-        }
-        if (ask) {
-            controller.allocateProducerIds(blockSize).whenComplete((block, err) -> {
-                CompletableFuture<Void> installed;
-                synchronized (lock) {
-                    installed = pending;
-                    pending = null;
-                    if (block != null) {
-                        next = block.firstProducerId();
-                        end = block.endProducerId();
-                    }
-                }
-                if (err != null) installed.completeExceptionally(err);
-                else installed.complete(null);
-            });
-        }
-        return wait.thenCompose(v -> nextProducerId());
+        return ids.nextProducerId();
     }
 }

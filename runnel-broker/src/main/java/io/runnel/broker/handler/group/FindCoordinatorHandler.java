@@ -2,7 +2,6 @@ package io.runnel.broker.handler.group;
 
 import io.runnel.broker.handler.ApiHandler;
 import io.runnel.broker.handler.RequestContext;
-import io.runnel.broker.handler.TransactionsRefusal;
 import io.runnel.common.Errors;
 import io.runnel.group.GroupCoordinator;
 import io.runnel.protocol.ApiKeys;
@@ -14,8 +13,8 @@ import java.util.concurrent.CompletableFuture;
 /**
  * FindCoordinator: the broker leading the partition of {@code __consumer_offsets} that holds a group (key type
  * 0), or of {@code __transaction_state} that holds a transactional id (key type 1). v4+ looks up a batch of
- * keys. Share groups (key type 2) are not served: INVALID_REQUEST. Without a transaction coordinator,
- * transactional ids are refused as {@link TransactionsRefusal} says.
+ * keys. Share groups (key type 2) are not served: INVALID_REQUEST. The partition of a transactional id is
+ * {@code abs(hash) % transaction.state.log.num.partitions}; the first lookup creates {@code __transaction_state}.
  */
 public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorRequest, FindCoordinatorResponse> {
     public static final String GROUP_TOPIC = "__consumer_offsets";
@@ -27,7 +26,7 @@ public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorR
 
     /**
      * @param transactionStatePartitions transaction.state.log.num.partitions (0 if this broker has no
-     *                                   transaction coordinator: transactional keys are refused)
+     *                                   transaction coordinator: transactional keys get COORDINATOR_NOT_AVAILABLE)
      */
     public FindCoordinatorHandler(GroupCoordinator groups, CoordinatorLocator locator, int transactionStatePartitions) {
         this.groups = groups;
@@ -58,9 +57,7 @@ public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorR
                 partition = groups.partitionFor(key);
             }
             case 1 -> {
-                if (transactionStatePartitions <= 0) {
-                    return new Found(TransactionsRefusal.FIND_COORDINATOR, TransactionsRefusal.MESSAGE, Found.NO_NODE);
-                }
+                if (transactionStatePartitions <= 0) return new Found(Errors.COORDINATOR_NOT_AVAILABLE, Found.NO_NODE);
                 topic = TRANSACTION_TOPIC;
                 partition = GroupCoordinator.partitionFor(key, transactionStatePartitions);
             }

@@ -11,7 +11,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 
 /** What the group handlers share: client identity as Kafka records it, and error translation. */
-final class GroupHandlerSupport {
+public final class GroupHandlerSupport {
     private static final Logger log = LoggerFactory.getLogger(GroupHandlerSupport.class);
 
     private GroupHandlerSupport() {
@@ -30,7 +30,7 @@ final class GroupHandlerSupport {
     }
 
     /** The error code for a coordinator future that failed unexpectedly (logged unless it carries a code). */
-    static Errors errorOf(Throwable t) {
+    public static Errors errorOf(Throwable t) {
         Throwable c = t;
         while ((c instanceof CompletionException || c instanceof ExecutionException) && c.getCause() != null) c = c.getCause();
         Errors e = Errors.forException(c);
@@ -38,7 +38,7 @@ final class GroupHandlerSupport {
         return e;
     }
 
-    static String nullToEmpty(String s) {
+    public static String nullToEmpty(String s) {
         return s == null ? "" : s;
     }
 }

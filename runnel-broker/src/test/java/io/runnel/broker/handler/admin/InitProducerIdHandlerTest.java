@@ -121,13 +121,13 @@ class InitProducerIdHandlerTest {
     }
 
     @Test
-    void transactionalProducersAreRefusedClearly() throws Exception {
+    void transactionalIdsWithoutACoordinatorAreNotServedHere() throws Exception {
         InitProducerIdHandler h = new InitProducerIdHandler(f.controller, f.broker);
         InitProducerIdRequest txn = idempotent();
         txn.transactionalId = "tx-1";
         txn.transactionTimeoutMs = 60000;
         InitProducerIdResponse resp = call(h, 5, txn);
-        assertThat(resp.errorCode).isEqualTo(Errors.UNSUPPORTED_VERSION.code());
+        assertThat(resp.errorCode).isEqualTo(Errors.COORDINATOR_NOT_AVAILABLE.code());
         assertThat(resp.producerId).isEqualTo(-1);
         InitProducerIdRequest empty = idempotent();
         empty.transactionalId = "";
