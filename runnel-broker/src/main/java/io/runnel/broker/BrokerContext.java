@@ -17,6 +17,7 @@ public final class BrokerContext {
     private final BrokerConfigs config;
     private final MetadataPublisher publisher;
     private final TopicAutoCreator autoCreator;
+    private final java.util.function.IntSupplier controllerId;
 
     /** Creates topics with the broker's defaults (num.partitions, default.replication.factor). */
     public interface TopicAutoCreator {
@@ -24,6 +25,13 @@ public final class BrokerContext {
     }
 
     public BrokerContext(int nodeId, BrokerConfigs config, MetadataPublisher publisher, TopicAutoCreator autoCreator) {
+        this(nodeId, config, publisher, autoCreator, () -> nodeId);
+    }
+
+    /** {@code controllerId}: the active controller clients send metadata changes to (-1 while none). */
+    public BrokerContext(int nodeId, BrokerConfigs config, MetadataPublisher publisher, TopicAutoCreator autoCreator,
+                         java.util.function.IntSupplier controllerId) {
+        this.controllerId = controllerId;
         this.nodeId = nodeId;
         this.config = config;
         this.publisher = publisher;
@@ -32,6 +40,11 @@ public final class BrokerContext {
 
     public int nodeId() {
         return nodeId;
+    }
+
+    /** The node clients send metadata changes to: this one on a single node, the active controller in a cluster. */
+    public int controllerId() {
+        return controllerId.getAsInt();
     }
 
     public BrokerConfigs config() {

@@ -28,6 +28,8 @@ import io.runnel.broker.handler.admin.CreatePartitionsHandler;
 import io.runnel.broker.handler.admin.CreateTopicsHandler;
 import io.runnel.broker.handler.admin.DeleteTopicsHandler;
 import io.runnel.broker.handler.admin.DescribeClusterHandler;
+import io.runnel.broker.handler.admin.DescribeQuorumHandler;
+import io.runnel.broker.handler.admin.UnregisterBrokerHandler;
 import io.runnel.broker.handler.admin.DescribeConfigsHandler;
 import io.runnel.broker.handler.admin.IncrementalAlterConfigsHandler;
 import io.runnel.broker.handler.admin.InitProducerIdHandler;
@@ -40,6 +42,8 @@ import io.runnel.broker.handler.HandlerRegistry;
 import io.runnel.broker.handler.ListOffsetsHandler;
 import io.runnel.broker.handler.MetadataHandler;
 import io.runnel.broker.handler.ProduceHandler;
+import io.runnel.broker.cluster.BrokerLifecycleManager;
+import io.runnel.broker.cluster.ClusterConfigCheck;
 import io.runnel.broker.handler.txn.AddOffsetsToTxnHandler;
 import io.runnel.broker.handler.txn.AddPartitionsToTxnHandler;
 import io.runnel.broker.handler.txn.DescribeTransactionsHandler;
@@ -61,7 +65,11 @@ import io.runnel.config.BrokerConfigLayers;
 import io.runnel.config.BrokerConfigs;
 import io.runnel.config.ConfigDef;
 import io.runnel.config.ConfigEntry;
+import io.runnel.metadata.BrokerRegistration;
 import io.runnel.metadata.MetadataController;
+import io.runnel.quorum.QuorumConfig;
+import io.runnel.quorum.QuorumNode;
+import io.runnel.quorum.RaftMetadataQuorum;
 import io.runnel.metadata.NewTopic;
 import io.runnel.storage.LogManager;
 import io.runnel.storage.LogManagerConfig;
@@ -88,6 +96,9 @@ public final class BrokerServer implements AutoCloseable {
     private PartitionManager partitions;
     private NettyServer server;
     private GroupCoordinator groups;
+    /** In a cluster: this node's member of the metadata quorum and its broker lifecycle; else null. */
+    private QuorumNode quorumNode;
+    private BrokerLifecycleManager lifecycle;
     private TransactionCoordinator txns;
     private final List<InetSocketAddress> bound = new ArrayList<>();
     private boolean closed;
@@ -98,14 +109,24 @@ public final class BrokerServer implements AutoCloseable {
 
     public synchronized void startup() throws Exception {
         int nodeId = config.nodeId();
-        controller = MetadataController.start(config);
+        ClusterConfigCheck.checkDataDirectory(config);
+        if (config.clusterMode()) {
+            QuorumConfig quorumConfig = ClusterConfigCheck.check(config);
+            quorumNode = QuorumNode.start(quorumConfig);
+            controller = MetadataController.startReplicated(config, new RaftMetadataQuorum(quorumNode,
+                    config.controllerListenerNames().isEmpty() ? "CONTROLLER" : config.controllerListenerNames().get(0)));
+            log.info("Node {} started in the metadata quorum {} as a {}", nodeId, quorumConfig.voters(),
+                    quorumConfig.isVoter() ? "voter" : "observer");
+        } else {
+            controller = MetadataController.start(config);
+        }
         logManager = new LogManager(config.logDirs().stream().map(Path::of).toList(), Time.SYSTEM, logManagerConfig(config));
         partitions = new PartitionManager(nodeId, logManager);
         MetadataPublisher publisher = new MetadataPublisher(partitions, nodeId, config.originals());
         logManager.startup(topic -> publisher.logConfig(controller.image(), topic));
         BrokerContext broker = new BrokerContext(nodeId, config, publisher, topics -> controller
                 .createTopics(topics.stream().map(t -> NewTopic.of(t, -1, -1)).toList(), false)
-                .thenApply(r -> null));
+                .thenApply(r -> null), controller::activeControllerId);
 
         GroupCoordinatorConfig groupConfig = GroupCoordinatorConfig.from(config.values());
         groups = GroupCoordinator.create(groupConfig, new OffsetsTopicLog(partitions, Time.SYSTEM), new ImageTopicView(publisher),
@@ -141,6 +162,8 @@ public final class BrokerServer implements AutoCloseable {
                 .register(new AlterConfigsHandler(controller, broker))
                 .register(new IncrementalAlterConfigsHandler(controller, broker))
                 .register(new DescribeClusterHandler(controller, broker))
+                .register(new DescribeQuorumHandler(controller))
+                .register(new UnregisterBrokerHandler(controller))
                 .register(new InitProducerIdHandler(producerIds, txns))
                 .register(new FindCoordinatorHandler(groups, txnSupport, txnConfig.stateLogPartitions()))
                 .register(new AddPartitionsToTxnHandler(txns, groups.topics()))
@@ -168,14 +191,82 @@ public final class BrokerServer implements AutoCloseable {
 
         int threads = config.values().getInt(BrokerConfigs.NUM_NETWORK_THREADS);
         server = new NettyServer(Math.max(threads, Runtime.getRuntime().availableProcessors()), NetworkConfig.from(config));
-        for (BrokerConfigs.Listener l : config.listeners()) {
+        for (BrokerConfigs.Listener l : config.clientListeners()) {
             bound.add(server.bind(l, registry));
         }
+        if (quorumNode != null) startLifecycle(publisher);
         // max.connections and max.connections.per.ip(.overrides) are dynamic broker configs
         controller.addListener((prev, cur) -> server.updateConnectionLimits(NetworkConfig.ConnectionLimits.from(
                 key -> effective(cur.brokerLayers(nodeId, config.originals()), key))));
         // leftovers of deleted topics can take long to delete: only once the broker serves
         logManager.deleteMarkedDirsInBackground();
+    }
+
+    /**
+     * Registers with the active controller and heartbeats from now on; writes meta.properties once the
+     * cluster id is known. The listeners are bound first, so the registered endpoints are served.
+     */
+    private void startLifecycle(MetadataPublisher publisher) {
+        List<BrokerRegistration.Endpoint> endpoints = MetadataController.endpointsOf(config);
+        if (!bound.isEmpty()) {
+            // a listener on port 0 registers the port it was given
+            List<BrokerConfigs.Listener> ls = config.advertisedClientListeners();
+            List<BrokerRegistration.Endpoint> fixed = new ArrayList<>();
+            for (int i = 0; i < endpoints.size(); i++) {
+                BrokerRegistration.Endpoint e = endpoints.get(i);
+                int port = e.port() == 0 && i < bound.size() && config.values().getList(BrokerConfigs.ADVERTISED_LISTENERS) == null
+                        ? bound.get(i).getPort() : e.port();
+                fixed.add(new BrokerRegistration.Endpoint(e.listener(), e.host().isEmpty() ? "127.0.0.1" : e.host(), port,
+                        e.securityProtocol()));
+            }
+            endpoints = fixed;
+        }
+        int nodeId = config.nodeId();
+        controller.addListener((prev, cur) -> {
+            if (cur.clusterId() != null && !java.util.Objects.equals(prev.clusterId(), cur.clusterId())) {
+                try {
+                    ClusterConfigCheck.writeMetaProperties(config.metadataLogDir(), cur.clusterId().toString(), nodeId);
+                } catch (java.io.IOException e) {
+                    log.warn("Could not write {}: {}", ClusterConfigCheck.META_PROPERTIES, e.toString());
+                }
+            }
+        });
+        lifecycle = new BrokerLifecycleManager(nodeId, endpoints, config.rack(), new RaftMetadataQuorum(quorumNode),
+                () -> publisher.image().offset(), config.values().getInt(BrokerConfigs.BROKER_HEARTBEAT_INTERVAL_MS));
+        lifecycle.start();
+    }
+
+    /** The broker lifecycle in a cluster, or null on a single node. */
+    public BrokerLifecycleManager lifecycle() {
+        return lifecycle;
+    }
+
+    /** This node's member of the metadata quorum in a cluster, or null on a single node. */
+    public QuorumNode quorumNode() {
+        return quorumNode;
+    }
+
+    /**
+     * In a cluster, before stopping: a controlled shutdown (the controller fences this broker and moves
+     * leadership of its partitions), then, if this node is the active controller, leadership of the
+     * quorum is handed to another voter so the cluster does not wait for an election.
+     */
+    private void leaveCluster() {
+        if (lifecycle != null) {
+            lifecycle.controlledShutdown(Math.max(5_000, config.values().getInt(BrokerConfigs.BROKER_SESSION_TIMEOUT_MS)));
+        }
+        if (quorumNode != null && quorumNode.isActive()) {
+            for (var v : ClusterConfigCheck.check(config).voters()) {
+                if (v.id() == config.nodeId()) continue;
+                try {
+                    quorumNode.transferLeadership(v.id()).get(10, TimeUnit.SECONDS);
+                    log.info("Handed the active controller role to node {}", v.id());
+                    break;
+                } catch (Exception e) {
+                    log.info("Could not hand the active controller role to node {}: {}", v.id(), e.toString());
+                }
+            }
+        }
     }
 
     /** The typed value of a broker key through the dynamic and static layers, else its default. */
@@ -252,12 +343,19 @@ public final class BrokerServer implements AutoCloseable {
     public synchronized void close() {
         if (closed) return;
         closed = true;
+        try {
+            leaveCluster();
+        } catch (RuntimeException e) {
+            log.warn("Controlled shutdown failed: {}", e.toString());
+        }
+        closeQuietly("lifecycle", lifecycle);
         closeQuietly("network", server);
         closeQuietly("transactions", txns);
         closeQuietly("groups", groups);
         closeQuietly("partitions", partitions);
         closeQuietly("logs", logManager);
         closeQuietly("metadata", controller);
+        closeQuietly("quorum", quorumNode);
         if (server != null) {
             // nothing handles requests any more: frames of requests whose operations were dropped unanswered go back
             List<String> abandoned = server.inFlightFrames().releaseAbandoned();

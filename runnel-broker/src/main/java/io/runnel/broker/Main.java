@@ -69,6 +69,7 @@ public final class Main implements Callable<Integer> {
                     props.put(o.substring(0, eq).trim(), o.substring(eq + 1).trim());
                 }
                 cfg = BrokerConfigs.parse(props);
+                if (cfg.clusterMode()) io.runnel.broker.cluster.ClusterConfigCheck.check(cfg);
             } catch (ConfigException | IllegalArgumentException e) {
                 System.err.println("runnel: invalid configuration: " + e.getMessage());
                 return 2;

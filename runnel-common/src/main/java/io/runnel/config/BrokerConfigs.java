@@ -56,6 +56,12 @@ public final class BrokerConfigs {
     public static final String INTER_BROKER_LISTENER_NAME = "inter.broker.listener.name";
     public static final String CONTROLLER_LISTENER_NAMES = "controller.listener.names";
     public static final String BROKER_RACK = "broker.rack";
+    public static final String CONTROLLER_QUORUM_VOTERS = "controller.quorum.voters";
+    public static final String CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS = "controller.quorum.election.timeout.ms";
+    public static final String BROKER_HEARTBEAT_INTERVAL_MS = "broker.heartbeat.interval.ms";
+    public static final String BROKER_SESSION_TIMEOUT_MS = "broker.session.timeout.ms";
+    public static final String METADATA_SNAPSHOT_INTERVAL_MS = "metadata.log.max.snapshot.interval.ms";
+    public static final String METADATA_QUORUM_OBSERVER_ADDRESS = "metadata.quorum.observer.address";
     public static final String LOG_DIRS = "log.dirs";
     public static final String LOG_DIR = "log.dir";
     public static final String METADATA_LOG_DIR = "metadata.log.dir";
@@ -123,12 +129,26 @@ public final class BrokerConfigs {
             .define(CLUSTER_ID, Type.STRING, null, clusterIdValidator(), H,
                     "Runnel only: the cluster id written when the metadata log is created. If the metadata log "
                             + "already holds a different id, start-up fails. Unset: a random id is generated.")
-            .define("controller.quorum.voters", Type.LIST, "", L,
-                    "Accepted for compatibility; Runnel's metadata quorum is configured separately.")
+            .define(CONTROLLER_QUORUM_VOTERS, Type.LIST, "", H,
+                    "The voters of the metadata quorum as id@host:port,... (each a controller's CONTROLLER listener). "
+                            + "Empty: this node alone is the cluster, with its metadata log on local disk (docs/cluster.md).")
             .define("controller.quorum.bootstrap.servers", Type.LIST, "", L,
-                    "Accepted for compatibility; Runnel's metadata quorum is configured separately.")
-            .define(CONTROLLER_LISTENER_NAMES, Type.LIST, null, L,
-                    "Accepted for compatibility; Runnel's controller does not listen on its own listener.")
+                    "Accepted for compatibility; Runnel's quorum is static: set controller.quorum.voters.")
+            .define(CONTROLLER_LISTENER_NAMES, Type.LIST, null, M,
+                    "The listener(s) controllers use for the metadata quorum; the first one is bound by the quorum "
+                            + "(Apache Ratis) when controller.quorum.voters is set.")
+            .define(CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS, Type.INT, "1000", Range.atLeast(100), H,
+                    "The least time without a leader before a voter starts an election (randomised up to twice it).")
+            .define(BROKER_HEARTBEAT_INTERVAL_MS, Type.INT, "2000", Range.atLeast(1), M,
+                    "How often a broker in a cluster heartbeats to the active controller.")
+            .define(BROKER_SESSION_TIMEOUT_MS, Type.INT, "9000", Range.atLeast(1), M,
+                    "A broker without a heartbeat for this long is fenced by the active controller.")
+            .define(METADATA_SNAPSHOT_INTERVAL_MS, Type.LONG, "3600000", Range.atLeast(0), H,
+                    "In a cluster: time after which a metadata snapshot is taken if anything was applied since the "
+                            + "last one; 0 disables.")
+            .define(METADATA_QUORUM_OBSERVER_ADDRESS, Type.STRING, "127.0.0.1:0", L,
+                    "Runnel only: the host:port a broker that is not a controller listens on for the metadata log; "
+                            + "port 0 picks a free port.")
             .define(BROKER_RACK, Type.STRING, null, M, "The rack this broker is in, used for rack-aware replica placement.")
             // ---- listeners
             .define(LISTENERS, Type.LIST, "PLAINTEXT://127.0.0.1:9092", listenersValidator(), H,
@@ -561,6 +581,31 @@ public final class BrokerConfigs {
         if (logDirs().isEmpty()) {
             throw ConfigException.invalidValue(values.isSet(LOG_DIRS) ? LOG_DIRS : LOG_DIR, "", "at least one log directory is needed");
         }
+        if (clusterMode()) checkClusterListeners(names);
+    }
+
+    /**
+     * In a cluster a controller needs its controller listener (Kafka's rule: controller.listener.names set
+     * and its first name one of the listeners); a broker needs a listener for clients besides it.
+     */
+    private void checkClusterListeners(Set<String> names) {
+        List<String> controllers = controllerListenerNames();
+        if (isController()) {
+            if (controllers.isEmpty()) {
+                throw new ConfigException(CONTROLLER_LISTENER_NAMES, CONTROLLER_LISTENER_NAMES + " must be set on a node with the "
+                        + "controller role when " + CONTROLLER_QUORUM_VOTERS + " is set (e.g. CONTROLLER, with "
+                        + "CONTROLLER://host:port among the listeners)");
+            }
+            if (!names.contains(controllers.get(0))) {
+                throw new ConfigException(CONTROLLER_LISTENER_NAMES, "The controller listener " + controllers.get(0) + " named by "
+                        + CONTROLLER_LISTENER_NAMES + " is not one of the listeners " + names + ": add "
+                        + controllers.get(0) + "://host:port to " + LISTENERS);
+            }
+        }
+        if (isBroker() && clientListeners().isEmpty()) {
+            throw ConfigException.invalidValue(LISTENERS, values.originals().getOrDefault(LISTENERS, DEF.key(LISTENERS).defaultText()),
+                    "a broker needs a listener for clients besides the controller listener(s) " + controllers);
+        }
     }
 
     /**
@@ -624,6 +669,56 @@ public final class BrokerConfigs {
 
     public String rack() {
         return values.getString(BROKER_RACK);
+    }
+
+    /**
+     * Whether this node is part of a cluster: {@code controller.quorum.voters} is set. Otherwise it is a
+     * single combined node with its metadata log on local disk, as without any configuration.
+     */
+    public boolean clusterMode() {
+        List<String> voters = values.getList(CONTROLLER_QUORUM_VOTERS);
+        return voters != null && voters.stream().anyMatch(v -> !v.isBlank());
+    }
+
+    /** Whether {@code process.roles} includes controller. */
+    public boolean isController() {
+        return values.getList(PROCESS_ROLES).stream().anyMatch(r -> r.trim().equalsIgnoreCase("controller"));
+    }
+
+    /** Whether {@code process.roles} includes broker. */
+    public boolean isBroker() {
+        return values.getList(PROCESS_ROLES).stream().anyMatch(r -> r.trim().equalsIgnoreCase("broker"));
+    }
+
+    /** The upper-cased names of {@code controller.listener.names}; empty when unset. */
+    public List<String> controllerListenerNames() {
+        List<String> names = values.getList(CONTROLLER_LISTENER_NAMES);
+        if (names == null) return List.of();
+        return names.stream().map(n -> n.trim().toUpperCase(Locale.ROOT)).filter(n -> !n.isEmpty()).toList();
+    }
+
+    /**
+     * The listeners that serve Kafka clients: all of them on a single node (as before clusters existed),
+     * all but the controller listeners in a cluster, where the quorum owns those.
+     */
+    public List<Listener> clientListeners() {
+        if (!clusterMode()) return listeners();
+        List<String> controllers = controllerListenerNames();
+        return listeners().stream().filter(l -> !controllers.contains(l.name())).toList();
+    }
+
+    /** {@link #advertisedListeners()} without the controller listeners in a cluster (see {@link #clientListeners()}). */
+    public List<Listener> advertisedClientListeners() {
+        if (!clusterMode()) return advertisedListeners();
+        List<String> controllers = controllerListenerNames();
+        return advertisedListeners().stream().filter(l -> !controllers.contains(l.name())).toList();
+    }
+
+    /** The listener this controller's quorum binds: the first of controller.listener.names; null if none. */
+    public Listener controllerListener() {
+        List<String> controllers = controllerListenerNames();
+        if (controllers.isEmpty()) return null;
+        return listeners().stream().filter(l -> l.name().equals(controllers.get(0))).findFirst().orElse(null);
     }
 
     public List<Listener> listeners() {

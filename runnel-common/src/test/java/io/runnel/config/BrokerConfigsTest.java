@@ -321,4 +321,35 @@ class BrokerConfigsTest {
         assertThat(BrokerConfigs.Listener.parse("SASL_SSL://[::1]:9093").toString()).isEqualTo("SASL_SSL://[::1]:9093");
         assertThatThrownBy(() -> BrokerConfigs.Listener.parse("PLAINTEXT://::1:9093")).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void clusterModeNeedsTheControllerListenerAndKeepsItFromClients() {
+        Map<String, String> base = Map.of("node.id", "1", "controller.quorum.voters", "1@127.0.0.1:9093",
+                "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        java.util.HashMap<String, String> noNames = new java.util.HashMap<>(base);
+        noNames.put("listeners", "PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093");
+        assertThatThrownBy(() -> BrokerConfigs.parse(noNames)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("controller.listener.names must be set");
+        java.util.HashMap<String, String> missing = new java.util.HashMap<>(base);
+        missing.put("controller.listener.names", "CONTROLLER");
+        missing.put("listeners", "PLAINTEXT://127.0.0.1:9092");
+        assertThatThrownBy(() -> BrokerConfigs.parse(missing)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("is not one of the listeners");
+        java.util.HashMap<String, String> ok = new java.util.HashMap<>(missing);
+        ok.put("listeners", "PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093");
+        BrokerConfigs c = BrokerConfigs.parse(ok);
+        assertThat(c.clusterMode()).isTrue();
+        assertThat(c.clientListeners()).containsExactly(new BrokerConfigs.Listener("PLAINTEXT", "127.0.0.1", 9092));
+        assertThat(c.controllerListener()).isEqualTo(new BrokerConfigs.Listener("CONTROLLER", "127.0.0.1", 9093));
+        assertThat(c.values().getInt(BrokerConfigs.BROKER_SESSION_TIMEOUT_MS)).isEqualTo(9000);
+        assertThat(c.values().getInt(BrokerConfigs.BROKER_HEARTBEAT_INTERVAL_MS)).isEqualTo(2000);
+    }
+
+    @Test
+    void withoutVotersEveryListenerServesClientsAsBefore() {
+        BrokerConfigs c = BrokerConfigs.parse(Map.of("listeners", "PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093",
+                "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT", "controller.listener.names", "CONTROLLER"));
+        assertThat(c.clusterMode()).isFalse();
+        assertThat(c.clientListeners()).hasSize(2);
+    }
 }

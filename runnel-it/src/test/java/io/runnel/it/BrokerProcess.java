@@ -32,8 +32,13 @@ public final class BrokerProcess implements AutoCloseable {
     }
 
     public BrokerProcess(Path dataDir, Map<String, String> overrides) {
+        this(dataDir, freePort(), overrides);
+    }
+
+    /** A broker whose PLAINTEXT listener is on {@code port} (a restart keeps its ports: ClusterHarness). */
+    public BrokerProcess(Path dataDir, int port, Map<String, String> overrides) {
         this.dataDir = dataDir;
-        this.port = freePort();
+        this.port = port;
         this.overrides = overrides;
         this.logFile = dataDir.resolveSibling(dataDir.getFileName() + "-broker.log");
     }

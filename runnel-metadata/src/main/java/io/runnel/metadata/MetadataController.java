@@ -36,8 +36,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -62,22 +62,38 @@ import java.util.concurrent.TimeUnit;
  * when its endpoints or rack changed. When the log has grown by
  * {@code metadata.log.max.record.bytes.between.snapshots} since the last snapshot, a snapshot of the
  * image is written so that replay at the next start stays short.
+ *
+ * <p><b>In a cluster</b> ({@link #startReplicated}) the log is the replicated {@link MetadataQuorum}:
+ * operations run only while this node is the active controller, and elsewhere are forwarded to it
+ * ({@link ForwardedOperations}); listeners are called on the quorum's event thread for every batch
+ * applied; brokers register and heartbeat through the quorum ({@link BrokerLifecycleMessages}) and the
+ * active controller fences and unfences them ({@link BrokerHeartbeats} holds their sessions). See
+ * docs/cluster.md.
  */
 public final class MetadataController implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MetadataController.class);
 
     private final BrokerConfigs config;
     private final MetadataLog metadataLog;
-    private final ExecutorService executor;
+    private final ScheduledExecutorService executor;
     private final List<MetadataListener> listeners = new CopyOnWriteArrayList<>();
     private final Uuid incarnationId = Uuid.random();
+    /** The replicated log in a cluster, else null (then {@link #metadataLog} is the single node's log). */
+    private final MetadataQuorum quorum;
+    /** In a cluster: the broker lifecycle state only the active controller keeps (controller thread). */
+    private final BrokerHeartbeats heartbeats;
     private volatile MetadataImage image = MetadataImage.EMPTY;
+    /** In a cluster: the newest image every listener has been told about (guarded by {@code this}). */
+    private MetadataImage published = MetadataImage.EMPTY;
     private volatile boolean closed;
 
-    private MetadataController(BrokerConfigs config, MetadataLog metadataLog) {
+    private MetadataController(BrokerConfigs config, MetadataLog metadataLog, MetadataQuorum quorum) {
         this.config = config;
         this.metadataLog = metadataLog;
-        this.executor = Executors.newSingleThreadExecutor(r -> {
+        this.quorum = quorum;
+        this.heartbeats = quorum == null ? null : new BrokerHeartbeats(
+                config.values().getInt(BrokerConfigs.BROKER_SESSION_TIMEOUT_MS), System::nanoTime);
+        this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "runnel-metadata-controller");
             t.setDaemon(true);
             return t;
@@ -99,7 +115,7 @@ public final class MetadataController implements AutoCloseable {
      */
     public static MetadataController start(BrokerConfigs config, MetadataLog metadataLog,
                                            List<BrokerRegistration.Endpoint> endpoints) throws IOException {
-        MetadataController c = new MetadataController(config, metadataLog);
+        MetadataController c = new MetadataController(config, metadataLog, null);
         try {
             c.executor.submit(() -> {
                 c.load();
@@ -120,11 +136,42 @@ public final class MetadataController implements AutoCloseable {
         return c;
     }
 
+    /**
+     * Starts in a cluster, on the replicated log: the image is what {@code quorum} has applied, listeners
+     * hear every applied batch (on the quorum's event thread), and operations are accepted only while this
+     * node is the active controller (else NOT_CONTROLLER). When it becomes active it writes the
+     * {@link ClusterRecord} if the log has none yet, and takes over the brokers' liveness (every
+     * registered broker gets a full session from then on). Broker registrations and heartbeats arrive
+     * through {@link MetadataQuorum#sendToController}. Returns at once; nothing is written here.
+     */
+    public static MetadataController startReplicated(BrokerConfigs config, MetadataQuorum quorum) {
+        MetadataController c = new MetadataController(config, null, quorum);
+        quorum.addImageListener(c::onReplicatedImage);
+        quorum.addActivationListener(() -> c.executor.execute(c::onActivate), () -> c.executor.execute(c::onDeactivate));
+        quorum.setControllerRequestHandler(c::handleBrokerRequest);
+        long every = Math.max(50, Math.min(1000, config.values().getInt(BrokerConfigs.BROKER_SESSION_TIMEOUT_MS) / 4));
+        c.executor.scheduleWithFixedDelay(c::fenceExpiredBrokers, every, every, TimeUnit.MILLISECONDS);
+        return c;
+    }
+
+    /** Whether this controller works on the replicated log of a cluster. */
+    public boolean replicated() {
+        return quorum != null;
+    }
+
+    /**
+     * The id of the active controller clients should send metadata changes to: this node on a single
+     * node, the quorum's leader in a cluster (-1 while there is none).
+     */
+    public int activeControllerId() {
+        return quorum == null ? config.nodeId() : quorum.leaderId();
+    }
+
     /** This node's endpoints from advertised.listeners and listener.security.protocol.map. */
     public static List<BrokerRegistration.Endpoint> endpointsOf(BrokerConfigs config) {
         Map<String, String> protocols = config.listenerSecurityProtocolMap();
         List<BrokerRegistration.Endpoint> out = new ArrayList<>();
-        for (BrokerConfigs.Listener l : config.advertisedListeners()) {
+        for (BrokerConfigs.Listener l : config.advertisedClientListeners()) {
             short protocol = BrokerRegistration.Endpoint.protocolId(protocols.getOrDefault(l.name(), l.name()));
             out.add(new BrokerRegistration.Endpoint(l.name(), l.host(), l.port(), protocol));
         }
@@ -205,6 +252,19 @@ public final class MetadataController implements AutoCloseable {
      * current image), then for every later image. The future completes after that first call.
      */
     public CompletableFuture<Void> addListener(MetadataListener listener) {
+        if (quorum != null) {
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            quorum.execute(() -> {
+                MetadataImage current;
+                synchronized (this) {
+                    current = published;
+                }
+                listeners.add(listener);
+                notify(listener, MetadataImage.EMPTY, current);
+                f.complete(null);
+            });
+            return f;
+        }
         return submit(() -> {
             listeners.add(listener);
             notify(listener, MetadataImage.EMPTY, image);
@@ -221,17 +281,25 @@ public final class MetadataController implements AutoCloseable {
      * nothing is written but results are as if it had been (topic id zero).
      */
     public CompletableFuture<List<CreateTopicResult>> createTopics(List<NewTopic> topics, boolean validateOnly) {
+        if (forwarding()) {
+            Map<String, NewTopic> byName = new HashMap<>();
+            for (NewTopic t : topics) byName.putIfAbsent(t.name(), t);
+            return forward(ForwardedOperations.createTopics(topics, validateOnly), in -> ForwardedOperations.createTopicsResults(
+                    in, byName, configs -> TopicConfigs.describe(configs, layers(image))));
+        }
         return submit(() -> doCreateTopics(topics, validateOnly));
     }
 
     /** Deletes topics by name; one result per distinct name, in request order. */
     public CompletableFuture<List<DeleteTopicResult>> deleteTopics(Collection<String> names) {
+        if (forwarding()) return deleteTopics(names, List.of());
         List<Object> refs = new ArrayList<>(names);
         return submit(() -> doDeleteTopics(refs));
     }
 
     /** Deletes topics by id; one result per distinct id, in request order. */
     public CompletableFuture<List<DeleteTopicResult>> deleteTopicsByIds(Collection<Uuid> ids) {
+        if (forwarding()) return deleteTopics(List.of(), ids);
         List<Object> refs = new ArrayList<>(ids);
         return submit(() -> doDeleteTopics(refs));
     }
@@ -242,6 +310,9 @@ public final class MetadataController implements AutoCloseable {
      * ways fails the later reference with INVALID_REQUEST.
      */
     public CompletableFuture<List<DeleteTopicResult>> deleteTopics(Collection<String> names, Collection<Uuid> ids) {
+        if (forwarding()) {
+            return forward(ForwardedOperations.deleteTopics(List.copyOf(names), List.copyOf(ids)), ForwardedOperations::deleteTopicsResults);
+        }
         List<Object> refs = new ArrayList<>(names);
         refs.addAll(ids);
         return submit(() -> doDeleteTopics(refs));
@@ -249,6 +320,9 @@ public final class MetadataController implements AutoCloseable {
 
     /** Adds partitions to existing topics; one result per distinct topic, in request order. */
     public CompletableFuture<List<CreatePartitionsResult>> createPartitions(List<NewPartitions> requests, boolean validateOnly) {
+        if (forwarding()) {
+            return forward(ForwardedOperations.createPartitions(requests, validateOnly), ForwardedOperations::createPartitionsResults);
+        }
         return submit(() -> doCreatePartitions(requests, validateOnly));
     }
 
@@ -259,6 +333,7 @@ public final class MetadataController implements AutoCloseable {
     public CompletableFuture<Map<ConfigResource, ApiError>> alterConfigs(Map<ConfigResource, Map<String, String>> configs,
                                                                          boolean validateOnly) {
         Map<ConfigResource, Map<String, String>> copy = new LinkedHashMap<>(configs);
+        if (forwarding()) return forward(ForwardedOperations.alterConfigs(copy, validateOnly), ForwardedOperations::configResults);
         return submit(() -> doAlterConfigs(copy, null, validateOnly));
     }
 
@@ -266,6 +341,9 @@ public final class MetadataController implements AutoCloseable {
     public CompletableFuture<Map<ConfigResource, ApiError>> incrementalAlterConfigs(
             Map<ConfigResource, List<AlterConfigOp>> ops, boolean validateOnly) {
         Map<ConfigResource, List<AlterConfigOp>> copy = new LinkedHashMap<>(ops);
+        if (forwarding()) {
+            return forward(ForwardedOperations.incrementalAlterConfigs(copy, validateOnly), ForwardedOperations::configResults);
+        }
         return submit(() -> doAlterConfigs(null, copy, validateOnly));
     }
 
@@ -276,6 +354,7 @@ public final class MetadataController implements AutoCloseable {
     public CompletableFuture<BrokerRegistration> registerBroker(int brokerId, Uuid incarnation,
                                                                 List<BrokerRegistration.Endpoint> endpoints, String rack) {
         List<BrokerRegistration.Endpoint> eps = List.copyOf(endpoints);
+        if (quorum != null) return submit(() -> doRegisterReplicated(brokerId, incarnation, eps, rack));
         return submit(() -> {
             if (brokerId < 0) throw new ApiException(Errors.INVALID_REGISTRATION, "Invalid broker id " + brokerId);
             BrokerRegistration current = image.broker(brokerId);
@@ -294,6 +373,7 @@ public final class MetadataController implements AutoCloseable {
      * IOException.
      */
     public CompletableFuture<ProducerIdBlock> allocateProducerIds(int blockSize) {
+        if (forwarding()) return forward(ForwardedOperations.allocateProducerIds(blockSize), ForwardedOperations::producerIdBlock);
         return submit(() -> {
             if (blockSize <= 0) throw new IllegalArgumentException("producer id block size must be positive: " + blockSize);
             long first = image.nextProducerId();
@@ -338,6 +418,49 @@ public final class MetadataController implements AutoCloseable {
         }
     }
 
+    /**
+     * UnregisterBroker: removes broker {@code brokerId}'s registration (an {@code UnregisterBrokerRecord});
+     * in a cluster it is fenced first, so the leadership of its partitions moves to other in-sync
+     * replicas. A broker still running registers again. Unknown ids are BROKER_ID_NOT_REGISTERED; a single
+     * node refuses to unregister itself, its only broker (INVALID_REQUEST).
+     */
+    public CompletableFuture<Void> unregisterBroker(int brokerId) {
+        if (forwarding()) return forward(ForwardedOperations.unregisterBroker(brokerId), in -> null);
+        return submit(() -> {
+            BrokerRegistration b = image.broker(brokerId);
+            if (b == null) throw new ApiException(Errors.BROKER_ID_NOT_REGISTERED, "Broker ID " + brokerId + " is not registered.");
+            if (quorum == null) {
+                throw new ApiException(Errors.INVALID_REQUEST, "Broker " + brokerId + " is this single node's only broker; "
+                        + "it cannot be unregistered.");
+            }
+            List<Message> records = new ArrayList<>(b.fenced() ? List.of() : fenceRecords(b));
+            io.runnel.protocol.message.UnregisterBrokerRecord u = new io.runnel.protocol.message.UnregisterBrokerRecord();
+            u.brokerId = brokerId;
+            u.brokerEpoch = b.epoch();
+            records.add(u);
+            commit(records);
+            log.info("Unregistered broker {} (epoch {})", brokerId, b.epoch());
+            return null;
+        });
+    }
+
+    /**
+     * The metadata quorum for DescribeQuorum: on a single node, itself as the only voter and leader
+     * (offsets are its log's record offsets); in a cluster, the active controller's view (forwarded to it
+     * from other nodes; NOT_CONTROLLER while there is none).
+     */
+    public CompletableFuture<QuorumDescription> describeQuorum() {
+        if (quorum == null) {
+            long now = System.currentTimeMillis();
+            long end = image.offset();
+            QuorumDescription.Replica self = new QuorumDescription.Replica(config.nodeId(), end, now, now);
+            return CompletableFuture.completedFuture(new QuorumDescription(config.nodeId(), 1, end, List.of(self), List.of(), List.of()));
+        }
+        QuorumDescription local = quorum.describeLocal();
+        if (local != null) return CompletableFuture.completedFuture(local);
+        return forward(ForwardedOperations.describeQuorum(), ForwardedOperations::quorumDescription);
+    }
+
     /** Writes a snapshot of the current image now. */
     public CompletableFuture<Void> snapshot() {
         return submit(() -> {
@@ -374,7 +497,7 @@ public final class MetadataController implements AutoCloseable {
         if (closed) return;
         closed = true;
         shutdown();
-        metadataLog.close();
+        if (metadataLog != null) metadataLog.close();
     }
 
     /** Stops after a failed start; the log is closed too. */
@@ -490,10 +613,31 @@ public final class MetadataController implements AutoCloseable {
                 + ReplicaAssignments.MAX_PARTITIONS_PER_TOPIC + " partitions per topic are supported.");
     }
 
+    /**
+     * The unfenced brokers replicas are placed on, ascending by id; when any has a {@code broker.rack},
+     * in rack-alternating order (one broker of each rack in turn, racks by name, a broker without a rack
+     * in a rack of its own), so the consecutive replicas {@link ReplicaAssignments#place} picks span as
+     * many racks as they can, as Kafka's rack-aware placement does.
+     */
     private List<Integer> liveBrokers() {
         List<Integer> out = new ArrayList<>();
-        for (BrokerRegistration b : image.brokers().values()) if (!b.fenced()) out.add(b.id());
-        return out;
+        TreeMap<String, List<Integer>> byRack = new TreeMap<>();
+        boolean racks = false;
+        for (BrokerRegistration b : image.brokers().values()) {
+            if (b.fenced()) continue;
+            out.add(b.id());
+            racks |= b.rack() != null;
+            byRack.computeIfAbsent(b.rack() == null ? "\u0000" + b.id() : b.rack(), k -> new ArrayList<>()).add(b.id());
+        }
+        java.util.Collections.sort(out);
+        if (!racks) return out;
+        List<Integer> alternated = new ArrayList<>();
+        for (int i = 0; alternated.size() < out.size(); i++) {
+            for (List<Integer> rack : byRack.values()) {
+                if (i < rack.size()) alternated.add(rack.stream().sorted().toList().get(i));
+            }
+        }
+        return alternated;
     }
 
     private static List<Message> topicRecords(NewTopic t, Uuid id, List<List<Integer>> assignment) {
@@ -804,6 +948,8 @@ public final class MetadataController implements AutoCloseable {
             commit(records);
             maybeSnapshot();
             return null;
+        } catch (ApiException e) {
+            return new ApiError(e.error(), e.getMessage());
         } catch (IOException e) {
             log.error("Failed to write to the metadata log", e);
             return ApiError.of(Errors.UNKNOWN_SERVER_ERROR, "Failed to write to the metadata log: " + e.getMessage());
@@ -813,6 +959,10 @@ public final class MetadataController implements AutoCloseable {
     /** Dry-run replay, append (durable), publish. */
     private void commit(List<Message> records) throws IOException {
         if (records.isEmpty()) return;
+        if (quorum != null) {
+            commitReplicated(records);
+            return;
+        }
         MetadataImage before = image;
         MetadataDelta delta = new MetadataDelta(before).replayAll(records);
         long base = metadataLog.append(records);
@@ -837,6 +987,7 @@ public final class MetadataController implements AutoCloseable {
     }
 
     private void maybeSnapshot() {
+        if (quorum != null) return; // the quorum snapshots on its own triggers
         if (metadataLog.bytesSinceSnapshot() < config.metadataSnapshotMaxNewRecordBytes()) return;
         try {
             writeSnapshot();
@@ -847,6 +998,7 @@ public final class MetadataController implements AutoCloseable {
     }
 
     private void writeSnapshot() throws IOException {
+        if (quorum != null) return;
         MetadataImage img = image;
         metadataLog.snapshot(img.offset(), img.toRecords());
         log.info("Wrote metadata snapshot at offset {}", img.offset());
@@ -861,6 +1013,10 @@ public final class MetadataController implements AutoCloseable {
         try {
             executor.execute(() -> {
                 try {
+                    if (quorum != null) {
+                        if (!quorum.isActive()) throw notController();
+                        refreshImage();
+                    }
                     f.complete(op.call());
                 } catch (Throwable t) {
                     f.completeExceptionally(t);
@@ -870,5 +1026,284 @@ public final class MetadataController implements AutoCloseable {
             f.completeExceptionally(new ApiException(Errors.NOT_CONTROLLER, "The metadata controller is shut down."));
         }
         return f;
+    }
+
+    // ---------------------------------------------------------------- the replicated log (cluster mode)
+
+    static final long PROPOSE_TIMEOUT_MS = 30_000;
+
+    private ApiException notController() {
+        int leader = quorum.leaderId();
+        return new ApiException(Errors.NOT_CONTROLLER, leader < 0 || leader == config.nodeId()
+                ? "There is no active controller at the moment." : "The active controller is node " + leader + ".");
+    }
+
+    /** Moves {@link #image} forward to the quorum's applied image (never back). */
+    private synchronized void refreshImage() {
+        MetadataImage q = quorum.image();
+        if (q.offset() > image.offset()) image = q;
+    }
+
+    /** Quorum event thread: every applied batch, on every node. */
+    private void onReplicatedImage(MetadataImage previous, MetadataImage current) {
+        refreshImage();
+        MetadataImage prev;
+        synchronized (this) {
+            prev = published;
+        }
+        for (MetadataListener l : listeners) notify(l, prev, current);
+        List<CompletableFuture<Void>> ready = new ArrayList<>();
+        synchronized (this) {
+            published = current;
+            notifyAll();
+            var done = offsetWaiters.headMap(current.offset(), true);
+            done.values().forEach(ready::addAll);
+            done.clear();
+        }
+        ready.forEach(f -> f.complete(null));
+    }
+
+    /** Futures waiting for this node's listeners to have seen an image offset (guarded by {@code this}). */
+    private final TreeMap<Long, List<CompletableFuture<Void>>> offsetWaiters = new TreeMap<>();
+
+    /** Completes once this node's listeners have seen an image at {@code offset} or later (or after a timeout). */
+    private CompletableFuture<Void> awaitPublished(long offset) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        synchronized (this) {
+            if (published.offset() >= offset) return CompletableFuture.completedFuture(null);
+            offsetWaiters.computeIfAbsent(offset, k -> new ArrayList<>()).add(f);
+        }
+        return f.completeOnTimeout(null, FORWARDED_APPLY_WAIT_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * How long a forwarded operation's answer waits for this node to apply the change. A node cut off
+     * from the quorum (its forwarding still works: broker requests travel apart from Raft traffic) would
+     * otherwise hold every answer; after this the answer goes out, as Kafka's forwarding does not wait.
+     */
+    static final long FORWARDED_APPLY_WAIT_MS = 5_000;
+
+    /** In a cluster, on a node that is not the active controller: operations go to the one that is. */
+    private boolean forwarding() {
+        return quorum != null && !quorum.isActive() && !closed;
+    }
+
+    private interface ReplyReader<T> {
+        T read(java.io.DataInputStream in) throws IOException;
+    }
+
+    /**
+     * Sends an operation to the active controller and completes with its results once this node has
+     * applied the change (so the caller, e.g. a CreateTopics handler checking its partitions, sees it).
+     * No controller answering (an election, no majority) is NOT_CONTROLLER, as Kafka's forwarding.
+     */
+    private <T> CompletableFuture<T> forward(byte[] request, ReplyReader<T> reader) {
+        CompletableFuture<byte[]> sent;
+        try {
+            sent = quorum.sendToController(request);
+        } catch (RuntimeException e) {
+            sent = CompletableFuture.failedFuture(e);
+        }
+        return sent.handle((bytes, err) -> {
+            if (err != null) {
+                Throwable t = err;
+                while (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) t = t.getCause();
+                if (t instanceof ApiException ae) throw ae;
+                throw new ApiException(Errors.NOT_CONTROLLER, "No active controller answered: " + t.getMessage());
+            }
+            return ForwardedOperations.reply(bytes);
+        }).thenCompose(r -> awaitPublished(r.offset()).thenApply(v -> {
+            try {
+                return reader.read(r.results());
+            } catch (IOException e) {
+                throw new ApiException(Errors.UNKNOWN_SERVER_ERROR, "Bad reply from the active controller: " + e.getMessage());
+            }
+        }));
+    }
+
+    /**
+     * Dry-run replay, propose, then wait until this node's listeners have seen the batch, so a caller
+     * that completes after it sees its outcome (as on a single node).
+     */
+    private void commitReplicated(List<Message> records) {
+        new MetadataDelta(image).replayAll(records);
+        long end;
+        try {
+            end = quorum.propose(records).get(PROPOSE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(Errors.REQUEST_TIMED_OUT, "Interrupted while the metadata change was being committed.");
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new ApiException(Errors.REQUEST_TIMED_OUT, "The metadata change was not committed within "
+                    + PROPOSE_TIMEOUT_MS + " ms; it may still be.");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof ApiException ae) throw ae;
+            throw new ApiException(Errors.UNKNOWN_SERVER_ERROR, "Metadata change failed: " + e.getCause());
+        }
+        refreshImage();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PROPOSE_TIMEOUT_MS);
+        synchronized (this) {
+            while (published.offset() < end && System.nanoTime() < deadline && !closed) {
+                try {
+                    wait(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Controller thread: this node just became the active controller. */
+    private void onActivate() {
+        if (!quorum.isActive()) return;
+        refreshImage();
+        heartbeats.takeOver(image.brokers().keySet());
+        if (image.clusterId() == null) {
+            ClusterRecord c = new ClusterRecord();
+            Uuid configured = config.clusterId();
+            c.clusterId = configured != null ? configured : Uuid.random();
+            try {
+                commit(List.of(c));
+                log.info("Formatted the replicated metadata log with cluster id {}", c.clusterId);
+            } catch (IOException | RuntimeException e) {
+                log.warn("Could not write the cluster id: {}", e.toString());
+            }
+        }
+    }
+
+    /** Controller thread: this node stopped being the active controller. */
+    private void onDeactivate() {
+        heartbeats.clear();
+    }
+
+    /** A Ratis thread on the leader: a broker's registration or heartbeat, answered from the controller thread. */
+    private CompletableFuture<byte[]> handleBrokerRequest(byte[] bytes) {
+        if (ForwardedOperations.isForwarded(bytes)) return ForwardedOperations.execute(this, bytes);
+        BrokerLifecycleMessages.Request req;
+        try {
+            req = BrokerLifecycleMessages.decodeRequest(bytes);
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return switch (req) {
+            case BrokerLifecycleMessages.Register r -> submit(() -> doRegisterReplicated(r.brokerId(), r.incarnationId(),
+                    List.copyOf(r.endpoints()), r.rack())).handle((reg, err) -> BrokerLifecycleMessages.encode(err == null
+                    ? new BrokerLifecycleMessages.RegisterReply(Errors.NONE, null, reg.epoch())
+                    : new BrokerLifecycleMessages.RegisterReply(errorOf(err).error(), errorOf(err).message(), -1)));
+            case BrokerLifecycleMessages.Heartbeat h -> submit(() -> doHeartbeat(h)).handle((reply, err) ->
+                    BrokerLifecycleMessages.encode(err == null ? reply
+                            : new BrokerLifecycleMessages.HeartbeatReply(errorOf(err).error(), errorOf(err).message(), true, false)));
+        };
+    }
+
+    private static ApiError errorOf(Throwable t) {
+        while ((t instanceof java.util.concurrent.CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return ApiError.fromThrowable(t);
+    }
+
+    /**
+     * A registration in a cluster: a new incarnation gets a new broker epoch (the offset of its
+     * registration record) and starts fenced; the same incarnation again (a retry) gets its registration
+     * back. Another incarnation of an id whose session is alive is DUPLICATE_BROKER_REGISTRATION.
+     */
+    private BrokerRegistration doRegisterReplicated(int brokerId, Uuid incarnation, List<BrokerRegistration.Endpoint> eps,
+                                                    String rack) throws IOException {
+        if (brokerId < 0) throw new ApiException(Errors.INVALID_REGISTRATION, "Invalid broker id " + brokerId);
+        BrokerRegistration current = image.broker(brokerId);
+        if (current != null && current.incarnationId().equals(incarnation)) {
+            heartbeats.touch(brokerId);
+            return current;
+        }
+        if (current != null && !current.fenced() && heartbeats.heardFromWithinSession(brokerId)) {
+            throw new ApiException(Errors.DUPLICATE_BROKER_REGISTRATION, "Another broker is registered with id " + brokerId
+                    + " (incarnation " + current.incarnationId() + ") and its session has not expired.");
+        }
+        BrokerRegistration next = new BrokerRegistration(brokerId, image.offset(), incarnation, eps, rack, true);
+        commit(List.of(MetadataDelta.toRecord(next)));
+        heartbeats.registered(brokerId);
+        log.info("Registered broker {} with epoch {} (fenced until it has caught up)", brokerId, next.epoch());
+        return image.broker(brokerId);
+    }
+
+    /**
+     * A heartbeat: refreshes the broker's session; unfences it once it has applied the log up to its own
+     * registration; a controlled shutdown request fences it and moves the leadership of its partitions to
+     * other in-sync replicas, then allows it to stop. Only changes write to the log.
+     */
+    private BrokerLifecycleMessages.HeartbeatReply doHeartbeat(BrokerLifecycleMessages.Heartbeat h) throws IOException {
+        BrokerRegistration b = image.broker(h.brokerId());
+        if (b == null) throw new ApiException(Errors.BROKER_ID_NOT_REGISTERED, "Broker " + h.brokerId() + " is not registered.");
+        if (b.epoch() != h.brokerEpoch()) {
+            throw new ApiException(Errors.STALE_BROKER_EPOCH, "Broker " + h.brokerId() + " has epoch " + b.epoch()
+                    + ", not " + h.brokerEpoch() + ".");
+        }
+        heartbeats.touch(b.id());
+        if (h.wantShutdown()) {
+            if (heartbeats.startShutdown(b.id())) {
+                log.info("Broker {} asked for a controlled shutdown", b.id());
+                commit(fenceRecords(b));
+            }
+            return new BrokerLifecycleMessages.HeartbeatReply(Errors.NONE, null, true, true);
+        }
+        if (b.fenced() && h.appliedOffset() > b.epoch() && !heartbeats.shuttingDown(b.id())) {
+            commit(List.of(MetadataDelta.toRecord(new BrokerRegistration(b.id(), b.epoch(), b.incarnationId(), b.endpoints(),
+                    b.rack(), false))));
+            log.info("Unfenced broker {} (epoch {}): it has caught up with the metadata log", b.id(), b.epoch());
+        }
+        return new BrokerLifecycleMessages.HeartbeatReply(Errors.NONE, null, image.broker(b.id()).fenced(), false);
+    }
+
+    /** Controller thread, periodically: fences every unfenced broker whose session expired. */
+    private void fenceExpiredBrokers() {
+        if (quorum == null || closed || !quorum.isActive()) return;
+        refreshImage();
+        for (BrokerRegistration b : image.brokers().values()) {
+            if (b.fenced() || heartbeats.alive(b.id())) continue;
+            log.info("Fencing broker {}: no heartbeat within broker.session.timeout.ms", b.id());
+            try {
+                commit(fenceRecords(b));
+            } catch (IOException | RuntimeException e) {
+                log.warn("Could not fence broker {}: {}", b.id(), e.toString());
+                return;
+            }
+        }
+    }
+
+    /**
+     * The records that fence {@code b}: its registration with fenced set (same epoch), and for every
+     * partition it leads with another unfenced in-sync replica, that replica as leader and {@code b}
+     * out of the ISR. A partition whose only in-sync replica is {@code b} keeps it (no data is lost by
+     * electing an out-of-sync replica).
+     */
+    private List<Message> fenceRecords(BrokerRegistration b) {
+        List<Message> out = new ArrayList<>();
+        out.add(MetadataDelta.toRecord(new BrokerRegistration(b.id(), b.epoch(), b.incarnationId(), b.endpoints(), b.rack(), true)));
+        for (TopicImage t : image.topics().values()) {
+            for (Map.Entry<Integer, PartitionState> e : t.partitions().entrySet()) {
+                PartitionState p = e.getValue();
+                if (p.leader() != b.id()) continue;
+                Integer next = null;
+                for (int r : p.isr()) {
+                    BrokerRegistration rb = image.broker(r);
+                    if (r != b.id() && rb != null && !rb.fenced()) {
+                        next = r;
+                        break;
+                    }
+                }
+                if (next == null) continue;
+                io.runnel.protocol.message.PartitionChangeRecord c = new io.runnel.protocol.message.PartitionChangeRecord();
+                c.topicId = t.id();
+                c.partitionId = e.getKey();
+                c.leader = next;
+                List<Integer> isr = new ArrayList<>(p.isr());
+                isr.remove(Integer.valueOf(b.id()));
+                c.isr = isr;
+                out.add(c);
+            }
+        }
+        return out;
     }
 }

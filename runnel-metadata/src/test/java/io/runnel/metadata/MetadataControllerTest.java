@@ -328,6 +328,22 @@ class MetadataControllerTest {
     }
 
     @Test
+    void withRacksEveryPartitionsReplicasSpanTheRacks() throws Exception {
+        MetadataController c = start("broker.rack", "a");
+        get(c.registerBroker(2, Uuid.random(), List.of(new BrokerRegistration.Endpoint("PLAINTEXT", "h2", 9092, (short) 0)), "a"));
+        get(c.registerBroker(3, Uuid.random(), List.of(new BrokerRegistration.Endpoint("PLAINTEXT", "h3", 9092, (short) 0)), "b"));
+        get(c.registerBroker(4, Uuid.random(), List.of(new BrokerRegistration.Endpoint("PLAINTEXT", "h4", 9092, (short) 0)), "b"));
+        assertThat(create(c, NewTopic.of("racked", 8, 2)).error()).isEqualTo(ApiError.NONE);
+        java.util.Map<Integer, String> rackOf = java.util.Map.of(1, "a", 2, "a", 3, "b", 4, "b");
+        List<Integer> leaders = new ArrayList<>();
+        for (PartitionState p : c.image().topic("racked").partitions().values()) {
+            assertThat(p.replicas().stream().map(rackOf::get).distinct()).as("racks of %s", p.replicas()).hasSize(2);
+            leaders.add(p.leader());
+        }
+        assertThat(leaders).contains(1, 2, 3, 4);
+    }
+
+    @Test
     void topicNameRules() throws Exception {
         MetadataController c = start();
         create(c, NewTopic.of("metrics.cpu", 1, 1));

@@ -84,6 +84,25 @@ final class MetadataStateMachine extends BaseStateMachine {
         return applied;
     }
 
+    /** Answers read-only client messages on the leader (broker requests to the active controller). */
+    private volatile java.util.function.Function<byte[], CompletableFuture<byte[]>> queryHandler;
+
+    void setQueryHandler(java.util.function.Function<byte[], CompletableFuture<byte[]>> handler) {
+        this.queryHandler = handler;
+    }
+
+    /**
+     * A read-only message sent to the leader: handed to the query handler; it never touches the log.
+     * Without a handler (a node that is not a controller) the message fails.
+     */
+    @Override
+    public CompletableFuture<org.apache.ratis.protocol.Message> query(org.apache.ratis.protocol.Message request) {
+        java.util.function.Function<byte[], CompletableFuture<byte[]>> h = queryHandler;
+        if (h == null) return CompletableFuture.failedFuture(new QuorumException("this node answers no controller requests"));
+        return h.apply(request.getContent().toByteArray()).thenApply(bytes -> org.apache.ratis.protocol.Message.valueOf(
+                org.apache.ratis.thirdparty.com.google.protobuf.ByteString.copyFrom(bytes)));
+    }
+
     SnapshotPolicy policy() {
         return policy;
     }

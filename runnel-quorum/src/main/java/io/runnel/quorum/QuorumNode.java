@@ -267,6 +267,45 @@ public final class QuorumNode implements AutoCloseable {
         return new QuorumException("proposal failed: " + (t == null ? "unknown error" : t.getMessage()), t);
     }
 
+    // ---------------------------------------------------------------- requests to the active controller
+
+    private volatile RaftClient controllerClient;
+
+    /** Sets the handler that answers {@link #sendToController} messages while this node leads. */
+    public void setControllerRequestHandler(java.util.function.Function<byte[], CompletableFuture<byte[]>> handler) {
+        stateMachine.setQueryHandler(handler);
+    }
+
+    /**
+     * Sends {@code request} to the leader's controller request handler as a Ratis read-only message (it
+     * is not written to the log); Ratis finds the leader and retries while there is none, for about
+     * the election timeout times ten.
+     */
+    public CompletableFuture<byte[]> sendToController(byte[] request) {
+        RaftClient c = controllerClient();
+        return c.async().sendReadOnly(org.apache.ratis.protocol.Message.valueOf(ByteString.copyFrom(request)))
+                .thenApply(reply -> {
+                    if (!reply.isSuccess()) throw new QuorumException("controller request failed: " + reply.getException(), reply.getException());
+                    return reply.getMessage().getContent().toByteArray();
+                });
+    }
+
+    private synchronized RaftClient controllerClient() {
+        if (controllerClient == null) {
+            controllerClient = RaftClient.newBuilder().setRaftGroup(RaftGroup.valueOf(GROUP_ID, voterPeers))
+                    .setProperties(properties).setClientId(ClientId.randomId())
+                    .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(10,
+                            TimeDuration.valueOf(Math.max(100, config.electionTimeoutMs() / 2), TimeUnit.MILLISECONDS)))
+                    .build();
+        }
+        return controllerClient;
+    }
+
+    /** Runs {@code task} on this node's event thread, after the listener calls queued before it. */
+    public void execute(Runnable task) {
+        eventThread.execute(task);
+    }
+
     // ---------------------------------------------------------------- leadership
 
     /**
@@ -407,6 +446,11 @@ public final class QuorumNode implements AutoCloseable {
         return config.nodeId();
     }
 
+    /** The configuration this node runs with. */
+    public QuorumConfig config() {
+        return config;
+    }
+
     /** The leader this node knows of, or -1. */
     public int leaderId() {
         DivisionInfo info = info();
@@ -455,6 +499,15 @@ public final class QuorumNode implements AutoCloseable {
     @Override
     public void close() throws IOException {
         if (!closed.compareAndSet(false, true)) return;
+        synchronized (this) {
+            if (controllerClient != null) {
+                try {
+                    controllerClient.close();
+                } catch (IOException e) {
+                    log.debug("closing the controller client", e);
+                }
+            }
+        }
         try {
             server.close();
         } finally {

@@ -73,14 +73,18 @@ public final class GroupSupport implements PartitionManager.LeadershipListener, 
         if (!creating.compareAndSet(false, true)) return;
         var cfg = broker.config().values();
         int partitions = cfg.getInt(BrokerConfigs.OFFSETS_TOPIC_NUM_PARTITIONS);
-        int rf = Math.min(cfg.getShort(BrokerConfigs.OFFSETS_TOPIC_REPLICATION_FACTOR), Math.max(1, image.brokers().size()));
+        // a single node caps the factor at its one broker; a cluster applies it as Kafka does: the topic is
+        // not created (FindCoordinator answers COORDINATOR_NOT_AVAILABLE) until that many brokers are unfenced
+        short configured = cfg.getShort(BrokerConfigs.OFFSETS_TOPIC_REPLICATION_FACTOR);
+        int rf = controller.replicated() ? configured : Math.min(configured, Math.max(1, image.brokers().size()));
         String segmentBytes = Integer.toString(cfg.getInt(BrokerConfigs.OFFSETS_TOPIC_SEGMENT_BYTES));
         NewTopic nt = NewTopic.of(OffsetsTopicLog.TOPIC, partitions, rf).withConfigs(Map.of(
                 "cleanup.policy", "compact", "compression.type", "producer", "segment.bytes", segmentBytes));
         controller.createTopics(java.util.List.of(nt), false).whenComplete((r, err) -> {
             creating.set(false);
             if (err != null) log.error("Creating {} failed", OffsetsTopicLog.TOPIC, err);
-            else log.info("Created {} with {} partitions: {}", OffsetsTopicLog.TOPIC, partitions, r.get(0).error());
+            else if (r.get(0).error().isSuccess()) log.info("Created {} with {} partitions", OffsetsTopicLog.TOPIC, partitions);
+            else log.warn("Cannot create {} (yet): {}", OffsetsTopicLog.TOPIC, r.get(0).error());
         });
     }
 }

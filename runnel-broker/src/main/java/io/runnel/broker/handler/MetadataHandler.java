@@ -59,6 +59,7 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest, Metada
         short version = ctx.apiVersion();
         MetadataResponse resp = new MetadataResponse();
         for (BrokerRegistration b : image.brokers().values()) {
+            if (b.fenced()) continue; // as Kafka: clients only see brokers that may serve
             BrokerRegistration.Endpoint e = BrokerContext.endpoint(b, ctx.listenerName());
             if (e == null) continue;
             MetadataResponse.Broker mb = new MetadataResponse.Broker();
@@ -69,7 +70,7 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest, Metada
             resp.brokers.add(mb);
         }
         resp.clusterId = image.clusterId() == null ? null : image.clusterId().toString();
-        resp.controllerId = broker.nodeId();
+        resp.controllerId = broker.controllerId();
         if (req.includeClusterAuthorizedOperations) resp.clusterAuthorizedOperations = AuthorizedOperations.ALL_CLUSTER;
         if (allTopics) {
             for (TopicImage t : image.topics().values()) resp.topics.add(describe(t, req, version));

@@ -58,6 +58,7 @@ public final class DescribeClusterHandler implements ApiHandler<DescribeClusterR
         }
         MetadataImage image = controller.image();
         boolean controllerListed = false;
+        int active = broker.controllerId();
         for (BrokerRegistration b : image.brokers().values()) {
             if (b.fenced() && !req.includeFencedBrokers) continue;
             BrokerRegistration.Endpoint e = BrokerContext.endpoint(b, ctx.listenerName());
@@ -69,14 +70,14 @@ public final class DescribeClusterHandler implements ApiHandler<DescribeClusterR
             db.rack = b.rack();
             db.isFenced = b.fenced();
             resp.brokers.add(db);
-            if (b.id() == broker.nodeId()) controllerListed = true;
+            if (b.id() == active) controllerListed = true;
         }
         resp.errorCode = Errors.NONE.code();
         resp.errorMessage = null;
         resp.endpointType = ENDPOINT_BROKERS;
         resp.clusterId = image.clusterId() == null ? "" : image.clusterId().toString();
         // a controller id the client cannot find among the brokers would confuse it; Kafka answers -1 then
-        resp.controllerId = controllerListed ? broker.nodeId() : -1;
+        resp.controllerId = controllerListed ? active : -1;
         resp.clusterAuthorizedOperations = req.includeClusterAuthorizedOperations ? AuthorizedOperations.ALL_CLUSTER : AuthorizedOperations.NOT_REQUESTED;
         return CompletableFuture.completedFuture(resp);
     }

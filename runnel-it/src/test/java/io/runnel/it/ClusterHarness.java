@@ -1,0 +1,290 @@
+package io.runnel.it;
+
+import io.runnel.broker.BrokerServer;
+import io.runnel.config.BrokerConfigs;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.Node;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.StringJoiner;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+
+/**
+ * N combined nodes (broker and controller) of one cluster on loopback, in this JVM ({@link BrokerServer})
+ * or as separate processes ({@link BrokerProcess}), each with its own client port, controller (quorum)
+ * port and data directory under one base directory. Ports are chosen once, so a node restarts where it
+ * was. Nodes can be stopped cleanly (SIGTERM: a controlled shutdown), killed (kill -9; in this JVM: the
+ * same as a stop, since a JVM cannot kill part of itself), restarted and wiped.
+ *
+ * <p>Reusable by the replication tests: {@link #config(int)} gives every node's server.properties.
+ */
+public final class ClusterHarness implements AutoCloseable {
+    /** How each node runs. */
+    public enum Mode { IN_PROCESS, PROCESS }
+
+    private final Mode mode;
+    private final Path baseDir;
+    private final int size;
+    private final int voters;
+    private final Map<String, String> extra;
+    private final int[] clientPorts;
+    private final int[] controllerPorts;
+    private final BrokerServer[] servers;
+    private final BrokerProcess[] processes;
+
+    private ClusterHarness(Mode mode, Path baseDir, int voters, int brokers, Map<String, String> extra) {
+        this.mode = mode;
+        this.baseDir = baseDir;
+        this.size = voters + brokers;
+        this.voters = voters;
+        this.extra = new LinkedHashMap<>(extra);
+        int size = this.size;
+        this.clientPorts = new int[size + 1];
+        this.controllerPorts = new int[size + 1];
+        this.servers = new BrokerServer[size + 1];
+        this.processes = new BrokerProcess[size + 1];
+        for (int id = 1; id <= size; id++) {
+            clientPorts[id] = BrokerProcess.freePort();
+            controllerPorts[id] = BrokerProcess.freePort();
+        }
+    }
+
+    /** A cluster of {@code size} nodes with ids 1..size (not started); {@code extra} goes into every node's config. */
+    public static ClusterHarness create(Mode mode, Path baseDir, int size, Map<String, String> extra) {
+        return new ClusterHarness(mode, baseDir, size, 0, extra);
+    }
+
+    /**
+     * {@code voters} combined nodes (ids 1..voters) and {@code brokers} broker-only nodes (the next ids),
+     * which follow the metadata log as observers without voting.
+     */
+    public static ClusterHarness create(Mode mode, Path baseDir, int voters, int brokers, Map<String, String> extra) {
+        return new ClusterHarness(mode, baseDir, voters, brokers, extra);
+    }
+
+    /** Whether node {@code id} is a voter (broker and controller) rather than a broker only. */
+    public boolean isVoter(int id) {
+        return id <= voters;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    /** Node {@code id}'s server.properties. */
+    public Map<String, String> config(int id) {
+        Map<String, String> c = new LinkedHashMap<>();
+        c.put("node.id", Integer.toString(id));
+        c.put("process.roles", isVoter(id) ? "broker,controller" : "broker");
+        c.put("controller.quorum.voters", voters());
+        c.put("controller.listener.names", "CONTROLLER");
+        c.put("listeners", "PLAINTEXT://127.0.0.1:" + clientPorts[id]
+                + (isVoter(id) ? ",CONTROLLER://127.0.0.1:" + controllerPorts[id] : ""));
+        c.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        c.put("log.dirs", dataDir(id).toString());
+        c.putAll(extra);
+        return c;
+    }
+
+    public String voters() {
+        StringJoiner j = new StringJoiner(",");
+        for (int id = 1; id <= voters; id++) j.add(id + "@127.0.0.1:" + controllerPorts[id]);
+        return j.toString();
+    }
+
+    public Path dataDir(int id) {
+        return baseDir.resolve("node-" + id);
+    }
+
+    public String bootstrap(int id) {
+        return "127.0.0.1:" + clientPorts[id];
+    }
+
+    /** Every node's client listener. */
+    public String bootstrap() {
+        StringJoiner j = new StringJoiner(",");
+        for (int id = 1; id <= size; id++) j.add(bootstrap(id));
+        return j.toString();
+    }
+
+    /** Starts every node that is not running; returns once each serves its client port. */
+    public ClusterHarness startAll() {
+        if (mode == Mode.PROCESS) {
+            for (int id = 1; id <= size; id++) if (!running(id)) launch(id);
+            for (int id = 1; id <= size; id++) awaitPort(id);
+        } else {
+            for (int id = 1; id <= size; id++) if (!running(id)) start(id);
+        }
+        return this;
+    }
+
+    /** Starts node {@code id}. */
+    public void start(int id) {
+        if (mode == Mode.PROCESS) {
+            launch(id);
+            awaitPort(id);
+            return;
+        }
+        try {
+            Files.createDirectories(dataDir(id));
+            BrokerServer s = new BrokerServer(BrokerConfigs.parse(config(id)));
+            try {
+                s.startup();
+            } catch (Exception e) {
+                s.close();
+                throw new IllegalStateException("node " + id + " did not start", e);
+            }
+            servers[id] = s;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void launch(int id) {
+        Map<String, String> c = config(id);
+        c.remove("log.dirs"); // BrokerProcess sets it
+        processes[id] = new BrokerProcess(dataDir(id), clientPorts[id], c).launch();
+    }
+
+    private void awaitPort(int id) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            if (!processes[id].isAlive()) throw new IllegalStateException("node " + id + " exited; log:\n" + processes[id].log());
+            try (java.net.Socket s = new java.net.Socket()) {
+                s.connect(new java.net.InetSocketAddress("127.0.0.1", clientPorts[id]), 200);
+                return;
+            } catch (IOException e) {
+                sleep(50);
+            }
+        }
+        throw new IllegalStateException("node " + id + " did not open its port; log:\n" + processes[id].log());
+    }
+
+    public boolean running(int id) {
+        return mode == Mode.PROCESS ? processes[id] != null && processes[id].isAlive() : servers[id] != null;
+    }
+
+    /** A clean stop: SIGTERM for a process (controlled shutdown), close() in this JVM. Returns the exit code (0 in this JVM). */
+    public int stop(int id) {
+        if (mode == Mode.PROCESS) {
+            int code = processes[id].stop();
+            return code;
+        }
+        servers[id].close();
+        servers[id] = null;
+        return 0;
+    }
+
+    /** kill -9 of a process node; in this JVM a close (a JVM cannot kill part of itself). */
+    public void kill(int id) {
+        if (mode == Mode.PROCESS) {
+            processes[id].kill9();
+        } else {
+            stop(id);
+        }
+    }
+
+    /** Deletes a stopped node's data directory. */
+    public void wipe(int id) {
+        if (running(id)) throw new IllegalStateException("node " + id + " is running");
+        try (Stream<Path> files = Files.walk(dataDir(id))) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A running node's server (in this JVM only). */
+    public BrokerServer server(int id) {
+        return servers[id];
+    }
+
+    /** A node's process (process mode only). */
+    public BrokerProcess process(int id) {
+        return processes[id];
+    }
+
+    public String log(int id) {
+        return mode == Mode.PROCESS && processes[id] != null ? processes[id].log() : "";
+    }
+
+    /** The ids of running nodes. */
+    public List<Integer> runningNodes() {
+        List<Integer> out = new ArrayList<>();
+        for (int id = 1; id <= size; id++) if (running(id)) out.add(id);
+        return out;
+    }
+
+    /**
+     * The active controller as node {@code askId} reports it (Admin.describeCluster's controller), or -1.
+     */
+    public int controllerSeenBy(int askId) {
+        try (Admin admin = Clients.admin(bootstrap(askId))) {
+            Node n = admin.describeCluster().controller().get(10, TimeUnit.SECONDS);
+            return n == null || n.isEmpty() ? -1 : n.id();
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Cuts node {@code id} off from every other node of the quorum (in this JVM only: {@link QuorumLinks}).
+     * Its clients and its broker's messages to the controller are not affected.
+     */
+    public void isolate(int id) {
+        if (mode != Mode.IN_PROCESS) throw new IllegalStateException("the traffic seam works in this JVM only");
+        for (int other = 1; other <= size; other++) if (other != id) QuorumLinks.cut(id, other);
+    }
+
+    /** Restores every cut or delayed link. */
+    public void heal() {
+        QuorumLinks.healAll();
+    }
+
+    /** Polls {@code condition} until true or {@code timeout}; fails with {@code what}. */
+    public static void await(Duration timeout, String what, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                if (condition.getAsBoolean()) return;
+            } catch (RuntimeException e) {
+                // not yet
+            }
+            sleep(100);
+        }
+        throw new AssertionError("not within " + timeout + ": " + what);
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        QuorumLinks.healAll();
+        for (int id = size; id >= 1; id--) {
+            try {
+                if (mode == Mode.PROCESS && processes[id] != null) processes[id].close();
+                if (servers[id] != null) servers[id].close();
+            } catch (RuntimeException e) {
+                // best effort
+            }
+            servers[id] = null;
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package io.runnel.metadata;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class BrokerHeartbeatsTest {
+    private final AtomicLong now = new AtomicLong(1_000_000_000L);
+    private final BrokerHeartbeats hb = new BrokerHeartbeats(9000, now::get);
+
+    private void advanceMs(long ms) {
+        now.addAndGet(ms * 1_000_000L);
+    }
+
+    @Test
+    void aSessionExpiresAfterTheTimeoutWithoutContactAndIsRenewedByOne() {
+        hb.touch(1);
+        advanceMs(9000);
+        assertThat(hb.alive(1)).isTrue();
+        advanceMs(1);
+        assertThat(hb.alive(1)).isFalse();
+        hb.touch(1);
+        assertThat(hb.alive(1)).isTrue();
+    }
+
+    @Test
+    void aTakeoverGivesEveryBrokerAFullSessionButDoesNotCountAsHearingFromIt() {
+        hb.takeOver(List.of(1, 2));
+        advanceMs(8000);
+        assertThat(hb.alive(1)).isTrue();
+        assertThat(hb.heardFromWithinSession(1)).isFalse();
+        hb.touch(2);
+        assertThat(hb.heardFromWithinSession(2)).isTrue();
+        advanceMs(2000);
+        assertThat(hb.alive(1)).isFalse();
+        assertThat(hb.alive(2)).isTrue();
+    }
+
+    @Test
+    void aControlledShutdownIsMarkedOnceAndEndsWithANewRegistration() {
+        assertThat(hb.startShutdown(3)).isTrue();
+        assertThat(hb.startShutdown(3)).isFalse();
+        assertThat(hb.shuttingDown(3)).isTrue();
+        hb.registered(3);
+        assertThat(hb.shuttingDown(3)).isFalse();
+        assertThat(hb.heardFromWithinSession(3)).isTrue();
+    }
+
+    @Test
+    void anUnknownBrokerGetsASessionFromWhenItIsFirstAskedAbout() {
+        assertThat(hb.alive(7)).isTrue();
+        advanceMs(9001);
+        assertThat(hb.alive(7)).isFalse();
+    }
+}
