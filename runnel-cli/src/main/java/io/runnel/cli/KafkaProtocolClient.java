@@ -237,6 +237,7 @@ public final class KafkaProtocolClient implements AutoCloseable {
         private DataInputStream in;
         private OutputStream out;
         private final Map<ApiKeys, Short> versions = new EnumMap<>(ApiKeys.class);
+        private ApiVersionsResponse apiVersions;
         private int nextCorrelationId;
 
         private BrokerConnection(Node node) {
@@ -321,6 +322,7 @@ public final class KafkaProtocolClient implements AutoCloseable {
                     Short v = common(k, av.minVersion, av.maxVersion);
                     if (v != null) versions.put(k, v);
                 }
+                apiVersions = resp;
                 return;
             }
         }
@@ -330,6 +332,11 @@ public final class KafkaProtocolClient implements AutoCloseable {
             short hi = (short) Math.min(api.highestVersion, max);
             short lo = (short) Math.max(api.lowestVersion, min);
             return hi >= lo ? hi : null;
+        }
+
+        /** The broker's ApiVersions answer on this connection (its features, from v3). */
+        public ApiVersionsResponse apiVersions() {
+            return apiVersions;
         }
 
         public boolean supports(ApiKeys api) {
