@@ -57,6 +57,42 @@ public final class TcpProxy implements AutoCloseable {
 
     private volatile Runnable onDrop = () -> { };
 
+    /** A request held back: its upstream connection (kept open), its frame, and its response once released. */
+    private record Held(Socket upstream, byte[] frame, int correlationId, java.util.concurrent.CompletableFuture<byte[]> response) {
+    }
+
+    private volatile short holdApi = -1;
+    private volatile Held held;
+
+    /**
+     * Holds back the next request of {@code apiKey}: it is not forwarded, and the client's connection is cut (the
+     * client retries on a new connection) while its upstream connection stays open. {@link #releaseHeld} later sends
+     * it there: a late duplicate of a request, as a slow network delivers one.
+     */
+    public void holdNext(int apiKey) {
+        held = null;
+        holdApi = (short) apiKey;
+    }
+
+    /** Whether a request is being held back. */
+    public boolean holding() {
+        return held != null;
+    }
+
+    /** The version of the held request. */
+    public short heldVersion() {
+        byte[] f = held.frame;
+        return (short) (((f[2] & 0xff) << 8) | (f[3] & 0xff));
+    }
+
+    /** Sends the held request upstream and returns its response frame (correlation id first). */
+    public byte[] releaseHeld(long timeoutMs) throws Exception {
+        Held h = held;
+        if (h == null) throw new IllegalStateException("no request held");
+        writeFrame(h.upstream.getOutputStream(), h.frame.length, h.frame);
+        return h.response.get(timeoutMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
     /** Swallows the next {@code n} Produce responses (cutting the connection each time). */
     public void dropNextProduceResponses(int n) {
         dropsLeft.set(n);
@@ -130,6 +166,12 @@ public final class TcpProxy implements AutoCloseable {
                 short apiVersion = (short) (((frame[2] & 0xff) << 8) | (frame[3] & 0xff));
                 versions.computeIfAbsent(apiKey, k -> ConcurrentHashMap.newKeySet()).add(apiVersion);
                 if (apiKey == PRODUCE) produceRequests.incrementAndGet();
+                if (apiKey == holdApi && held == null) {
+                    holdApi = -1;
+                    held = new Held(to, frame, correlationId, new java.util.concurrent.CompletableFuture<>());
+                    from.close(); // the client sees a broken connection and retries; upstream stays open
+                    return;
+                }
                 writeFrame(out, size, frame);
             }
         } catch (IOException | RuntimeException e) {
@@ -147,6 +189,13 @@ public final class TcpProxy implements AutoCloseable {
                 in.readFully(frame);
                 int correlationId = ((frame[0] & 0xff) << 24) | ((frame[1] & 0xff) << 16) | ((frame[2] & 0xff) << 8) | (frame[3] & 0xff);
                 Short api = apiByCorrelation.remove(correlationId);
+                Held h = held;
+                if (h != null && h.upstream == from) {
+                    if (h.correlationId != correlationId) continue; // this connection's client is gone
+                    h.response.complete(frame);
+                    closeBoth(from, to);
+                    return;
+                }
                 if (api != null && api == PRODUCE && dropsLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                     closeBoth(from, to);
                     onDrop.run();

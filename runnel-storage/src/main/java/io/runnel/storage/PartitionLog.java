@@ -406,8 +406,10 @@ public final class PartitionLog {
             } catch (IOException e) {
                 throw storageError("append to " + seg, e);
             }
-            producerState.commit(pa, next);
+            // the LSO may only pass an aborted transaction once the index lists it (lock-free readers use both)
+            producerState.commitUnpublished(pa, next);
             indexAbortedTxns(seg, pa.completedTxns());
+            producerState.publishUnstable();
             endOffsetMetadata = new LogOffsetMetadata(next, seg.baseOffset(), seg.size());
             assignEpoch(leaderEpoch, leo);
             if (next - recoveryPoint >= config.flushMessages()) flushUpTo(next);

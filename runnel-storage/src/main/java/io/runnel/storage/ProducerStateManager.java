@@ -132,7 +132,8 @@ final class ProducerStateManager {
         publishUnstable();
     }
 
-    private void publishUnstable() {
+    /** Publishes the first offset of the earliest ongoing transaction to lock-free readers. */
+    void publishUnstable() {
         firstUnstableOffset = ongoingTxns.isEmpty() ? -1 : ongoingTxns.firstKey();
     }
 
@@ -269,6 +270,16 @@ final class ProducerStateManager {
 
     /** Makes the staged entries the state; the log now holds every batch below {@code endOffset}. */
     void commit(Append append, long endOffset) {
+        commitUnpublished(append, endOffset);
+        publishUnstable();
+    }
+
+    /**
+     * {@link #commit} without moving the first unstable offset that lock-free readers see: the caller first indexes
+     * the transactions the append aborted, then calls {@link #publishUnstable}, so that no read_committed reader can
+     * see the last stable offset pass an aborted transaction that the index does not list yet.
+     */
+    void commitUnpublished(Append append, long endOffset) {
         for (ProducerEntry e : append.updated.values()) {
             ProducerEntry old = producers.put(e.producerId, e);
             if (old != null && old.currentTxnFirstOffset >= 0 && old.currentTxnFirstOffset != e.currentTxnFirstOffset) {
@@ -277,7 +288,6 @@ final class ProducerStateManager {
             if (e.currentTxnFirstOffset >= 0) ongoingTxns.put(e.currentTxnFirstOffset, e.producerId);
         }
         mapEndOffset = Math.max(mapEndOffset, endOffset);
-        publishUnstable();
     }
 
     /**

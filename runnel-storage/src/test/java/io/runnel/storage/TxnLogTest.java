@@ -243,4 +243,46 @@ class TxnLogTest {
         assertThat(log.lastStableOffset()).isEqualTo(log.logEndOffset());
         assertThat(log.abortedTransactions(0, log.logEndOffset())).containsExactly(new AbortedTxn(5, 0, 3, 4));
     }
+
+    /**
+     * A lock-free reader that sees the last stable offset pass an aborted transaction must also find it in the
+     * aborted-transaction index: otherwise a read_committed fetch returns the aborted records as committed (what
+     * TransactionalMessageCopierIT's live reader saw, when the LSO moved before the marker was indexed).
+     */
+    @Test
+    void theLastStableOffsetNeverPassesAnAbortBeforeItIsIndexed() throws Exception {
+        log = TestLogs.open(dir, TestLogs.smallConfig(1_000_000), time);
+        int txns = 300;
+        java.util.concurrent.atomic.AtomicLong current = new java.util.concurrent.atomic.AtomicLong(-1); // pid << 32 | first
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.List<String> violations = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Thread reader = new Thread(() -> {
+            while (!done.get() && violations.isEmpty()) {
+                long c = current.get();
+                if (c < 0) continue;
+                long pid = c >>> 32;
+                long first = c & 0xffffffffL;
+                long lso = log.lastStableOffset();
+                if (lso > first && log.abortedTransactions(first, lso).stream().noneMatch(t -> t.producerId() == pid)) {
+                    violations.add("LSO " + lso + " passed producer " + pid + "'s aborted transaction at " + first + " before it was indexed");
+                }
+            }
+        }, "lso-reader");
+        reader.start();
+        try {
+            for (int i = 0; i < txns && violations.isEmpty(); i++) {
+                long pid = 100 + i;
+                long first = log.logEndOffset();
+                log.appendAsLeader(txn(pid, (short) 0, 0, now(), 2), 0);
+                hwToEnd();
+                current.set(pid << 32 | first);
+                log.appendControlBatch(pid, (short) 0, 0, false, 0);
+                hwToEnd();
+            }
+        } finally {
+            done.set(true);
+            reader.join(10_000);
+        }
+        assertThat(violations).isEmpty();
+    }
 }
