@@ -70,7 +70,10 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest, ProduceR
         this(partitions, broker, TxnPartitionCheck.NONE);
     }
 
-    /** @param txnCheck asked for every transactional batch before it is appended */
+    /**
+     * @param txnCheck asked for a transactional batch before it is appended, unless the batch continues a
+     *                 transaction already ongoing in the partition at its epoch
+     */
     public ProduceHandler(PartitionManager partitions, BrokerContext broker, TxnPartitionCheck txnCheck) {
         this.partitions = partitions;
         this.settings = new TopicSettings(broker);
@@ -160,7 +163,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest, ProduceR
                     pr.errorCode = Errors.INVALID_REQUIRED_ACKS.code();
                 } else if (topic == null) {
                     pr.errorCode = (byId ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION).code();
-                } else {
+                } else if (!appendToOngoingTxn(req.transactionalId, topic, pd, req.acks, pr)) {
                     CompletableFuture<Errors> checked = checkTransactional(req.transactionalId, topic, pd, version);
                     if (checked == null) {
                         appendOne(topic, pd, req.acks, pr);
@@ -206,6 +209,33 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest, ProduceR
                 .thenApply(e -> TxnErrors.forVersion(TxnErrors.PRODUCE, version, e));
     }
 
+    /**
+     * The fast path of a transaction's later batches (Kafka's too): when the partition's producer state shows the
+     * batch's transaction already ongoing at the batch's epoch, the coordinator has verified (or added) this
+     * partition before, so the batch is appended at once on this thread. The log checks that under its lock; if
+     * anything else applies (the transaction's first batch here, another epoch, a marker has ended it, not led
+     * here, too few in-sync replicas) nothing is done and false returned: the caller goes the usual way.
+     *
+     * @return whether {@code pr} is answered
+     */
+    private boolean appendToOngoingTxn(String transactionalId, String topic, ProduceRequest.PartitionData pd,
+                                       short acks, ProduceResponse.PartitionResponse pr) {
+        if (transactionalId == null || transactionalId.isEmpty() || !(pd.records instanceof MemoryRecords records)) {
+            return false;
+        }
+        ByteBuffer buf = records.buffer();
+        int pos = buf.position();
+        if (buf.remaining() < RecordBatch.HEADER_SIZE || RecordBatch.magic(buf, pos) != RecordBatch.MAGIC_VALUE_V2
+                || !RecordBatch.isTransactional(buf, pos)) {
+            return false;
+        }
+        Partition p = partitions.get(new TopicPartition(topic, pd.index));
+        if (p == null || !partitions.isLeader(p)) return false;
+        TopicSettings.Topic topicSettings = settings.of(topic);
+        if (acks == -1 && p.state().isr().size() < topicSettings.minInsyncReplicas()) return false;
+        return append(p, records, topicSettings.codec(), pr, true);
+    }
+
     private void appendOne(String topic, ProduceRequest.PartitionData pd, short acks, ProduceResponse.PartitionResponse pr) {
         Partition p = partitions.get(new TopicPartition(topic, pd.index));
         if (p == null) {
@@ -229,8 +259,19 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest, ProduceR
             pr.errorMessage = "the in-sync replica set " + p.state().isr() + " is smaller than min.insync.replicas";
             return;
         }
+        append(p, records, topicSettings.codec(), pr, false);
+    }
+
+    /**
+     * Appends and answers {@code pr}; with {@code onlyOngoingTxn} only if the records continue ongoing transactions
+     * (otherwise nothing is appended or answered and false returned).
+     */
+    private boolean append(Partition p, MemoryRecords records, CompressionType codec, ProduceResponse.PartitionResponse pr,
+                           boolean onlyOngoingTxn) {
         try {
-            AppendResult r = partitions.appendAsLeader(p, records, topicSettings.codec());
+            AppendResult r = onlyOngoingTxn ? partitions.appendToOngoingTxn(p, records, codec)
+                    : partitions.appendAsLeader(p, records, codec);
+            if (r == null) return false;
             pr.baseOffset = r.firstOffset();
             pr.logAppendTimeMs = r.logAppendTime();
             pr.logStartOffset = r.logStartOffset();
@@ -251,5 +292,6 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest, ProduceR
             pr.errorCode = Errors.UNKNOWN_SERVER_ERROR.code();
             pr.errorMessage = String.valueOf(e.getMessage());
         }
+        return true;
     }
 }
