@@ -334,6 +334,10 @@ public final class BrokerServer implements AutoCloseable {
         return partitions;
     }
 
+    public TransactionCoordinator transactions() {
+        return txns;
+    }
+
     /** Requests handed to handlers and not answered yet (none once closed). */
     public int requestsInFlight() {
         return server == null ? 0 : server.inFlightFrames().size();

@@ -360,6 +360,45 @@ public final class PartitionLog {
     }
 
     /**
+     * {@link #appendAsLeader(MemoryRecords, int, CompressionType)}, but only when every batch is a transactional
+     * data batch whose producer already has a transaction ongoing in this partition at the batch's epoch; otherwise
+     * appends nothing and returns null. Checked under the log's lock, so no marker can end the transaction between
+     * the check and the append. This is why later batches of a transaction need not ask the transaction
+     * coordinator (KIP-890: only the batch that starts a transaction in a partition is verified); a batch of
+     * another epoch, or the first after a marker, gets null and goes to the coordinator as before.
+     *
+     * @throws ApiException as {@link #appendAsLeader(MemoryRecords, int)}
+     */
+    public AppendResult appendToOngoingTxn(MemoryRecords records, int leaderEpoch, CompressionType targetCodec) {
+        lock.lock();
+        try {
+            ensureOpen();
+            if (!allInOngoingTxn(records.buffer())) return null;
+            return appendAsLeader(records, leaderEpoch, targetCodec);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether {@code buf} holds at least one batch and only transactional data batches of ongoing transactions. */
+    private boolean allInOngoingTxn(ByteBuffer buf) {
+        int p = buf.position();
+        if (p >= buf.limit()) return false;
+        while (p < buf.limit()) {
+            if (buf.limit() - p < RecordBatch.HEADER_SIZE) return false;
+            int size = RecordBatch.sizeInBytes(buf, p);
+            if (size < RecordBatch.HEADER_SIZE || p + (long) size > buf.limit()
+                    || RecordBatch.magic(buf, p) != RecordBatch.MAGIC_VALUE_V2
+                    || !RecordBatch.isTransactional(buf, p) || RecordBatch.isControlBatch(buf, p)
+                    || !producerState.hasOngoingTxn(RecordBatch.producerId(buf, p), RecordBatch.producerEpoch(buf, p))) {
+                return false;
+            }
+            p += size;
+        }
+        return true;
+    }
+
+    /**
      * Appends batches the broker built itself (transaction markers, coordinator records): no client
      * validation; offsets are assigned from the log end offset and the leader epoch stamped, in place
      * (neither is covered by the CRC). Control batches end their producer's transaction.

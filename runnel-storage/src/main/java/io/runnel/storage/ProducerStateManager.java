@@ -81,6 +81,12 @@ final class ProducerStateManager {
         return producers.get(producerId);
     }
 
+    /** Whether the producer has a transaction ongoing in this partition at exactly this epoch. */
+    boolean hasOngoingTxn(long producerId, short epoch) {
+        ProducerEntry e = producers.get(producerId);
+        return e != null && e.epoch == epoch && e.currentTxnFirstOffset >= 0;
+    }
+
     /** First offset of the earliest ongoing transaction, or -1. Lock-free. */
     OptionalLong firstUnstableOffset() {
         long f = firstUnstableOffset;

@@ -285,4 +285,41 @@ class TxnLogTest {
         }
         assertThat(violations).isEmpty();
     }
+
+    /** The fast path of a transaction's later batches: only a transaction ongoing here at the batch's epoch. */
+    @Test
+    void appendToOngoingTxnOnlyContinuesAnOpenTransactionOfTheSameEpoch() throws IOException {
+        log = TestLogs.open(dir, config, time);
+        assertThat(log.appendToOngoingTxn(txn(5, (short) 1, 0, now(), 1), 0, null))
+                .as("the first batch of a transaction here is not on the fast path").isNull();
+        assertThat(log.logEndOffset()).isZero();
+        log.appendAsLeader(txn(5, (short) 1, 0, now(), 1), 0);                               // 0, verified
+        AppendResult r = log.appendToOngoingTxn(txn(5, (short) 1, 1, now(), 2), 0, null);   // 1-2
+        assertThat(r).isNotNull();
+        assertThat(r.firstOffset()).isEqualTo(1);
+        assertThat(log.appendToOngoingTxn(txn(5, (short) 0, 3, now(), 1), 0, null)).as("older epoch").isNull();
+        assertThat(log.appendToOngoingTxn(txn(5, (short) 2, 0, now(), 1), 0, null)).as("newer epoch").isNull();
+        assertThat(log.appendToOngoingTxn(txn(6, (short) 1, 0, now(), 1), 0, null)).as("another producer").isNull();
+        assertThat(log.appendToOngoingTxn(TestLogs.idempotent(5, (short) 1, 3, now(), 1), 0, null))
+                .as("not transactional").isNull();
+        assertThat(log.logEndOffset()).isEqualTo(3);
+        log.appendControlBatch(5, (short) 1, 0, true, 0);                                    // 3 commit
+        assertThat(log.appendToOngoingTxn(txn(5, (short) 1, 3, now(), 1), 0, null))
+                .as("the marker ended the transaction: the next batch is verified again").isNull();
+        assertThat(log.logEndOffset()).isEqualTo(4);
+        hwToEnd();
+        assertThat(log.lastStableOffset()).isEqualTo(4);
+    }
+
+    /** A retried batch on the fast path is still answered from the producer state, not appended twice. */
+    @Test
+    void appendToOngoingTxnKeepsDuplicateDetection() throws IOException {
+        log = TestLogs.open(dir, config, time);
+        log.appendAsLeader(txn(5, (short) 0, 0, now(), 1), 0);
+        AppendResult first = log.appendToOngoingTxn(txn(5, (short) 0, 1, now(), 2), 0, null);
+        AppendResult retry = log.appendToOngoingTxn(txn(5, (short) 0, 1, now(), 2), 0, null);
+        assertThat(retry.duplicate()).isTrue();
+        assertThat(retry.firstOffset()).isEqualTo(first.firstOffset());
+        assertThat(log.logEndOffset()).isEqualTo(3);
+    }
 }

@@ -47,6 +47,15 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest, ProduceR
     private final PartitionManager partitions;
     private final TopicSettings settings;
     private final TxnPartitionCheck txnCheck;
+    /**
+     * Transactional batches per partition and producer id that wait for the coordinator's check: while any does,
+     * that producer's later batches for the partition take the same way, so none overtakes it (requests of a
+     * connection are handled in order on its event loop, but the coordinator answers later; an overtaking batch
+     * would be out of sequence).
+     */
+    private final ConcurrentHashMap<PendingKey, Integer> awaitingCheck = new ConcurrentHashMap<>();
+
+    private record PendingKey(TopicPartition tp, long producerId) {}
 
     /**
      * The transaction coordinator's side of a transactional batch, asked before it is appended: with transaction
@@ -70,7 +79,10 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest, ProduceR
         this(partitions, broker, TxnPartitionCheck.NONE);
     }
 
-    /** @param txnCheck asked for every transactional batch before it is appended */
+    /**
+     * @param txnCheck asked for a transactional batch before it is appended, unless the batch continues a
+     *                 transaction already ongoing in the partition at its epoch
+     */
     public ProduceHandler(PartitionManager partitions, BrokerContext broker, TxnPartitionCheck txnCheck) {
         this.partitions = partitions;
         this.settings = new TopicSettings(broker);
@@ -160,14 +172,18 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest, ProduceR
                     pr.errorCode = Errors.INVALID_REQUIRED_ACKS.code();
                 } else if (topic == null) {
                     pr.errorCode = (byId ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION).code();
-                } else {
+                } else if (!appendToOngoingTxn(req.transactionalId, topic, pd, req.acks, pr)) {
+                    PendingKey key = transactionalKey(topic, pd);
                     CompletableFuture<Errors> checked = checkTransactional(req.transactionalId, topic, pd, version);
                     if (checked == null) {
                         appendOne(topic, pd, req.acks, pr);
                     } else {
+                        if (key != null) awaitingCheck.merge(key, 1, Integer::sum);
                         pending.add(checked.thenAccept(e -> {
                             if (e == Errors.NONE) appendOne(topic, pd, req.acks, pr);
                             else pr.errorCode = e.code();
+                        }).whenComplete((v, t) -> {
+                            if (key != null) awaitingCheck.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1);
                         }));
                     }
                 }
@@ -206,6 +222,48 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest, ProduceR
                 .thenApply(e -> TxnErrors.forVersion(TxnErrors.PRODUCE, version, e));
     }
 
+    /**
+     * The fast path of a transaction's later batches (Kafka's too): when the partition's producer state shows the
+     * batch's transaction already ongoing at the batch's epoch, the coordinator has verified (or added) this
+     * partition before, so the batch is appended at once on this thread. The log checks that under its lock; if
+     * anything else applies (the transaction's first batch here, another epoch, a marker has ended it, an earlier
+     * batch of the producer still waiting for the coordinator, not led here, too few in-sync replicas) nothing is
+     * done and false returned: the caller goes the usual way.
+     *
+     * @return whether {@code pr} is answered
+     */
+    private boolean appendToOngoingTxn(String transactionalId, String topic, ProduceRequest.PartitionData pd,
+                                       short acks, ProduceResponse.PartitionResponse pr) {
+        if (transactionalId == null || transactionalId.isEmpty() || !(pd.records instanceof MemoryRecords records)) {
+            return false;
+        }
+        ByteBuffer buf = records.buffer();
+        int pos = buf.position();
+        if (buf.remaining() < RecordBatch.HEADER_SIZE || RecordBatch.magic(buf, pos) != RecordBatch.MAGIC_VALUE_V2
+                || !RecordBatch.isTransactional(buf, pos)) {
+            return false;
+        }
+        TopicPartition tp = new TopicPartition(topic, pd.index);
+        if (awaitingCheck.containsKey(new PendingKey(tp, RecordBatch.producerId(buf, pos)))) return false;
+        Partition p = partitions.get(tp);
+        if (p == null || !partitions.isLeader(p)) return false;
+        TopicSettings.Topic topicSettings = settings.of(topic);
+        if (acks == -1 && p.state().isr().size() < topicSettings.minInsyncReplicas()) return false;
+        return append(p, records, topicSettings.codec(), pr, true);
+    }
+
+    /** The partition and producer id of a transactional batch, or null. */
+    private static PendingKey transactionalKey(String topic, ProduceRequest.PartitionData pd) {
+        if (!(pd.records instanceof MemoryRecords records)) return null;
+        ByteBuffer buf = records.buffer();
+        int pos = buf.position();
+        if (buf.remaining() < RecordBatch.HEADER_SIZE || RecordBatch.magic(buf, pos) != RecordBatch.MAGIC_VALUE_V2
+                || !RecordBatch.isTransactional(buf, pos)) {
+            return null;
+        }
+        return new PendingKey(new TopicPartition(topic, pd.index), RecordBatch.producerId(buf, pos));
+    }
+
     private void appendOne(String topic, ProduceRequest.PartitionData pd, short acks, ProduceResponse.PartitionResponse pr) {
         Partition p = partitions.get(new TopicPartition(topic, pd.index));
         if (p == null) {
@@ -229,8 +287,19 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest, ProduceR
             pr.errorMessage = "the in-sync replica set " + p.state().isr() + " is smaller than min.insync.replicas";
             return;
         }
+        append(p, records, topicSettings.codec(), pr, false);
+    }
+
+    /**
+     * Appends and answers {@code pr}; with {@code onlyOngoingTxn} only if the records continue ongoing transactions
+     * (otherwise nothing is appended or answered and false returned).
+     */
+    private boolean append(Partition p, MemoryRecords records, CompressionType codec, ProduceResponse.PartitionResponse pr,
+                           boolean onlyOngoingTxn) {
         try {
-            AppendResult r = partitions.appendAsLeader(p, records, topicSettings.codec());
+            AppendResult r = onlyOngoingTxn ? partitions.appendToOngoingTxn(p, records, codec)
+                    : partitions.appendAsLeader(p, records, codec);
+            if (r == null) return false;
             pr.baseOffset = r.firstOffset();
             pr.logAppendTimeMs = r.logAppendTime();
             pr.logStartOffset = r.logStartOffset();
@@ -251,5 +320,6 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest, ProduceR
             pr.errorCode = Errors.UNKNOWN_SERVER_ERROR.code();
             pr.errorMessage = String.valueOf(e.getMessage());
         }
+        return true;
     }
 }

@@ -197,6 +197,22 @@ public final class PartitionManager implements AutoCloseable {
     }
 
     /**
+     * {@link #appendAsLeader(Partition, MemoryRecords, CompressionType)} only when the records continue
+     * transactions already ongoing in the partition at the same producer epoch (see
+     * {@link io.runnel.storage.PartitionLog#appendToOngoingTxn}); null, with nothing appended, otherwise.
+     */
+    public AppendResult appendToOngoingTxn(Partition p, MemoryRecords records, CompressionType targetCodec) {
+        long lsoBefore = p.log().lastStableOffset();
+        AppendResult r = p.log().appendToOngoingTxn(records, p.leaderEpoch(), targetCodec);
+        if (r == null) return null;
+        if (p.state().isr().size() <= 1) {
+            p.log().updateHighWatermark(p.log().logEndOffset());
+        }
+        notifyAppended(p, records.sizeInBytes(), lsoBefore);
+        return r;
+    }
+
+    /**
      * Appends records written by the broker itself (coordinator records, transaction markers): no
      * client-side validation, the log assigns offsets.
      */

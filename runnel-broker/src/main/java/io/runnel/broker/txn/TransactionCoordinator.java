@@ -37,6 +37,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import java.util.function.IntUnaryOperator;
 import java.util.regex.Pattern;
@@ -72,6 +73,8 @@ public final class TransactionCoordinator implements AutoCloseable {
     private final CoordinatorRuntime<TxnShard, TransactionCoordinatorShard> runtime;
     private final AutoCloseable closeLoader;
     private final short valueVersion;
+    /** Produce batches that asked this coordinator (see {@link #producePartitionChecks()}). */
+    private final LongAdder producePartitionChecks = new LongAdder();
 
     /**
      * @param coordinatorEpoch the leader epoch of a partition of __transaction_state here (the markers' coordinator epoch)
@@ -278,10 +281,20 @@ public final class TransactionCoordinator implements AutoCloseable {
      */
     public CompletableFuture<Errors> checkProducePartition(String transactionalId, long producerId, short epoch, TopicPartition tp,
                                                            boolean addImplicitly) {
+        producePartitionChecks.increment();
         CompletableFuture<Errors> f = addImplicitly
                 ? addPartitions(transactionalId, producerId, epoch, List.of(tp), (short) 2)
                 : verifyPartitions(transactionalId, producerId, epoch, List.of(tp)).thenApply(m -> m.getOrDefault(tp, Errors.UNKNOWN_SERVER_ERROR));
         return f.thenApply(TransactionCoordinator::forProduce);
+    }
+
+    /**
+     * How many transactional Produce batches asked this coordinator since start-up: only the batch that starts a
+     * transaction in a partition should (later ones are appended at once, see ProduceHandler), so this grows with
+     * transactions x partitions, not with batches. Thread-safe.
+     */
+    public long producePartitionChecks() {
+        return producePartitionChecks.sum();
     }
 
     static Errors forProduce(Errors e) {
