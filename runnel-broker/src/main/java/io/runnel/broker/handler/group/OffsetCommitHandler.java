@@ -2,10 +2,7 @@ package io.runnel.broker.handler.group;
 
 import io.runnel.broker.handler.ApiHandler;
 import io.runnel.broker.handler.RequestContext;
-import io.runnel.common.Errors;
-import io.runnel.common.TopicPartition;
 import io.runnel.group.GroupCoordinator;
-import io.runnel.group.TopicView;
 import io.runnel.group.api.OffsetApi.CommitParams;
 import io.runnel.group.api.OffsetApi.CommitPartition;
 import io.runnel.group.api.OffsetApi.CommitResult;
@@ -13,12 +10,8 @@ import io.runnel.protocol.ApiKeys;
 import io.runnel.protocol.message.OffsetCommitRequest;
 import io.runnel.protocol.message.OffsetCommitResponse;
 
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -27,7 +20,7 @@ import java.util.concurrent.CompletableFuture;
  * know get UNKNOWN_TOPIC_ID. v2-4 may carry a retention time.
  *
  * <p>As in Kafka, a topic or partition that does not exist gets UNKNOWN_TOPIC_OR_PARTITION
- * ({@link TopicView#partitionExists}) and is never handed to the coordinator, so nothing is stored for it;
+ ({@link OffsetCommitTargets}) and is never handed to the coordinator, so nothing is stored for it;
  * the other partitions of the request are committed normally. This applies to every version and to the
  * admin path (AlterConsumerGroupOffsets is an OffsetCommit with generation -1).
  */
@@ -46,54 +39,33 @@ public final class OffsetCommitHandler implements ApiHandler<OffsetCommitRequest
     @Override
     public CompletableFuture<OffsetCommitResponse> handle(RequestContext ctx, OffsetCommitRequest request) {
         short version = ctx.apiVersion();
-        boolean byId = version >= 10;
-        TopicView topics = coordinator.topics();
-        List<CommitPartition> partitions = new ArrayList<>();
-        List<String> names = new ArrayList<>(request.topics.size());
-        Set<TopicPartition> missing = new HashSet<>();
+        OffsetCommitTargets targets = new OffsetCommitTargets(coordinator.topics(), version >= 10);
         for (OffsetCommitRequest.Topic t : request.topics) {
-            String name = t.name;
-            if (byId) {
-                TopicView.TopicInfo info = topics.byId(t.topicId);
-                name = info == null ? null : info.name();
-            }
-            names.add(name);
+            String name = targets.addTopic(t.name, t.topicId);
             if (name == null) continue;
             for (OffsetCommitRequest.Partition p : t.partitions) {
-                if (!topics.partitionExists(name, p.partitionIndex)) {
-                    missing.add(new TopicPartition(name, p.partitionIndex));
-                    continue;
-                }
-                partitions.add(new CommitPartition(name, p.partitionIndex, p.committedOffset,
-                        version >= 6 ? p.committedLeaderEpoch : -1, p.committedMetadata));
+                targets.addPartition(name, p.partitionIndex, p.committedOffset, version >= 6 ? p.committedLeaderEpoch : -1,
+                        p.committedMetadata);
             }
         }
+        List<CommitPartition> partitions = targets.partitions();
         CommitParams params = new CommitParams(request.groupId, GroupHandlerSupport.nullToEmpty(request.memberId),
                 version >= 7 ? request.groupInstanceId : null, request.generationIdOrMemberEpoch,
                 version <= 4 ? request.retentionTimeMs : -1, partitions, version);
         CompletableFuture<CommitResult> result = partitions.isEmpty()
                 ? CompletableFuture.completedFuture(new CommitResult(Map.of()))
-                : coordinator.commitOffsets(params).exceptionally(t -> {
-                    Errors e = GroupHandlerSupport.errorOf(t);
-                    Map<TopicPartition, Errors> m = new LinkedHashMap<>();
-                    for (CommitPartition cp : partitions) m.put(new TopicPartition(cp.topic(), cp.partition()), e);
-                    return new CommitResult(m);
-                });
+                : coordinator.commitOffsets(params).exceptionally(t -> targets.failed(GroupHandlerSupport.errorOf(t)));
         return result.thenApply(r -> {
             OffsetCommitResponse resp = new OffsetCommitResponse();
             for (int i = 0; i < request.topics.size(); i++) {
                 OffsetCommitRequest.Topic t = request.topics.get(i);
-                String name = names.get(i);
                 OffsetCommitResponse.Topic rt = new OffsetCommitResponse.Topic();
                 rt.name = t.name;
                 rt.topicId = t.topicId;
                 for (OffsetCommitRequest.Partition p : t.partitions) {
                     OffsetCommitResponse.Partition rp = new OffsetCommitResponse.Partition();
                     rp.partitionIndex = p.partitionIndex;
-                    Errors e = name == null ? Errors.UNKNOWN_TOPIC_ID
-                            : missing.contains(new TopicPartition(name, p.partitionIndex)) ? Errors.UNKNOWN_TOPIC_OR_PARTITION
-                            : r.partitions().getOrDefault(new TopicPartition(name, p.partitionIndex), Errors.UNKNOWN_SERVER_ERROR);
-                    rp.errorCode = e.code();
+                    rp.errorCode = targets.errorOf(i, p.partitionIndex, r).code();
                     rt.partitions.add(rp);
                 }
                 resp.topics.add(rt);

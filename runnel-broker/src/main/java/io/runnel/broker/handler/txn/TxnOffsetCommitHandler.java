@@ -3,11 +3,10 @@ package io.runnel.broker.handler.txn;
 import io.runnel.broker.handler.ApiHandler;
 import io.runnel.broker.handler.RequestContext;
 import io.runnel.broker.handler.group.GroupHandlerSupport;
+import io.runnel.broker.handler.group.OffsetCommitTargets;
 import io.runnel.broker.txn.TransactionCoordinator;
 import io.runnel.common.Errors;
-import io.runnel.common.TopicPartition;
 import io.runnel.group.GroupCoordinator;
-import io.runnel.group.TopicView;
 import io.runnel.group.api.OffsetApi.CommitPartition;
 import io.runnel.group.api.OffsetApi.CommitResult;
 import io.runnel.group.api.OffsetApi.TxnCommitParams;
@@ -16,12 +15,7 @@ import io.runnel.protocol.message.TxnOffsetCommitRequest;
 import io.runnel.protocol.message.TxnOffsetCommitResponse;
 import io.runnel.txn.TxnErrors;
 
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -51,28 +45,16 @@ public final class TxnOffsetCommitHandler implements ApiHandler<TxnOffsetCommitR
     @Override
     public CompletableFuture<TxnOffsetCommitResponse> handle(RequestContext ctx, TxnOffsetCommitRequest req) {
         short version = ctx.apiVersion();
-        boolean byId = version >= 6;
-        TopicView topics = groups.topics();
-        List<CommitPartition> partitions = new ArrayList<>();
-        List<String> names = new ArrayList<>(req.topics.size());
-        Set<TopicPartition> missing = new HashSet<>();
+        OffsetCommitTargets targets = new OffsetCommitTargets(groups.topics(), version >= 6);
         for (TxnOffsetCommitRequest.Topic t : req.topics) {
-            String name = t.name;
-            if (byId) {
-                TopicView.TopicInfo info = topics.byId(t.topicId);
-                name = info == null ? null : info.name();
-            }
-            names.add(name);
+            String name = targets.addTopic(t.name, t.topicId);
             if (name == null) continue;
             for (TxnOffsetCommitRequest.Partition p : t.partitions) {
-                if (!topics.partitionExists(name, p.partitionIndex)) {
-                    missing.add(new TopicPartition(name, p.partitionIndex));
-                } else {
-                    partitions.add(new CommitPartition(name, p.partitionIndex, p.committedOffset,
-                            version >= 2 ? p.committedLeaderEpoch : -1, p.committedMetadata));
-                }
+                targets.addPartition(name, p.partitionIndex, p.committedOffset, version >= 2 ? p.committedLeaderEpoch : -1,
+                        p.committedMetadata);
             }
         }
+        List<CommitPartition> partitions = targets.partitions();
         TxnCommitParams params = new TxnCommitParams(req.transactionalId, req.groupId, req.producerId, req.producerEpoch,
                 version >= 3 ? req.generationId : -1, version >= 3 ? GroupHandlerSupport.nullToEmpty(req.memberId) : "",
                 version >= 3 ? req.groupInstanceId : null, partitions, version);
@@ -80,36 +62,25 @@ public final class TxnOffsetCommitHandler implements ApiHandler<TxnOffsetCommitR
                 ? txns.addOffsets(req.transactionalId, req.producerId, req.producerEpoch, req.groupId, (short) 2)
                 : CompletableFuture.completedFuture(Errors.NONE);
         CompletableFuture<CommitResult> result = added.thenCompose(e -> {
-            if (e != Errors.NONE || partitions.isEmpty()) return CompletableFuture.completedFuture(uniform(partitions, e));
-            return groups.txnCommitOffsets(params).exceptionally(t -> uniform(partitions, GroupHandlerSupport.errorOf(t)));
+            if (e != Errors.NONE || partitions.isEmpty()) return CompletableFuture.completedFuture(targets.failed(e));
+            return groups.txnCommitOffsets(params).exceptionally(t -> targets.failed(GroupHandlerSupport.errorOf(t)));
         });
         return result.thenApply(r -> {
             TxnOffsetCommitResponse resp = new TxnOffsetCommitResponse();
             for (int i = 0; i < req.topics.size(); i++) {
                 TxnOffsetCommitRequest.Topic t = req.topics.get(i);
-                String name = names.get(i);
                 TxnOffsetCommitResponse.Topic rt = new TxnOffsetCommitResponse.Topic();
                 rt.name = t.name;
                 rt.topicId = t.topicId;
                 for (TxnOffsetCommitRequest.Partition p : t.partitions) {
-                    TopicPartition tp = new TopicPartition(name, p.partitionIndex);
                     TxnOffsetCommitResponse.Partition rp = new TxnOffsetCommitResponse.Partition();
                     rp.partitionIndex = p.partitionIndex;
-                    Errors e = name == null ? Errors.UNKNOWN_TOPIC_ID
-                            : missing.contains(tp) ? Errors.UNKNOWN_TOPIC_OR_PARTITION
-                            : r.partitions().getOrDefault(tp, Errors.UNKNOWN_SERVER_ERROR);
-                    rp.errorCode = TxnErrors.forVersion(TxnErrors.TXN_OFFSET_COMMIT, version, e).code();
+                    rp.errorCode = TxnErrors.forVersion(TxnErrors.TXN_OFFSET_COMMIT, version, targets.errorOf(i, p.partitionIndex, r)).code();
                     rt.partitions.add(rp);
                 }
                 resp.topics.add(rt);
             }
             return resp;
         });
-    }
-
-    private static CommitResult uniform(List<CommitPartition> partitions, Errors e) {
-        Map<TopicPartition, Errors> m = new LinkedHashMap<>();
-        for (CommitPartition cp : partitions) m.put(new TopicPartition(cp.topic(), cp.partition()), e);
-        return new CommitResult(m);
     }
 }
