@@ -158,7 +158,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest, ProduceR
         boolean byId = version >= 13;
         boolean validAcks = req.acks == -1 || req.acks == 0 || req.acks == 1;
         ProduceResponse resp = new ProduceResponse();
-        List<CompletableFuture<Void>> pending = new ArrayList<>();
+        List<CompletableFuture<Void>> pending = null; // transactional batches waiting for the coordinator
         for (ProduceRequest.TopicData td : req.topicData) {
             ProduceResponse.TopicResponse tr = new ProduceResponse.TopicResponse();
             tr.name = td.name;
@@ -168,100 +168,80 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest, ProduceR
                 ProduceResponse.PartitionResponse pr = new ProduceResponse.PartitionResponse();
                 pr.index = pd.index;
                 pr.baseOffset = -1;
+                TxnBatch txn;
                 if (!validAcks) {
                     pr.errorCode = Errors.INVALID_REQUIRED_ACKS.code();
                 } else if (topic == null) {
                     pr.errorCode = (byId ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION).code();
-                } else if (!appendToOngoingTxn(req.transactionalId, topic, pd, req.acks, pr)) {
-                    PendingKey key = transactionalKey(topic, pd);
-                    CompletableFuture<Errors> checked = checkTransactional(req.transactionalId, topic, pd, version);
-                    if (checked == null) {
-                        appendOne(topic, pd, req.acks, pr);
-                    } else {
-                        if (key != null) awaitingCheck.merge(key, 1, Integer::sum);
-                        pending.add(checked.thenAccept(e -> {
-                            if (e == Errors.NONE) appendOne(topic, pd, req.acks, pr);
-                            else pr.errorCode = e.code();
-                        }).whenComplete((v, t) -> {
-                            if (key != null) awaitingCheck.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1);
-                        }));
+                } else if ((txn = TxnBatch.of(pd)) == null) {
+                    appendOne(topic, pd, req.acks, pr);
+                } else {
+                    CompletableFuture<Void> waiting = produceTransactional(req.transactionalId, topic, pd, txn, version, req.acks, pr);
+                    if (waiting != null) {
+                        if (pending == null) pending = new ArrayList<>();
+                        pending.add(waiting);
                     }
                 }
                 tr.partitionResponses.add(pr);
             }
             resp.responses.add(tr);
         }
-        if (pending.isEmpty()) return CompletableFuture.completedFuture(req.acks == 0 ? null : resp);
+        if (pending == null) return CompletableFuture.completedFuture(req.acks == 0 ? null : resp);
         return CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).thenApply(v -> req.acks == 0 ? null : resp);
     }
 
-    /**
-     * For a transactional batch of a partition led here: the coordinator's check (null when there is nothing to
-     * check, so the append happens at once). Errors are Produce's: a transactional id missing from the request or a
-     * batch whose partition is not in the transaction is INVALID_TXN_STATE / TRANSACTION_ABORTABLE (v11+).
-     */
-    private CompletableFuture<Errors> checkTransactional(String transactionalId, String topic, ProduceRequest.PartitionData pd,
-                                                         short version) {
-        if (!(pd.records instanceof MemoryRecords records)) return null;
-        ByteBuffer buf = records.buffer();
-        int pos = buf.position();
-        if (buf.remaining() < RecordBatch.HEADER_SIZE || RecordBatch.magic(buf, pos) != RecordBatch.MAGIC_VALUE_V2
-                || !RecordBatch.isTransactional(buf, pos) || RecordBatch.isControlBatch(buf, pos)) {
-            return null;
+    /** The producer of a partition's records when they start with a transactional v2 data batch; read once per partition. */
+    private record TxnBatch(long producerId, short producerEpoch) {
+        static TxnBatch of(ProduceRequest.PartitionData pd) {
+            if (!(pd.records instanceof MemoryRecords records)) return null;
+            ByteBuffer buf = records.buffer();
+            int pos = buf.position();
+            if (buf.remaining() < RecordBatch.HEADER_SIZE || RecordBatch.magic(buf, pos) != RecordBatch.MAGIC_VALUE_V2
+                    || !RecordBatch.isTransactional(buf, pos) || RecordBatch.isControlBatch(buf, pos)) {
+                return null; // control batches from clients are refused by the validator on the usual path
+            }
+            return new TxnBatch(RecordBatch.producerId(buf, pos), RecordBatch.producerEpoch(buf, pos));
         }
-        TopicPartition tp = new TopicPartition(topic, pd.index);
-        Partition p = partitions.get(tp);
-        if (p == null || !partitions.isLeader(p)) return null; // answered by appendOne
-        if (transactionalId == null || transactionalId.isEmpty()) {
-            return CompletableFuture.completedFuture(TxnErrors.forVersion(TxnErrors.PRODUCE, version, Errors.TRANSACTION_ABORTABLE));
-        }
-        long pid = RecordBatch.producerId(buf, pos);
-        short epoch = RecordBatch.producerEpoch(buf, pos);
-        return txnCheck.check(transactionalId, pid, epoch, tp, version >= 12)
-                .exceptionally(Errors::forException)
-                .thenApply(e -> TxnErrors.forVersion(TxnErrors.PRODUCE, version, e));
     }
 
     /**
-     * The fast path of a transaction's later batches (Kafka's too): when the partition's producer state shows the
-     * batch's transaction already ongoing at the batch's epoch, the coordinator has verified (or added) this
-     * partition before, so the batch is appended at once on this thread. The log checks that under its lock; if
-     * anything else applies (the transaction's first batch here, another epoch, a marker has ended it, an earlier
-     * batch of the producer still waiting for the coordinator, not led here, too few in-sync replicas) nothing is
-     * done and false returned: the caller goes the usual way.
+     * A transactional batch. The fast path first (Kafka's too): when the partition's producer state shows the
+     * batch's transaction already ongoing at its epoch, the coordinator has verified (or added) this partition
+     * before, and the batch is appended at once on this thread (the log checks that under its lock). Otherwise
+     * the transaction coordinator is asked first: with transaction version 2 (Produce v12+) it adds the partition to
+     * the transaction on the producer's behalf (KIP-890 part 2); below, the partition must already be in the ongoing
+     * transaction (KIP-890 part 1 verification). While a batch of a producer waits for that answer, the producer's
+     * later batches for the partition wait too, so none overtakes it (a connection's requests are handled in order,
+     * but the coordinator answers later; an overtaking batch would be out of sequence).
      *
-     * @return whether {@code pr} is answered
+     * @return null when {@code pr} is answered, else the future that answers it
      */
-    private boolean appendToOngoingTxn(String transactionalId, String topic, ProduceRequest.PartitionData pd,
-                                       short acks, ProduceResponse.PartitionResponse pr) {
-        if (transactionalId == null || transactionalId.isEmpty() || !(pd.records instanceof MemoryRecords records)) {
-            return false;
-        }
-        ByteBuffer buf = records.buffer();
-        int pos = buf.position();
-        if (buf.remaining() < RecordBatch.HEADER_SIZE || RecordBatch.magic(buf, pos) != RecordBatch.MAGIC_VALUE_V2
-                || !RecordBatch.isTransactional(buf, pos)) {
-            return false;
-        }
+    private CompletableFuture<Void> produceTransactional(String transactionalId, String topic, ProduceRequest.PartitionData pd,
+                                                         TxnBatch txn, short version, short acks,
+                                                         ProduceResponse.PartitionResponse pr) {
         TopicPartition tp = new TopicPartition(topic, pd.index);
-        if (awaitingCheck.containsKey(new PendingKey(tp, RecordBatch.producerId(buf, pos)))) return false;
+        PendingKey key = new PendingKey(tp, txn.producerId());
         Partition p = partitions.get(tp);
-        if (p == null || !partitions.isLeader(p)) return false;
-        TopicSettings.Topic topicSettings = settings.of(topic);
-        if (acks == -1 && p.state().isr().size() < topicSettings.minInsyncReplicas()) return false;
-        return append(p, records, topicSettings.codec(), pr, true);
-    }
-
-    /** The partition and producer id of a transactional batch, or null. */
-    private static PendingKey transactionalKey(String topic, ProduceRequest.PartitionData pd) {
-        if (!(pd.records instanceof MemoryRecords records)) return null;
-        ByteBuffer buf = records.buffer();
-        int pos = buf.position();
-        if (buf.remaining() < RecordBatch.HEADER_SIZE || RecordBatch.magic(buf, pos) != RecordBatch.MAGIC_VALUE_V2
-                || !RecordBatch.isTransactional(buf, pos)) {
+        if (p == null || !partitions.isLeader(p)) {
+            appendOne(topic, pd, acks, pr); // answers NOT_LEADER_OR_FOLLOWER / UNKNOWN_TOPIC_OR_PARTITION
             return null;
         }
-        return new PendingKey(new TopicPartition(topic, pd.index), RecordBatch.producerId(buf, pos));
+        boolean hasId = transactionalId != null && !transactionalId.isEmpty();
+        if (hasId && !awaitingCheck.containsKey(key)) {
+            TopicSettings.Topic topicSettings = settings.of(topic);
+            boolean enoughReplicas = acks != -1 || p.state().isr().size() >= topicSettings.minInsyncReplicas();
+            if (enoughReplicas && append(p, (MemoryRecords) pd.records, topicSettings.codec(), pr, true)) return null;
+        }
+        CompletableFuture<Errors> checked = hasId
+                ? txnCheck.check(transactionalId, txn.producerId(), txn.producerEpoch(), tp, version >= 12)
+                        .exceptionally(Errors::forException)
+                        .thenApply(e -> TxnErrors.forVersion(TxnErrors.PRODUCE, version, e))
+                : CompletableFuture.completedFuture(TxnErrors.forVersion(TxnErrors.PRODUCE, version, Errors.TRANSACTION_ABORTABLE));
+        awaitingCheck.merge(key, 1, Integer::sum);
+        return checked.thenAccept(e -> {
+            if (e == Errors.NONE) appendOne(topic, pd, acks, pr);
+            else pr.errorCode = e.code();
+        }).whenComplete((v, t) -> awaitingCheck.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1));
     }
 
     private void appendOne(String topic, ProduceRequest.PartitionData pd, short acks, ProduceResponse.PartitionResponse pr) {
