@@ -109,7 +109,11 @@ final class ScenarioRunner {
             case C -> producerArgs("TOPIC", records(s), Scenario.C_SIZE, Scenario.C_RATE, "BOOTSTRAP", producerPropsC());
             case D -> consumerArgs("TOPIC_OF_A", records(s), "BOOTSTRAP");
             case E -> endToEndArgs("TOPIC", records(s), "BOOTSTRAP");
-            case H -> transactionalProducerArgs("TOPIC", records(s), "BOOTSTRAP", "TRANSACTIONAL_ID");
+            case H -> {
+                List<String> args = new ArrayList<>(transactionArgs("TRANSACTIONAL_ID"));
+                args.addAll(producerArgs("TOPIC", records(s), Scenario.H_SIZE, -1, "BOOTSTRAP", producerPropsA()));
+                yield args;
+            }
             case F, G -> List.of();
         };
     }
@@ -132,11 +136,8 @@ final class ScenarioRunner {
     }
 
     /** (h): ProducerPerformance's own transactions: a commit every {@link Scenario#H_TXN_MS} ms. */
-    private List<String> transactionalProducerArgs(String topic, long n, String bootstrap, String transactionalId) {
-        List<String> args = new ArrayList<>(List.of("--transactional-id", transactionalId,
-                "--transaction-duration-ms", Integer.toString(Scenario.H_TXN_MS)));
-        args.addAll(producerArgs(topic, n, Scenario.H_SIZE, -1, bootstrap, producerPropsA()));
-        return args;
+    private static List<String> transactionArgs(String transactionalId) {
+        return List.of("--transactional-id", transactionalId, "--transaction-duration-ms", Integer.toString(Scenario.H_TXN_MS));
     }
 
     private static List<String> producerPropsC() {
@@ -347,47 +348,28 @@ final class ScenarioRunner {
      */
     private Outcome transactions(Broker broker, Path dir, String topic) throws Exception {
         long n = records(Scenario.H);
-        createTopic(broker, topic);
-        Double cpu0 = broker.cpuSeconds();
-        ToolRun r = runTool(dir, "h", Scenario.H, "org.apache.kafka.tools.ProducerPerformance",
-                transactionalProducerArgs(topic, n, broker.bootstrap(), topic + "-txn"));
-        Double cpu = cpuUsPerRecord(broker, cpu0, n);
-        if (r.error != null) return Outcome.failed(r.error);
-        ToolOutput.ProducerSummary s;
-        try {
-            s = ToolOutput.parseProducer(r.stdout);
-        } catch (IllegalArgumentException e) {
-            return Outcome.failed(e.getMessage() + r.stderrHint());
-        }
-        if (s.records() != n) {
-            return Outcome.failed("only " + s.records() + " of " + n + " records were acknowledged" + r.stderrHint());
-        }
-        List<String> consumerArgs = new ArrayList<>(consumerArgs(topic, n, broker.bootstrap()));
-        consumerArgs.addAll(List.of("--command-property", "isolation.level=read_committed"));
-        ToolRun c = runTool(dir, "h-read-committed", Scenario.H, "org.apache.kafka.tools.ConsumerPerformance", consumerArgs);
-        if (c.error != null) return Outcome.failed("read_committed consumer: " + c.error);
-        ToolOutput.ConsumerSummary cs;
-        try {
-            cs = ToolOutput.parseConsumer(c.stdout);
-        } catch (IllegalArgumentException e) {
-            return Outcome.failed("read_committed consumer: " + e.getMessage() + c.stderrHint());
-        }
-        if (cs.records() < n) {
-            return Outcome.failed("the read_committed consumer saw only " + cs.records() + " of " + n
-                    + " committed records before the 60 s idle timeout" + c.stderrHint());
-        }
-        Map<String, Double> v = new LinkedHashMap<>();
-        v.put(Metric.RECORDS_PER_SEC, s.recordsPerSec());
-        v.put(Metric.MB_PER_SEC, s.mbPerSec());
-        v.put(Metric.P99_MS, (double) s.p99Ms());
-        if (cpu != null) v.put(Metric.BROKER_CPU_US_PER_RECORD, cpu);
-        v.put(Metric.RC_RECORDS_PER_SEC, cs.recordsPerSec());
+        Outcome produced = produce(broker, dir, "h", topic, n, Scenario.H_SIZE, -1, producerPropsA(),
+                "org.apache.kafka.tools.ProducerPerformance", transactionArgs(topic + "-txn"));
+        if (produced.failed()) return produced;
+        Outcome read = consume(broker, dir, "h-read-committed", Scenario.H, topic, n,
+                List.of("--command-property", "isolation.level=read_committed"));
+        if (read.failed()) return Outcome.failed("read_committed consumer: " + read.error());
+        Map<String, Double> v = new LinkedHashMap<>(produced.values());
+        v.put(Metric.RC_RECORDS_PER_SEC, read.values().get(Metric.RECORDS_PER_SEC));
         return Outcome.ok(v);
     }
 
     private Outcome consume(Broker broker, Path dir, String topic, long n) throws Exception {
+        return consume(broker, dir, "d", Scenario.D, topic, n, List.of());
+    }
+
+    /** ConsumerPerformance over {@code n} records of {@code topic}, with {@code extraArgs}, under {@code scenario}'s time limit. */
+    private Outcome consume(Broker broker, Path dir, String id, Scenario scenario, String topic, long n, List<String> extraArgs)
+            throws Exception {
         Double cpu0 = broker.cpuSeconds();
-        ToolRun r = runTool(dir, "d", "org.apache.kafka.tools.ConsumerPerformance", consumerArgs(topic, n, broker.bootstrap()));
+        List<String> args = new ArrayList<>(consumerArgs(topic, n, broker.bootstrap()));
+        args.addAll(extraArgs);
+        ToolRun r = runTool(dir, id, scenario, "org.apache.kafka.tools.ConsumerPerformance", args);
         Double cpu = cpuUsPerRecord(broker, cpu0, n);
         if (r.error != null) return Outcome.failed(r.error);
         ToolOutput.ConsumerSummary s;
