@@ -1,6 +1,5 @@
 package io.runnel.it;
 
-import io.runnel.checker.CheckResult;
 import io.runnel.checker.HistoryChecker;
 import io.runnel.checker.HistoryRecorder;
 import org.apache.kafka.clients.admin.Admin;
@@ -124,9 +123,7 @@ class CoordinatorKillIT {
                 System.out.println("coordinator kill: " + t + " read " + seen + "/" + values.size());
                 assertThat(seen).as("transaction %s is all-or-nothing for read_committed", t).isIn(0L, (long) values.size());
             });
-            CheckResult result = HistoryChecker.check(h.history());
-            System.out.println("coordinator kill: " + result.stats() + " " + result.counts());
-            assertThat(result.valid()).as(result.report()).isTrue();
+            Histories.assertNoAnomaly("coordinator kill", h.history());
             broker.stop();
         }
     }

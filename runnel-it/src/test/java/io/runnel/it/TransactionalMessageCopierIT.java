@@ -1,6 +1,5 @@
 package io.runnel.it;
 
-import io.runnel.checker.CheckResult;
 import io.runnel.checker.HistoryChecker;
 import io.runnel.checker.HistoryRecorder;
 import org.apache.kafka.clients.admin.Admin;
@@ -166,9 +165,7 @@ class TransactionalMessageCopierIT {
                         "copy:" + new String(r.value(), StandardCharsets.UTF_8));
             }
 
-            CheckResult result = HistoryChecker.check(history.history());
-            System.out.println("copier run " + fault + " (copier restarts " + restarts + "): " + result.stats() + " " + result.counts());
-            assertThat(result.valid()).as(result.report()).isTrue();
+            Histories.assertNoAnomaly("copier run " + fault + " (copier restarts " + restarts + ")", history.history());
             for (int p = 0; p < PARTITIONS; p++) {
                 assertThat(output.get(p)).as("output partition %d: every input value once, in input order", p)
                         .containsExactlyElementsOf(expected.get(p));

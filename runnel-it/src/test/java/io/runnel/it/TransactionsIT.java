@@ -1,7 +1,5 @@
 package io.runnel.it;
 
-import io.runnel.checker.CheckResult;
-import io.runnel.checker.HistoryChecker;
 import io.runnel.checker.HistoryRecorder;
 import io.runnel.protocol.ApiKeys;
 import io.runnel.protocol.ApiMessage;
@@ -143,9 +141,7 @@ class TransactionsIT {
     }
 
     private static void assertNoAnomaly(HistoryRecorder h) {
-        CheckResult r = HistoryChecker.check(h.history());
-        System.out.println("history checker: " + r.counts());
-        assertThat(r.valid()).as(r.report()).isTrue();
+        Histories.assertNoAnomaly("history checker", h.history());
     }
 
     @Test

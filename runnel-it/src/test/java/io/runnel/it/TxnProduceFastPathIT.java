@@ -1,8 +1,6 @@
 package io.runnel.it;
 
 import io.runnel.broker.txn.TransactionCoordinator;
-import io.runnel.checker.CheckResult;
-import io.runnel.checker.HistoryChecker;
 import io.runnel.checker.HistoryRecorder;
 import io.runnel.txn.TransactionState;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -92,9 +90,7 @@ class TxnProduceFastPathIT {
             }
         }
         assertThat(readCommitted(topic, h)).containsExactlyInAnyOrderElementsOf(committed);
-        CheckResult r = HistoryChecker.check(h.history());
-        System.out.println("history checker: " + r.counts());
-        assertThat(r.valid()).as(r.report()).isTrue();
+        Histories.assertNoAnomaly("history checker", h.history());
     }
 
     /**
@@ -139,9 +135,7 @@ class TxnProduceFastPathIT {
             List<String> expected = sent.stream().filter(v -> Integer.parseInt(v.substring(v.indexOf('-') + 1)) % 2 == part).toList();
             assertThat(read.stream().filter(expected::contains).toList()).as("order in partition %d", part).isEqualTo(expected);
         }
-        CheckResult r = HistoryChecker.check(h.history());
-        System.out.println("history checker: " + r.counts());
-        assertThat(r.valid()).as(r.report()).isTrue();
+        Histories.assertNoAnomaly("history checker", h.history());
     }
 
     private static void awaitCompleted(TransactionCoordinator coordinator, String transactionalId) throws Exception {
