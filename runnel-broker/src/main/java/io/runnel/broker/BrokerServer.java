@@ -59,7 +59,7 @@ import io.runnel.txn.ProducerIdManager;
 import io.runnel.txn.TxnCoordinatorConfig;
 import io.runnel.broker.network.NetworkConfig;
 import io.runnel.broker.partition.MetadataPublisher;
-import io.runnel.broker.partition.PartitionManager;
+import io.runnel.broker.partition.ReplicaManager;
 import io.runnel.common.Time;
 import io.runnel.config.BrokerConfigLayers;
 import io.runnel.config.BrokerConfigs;
@@ -93,7 +93,7 @@ public final class BrokerServer implements AutoCloseable {
     private final BrokerConfigs config;
     private MetadataController controller;
     private LogManager logManager;
-    private PartitionManager partitions;
+    private ReplicaManager partitions;
     private NettyServer server;
     private GroupCoordinator groups;
     /** In a cluster: this node's member of the metadata quorum and its broker lifecycle; else null. */
@@ -121,7 +121,7 @@ public final class BrokerServer implements AutoCloseable {
             controller = MetadataController.start(config);
         }
         logManager = new LogManager(config.logDirs().stream().map(Path::of).toList(), Time.SYSTEM, logManagerConfig(config));
-        partitions = new PartitionManager(nodeId, logManager);
+        partitions = new ReplicaManager(nodeId, logManager);
         MetadataPublisher publisher = new MetadataPublisher(partitions, nodeId, config.originals());
         logManager.startup(topic -> publisher.logConfig(controller.image(), topic));
         BrokerContext broker = new BrokerContext(nodeId, config, publisher, topics -> controller
@@ -330,7 +330,7 @@ public final class BrokerServer implements AutoCloseable {
         return controller;
     }
 
-    public PartitionManager partitions() {
+    public ReplicaManager partitions() {
         return partitions;
     }
 

@@ -281,10 +281,22 @@ public final class BrokerConfigs {
             .define("compression.zstd.level", Type.INT, "3", Range.between(-131072, 22), M,
                     "Default of the topic config compression.zstd.level.")
             // ---- replication
-            .define("replica.lag.time.max.ms", Type.LONG, "30000", H,
-                    "Not applied by Runnel: Runnel does not replicate yet. A follower that has not caught up for this long leaves the ISR.")
+            .define("replica.lag.time.max.ms", Type.LONG, "30000", Range.atLeast(1), H,
+                    "A follower that has not caught up with the leader for this long leaves the ISR.")
             .define("replica.fetch.max.bytes", Type.INT, "1048576", Range.atLeast(0), M,
-                    "Not applied by Runnel: Runnel does not replicate yet. Bytes per partition a follower asks for in one fetch.")
+                    "Bytes per partition a follower asks for in one fetch (at least one batch is returned).")
+            .define("replica.fetch.wait.max.ms", Type.INT, "500", Range.atLeast(0), M,
+                    "How long a follower's fetch waits at the leader for data; keep it below replica.lag.time.max.ms.")
+            .define("replica.fetch.min.bytes", Type.INT, "1", Range.atLeast(1), M,
+                    "Bytes a follower's fetch waits for at the leader.")
+            .define("replica.fetch.response.max.bytes", Type.INT, "10485760", Range.atLeast(0), M,
+                    "Bytes a follower asks for in one fetch over all its partitions.")
+            .define("replica.fetch.backoff.ms", Type.INT, "1000", Range.atLeast(0), M,
+                    "Pause of a follower after a failed fetch.")
+            .define("replica.socket.timeout.ms", Type.INT, "30000", Range.atLeast(1), M,
+                    "Socket timeout of a follower's fetches; at least replica.fetch.wait.max.ms.")
+            .define("num.replica.fetchers", Type.INT, "1", Range.atLeast(1), H,
+                    "Fetcher threads per source broker; more threads fetch more partitions in parallel.")
             .define("fetch.max.bytes", Type.INT, "57671680", Range.atLeast(1024), M,
                     "Not applied by Runnel: Runnel bounds a fetch response by the request's own max_bytes only. The most bytes the broker returns for one fetch request.")
             .define("auto.leader.rebalance.enable", Type.BOOLEAN, "true", H,

@@ -3,7 +3,7 @@ package io.runnel.broker.group;
 import io.runnel.broker.BrokerContext;
 import io.runnel.broker.handler.group.CoordinatorLocator;
 import io.runnel.broker.partition.Partition;
-import io.runnel.broker.partition.PartitionManager;
+import io.runnel.broker.partition.ReplicaManager;
 import io.runnel.common.TopicPartition;
 import io.runnel.config.BrokerConfigs;
 import io.runnel.group.GroupCoordinator;
@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@code __consumer_offsets} partition, and locates coordinators for FindCoordinator, creating
  * {@code __consumer_offsets} on first use as Kafka does.
  */
-public final class GroupSupport implements PartitionManager.LeadershipListener, CoordinatorLocator {
+public final class GroupSupport implements ReplicaManager.LeadershipListener, CoordinatorLocator {
     private static final Logger log = LoggerFactory.getLogger(GroupSupport.class);
 
     private final GroupCoordinator coordinator;

@@ -1,7 +1,7 @@
 package io.runnel.broker.group;
 
 import io.runnel.broker.partition.Partition;
-import io.runnel.broker.partition.PartitionManager;
+import io.runnel.broker.partition.ReplicaManager;
 import io.runnel.common.ApiException;
 import io.runnel.common.Errors;
 import io.runnel.common.Time;
@@ -37,7 +37,7 @@ public final class OffsetsTopicLog implements CoordinatorLog {
     public static final String TOPIC = "__consumer_offsets";
     private static final int READ_CHUNK = 1 << 20;
 
-    private final PartitionManager partitions;
+    private final ReplicaManager partitions;
     private final Time time;
     private final String topic;
     /**
@@ -54,12 +54,12 @@ public final class OffsetsTopicLog implements CoordinatorLog {
         return producerId * 1_000_003L + partition;
     }
 
-    public OffsetsTopicLog(PartitionManager partitions, Time time) {
+    public OffsetsTopicLog(ReplicaManager partitions, Time time) {
         this(partitions, time, TOPIC);
     }
 
     /** The log of another internal topic, e.g. {@code __transaction_state}. */
-    public OffsetsTopicLog(PartitionManager partitions, Time time, String topic) {
+    public OffsetsTopicLog(ReplicaManager partitions, Time time, String topic) {
         this.partitions = partitions;
         this.time = time;
         this.topic = topic;

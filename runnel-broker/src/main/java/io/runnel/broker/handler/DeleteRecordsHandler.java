@@ -1,7 +1,7 @@
 package io.runnel.broker.handler;
 
 import io.runnel.broker.partition.Partition;
-import io.runnel.broker.partition.PartitionManager;
+import io.runnel.broker.partition.ReplicaManager;
 import io.runnel.common.ApiException;
 import io.runnel.common.TopicPartition;
 import io.runnel.protocol.ApiKeys;
@@ -16,9 +16,9 @@ import java.util.concurrent.CompletableFuture;
  * OFFSET_OUT_OF_RANGE when the offset is beyond the high watermark.
  */
 public final class DeleteRecordsHandler implements ApiHandler<DeleteRecordsRequest, DeleteRecordsResponse> {
-    private final PartitionManager partitions;
+    private final ReplicaManager partitions;
 
-    public DeleteRecordsHandler(PartitionManager partitions) {
+    public DeleteRecordsHandler(ReplicaManager partitions) {
         this.partitions = partitions;
     }
 

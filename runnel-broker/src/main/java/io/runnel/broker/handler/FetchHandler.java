@@ -1,8 +1,8 @@
 package io.runnel.broker.handler;
 
 import io.runnel.broker.partition.Partition;
-import io.runnel.broker.partition.PartitionManager;
-import io.runnel.common.ApiException;
+import io.runnel.broker.partition.PartitionRead;
+import io.runnel.broker.partition.ReplicaManager;
 import io.runnel.common.Errors;
 import io.runnel.common.TopicPartition;
 import io.runnel.protocol.ApiKeys;
@@ -10,8 +10,6 @@ import io.runnel.protocol.message.FetchRequest;
 import io.runnel.protocol.message.FetchResponse;
 import io.runnel.record.MemoryRecords;
 import io.runnel.storage.AbortedTxn;
-import io.runnel.storage.LogReadResult;
-import io.runnel.storage.PartitionLog;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -29,9 +27,9 @@ import java.util.concurrent.CompletableFuture;
  * keep sending full fetch requests.
  */
 public final class FetchHandler implements ApiHandler<FetchRequest, FetchResponse> {
-    private final PartitionManager partitions;
+    private final ReplicaManager partitions;
 
-    public FetchHandler(PartitionManager partitions) {
+    public FetchHandler(ReplicaManager partitions) {
         this.partitions = partitions;
     }
 
@@ -52,9 +50,12 @@ public final class FetchHandler implements ApiHandler<FetchRequest, FetchRespons
             resp.errorCode = Errors.FETCH_SESSION_ID_NOT_FOUND.code();
             return CompletableFuture.completedFuture(resp);
         }
+        int replicaId = version >= 15 ? req.replicaState.replicaId : req.replicaId;
+        boolean follower = replicaId >= 0;
+        boolean readCommitted = !follower && req.isolationLevel == 1;
         List<Wanted> wanted = resolve(req, version >= 13);
         long[] endsAtRead = new long[wanted.size()];
-        FetchResponse first = read(req, wanted, endsAtRead);
+        FetchResponse first = read(req, replicaId, readCommitted, wanted, endsAtRead);
         long bytes = totalBytes(first);
         boolean anyError = wanted.stream().anyMatch(w -> w.error != Errors.NONE) || hasPartitionErrors(first);
         if (req.maxWaitMs <= 0 || bytes >= req.minBytes || anyError || wanted.isEmpty()) {
@@ -63,16 +64,15 @@ public final class FetchHandler implements ApiHandler<FetchRequest, FetchRespons
         CompletableFuture<FetchResponse> future = new CompletableFuture<>();
         List<Partition> watched = new ArrayList<>();
         for (Wanted w : wanted) if (w.partition != null) watched.add(w.partition);
-        boolean readCommitted = req.isolationLevel == 1;
-        partitions.delayFetch(watched, req.minBytes - bytes, req.maxWaitMs, readCommitted, () -> {
+        partitions.delayFetch(watched, req.minBytes - bytes, req.maxWaitMs, readCommitted, follower, () -> {
             for (int i = 0; i < wanted.size(); i++) {
                 Partition p = wanted.get(i).partition;
-                if (p != null && readableEnd(p.log(), readCommitted) != endsAtRead[i]) return true;
+                if (p != null && partitions.readableEnd(p, follower, readCommitted) != endsAtRead[i]) return true;
             }
             return false;
         }, () -> {
             try {
-                future.complete(read(req, wanted, new long[wanted.size()]));
+                future.complete(read(req, replicaId, readCommitted, wanted, new long[wanted.size()]));
             } catch (RuntimeException e) {
                 future.completeExceptionally(e);
             }
@@ -90,23 +90,17 @@ public final class FetchHandler implements ApiHandler<FetchRequest, FetchRespons
                     continue;
                 }
                 Partition p = partitions.get(new TopicPartition(name, fp.partition));
-                if (p == null) {
-                    out.add(new Wanted(t, fp, null, Errors.UNKNOWN_TOPIC_OR_PARTITION));
-                } else if (!partitions.isLeader(p)) {
-                    out.add(new Wanted(t, fp, p, Errors.NOT_LEADER_OR_FOLLOWER));
-                } else {
-                    out.add(new Wanted(t, fp, p, Errors.NONE));
-                }
+                out.add(new Wanted(t, fp, p, p == null ? Errors.UNKNOWN_TOPIC_OR_PARTITION : Errors.NONE));
             }
         }
         return out;
     }
 
-    private FetchResponse read(FetchRequest req, List<Wanted> wanted, long[] endsAtRead) {
+    private FetchResponse read(FetchRequest req, int replicaId, boolean readCommitted, List<Wanted> wanted, long[] endsAtRead) {
         FetchResponse resp = new FetchResponse();
         resp.sessionId = 0;
         long budget = req.maxBytes <= 0 ? Integer.MAX_VALUE : req.maxBytes;
-        boolean readCommitted = req.isolationLevel == 1;
+        long fullBudget = budget;
         FetchResponse.TopicResponse current = null;
         FetchRequest.FetchTopic currentTopic = null;
         for (int i = 0; i < wanted.size(); i++) {
@@ -127,52 +121,38 @@ public final class FetchHandler implements ApiHandler<FetchRequest, FetchRespons
                 pd.errorCode = w.error.code();
                 pd.highWatermark = -1;
                 pd.logStartOffset = -1;
-                if (w.partition != null) {
-                    pd.currentLeader.leaderId = w.partition.state().leaderId();
-                    pd.currentLeader.leaderEpoch = w.partition.state().leaderEpoch();
-                }
-                continue;
-            }
-            PartitionLog plog = w.partition.log();
-            int epoch = w.partition.leaderEpoch();
-            long hw = plog.highWatermark();
-            long lso = plog.lastStableOffset();
-            long end = readCommitted ? lso : hw;
-            endsAtRead[i] = end;
-            pd.highWatermark = hw;
-            pd.lastStableOffset = lso;
-            pd.logStartOffset = plog.logStartOffset();
-            if (w.req.currentLeaderEpoch >= 0 && w.req.currentLeaderEpoch != epoch) {
-                pd.errorCode = (w.req.currentLeaderEpoch < epoch ? Errors.FENCED_LEADER_EPOCH : Errors.UNKNOWN_LEADER_EPOCH).code();
-                pd.currentLeader.leaderId = w.partition.state().leaderId();
-                pd.currentLeader.leaderEpoch = epoch;
                 continue;
             }
             int limit = (int) Math.min(w.req.partitionMaxBytes, budget);
-            boolean minOne = budget == (req.maxBytes <= 0 ? Integer.MAX_VALUE : req.maxBytes);
-            if (limit <= 0 && !minOne) continue;
-            try {
-                LogReadResult r = plog.read(w.req.fetchOffset, Math.max(limit, 0), end, minOne);
-                pd.records = r.records();
-                budget -= r.records().sizeInBytes();
-                if (readCommitted && r.records().sizeInBytes() > 0) {
-                    for (AbortedTxn t : plog.abortedTransactions(w.req.fetchOffset, end)) {
-                        FetchResponse.AbortedTransaction at = new FetchResponse.AbortedTransaction();
-                        at.producerId = t.producerId();
-                        at.firstOffset = t.firstOffset();
-                        pd.abortedTransactions.add(at);
-                    }
+            boolean minOne = budget == fullBudget;
+            if (limit <= 0 && !minOne) limit = 0;
+            PartitionRead r = partitions.read(w.partition, replicaId, w.req.fetchOffset, w.req.currentLeaderEpoch,
+                    w.req.lastFetchedEpoch, Math.max(limit, 0), minOne && limit >= 0, readCommitted);
+            endsAtRead[i] = r.readableEnd();
+            pd.errorCode = r.error().code();
+            pd.highWatermark = r.highWatermark();
+            pd.lastStableOffset = r.lastStableOffset();
+            pd.logStartOffset = r.logStartOffset();
+            if (r.error() != Errors.NONE && r.error() != Errors.OFFSET_OUT_OF_RANGE) {
+                pd.currentLeader.leaderId = r.leaderId();
+                pd.currentLeader.leaderEpoch = r.leaderEpoch();
+            }
+            if (r.divergingEpoch() >= 0 || r.divergingEndOffset() >= 0) {
+                pd.divergingEpoch.epoch = r.divergingEpoch();
+                pd.divergingEpoch.endOffset = r.divergingEndOffset();
+            }
+            pd.records = r.records();
+            budget -= r.records().sizeInBytes();
+            if (readCommitted && r.aborted() != null) {
+                for (AbortedTxn t : r.aborted()) {
+                    FetchResponse.AbortedTransaction at = new FetchResponse.AbortedTransaction();
+                    at.producerId = t.producerId();
+                    at.firstOffset = t.firstOffset();
+                    pd.abortedTransactions.add(at);
                 }
-            } catch (ApiException e) {
-                pd.errorCode = e.error().code();
             }
         }
         return resp;
-    }
-
-    /** Where a consumer of this isolation may read up to: the last stable offset or the high watermark. */
-    private static long readableEnd(PartitionLog log, boolean readCommitted) {
-        return readCommitted ? log.lastStableOffset() : log.highWatermark();
     }
 
     private static long totalBytes(FetchResponse resp) {

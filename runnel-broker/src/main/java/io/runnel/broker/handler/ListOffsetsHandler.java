@@ -1,7 +1,7 @@
 package io.runnel.broker.handler;
 
 import io.runnel.broker.partition.Partition;
-import io.runnel.broker.partition.PartitionManager;
+import io.runnel.broker.partition.ReplicaManager;
 import io.runnel.common.ApiException;
 import io.runnel.common.Errors;
 import io.runnel.common.TopicPartition;
@@ -23,9 +23,9 @@ import java.util.concurrent.CompletableFuture;
 public final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest, ListOffsetsResponse> {
     static final long LATEST = -1, EARLIEST = -2, MAX_TIMESTAMP = -3, EARLIEST_LOCAL = -4, LATEST_TIERED = -5, EARLIEST_PENDING_UPLOAD = -6;
 
-    private final PartitionManager partitions;
+    private final ReplicaManager partitions;
 
-    public ListOffsetsHandler(PartitionManager partitions) {
+    public ListOffsetsHandler(ReplicaManager partitions) {
         this.partitions = partitions;
     }
 

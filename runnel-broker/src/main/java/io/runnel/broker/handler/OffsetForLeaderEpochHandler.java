@@ -1,7 +1,7 @@
 package io.runnel.broker.handler;
 
 import io.runnel.broker.partition.Partition;
-import io.runnel.broker.partition.PartitionManager;
+import io.runnel.broker.partition.ReplicaManager;
 import io.runnel.common.ApiException;
 import io.runnel.common.TopicPartition;
 import io.runnel.protocol.ApiKeys;
@@ -17,9 +17,9 @@ import java.util.concurrent.CompletableFuture;
  * truncation after a leader change; followers will use it to truncate before fetching.
  */
 public final class OffsetForLeaderEpochHandler implements ApiHandler<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse> {
-    private final PartitionManager partitions;
+    private final ReplicaManager partitions;
 
-    public OffsetForLeaderEpochHandler(PartitionManager partitions) {
+    public OffsetForLeaderEpochHandler(ReplicaManager partitions) {
         this.partitions = partitions;
     }
 

@@ -2,7 +2,7 @@ package io.runnel.broker.handler;
 
 import io.runnel.broker.BrokerContext;
 import io.runnel.broker.partition.Partition;
-import io.runnel.broker.partition.PartitionManager;
+import io.runnel.broker.partition.ReplicaManager;
 import io.runnel.common.ApiException;
 import io.runnel.common.Errors;
 import io.runnel.common.TopicPartition;
@@ -44,7 +44,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class ProduceHandler implements ApiHandler<ProduceRequest, ProduceResponse> {
     private static final Logger log = LoggerFactory.getLogger(ProduceHandler.class);
 
-    private final PartitionManager partitions;
+    private final ReplicaManager partitions;
     private final TopicSettings settings;
     private final TxnPartitionCheck txnCheck;
     /**
@@ -75,7 +75,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest, ProduceR
      * Takes min.insync.replicas and compression.type of each topic from the broker's current metadata:
      * the topic's override, else the broker's dynamic, cluster-default dynamic or static setting.
      */
-    public ProduceHandler(PartitionManager partitions, BrokerContext broker) {
+    public ProduceHandler(ReplicaManager partitions, BrokerContext broker) {
         this(partitions, broker, TxnPartitionCheck.NONE);
     }
 
@@ -83,7 +83,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest, ProduceR
      * @param txnCheck asked for a transactional batch before it is appended, unless the batch continues a
      *                 transaction already ongoing in the partition at its epoch
      */
-    public ProduceHandler(PartitionManager partitions, BrokerContext broker, TxnPartitionCheck txnCheck) {
+    public ProduceHandler(ReplicaManager partitions, BrokerContext broker, TxnPartitionCheck txnCheck) {
         this.partitions = partitions;
         this.settings = new TopicSettings(broker);
         this.txnCheck = txnCheck;
@@ -173,10 +173,10 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest, ProduceR
                     pr.errorCode = Errors.INVALID_REQUIRED_ACKS.code();
                 } else if (topic == null) {
                     pr.errorCode = (byId ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION).code();
-                } else if ((txn = TxnBatch.of(pd)) == null) {
-                    appendOne(topic, pd, req.acks, pr);
                 } else {
-                    CompletableFuture<Void> waiting = produceTransactional(req.transactionalId, topic, pd, txn, version, req.acks, pr);
+                    txn = TxnBatch.of(pd);
+                    CompletableFuture<Void> waiting = txn == null ? appendOne(topic, pd, req.acks, req.timeoutMs, pr)
+                            : produceTransactional(req.transactionalId, topic, pd, txn, version, req.acks, req.timeoutMs, pr);
                     if (waiting != null) {
                         if (pending == null) pending = new ArrayList<>();
                         pending.add(waiting);
@@ -217,20 +217,22 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest, ProduceR
      * @return null when {@code pr} is answered, else the future that answers it
      */
     private CompletableFuture<Void> produceTransactional(String transactionalId, String topic, ProduceRequest.PartitionData pd,
-                                                         TxnBatch txn, short version, short acks,
+                                                         TxnBatch txn, short version, short acks, int timeoutMs,
                                                          ProduceResponse.PartitionResponse pr) {
         TopicPartition tp = new TopicPartition(topic, pd.index);
         PendingKey key = new PendingKey(tp, txn.producerId());
         Partition p = partitions.get(tp);
         if (p == null || !partitions.isLeader(p)) {
-            appendOne(topic, pd, acks, pr); // answers NOT_LEADER_OR_FOLLOWER / UNKNOWN_TOPIC_OR_PARTITION
-            return null;
+            return appendOne(topic, pd, acks, timeoutMs, pr); // answers NOT_LEADER_OR_FOLLOWER / UNKNOWN_TOPIC_OR_PARTITION
         }
         boolean hasId = transactionalId != null && !transactionalId.isEmpty();
         if (hasId && !awaitingCheck.containsKey(key)) {
             TopicSettings.Topic topicSettings = settings.of(topic);
             boolean enoughReplicas = acks != -1 || p.state().isr().size() >= topicSettings.minInsyncReplicas();
-            if (enoughReplicas && append(p, (MemoryRecords) pd.records, topicSettings.codec(), pr, true)) return null;
+            if (enoughReplicas) {
+                CompletableFuture<Void> done = append(p, (MemoryRecords) pd.records, topicSettings, acks, timeoutMs, pr, true);
+                if (done != NOT_APPENDED) return done;
+            }
         }
         CompletableFuture<Errors> checked = hasId
                 ? txnCheck.check(transactionalId, txn.producerId(), txn.producerEpoch(), tp, version >= 12)
@@ -238,51 +240,77 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest, ProduceR
                         .thenApply(e -> TxnErrors.forVersion(TxnErrors.PRODUCE, version, e))
                 : CompletableFuture.completedFuture(TxnErrors.forVersion(TxnErrors.PRODUCE, version, Errors.TRANSACTION_ABORTABLE));
         awaitingCheck.merge(key, 1, Integer::sum);
-        return checked.thenAccept(e -> {
-            if (e == Errors.NONE) appendOne(topic, pd, acks, pr);
-            else pr.errorCode = e.code();
+        return checked.thenCompose(e -> {
+            if (e != Errors.NONE) {
+                pr.errorCode = e.code();
+                return CompletableFuture.<Void>completedFuture(null);
+            }
+            CompletableFuture<Void> replicated = appendOne(topic, pd, acks, timeoutMs, pr);
+            return replicated == null ? CompletableFuture.<Void>completedFuture(null) : replicated;
         }).whenComplete((v, t) -> awaitingCheck.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1));
     }
 
-    private void appendOne(String topic, ProduceRequest.PartitionData pd, short acks, ProduceResponse.PartitionResponse pr) {
+    /** Appends one partition's records; null when {@code pr} is answered, else the future that answers it (acks=all). */
+    private CompletableFuture<Void> appendOne(String topic, ProduceRequest.PartitionData pd, short acks, int timeoutMs,
+                                              ProduceResponse.PartitionResponse pr) {
         Partition p = partitions.get(new TopicPartition(topic, pd.index));
         if (p == null) {
             pr.errorCode = Errors.UNKNOWN_TOPIC_OR_PARTITION.code();
-            return;
+            return null;
         }
         if (!partitions.isLeader(p)) {
             pr.errorCode = Errors.NOT_LEADER_OR_FOLLOWER.code();
             pr.currentLeader.leaderId = p.state().leaderId();
             pr.currentLeader.leaderEpoch = p.state().leaderEpoch();
-            return;
+            return null;
         }
         if (pd.records == null || !(pd.records instanceof MemoryRecords records)) {
             pr.errorCode = Errors.INVALID_RECORD.code();
             pr.errorMessage = "the partition's records are missing";
-            return;
+            return null;
         }
         TopicSettings.Topic topicSettings = settings.of(topic);
         if (acks == -1 && p.state().isr().size() < topicSettings.minInsyncReplicas()) {
             pr.errorCode = Errors.NOT_ENOUGH_REPLICAS.code();
             pr.errorMessage = "the in-sync replica set " + p.state().isr() + " is smaller than min.insync.replicas";
-            return;
+            return null;
         }
-        append(p, records, topicSettings.codec(), pr, false);
+        return append(p, records, topicSettings, acks, timeoutMs, pr, false);
     }
 
+    /** {@link #append}'s answer when {@code onlyOngoingTxn} found no ongoing transaction: nothing appended. */
+    private static final CompletableFuture<Void> NOT_APPENDED = CompletableFuture.completedFuture(null);
+
     /**
-     * Appends and answers {@code pr}; with {@code onlyOngoingTxn} only if the records continue ongoing transactions
-     * (otherwise nothing is appended or answered and false returned).
+     * Appends and answers {@code pr}: at once (null returned), or with acks=all once the ISR has the records (the
+     * future returned). With {@code onlyOngoingTxn} only if the records continue ongoing transactions, otherwise
+     * nothing is appended or answered and {@link #NOT_APPENDED} returned.
      */
-    private boolean append(Partition p, MemoryRecords records, CompressionType codec, ProduceResponse.PartitionResponse pr,
-                           boolean onlyOngoingTxn) {
+    private CompletableFuture<Void> append(Partition p, MemoryRecords records, TopicSettings.Topic topicSettings, short acks,
+                                           int timeoutMs, ProduceResponse.PartitionResponse pr, boolean onlyOngoingTxn) {
         try {
-            AppendResult r = onlyOngoingTxn ? partitions.appendToOngoingTxn(p, records, codec)
-                    : partitions.appendAsLeader(p, records, codec);
-            if (r == null) return false;
+            AppendResult r = onlyOngoingTxn ? partitions.appendToOngoingTxn(p, records, topicSettings.codec())
+                    : partitions.appendAsLeader(p, records, topicSettings.codec());
+            if (r == null) return NOT_APPENDED;
             pr.baseOffset = r.firstOffset();
             pr.logAppendTimeMs = r.logAppendTime();
             pr.logStartOffset = r.logStartOffset();
+            if (acks == -1) {
+                CompletableFuture<Errors> replicated = partitions.awaitReplication(p, r.lastOffset() + 1,
+                        topicSettings.minInsyncReplicas(), timeoutMs);
+                if (!replicated.isDone() || replicated.join() != Errors.NONE) {
+                    return replicated.thenAccept(e -> {
+                        if (e != Errors.NONE) {
+                            pr.errorCode = e.code();
+                            pr.baseOffset = -1;
+                            if (e == Errors.NOT_LEADER_OR_FOLLOWER) {
+                                pr.currentLeader.leaderId = p.state().leaderId();
+                                pr.currentLeader.leaderEpoch = p.state().leaderEpoch();
+                            }
+                        }
+                    });
+                }
+            }
         } catch (RecordValidationException e) {
             pr.errorCode = e.error().code();
             pr.errorMessage = e.getMessage();
@@ -300,6 +328,6 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest, ProduceR
             pr.errorCode = Errors.UNKNOWN_SERVER_ERROR.code();
             pr.errorMessage = String.valueOf(e.getMessage());
         }
-        return true;
+        return null;
     }
 }

@@ -20,7 +20,7 @@ import java.util.Objects;
 public final class MetadataPublisher {
     private static final Logger log = LoggerFactory.getLogger(MetadataPublisher.class);
 
-    private final PartitionManager partitions;
+    private final ReplicaManager partitions;
     private final int nodeId;
     private final Map<String, String> staticBrokerConfig;
     private volatile MetadataImage current = MetadataImage.EMPTY;
@@ -28,7 +28,7 @@ public final class MetadataPublisher {
     private final Map<io.runnel.common.TopicPartition, String> logFailures = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.Set<String> topicsWithLogFailures = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    public MetadataPublisher(PartitionManager partitions, int nodeId, Map<String, String> staticBrokerConfig) {
+    public MetadataPublisher(ReplicaManager partitions, int nodeId, Map<String, String> staticBrokerConfig) {
         this.partitions = partitions;
         this.nodeId = nodeId;
         this.staticBrokerConfig = staticBrokerConfig;

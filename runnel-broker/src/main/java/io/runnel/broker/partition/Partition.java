@@ -4,17 +4,29 @@ import io.runnel.common.TopicPartition;
 import io.runnel.common.Uuid;
 import io.runnel.storage.PartitionLog;
 
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * One partition hosted by this broker: its log and its replica state as the metadata image last said
- * (leader, leader epoch, replicas, ISR). State fields are replaced whole by the metadata thread and read
- * without locks by network threads.
+ * One partition hosted by this broker: its log, its replica state as the metadata image (or the controller's
+ * answer to an ISR change) last said, and, while this broker leads it, what the leader knows of its followers.
  *
- * <p>The log of a partition found at start-up may not be loaded yet when the partition is hosted: it is
- * then loaded on the first {@link #log()} call (by the thread making it, unless the storage's loader
- * threads got there first), so the broker serves before every log is loaded.
+ * <p>High-watermark rule (leader): the high watermark is the smallest log end offset over the <em>maximal
+ * ISR</em> — the committed ISR plus replicas an ISR expansion in flight adds — and never moves back. A follower's
+ * log end offset is the offset of its last fetch. The leader's own log end offset is the other bound. See
+ * docs/replication.md.
+ *
+ * <p>Threads: replica state is replaced whole by the metadata thread and read without locks by network threads.
+ * Leader-side decisions (follower progress, high watermark, ISR changes) are made under this object's lock.
+ *
+ * <p>The log of a partition found at start-up may not be loaded yet when the partition is hosted: it is then
+ * loaded on the first {@link #log()} call.
  */
 public final class Partition {
     private final TopicPartition topicPartition;
@@ -24,9 +36,30 @@ public final class Partition {
     private java.util.function.Function<Partition, PartitionLog> loader;
     private volatile ReplicaState state;
     private final List<DelayedFetch> waiters = new CopyOnWriteArrayList<>();
+    private final List<DelayedProduce> produceWaiters = new CopyOnWriteArrayList<>();
+
+    // ---- leader side, guarded by this
+    private final Map<Integer, FollowerState> followers = new ConcurrentHashMap<>();
+    /** The ISR an AlterPartition in flight asks for; null when none is in flight. */
+    private List<Integer> pendingIsr;
+    /** The log end offset when this broker became leader of the current epoch: followers must reach it to join the ISR. */
+    private long leaderEpochStartOffset = -1;
+    /** (end offset, bytes) of appends not yet below the high watermark, to wake consumer fetches by bytes when it moves. */
+    private final ArrayDeque<long[]> unreplicated = new ArrayDeque<>();
 
     /** Leader, epoch and replica sets as of one metadata image. */
     public record ReplicaState(int leaderId, int leaderEpoch, int partitionEpoch, List<Integer> replicas, List<Integer> isr) {
+    }
+
+    /** What the leader knows of one follower. */
+    static final class FollowerState {
+        /** The offset of the follower's last fetch (everything below it is in its log); -1 before its first fetch. */
+        long logEndOffset = -1;
+        long lastFetchTimeMs;
+        /** The leader's log end offset at the follower's last fetch. */
+        long lastFetchLeaderLogEndOffset = -1;
+        /** The last time the follower had everything the leader had (Kafka's lastCaughtUpTimeMs). */
+        long lastCaughtUpTimeMs;
     }
 
     Partition(TopicPartition tp, Uuid topicId, PartitionLog log, ReplicaState state) {
@@ -70,6 +103,10 @@ public final class Partition {
         return log;
     }
 
+    boolean isLoaded() {
+        return log != null;
+    }
+
     public ReplicaState state() {
         return state;
     }
@@ -86,6 +123,128 @@ public final class Partition {
         return state.leaderId() == nodeId;
     }
 
+    // ------------------------------------------------------------------ leader side
+
+    /**
+     * This broker became leader of the current epoch: the followers start unknown (ISR members get a full
+     * replica.lag.time.max.ms from now), no ISR change is in flight, and the epoch starts at the log end.
+     */
+    synchronized void becomeLeader(int nodeId, long nowMs) {
+        followers.clear();
+        for (int r : state.replicas()) {
+            if (r == nodeId) continue;
+            FollowerState f = new FollowerState();
+            f.lastCaughtUpTimeMs = state.isr().contains(r) ? nowMs : 0;
+            followers.put(r, f);
+        }
+        pendingIsr = null;
+        unreplicated.clear();
+        leaderEpochStartOffset = log().logEndOffset();
+    }
+
+    /** New replica state for a partition this broker keeps leading (ISR or replicas changed). */
+    synchronized void updateLeaderState(int nodeId, long nowMs) {
+        for (int r : state.replicas()) {
+            if (r == nodeId || followers.containsKey(r)) continue;
+            followers.put(r, new FollowerState());
+        }
+        followers.keySet().retainAll(state.replicas());
+        if (pendingIsr != null && pendingIsr.equals(state.isr())) pendingIsr = null;
+    }
+
+    /** The ISR the high watermark counts: the committed one plus replicas a pending expansion adds. */
+    synchronized Set<Integer> maximalIsr() {
+        Set<Integer> s = new HashSet<>(state.isr());
+        if (pendingIsr != null) s.addAll(pendingIsr);
+        return s;
+    }
+
+    /**
+     * Records a follower's fetch at {@code fetchOffset} while the leader's log ended at {@code leaderLogEnd}.
+     *
+     * @return false when {@code replicaId} is not a replica of the partition
+     */
+    synchronized boolean updateFollower(int replicaId, long fetchOffset, long leaderLogEnd, long nowMs) {
+        FollowerState f = followers.get(replicaId);
+        if (f == null) return false;
+        if (fetchOffset >= leaderLogEnd) f.lastCaughtUpTimeMs = Math.max(f.lastCaughtUpTimeMs, nowMs);
+        else if (fetchOffset >= f.lastFetchLeaderLogEndOffset && f.lastFetchLeaderLogEndOffset >= 0) {
+            f.lastCaughtUpTimeMs = Math.max(f.lastCaughtUpTimeMs, f.lastFetchTimeMs);
+        }
+        f.logEndOffset = fetchOffset;
+        f.lastFetchLeaderLogEndOffset = leaderLogEnd;
+        f.lastFetchTimeMs = nowMs;
+        return true;
+    }
+
+    /**
+     * Moves the high watermark up to the smallest log end offset of the maximal ISR.
+     *
+     * @return the bytes of appends that moved below the high watermark, or -1 when it did not move
+     */
+    synchronized long maybeIncrementHighWatermark(int nodeId) {
+        PartitionLog l = log();
+        long hw = l.logEndOffset();
+        for (int r : maximalIsr()) {
+            if (r == nodeId) continue;
+            FollowerState f = followers.get(r);
+            if (f == null || f.logEndOffset < 0) return -1;
+            hw = Math.min(hw, f.logEndOffset);
+        }
+        if (hw <= l.highWatermark()) return -1;
+        l.updateHighWatermark(hw);
+        long bytes = 0;
+        while (!unreplicated.isEmpty() && unreplicated.peekFirst()[0] <= hw) bytes += unreplicated.pollFirst()[1];
+        return Math.max(bytes, 1);
+    }
+
+    /** Notes an append to the leader ending (exclusive) at {@code endOffset}, until the high watermark passes it. */
+    synchronized void noteAppend(long endOffset, int bytes) {
+        unreplicated.addLast(new long[]{endOffset, bytes});
+    }
+
+    /** ISR members other than this broker that have not caught up within {@code maxLagMs}. */
+    synchronized List<Integer> outOfSyncReplicas(int nodeId, long nowMs, long maxLagMs) {
+        List<Integer> out = new ArrayList<>();
+        for (int r : state.isr()) {
+            if (r == nodeId) continue;
+            FollowerState f = followers.get(r);
+            if (f == null || nowMs - f.lastCaughtUpTimeMs > maxLagMs) out.add(r);
+        }
+        return out;
+    }
+
+    /** Whether {@code replicaId}, outside the ISR, has caught up enough to join it (Kafka's rule). */
+    synchronized boolean canJoinIsr(int replicaId) {
+        FollowerState f = followers.get(replicaId);
+        if (f == null || state.isr().contains(replicaId) || (pendingIsr != null)) return false;
+        return f.logEndOffset >= log().highWatermark() && f.logEndOffset >= leaderEpochStartOffset;
+    }
+
+    /** Starts an ISR change if none is in flight; false when one is. */
+    synchronized boolean startIsrChange(List<Integer> newIsr) {
+        if (pendingIsr != null) return false;
+        pendingIsr = List.copyOf(newIsr);
+        return true;
+    }
+
+    synchronized void endIsrChange() {
+        pendingIsr = null;
+    }
+
+    synchronized List<Integer> pendingIsr() {
+        return pendingIsr;
+    }
+
+    /** The log end offsets the leader knows of its followers (-1: not fetched yet), by replica id. */
+    synchronized Map<Integer, Long> followerLogEndOffsets() {
+        Map<Integer, Long> out = new java.util.TreeMap<>();
+        followers.forEach((r, f) -> out.put(r, f.logEndOffset));
+        return out;
+    }
+
+    // ------------------------------------------------------------------ waiters
+
     void addWaiter(DelayedFetch f) {
         waiters.add(f);
     }
@@ -94,11 +253,35 @@ public final class Partition {
         waiters.remove(f);
     }
 
+    void addProduceWaiter(DelayedProduce p) {
+        produceWaiters.add(p);
+    }
+
+    void removeProduceWaiter(DelayedProduce p) {
+        produceWaiters.remove(p);
+    }
+
+    List<DelayedProduce> produceWaiters() {
+        return produceWaiters;
+    }
+
+    /** Tells follower fetches waiting on this partition that {@code bytes} more were appended to the log. */
+    void notifyAppend(int bytes) {
+        for (DelayedFetch f : waiters) if (f.isFollower()) f.onNewData(bytes, bytes);
+    }
+
     /**
-     * Tells fetches waiting on this partition that {@code bytes} more are readable under read_uncommitted and
-     * {@code stableBytes} more under read_committed (records become stable only as the LSO moves).
+     * Tells consumer fetches waiting on this partition that {@code bytes} more are readable under read_uncommitted
+     * (the high watermark moved) and {@code stableBytes} more under read_committed (the LSO moved).
      */
-    void notifyWaiters(int bytes, int stableBytes) {
-        for (DelayedFetch f : waiters) f.onNewData(bytes, stableBytes);
+    void notifyReadable(long bytes, long stableBytes) {
+        int b = (int) Math.min(Integer.MAX_VALUE, bytes);
+        int s = (int) Math.min(Integer.MAX_VALUE, stableBytes);
+        for (DelayedFetch f : waiters) if (!f.isFollower()) f.onNewData(b, s);
+    }
+
+    /** Wakes every waiting fetch (the partition went away or changed leadership). */
+    void wakeAll() {
+        for (DelayedFetch f : waiters) f.onNewData(Integer.MAX_VALUE, Integer.MAX_VALUE);
     }
 }

@@ -3,41 +3,60 @@ package io.runnel.broker.partition;
 import io.netty.util.HashedWheelTimer;
 import io.runnel.common.ApiException;
 import io.runnel.common.Errors;
+import io.runnel.common.Time;
 import io.runnel.common.TopicPartition;
 import io.runnel.common.Uuid;
 import io.runnel.record.CompressionType;
 import io.runnel.record.MemoryRecords;
+import io.runnel.storage.AbortedTxn;
 import io.runnel.storage.AppendResult;
+import io.runnel.storage.EpochEndOffset;
 import io.runnel.storage.LogConfig;
 import io.runnel.storage.LogManager;
+import io.runnel.storage.LogReadResult;
 import io.runnel.storage.PartitionLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 
 /**
- * The partitions this broker hosts. The metadata publisher (one thread) creates, updates and removes
- * them as metadata images arrive; network threads look them up, append to leaders and park fetches that
- * wait for data. Appends advance the high watermark (with replication this moves to the ISR's progress)
- * and wake waiting fetches.
+ * The partition layer: the partitions this broker hosts and everything about their replicas. The metadata
+ * publisher (one thread) creates, updates and removes them as metadata images arrive; this class then makes
+ * the broker lead or follow each one. Handlers hand it whole requests' partitions: it owns the leader and
+ * epoch checks, appends and the high-watermark rule, acks=all waits (delayed produce), fetches that wait for
+ * data (delayed fetch), followers' fetch state, ISR shrink and expansion (asked of the controller through an
+ * {@link IsrChannel}) and the follower fetchers. See docs/replication.md.
+ *
+ * <p>Threads: network threads append and read; the metadata thread applies images; fetcher threads
+ * ("replica-fetcher-*") append as follower; one "replica-isr" thread checks follower lag; the
+ * "runnel-delayed-ops" timer times out waiting fetches and produces.
  */
-public final class PartitionManager implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(PartitionManager.class);
+public final class ReplicaManager implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
 
     private final int nodeId;
     private final LogManager logs;
+    private final ReplicationConfig config;
+    private final Time time;
     private final Map<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
     private final Map<Uuid, String> namesById = new ConcurrentHashMap<>();
     private final Map<String, Uuid> idsByName = new ConcurrentHashMap<>();
     private final HashedWheelTimer timer;
     private final List<LeadershipListener> leadershipListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final ScheduledExecutorService isrChecker;
+    private volatile IsrChannel isrChannel;
+    private volatile ReplicaFetcherManager fetchers;
 
     /** Told when this broker starts or stops leading a partition (on the metadata thread). */
     public interface LeadershipListener {
@@ -46,27 +65,67 @@ public final class PartitionManager implements AutoCloseable {
         void onStopLeading(TopicPartition tp);
     }
 
+    /** How a leader asks the controller to change a partition's ISR (Kafka's AlterPartition). */
+    public interface IsrChannel {
+        /**
+         * Asks for {@code newIsr} as of the partition's current leader and partition epochs; completes with the
+         * resulting state, or an error (the change was not made).
+         */
+        CompletableFuture<IsrResult> alterIsr(Uuid topicId, int partition, int leaderEpoch, int partitionEpoch, List<Integer> newIsr);
+    }
+
+    /** The controller's answer to an ISR change: NONE and the partition's new state, or an error and null. */
+    public record IsrResult(Errors error, Partition.ReplicaState state) {
+    }
+
     public void addLeadershipListener(LeadershipListener l) {
         leadershipListeners.add(l);
     }
 
-    public PartitionManager(int nodeId, LogManager logs) {
+    public ReplicaManager(int nodeId, LogManager logs) {
+        this(nodeId, logs, ReplicationConfig.DEFAULTS, Time.SYSTEM);
+    }
+
+    public ReplicaManager(int nodeId, LogManager logs, ReplicationConfig config, Time time) {
         this.nodeId = nodeId;
         this.logs = logs;
+        this.config = config;
+        this.time = time;
         this.timer = new HashedWheelTimer(r -> {
             Thread t = new Thread(r, "runnel-delayed-ops");
             t.setDaemon(true);
             return t;
         }, 5, TimeUnit.MILLISECONDS, 512);
+        this.isrChecker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "replica-isr");
+            t.setDaemon(true);
+            return t;
+        });
+        long period = Math.max(10, config.lagTimeMaxMs() / 2);
+        isrChecker.scheduleWithFixedDelay(this::shrinkIsrs, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Turns on replication: ISR changes go through {@code isrChannel}; follower fetchers find leaders with
+     * {@code leaderEndpoints} (a broker id to its inter-broker address, null when unknown). A single node
+     * without it leads every partition alone.
+     */
+    public void startReplication(IsrChannel isrChannel, IntFunction<InetSocketAddress> leaderEndpoints, long brokerEpoch) {
+        this.isrChannel = isrChannel;
+        this.fetchers = new ReplicaFetcherManager(nodeId, config, leaderEndpoints, this, brokerEpoch);
     }
 
     public int nodeId() {
         return nodeId;
     }
 
+    public ReplicationConfig config() {
+        return config;
+    }
+
     // ------------------------------------------------------------------ metadata side
 
-    /** Creates the partition's log if needed and records its replica state. */
+    /** Creates the partition's log if needed, records its replica state and leads or follows it accordingly. */
     public void applyPartition(String topic, Uuid topicId, int index, Partition.ReplicaState state, LogConfig config) {
         TopicPartition tp = new TopicPartition(topic, index);
         namesById.put(topicId, topic);
@@ -74,39 +133,88 @@ public final class PartitionManager implements AutoCloseable {
         Partition p = partitions.get(tp);
         if (p == null) {
             if (!state.replicas().contains(nodeId)) return;
-            if (logs.isPendingLoad(tp)) {
+            if (logs.isPendingLoad(tp) && state.leaderId() == nodeId && state.isr().size() <= 1) {
                 // found at start-up, not loaded yet: hosting it must not wait for the load (100,000 partitions)
                 p = new Partition(tp, topicId, part -> openLog(part, config), state);
             } else {
                 PartitionLog plog = logs.getOrCreate(tp, topicId, config);
                 p = new Partition(tp, topicId, plog, state);
-                settleHighWatermark(p, plog);
             }
             partitions.put(tp, p);
             log.debug("Hosting {} (leader {} epoch {})", tp, state.leaderId(), state.leaderEpoch());
             if (state.leaderId() == nodeId) {
+                if (p.isLoaded()) becomeLeader(p);
                 for (LeadershipListener l : leadershipListeners) l.onBecomeLeader(p);
+            } else {
+                becomeFollower(p);
             }
-        } else {
-            boolean wasLeader = p.isLeader(nodeId);
-            p.setState(state);
-            boolean isLeader = p.isLeader(nodeId);
-            for (LeadershipListener l : leadershipListeners) {
-                if (isLeader && !wasLeader) l.onBecomeLeader(p);
-                if (!isLeader && wasLeader) l.onStopLeading(tp);
-            }
+            return;
+        }
+        if (!state.replicas().contains(nodeId)) {
+            stopHosting(p, true);
+            return;
+        }
+        Partition.ReplicaState old = p.state();
+        if (state.leaderEpoch() == old.leaderEpoch() && state.partitionEpoch() < old.partitionEpoch()) return; // older than an ISR answer
+        boolean wasLeader = p.isLeader(nodeId);
+        p.setState(state);
+        boolean isLeader = p.isLeader(nodeId);
+        boolean newEpoch = state.leaderEpoch() != old.leaderEpoch();
+        if (isLeader && (!wasLeader || newEpoch)) {
+            becomeLeader(p);
+        } else if (isLeader) {
+            p.updateLeaderState(nodeId, time.milliseconds());
+            advanceHighWatermark(p);
+        } else if (wasLeader || newEpoch || state.leaderId() != old.leaderId()) {
+            becomeFollower(p);
+        }
+        for (LeadershipListener l : leadershipListeners) {
+            if (isLeader && !wasLeader) l.onBecomeLeader(p);
+            if (!isLeader && wasLeader) l.onStopLeading(tp);
         }
     }
 
     private PartitionLog openLog(Partition p, LogConfig config) {
         PartitionLog plog = logs.getOrCreate(p.topicPartition(), p.topicId(), config);
-        settleHighWatermark(p, plog);
+        if (p.isLeader(nodeId) && p.state().isr().size() <= 1) plog.updateHighWatermark(plog.logEndOffset());
         return plog;
     }
 
-    /** A sole leader's high watermark is its log end (with replication this moves to the ISR's progress). */
-    private void settleHighWatermark(Partition p, PartitionLog plog) {
-        if (p.isLeader(nodeId) && p.state().isr().size() <= 1) plog.updateHighWatermark(plog.logEndOffset());
+    private void becomeLeader(Partition p) {
+        if (fetchers != null) fetchers.removePartition(p.topicPartition());
+        PartitionLog plog = p.log();
+        plog.assignEpochStartOffset(p.leaderEpoch(), plog.logEndOffset());
+        p.becomeLeader(nodeId, time.milliseconds());
+        advanceHighWatermark(p);
+        log.debug("Leading {} at epoch {} from offset {}", p.topicPartition(), p.leaderEpoch(), plog.logEndOffset());
+    }
+
+    private void becomeFollower(Partition p) {
+        failProduceWaiters(p);
+        p.wakeAll();
+        int leader = p.state().leaderId();
+        if (fetchers == null) return;
+        if (leader < 0) fetchers.removePartition(p.topicPartition());
+        else fetchers.addPartition(p, leader, p.leaderEpoch());
+    }
+
+    private static void failProduceWaiters(Partition p) {
+        for (DelayedProduce d : p.produceWaiters()) d.complete(Errors.NOT_LEADER_OR_FOLLOWER);
+    }
+
+    private void stopHosting(Partition p, boolean deleteLog) {
+        TopicPartition tp = p.topicPartition();
+        partitions.remove(tp);
+        if (fetchers != null) fetchers.removePartition(tp);
+        if (p.isLeader(nodeId)) {
+            for (LeadershipListener l : leadershipListeners) l.onStopLeading(tp);
+        }
+        failProduceWaiters(p);
+        if (deleteLog) {
+            logs.delete(tp);
+            log.info("Deleted partition {}", tp);
+        }
+        p.wakeAll();
     }
 
     public void updateConfig(String topic, LogConfig config) {
@@ -119,22 +227,12 @@ public final class PartitionManager implements AutoCloseable {
     public void removeTopic(String topic) {
         Uuid id = idsByName.remove(topic);
         if (id != null) namesById.remove(id);
-        List<TopicPartition> gone = new ArrayList<>();
-        for (TopicPartition tp : partitions.keySet()) {
-            if (tp.topic().equals(topic)) gone.add(tp);
-        }
-        for (TopicPartition tp : gone) {
-            Partition p = partitions.remove(tp);
-            if (p != null && p.isLeader(nodeId)) {
-                for (LeadershipListener l : leadershipListeners) l.onStopLeading(tp);
-            }
-            logs.delete(tp);
-            log.info("Deleted partition {}", tp);
-            if (p != null) p.notifyWaiters(Integer.MAX_VALUE, Integer.MAX_VALUE);
+        for (Partition p : new ArrayList<>(partitions.values())) {
+            if (p.topicPartition().topic().equals(topic)) stopHosting(p, true);
         }
     }
 
-    // ------------------------------------------------------------------ data side
+    // ------------------------------------------------------------------ lookups
 
     public Partition get(TopicPartition tp) {
         return partitions.get(tp);
@@ -163,19 +261,26 @@ public final class PartitionManager implements AutoCloseable {
         Partition p = partitions.get(tp);
         if (p == null) throw new ApiException(Errors.UNKNOWN_TOPIC_OR_PARTITION, "This server does not host " + tp);
         if (!p.isLeader(nodeId)) throw new ApiException(Errors.NOT_LEADER_OR_FOLLOWER, "This broker is not the leader of " + tp);
-        int epoch = p.leaderEpoch();
-        if (currentLeaderEpoch >= 0 && currentLeaderEpoch < epoch) {
-            throw new ApiException(Errors.FENCED_LEADER_EPOCH, "Leader epoch " + currentLeaderEpoch + " of " + tp + " is older than " + epoch);
-        }
-        if (currentLeaderEpoch > epoch) {
-            throw new ApiException(Errors.UNKNOWN_LEADER_EPOCH, "Leader epoch " + currentLeaderEpoch + " of " + tp + " is newer than " + epoch);
+        Errors e = checkEpoch(p, currentLeaderEpoch);
+        if (e != Errors.NONE) {
+            throw new ApiException(e, "Leader epoch " + currentLeaderEpoch + " of " + tp + " is "
+                    + (e == Errors.FENCED_LEADER_EPOCH ? "older" : "newer") + " than " + p.leaderEpoch());
         }
         return p;
+    }
+
+    private static Errors checkEpoch(Partition p, int currentLeaderEpoch) {
+        int epoch = p.leaderEpoch();
+        if (currentLeaderEpoch >= 0 && currentLeaderEpoch < epoch) return Errors.FENCED_LEADER_EPOCH;
+        if (currentLeaderEpoch > epoch) return Errors.UNKNOWN_LEADER_EPOCH;
+        return Errors.NONE;
     }
 
     public boolean isLeader(Partition p) {
         return p.isLeader(nodeId);
     }
+
+    // ------------------------------------------------------------------ appends (leader)
 
     /** Appends to a partition this broker leads, advances the high watermark and wakes waiting fetches. */
     public AppendResult appendAsLeader(Partition p, MemoryRecords records) {
@@ -187,12 +292,8 @@ public final class PartitionManager implements AutoCloseable {
      * named {@code compression.type}); {@code null} keeps the producer's codec.
      */
     public AppendResult appendAsLeader(Partition p, MemoryRecords records, CompressionType targetCodec) {
-        long lsoBefore = p.log().lastStableOffset();
         AppendResult r = p.log().appendAsLeader(records, p.leaderEpoch(), targetCodec);
-        if (p.state().isr().size() <= 1) {
-            p.log().updateHighWatermark(p.log().logEndOffset());
-        }
-        notifyAppended(p, records.sizeInBytes(), lsoBefore);
+        afterAppend(p, r.duplicate() ? 0 : records.sizeInBytes());
         return r;
     }
 
@@ -202,13 +303,9 @@ public final class PartitionManager implements AutoCloseable {
      * {@link io.runnel.storage.PartitionLog#appendToOngoingTxn}); null, with nothing appended, otherwise.
      */
     public AppendResult appendToOngoingTxn(Partition p, MemoryRecords records, CompressionType targetCodec) {
-        long lsoBefore = p.log().lastStableOffset();
         AppendResult r = p.log().appendToOngoingTxn(records, p.leaderEpoch(), targetCodec);
         if (r == null) return null;
-        if (p.state().isr().size() <= 1) {
-            p.log().updateHighWatermark(p.log().logEndOffset());
-        }
-        notifyAppended(p, records.sizeInBytes(), lsoBefore);
+        afterAppend(p, r.duplicate() ? 0 : records.sizeInBytes());
         return r;
     }
 
@@ -217,29 +314,53 @@ public final class PartitionManager implements AutoCloseable {
      * client-side validation, the log assigns offsets.
      */
     public AppendResult appendAsCoordinator(Partition p, MemoryRecords records) {
-        long lsoBefore = p.log().lastStableOffset();
         AppendResult r = p.log().appendAsCoordinator(records, p.leaderEpoch());
-        if (p.state().isr().size() <= 1) {
-            p.log().updateHighWatermark(p.log().logEndOffset());
-        }
-        notifyAppended(p, records.sizeInBytes(), lsoBefore);
+        afterAppend(p, records.sizeInBytes());
         return r;
     }
 
-    /** Appended bytes are readable now; under read_committed only if the last stable offset moved with them. */
-    private static void notifyAppended(Partition p, int bytes, long lsoBefore) {
-        p.notifyWaiters(bytes, p.log().lastStableOffset() > lsoBefore ? bytes : 0);
+    /** Wakes follower fetches, and moves the high watermark as far as the ISR allows (all the way alone). */
+    private void afterAppend(Partition p, int bytes) {
+        if (bytes <= 0) return;
+        p.noteAppend(p.log().logEndOffset(), bytes);
+        p.notifyAppend(bytes);
+        advanceHighWatermark(p);
+    }
+
+    /** Moves the leader's high watermark if the ISR allows; wakes consumer fetches and completes acks=all appends. */
+    void advanceHighWatermark(Partition p) {
+        if (!p.isLeader(nodeId)) return;
+        PartitionLog plog = p.log();
+        long lsoBefore = plog.lastStableOffset();
+        long bytes = p.maybeIncrementHighWatermark(nodeId);
+        if (bytes < 0) return;
+        p.notifyReadable(bytes, plog.lastStableOffset() > lsoBefore ? bytes : 0);
+        for (DelayedProduce d : p.produceWaiters()) d.tryComplete(nodeId);
+    }
+
+    /**
+     * Completes once the high watermark of {@code p} reaches {@code requiredOffset} (acks=all): NONE, or
+     * NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR shrank below {@code minInsyncReplicas} meanwhile;
+     * REQUEST_TIMED_OUT after {@code timeoutMs}; NOT_LEADER_OR_FOLLOWER when leadership moves.
+     */
+    public CompletableFuture<Errors> awaitReplication(Partition p, long requiredOffset, int minInsyncReplicas, long timeoutMs) {
+        if (p.log().highWatermark() >= requiredOffset) return CompletableFuture.completedFuture(Errors.NONE);
+        DelayedProduce d = new DelayedProduce(p, requiredOffset, minInsyncReplicas);
+        p.addProduceWaiter(d);
+        d.setTimeout(timer.newTimeout(t -> d.complete(Errors.REQUEST_TIMED_OUT), Math.max(1, timeoutMs), TimeUnit.MILLISECONDS));
+        d.tryComplete(nodeId); // the high watermark may have moved between the check above and the registration
+        return d.result();
     }
 
     /**
      * Appends a commit or abort control batch for producerId/producerEpoch to a partition led here; completes with
-     * Errors.NONE once appended (and, later, replicated), or Kafka's error (NOT_LEADER_OR_FOLLOWER,
+     * Errors.NONE once appended and replicated to the ISR, or Kafka's error (NOT_LEADER_OR_FOLLOWER,
      * UNKNOWN_TOPIC_OR_PARTITION, INVALID_PRODUCER_EPOCH for an older epoch than the producer's,
      * TRANSACTION_COORDINATOR_FENCED for an older coordinator epoch than the last seen for the producer,
-     * KAFKA_STORAGE_ERROR, ...). Never throws.
+     * KAFKA_STORAGE_ERROR, REQUEST_TIMED_OUT, ...). Never throws.
      *
-     * <p>Runs on the calling thread (under the partition log's lock) and completes before returning; a marker
-     * makes records readable under read_committed, so waiting fetches are woken.
+     * <p>The append runs on the calling thread (under the partition log's lock); a marker makes records readable
+     * under read_committed, so waiting fetches are woken.
      */
     public CompletableFuture<Errors> writeTxnMarker(TopicPartition tp, long producerId, short producerEpoch,
                                                     int coordinatorEpoch, boolean commit) {
@@ -248,11 +369,14 @@ public final class PartitionManager implements AutoCloseable {
             if (p == null) return CompletableFuture.completedFuture(Errors.UNKNOWN_TOPIC_OR_PARTITION);
             if (!p.isLeader(nodeId)) return CompletableFuture.completedFuture(Errors.NOT_LEADER_OR_FOLLOWER);
             PartitionLog plog = p.log();
-            AppendResult r = plog.appendControlBatch(producerId, producerEpoch, coordinatorEpoch, commit, p.leaderEpoch());
-            if (p.state().isr().size() <= 1) plog.updateHighWatermark(plog.logEndOffset());
+            plog.appendControlBatch(producerId, producerEpoch, coordinatorEpoch, commit, p.leaderEpoch());
+            long end = plog.logEndOffset();
+            p.noteAppend(end, 1);
+            p.notifyAppend(1);
+            advanceHighWatermark(p);
             // the records of the ended transaction became stable: let fetches waiting under read_committed re-read
-            p.notifyWaiters(Integer.MAX_VALUE, Integer.MAX_VALUE);
-            return CompletableFuture.completedFuture(Errors.NONE);
+            p.notifyReadable(0, Integer.MAX_VALUE);
+            return awaitReplication(p, end, 1, config.lagTimeMaxMs());
         } catch (ApiException e) {
             log.debug("Transaction marker for producer {} epoch {} on {} failed: {}", producerId, producerEpoch, tp,
                     e.getMessage());
@@ -263,30 +387,170 @@ public final class PartitionManager implements AutoCloseable {
         }
     }
 
+    // ------------------------------------------------------------------ reads
+
     /**
-     * Parks a fetch until {@code bytesNeeded} more bytes are appended to any of the partitions, or
-     * {@code maxWaitMs} passes; then runs {@code onComplete} once (on the appending or timer thread).
+     * One partition of a fetch. A consumer ({@code replicaId} &lt; 0) reads from the leader up to the high
+     * watermark, or the last stable offset under read_committed. A follower reads up to the log end; its fetch
+     * offset is its log end offset, which may move the high watermark and bring it back into the ISR; a
+     * {@code lastFetchedEpoch} whose end in this log lies below {@code fetchOffset} answers with the diverging epoch
+     * instead of records (the follower truncates).
+     *
+     * @param minOneBatch return the first batch even if it exceeds {@code maxBytes}
      */
-    public void delayFetch(List<Partition> watched, long bytesNeeded, long maxWaitMs, java.util.function.BooleanSupplier changedSinceRead,
-                           Runnable onComplete) {
-        delayFetch(watched, bytesNeeded, maxWaitMs, false, changedSinceRead, onComplete);
+    public PartitionRead read(Partition p, int replicaId, long fetchOffset, int currentLeaderEpoch, int lastFetchedEpoch,
+                              int maxBytes, boolean minOneBatch, boolean readCommitted) {
+        if (!p.isLeader(nodeId)) return PartitionRead.error(Errors.NOT_LEADER_OR_FOLLOWER, p);
+        Errors epochError = checkEpoch(p, currentLeaderEpoch);
+        PartitionLog plog = p.log();
+        if (epochError != Errors.NONE) {
+            return new PartitionRead(epochError, p.state().leaderId(), p.leaderEpoch(), plog.highWatermark(),
+                    plog.lastStableOffset(), plog.logStartOffset(), MemoryRecords.EMPTY, null, -1, -1, -1);
+        }
+        boolean follower = replicaId >= 0;
+        if (follower) return readForFollower(p, plog, replicaId, fetchOffset, lastFetchedEpoch, maxBytes, minOneBatch);
+        long hw = plog.highWatermark();
+        long lso = plog.lastStableOffset();
+        long end = readCommitted ? lso : hw;
+        try {
+            LogReadResult r = plog.read(fetchOffset, Math.max(maxBytes, 0), end, minOneBatch);
+            List<AbortedTxn> aborted = null;
+            if (readCommitted) {
+                aborted = r.records().sizeInBytes() > 0 ? plog.abortedTransactions(fetchOffset, end) : List.of();
+            }
+            return new PartitionRead(Errors.NONE, nodeId, p.leaderEpoch(), hw, lso, plog.logStartOffset(), r.records(),
+                    aborted, -1, -1, end);
+        } catch (ApiException e) {
+            return new PartitionRead(e.error(), nodeId, p.leaderEpoch(), hw, lso, plog.logStartOffset(), MemoryRecords.EMPTY,
+                    readCommitted ? List.of() : null, -1, -1, end);
+        }
+    }
+
+    private PartitionRead readForFollower(Partition p, PartitionLog plog, int replicaId, long fetchOffset, int lastFetchedEpoch,
+                                          int maxBytes, boolean minOneBatch) {
+        if (!p.state().replicas().contains(replicaId)) {
+            return PartitionRead.error(Errors.NOT_LEADER_OR_FOLLOWER, p);
+        }
+        long leo = plog.logEndOffset();
+        if (lastFetchedEpoch >= 0) {
+            EpochEndOffset e = plog.endOffsetForEpoch(lastFetchedEpoch);
+            if (e.leaderEpoch() != lastFetchedEpoch || e.endOffset() < fetchOffset) {
+                // no epoch at or below the follower's in this log: nothing before the log start is known to agree
+                long end = e.leaderEpoch() < 0 ? plog.logStartOffset() : e.endOffset();
+                return new PartitionRead(Errors.NONE, nodeId, p.leaderEpoch(), plog.highWatermark(), plog.lastStableOffset(),
+                        plog.logStartOffset(), MemoryRecords.EMPTY, null, e.leaderEpoch(), end, leo);
+            }
+        }
+        if (fetchOffset <= leo) {
+            if (p.updateFollower(replicaId, fetchOffset, leo, time.milliseconds())) {
+                advanceHighWatermark(p);
+                maybeExpandIsr(p, replicaId);
+            }
+        }
+        try {
+            LogReadResult r = plog.read(fetchOffset, Math.max(maxBytes, 0), Long.MAX_VALUE, minOneBatch);
+            return new PartitionRead(Errors.NONE, nodeId, p.leaderEpoch(), plog.highWatermark(), plog.lastStableOffset(),
+                    plog.logStartOffset(), r.records(), null, -1, -1, leo);
+        } catch (ApiException e) {
+            return new PartitionRead(e.error(), nodeId, p.leaderEpoch(), plog.highWatermark(), plog.lastStableOffset(),
+                    plog.logStartOffset(), MemoryRecords.EMPTY, null, -1, -1, leo);
+        }
+    }
+
+    /** Where a reader of this kind could read up to now: the log end (follower), the LSO or the high watermark. */
+    public long readableEnd(Partition p, boolean follower, boolean readCommitted) {
+        PartitionLog plog = p.log();
+        return follower ? plog.logEndOffset() : readCommitted ? plog.lastStableOffset() : plog.highWatermark();
     }
 
     /**
-     * {@link #delayFetch(List, long, long, java.util.function.BooleanSupplier, Runnable)} for a fetch of the given
-     * isolation: under read_committed only bytes that became stable count.
+     * Parks a fetch until {@code bytesNeeded} more bytes are readable in any of the partitions (appended, for a
+     * follower; below the high watermark, or stable under read_committed, for a consumer), or {@code maxWaitMs}
+     * passes; then runs {@code onComplete} once (on the appending or timer thread).
      */
-    public void delayFetch(List<Partition> watched, long bytesNeeded, long maxWaitMs, boolean readCommitted,
+    public void delayFetch(List<Partition> watched, long bytesNeeded, long maxWaitMs, boolean readCommitted, boolean follower,
                            java.util.function.BooleanSupplier changedSinceRead, Runnable onComplete) {
-        DelayedFetch f = new DelayedFetch(watched, bytesNeeded, readCommitted, onComplete);
+        DelayedFetch f = new DelayedFetch(watched, bytesNeeded, readCommitted, follower, onComplete);
         for (Partition p : watched) p.addWaiter(f);
         f.setTimeout(timer.newTimeout(t -> f.complete(), maxWaitMs, TimeUnit.MILLISECONDS));
         // data appended between the caller's read and the registration above would otherwise be missed
         if (changedSinceRead.getAsBoolean()) f.complete();
     }
 
+    // ------------------------------------------------------------------ follower side (fetcher threads)
+
+    /** A fetcher appends what the leader returned; the high watermark follows the leader's, up to the log end. */
+    void appendAsFollower(Partition p, MemoryRecords records, long leaderHighWatermark, long leaderLogStartOffset) {
+        PartitionLog plog = p.log();
+        if (records.sizeInBytes() > 0) plog.appendAsFollower(records);
+        if (leaderLogStartOffset > plog.logStartOffset()) {
+            plog.maybeIncrementLogStartOffset(Math.min(leaderLogStartOffset, plog.logEndOffset()));
+        }
+        long hwBefore = plog.highWatermark();
+        long hw = Math.min(leaderHighWatermark, plog.logEndOffset());
+        if (hw > hwBefore) plog.updateHighWatermark(hw);
+    }
+
+    // ------------------------------------------------------------------ ISR
+
+    private void maybeExpandIsr(Partition p, int replicaId) {
+        if (isrChannel == null || !p.canJoinIsr(replicaId)) return;
+        List<Integer> isr = new ArrayList<>(p.state().isr());
+        isr.add(replicaId);
+        log.info("Expanding the ISR of {} from {} to {}", p.topicPartition(), p.state().isr(), isr);
+        requestIsrChange(p, isr);
+    }
+
+    /** Runs on "replica-isr": every led partition whose followers lag too long asks to drop them from the ISR. */
+    private void shrinkIsrs() {
+        try {
+            if (isrChannel == null) return;
+            long now = time.milliseconds();
+            for (Partition p : partitions.values()) {
+                if (!p.isLeader(nodeId) || p.state().isr().size() <= 1 || p.pendingIsr() != null) continue;
+                List<Integer> out = p.outOfSyncReplicas(nodeId, now, config.lagTimeMaxMs());
+                if (out.isEmpty()) continue;
+                List<Integer> isr = new ArrayList<>(p.state().isr());
+                isr.removeAll(out);
+                log.info("Shrinking the ISR of {} from {} to {}: {} not caught up within replica.lag.time.max.ms",
+                        p.topicPartition(), p.state().isr(), isr, out);
+                requestIsrChange(p, isr);
+            }
+        } catch (RuntimeException e) {
+            log.warn("ISR check failed", e);
+        }
+    }
+
+    private void requestIsrChange(Partition p, List<Integer> newIsr) {
+        IsrChannel channel = isrChannel;
+        Partition.ReplicaState s = p.state();
+        if (channel == null || !p.startIsrChange(newIsr)) return;
+        CompletableFuture<IsrResult> f;
+        try {
+            f = channel.alterIsr(p.topicId(), p.topicPartition().partition(), s.leaderEpoch(), s.partitionEpoch(), newIsr);
+        } catch (RuntimeException e) {
+            f = CompletableFuture.failedFuture(e);
+        }
+        f.whenComplete((r, t) -> {
+            p.endIsrChange();
+            if (t != null || r.error() != Errors.NONE) {
+                log.info("ISR change of {} to {} failed: {}", p.topicPartition(), newIsr, t != null ? t.toString() : r.error());
+                return;
+            }
+            Partition.ReplicaState now = p.state();
+            if (r.state() != null && r.state().leaderEpoch() == now.leaderEpoch() && r.state().partitionEpoch() > now.partitionEpoch()) {
+                p.setState(r.state());
+                p.updateLeaderState(nodeId, time.milliseconds());
+            }
+            advanceHighWatermark(p);
+        });
+    }
+
     @Override
     public void close() {
+        isrChecker.shutdownNow();
+        ReplicaFetcherManager f = fetchers;
+        if (f != null) f.close();
         timer.stop();
     }
 }

@@ -3,7 +3,7 @@ package io.runnel.broker.txn;
 import io.runnel.broker.BrokerContext;
 import io.runnel.broker.handler.group.CoordinatorLocator;
 import io.runnel.broker.partition.Partition;
-import io.runnel.broker.partition.PartitionManager;
+import io.runnel.broker.partition.ReplicaManager;
 import io.runnel.common.TopicPartition;
 import io.runnel.config.BrokerConfigs;
 import io.runnel.metadata.MetadataController;
@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * locates coordinators for FindCoordinator, creating {@code __transaction_state} on first use as Kafka does
  * (transaction.state.log.num.partitions, compacted, transaction.state.log.segment.bytes, min.insync.replicas).
  */
-public final class TxnSupport implements PartitionManager.LeadershipListener, CoordinatorLocator {
+public final class TxnSupport implements ReplicaManager.LeadershipListener, CoordinatorLocator {
     private static final Logger log = LoggerFactory.getLogger(TxnSupport.class);
 
     private final TransactionCoordinator coordinator;

@@ -3,7 +3,7 @@ package io.runnel.broker.handler.txn;
 import io.runnel.broker.handler.ApiHandler;
 import io.runnel.broker.handler.RequestContext;
 import io.runnel.broker.partition.Partition;
-import io.runnel.broker.partition.PartitionManager;
+import io.runnel.broker.partition.ReplicaManager;
 import io.runnel.common.ApiException;
 import io.runnel.common.TopicPartition;
 import io.runnel.protocol.ApiKeys;
@@ -20,9 +20,9 @@ import java.util.concurrent.CompletableFuture;
  * UNKNOWN_TOPIC_OR_PARTITION / NOT_LEADER_OR_FOLLOWER per partition otherwise.
  */
 public final class DescribeProducersHandler implements ApiHandler<DescribeProducersRequest, DescribeProducersResponse> {
-    private final PartitionManager partitions;
+    private final ReplicaManager partitions;
 
-    public DescribeProducersHandler(PartitionManager partitions) {
+    public DescribeProducersHandler(ReplicaManager partitions) {
         this.partitions = partitions;
     }
 

@@ -2,7 +2,7 @@ package io.runnel.broker.handler.txn;
 
 import io.runnel.broker.handler.ApiHandler;
 import io.runnel.broker.handler.RequestContext;
-import io.runnel.broker.partition.PartitionManager;
+import io.runnel.broker.partition.ReplicaManager;
 import io.runnel.common.Errors;
 import io.runnel.common.TopicPartition;
 import io.runnel.protocol.ApiKeys;
@@ -15,16 +15,16 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * WriteTxnMarkers (v1-2): a transaction coordinator asks the leaders of a transaction's partitions to write its
- * commit or abort marker. Each partition is written through {@link PartitionManager#writeTxnMarker} and answered
+ * commit or abort marker. Each partition is written through {@link ReplicaManager#writeTxnMarker} and answered
  * with its own error: UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_OR_FOLLOWER, INVALID_PRODUCER_EPOCH (older than the
  * producer's epoch), TRANSACTION_COORDINATOR_FENCED (older coordinator epoch), KAFKA_STORAGE_ERROR, ... A failed
  * partition writes nothing. Broker to broker in a cluster; served on one node too. The v2 transaction version is
  * accepted and not needed: epochs are checked the same way for both protocol versions.
  */
 public final class WriteTxnMarkersHandler implements ApiHandler<WriteTxnMarkersRequest, WriteTxnMarkersResponse> {
-    private final PartitionManager partitions;
+    private final ReplicaManager partitions;
 
-    public WriteTxnMarkersHandler(PartitionManager partitions) {
+    public WriteTxnMarkersHandler(ReplicaManager partitions) {
         this.partitions = partitions;
     }
 
