@@ -95,6 +95,9 @@ public final class BrokerConfigs {
     public static final String GROUP_MAX_SESSION_TIMEOUT_MS = "group.max.session.timeout.ms";
     public static final String GROUP_MAX_SIZE = "group.max.size";
     public static final String MIN_INSYNC_REPLICAS = "min.insync.replicas";
+    public static final String AUTO_LEADER_REBALANCE_ENABLE = "auto.leader.rebalance.enable";
+    public static final String LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS = "leader.imbalance.check.interval.seconds";
+    public static final String LEADER_IMBALANCE_PER_BROKER_PERCENTAGE = "leader.imbalance.per.broker.percentage";
     public static final String REMOTE_LOG_STORAGE_SYSTEM_ENABLE = "remote.log.storage.system.enable";
 
     /** The directory, inside the metadata log dir, that holds the metadata log (Kafka's name). */
@@ -299,8 +302,14 @@ public final class BrokerConfigs {
                     "Fetcher threads per source broker; more threads fetch more partitions in parallel.")
             .define("fetch.max.bytes", Type.INT, "57671680", Range.atLeast(1024), M,
                     "Not applied by Runnel: Runnel bounds a fetch response by the request's own max_bytes only. The most bytes the broker returns for one fetch request.")
-            .define("auto.leader.rebalance.enable", Type.BOOLEAN, "true", H,
-                    "Not applied by Runnel: Runnel does not replicate yet, so every leader is preferred. Whether leadership is moved back to preferred replicas in the background.")
+            .define(AUTO_LEADER_REBALANCE_ENABLE, Type.BOOLEAN, "true", H,
+                    "Whether the active controller moves leadership back to preferred replicas in the background.")
+            .define(LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS, Type.LONG, "300", Range.atLeast(1), H,
+                    "How often the active controller checks for leader imbalance.")
+            .define(LEADER_IMBALANCE_PER_BROKER_PERCENTAGE, Type.INT, "10", Range.atLeast(0), H,
+                    "Runnel keeps this pre-4.0 Kafka key (Kafka 4's KRaft controller dropped it and rebalances any "
+                            + "imbalance): the share (%) of the partitions a broker is the preferred replica of that it may "
+                            + "not lead before the active controller moves them back to it.")
             // ---- group coordinator
             .define(OFFSETS_TOPIC_NUM_PARTITIONS, Type.INT, "50", Range.atLeast(1), H,
                     "Partitions of the __consumer_offsets topic; must not change once it exists.")

@@ -19,8 +19,8 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Metadata changes a node that is not the active controller forwards to it, over the same channel as
  * broker registrations and heartbeats ({@link MetadataQuorum#sendToController}), so any broker accepts
- * CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs, IncrementalAlterConfigs and producer id
- * allocations, as Kafka's brokers forward them to the KRaft controller.
+ * CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs, IncrementalAlterConfigs, ElectLeaders and
+ * producer id allocations, as Kafka's brokers forward them to the KRaft controller.
  *
  * <p>Layout ({@link DataOutputStream}, big-endian): an int8 kind (10 and up; below are
  * {@link BrokerLifecycleMessages}), then the operation's arguments. A reply is an int16 error code for
@@ -37,6 +37,7 @@ final class ForwardedOperations {
     static final byte ALLOCATE_PRODUCER_IDS = 15;
     static final byte DESCRIBE_QUORUM = 16;
     static final byte UNREGISTER_BROKER = 17;
+    static final byte ELECT_LEADERS = 18;
 
     private ForwardedOperations() {
     }
@@ -130,6 +131,21 @@ final class ForwardedOperations {
         return write(o -> {
             o.writeByte(UNREGISTER_BROKER);
             o.writeInt(brokerId);
+        });
+    }
+
+    /** {@code partitions} null: every partition. */
+    static byte[] electLeaders(byte type, java.util.Set<io.runnel.common.TopicPartition> partitions) {
+        return write(o -> {
+            o.writeByte(ELECT_LEADERS);
+            o.writeByte(type);
+            o.writeBoolean(partitions == null);
+            if (partitions == null) return;
+            o.writeInt(partitions.size());
+            for (io.runnel.common.TopicPartition tp : partitions) {
+                o.writeUTF(tp.topic());
+                o.writeInt(tp.partition());
+            }
         });
     }
 
@@ -239,6 +255,23 @@ final class ForwardedOperations {
                     o.writeInt(block.size());
                 });
                 case UNREGISTER_BROKER -> reply(c, c.unregisterBroker(in.readInt()), (o, v) -> { });
+                case ELECT_LEADERS -> {
+                    byte type = in.readByte();
+                    java.util.Set<io.runnel.common.TopicPartition> partitions = null;
+                    if (!in.readBoolean()) {
+                        int n = count(in);
+                        partitions = new java.util.LinkedHashSet<>();
+                        for (int i = 0; i < n; i++) partitions.add(new io.runnel.common.TopicPartition(in.readUTF(), in.readInt()));
+                    }
+                    yield reply(c, c.electLeaders(type, partitions), (o, results) -> {
+                        o.writeInt(results.size());
+                        for (Map.Entry<io.runnel.common.TopicPartition, ApiError> e : results.entrySet()) {
+                            o.writeUTF(e.getKey().topic());
+                            o.writeInt(e.getKey().partition());
+                            error(o, e.getValue());
+                        }
+                    });
+                }
                 case DESCRIBE_QUORUM -> reply(c, c.describeQuorum(), (o, d) -> {
                     o.writeInt(d.leaderId());
                     o.writeInt(d.leaderEpoch());
@@ -345,6 +378,13 @@ final class ForwardedOperations {
         int n = count(in);
         Map<ConfigResource, ApiError> out = new LinkedHashMap<>();
         for (int i = 0; i < n; i++) out.put(readResource(in), readError(in));
+        return out;
+    }
+
+    static Map<io.runnel.common.TopicPartition, ApiError> electLeadersResults(DataInputStream in) throws IOException {
+        int n = count(in);
+        Map<io.runnel.common.TopicPartition, ApiError> out = new LinkedHashMap<>();
+        for (int i = 0; i < n; i++) out.put(new io.runnel.common.TopicPartition(in.readUTF(), in.readInt()), readError(in));
         return out;
     }
 

@@ -2,6 +2,7 @@ package io.runnel.metadata;
 
 import io.runnel.common.ApiException;
 import io.runnel.common.Errors;
+import io.runnel.common.TopicPartition;
 import io.runnel.common.Uuid;
 import io.runnel.config.BrokerConfigLayers;
 import io.runnel.config.BrokerConfigs;
@@ -40,6 +41,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntPredicate;
 
 /**
  * Owns the cluster metadata: the {@link MetadataLog} and the current {@link MetadataImage}.
@@ -69,6 +71,12 @@ import java.util.concurrent.TimeUnit;
  * applied; brokers register and heartbeat through the quorum ({@link BrokerLifecycleMessages}) and the
  * active controller fences and unfences them ({@link BrokerHeartbeats} holds their sessions). See
  * docs/cluster.md.
+ *
+ * <p><b>Partition leadership and ISRs</b> follow Kafka's KRaft rules ({@link PartitionControl}, docs/replication.md):
+ * fencing a broker takes it out of ISRs and elects new leaders, unfencing elects it where partitions have
+ * no leader, leaders change ISRs with {@link #alterPartition}, operators elect with {@link #electLeaders},
+ * and in a cluster the active controller moves leadership back to preferred replicas
+ * ({@code auto.leader.rebalance.enable}).
  */
 public final class MetadataController implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MetadataController.class);
@@ -151,6 +159,10 @@ public final class MetadataController implements AutoCloseable {
         quorum.setControllerRequestHandler(c::handleBrokerRequest);
         long every = Math.max(50, Math.min(1000, config.values().getInt(BrokerConfigs.BROKER_SESSION_TIMEOUT_MS) / 4));
         c.executor.scheduleWithFixedDelay(c::fenceExpiredBrokers, every, every, TimeUnit.MILLISECONDS);
+        if (config.values().getBoolean(BrokerConfigs.AUTO_LEADER_REBALANCE_ENABLE)) {
+            long interval = config.values().getLong(BrokerConfigs.LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS);
+            c.executor.scheduleWithFixedDelay(c::rebalanceLeaders, interval, interval, TimeUnit.SECONDS);
+        }
         return c;
     }
 
@@ -416,6 +428,48 @@ public final class MetadataController implements AutoCloseable {
         public long endProducerId() {
             return firstProducerId + size;
         }
+    }
+
+    /**
+     * AlterPartition: a partition leader changes the ISR of its partitions (Kafka's rules, see
+     * {@link PartitionControl#alterPartition}). In a cluster a node that is not the active controller
+     * sends it there; the future completes once the change is committed and applied on this node. It
+     * never fails: a whole-request error (STALE_BROKER_EPOCH for a wrong or unregistered broker epoch,
+     * NOT_CONTROLLER, REQUEST_TIMED_OUT) is the reply's error, with no results; otherwise there is one
+     * result per change, in request order, with the partition's state after it.
+     */
+    public CompletableFuture<BrokerLifecycleMessages.AlterPartitionReply> alterPartition(BrokerLifecycleMessages.AlterPartition req) {
+        if (forwarding()) {
+            CompletableFuture<byte[]> sent;
+            try {
+                sent = quorum.sendToController(BrokerLifecycleMessages.encode(req));
+            } catch (RuntimeException e) {
+                sent = CompletableFuture.failedFuture(e);
+            }
+            return sent.handle((bytes, err) -> err != null
+                            ? new BrokerLifecycleMessages.AlterPartitionWire(alterPartitionError(
+                                    ApiError.of(Errors.NOT_CONTROLLER, "No active controller answered: " + errorOf(err).message())), -1)
+                            : BrokerLifecycleMessages.decodeAlterPartitionReply(bytes))
+                    .thenCompose(w -> w.offset() < 0 ? CompletableFuture.completedFuture(w.reply())
+                            : awaitPublished(w.offset()).thenApply(v -> w.reply()));
+        }
+        return submit(() -> doAlterPartition(req)).handle((w, err) -> err == null ? w.reply() : alterPartitionError(errorOf(err)));
+    }
+
+    private static BrokerLifecycleMessages.AlterPartitionReply alterPartitionError(ApiError e) {
+        return new BrokerLifecycleMessages.AlterPartitionReply(e.error(), e.message(), List.of());
+    }
+
+    /**
+     * ElectLeaders: {@code electionType} 0 (preferred) or 1 (unclean) for {@code partitions}, or for
+     * every partition when it is null (then partitions that need no election are left out, as in
+     * Kafka). One answer per partition; see {@link PartitionControl#electLeaders}. Forwarded to the
+     * active controller in a cluster. Fails with INVALID_REQUEST for another election type.
+     */
+    public CompletableFuture<Map<TopicPartition, ApiError>> electLeaders(byte electionType, Set<TopicPartition> partitions) {
+        Set<TopicPartition> copy = partitions == null ? null : new LinkedHashSet<>(partitions);
+        if (forwarding()) return forward(ForwardedOperations.electLeaders(electionType, copy), ForwardedOperations::electLeadersResults);
+        return submit(() -> doElectLeaders(electionType, copy));
     }
 
     /**
@@ -791,6 +845,7 @@ public final class MetadataController implements AutoCloseable {
         }
         ApiError failure = validateOnly ? null : commitOrError(records);
         if (failure != null) results.replaceAll((r, e) -> e.isSuccess() ? failure : e);
+        else if (!validateOnly) electAfterUncleanChange(records);
         return results;
     }
 
@@ -1194,6 +1249,9 @@ public final class MetadataController implements AutoCloseable {
             case BrokerLifecycleMessages.Heartbeat h -> submit(() -> doHeartbeat(h)).handle((reply, err) ->
                     BrokerLifecycleMessages.encode(err == null ? reply
                             : new BrokerLifecycleMessages.HeartbeatReply(errorOf(err).error(), errorOf(err).message(), true, false)));
+            case BrokerLifecycleMessages.AlterPartition a -> submit(() -> doAlterPartition(a)).handle((w, err) ->
+                    BrokerLifecycleMessages.encode(err == null ? w
+                            : new BrokerLifecycleMessages.AlterPartitionWire(alterPartitionError(errorOf(err)), -1)));
         };
     }
 
@@ -1221,8 +1279,12 @@ public final class MetadataController implements AutoCloseable {
             throw new ApiException(Errors.DUPLICATE_BROKER_REGISTRATION, "Another broker is registered with id " + brokerId
                     + " (incarnation " + current.incarnationId() + ") and its session has not expired.");
         }
-        BrokerRegistration next = new BrokerRegistration(brokerId, image.offset(), incarnation, eps, rack, true);
-        commit(List.of(MetadataDelta.toRecord(next)));
+        // a live earlier incarnation is gone: it leaves ISRs and leaderships as on fencing, before the new registration
+        List<Message> records = new ArrayList<>(current != null && !current.fenced()
+                ? partitionsWithout(brokerId).fence(brokerId) : List.of());
+        BrokerRegistration next = new BrokerRegistration(brokerId, image.offset() + records.size(), incarnation, eps, rack, true);
+        records.add(MetadataDelta.toRecord(next));
+        commit(records);
         heartbeats.registered(brokerId);
         log.info("Registered broker {} with epoch {} (fenced until it has caught up)", brokerId, next.epoch());
         return image.broker(brokerId);
@@ -1249,9 +1311,15 @@ public final class MetadataController implements AutoCloseable {
             return new BrokerLifecycleMessages.HeartbeatReply(Errors.NONE, null, true, true);
         }
         if (b.fenced() && h.appliedOffset() > b.epoch() && !heartbeats.shuttingDown(b.id())) {
-            commit(List.of(MetadataDelta.toRecord(new BrokerRegistration(b.id(), b.epoch(), b.incarnationId(), b.endpoints(),
-                    b.rack(), false))));
-            log.info("Unfenced broker {} (epoch {}): it has caught up with the metadata log", b.id(), b.epoch());
+            List<Message> records = new ArrayList<>();
+            records.add(MetadataDelta.toRecord(new BrokerRegistration(b.id(), b.epoch(), b.incarnationId(), b.endpoints(),
+                    b.rack(), false)));
+            // leaderless partitions whose ISR holds it (or, with unclean election, any replica of it) elect it
+            List<Message> elections = partitions(id -> id == b.id() || live(id)).electLeaderless();
+            records.addAll(elections);
+            commit(records);
+            log.info("Unfenced broker {} (epoch {}): it has caught up with the metadata log; {} partition(s) elected a leader",
+                    b.id(), b.epoch(), elections.size());
         }
         return new BrokerLifecycleMessages.HeartbeatReply(Errors.NONE, null, image.broker(b.id()).fenced(), false);
     }
@@ -1273,37 +1341,116 @@ public final class MetadataController implements AutoCloseable {
     }
 
     /**
-     * The records that fence {@code b}: its registration with fenced set (same epoch), and for every
-     * partition it leads with another unfenced in-sync replica, that replica as leader and {@code b}
-     * out of the ISR. A partition whose only in-sync replica is {@code b} keeps it (no data is lost by
-     * electing an out-of-sync replica).
+     * The records that fence {@code b}: its registration with fenced set (same epoch), then the partition
+     * changes of {@link PartitionControl#fence}: it leaves every ISR (a sole member stays), and partitions
+     * it led elect another live ISR member, else have no leader (or, with unclean election, elect a live
+     * out-of-sync replica).
      */
     private List<Message> fenceRecords(BrokerRegistration b) {
         List<Message> out = new ArrayList<>();
         out.add(MetadataDelta.toRecord(new BrokerRegistration(b.id(), b.epoch(), b.incarnationId(), b.endpoints(), b.rack(), true)));
-        for (TopicImage t : image.topics().values()) {
-            for (Map.Entry<Integer, PartitionState> e : t.partitions().entrySet()) {
-                PartitionState p = e.getValue();
-                if (p.leader() != b.id()) continue;
-                Integer next = null;
-                for (int r : p.isr()) {
-                    BrokerRegistration rb = image.broker(r);
-                    if (r != b.id() && rb != null && !rb.fenced()) {
-                        next = r;
-                        break;
-                    }
-                }
-                if (next == null) continue;
-                io.runnel.protocol.message.PartitionChangeRecord c = new io.runnel.protocol.message.PartitionChangeRecord();
-                c.topicId = t.id();
-                c.partitionId = e.getKey();
-                c.leader = next;
-                List<Integer> isr = new ArrayList<>(p.isr());
-                isr.remove(Integer.valueOf(b.id()));
-                c.isr = isr;
-                out.add(c);
-            }
-        }
+        out.addAll(partitionsWithout(b.id()).fence(b.id()));
         return out;
     }
+
+    // ---------------------------------------------------------------- partitions: ISR and elections (controller thread)
+
+    /**
+     * Whether broker {@code id} may lead or join an ISR: registered, unfenced and not in a controlled
+     * shutdown.
+     */
+    private boolean live(int id) {
+        BrokerRegistration b = image.broker(id);
+        return b != null && !b.fenced() && (heartbeats == null || !heartbeats.shuttingDown(id));
+    }
+
+    /** Whether {@code unclean.leader.election.enable} is in effect for the topic: its own, else the broker's. */
+    private boolean uncleanEnabled(String topic) {
+        return TopicConfigs.resolveTyped(image.topicConfigs(topic), layers(image))
+                .getBoolean(TopicConfigs.UNCLEAN_LEADER_ELECTION_ENABLE);
+    }
+
+    private PartitionControl partitions(IntPredicate live) {
+        return new PartitionControl(image, live, this::uncleanEnabled);
+    }
+
+    /** The rules with {@code broker} no longer live (it is being fenced). */
+    private PartitionControl partitionsWithout(int broker) {
+        return partitions(id -> id != broker && live(id));
+    }
+
+    private BrokerLifecycleMessages.AlterPartitionWire doAlterPartition(BrokerLifecycleMessages.AlterPartition req) {
+        BrokerRegistration b = image.broker(req.brokerId());
+        if (b == null || b.epoch() != req.brokerEpoch()) {
+            return new BrokerLifecycleMessages.AlterPartitionWire(alterPartitionError(ApiError.of(Errors.STALE_BROKER_EPOCH,
+                    "Broker " + req.brokerId() + " is " + (b == null ? "not registered" : "registered with epoch " + b.epoch())
+                            + ", not epoch " + req.brokerEpoch() + ".")), -1);
+        }
+        PartitionControl.AlterOutcome o = partitions(this::live).alterPartition(req.brokerId(), req.changes());
+        ApiError failure = commitOrError(o.records());
+        List<BrokerLifecycleMessages.IsrChangeResult> results = new ArrayList<>();
+        for (int i = 0; i < req.changes().size(); i++) {
+            BrokerLifecycleMessages.IsrChange c = req.changes().get(i);
+            Errors e = o.errors().get(i);
+            if (e == Errors.NONE && failure != null) e = failure.error();
+            PartitionState state = e != Errors.NONE ? null : image.topic(c.topicId()).partition(c.partition());
+            results.add(new BrokerLifecycleMessages.IsrChangeResult(c.topicId(), c.partition(), e, state));
+            if (e != Errors.NONE) log.debug("AlterPartition of broker {} for {}-{} refused: {} {}", req.brokerId(), c.topicId(),
+                    c.partition(), e, o.messages().get(i));
+        }
+        if (failure == null && !o.records().isEmpty()) {
+            log.info("Broker {} changed the ISR of {} partition(s)", req.brokerId(), o.records().size());
+        }
+        return new BrokerLifecycleMessages.AlterPartitionWire(new BrokerLifecycleMessages.AlterPartitionReply(
+                Errors.NONE, null, results), image.offset());
+    }
+
+    private Map<TopicPartition, ApiError> doElectLeaders(byte type, Set<TopicPartition> targets) {
+        if (type != PartitionControl.PREFERRED && type != PartitionControl.UNCLEAN) {
+            throw new ApiException(Errors.INVALID_REQUEST, "Unknown election type " + type + ": 0 (preferred) or 1 (unclean).");
+        }
+        PartitionControl.ElectOutcome o = partitions(this::live).electLeaders(type, targets);
+        ApiError failure = commitOrError(o.records());
+        Map<TopicPartition, ApiError> out = new LinkedHashMap<>(o.results());
+        if (failure != null) out.replaceAll((tp, e) -> e.isSuccess() ? failure : e);
+        else if (!o.records().isEmpty()) log.info("Elected new leaders for {} partition(s) ({} election)", o.records().size(),
+                type == PartitionControl.PREFERRED ? "preferred" : "unclean");
+        return out;
+    }
+
+    /**
+     * Controller thread, every {@code leader.imbalance.check.interval.seconds} on the active controller:
+     * preferred elections for the partitions of every broker whose share of preferred-but-not-led
+     * partitions exceeds {@code leader.imbalance.per.broker.percentage}.
+     */
+    private void rebalanceLeaders() {
+        try {
+            if (closed || (quorum != null && !quorum.isActive())) return;
+            if (quorum != null) refreshImage();
+            int percentage = config.values().getInt(BrokerConfigs.LEADER_IMBALANCE_PER_BROKER_PERCENTAGE);
+            Set<TopicPartition> moving = partitions(this::live).imbalanced(percentage);
+            if (moving.isEmpty()) return;
+            PartitionControl.ElectOutcome o = partitions(this::live).electLeaders(PartitionControl.PREFERRED, moving);
+            commit(o.records());
+            log.info("Auto leader rebalance: {} partition(s) moved back to their preferred replica", o.records().size());
+        } catch (IOException | RuntimeException e) {
+            log.warn("Auto leader rebalance failed: {}", e.toString());
+        }
+    }
+
+    /**
+     * After {@code unclean.leader.election.enable} changed: leaderless partitions that may now elect an
+     * out-of-sync replica do (Kafka triggers this on the config change too).
+     */
+    private void electAfterUncleanChange(List<Message> committed) {
+        boolean touched = committed.stream().anyMatch(m -> m instanceof ConfigRecord c
+                && TopicConfigs.UNCLEAN_LEADER_ELECTION_ENABLE.equals(c.name));
+        if (!touched) return;
+        List<Message> elections = partitions(this::live).electLeaderless();
+        if (elections.isEmpty()) return;
+        ApiError failure = commitOrError(elections);
+        if (failure != null) log.warn("Unclean leader elections after the config change failed: {}", failure);
+        else log.info("Unclean leader election: {} leaderless partition(s) elected a leader", elections.size());
+    }
+
 }

@@ -25,8 +25,8 @@ import java.util.TreeMap;
  * made: at start-up from the log, on the controller after each operation, and (later) on followers of
  * a replicated log. Replay is deterministic: the same records on the same image give an equal image.
  *
- * <p>A record that contradicts the image (a partition of an unknown topic, a duplicate topic id, an
- * unknown record type) throws {@link IllegalStateException}: the log is corrupt or was written by a
+ * <p>A record that contradicts the image (a partition of an unknown topic, a duplicate topic id, a
+ * partition change whose leader is not in its ISR, an unknown record type) throws {@link IllegalStateException}: the log is corrupt or was written by a
  * buggy controller, and continuing would silently diverge.
  *
  * <p>Not thread-safe; used by one thread at a time. The base image is never modified.
@@ -170,7 +170,26 @@ public final class MetadataDelta {
                 leaderChange ? r.leader : p.leader(),
                 leaderChange ? p.leaderEpoch() + 1 : p.leaderEpoch(),
                 p.partitionEpoch() + 1);
+        String invalid = invalidLeadership(changed);
+        if (invalid != null) {
+            throw new IllegalStateException("change of " + t.name() + "-" + r.partitionId + " at offset " + offset + ": " + invalid);
+        }
         parts.put(r.partitionId, changed);
+    }
+
+    /**
+     * Why a changed partition is impossible, or null: its ISR must be a non-empty set of its replicas
+     * and its leader -1 or an ISR member. A change that breaks this comes from a buggy controller; the
+     * whole batch holding it is refused.
+     */
+    private static String invalidLeadership(PartitionState p) {
+        if (p.isr().isEmpty() && !p.replicas().isEmpty()) return "empty ISR";
+        if (new java.util.HashSet<>(p.isr()).size() != p.isr().size()) return "duplicate ISR members " + p.isr();
+        if (!p.replicas().containsAll(p.isr())) return "ISR " + p.isr() + " is not within the replicas " + p.replicas();
+        if (p.leader() != PartitionState.NO_LEADER && !p.isr().contains(p.leader())) {
+            return "leader " + p.leader() + " is not in the ISR " + p.isr();
+        }
+        return null;
     }
 
     private void replayRemoveTopic(RemoveTopicRecord r) {

@@ -83,12 +83,37 @@ class MetadataDeltaTest {
         leader.topicId = id;
         leader.partitionId = 0;
         leader.leader = 2;
+        leader.isr = new ArrayList<>(List.of(2));
         d.replay(leader);
         s = d.apply().topic("t").partition(0);
         assertThat(s.leader()).isEqualTo(2);
-        assertThat(s.isr()).containsExactly(1);
+        assertThat(s.isr()).containsExactly(2);
         assertThat(s.leaderEpoch()).isEqualTo(1);
         assertThat(s.partitionEpoch()).isEqualTo(2);
+    }
+
+    @Test
+    void aPartitionChangeThatBreaksTheLeaderAndIsrRulesDoesNotReplay() {
+        Uuid id = Uuid.random();
+        MetadataImage img = new MetadataDelta(MetadataImage.EMPTY).replayAll(List.of(topic("t", id), partition(id, 0, List.of(1, 2))))
+                .apply();
+        PartitionChangeRecord leaderOutsideIsr = new PartitionChangeRecord();
+        leaderOutsideIsr.topicId = id;
+        leaderOutsideIsr.partitionId = 0;
+        leaderOutsideIsr.isr = new ArrayList<>(List.of(2));
+        assertThatThrownBy(() -> new MetadataDelta(img).replay(leaderOutsideIsr))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("leader 1 is not in the ISR [2]");
+        PartitionChangeRecord emptyIsr = new PartitionChangeRecord();
+        emptyIsr.topicId = id;
+        emptyIsr.partitionId = 0;
+        emptyIsr.isr = new ArrayList<>();
+        emptyIsr.leader = -1;
+        assertThatThrownBy(() -> new MetadataDelta(img).replay(emptyIsr)).hasMessageContaining("empty ISR");
+        PartitionChangeRecord notAReplica = new PartitionChangeRecord();
+        notAReplica.topicId = id;
+        notAReplica.partitionId = 0;
+        notAReplica.isr = new ArrayList<>(List.of(1, 3));
+        assertThatThrownBy(() -> new MetadataDelta(img).replay(notAReplica)).hasMessageContaining("not within the replicas");
     }
 
     @Test

@@ -1,0 +1,300 @@
+package io.runnel.metadata;
+
+import io.runnel.common.Errors;
+import io.runnel.common.TopicPartition;
+import io.runnel.common.Uuid;
+import io.runnel.protocol.Message;
+import io.runnel.protocol.message.PartitionChangeRecord;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.IntPredicate;
+import java.util.function.Predicate;
+
+/**
+ * The controller's partition leadership and ISR rules (Kafka's KRaft behaviour), as pure functions of one
+ * {@link MetadataImage}: each method returns the {@link PartitionChangeRecord}s (and answers) an operation
+ * needs; the controller commits them. Replaying a change bumps the partition epoch, and the leader epoch
+ * when the record names a leader.
+ *
+ * <ul>
+ *   <li><b>Fencing</b> a broker takes it out of every ISR it is in, except that an ISR never becomes
+ *       empty (a sole member stays). A partition it led gets the first other live ISR member in replica
+ *       order, else no leader (-1), else, with {@code unclean.leader.election.enable}, the first live
+ *       replica with ISR = [it].</li>
+ *   <li><b>Leaderless partitions</b> (after an unfencing, or when unclean election is turned on) elect
+ *       the first live ISR member, else (unclean) the first live replica with ISR = [it].</li>
+ *   <li><b>AlterPartition</b>, <b>ElectLeaders</b> and the <b>imbalance</b> check: see their methods.</li>
+ * </ul>
+ *
+ * <p>A broker is <i>live</i> (eligible to lead or join an ISR) when it is registered, unfenced and not
+ * in a controlled shutdown; the controller supplies that predicate. Not thread-safe; one instance per
+ * operation on the controller thread.
+ */
+final class PartitionControl {
+    /** ElectLeaders election types (the request's ElectionType). */
+    static final byte PREFERRED = 0;
+    static final byte UNCLEAN = 1;
+
+    private final MetadataImage image;
+    private final IntPredicate live;
+    private final Predicate<String> uncleanEnabled;
+
+    /**
+     * @param live           whether a broker may lead or join an ISR
+     * @param uncleanEnabled whether a topic (by name) has {@code unclean.leader.election.enable} in effect
+     */
+    PartitionControl(MetadataImage image, IntPredicate live, Predicate<String> uncleanEnabled) {
+        this.image = image;
+        this.live = live;
+        this.uncleanEnabled = uncleanEnabled;
+    }
+
+    // ---------------------------------------------------------------- fencing and leaderless partitions
+
+    /** The changes that take {@code broker} (no longer live) out of ISRs and leaderships. */
+    List<Message> fence(int broker) {
+        List<Message> out = new ArrayList<>();
+        for (TopicImage t : image.topics().values()) {
+            for (Map.Entry<Integer, PartitionState> e : t.partitions().entrySet()) {
+                PartitionState p = e.getValue();
+                if (p.leader() != broker && !p.isr().contains(broker)) continue;
+                List<Integer> isr = new ArrayList<>(p.isr());
+                isr.remove(Integer.valueOf(broker));
+                if (isr.isEmpty()) isr = new ArrayList<>(p.isr()); // the last member stays: it has every record
+                int leader = p.leader();
+                if (leader == broker) {
+                    leader = firstLiveIn(p.replicas(), isr);
+                    if (leader == PartitionState.NO_LEADER && uncleanEnabled.test(t.name())) {
+                        leader = firstLiveIn(p.replicas(), null);
+                        if (leader != PartitionState.NO_LEADER) isr = List.of(leader);
+                    }
+                }
+                if (leader == p.leader() && isr.equals(p.isr())) continue; // a leaderless sole member: nothing changes
+                out.add(change(t.id(), e.getKey(), leader != p.leader() ? leader : null, isr.equals(p.isr()) ? null : isr));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The elections of every leaderless partition that can have a leader now: the first live ISR member
+     * (leader epoch +1), else, where unclean election is enabled, the first live replica with ISR = [it].
+     */
+    List<Message> electLeaderless() {
+        List<Message> out = new ArrayList<>();
+        for (TopicImage t : image.topics().values()) {
+            boolean unclean = false;
+            boolean uncleanKnown = false;
+            for (Map.Entry<Integer, PartitionState> e : t.partitions().entrySet()) {
+                PartitionState p = e.getValue();
+                if (p.leader() != PartitionState.NO_LEADER || p.replicas().isEmpty()) continue;
+                int leader = firstLiveIn(p.replicas(), p.isr());
+                if (leader != PartitionState.NO_LEADER) {
+                    out.add(change(t.id(), e.getKey(), leader, null));
+                    continue;
+                }
+                if (!uncleanKnown) {
+                    unclean = uncleanEnabled.test(t.name());
+                    uncleanKnown = true;
+                }
+                leader = unclean ? firstLiveIn(p.replicas(), null) : PartitionState.NO_LEADER;
+                if (leader != PartitionState.NO_LEADER) out.add(change(t.id(), e.getKey(), leader, List.of(leader)));
+            }
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- AlterPartition
+
+    /** The outcome of an AlterPartition: one error per change (NONE where it applies) and the records. */
+    record AlterOutcome(List<Errors> errors, List<String> messages, List<Message> records) {
+    }
+
+    /**
+     * Validates each ISR change of leader {@code brokerId} against the image (the broker epoch is
+     * checked by the caller). NONE with no record for an unchanged ISR; NONE and one record (the new
+     * ISR, leader unchanged) otherwise. {@code eligible} says whether a broker may be added to an ISR.
+     */
+    AlterOutcome alterPartition(int brokerId, List<BrokerLifecycleMessages.IsrChange> changes) {
+        List<Errors> errors = new ArrayList<>();
+        List<String> messages = new ArrayList<>();
+        List<Message> records = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (BrokerLifecycleMessages.IsrChange c : changes) {
+            String problem = null;
+            Errors error = Errors.NONE;
+            TopicImage t = image.topic(c.topicId());
+            PartitionState p = t == null ? null : t.partition(c.partition());
+            if (!seen.add(c.topicId() + ":" + c.partition())) {
+                error = Errors.INVALID_REQUEST;
+                problem = "Partition " + c.partition() + " of topic " + c.topicId() + " is named twice in the request.";
+            } else if (t == null) {
+                error = Errors.UNKNOWN_TOPIC_ID;
+            } else if (p == null) {
+                error = Errors.UNKNOWN_TOPIC_OR_PARTITION;
+            } else if (p.leader() != brokerId) {
+                error = Errors.NOT_LEADER_OR_FOLLOWER;
+                problem = "Broker " + brokerId + " is not the leader of " + t.name() + "-" + c.partition() + " (the leader is "
+                        + p.leader() + ").";
+            } else if (c.leaderEpoch() != p.leaderEpoch()) {
+                error = Errors.FENCED_LEADER_EPOCH;
+                problem = "Leader epoch " + c.leaderEpoch() + " is not the current " + p.leaderEpoch() + ".";
+            } else if (c.partitionEpoch() != p.partitionEpoch()) {
+                error = Errors.INVALID_UPDATE_VERSION;
+                problem = "Partition epoch " + c.partitionEpoch() + " is not the current " + p.partitionEpoch() + ".";
+            } else if ((problem = invalidIsr(c.newIsr(), p, brokerId)) != null) {
+                error = Errors.INVALID_REQUEST;
+            } else {
+                for (int r : c.newIsr()) {
+                    if (!p.isr().contains(r) && !live.test(r)) {
+                        error = Errors.INELIGIBLE_REPLICA;
+                        problem = "Broker " + r + " cannot join the ISR of " + t.name() + "-" + c.partition()
+                                + ": it is fenced, unregistered or shutting down.";
+                        break;
+                    }
+                }
+                if (error == Errors.NONE && !c.newIsr().equals(p.isr())) {
+                    records.add(change(t.id(), c.partition(), null, c.newIsr()));
+                }
+            }
+            errors.add(error);
+            messages.add(problem != null ? problem : error == Errors.NONE ? null : error.message());
+        }
+        return new AlterOutcome(errors, messages, records);
+    }
+
+    /** Why {@code isr} cannot be an ISR of {@code p} led by {@code leader}, or null if it can. */
+    private static String invalidIsr(List<Integer> isr, PartitionState p, int leader) {
+        if (isr.isEmpty()) return "The new ISR is empty.";
+        if (new HashSet<>(isr).size() != isr.size()) return "The new ISR " + isr + " has duplicates.";
+        for (int r : isr) {
+            if (!p.replicas().contains(r)) return "Broker " + r + " in the new ISR is not a replica " + p.replicas() + ".";
+        }
+        if (!isr.contains(leader)) return "The new ISR " + isr + " does not contain the leader " + leader + ".";
+        return null;
+    }
+
+    // ---------------------------------------------------------------- ElectLeaders and rebalancing
+
+    /** The outcome of ElectLeaders: the answer per partition and the records. */
+    record ElectOutcome(Map<TopicPartition, ApiError> results, List<Message> records) {
+    }
+
+    /**
+     * ElectLeaders. Preferred: the first replica leads if it is live and in the ISR (ELECTION_NOT_NEEDED
+     * if it already leads, PREFERRED_LEADER_NOT_AVAILABLE otherwise). Unclean: only a leaderless
+     * partition elects, a live ISR member first, else the first live replica with ISR = [it]
+     * (ELECTION_NOT_NEEDED when it has a leader, ELIGIBLE_LEADERS_NOT_AVAILABLE with no live replica).
+     * {@code partitions} null means every partition, and then, as in Kafka, partitions that need no
+     * election are left out of the answer.
+     */
+    ElectOutcome electLeaders(byte type, Set<TopicPartition> partitions) {
+        Map<TopicPartition, ApiError> results = new LinkedHashMap<>();
+        List<Message> records = new ArrayList<>();
+        List<TopicPartition> targets = new ArrayList<>();
+        if (partitions == null) {
+            for (TopicImage t : image.topics().values()) {
+                for (int p : t.partitions().keySet()) targets.add(new TopicPartition(t.name(), p));
+            }
+        } else {
+            targets.addAll(partitions);
+        }
+        for (TopicPartition tp : targets) {
+            TopicImage t = image.topic(tp.topic());
+            PartitionState p = t == null ? null : t.partition(tp.partition());
+            ApiError result;
+            if (p == null) {
+                result = ApiError.of(Errors.UNKNOWN_TOPIC_OR_PARTITION, "The partition " + tp + " does not exist.");
+            } else if (type == PREFERRED) {
+                result = electPreferred(t, tp, p, records);
+            } else {
+                result = electUnclean(t, tp, p, records);
+            }
+            if (partitions == null && result.error() == Errors.ELECTION_NOT_NEEDED) continue;
+            results.put(tp, result);
+        }
+        return new ElectOutcome(results, records);
+    }
+
+    private ApiError electPreferred(TopicImage t, TopicPartition tp, PartitionState p, List<Message> records) {
+        int preferred = p.replicas().isEmpty() ? PartitionState.NO_LEADER : p.replicas().get(0);
+        if (preferred != PartitionState.NO_LEADER && p.leader() == preferred) {
+            return ApiError.of(Errors.ELECTION_NOT_NEEDED, "Broker " + preferred + " already leads " + tp + ".");
+        }
+        if (preferred == PartitionState.NO_LEADER || !p.isr().contains(preferred) || !live.test(preferred)) {
+            return ApiError.of(Errors.PREFERRED_LEADER_NOT_AVAILABLE, "The preferred leader " + preferred + " of " + tp
+                    + " is not a live member of the ISR " + p.isr() + ".");
+        }
+        records.add(change(t.id(), tp.partition(), preferred, null));
+        return ApiError.NONE;
+    }
+
+    private ApiError electUnclean(TopicImage t, TopicPartition tp, PartitionState p, List<Message> records) {
+        if (p.leader() != PartitionState.NO_LEADER) {
+            return ApiError.of(Errors.ELECTION_NOT_NEEDED, tp + " has a leader (" + p.leader() + ").");
+        }
+        int leader = firstLiveIn(p.replicas(), p.isr());
+        if (leader != PartitionState.NO_LEADER) {
+            records.add(change(t.id(), tp.partition(), leader, null));
+            return ApiError.NONE;
+        }
+        leader = firstLiveIn(p.replicas(), null);
+        if (leader == PartitionState.NO_LEADER) {
+            return ApiError.of(Errors.ELIGIBLE_LEADERS_NOT_AVAILABLE, "No replica of " + tp + " " + p.replicas() + " is live.");
+        }
+        records.add(change(t.id(), tp.partition(), leader, List.of(leader)));
+        return ApiError.NONE;
+    }
+
+    /**
+     * The partitions auto leader rebalancing moves: for each broker whose share of the partitions it is
+     * the preferred (first) replica of but does not lead exceeds {@code percentage} %, those of them
+     * whose preferred replica is live and in the ISR.
+     */
+    Set<TopicPartition> imbalanced(int percentage) {
+        Map<Integer, List<TopicPartition>> notLed = new LinkedHashMap<>();
+        Map<Integer, Integer> preferredOf = new LinkedHashMap<>();
+        for (TopicImage t : image.topics().values()) {
+            for (Map.Entry<Integer, PartitionState> e : t.partitions().entrySet()) {
+                PartitionState p = e.getValue();
+                if (p.replicas().isEmpty()) continue;
+                int preferred = p.replicas().get(0);
+                preferredOf.merge(preferred, 1, Integer::sum);
+                if (p.leader() != preferred && p.isr().contains(preferred) && live.test(preferred)) {
+                    notLed.computeIfAbsent(preferred, k -> new ArrayList<>()).add(new TopicPartition(t.name(), e.getKey()));
+                }
+            }
+        }
+        Set<TopicPartition> out = new java.util.TreeSet<>();
+        for (Map.Entry<Integer, List<TopicPartition>> e : notLed.entrySet()) {
+            // the ratio Kafka checks: (preferred but not leading) / preferred, compared with the percentage
+            if (e.getValue().size() * 100L > (long) percentage * preferredOf.get(e.getKey())) out.addAll(e.getValue());
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /** The first replica (in replica order) that is live and, when {@code within} is non-null, in it; else -1. */
+    private int firstLiveIn(List<Integer> replicas, List<Integer> within) {
+        for (int r : replicas) {
+            if ((within == null || within.contains(r)) && live.test(r)) return r;
+        }
+        return PartitionState.NO_LEADER;
+    }
+
+    /** A change of one partition: {@code leader} null keeps it, {@code isr} null keeps it. */
+    static PartitionChangeRecord change(Uuid topicId, int partition, Integer leader, List<Integer> isr) {
+        PartitionChangeRecord c = new PartitionChangeRecord();
+        c.topicId = topicId;
+        c.partitionId = partition;
+        if (leader != null) c.leader = leader;
+        if (isr != null) c.isr = new ArrayList<>(isr);
+        return c;
+    }
+}
