@@ -60,6 +60,10 @@ import io.runnel.txn.TxnCoordinatorConfig;
 import io.runnel.broker.network.NetworkConfig;
 import io.runnel.broker.partition.MetadataPublisher;
 import io.runnel.broker.partition.ReplicaManager;
+import io.runnel.broker.partition.ReplicationConfig;
+import io.runnel.broker.partition.Partition;
+import io.runnel.metadata.BrokerLifecycleMessages;
+import io.runnel.metadata.PartitionState;
 import io.runnel.common.Time;
 import io.runnel.config.BrokerConfigLayers;
 import io.runnel.config.BrokerConfigs;
@@ -80,6 +84,9 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import io.runnel.common.Uuid;
+import io.runnel.common.Errors;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -121,7 +128,10 @@ public final class BrokerServer implements AutoCloseable {
             controller = MetadataController.start(config);
         }
         logManager = new LogManager(config.logDirs().stream().map(Path::of).toList(), Time.SYSTEM, logManagerConfig(config));
-        partitions = new ReplicaManager(nodeId, logManager);
+        partitions = new ReplicaManager(nodeId, logManager, ReplicationConfig.from(config), Time.SYSTEM);
+        if (config.clusterMode()) {
+            partitions.startReplication(this::alterIsr, this::interBrokerEndpoint, () -> lifecycle == null ? -1 : lifecycle.epoch());
+        }
         MetadataPublisher publisher = new MetadataPublisher(partitions, nodeId, config.originals());
         logManager.startup(topic -> publisher.logConfig(controller.image(), topic));
         BrokerContext broker = new BrokerContext(nodeId, config, publisher, topics -> controller
@@ -234,6 +244,33 @@ public final class BrokerServer implements AutoCloseable {
         lifecycle = new BrokerLifecycleManager(nodeId, endpoints, config.rack(), new RaftMetadataQuorum(quorumNode),
                 () -> publisher.image().offset(), config.values().getInt(BrokerConfigs.BROKER_HEARTBEAT_INTERVAL_MS));
         lifecycle.start();
+    }
+
+    /** A leader's ISR change, sent to the active controller with this broker's epoch. */
+    private CompletableFuture<ReplicaManager.IsrResult> alterIsr(Uuid topicId, int partition, int leaderEpoch, int partitionEpoch,
+                                                                 List<Integer> newIsr) {
+        BrokerLifecycleManager l = lifecycle;
+        if (l == null) return CompletableFuture.completedFuture(new ReplicaManager.IsrResult(Errors.BROKER_ID_NOT_REGISTERED, null));
+        var req = new BrokerLifecycleMessages.AlterPartition(config.nodeId(), l.epoch(),
+                List.of(new BrokerLifecycleMessages.IsrChange(topicId, partition, leaderEpoch, partitionEpoch, newIsr)));
+        return controller.alterPartition(req).thenApply(reply -> {
+            if (reply.error() != Errors.NONE || reply.results().isEmpty()) return new ReplicaManager.IsrResult(reply.error(), null);
+            BrokerLifecycleMessages.IsrChangeResult r = reply.results().get(0);
+            if (r.error() != Errors.NONE || r.state() == null) return new ReplicaManager.IsrResult(r.error(), null);
+            PartitionState ps = r.state();
+            return new ReplicaManager.IsrResult(Errors.NONE, new Partition.ReplicaState(ps.leader(), ps.leaderEpoch(),
+                    ps.partitionEpoch(), ps.replicas(), ps.isr()));
+        });
+    }
+
+    /** Where followers fetch from broker {@code id}: its endpoint on inter.broker.listener.name, else its first one. */
+    private InetSocketAddress interBrokerEndpoint(int id) {
+        BrokerRegistration b = controller.image().broker(id);
+        if (b == null || b.endpoints().isEmpty()) return null;
+        String name = config.values().getString(BrokerConfigs.INTER_BROKER_LISTENER_NAME);
+        BrokerRegistration.Endpoint e = name == null ? null : BrokerContext.endpoint(b, name);
+        if (e == null) e = b.endpoints().get(0);
+        return InetSocketAddress.createUnresolved(e.host(), e.port());
     }
 
     /** The broker lifecycle in a cluster, or null on a single node. */

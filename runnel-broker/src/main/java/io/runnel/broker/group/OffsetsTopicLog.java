@@ -15,6 +15,7 @@ import io.runnel.record.Record;
 import io.runnel.record.RecordBatch;
 import io.runnel.record.RecordBatchBuilder;
 import io.runnel.record.TimestampType;
+import io.runnel.storage.AppendResult;
 import io.runnel.storage.LogReadResult;
 import io.runnel.storage.PartitionLog;
 
@@ -88,9 +89,14 @@ public final class OffsetsTopicLog implements CoordinatorLog {
             }
             long now = time.milliseconds();
             for (CoordinatorRecord r : records) b.append(now, r.key(), r.value(), List.of());
-            partitions.appendAsCoordinator(p, new MemoryRecords(b.build()));
+            AppendResult appended = partitions.appendAsCoordinator(p, new MemoryRecords(b.build()));
             if (producerId >= 0) sequences.put(seqKey(partition, producerId), new Seq(producerEpoch, firstSeq + records.size()));
-            return CompletableFuture.completedFuture(null);
+            // acknowledged only once the ISR has it, as Kafka's coordinators write with acks=all: a commit a client saw
+            // succeed must survive the loss of this broker (up to replica.lag.time.max.ms; then the client retries)
+            return partitions.awaitReplication(p, appended.lastOffset() + 1, 1, partitions.config().lagTimeMaxMs())
+                    .thenAccept(e -> {
+                        if (e != Errors.NONE) throw new ApiException(e, "The coordinator's records were not replicated: " + e);
+                    });
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }

@@ -39,7 +39,7 @@ final class ReplicaFetcher extends Thread {
     private final ReplicationConfig config;
     private final IntFunction<InetSocketAddress> endpoints;
     private final ReplicaManager replicas;
-    private final long brokerEpoch;
+    private final java.util.function.LongSupplier brokerEpoch;
     private final Map<TopicPartition, State> partitions = new ConcurrentHashMap<>();
     private final Object changed = new Object();
     private volatile boolean running = true;
@@ -59,7 +59,7 @@ final class ReplicaFetcher extends Thread {
     }
 
     ReplicaFetcher(int nodeId, int leaderId, int index, ReplicationConfig config, IntFunction<InetSocketAddress> endpoints,
-                   ReplicaManager replicas, long brokerEpoch) {
+                   ReplicaManager replicas, java.util.function.LongSupplier brokerEpoch) {
         super("replica-fetcher-" + leaderId + "-" + index);
         setDaemon(true);
         this.nodeId = nodeId;
@@ -112,7 +112,7 @@ final class ReplicaFetcher extends Thread {
         Map<Uuid, Map<Integer, State>> byTopic = new LinkedHashMap<>();
         FetchRequest req = new FetchRequest();
         req.replicaState.replicaId = nodeId;
-        req.replicaState.replicaEpoch = brokerEpoch;
+        req.replicaState.replicaEpoch = brokerEpoch.getAsLong();
         req.maxWaitMs = config.fetchWaitMaxMs();
         req.minBytes = config.fetchMinBytes();
         req.maxBytes = config.fetchResponseMaxBytes();

@@ -17,7 +17,7 @@ final class ReplicaFetcherManager implements AutoCloseable {
     private final ReplicationConfig config;
     private final IntFunction<InetSocketAddress> endpoints;
     private final ReplicaManager replicas;
-    private final long brokerEpoch;
+    private final java.util.function.LongSupplier brokerEpoch;
     private final Map<Key, ReplicaFetcher> fetchers = new HashMap<>();
     private final Map<TopicPartition, ReplicaFetcher> assigned = new HashMap<>();
     private boolean closed;
@@ -25,7 +25,7 @@ final class ReplicaFetcherManager implements AutoCloseable {
     private record Key(int leaderId, int index) {}
 
     ReplicaFetcherManager(int nodeId, ReplicationConfig config, IntFunction<InetSocketAddress> endpoints, ReplicaManager replicas,
-                          long brokerEpoch) {
+                          java.util.function.LongSupplier brokerEpoch) {
         this.nodeId = nodeId;
         this.config = config;
         this.endpoints = endpoints;

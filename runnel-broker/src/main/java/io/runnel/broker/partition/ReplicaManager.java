@@ -110,7 +110,7 @@ public final class ReplicaManager implements AutoCloseable {
      * {@code leaderEndpoints} (a broker id to its inter-broker address, null when unknown). A single node
      * without it leads every partition alone.
      */
-    public void startReplication(IsrChannel isrChannel, IntFunction<InetSocketAddress> leaderEndpoints, long brokerEpoch) {
+    public void startReplication(IsrChannel isrChannel, IntFunction<InetSocketAddress> leaderEndpoints, java.util.function.LongSupplier brokerEpoch) {
         this.isrChannel = isrChannel;
         this.fetchers = new ReplicaFetcherManager(nodeId, config, leaderEndpoints, this, brokerEpoch);
     }

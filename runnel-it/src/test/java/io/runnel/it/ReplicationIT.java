@@ -1,0 +1,168 @@
+package io.runnel.it;
+
+import io.runnel.broker.partition.Partition;
+import io.runnel.storage.PartitionLog;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.errors.NotEnoughReplicasException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Partition replication with three nodes in this JVM and real clients: followers copy the leader's log
+ * (same records, offsets and epochs), acks=all with min.insync.replicas=2 survives losing the leader, and too
+ * few in-sync replicas refuse acks=all writes with NOT_ENOUGH_REPLICAS.
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class ReplicationIT {
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    @TempDir
+    Path dir;
+    private ClusterHarness cluster;
+
+    @AfterEach
+    void tearDown() {
+        if (cluster != null) cluster.close();
+    }
+
+    private ClusterHarness startCluster() {
+        cluster = ClusterHarness.create(ClusterHarness.Mode.IN_PROCESS, dir, 3,
+                Map.of("replica.lag.time.max.ms", "4000", "broker.session.timeout.ms", "4000")).startAll();
+        return cluster;
+    }
+
+    static TopicPartitionInfo describe(Admin admin, String topic, int partition) throws Exception {
+        TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get(15, TimeUnit.SECONDS).get(topic);
+        return d.partitions().get(partition);
+    }
+
+    private void awaitIsr(Admin admin, String topic, int size) {
+        ClusterHarness.await(WAIT, topic + " has " + size + " in-sync replicas", () -> {
+            try {
+                return describe(admin, topic, 0).isr().size() == size;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void followersCopyTheLeaderAndAcksAllSurvivesTheLeadersLoss() throws Exception {
+        startCluster();
+        String bootstrap = cluster.bootstrap();
+        try (Admin admin = Clients.admin(bootstrap)) {
+            ClusterHarness.await(WAIT, "three unfenced brokers", () -> {
+                try {
+                    return ClusterIT.brokerIds(admin, false).size() == 3;
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            admin.createTopics(List.of(new NewTopic("r", 1, (short) 3).configs(Map.of("min.insync.replicas", "2"))))
+                    .all().get(30, TimeUnit.SECONDS);
+            awaitIsr(admin, "r", 3);
+            int leader = describe(admin, "r", 0).leader().id();
+
+            int n = 2000;
+            try (KafkaProducer<byte[], byte[]> producer = Clients.producer(bootstrap, Map.of(ProducerConfig.ACKS_CONFIG, "all",
+                    ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true))) {
+                List<Future<RecordMetadata>> sent = new ArrayList<>();
+                for (int i = 0; i < n / 2; i++) sent.add(producer.send(new ProducerRecord<>("r", 0, null, bytes("v" + i))));
+                for (Future<RecordMetadata> f : sent) f.get(30, TimeUnit.SECONDS);
+
+                // every replica holds the same log: the high watermark covers everything acknowledged
+                ClusterHarness.await(WAIT, "followers caught up", () -> cluster.runningNodes().stream()
+                        .allMatch(id -> log(id, "r").logEndOffset() == n / 2 && log(id, "r").highWatermark() == n / 2));
+                for (int id : cluster.runningNodes()) {
+                    PartitionLog l = log(id, "r");
+                    assertThat(l.segmentBaseOffsets()).as("node %d", id).isEqualTo(log(leader, "r").segmentBaseOffsets());
+                    assertThat(l.size()).as("bytes on node %d", id).isEqualTo(log(leader, "r").size());
+                    assertThat(l.latestEpoch()).isEqualTo(log(leader, "r").latestEpoch());
+                }
+
+                cluster.kill(leader);
+                sent.clear();
+                for (int i = n / 2; i < n; i++) sent.add(producer.send(new ProducerRecord<>("r", 0, null, bytes("v" + i))));
+                for (Future<RecordMetadata> f : sent) f.get(60, TimeUnit.SECONDS);
+            }
+            int survivor = cluster.runningNodes().get(0);
+            TopicPartitionInfo after = describe(admin, "r", 0);
+            assertThat(after.leader().id()).isNotEqualTo(leader);
+
+            List<ConsumerRecord<byte[], byte[]>> read = Clients.readAll(cluster.bootstrap(survivor), List.of(new TopicPartition("r", 0)), WAIT);
+            assertThat(read).hasSize(n);
+            for (int i = 0; i < n; i++) {
+                assertThat(new String(read.get(i).value(), StandardCharsets.UTF_8)).isEqualTo("v" + i);
+                assertThat(read.get(i).offset()).isEqualTo(i);
+            }
+        }
+    }
+
+    @Test
+    void acksAllNeedsMinInsyncReplicas() throws Exception {
+        startCluster();
+        String bootstrap = cluster.bootstrap();
+        try (Admin admin = Clients.admin(bootstrap)) {
+            ClusterHarness.await(WAIT, "three unfenced brokers", () -> {
+                try {
+                    return ClusterIT.brokerIds(admin, false).size() == 3;
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            admin.createTopics(List.of(new NewTopic("m", 1, (short) 3).configs(Map.of("min.insync.replicas", "3"))))
+                    .all().get(30, TimeUnit.SECONDS);
+            awaitIsr(admin, "m", 3);
+            int leader = describe(admin, "m", 0).leader().id();
+            int follower = describe(admin, "m", 0).replicas().stream().mapToInt(org.apache.kafka.common.Node::id)
+                    .filter(id -> id != leader).findFirst().orElseThrow();
+            try (KafkaProducer<byte[], byte[]> producer = Clients.producer(cluster.bootstrap(leader), Map.of(ProducerConfig.ACKS_CONFIG, "all",
+                    ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 8000, ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000))) {
+                producer.send(new ProducerRecord<>("m", 0, null, bytes("ok"))).get(30, TimeUnit.SECONDS);
+                cluster.stop(follower);
+                awaitIsr(admin, "m", 2);
+                assertThatThrownBy(() -> producer.send(new ProducerRecord<>("m", 0, null, bytes("refused"))).get(30, TimeUnit.SECONDS))
+                        .isInstanceOf(ExecutionException.class).cause().isInstanceOf(NotEnoughReplicasException.class);
+                // acks=1 does not need the ISR
+            }
+            try (KafkaProducer<byte[], byte[]> one = Clients.producer(cluster.bootstrap(leader), Map.of(ProducerConfig.ACKS_CONFIG, "1",
+                    ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false))) {
+                assertThat(one.send(new ProducerRecord<>("m", 0, null, bytes("one"))).get(30, TimeUnit.SECONDS).offset()).isEqualTo(1);
+            }
+        }
+    }
+
+    private PartitionLog log(int node, String topic) {
+        Partition p = cluster.server(node).partitions().get(new io.runnel.common.TopicPartition(topic, 0));
+        if (p == null) throw new AssertionError("node " + node + " does not host " + topic + "-0");
+        return p.log();
+    }
+}
