@@ -76,6 +76,24 @@ final class LeaderEpochCache {
         }
     }
 
+    /**
+     * Records that {@code epoch} starts at {@code startOffset} only if {@code epoch} is above the latest cached
+     * epoch (or the cache is empty): how batches found in the log (a follower's append, recovery) and a new
+     * leader's epoch extend the cache without rewriting where earlier epochs started.
+     *
+     * @return true if the cache changed (and was written)
+     */
+    boolean assignIfNewer(int epoch, long startOffset) throws IOException {
+        if (epoch < 0) return false;
+        lock.writeLock().lock();
+        try {
+            if (!epochs.isEmpty() && epochs.lastKey() >= epoch) return false;
+            return assign(epoch, startOffset);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
     OptionalInt latestEpoch() {
         lock.readLock().lock();
         try {

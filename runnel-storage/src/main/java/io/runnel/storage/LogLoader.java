@@ -94,7 +94,8 @@ final class LogLoader {
             long rp = p.hadCleanShutdown() ? leo : Math.min(recoveryPoint, leo);
             log.initOffsets(logStart, leo, rp, p.highWatermarkCheckpoint());
 
-            epochCache.truncateFromEnd(leo);
+            // an epoch starting exactly at the log end stays: a leader assigns its epoch there before its first batch
+            epochCache.truncateFromEnd(leo + 1);
             epochCache.truncateFromStart(logStart);
 
             // a recovered segment's transaction index is refilled by the replay, which must then start at or before it
@@ -263,7 +264,9 @@ final class LogLoader {
             LogSegment seg = unflushed.get(i);
             int truncated = seg.recover((header, pos) -> {
                 try {
-                    epochs.assign(RecordBatch.partitionLeaderEpoch(header, 0), RecordBatch.baseOffset(header, 0));
+                    // only epochs above the cached ones: a batch of an older epoch after the recovery point must
+                    // not move that epoch's start up to it (and drop the later epochs)
+                    epochs.assignIfNewer(RecordBatch.partitionLeaderEpoch(header, 0), RecordBatch.baseOffset(header, 0));
                 } catch (IOException e) {
                     LOG.warn("{}: could not write the leader epoch checkpoint: {}", p.tp(), e.toString());
                 }

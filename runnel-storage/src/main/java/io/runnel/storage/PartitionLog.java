@@ -310,7 +310,7 @@ public final class PartitionLog {
             ensureOpen();
             LogConfig cfg = config;
             int sizeInBytes = records.sizeInBytes();
-            if (sizeInBytes == 0) return new AppendResult(-1, -1, -1, logStartOffset, -1, -1, false);
+            if (sizeInBytes == 0) return nothingAppended();
             if (sizeInBytes > cfg.segmentBytes()) {
                 throw new ApiException(Errors.RECORD_LIST_TOO_LARGE, "Message batch size is " + sizeInBytes
                         + " bytes in append to partition " + topicPartition
@@ -321,7 +321,7 @@ public final class PartitionLog {
             BatchValidator.Result r = BatchValidator.validateAndAssignOffsets(records, leo, leaderEpoch,
                     cfg.timestampType(), now, cfg.timestampBeforeMaxMs(), cfg.timestampAfterMaxMs(),
                     cfg.maxMessageBytes(), cfg.compact(), targetCodec);
-            if (r.batchCount() == 0) return new AppendResult(-1, -1, -1, logStartOffset, -1, -1, false);
+            if (r.batchCount() == 0) return nothingAppended();
             if (r.records() != records) {
                 sizeInBytes = r.records().sizeInBytes(); // rewritten in the topic's codec
                 if (sizeInBytes > cfg.segmentBytes()) {
@@ -341,22 +341,19 @@ public final class PartitionLog {
                 }
                 pa.append(buf, p, true);
             }
-            LogSegment seg = maybeRoll(sizeInBytes, r.maxTimestamp(), r.lastOffset(), now);
-            try {
-                seg.append(buf);
-            } catch (IOException e) {
-                throw storageError("append to " + seg, e);
-            }
             long newEnd = r.lastOffset() + 1;
-            producerState.commit(pa, newEnd);
-            endOffsetMetadata = new LogOffsetMetadata(newEnd, seg.baseOffset(), seg.size());
+            writeBatches(maybeRoll(sizeInBytes, r.maxTimestamp(), r.lastOffset(), now, leo), buf, pa, newEnd);
             assignEpoch(leaderEpoch, r.firstOffset()); // the validator stamped every batch with it
-            if (newEnd - recoveryPoint >= cfg.flushMessages()) flushUpTo(newEnd);
+            maybeFlushByMessages(newEnd);
             return new AppendResult(r.firstOffset(), r.lastOffset(), r.logAppendTime(), logStartOffset,
                     r.maxTimestamp(), r.offsetOfMaxTimestamp(), false);
         } finally {
             lock.unlock();
         }
+    }
+
+    private AppendResult nothingAppended() {
+        return new AppendResult(-1, -1, -1, logStartOffset, -1, -1, false);
     }
 
     /**
@@ -411,18 +408,13 @@ public final class PartitionLog {
         try {
             ensureOpen();
             ByteBuffer buf = records.buffer();
-            if (!buf.hasRemaining()) return new AppendResult(-1, -1, -1, logStartOffset, -1, -1, false);
+            if (!buf.hasRemaining()) return nothingAppended();
             long leo = logEndOffset();
             long next = leo;
             long maxTs = -1;
             long offsetOfMax = -1;
             for (int p = buf.position(); p < buf.limit(); ) {
-                if (buf.limit() - p < RecordBatch.HEADER_SIZE || RecordBatch.sizeInBytes(buf, p) < RecordBatch.HEADER_SIZE
-                        || p + (long) RecordBatch.sizeInBytes(buf, p) > buf.limit()
-                        || RecordBatch.magic(buf, p) != RecordBatch.MAGIC_VALUE_V2 || !RecordBatch.checksumMatches(buf, p)
-                        || RecordBatch.lastOffsetDelta(buf, p) < 0) {
-                    throw new ApiException(Errors.CORRUPT_MESSAGE, "Invalid batch at position " + p + " in a coordinator append to " + topicPartition);
-                }
+                checkWholeBatch(buf, p, "a coordinator append");
                 RecordBatch b = RecordBatch.at(buf, p);
                 b.setBaseOffset(next);
                 b.setPartitionLeaderEpoch(leaderEpoch);
@@ -439,19 +431,9 @@ public final class PartitionLog {
             }
             ProducerStateManager.Append pa = producerState.prepareAppend();
             for (int p = buf.position(); p < buf.limit(); p += RecordBatch.sizeInBytes(buf, p)) pa.append(buf, p, true);
-            LogSegment seg = maybeRoll(size, maxTs, next - 1, time.milliseconds());
-            try {
-                seg.append(buf);
-            } catch (IOException e) {
-                throw storageError("append to " + seg, e);
-            }
-            // the LSO may only pass an aborted transaction once the index lists it (lock-free readers use both)
-            producerState.commitUnpublished(pa, next);
-            indexAbortedTxns(seg, pa.completedTxns());
-            producerState.publishUnstable();
-            endOffsetMetadata = new LogOffsetMetadata(next, seg.baseOffset(), seg.size());
+            writeBatches(maybeRoll(size, maxTs, next - 1, time.milliseconds(), leo), buf, pa, next);
             assignEpoch(leaderEpoch, leo);
-            if (next - recoveryPoint >= config.flushMessages()) flushUpTo(next);
+            maybeFlushByMessages(next);
             return new AppendResult(leo, next - 1, -1, logStartOffset, maxTs, offsetOfMax, false);
         } finally {
             lock.unlock();
@@ -474,6 +456,150 @@ public final class PartitionLog {
         }
         ByteBuffer batch = new EndTxnMarker(commit, coordinatorEpoch).toBatch(producerId, producerEpoch, time.milliseconds());
         return appendAsCoordinator(new MemoryRecords(batch), leaderEpoch);
+    }
+
+    /**
+     * Appends batches whose offsets are final, as a follower of the partition's leader: they are stored exactly as
+     * received (offsets, timestamps, partition leader epochs, codecs: the same bytes), with no offset assignment, no
+     * recompression and no producer validation. The producer state is updated from them as recovery replays the log
+     * (Kafka's "replication origin": no sequence or epoch checks, the leader decided; a transactional batch starts
+     * its producer's transaction, a control batch ends it, an abort goes into the transaction index). Each batch
+     * whose partition leader epoch is above the latest cached one starts that epoch at its base offset. Segments
+     * roll by the same rules as leader appends; records larger than segment.bytes are split across segments at
+     * batch boundaries. The high watermark does not move: the caller moves it ({@link #updateHighWatermark}).
+     *
+     * @param records whole v2 batches, as read from the leader's log (gaps between batches are fine, e.g. after
+     *                compaction); empty records are a no-op
+     * @return the offsets appended ({@code logAppendTime} -1; {@code offsetOfMaxTimestamp} the last offset of the
+     *         batch holding the largest timestamp); for empty records, a result with first and last offset -1
+     * @throws ApiException CORRUPT_MESSAGE when the bytes are not whole v2 batches with a valid CRC;
+     *         OFFSET_OUT_OF_RANGE when the first batch starts below the log end offset or a batch does not start
+     *         after the previous one; nothing is appended then. KAFKA_STORAGE_ERROR when the disk write fails
+     *         (segments already written by this call stay: they hold whole batches)
+     */
+    public AppendResult appendAsFollower(MemoryRecords records) {
+        lock.lock();
+        try {
+            ensureOpen();
+            ByteBuffer buf = records.buffer();
+            if (!buf.hasRemaining()) return nothingAppended();
+            long next = logEndOffset();
+            long maxTs = -1;
+            long offsetOfMax = -1;
+            for (int p = buf.position(); p < buf.limit(); p += RecordBatch.sizeInBytes(buf, p)) {
+                checkWholeBatch(buf, p, "a follower append");
+                if (RecordBatch.baseOffset(buf, p) < next) {
+                    throw new ApiException(Errors.OFFSET_OUT_OF_RANGE, "Follower append to " + topicPartition
+                            + ": the batch at position " + p + " starts at offset " + RecordBatch.baseOffset(buf, p)
+                            + ", below " + (p == buf.position() ? "the log end offset " : "the end of the previous batch ")
+                            + next);
+                }
+                if (RecordBatch.maxTimestamp(buf, p) > maxTs) {
+                    maxTs = RecordBatch.maxTimestamp(buf, p);
+                    offsetOfMax = RecordBatch.lastOffset(buf, p);
+                }
+                next = RecordBatch.lastOffset(buf, p) + 1;
+            }
+            long first = RecordBatch.baseOffset(buf, buf.position());
+            for (int from = buf.position(); from < buf.limit(); ) {
+                int to = segmentChunkEnd(buf, from, config.segmentBytes());
+                appendFollowerChunk(buf.duplicate().limit(to).position(from));
+                from = to;
+            }
+            maybeFlushByMessages(next);
+            return new AppendResult(first, next - 1, -1, logStartOffset, maxTs, offsetOfMax, false);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The end of the run of whole batches from {@code from} that can share one segment: at most
+     * {@code segmentBytes} (but at least one batch) and offsets within the 4-byte relative offset of its first.
+     */
+    private static int segmentChunkEnd(ByteBuffer buf, int from, long segmentBytes) {
+        long base = RecordBatch.baseOffset(buf, from);
+        int p = from + RecordBatch.sizeInBytes(buf, from);
+        while (p < buf.limit()) {
+            int size = RecordBatch.sizeInBytes(buf, p);
+            if (p + (long) size - from > segmentBytes || RecordBatch.lastOffset(buf, p) - base > Integer.MAX_VALUE) break;
+            p += size;
+        }
+        return p;
+    }
+
+    /** One segment's worth of a follower append (validated): producer state, roll, write, epochs. */
+    private void appendFollowerChunk(ByteBuffer chunk) {
+        ProducerStateManager.Append pa = producerState.prepareAppend();
+        long maxTs = -1;
+        long last = -1;
+        for (int p = chunk.position(); p < chunk.limit(); p += RecordBatch.sizeInBytes(chunk, p)) {
+            pa.append(chunk, p, false);
+            maxTs = Math.max(maxTs, RecordBatch.maxTimestamp(chunk, p));
+            last = RecordBatch.lastOffset(chunk, p);
+        }
+        long first = RecordBatch.baseOffset(chunk, chunk.position());
+        // a gap before the first batch (compaction on the leader): a new segment starts at the batch, not below it
+        LogSegment seg = maybeRoll(chunk.remaining(), maxTs, last, time.milliseconds(), Math.max(first, logEndOffset()));
+        writeBatches(seg, chunk, pa, last + 1);
+        for (int p = chunk.position(); p < chunk.limit(); p += RecordBatch.sizeInBytes(chunk, p)) {
+            assignEpochIfNewer(RecordBatch.partitionLeaderEpoch(chunk, p), RecordBatch.baseOffset(chunk, p));
+        }
+    }
+
+    /**
+     * Records that this replica's leadership of {@code epoch} starts at {@code startOffset} (a new leader: its log
+     * end offset) before any batch of that epoch is appended, so OffsetForLeaderEpoch answers the previous epoch's
+     * end for followers. Ignored unless {@code epoch} is above the latest cached epoch. Checkpointed at once, and
+     * kept across restarts while the log still ends at or after {@code startOffset}.
+     */
+    public void assignEpochStartOffset(int epoch, long startOffset) {
+        lock.lock();
+        try {
+            ensureOpen();
+            assignEpochIfNewer(epoch, startOffset);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void assignEpochIfNewer(int epoch, long startOffset) {
+        try {
+            epochCache.assignIfNewer(epoch, startOffset);
+        } catch (IOException e) {
+            LOG.error("Could not write the leader epoch checkpoint of {}; it is rewritten on the next change", topicPartition, e);
+        }
+    }
+
+    /** @throws ApiException CORRUPT_MESSAGE unless a whole v2 batch with a valid CRC starts at {@code p} */
+    private void checkWholeBatch(ByteBuffer buf, int p, String what) {
+        if (buf.limit() - p < RecordBatch.HEADER_SIZE || RecordBatch.sizeInBytes(buf, p) < RecordBatch.HEADER_SIZE
+                || p + (long) RecordBatch.sizeInBytes(buf, p) > buf.limit()
+                || RecordBatch.magic(buf, p) != RecordBatch.MAGIC_VALUE_V2 || !RecordBatch.checksumMatches(buf, p)
+                || RecordBatch.lastOffsetDelta(buf, p) < 0) {
+            throw new ApiException(Errors.CORRUPT_MESSAGE, "Invalid batch at position " + p + " in " + what + " to " + topicPartition);
+        }
+    }
+
+    /**
+     * Writes batches whose offsets are final to {@code seg}, makes the staged producer state the state, indexes the
+     * transactions it aborted and publishes the new log end {@code newEnd}.
+     */
+    private void writeBatches(LogSegment seg, ByteBuffer buf, ProducerStateManager.Append pa, long newEnd) {
+        try {
+            seg.append(buf);
+        } catch (IOException e) {
+            throw storageError("append to " + seg, e);
+        }
+        // the LSO may only pass an aborted transaction once the index lists it (lock-free readers use both)
+        producerState.commitUnpublished(pa, newEnd);
+        indexAbortedTxns(seg, pa.completedTxns());
+        producerState.publishUnstable();
+        endOffsetMetadata = new LogOffsetMetadata(newEnd, seg.baseOffset(), seg.size());
+    }
+
+    private void maybeFlushByMessages(long newEnd) {
+        if (newEnd - recoveryPoint >= config.flushMessages()) flushUpTo(newEnd);
     }
 
     /**
@@ -502,12 +628,13 @@ public final class PartitionLog {
         }
     }
 
-    private LogSegment maybeRoll(int messagesSize, long maxTimestamp, long maxOffset, long now) {
+    /** The segment to append to: a new one at {@code rollOffset} (&gt;= the log end offset) if the active one must roll. */
+    private LogSegment maybeRoll(int messagesSize, long maxTimestamp, long maxOffset, long now, long rollOffset) {
         LogSegment active = activeSegment();
         if (active.shouldRoll(config, messagesSize, maxTimestamp, maxOffset, now)) {
-            LOG.debug("Rolling {} at offset {} (segment size {}, max timestamp {})", topicPartition, logEndOffset(),
+            LOG.debug("Rolling {} at offset {} (segment size {}, max timestamp {})", topicPartition, rollOffset,
                     active.size(), maxTimestamp);
-            return roll();
+            return roll(rollOffset);
         }
         return active;
     }
@@ -517,12 +644,25 @@ public final class PartitionLog {
      * already there), snapshots the producer state, and flushes the old segment in the background.
      */
     public LogSegment roll() {
+        return roll(logEndOffset());
+    }
+
+    /**
+     * {@link #roll()} at {@code offset} (the log end offset, or above it when a follower's next batch starts after
+     * a gap). An empty active segment below {@code offset} is replaced: only a relative offset overflow rolls it.
+     */
+    private LogSegment roll(long offset) {
         lock.lock();
         try {
             ensureOpen();
-            long newOffset = logEndOffset();
+            long newOffset = Math.max(offset, logEndOffset());
             LogSegment active = activeSegment();
-            if (active.baseOffset() == newOffset && active.size() == 0) return active;
+            if (active.size() == 0) {
+                if (active.baseOffset() == newOffset) return active;
+                segments.remove(active.baseOffset());
+                asyncDelete(active);
+                active = null;
+            }
             LogConfig cfg = config;
             LogSegment seg;
             try {
@@ -531,7 +671,7 @@ public final class PartitionLog {
                 throw storageError("roll a new segment at " + newOffset, e);
             }
             try {
-                active.onBecomeInactive();
+                if (active != null) active.onBecomeInactive();
             } catch (IOException e) {
                 LOG.warn("Could not trim {} after roll: {}", active, e.toString());
             }
@@ -718,16 +858,36 @@ public final class PartitionLog {
                         + offset + " of partition " + topicPartition + " since it is "
                         + (offset < 0 ? "negative" : "larger than the high watermark " + highWatermark));
             }
-            if (offset > logStartOffset) {
-                LOG.info("Incrementing the log start offset of {} to {} (DeleteRecords)", topicPartition, offset);
-                moveLogStartOffset(offset);
-                deleteSegments(deletableSegments((seg, next) -> next != null && next.baseOffset() <= logStartOffset, false),
-                        "log start offset " + offset);
-            }
+            incrementLogStartOffset(offset, "DeleteRecords");
             return logStartOffset;
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * A follower follows its leader's log start offset: moves the log start offset up to {@code offset}, but never
+     * above the high watermark (the rest follows once the high watermark has caught up), deleting the segments
+     * entirely below it as DeleteRecords does. No-op for an offset not above the current log start offset.
+     * (Unlike {@link #deleteRecordsBefore}, an offset above the high watermark is not an error: the leader's log start
+     * offset may be ahead of this replica's high watermark.)
+     */
+    public void maybeIncrementLogStartOffset(long offset) {
+        lock.lock();
+        try {
+            ensureOpen();
+            incrementLogStartOffset(Math.min(offset, highWatermark), "the leader's log start offset");
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void incrementLogStartOffset(long offset, String reason) {
+        if (offset <= logStartOffset) return;
+        LOG.info("Incrementing the log start offset of {} to {} ({})", topicPartition, offset, reason);
+        moveLogStartOffset(offset);
+        deleteSegments(deletableSegments((seg, next) -> next != null && next.baseOffset() <= logStartOffset, false),
+                "log start offset " + offset);
     }
 
     private void moveLogStartOffset(long offset) {
