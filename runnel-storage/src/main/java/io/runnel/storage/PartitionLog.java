@@ -1185,8 +1185,4 @@ public final class PartitionLog {
         return "PartitionLog(" + topicPartition + ", logStartOffset=" + logStartOffset + ", logEndOffset="
                 + logEndOffset() + ", highWatermark=" + highWatermark + ", segments=" + segments.size() + ")";
     }
-    // TEMP-STUB (replaced by the follower-append branch)
-    public AppendResult appendAsFollower(MemoryRecords records) { throw new UnsupportedOperationException(); }
-    public void assignEpochStartOffset(int epoch, long startOffset) { }
-    public void maybeIncrementLogStartOffset(long offset) { }
 }
