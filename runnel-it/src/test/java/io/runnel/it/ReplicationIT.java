@@ -145,14 +145,14 @@ class ReplicationIT {
             int follower = describe(admin, "m", 0).replicas().stream().mapToInt(org.apache.kafka.common.Node::id)
                     .filter(id -> id != leader).findFirst().orElseThrow();
             try (KafkaProducer<byte[], byte[]> producer = Clients.producer(cluster.bootstrap(leader), Map.of(ProducerConfig.ACKS_CONFIG, "all",
-                    ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 8000, ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000))) {
+                    ProducerConfig.RETRIES_CONFIG, 0, ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false))) {
                 producer.send(new ProducerRecord<>("m", 0, null, bytes("ok"))).get(30, TimeUnit.SECONDS);
                 cluster.stop(follower);
                 awaitIsr(admin, "m", 2);
                 assertThatThrownBy(() -> producer.send(new ProducerRecord<>("m", 0, null, bytes("refused"))).get(30, TimeUnit.SECONDS))
                         .isInstanceOf(ExecutionException.class).cause().isInstanceOf(NotEnoughReplicasException.class);
-                // acks=1 does not need the ISR
             }
+            // acks=1 does not need the ISR
             try (KafkaProducer<byte[], byte[]> one = Clients.producer(cluster.bootstrap(leader), Map.of(ProducerConfig.ACKS_CONFIG, "1",
                     ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false))) {
                 assertThat(one.send(new ProducerRecord<>("m", 0, null, bytes("one"))).get(30, TimeUnit.SECONDS).offset()).isEqualTo(1);
