@@ -30,6 +30,7 @@ import io.runnel.broker.handler.admin.DeleteTopicsHandler;
 import io.runnel.broker.handler.admin.DescribeClusterHandler;
 import io.runnel.broker.handler.admin.DescribeQuorumHandler;
 import io.runnel.broker.handler.admin.UnregisterBrokerHandler;
+import io.runnel.broker.handler.admin.ElectLeadersHandler;
 import io.runnel.broker.handler.admin.DescribeConfigsHandler;
 import io.runnel.broker.handler.admin.IncrementalAlterConfigsHandler;
 import io.runnel.broker.handler.admin.InitProducerIdHandler;
@@ -174,6 +175,7 @@ public final class BrokerServer implements AutoCloseable {
                 .register(new DescribeClusterHandler(controller, broker))
                 .register(new DescribeQuorumHandler(controller))
                 .register(new UnregisterBrokerHandler(controller))
+                .register(new ElectLeadersHandler(controller))
                 .register(new InitProducerIdHandler(producerIds, txns))
                 .register(new FindCoordinatorHandler(groups, txnSupport, txnConfig.stateLogPartitions()))
                 .register(new AddPartitionsToTxnHandler(txns, groups.topics()))

@@ -1318,8 +1318,8 @@ public final class MetadataController implements AutoCloseable {
             List<Message> elections = partitions(id -> id == b.id() || live(id)).electLeaderless();
             records.addAll(elections);
             commit(records);
-            log.info("Unfenced broker {} (epoch {}): it has caught up with the metadata log; {} partition(s) elected a leader",
-                    b.id(), b.epoch(), elections.size());
+            log.info("Unfenced broker {} (epoch {}): it has caught up with the metadata log", b.id(), b.epoch());
+            if (!elections.isEmpty()) log.info("{} leaderless partition(s) elected a leader", elections.size());
         }
         return new BrokerLifecycleMessages.HeartbeatReply(Errors.NONE, null, image.broker(b.id()).fenced(), false);
     }

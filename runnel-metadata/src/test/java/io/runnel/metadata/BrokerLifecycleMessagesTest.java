@@ -26,10 +26,30 @@ class BrokerLifecycleMessagesTest {
     }
 
     @Test
+    void alterPartitionAndItsReplyRoundTrip() {
+        Uuid topic = Uuid.random();
+        var req = new BrokerLifecycleMessages.AlterPartition(2, 41, List.of(
+                new BrokerLifecycleMessages.IsrChange(topic, 0, 3, 7, List.of(2, 1)),
+                new BrokerLifecycleMessages.IsrChange(topic, 5, 0, 0, List.of())));
+        assertThat(BrokerLifecycleMessages.decodeRequest(BrokerLifecycleMessages.encode(req))).isEqualTo(req);
+        var reply = new BrokerLifecycleMessages.AlterPartitionReply(Errors.NONE, null, List.of(
+                new BrokerLifecycleMessages.IsrChangeResult(topic, 0, Errors.NONE,
+                        new PartitionState(List.of(1, 2, 3), List.of(2, 1), List.of(), List.of(3), 2, 3, 8)),
+                new BrokerLifecycleMessages.IsrChangeResult(topic, 5, Errors.INVALID_REQUEST, null)));
+        var wire = new BrokerLifecycleMessages.AlterPartitionWire(reply, 99);
+        assertThat(BrokerLifecycleMessages.decodeAlterPartitionReply(BrokerLifecycleMessages.encode(wire))).isEqualTo(wire);
+        var stale = new BrokerLifecycleMessages.AlterPartitionWire(
+                new BrokerLifecycleMessages.AlterPartitionReply(Errors.STALE_BROKER_EPOCH, "epoch 40", List.of()), -1);
+        assertThat(BrokerLifecycleMessages.decodeAlterPartitionReply(BrokerLifecycleMessages.encode(stale))).isEqualTo(stale);
+    }
+
+    @Test
     void garbageIsRefusedClearly() {
         assertThatThrownBy(() -> BrokerLifecycleMessages.decodeRequest(new byte[]{9}))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unknown broker request kind 9");
         assertThatThrownBy(() -> BrokerLifecycleMessages.decodeRequest(new byte[]{2, 0}))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("truncated");
+        assertThatThrownBy(() -> BrokerLifecycleMessages.decodeRequest(new byte[]{3, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, -1, -1, -1, -1}))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bad count -1");
     }
 }
