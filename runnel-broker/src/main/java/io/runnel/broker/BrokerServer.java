@@ -161,7 +161,7 @@ public final class BrokerServer implements AutoCloseable {
                 .register(new MetadataHandler(broker))
                 .register(new ProduceHandler(partitions, broker, produceCheck(txns,
                         config.values().getBoolean(BrokerConfigs.TRANSACTION_PARTITION_VERIFICATION_ENABLE))))
-                .register(new FetchHandler(partitions))
+                .register(new FetchHandler(partitions, broker))
                 .register(new ListOffsetsHandler(partitions))
                 .register(new DeleteRecordsHandler(partitions))
                 .register(new OffsetForLeaderEpochHandler(partitions))

@@ -64,7 +64,10 @@ class LayeringTest {
                     "io.runnel.broker.group", "io.runnel.broker.BrokerServer", "io.runnel.broker.BrokerContext",
                     "io.runnel.broker.Main"),
             "io.runnel.broker.group", List.of("io.runnel.broker.network"),
-            "io.runnel.broker.txn", List.of("io.runnel.broker.network"));
+            "io.runnel.broker.txn", List.of("io.runnel.broker.network"),
+            // the inter-broker client speaks the protocol, nothing else of the broker
+            "io.runnel.broker.interbroker", List.of("io.runnel.broker.network", "io.runnel.broker.partition",
+                    "io.runnel.broker.handler", "io.runnel.broker.group", "io.runnel.broker.txn"));
 
     private static final Pattern STRING = Pattern.compile("\"(?:[^\"\\\\]|\\\\.)*\"");
     private static final Pattern PACKAGE = Pattern.compile("^package\\s+([a-z][\\w.]*);");

@@ -56,6 +56,9 @@ public final class BrokerConfigs {
     public static final String INTER_BROKER_LISTENER_NAME = "inter.broker.listener.name";
     public static final String CONTROLLER_LISTENER_NAMES = "controller.listener.names";
     public static final String BROKER_RACK = "broker.rack";
+    public static final String REPLICA_SELECTOR_CLASS = "replica.selector.class";
+    /** The one replica selector Runnel knows, by Kafka's class name. */
+    public static final String RACK_AWARE_REPLICA_SELECTOR = "org.apache.kafka.common.replica.RackAwareReplicaSelector";
     public static final String CONTROLLER_QUORUM_VOTERS = "controller.quorum.voters";
     public static final String CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS = "controller.quorum.election.timeout.ms";
     public static final String BROKER_HEARTBEAT_INTERVAL_MS = "broker.heartbeat.interval.ms";
@@ -298,6 +301,9 @@ public final class BrokerConfigs {
                     "Pause of a follower after a failed fetch.")
             .define("replica.socket.timeout.ms", Type.INT, "30000", Range.atLeast(1), M,
                     "Socket timeout of a follower's fetches; at least replica.fetch.wait.max.ms.")
+            .define(REPLICA_SELECTOR_CLASS, Type.STRING, null, M,
+                    "How consumers with client.rack are pointed at a replica to fetch from (KIP-392): "
+                            + "org.apache.kafka.common.replica.RackAwareReplicaSelector (a replica in the client's rack) or unset (the leader).")
             .define("num.replica.fetchers", Type.INT, "1", Range.atLeast(1), H,
                     "Fetcher threads per source broker; more threads fetch more partitions in parallel.")
             .define("fetch.max.bytes", Type.INT, "57671680", Range.atLeast(1024), M,

@@ -1,5 +1,7 @@
 package io.runnel.broker.handler;
 
+import io.runnel.broker.BrokerContext;
+import io.runnel.config.BrokerConfigs;
 import io.runnel.broker.partition.Partition;
 import io.runnel.broker.partition.PartitionRead;
 import io.runnel.broker.partition.ReplicaManager;
@@ -28,9 +30,11 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class FetchHandler implements ApiHandler<FetchRequest, FetchResponse> {
     private final ReplicaManager partitions;
+    private final BrokerContext broker;
 
-    public FetchHandler(ReplicaManager partitions) {
+    public FetchHandler(ReplicaManager partitions, BrokerContext broker) {
         this.partitions = partitions;
+        this.broker = broker;
     }
 
     @Override
@@ -55,7 +59,7 @@ public final class FetchHandler implements ApiHandler<FetchRequest, FetchRespons
         boolean readCommitted = !follower && req.isolationLevel == 1;
         List<Wanted> wanted = resolve(req, version >= 13);
         long[] endsAtRead = new long[wanted.size()];
-        FetchResponse first = read(req, replicaId, readCommitted, wanted, endsAtRead);
+        FetchResponse first = read(ctx, req, replicaId, readCommitted, wanted, endsAtRead);
         long bytes = totalBytes(first);
         boolean anyError = wanted.stream().anyMatch(w -> w.error != Errors.NONE) || hasPartitionErrors(first);
         if (req.maxWaitMs <= 0 || bytes >= req.minBytes || anyError || wanted.isEmpty()) {
@@ -72,7 +76,7 @@ public final class FetchHandler implements ApiHandler<FetchRequest, FetchRespons
             return false;
         }, () -> {
             try {
-                future.complete(read(req, replicaId, readCommitted, wanted, new long[wanted.size()]));
+                future.complete(read(ctx, req, replicaId, readCommitted, wanted, new long[wanted.size()]));
             } catch (RuntimeException e) {
                 future.completeExceptionally(e);
             }
@@ -96,13 +100,15 @@ public final class FetchHandler implements ApiHandler<FetchRequest, FetchRespons
         return out;
     }
 
-    private FetchResponse read(FetchRequest req, int replicaId, boolean readCommitted, List<Wanted> wanted, long[] endsAtRead) {
+    private FetchResponse read(RequestContext ctx, FetchRequest req, int replicaId, boolean readCommitted, List<Wanted> wanted,
+                               long[] endsAtRead) {
         FetchResponse resp = new FetchResponse();
         resp.sessionId = 0;
         long budget = req.maxBytes <= 0 ? Integer.MAX_VALUE : req.maxBytes;
         long fullBudget = budget;
         FetchResponse.TopicResponse current = null;
         FetchRequest.FetchTopic currentTopic = null;
+        java.util.Set<Integer> leaders = null;
         for (int i = 0; i < wanted.size(); i++) {
             Wanted w = wanted.get(i);
             if (current == null || currentTopic != w.topic) {
@@ -126,8 +132,18 @@ public final class FetchHandler implements ApiHandler<FetchRequest, FetchRespons
             int limit = (int) Math.min(w.req.partitionMaxBytes, budget);
             boolean minOne = budget == fullBudget;
             if (limit <= 0 && !minOne) limit = 0;
+            int preferred = replicaId < 0 && ctx.apiVersion() >= 11 ? preferredReadReplica(w.partition, req.rackId) : -1;
+            if (preferred >= 0) {
+                // KIP-392: point the consumer at a replica in its rack; it fetches from there from now on
+                pd.preferredReadReplica = preferred;
+                pd.highWatermark = w.partition.log().highWatermark();
+                pd.lastStableOffset = w.partition.log().lastStableOffset();
+                pd.logStartOffset = w.partition.log().logStartOffset();
+                endsAtRead[i] = -1;
+                continue;
+            }
             PartitionRead r = partitions.read(w.partition, replicaId, w.req.fetchOffset, w.req.currentLeaderEpoch,
-                    w.req.lastFetchedEpoch, Math.max(limit, 0), minOne && limit >= 0, readCommitted);
+                    w.req.lastFetchedEpoch, Math.max(limit, 0), minOne && limit >= 0, readCommitted, ctx.apiVersion() >= 11);
             endsAtRead[i] = r.readableEnd();
             pd.errorCode = r.error().code();
             pd.highWatermark = r.highWatermark();
@@ -136,6 +152,10 @@ public final class FetchHandler implements ApiHandler<FetchRequest, FetchRespons
             if (r.error() != Errors.NONE && r.error() != Errors.OFFSET_OUT_OF_RANGE) {
                 pd.currentLeader.leaderId = r.leaderId();
                 pd.currentLeader.leaderEpoch = r.leaderEpoch();
+                if (r.error() == Errors.NOT_LEADER_OR_FOLLOWER && r.leaderId() >= 0) {
+                    if (leaders == null) leaders = new java.util.TreeSet<>();
+                    leaders.add(r.leaderId());
+                }
             }
             if (r.divergingEpoch() >= 0 || r.divergingEndOffset() >= 0) {
                 pd.divergingEpoch.epoch = r.divergingEpoch();
@@ -152,7 +172,37 @@ public final class FetchHandler implements ApiHandler<FetchRequest, FetchRespons
                 }
             }
         }
+        if (leaders != null && ctx.apiVersion() >= 16) {
+            LeaderEndpoints.add(broker, ctx.listenerName(), leaders, (id, host, port, rack) -> {
+                FetchResponse.NodeEndpoint e = new FetchResponse.NodeEndpoint();
+                e.nodeId = id;
+                e.host = host;
+                e.port = port;
+                e.rack = rack;
+                resp.nodeEndpoints.add(e);
+            });
+        }
         return resp;
+    }
+
+    /**
+     * With replica.selector.class set to the rack-aware selector, the leader answers a consumer in rack R with a
+     * replica in R: the leader itself if it is there (-1, read here), else an in-sync follower there; -1 when no
+     * replica is in R or the client names no rack.
+     */
+    private int preferredReadReplica(Partition p, String clientRack) {
+        if (clientRack == null || clientRack.isEmpty() || !partitions.isLeader(p)) return -1;
+        if (!BrokerConfigs.RACK_AWARE_REPLICA_SELECTOR.equals(broker.config().values().getString(BrokerConfigs.REPLICA_SELECTOR_CLASS))) {
+            return -1;
+        }
+        var image = broker.image();
+        var self = image.broker(broker.nodeId());
+        if (self != null && clientRack.equals(self.rack())) return -1;
+        for (int r : p.state().isr()) {
+            var b = image.broker(r);
+            if (r != broker.nodeId() && b != null && !b.fenced() && clientRack.equals(b.rack())) return r;
+        }
+        return -1;
     }
 
     private static long totalBytes(FetchResponse resp) {
@@ -168,7 +218,7 @@ public final class FetchHandler implements ApiHandler<FetchRequest, FetchRespons
     private static boolean hasPartitionErrors(FetchResponse resp) {
         for (FetchResponse.TopicResponse t : resp.responses) {
             for (FetchResponse.PartitionData p : t.partitions) {
-                if (p.errorCode != 0) return true;
+                if (p.errorCode != 0 || p.preferredReadReplica >= 0) return true; // answered at once
             }
         }
         return false;

@@ -45,6 +45,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest, ProduceR
     private static final Logger log = LoggerFactory.getLogger(ProduceHandler.class);
 
     private final ReplicaManager partitions;
+    private final BrokerContext broker;
     private final TopicSettings settings;
     private final TxnPartitionCheck txnCheck;
     /**
@@ -85,6 +86,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest, ProduceR
      */
     public ProduceHandler(ReplicaManager partitions, BrokerContext broker, TxnPartitionCheck txnCheck) {
         this.partitions = partitions;
+        this.broker = broker;
         this.settings = new TopicSettings(broker);
         this.txnCheck = txnCheck;
     }
@@ -186,8 +188,33 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest, ProduceR
             }
             resp.responses.add(tr);
         }
-        if (pending == null) return CompletableFuture.completedFuture(req.acks == 0 ? null : resp);
-        return CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).thenApply(v -> req.acks == 0 ? null : resp);
+        if (pending == null) return CompletableFuture.completedFuture(req.acks == 0 ? null : withLeaderEndpoints(ctx, resp));
+        return CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new))
+                .thenApply(v -> req.acks == 0 ? null : withLeaderEndpoints(ctx, resp));
+    }
+
+    /** KIP-951 (v10+): the endpoints of the leaders named in NOT_LEADER_OR_FOLLOWER answers. */
+    private ProduceResponse withLeaderEndpoints(RequestContext ctx, ProduceResponse resp) {
+        if (ctx.apiVersion() < 10) return resp;
+        java.util.Set<Integer> leaders = null;
+        for (ProduceResponse.TopicResponse t : resp.responses) {
+            for (ProduceResponse.PartitionResponse p : t.partitionResponses) {
+                if (p.errorCode == Errors.NOT_LEADER_OR_FOLLOWER.code() && p.currentLeader.leaderId >= 0) {
+                    if (leaders == null) leaders = new java.util.TreeSet<>();
+                    leaders.add(p.currentLeader.leaderId);
+                }
+            }
+        }
+        if (leaders == null) return resp;
+        LeaderEndpoints.add(broker, ctx.listenerName(), leaders, (id, host, port, rack) -> {
+            ProduceResponse.NodeEndpoint e = new ProduceResponse.NodeEndpoint();
+            e.nodeId = id;
+            e.host = host;
+            e.port = port;
+            e.rack = rack;
+            resp.nodeEndpoints.add(e);
+        });
+        return resp;
     }
 
     /** The producer of a partition's records when they start with a transactional v2 data batch; read once per partition. */

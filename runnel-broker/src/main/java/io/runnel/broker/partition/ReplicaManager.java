@@ -396,18 +396,23 @@ public final class ReplicaManager implements AutoCloseable {
      * {@code lastFetchedEpoch} whose end in this log lies below {@code fetchOffset} answers with the diverging epoch
      * instead of records (the follower truncates).
      *
-     * @param minOneBatch return the first batch even if it exceeds {@code maxBytes}
+     * @param minOneBatch         return the first batch even if it exceeds {@code maxBytes}
+     * @param followerReadAllowed a consumer's fetch that carries client metadata (Fetch v11+) may be served by a
+     *                            follower, up to its high watermark (KIP-392); otherwise only the leader serves
      */
     public PartitionRead read(Partition p, int replicaId, long fetchOffset, int currentLeaderEpoch, int lastFetchedEpoch,
-                              int maxBytes, boolean minOneBatch, boolean readCommitted) {
-        if (!p.isLeader(nodeId)) return PartitionRead.error(Errors.NOT_LEADER_OR_FOLLOWER, p);
+                              int maxBytes, boolean minOneBatch, boolean readCommitted, boolean followerReadAllowed) {
+        boolean follower = replicaId >= 0;
+        if (!p.isLeader(nodeId) && (follower || !followerReadAllowed || p.state().leaderId() < 0)) {
+            return PartitionRead.error(Errors.NOT_LEADER_OR_FOLLOWER, p);
+        }
+        // a consumer may read from a follower (KIP-392), up to the follower's high watermark
         Errors epochError = checkEpoch(p, currentLeaderEpoch);
         PartitionLog plog = p.log();
         if (epochError != Errors.NONE) {
             return new PartitionRead(epochError, p.state().leaderId(), p.leaderEpoch(), plog.highWatermark(),
                     plog.lastStableOffset(), plog.logStartOffset(), MemoryRecords.EMPTY, null, -1, -1, -1);
         }
-        boolean follower = replicaId >= 0;
         if (follower) return readForFollower(p, plog, replicaId, fetchOffset, lastFetchedEpoch, maxBytes, minOneBatch);
         long hw = plog.highWatermark();
         long lso = plog.lastStableOffset();
@@ -418,10 +423,10 @@ public final class ReplicaManager implements AutoCloseable {
             if (readCommitted) {
                 aborted = r.records().sizeInBytes() > 0 ? plog.abortedTransactions(fetchOffset, end) : List.of();
             }
-            return new PartitionRead(Errors.NONE, nodeId, p.leaderEpoch(), hw, lso, plog.logStartOffset(), r.records(),
+            return new PartitionRead(Errors.NONE, p.state().leaderId(), p.leaderEpoch(), hw, lso, plog.logStartOffset(), r.records(),
                     aborted, -1, -1, end);
         } catch (ApiException e) {
-            return new PartitionRead(e.error(), nodeId, p.leaderEpoch(), hw, lso, plog.logStartOffset(), MemoryRecords.EMPTY,
+            return new PartitionRead(e.error(), p.state().leaderId(), p.leaderEpoch(), hw, lso, plog.logStartOffset(), MemoryRecords.EMPTY,
                     readCommitted ? List.of() : null, -1, -1, end);
         }
     }
@@ -487,8 +492,14 @@ public final class ReplicaManager implements AutoCloseable {
             plog.maybeIncrementLogStartOffset(Math.min(leaderLogStartOffset, plog.logEndOffset()));
         }
         long hwBefore = plog.highWatermark();
+        long lsoBefore = plog.lastStableOffset();
         long hw = Math.min(leaderHighWatermark, plog.logEndOffset());
-        if (hw > hwBefore) plog.updateHighWatermark(hw);
+        if (hw > hwBefore) {
+            plog.updateHighWatermark(hw);
+            // consumers reading from this follower (KIP-392) wait for its high watermark
+            long bytes = Math.max(1, records.sizeInBytes());
+            p.notifyReadable(bytes, plog.lastStableOffset() > lsoBefore ? bytes : 0);
+        }
     }
 
     // ------------------------------------------------------------------ ISR

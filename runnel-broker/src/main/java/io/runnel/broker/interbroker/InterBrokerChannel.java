@@ -1,4 +1,4 @@
-package io.runnel.broker.network;
+package io.runnel.broker.interbroker;
 
 import io.runnel.protocol.ApiKeys;
 import io.runnel.protocol.ApiMessage;

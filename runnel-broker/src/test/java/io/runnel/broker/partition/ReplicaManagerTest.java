@@ -1,0 +1,195 @@
+package io.runnel.broker.partition;
+
+import io.runnel.common.Errors;
+import io.runnel.common.Time;
+import io.runnel.common.TopicPartition;
+import io.runnel.common.Uuid;
+import io.runnel.record.CompressionType;
+import io.runnel.record.MemoryRecords;
+import io.runnel.record.RecordBatchBuilder;
+import io.runnel.record.TimestampType;
+import io.runnel.storage.AppendResult;
+import io.runnel.storage.LogConfig;
+import io.runnel.storage.LogManager;
+import io.runnel.storage.LogManagerConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The leader's side of replication on real logs, with follower fetches made as the Fetch handler makes them and the
+ * controller's ISR answers given by the test: the high watermark over the ISR, acks=all waits and their outcomes,
+ * divergence answers, and ISR expansion and shrink requests.
+ */
+class ReplicaManagerTest {
+    private static final Uuid TOPIC_ID = Uuid.random();
+    private static final TopicPartition TP = new TopicPartition("t", 0);
+
+    @TempDir
+    Path dir;
+    private LogManager logs;
+    private ReplicaManager replicas;
+    private final AtomicLong now = new AtomicLong(1_000_000);
+    private final Time time = new Time() {
+        @Override
+        public long milliseconds() {
+            return now.get();
+        }
+
+        @Override
+        public long nanoseconds() {
+            return TimeUnit.MILLISECONDS.toNanos(now.get());
+        }
+    };
+    /** ISR changes the leader asked for; each is answered by the test. */
+    private final List<Asked> asked = new CopyOnWriteArrayList<>();
+
+    private record Asked(List<Integer> isr, int leaderEpoch, int partitionEpoch, CompletableFuture<ReplicaManager.IsrResult> answer) {}
+
+    @BeforeEach
+    void setUp() {
+        logs = new LogManager(List.of(dir), Time.SYSTEM, LogManagerConfig.DEFAULT);
+        logs.startup();
+        replicas = new ReplicaManager(1, logs, new ReplicationConfig(200, 500, 1, 1 << 20, 10 << 20, 100, 5000, 1), time);
+        replicas.startReplication((topicId, partition, leaderEpoch, partitionEpoch, newIsr) -> {
+            CompletableFuture<ReplicaManager.IsrResult> f = new CompletableFuture<>();
+            asked.add(new Asked(List.copyOf(newIsr), leaderEpoch, partitionEpoch, f));
+            return f;
+        }, id -> null, () -> 1L);
+    }
+
+    @AfterEach
+    void tearDown() {
+        replicas.close();
+        logs.close();
+    }
+
+    private Partition lead(int leaderEpoch, int partitionEpoch, List<Integer> isr) {
+        replicas.applyPartition(TP.topic(), TOPIC_ID, 0, new Partition.ReplicaState(1, leaderEpoch, partitionEpoch, List.of(1, 2, 3), isr),
+                LogConfig.DEFAULT);
+        return replicas.get(TP);
+    }
+
+    private static MemoryRecords records(int n) {
+        RecordBatchBuilder b = new RecordBatchBuilder(CompressionType.NONE, TimestampType.CREATE_TIME, 0);
+        for (int i = 0; i < n; i++) b.append(1000 + i, null, ("v" + i).getBytes(), List.of());
+        return new MemoryRecords(b.build());
+    }
+
+    /** A follower's fetch at {@code offset}, as the Fetch handler makes it. */
+    private PartitionRead fetchAs(int replica, long offset, int lastFetchedEpoch) {
+        return replicas.read(replicas.get(TP), replica, offset, -1, lastFetchedEpoch, 1 << 20, true, false, false);
+    }
+
+    @Test
+    void highWatermarkIsTheSmallestLogEndOffsetInTheIsr() {
+        Partition p = lead(0, 0, List.of(1, 2, 3));
+        replicas.appendAsLeader(p, records(10));
+        assertThat(p.log().highWatermark()).isZero();
+        fetchAs(2, 10, 0);
+        assertThat(p.log().highWatermark()).as("replica 3 has not fetched").isZero();
+        fetchAs(3, 4, 0);
+        assertThat(p.log().highWatermark()).isEqualTo(4);
+        fetchAs(3, 10, 0);
+        assertThat(p.log().highWatermark()).isEqualTo(10);
+        // a consumer reads only up to it
+        replicas.appendAsLeader(p, records(5));
+        PartitionRead consumer = replicas.read(p, -1, 0, -1, -1, 1 << 20, true, false, true);
+        assertThat(consumer.highWatermark()).isEqualTo(10);
+        assertThat(consumer.readableEnd()).isEqualTo(10);
+    }
+
+    @Test
+    void acksAllCompletesWhenTheIsrHasTheRecords() throws Exception {
+        Partition p = lead(0, 0, List.of(1, 2));
+        AppendResult r = replicas.appendAsLeader(p, records(3));
+        CompletableFuture<Errors> done = replicas.awaitReplication(p, r.lastOffset() + 1, 2, 30_000);
+        assertThat(done).isNotDone();
+        fetchAs(2, 2, 0);
+        assertThat(done).isNotDone();
+        fetchAs(2, 3, 0);
+        assertThat(done.get(5, TimeUnit.SECONDS)).isEqualTo(Errors.NONE);
+    }
+
+    @Test
+    void acksAllAfterTheIsrShrankBelowMinInsyncIsNotEnoughReplicasAfterAppend() throws Exception {
+        Partition p = lead(0, 0, List.of(1, 2));
+        AppendResult r = replicas.appendAsLeader(p, records(3));
+        CompletableFuture<Errors> done = replicas.awaitReplication(p, r.lastOffset() + 1, 2, 30_000);
+        lead(0, 1, List.of(1)); // the controller dropped replica 2
+        assertThat(done.get(5, TimeUnit.SECONDS)).isEqualTo(Errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND);
+        assertThat(p.log().highWatermark()).isEqualTo(3);
+    }
+
+    @Test
+    void acksAllTimesOutOrFailsWhenLeadershipMoves() throws Exception {
+        Partition p = lead(0, 0, List.of(1, 2));
+        AppendResult r = replicas.appendAsLeader(p, records(1));
+        assertThat(replicas.awaitReplication(p, r.lastOffset() + 1, 1, 50).get(5, TimeUnit.SECONDS)).isEqualTo(Errors.REQUEST_TIMED_OUT);
+        CompletableFuture<Errors> waiting = replicas.awaitReplication(p, r.lastOffset() + 1, 1, 30_000);
+        replicas.applyPartition(TP.topic(), TOPIC_ID, 0, new Partition.ReplicaState(2, 1, 1, List.of(1, 2, 3), List.of(1, 2)), LogConfig.DEFAULT);
+        assertThat(waiting.get(5, TimeUnit.SECONDS)).isEqualTo(Errors.NOT_LEADER_OR_FOLLOWER);
+        assertThat(fetchAs(3, 0, -1).error()).isEqualTo(Errors.NOT_LEADER_OR_FOLLOWER);
+    }
+
+    @Test
+    void aFollowerWhoseLastEpochEndsEarlierHereIsToldWhereTheLogsDiverge() {
+        Partition p = lead(0, 0, List.of(1, 2));
+        replicas.appendAsLeader(p, records(5)); // epoch 0: offsets 0-4
+        p = lead(2, 1, List.of(1, 2));          // epoch 2 starts at 5
+        replicas.appendAsLeader(p, records(3)); // epoch 2: offsets 5-7
+        // the follower led epoch 1 and wrote offsets 5-6 that this log never had
+        PartitionRead r = fetchAs(2, 7, 1);
+        assertThat(r.divergingEpoch()).isEqualTo(0);
+        assertThat(r.divergingEndOffset()).isEqualTo(5);
+        assertThat(r.records().sizeInBytes()).isZero();
+        // a follower on the right path gets records
+        PartitionRead ok = fetchAs(2, 5, 0);
+        assertThat(ok.divergingEpoch()).isEqualTo(-1);
+        assertThat(ok.records().sizeInBytes()).isPositive();
+    }
+
+    @Test
+    void aCaughtUpReplicaIsAddedToTheIsrAndALaggingOneRemoved() throws Exception {
+        Partition p = lead(0, 0, List.of(1, 2));
+        replicas.appendAsLeader(p, records(4));
+        fetchAs(2, 4, 0);
+        fetchAs(3, 2, 0);
+        assertThat(asked).as("replica 3 is behind the high watermark").isEmpty();
+        fetchAs(3, 4, 0);
+        assertThat(asked).hasSize(1);
+        assertThat(asked.get(0).isr()).containsExactly(1, 2, 3);
+        assertThat(asked.get(0).partitionEpoch()).isZero();
+        // while the expansion is in flight the high watermark already counts replica 3 (the maximal ISR)
+        replicas.appendAsLeader(p, records(1));
+        fetchAs(2, 5, 0);
+        assertThat(p.log().highWatermark()).isEqualTo(4);
+        asked.get(0).answer().complete(new ReplicaManager.IsrResult(Errors.NONE,
+                new Partition.ReplicaState(1, 0, 1, List.of(1, 2, 3), List.of(1, 2, 3))));
+        assertThat(p.state().isr()).containsExactly(1, 2, 3);
+
+        // replica 2 keeps fetching, replica 3 stops: after replica.lag.time.max.ms (200 ms) it is dropped
+        now.addAndGet(1_000);
+        fetchAs(2, 5, 0);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (asked.size() < 2 && System.nanoTime() < deadline) Thread.sleep(20);
+        assertThat(asked).hasSize(2);
+        assertThat(asked.get(1).isr()).containsExactly(1, 2);
+        assertThat(asked.get(1).partitionEpoch()).isEqualTo(1);
+        // the high watermark was held back by replica 3; once the shrink is committed it moves
+        assertThat(p.log().highWatermark()).isEqualTo(4);
+        asked.get(1).answer().complete(new ReplicaManager.IsrResult(Errors.NONE,
+                new Partition.ReplicaState(1, 0, 2, List.of(1, 2, 3), List.of(1, 2))));
+        assertThat(p.log().highWatermark()).isEqualTo(5);
+    }
+}
