@@ -38,6 +38,8 @@ public final class ClusterHarness implements AutoCloseable {
     private final int size;
     private final int voters;
     private final Map<String, String> extra;
+    /** Settings of one node on top of {@link #extra} (e.g. its broker.rack). */
+    private java.util.function.IntFunction<Map<String, String>> perNode = id -> Map.of();
     private final int[] clientPorts;
     private final int[] controllerPorts;
     private final BrokerServer[] servers;
@@ -63,6 +65,14 @@ public final class ClusterHarness implements AutoCloseable {
     /** A cluster of {@code size} nodes with ids 1..size (not started); {@code extra} goes into every node's config. */
     public static ClusterHarness create(Mode mode, Path baseDir, int size, Map<String, String> extra) {
         return new ClusterHarness(mode, baseDir, size, 0, extra);
+    }
+
+    /** As {@link #create(Mode, Path, int, Map)}, with {@code perNode} settings added to node {@code id}'s config. */
+    public static ClusterHarness create(Mode mode, Path baseDir, int size, Map<String, String> extra,
+                                        java.util.function.IntFunction<Map<String, String>> perNode) {
+        ClusterHarness h = new ClusterHarness(mode, baseDir, size, 0, extra);
+        h.perNode = perNode;
+        return h;
     }
 
     /**
@@ -94,6 +104,7 @@ public final class ClusterHarness implements AutoCloseable {
         c.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
         c.put("log.dirs", dataDir(id).toString());
         c.putAll(extra);
+        c.putAll(perNode.apply(id));
         return c;
     }
 
@@ -105,6 +116,11 @@ public final class ClusterHarness implements AutoCloseable {
 
     public Path dataDir(int id) {
         return baseDir.resolve("node-" + id);
+    }
+
+    /** Node {@code id}'s client port. */
+    public int port(int id) {
+        return clientPorts[id];
     }
 
     public String bootstrap(int id) {

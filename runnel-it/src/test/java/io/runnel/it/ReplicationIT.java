@@ -55,9 +55,20 @@ class ReplicationIT {
         return cluster;
     }
 
+    /** The partition as the cluster describes it, retried while the node asked has not applied the topic yet. */
     static TopicPartitionInfo describe(Admin admin, String topic, int partition) throws Exception {
-        TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get(15, TimeUnit.SECONDS).get(topic);
-        return d.partitions().get(partition);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (true) {
+            try {
+                TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get(15, TimeUnit.SECONDS).get(topic);
+                return d.partitions().get(partition);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(100);
+            }
+        }
     }
 
     private void awaitIsr(Admin admin, String topic, int size) {
@@ -158,6 +169,78 @@ class ReplicationIT {
                 assertThat(one.send(new ProducerRecord<>("m", 0, null, bytes("one"))).get(30, TimeUnit.SECONDS).offset()).isEqualTo(1);
             }
         }
+    }
+
+    @Test
+    void aFollowerNamesTheLeaderAndItsEndpointAndServesConsumersInItsRack() throws Exception {
+        cluster = ClusterHarness.create(ClusterHarness.Mode.IN_PROCESS, dir, 3, Map.of(
+                "replica.selector.class", "org.apache.kafka.common.replica.RackAwareReplicaSelector"), id -> Map.of("broker.rack", "rack-" + id))
+                .startAll();
+        String bootstrap = cluster.bootstrap();
+        try (Admin admin = Clients.admin(bootstrap)) {
+            ClusterHarness.await(WAIT, "three unfenced brokers", () -> {
+                try {
+                    return ClusterIT.brokerIds(admin, false).size() == 3;
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            admin.createTopics(List.of(new NewTopic("f", 1, (short) 3))).all().get(30, TimeUnit.SECONDS);
+            awaitIsr(admin, "f", 3);
+            int leader = describe(admin, "f", 0).leader().id();
+            int follower = leader % 3 + 1;
+
+            // KIP-951: a produce sent to a follower names the leader and gives its endpoint
+            io.runnel.protocol.message.ProduceRequest req = new io.runnel.protocol.message.ProduceRequest();
+            req.acks = 1;
+            req.timeoutMs = 5000;
+            io.runnel.protocol.message.ProduceRequest.TopicData td = new io.runnel.protocol.message.ProduceRequest.TopicData();
+            td.name = "f";
+            io.runnel.protocol.message.ProduceRequest.PartitionData pd = new io.runnel.protocol.message.ProduceRequest.PartitionData();
+            pd.index = 0;
+            pd.records = new io.runnel.record.MemoryRecords(new io.runnel.record.RecordBatchBuilder(io.runnel.record.CompressionType.NONE,
+                    io.runnel.record.TimestampType.CREATE_TIME, 0).append(1L, null, bytes("x"), List.of()).build());
+            td.partitionData.add(pd);
+            req.topicData.add(td);
+            try (RawClient raw = new RawClient(cluster.port(follower))) {
+                raw.send(io.runnel.protocol.ApiKeys.PRODUCE, (short) 11, 7, req);
+                io.runnel.protocol.message.ProduceResponse resp = raw.<io.runnel.protocol.message.ProduceResponse>receive(
+                        io.runnel.protocol.ApiKeys.PRODUCE, (short) 11).body();
+                var pr = resp.responses.get(0).partitionResponses.get(0);
+                assertThat(pr.errorCode).isEqualTo(io.runnel.common.Errors.NOT_LEADER_OR_FOLLOWER.code());
+                assertThat(pr.currentLeader.leaderId).isEqualTo(leader);
+                assertThat(resp.nodeEndpoints).singleElement().satisfies(e -> {
+                    assertThat(e.nodeId).isEqualTo(leader);
+                    assertThat(e.port).isEqualTo(cluster.port(leader));
+                    assertThat(e.rack).isEqualTo("rack-" + leader);
+                });
+            }
+
+            int n = 400;
+            byte[] value = new byte[2000];
+            try (KafkaProducer<byte[], byte[]> producer = Clients.producer(bootstrap, Map.of(ProducerConfig.ACKS_CONFIG, "all"))) {
+                for (int i = 0; i < n; i++) producer.send(new ProducerRecord<>("f", 0, null, value));
+                producer.flush();
+            }
+            // KIP-392: a consumer in the follower's rack is sent there and reads everything from it
+            try (var consumer = Clients.consumer(bootstrap, Map.of("client.rack", "rack-" + follower))) {
+                consumer.assign(List.of(new TopicPartition("f", 0)));
+                consumer.seekToBeginning(List.of(new TopicPartition("f", 0)));
+                assertThat(Clients.pollUntil(consumer, n, WAIT, false)).hasSize(n);
+                double fromFollower = nodeBytes(consumer, follower);
+                double fromLeader = nodeBytes(consumer, leader);
+                assertThat(fromFollower).as("bytes fetched from the follower in the client's rack").isGreaterThan(n * value.length / 2.0);
+                assertThat(fromLeader).as("bytes fetched from the leader").isLessThan(n * value.length / 2.0);
+            }
+        }
+    }
+
+    /** The bytes a consumer received from one broker (kafka-clients' per-node metrics). */
+    private static double nodeBytes(org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> consumer, int node) {
+        return consumer.metrics().entrySet().stream()
+                .filter(e -> e.getKey().group().equals("consumer-node-metrics") && e.getKey().name().equals("incoming-byte-total")
+                        && ("node-" + node).equals(e.getKey().tags().get("node-id")))
+                .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue()).sum();
     }
 
     private PartitionLog log(int node, String topic) {
