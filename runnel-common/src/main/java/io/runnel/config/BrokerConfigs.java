@@ -57,6 +57,8 @@ public final class BrokerConfigs {
     public static final String CONTROLLER_LISTENER_NAMES = "controller.listener.names";
     public static final String BROKER_RACK = "broker.rack";
     public static final String REPLICA_SELECTOR_CLASS = "replica.selector.class";
+    public static final String LEADER_REPLICATION_THROTTLED_RATE = "leader.replication.throttled.rate";
+    public static final String FOLLOWER_REPLICATION_THROTTLED_RATE = "follower.replication.throttled.rate";
     /** The one replica selector Runnel knows, by Kafka's class name. */
     public static final String RACK_AWARE_REPLICA_SELECTOR = "org.apache.kafka.common.replica.RackAwareReplicaSelector";
     public static final String CONTROLLER_QUORUM_VOTERS = "controller.quorum.voters";
@@ -301,6 +303,16 @@ public final class BrokerConfigs {
                     "Pause of a follower after a failed fetch.")
             .define("replica.socket.timeout.ms", Type.INT, "30000", Range.atLeast(1), M,
                     "Socket timeout of a follower's fetches; at least replica.fetch.wait.max.ms.")
+            .define(LEADER_REPLICATION_THROTTLED_RATE, Type.LONG, "9223372036854775807", Range.atLeast(0), M,
+                    "Bytes per second a leader sends to throttled replicas (the topics' leader.replication.throttled.replicas) "
+                            + "that are not in sync. Dynamic, per broker.")
+            .define(FOLLOWER_REPLICATION_THROTTLED_RATE, Type.LONG, "9223372036854775807", Range.atLeast(0), M,
+                    "Bytes per second a follower fetches for its throttled replicas (the topics' "
+                            + "follower.replication.throttled.replicas) that are not in sync. Dynamic, per broker.")
+            .define("replication.quota.window.num", Type.INT, "11", Range.atLeast(1), L,
+                    "Samples kept to measure replication throttle rates.")
+            .define("replication.quota.window.size.seconds", Type.INT, "1", Range.atLeast(1), L,
+                    "Length of each replication throttle sample.")
             .define(REPLICA_SELECTOR_CLASS, Type.STRING, null, M,
                     "How consumers with client.rack are pointed at a replica to fetch from (KIP-392): "
                             + "org.apache.kafka.common.replica.RackAwareReplicaSelector (a replica in the client's rack) or unset (the leader).")
@@ -454,7 +466,8 @@ public final class BrokerConfigs {
                     "log.message.timestamp.before.max.ms", "log.message.timestamp.after.max.ms", "log.local.retention.ms",
                     "log.local.retention.bytes", MIN_INSYNC_REPLICAS,
                     "unclean.leader.election.enable", "compression.type", "compression.gzip.level",
-                    "compression.lz4.level", "compression.zstd.level");
+                    "compression.lz4.level", "compression.zstd.level", LEADER_REPLICATION_THROTTLED_RATE,
+                    FOLLOWER_REPLICATION_THROTTLED_RATE);
 
     /**
      * Apache Kafka 4.4's broker keys: those not in {@link #DEF} are Kafka keys that Runnel does not implement.

@@ -235,6 +235,56 @@ class ReplicationIT {
         }
     }
 
+    @Test
+    void aThrottledLeaderFeedsACatchingUpFollowerAtTheConfiguredRate() throws Exception {
+        // two 1 s samples: the measured rate allows a burst of about one second's worth, as Kafka's does
+        cluster = ClusterHarness.create(ClusterHarness.Mode.IN_PROCESS, dir, 3, Map.of("replication.quota.window.num", "2")).startAll();
+        String bootstrap = cluster.bootstrap();
+        try (Admin admin = Clients.admin(bootstrap)) {
+            ClusterHarness.await(WAIT, "three unfenced brokers", () -> {
+                try {
+                    return ClusterIT.brokerIds(admin, false).size() == 3;
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            admin.createTopics(List.of(new NewTopic("th", 1, (short) 3))).all().get(30, TimeUnit.SECONDS);
+            awaitIsr(admin, "th", 3);
+            int leader = describe(admin, "th", 0).leader().id();
+            int follower = leader % 3 + 1;
+            cluster.stop(follower);
+            awaitIsr(admin, "th", 2);
+            int n = 6000;
+            byte[] value = new byte[1000];
+            try (KafkaProducer<byte[], byte[]> producer = Clients.producer(bootstrap, Map.of(ProducerConfig.ACKS_CONFIG, "all"))) {
+                for (int i = 0; i < n; i++) producer.send(new ProducerRecord<>("th", 0, null, value));
+                producer.flush();
+            }
+            long bytes = log(leader, "th").size();
+            long rate = 1_000_000;
+            admin.incrementalAlterConfigs(Map.of(
+                    new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.BROKER, Integer.toString(leader)),
+                    List.of(new org.apache.kafka.clients.admin.AlterConfigOp(new org.apache.kafka.clients.admin.ConfigEntry(
+                            "leader.replication.throttled.rate", Long.toString(rate)), org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET)),
+                    new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.TOPIC, "th"),
+                    List.of(new org.apache.kafka.clients.admin.AlterConfigOp(new org.apache.kafka.clients.admin.ConfigEntry(
+                            "leader.replication.throttled.replicas", "0:" + leader), org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET))))
+                    .all().get(30, TimeUnit.SECONDS);
+            long start = System.nanoTime();
+            cluster.start(follower);
+            long end = log(leader, "th").logEndOffset();
+            ClusterHarness.await(WAIT, "the follower caught up", () -> cluster.server(follower) != null
+                    && cluster.server(follower).partitions().get(new io.runnel.common.TopicPartition("th", 0)) != null
+                    && log(follower, "th").logEndOffset() == end);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            double measured = bytes / seconds;
+            // at most the rate plus the one-second burst the two samples allow, with 25% slack for scheduling
+            assertThat(measured).as("bytes per second to the throttled follower (%d bytes in %.1f s)", bytes, seconds)
+                    .isLessThan(rate * 1.25 * bytes / Math.max(1.0, bytes - rate));
+            awaitIsr(admin, "th", 3);
+        }
+    }
+
     /** The bytes a consumer received from one broker (kafka-clients' per-node metrics). */
     private static double nodeBytes(org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> consumer, int node) {
         return consumer.metrics().entrySet().stream()

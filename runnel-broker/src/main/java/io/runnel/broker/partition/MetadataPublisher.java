@@ -1,6 +1,7 @@
 package io.runnel.broker.partition;
 
 import io.runnel.config.BrokerConfigLayers;
+import io.runnel.config.BrokerConfigs;
 import io.runnel.config.TopicConfigs;
 import io.runnel.metadata.MetadataImage;
 import io.runnel.metadata.PartitionState;
@@ -64,7 +65,12 @@ public final class MetadataPublisher {
                 forgetFailures(oldTopic.name());
             }
         }
-        boolean brokerConfigChanged = !Objects.equals(old.brokerLayers(nodeId, staticBrokerConfig), newImage.brokerLayers(nodeId, staticBrokerConfig));
+        BrokerConfigLayers newLayers = newImage.brokerLayers(nodeId, staticBrokerConfig);
+        boolean brokerConfigChanged = old == MetadataImage.EMPTY || !Objects.equals(old.brokerLayers(nodeId, staticBrokerConfig), newLayers);
+        if (brokerConfigChanged) {
+            partitions.setThrottleRates(rate(newLayers, BrokerConfigs.LEADER_REPLICATION_THROTTLED_RATE),
+                    rate(newLayers, BrokerConfigs.FOLLOWER_REPLICATION_THROTTLED_RATE));
+        }
         for (TopicImage t : newImage.topics().values()) {
             TopicImage before = old.topic(t.id());
             boolean configChanged = brokerConfigChanged || !Objects.equals(old.topicConfigs(t.name()), newImage.topicConfigs(t.name()));
@@ -91,6 +97,12 @@ public final class MetadataPublisher {
                 partitions.updateConfig(t.name(), cfg);
                 log.info("Applied new configuration to topic {}", t.name());
             }
+            if (before == null || !Objects.equals(old.topicConfigs(t.name()), newImage.topicConfigs(t.name()))
+                    || !before.partitions().equals(t.partitions())) {
+                Map<String, String> overrides = newImage.topicConfigs(t.name());
+                partitions.setThrottledReplicas(t.name(), list(overrides.get(TopicConfigs.LEADER_REPLICATION_THROTTLED_REPLICAS)),
+                        list(overrides.get(TopicConfigs.FOLLOWER_REPLICATION_THROTTLED_REPLICAS)));
+            }
         }
         current = newImage;
     }
@@ -109,6 +121,22 @@ public final class MetadataPublisher {
             if (logFailures.put(tp, e.getMessage()) == null) log.error("Cannot host {}: {}", tp, e.getMessage());
             topicsWithLogFailures.add(t.name());
         }
+    }
+
+    /** A throttle rate in bytes/s from the broker's layers; no limit when unset or unparseable. */
+    private static long rate(BrokerConfigLayers layers, String key) {
+        var v = layers.lookup(key);
+        if (v == null || v.value() == null) return Long.MAX_VALUE;
+        try {
+            return Long.parseLong(v.value().trim());
+        } catch (NumberFormatException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    private static java.util.List<String> list(String value) {
+        if (value == null || value.isBlank()) return java.util.List.of();
+        return java.util.Arrays.asList(value.split(","));
     }
 
     private void forgetFailures(String topic) {

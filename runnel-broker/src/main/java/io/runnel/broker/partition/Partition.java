@@ -38,6 +38,10 @@ public final class Partition {
     private final List<DelayedFetch> waiters = new CopyOnWriteArrayList<>();
     private final List<DelayedProduce> produceWaiters = new CopyOnWriteArrayList<>();
 
+    /** This broker's replica of the partition is throttled as leader / as follower (the topic's throttled replica lists). */
+    private volatile boolean leaderThrottled;
+    private volatile boolean followerThrottled;
+
     // ---- leader side, guarded by this
     private final Map<Integer, FollowerState> followers = new ConcurrentHashMap<>();
     /** The ISR an AlterPartition in flight asks for; null when none is in flight. */
@@ -121,6 +125,19 @@ public final class Partition {
 
     boolean isLeader(int nodeId) {
         return state.leaderId() == nodeId;
+    }
+
+    boolean leaderThrottled() {
+        return leaderThrottled;
+    }
+
+    boolean followerThrottled() {
+        return followerThrottled;
+    }
+
+    void setThrottled(boolean asLeader, boolean asFollower) {
+        leaderThrottled = asLeader;
+        followerThrottled = asFollower;
     }
 
     // ------------------------------------------------------------------ leader side

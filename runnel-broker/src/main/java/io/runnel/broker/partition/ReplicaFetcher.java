@@ -120,9 +120,12 @@ final class ReplicaFetcher extends Thread {
         req.sessionId = 0;
         req.sessionEpoch = -1;
         Map<Uuid, FetchRequest.FetchTopic> topics = new LinkedHashMap<>();
+        boolean followerQuotaSpent = replicas.followerQuota.isExceeded();
         for (State s : partitions.values()) {
             if (s.retryAtMs > now) continue;
             Partition p = s.partition;
+            // throttled replicas outside the ISR wait while the follower's throttle is spent (Kafka's rule)
+            if (followerQuotaSpent && isThrottled(p)) continue;
             PartitionLog plog;
             try {
                 plog = p.log();
@@ -193,6 +196,7 @@ final class ReplicaFetcher extends Thread {
                         return;
                     }
                     MemoryRecords records = pd.records instanceof MemoryRecords m ? m : MemoryRecords.EMPTY;
+                    if (isThrottled(p)) replicas.followerQuota.record(records.sizeInBytes());
                     replicas.appendAsFollower(p, records, pd.highWatermark, pd.logStartOffset);
                 }
                 case OFFSET_OUT_OF_RANGE -> {
@@ -234,6 +238,10 @@ final class ReplicaFetcher extends Thread {
                     target, epoch, endOffset);
             plog.truncateTo(target);
         }
+    }
+
+    private boolean isThrottled(Partition p) {
+        return p.followerThrottled() && !p.state().isr().contains(nodeId);
     }
 
     private void backoff(String why) throws InterruptedException {

@@ -56,6 +56,10 @@ public final class ReplicaManager implements AutoCloseable {
     private final List<LeadershipListener> leadershipListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final ScheduledExecutorService isrChecker;
     private volatile IsrChannel isrChannel;
+    /** leader.replication.throttled.rate: bytes sent to throttled followers not in the ISR. */
+    final ReplicationQuota leaderQuota;
+    /** follower.replication.throttled.rate: bytes fetched for throttled replicas not in the ISR. */
+    final ReplicationQuota followerQuota;
     private volatile ReplicaFetcherManager fetchers;
 
     /** Told when this broker starts or stops leading a partition (on the metadata thread). */
@@ -101,6 +105,8 @@ public final class ReplicaManager implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.leaderQuota = new ReplicationQuota(time, config.quotaWindows(), config.quotaWindowMs());
+        this.followerQuota = new ReplicationQuota(time, config.quotaWindows(), config.quotaWindowMs());
         long period = Math.max(10, config.lagTimeMaxMs() / 2);
         isrChecker.scheduleWithFixedDelay(this::shrinkIsrs, period, period, TimeUnit.MILLISECONDS);
     }
@@ -215,6 +221,40 @@ public final class ReplicaManager implements AutoCloseable {
             log.info("Deleted partition {}", tp);
         }
         p.wakeAll();
+    }
+
+    /** leader.replication.throttled.rate and follower.replication.throttled.rate of this broker (bytes/s). */
+    public void setThrottleRates(long leaderRate, long followerRate) {
+        leaderQuota.setLimit(leaderRate);
+        followerQuota.setLimit(followerRate);
+    }
+
+    /**
+     * A topic's leader./follower.replication.throttled.replicas: "*" throttles every partition, otherwise each
+     * "partition:broker" entry naming this broker throttles that partition here.
+     */
+    public void setThrottledReplicas(String topic, List<String> leaderList, List<String> followerList) {
+        for (Partition p : partitions.values()) {
+            if (!p.topicPartition().topic().equals(topic)) continue;
+            int index = p.topicPartition().partition();
+            p.setThrottled(throttles(leaderList, index), throttles(followerList, index));
+        }
+    }
+
+    private boolean throttles(List<String> entries, int partition) {
+        for (String e : entries) {
+            String t = e.trim();
+            if (t.equals("*")) return true;
+            int colon = t.indexOf(':');
+            if (colon <= 0) continue;
+            try {
+                if (Integer.parseInt(t.substring(0, colon).trim()) == partition
+                        && Integer.parseInt(t.substring(colon + 1).trim()) == nodeId) return true;
+            } catch (NumberFormatException ignored) {
+                // validated when the config was set
+            }
+        }
+        return false;
     }
 
     public void updateConfig(String topic, LogConfig config) {
@@ -452,8 +492,15 @@ public final class ReplicaManager implements AutoCloseable {
                 maybeExpandIsr(p, replicaId);
             }
         }
+        // a throttled replica outside the ISR gets nothing while the leader's throttle is spent (Kafka's rule)
+        boolean throttled = p.leaderThrottled() && !p.state().isr().contains(replicaId);
+        if (throttled && leaderQuota.isExceeded()) {
+            return new PartitionRead(Errors.NONE, nodeId, p.leaderEpoch(), plog.highWatermark(), plog.lastStableOffset(),
+                    plog.logStartOffset(), MemoryRecords.EMPTY, null, -1, -1, leo);
+        }
         try {
             LogReadResult r = plog.read(fetchOffset, Math.max(maxBytes, 0), Long.MAX_VALUE, minOneBatch);
+            if (throttled) leaderQuota.record(r.records().sizeInBytes());
             return new PartitionRead(Errors.NONE, nodeId, p.leaderEpoch(), plog.highWatermark(), plog.lastStableOffset(),
                     plog.logStartOffset(), r.records(), null, -1, -1, leo);
         } catch (ApiException e) {

@@ -13,17 +13,29 @@ import io.runnel.config.BrokerConfigs;
  * @param fetchBackoffMs        replica.fetch.backoff.ms: pause after a failed fetch
  * @param socketTimeoutMs       replica.socket.timeout.ms
  * @param numFetchers           num.replica.fetchers: fetcher threads per source broker
+ * @param quotaWindows          replication.quota.window.num: samples of a replication throttle's rate
+ * @param quotaWindowMs         replication.quota.window.size.seconds, in ms
  */
 public record ReplicationConfig(long lagTimeMaxMs, int fetchWaitMaxMs, int fetchMinBytes, int fetchMaxBytes,
-                                int fetchResponseMaxBytes, int fetchBackoffMs, int socketTimeoutMs, int numFetchers) {
+                                int fetchResponseMaxBytes, int fetchBackoffMs, int socketTimeoutMs, int numFetchers,
+                                int quotaWindows, long quotaWindowMs) {
 
-    public static final ReplicationConfig DEFAULTS = new ReplicationConfig(30_000, 500, 1, 1_048_576, 10_485_760, 1000, 30_000, 1);
+    public static final ReplicationConfig DEFAULTS = new ReplicationConfig(30_000, 500, 1, 1_048_576, 10_485_760, 1000, 30_000, 1,
+            11, 1000);
+
+    /** The settings without throttle windows (Kafka's defaults for those). */
+    public ReplicationConfig(long lagTimeMaxMs, int fetchWaitMaxMs, int fetchMinBytes, int fetchMaxBytes, int fetchResponseMaxBytes,
+                             int fetchBackoffMs, int socketTimeoutMs, int numFetchers) {
+        this(lagTimeMaxMs, fetchWaitMaxMs, fetchMinBytes, fetchMaxBytes, fetchResponseMaxBytes, fetchBackoffMs, socketTimeoutMs,
+                numFetchers, 11, 1000);
+    }
 
     public static ReplicationConfig from(BrokerConfigs config) {
         var v = config.values();
         return new ReplicationConfig(v.getLong("replica.lag.time.max.ms"), v.getInt("replica.fetch.wait.max.ms"),
                 v.getInt("replica.fetch.min.bytes"), v.getInt("replica.fetch.max.bytes"),
                 v.getInt("replica.fetch.response.max.bytes"), v.getInt("replica.fetch.backoff.ms"),
-                v.getInt("replica.socket.timeout.ms"), v.getInt("num.replica.fetchers"));
+                v.getInt("replica.socket.timeout.ms"), v.getInt("num.replica.fetchers"), v.getInt("replication.quota.window.num"),
+                v.getInt("replication.quota.window.size.seconds") * 1000L);
     }
 }
