@@ -203,13 +203,14 @@ class BrokerConfigsTest {
     void keysRunnelAcceptsButDoesNotApplySaySo() {
         Map<String, ConfigEntry> byName = new java.util.HashMap<>();
         for (ConfigEntry e : BrokerConfigs.defaults().describe(Map.of(), Map.of())) byName.put(e.name(), e);
-        for (String key : java.util.List.of("replica.lag.time.max.ms", "fetch.max.bytes", "auto.leader.rebalance.enable",
+        for (String key : java.util.List.of("replica.lag.time.max.ms", "fetch.max.bytes",
                 "offsets.load.buffer.size", "log.cleaner.io.max.bytes.per.second",
                 "group.share.session.timeout.ms", "group.streams.num.standby.replicas", "group.consumer.assignment.interval.ms")) {
             assertThat(byName.get(key).documentation()).as(key).startsWith("Not applied by Runnel");
         }
-        // applied since the transaction coordinator is wired
-        for (String key : java.util.List.of("transaction.max.timeout.ms", "transaction.state.log.num.partitions")) {
+        // applied since the transaction coordinator is wired; the rebalance keys since the controller elects leaders
+        for (String key : java.util.List.of("transaction.max.timeout.ms", "transaction.state.log.num.partitions",
+                "auto.leader.rebalance.enable", "leader.imbalance.check.interval.seconds", "leader.imbalance.per.broker.percentage")) {
             assertThat(byName.get(key).documentation()).as(key).doesNotStartWith("Not applied by Runnel");
         }
         assertThatThrownBy(() -> BrokerConfigs.parse(Map.of("offsets.topic.segment.bytes", "1000")))

@@ -453,11 +453,11 @@ public final class MetadataController implements AutoCloseable {
                     .thenCompose(w -> w.offset() < 0 ? CompletableFuture.completedFuture(w.reply())
                             : awaitPublished(w.offset()).thenApply(v -> w.reply()));
         }
-        return submit(() -> doAlterPartition(req)).handle((w, err) -> err == null ? w.reply() : alterPartitionError(errorOf(err)));
+        return submit(() -> elections().alterPartition(req)).handle((w, err) -> err == null ? w.reply() : alterPartitionError(errorOf(err)));
     }
 
     private static BrokerLifecycleMessages.AlterPartitionReply alterPartitionError(ApiError e) {
-        return new BrokerLifecycleMessages.AlterPartitionReply(e.error(), e.message(), List.of());
+        return ReplicaElections.alterPartitionError(e);
     }
 
     /**
@@ -469,7 +469,7 @@ public final class MetadataController implements AutoCloseable {
     public CompletableFuture<Map<TopicPartition, ApiError>> electLeaders(byte electionType, Set<TopicPartition> partitions) {
         Set<TopicPartition> copy = partitions == null ? null : new LinkedHashSet<>(partitions);
         if (forwarding()) return forward(ForwardedOperations.electLeaders(electionType, copy), ForwardedOperations::electLeadersResults);
-        return submit(() -> doElectLeaders(electionType, copy));
+        return submit(() -> elections().electLeaders(electionType, copy));
     }
 
     /**
@@ -845,7 +845,7 @@ public final class MetadataController implements AutoCloseable {
         }
         ApiError failure = validateOnly ? null : commitOrError(records);
         if (failure != null) results.replaceAll((r, e) -> e.isSuccess() ? failure : e);
-        else if (!validateOnly) electAfterUncleanChange(records);
+        else if (!validateOnly) elections().afterConfigChange(records);
         return results;
     }
 
@@ -1249,7 +1249,7 @@ public final class MetadataController implements AutoCloseable {
             case BrokerLifecycleMessages.Heartbeat h -> submit(() -> doHeartbeat(h)).handle((reply, err) ->
                     BrokerLifecycleMessages.encode(err == null ? reply
                             : new BrokerLifecycleMessages.HeartbeatReply(errorOf(err).error(), errorOf(err).message(), true, false)));
-            case BrokerLifecycleMessages.AlterPartition a -> submit(() -> doAlterPartition(a)).handle((w, err) ->
+            case BrokerLifecycleMessages.AlterPartition a -> submit(() -> elections().alterPartition(a)).handle((w, err) ->
                     BrokerLifecycleMessages.encode(err == null ? w
                             : new BrokerLifecycleMessages.AlterPartitionWire(alterPartitionError(errorOf(err)), -1)));
         };
@@ -1379,78 +1379,22 @@ public final class MetadataController implements AutoCloseable {
         return partitions(id -> id != broker && live(id));
     }
 
-    private BrokerLifecycleMessages.AlterPartitionWire doAlterPartition(BrokerLifecycleMessages.AlterPartition req) {
-        BrokerRegistration b = image.broker(req.brokerId());
-        if (b == null || b.epoch() != req.brokerEpoch()) {
-            return new BrokerLifecycleMessages.AlterPartitionWire(alterPartitionError(ApiError.of(Errors.STALE_BROKER_EPOCH,
-                    "Broker " + req.brokerId() + " is " + (b == null ? "not registered" : "registered with epoch " + b.epoch())
-                            + ", not epoch " + req.brokerEpoch() + ".")), -1);
-        }
-        PartitionControl.AlterOutcome o = partitions(this::live).alterPartition(req.brokerId(), req.changes());
-        ApiError failure = commitOrError(o.records());
-        List<BrokerLifecycleMessages.IsrChangeResult> results = new ArrayList<>();
-        for (int i = 0; i < req.changes().size(); i++) {
-            BrokerLifecycleMessages.IsrChange c = req.changes().get(i);
-            Errors e = o.errors().get(i);
-            if (e == Errors.NONE && failure != null) e = failure.error();
-            PartitionState state = e != Errors.NONE ? null : image.topic(c.topicId()).partition(c.partition());
-            results.add(new BrokerLifecycleMessages.IsrChangeResult(c.topicId(), c.partition(), e, state));
-            if (e != Errors.NONE) log.debug("AlterPartition of broker {} for {}-{} refused: {} {}", req.brokerId(), c.topicId(),
-                    c.partition(), e, o.messages().get(i));
-        }
-        if (failure == null && !o.records().isEmpty()) {
-            log.info("Broker {} changed the ISR of {} partition(s)", req.brokerId(), o.records().size());
-        }
-        return new BrokerLifecycleMessages.AlterPartitionWire(new BrokerLifecycleMessages.AlterPartitionReply(
-                Errors.NONE, null, results), image.offset());
-    }
-
-    private Map<TopicPartition, ApiError> doElectLeaders(byte type, Set<TopicPartition> targets) {
-        if (type != PartitionControl.PREFERRED && type != PartitionControl.UNCLEAN) {
-            throw new ApiException(Errors.INVALID_REQUEST, "Unknown election type " + type + ": 0 (preferred) or 1 (unclean).");
-        }
-        PartitionControl.ElectOutcome o = partitions(this::live).electLeaders(type, targets);
-        ApiError failure = commitOrError(o.records());
-        Map<TopicPartition, ApiError> out = new LinkedHashMap<>(o.results());
-        if (failure != null) out.replaceAll((tp, e) -> e.isSuccess() ? failure : e);
-        else if (!o.records().isEmpty()) log.info("Elected new leaders for {} partition(s) ({} election)", o.records().size(),
-                type == PartitionControl.PREFERRED ? "preferred" : "unclean");
-        return out;
+    /** The AlterPartition, ElectLeaders, rebalance and unclean-election operations on the current image. */
+    private ReplicaElections elections() {
+        return new ReplicaElections(() -> image, this::live, this::uncleanEnabled, this::commitOrError);
     }
 
     /**
      * Controller thread, every {@code leader.imbalance.check.interval.seconds} on the active controller:
-     * preferred elections for the partitions of every broker whose share of preferred-but-not-led
-     * partitions exceeds {@code leader.imbalance.per.broker.percentage}.
+     * moves leadership back to preferred replicas ({@link ReplicaElections#rebalance}).
      */
     private void rebalanceLeaders() {
         try {
             if (closed || (quorum != null && !quorum.isActive())) return;
             if (quorum != null) refreshImage();
-            int percentage = config.values().getInt(BrokerConfigs.LEADER_IMBALANCE_PER_BROKER_PERCENTAGE);
-            Set<TopicPartition> moving = partitions(this::live).imbalanced(percentage);
-            if (moving.isEmpty()) return;
-            PartitionControl.ElectOutcome o = partitions(this::live).electLeaders(PartitionControl.PREFERRED, moving);
-            commit(o.records());
-            log.info("Auto leader rebalance: {} partition(s) moved back to their preferred replica", o.records().size());
-        } catch (IOException | RuntimeException e) {
+            elections().rebalance(config.values().getInt(BrokerConfigs.LEADER_IMBALANCE_PER_BROKER_PERCENTAGE));
+        } catch (RuntimeException e) {
             log.warn("Auto leader rebalance failed: {}", e.toString());
         }
     }
-
-    /**
-     * After {@code unclean.leader.election.enable} changed: leaderless partitions that may now elect an
-     * out-of-sync replica do (Kafka triggers this on the config change too).
-     */
-    private void electAfterUncleanChange(List<Message> committed) {
-        boolean touched = committed.stream().anyMatch(m -> m instanceof ConfigRecord c
-                && TopicConfigs.UNCLEAN_LEADER_ELECTION_ENABLE.equals(c.name));
-        if (!touched) return;
-        List<Message> elections = partitions(this::live).electLeaderless();
-        if (elections.isEmpty()) return;
-        ApiError failure = commitOrError(elections);
-        if (failure != null) log.warn("Unclean leader elections after the config change failed: {}", failure);
-        else log.info("Unclean leader election: {} leaderless partition(s) elected a leader", elections.size());
-    }
-
 }

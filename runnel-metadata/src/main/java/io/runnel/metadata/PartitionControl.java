@@ -117,8 +117,11 @@ final class PartitionControl {
 
     /**
      * Validates each ISR change of leader {@code brokerId} against the image (the broker epoch is
-     * checked by the caller). NONE with no record for an unchanged ISR; NONE and one record (the new
-     * ISR, leader unchanged) otherwise. {@code eligible} says whether a broker may be added to an ISR.
+     * checked by the caller), in this order: the partition named twice in the request (INVALID_REQUEST),
+     * UNKNOWN_TOPIC_ID, UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH,
+     * INVALID_UPDATE_VERSION, INVALID_REQUEST (empty, duplicates, a non-replica, no leader),
+     * INELIGIBLE_REPLICA (a broker that is not live is added). NONE with no record for an unchanged ISR;
+     * NONE and one record (the new ISR, leader unchanged) otherwise.
      */
     AlterOutcome alterPartition(int brokerId, List<BrokerLifecycleMessages.IsrChange> changes) {
         List<Errors> errors = new ArrayList<>();
