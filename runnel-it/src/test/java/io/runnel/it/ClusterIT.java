@@ -180,6 +180,21 @@ class ClusterIT {
             assertThat(q.observers()).extracting(org.apache.kafka.clients.admin.QuorumInfo.ReplicaState::replicaId)
                     .containsExactly(4);
         }
+        // restarted, the observer listens where the quorum knows it and catches up again (it is unfenced only then)
+        cluster.stop(4);
+        cluster.start(4);
+        try (Admin admin = Clients.admin(cluster.bootstrap(1))) {
+            admin.createTopics(List.of(new NewTopic("after-restart", 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            ClusterHarness.await(UP, "the restarted observer applies new changes", () ->
+                    cluster.server(4).controller().image().topic("after-restart") != null);
+            ClusterHarness.await(UP, "the restarted observer is unfenced", () -> {
+                try {
+                    return brokerIds(admin, false).equals(Set.of(1, 2, 3, 4));
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+        }
     }
 
     @Test

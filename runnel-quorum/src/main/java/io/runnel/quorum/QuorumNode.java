@@ -32,6 +32,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -111,7 +112,7 @@ public final class QuorumNode implements AutoCloseable {
             port = config.self().port();
         } else {
             host = config.observerHost();
-            port = config.observerPort();
+            port = config.observerPort() != 0 ? config.observerPort() : previousObserverPort(config);
             peers.add(RaftPeer.newBuilder().setId(selfId).setAddress(host + ":" + port)
                     .setStartupRole(RaftPeerRole.LISTENER).build());
         }
@@ -170,9 +171,44 @@ public final class QuorumNode implements AutoCloseable {
 
     // ---------------------------------------------------------------- observers
 
+    /**
+     * Where an observer with a random port keeps the port it got, to listen there again after a restart: a file beside
+     * the quorum's directory (Ratis owns what is inside it).
+     */
+    private static Path observerPortFile(QuorumConfig config) {
+        return config.quorumDir().resolveSibling(config.quorumDir().getFileName() + ".observer-port");
+    }
+
+    /**
+     * The port an observer configured with port 0 had before, if it is free: the quorum's configuration still
+     * names the observer at its old address (Ratis adds a listener by id and keeps the address it first had), so a
+     * restarted observer on a new port would never receive the log again. 0 when there is none or it is taken.
+     */
+    private static int previousObserverPort(QuorumConfig config) {
+        Path f = observerPortFile(config);
+        try {
+            if (!Files.exists(f)) return 0;
+            int port = Integer.parseInt(Files.readString(f).trim());
+            try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+                probe.setReuseAddress(true);
+                probe.bind(new InetSocketAddress(config.observerHost(), port));
+            }
+            return port;
+        } catch (IOException | NumberFormatException e) {
+            log.warn("Observer {}: cannot listen on its previous port again ({}); the quorum may not reach it until its "
+                    + "configuration is updated", config.nodeId(), e.toString());
+            return 0;
+        }
+    }
+
     /** Adds this observer to the quorum's configuration as a listener, retrying until a leader takes it. */
     private void joinAsObserver() {
         InetSocketAddress bound = server.getServerRpc().getInetSocketAddress();
+        try {
+            Files.writeString(observerPortFile(config), Integer.toString(bound.getPort()));
+        } catch (IOException e) {
+            log.warn("Observer {}: cannot record its port: {}", config.nodeId(), e.toString());
+        }
         String address = (config.observerHost().indexOf(':') >= 0 ? "[" + config.observerHost() + "]" : config.observerHost())
                 + ":" + bound.getPort();
         RaftPeer me = RaftPeer.newBuilder().setId(selfId).setAddress(address).setStartupRole(RaftPeerRole.LISTENER).build();
