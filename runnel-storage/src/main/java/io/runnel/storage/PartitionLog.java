@@ -612,8 +612,7 @@ public final class PartitionLog {
             if (!t.aborted()) continue;
             try {
                 if (t.lastOffset() <= seg.txnIndex().lastMarkerOffset()) continue;
-                seg.txnIndex().append(new AbortedTxn(t.producerId(), t.firstOffset(), t.lastOffset(),
-                        producerState.lastStableOffsetAfter(t)));
+                seg.txnIndex().append(new AbortedTxn(t.producerId(), t.firstOffset(), t.lastOffset(), t.lastStableOffset()));
             } catch (IOException e) {
                 LOG.warn("Could not index the aborted transaction {} in {}: {}", t, seg, e.toString());
             }
