@@ -159,9 +159,9 @@ final class ProducerStateManager {
     final class Append {
         private final Map<Long, ProducerEntry> updated = new HashMap<>();
         private final List<CompletedTxn> completed = new ArrayList<>();
-        /** First offsets of the transactions this append started, and of those it ended (both usually empty). */
-        private final TreeSet<Long> startedTxns = new TreeSet<>();
-        private final Set<Long> endedTxns = new HashSet<>();
+        /** First offsets of the transactions this append started, and of those it ended (null until there is one). */
+        private TreeSet<Long> startedTxns;
+        private Set<Long> endedTxns;
 
         /** The transactions this append's markers end, in log order. */
         List<CompletedTxn> completedTxns() {
@@ -223,6 +223,7 @@ final class ProducerStateManager {
                     RecordBatch.maxTimestamp(b, pos)));
             if (RecordBatch.isTransactional(b, pos) && entry.currentTxnFirstOffset < 0) {
                 entry.currentTxnFirstOffset = firstOffset;
+                if (startedTxns == null) startedTxns = new TreeSet<>();
                 startedTxns.add(firstOffset);
             }
         }
@@ -251,6 +252,7 @@ final class ProducerStateManager {
             if (marker != null) entry.coordinatorEpoch = marker.coordinatorEpoch();
             long markerOffset = RecordBatch.baseOffset(b, pos);
             if (entry.currentTxnFirstOffset >= 0) {
+                if (endedTxns == null) endedTxns = new HashSet<>();
                 endedTxns.add(entry.currentTxnFirstOffset);
                 completed.add(new CompletedTxn(pid, entry.currentTxnFirstOffset, markerOffset,
                         marker == null || !marker.commit(), lastStableOffsetAfter(markerOffset)));
@@ -265,22 +267,17 @@ final class ProducerStateManager {
          * several markers (a follower's), and each gets the value it had when the leader wrote it.
          */
         private long lastStableOffsetAfter(long markerOffset) {
-            long lso = markerOffset + 1;
-            for (long first : ongoingTxns.keySet()) {
-                if (first >= lso) break;
-                if (!endedTxns.contains(first)) {
-                    lso = first;
-                    break;
-                }
+            long lso = firstStillOpen(ongoingTxns.keySet(), markerOffset + 1);
+            return startedTxns == null ? lso : firstStillOpen(startedTxns, lso);
+        }
+
+        /** The first of {@code firstOffsets} (ascending) below {@code bound} that this append has not ended, else bound. */
+        private long firstStillOpen(Iterable<Long> firstOffsets, long bound) {
+            for (long first : firstOffsets) {
+                if (first >= bound) break;
+                if (endedTxns == null || !endedTxns.contains(first)) return first;
             }
-            for (long first : startedTxns) {
-                if (first >= lso) break;
-                if (!endedTxns.contains(first)) {
-                    lso = first;
-                    break;
-                }
-            }
-            return lso;
+            return bound;
         }
 
         private void checkSequence(ProducerEntry entry, long pid, short epoch, int firstSeq, long offset) {
