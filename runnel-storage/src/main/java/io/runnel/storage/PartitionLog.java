@@ -612,8 +612,7 @@ public final class PartitionLog {
             if (!t.aborted()) continue;
             try {
                 if (t.lastOffset() <= seg.txnIndex().lastMarkerOffset()) continue;
-                seg.txnIndex().append(new AbortedTxn(t.producerId(), t.firstOffset(), t.lastOffset(),
-                        producerState.lastStableOffsetAfter(t)));
+                seg.txnIndex().append(new AbortedTxn(t.producerId(), t.firstOffset(), t.lastOffset(), t.lastStableOffset()));
             } catch (IOException e) {
                 LOG.warn("Could not index the aborted transaction {} in {}: {}", t, seg, e.toString());
             }
@@ -657,12 +656,7 @@ public final class PartitionLog {
             ensureOpen();
             long newOffset = Math.max(offset, logEndOffset());
             LogSegment active = activeSegment();
-            if (active.size() == 0) {
-                if (active.baseOffset() == newOffset) return active;
-                segments.remove(active.baseOffset());
-                asyncDelete(active);
-                active = null;
-            }
+            if (active.baseOffset() == newOffset && active.size() == 0) return active;
             LogConfig cfg = config;
             LogSegment seg;
             try {
@@ -670,12 +664,17 @@ public final class PartitionLog {
             } catch (IOException e) {
                 throw storageError("roll a new segment at " + newOffset, e);
             }
-            try {
-                if (active != null) active.onBecomeInactive();
-            } catch (IOException e) {
-                LOG.warn("Could not trim {} after roll: {}", active, e.toString());
+            segments.put(newOffset, seg); // first: lock-free readers always find an active segment
+            if (active.size() == 0) {
+                segments.remove(active.baseOffset()); // empty, below a follower's gap: nothing to keep
+                asyncDelete(active);
+            } else {
+                try {
+                    active.onBecomeInactive();
+                } catch (IOException e) {
+                    LOG.warn("Could not trim {} after roll: {}", active, e.toString());
+                }
             }
-            segments.put(newOffset, seg);
             endOffsetMetadata = new LogOffsetMetadata(newOffset, newOffset, 0);
             producerState.updateMapEndOffset(newOffset);
             producerState.takeSnapshot();

@@ -14,11 +14,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The idempotent/transactional producer state of one partition: producer id → {@link ProducerEntry}.
@@ -156,6 +159,9 @@ final class ProducerStateManager {
     final class Append {
         private final Map<Long, ProducerEntry> updated = new HashMap<>();
         private final List<CompletedTxn> completed = new ArrayList<>();
+        /** First offsets of the transactions this append started, and of those it ended (null until there is one). */
+        private TreeSet<Long> startedTxns;
+        private Set<Long> endedTxns;
 
         /** The transactions this append's markers end, in log order. */
         List<CompletedTxn> completedTxns() {
@@ -217,6 +223,8 @@ final class ProducerStateManager {
                     RecordBatch.maxTimestamp(b, pos)));
             if (RecordBatch.isTransactional(b, pos) && entry.currentTxnFirstOffset < 0) {
                 entry.currentTxnFirstOffset = firstOffset;
+                if (startedTxns == null) startedTxns = new TreeSet<>();
+                startedTxns.add(firstOffset);
             }
         }
 
@@ -244,11 +252,32 @@ final class ProducerStateManager {
             if (marker != null) entry.coordinatorEpoch = marker.coordinatorEpoch();
             long markerOffset = RecordBatch.baseOffset(b, pos);
             if (entry.currentTxnFirstOffset >= 0) {
+                if (endedTxns == null) endedTxns = new HashSet<>();
+                endedTxns.add(entry.currentTxnFirstOffset);
                 completed.add(new CompletedTxn(pid, entry.currentTxnFirstOffset, markerOffset,
-                        marker == null || !marker.commit()));
+                        marker == null || !marker.commit(), lastStableOffsetAfter(markerOffset)));
             }
             entry.currentTxnFirstOffset = -1;
             entry.lastTimestamp = RecordBatch.maxTimestamp(b, pos);
+        }
+
+        /**
+         * The last stable offset right after the marker at {@code markerOffset}, from the transactions open at that
+         * point of this append (the committed ones and those it started, less those it ended): an append may hold
+         * several markers (a follower's), and each gets the value it had when the leader wrote it.
+         */
+        private long lastStableOffsetAfter(long markerOffset) {
+            long lso = firstStillOpen(ongoingTxns.keySet(), markerOffset + 1);
+            return startedTxns == null ? lso : firstStillOpen(startedTxns, lso);
+        }
+
+        /** The first of {@code firstOffsets} (ascending) below {@code bound} that this append has not ended, else bound. */
+        private long firstStillOpen(Iterable<Long> firstOffsets, long bound) {
+            for (long first : firstOffsets) {
+                if (first >= bound) break;
+                if (endedTxns == null || !endedTxns.contains(first)) return first;
+            }
+            return bound;
         }
 
         private void checkSequence(ProducerEntry entry, long pid, short epoch, int firstSeq, long offset) {
@@ -308,15 +337,6 @@ final class ProducerStateManager {
         a.append(header, pos, false);
         commit(a, last + 1);
         return a.completedTxns();
-    }
-
-    /**
-     * The last stable offset right after {@code txn} ended (the state must already reflect it): the first
-     * offset of the earliest transaction still ongoing, else the offset after the marker. Kept in the
-     * transaction index so a read_committed fetch knows when it has seen every overlapping abort.
-     */
-    long lastStableOffsetAfter(CompletedTxn txn) {
-        return ongoingTxns.isEmpty() ? txn.lastOffset() + 1 : Math.min(ongoingTxns.firstKey(), txn.lastOffset() + 1);
     }
 
     /** The log end moved without batches to replay (e.g. an empty log at a new start offset). */

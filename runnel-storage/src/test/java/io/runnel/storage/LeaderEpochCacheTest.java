@@ -44,6 +44,19 @@ class LeaderEpochCacheTest {
     }
 
     @Test
+    void assignIfNewerOnlyExtendsTheCache() throws IOException {
+        LeaderEpochCache c = new LeaderEpochCache(dir);
+        assertThat(c.assignIfNewer(1, 0)).isTrue();
+        assertThat(c.assignIfNewer(3, 10)).isTrue();
+        assertThat(c.assignIfNewer(1, 5)).isFalse();  // assign would move epoch 1 to 5 and drop 3
+        assertThat(c.assignIfNewer(3, 4)).isFalse();  // nor move the latest epoch's start
+        assertThat(c.assignIfNewer(-1, 12)).isFalse();
+        assertThat(c.assignIfNewer(4, 10)).isTrue();  // a new epoch at the same offset replaces one with no records
+        assertThat(c.entries()).containsExactly(java.util.Map.entry(1, 0L), java.util.Map.entry(4, 10L));
+        assertThat(new LeaderEpochCache(dir).entries()).isEqualTo(c.entries());
+    }
+
+    @Test
     void truncation() throws IOException {
         LeaderEpochCache c = new LeaderEpochCache(dir);
         c.assign(1, 0);

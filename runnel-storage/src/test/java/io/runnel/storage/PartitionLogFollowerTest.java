@@ -201,6 +201,22 @@ class PartitionLogFollowerTest {
     }
 
     @Test
+    void severalMarkersInOneAppendIndexTheLeadersLastStableOffsets() throws IOException {
+        leader = openLog(leaderDir, leaderConfig);
+        leader.appendAsLeader(TestLogs.txn(10, (short) 0, 0, time.milliseconds(), 1), 0);  // 0
+        leader.appendAsLeader(TestLogs.txn(11, (short) 0, 0, time.milliseconds(), 1), 0);  // 1
+        leader.appendControlBatch(10, (short) 0, 0, false, 0);                              // 2: LSO stays at 1
+        leader.appendControlBatch(11, (short) 0, 0, false, 0);                              // 3
+        leader.appendAsLeader(TestLogs.txn(12, (short) 0, 0, time.milliseconds(), 1), 0);  // 4
+        leader.appendControlBatch(12, (short) 0, 0, false, 0);                              // 5
+        assertThat(leader.abortedTransactions(0, 6)).containsExactly(new AbortedTxn(10, 0, 2, 1),
+                new AbortedTxn(11, 1, 3, 4), new AbortedTxn(12, 4, 5, 6));
+        PartitionLog follower = openLog(followerDir, followerConfig);
+        follower.appendAsFollower(concat(batches(leader, 0)));
+        assertSameLog(leader, follower);
+    }
+
+    @Test
     void emptyRecordsAppendNothing() throws IOException {
         PartitionLog follower = openLog(followerDir, followerConfig);
         follower.appendAsFollower(new MemoryRecords(batchAt(0, 2, 0, 1000)));
