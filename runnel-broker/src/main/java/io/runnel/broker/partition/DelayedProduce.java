@@ -40,7 +40,7 @@ final class DelayedProduce {
         if (!partition.isLeader(nodeId)) {
             complete(Errors.NOT_LEADER_OR_FOLLOWER);
         } else if (partition.log().highWatermark() >= requiredOffset) {
-            complete(partition.maximalIsr().size() < minInsyncReplicas ? Errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND : Errors.NONE);
+            complete(partition.maximalIsrSize() < minInsyncReplicas ? Errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND : Errors.NONE);
         }
     }
 

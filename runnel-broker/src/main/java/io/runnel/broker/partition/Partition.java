@@ -50,6 +50,7 @@ public final class Partition {
     private long leaderEpochStartOffset = -1;
     /** (end offset, bytes) of appends not yet below the high watermark, to wake consumer fetches by bytes when it moves. */
     private final ArrayDeque<long[]> unreplicated = new ArrayDeque<>();
+    private static final int MAX_UNREPLICATED_ENTRIES = 1024;
 
     /** Leader, epoch and replica sets as of one metadata image. */
     public record ReplicaState(int leaderId, int leaderEpoch, int partitionEpoch, List<Integer> replicas, List<Integer> isr) {
@@ -169,6 +170,14 @@ public final class Partition {
         if (pendingIsr != null && pendingIsr.equals(state.isr())) pendingIsr = null;
     }
 
+    /** The size of the maximal ISR (see {@link #maximalIsr()}), without building it. */
+    synchronized int maximalIsrSize() {
+        if (pendingIsr == null) return state.isr().size();
+        int n = state.isr().size();
+        for (int r : pendingIsr) if (!state.isr().contains(r)) n++;
+        return n;
+    }
+
     /** The ISR the high watermark counts: the committed one plus replicas a pending expansion adds. */
     synchronized Set<Integer> maximalIsr() {
         Set<Integer> s = new HashSet<>(state.isr());
@@ -202,12 +211,9 @@ public final class Partition {
     synchronized long maybeIncrementHighWatermark(int nodeId) {
         PartitionLog l = log();
         long hw = l.logEndOffset();
-        for (int r : maximalIsr()) {
-            if (r == nodeId) continue;
-            FollowerState f = followers.get(r);
-            if (f == null || f.logEndOffset < 0) return -1;
-            hw = Math.min(hw, f.logEndOffset);
-        }
+        hw = Math.min(hw, smallestFollowerEnd(state.isr(), nodeId));
+        if (pendingIsr != null) hw = Math.min(hw, smallestFollowerEnd(pendingIsr, nodeId));
+        if (hw < 0) return -1;
         if (hw <= l.highWatermark()) return -1;
         l.updateHighWatermark(hw);
         long bytes = 0;
@@ -215,9 +221,41 @@ public final class Partition {
         return Math.max(bytes, 1);
     }
 
-    /** Notes an append to the leader ending (exclusive) at {@code endOffset}, until the high watermark passes it. */
-    synchronized void noteAppend(long endOffset, int bytes) {
-        unreplicated.addLast(new long[]{endOffset, bytes});
+    /** The smallest log end offset of the followers in {@code isr}; -1 if one has not fetched yet. */
+    private long smallestFollowerEnd(List<Integer> isr, int nodeId) {
+        long min = Long.MAX_VALUE;
+        for (int r : isr) {
+            if (r == nodeId) continue;
+            FollowerState f = followers.get(r);
+            if (f == null || f.logEndOffset < 0) return -1;
+            min = Math.min(min, f.logEndOffset);
+        }
+        return min;
+    }
+
+    /**
+     * After an append of {@code bytes} to the leader: a sole in-sync leader's high watermark moves to the log end at
+     * once (the common single-node path: no allocation); otherwise the append waits in the unreplicated list.
+     *
+     * @return the bytes that moved below the high watermark, or -1 when it did not move
+     */
+    synchronized long afterLeaderAppend(int nodeId, int bytes) {
+        PartitionLog l = log();
+        if (pendingIsr == null && state.isr().size() == 1 && state.isr().get(0) == nodeId && unreplicated.isEmpty()) {
+            long leo = l.logEndOffset();
+            if (leo <= l.highWatermark()) return -1;
+            l.updateHighWatermark(leo);
+            return bytes;
+        }
+        long[] last = unreplicated.peekLast();
+        if (last != null && unreplicated.size() >= MAX_UNREPLICATED_ENTRIES) {
+            // a follower that stopped fetching holds the high watermark for up to replica.lag.time.max.ms: bound the list
+            last[0] = l.logEndOffset();
+            last[1] += bytes;
+        } else {
+            unreplicated.addLast(new long[]{l.logEndOffset(), bytes});
+        }
+        return maybeIncrementHighWatermark(nodeId);
     }
 
     /** ISR members other than this broker that have not caught up within {@code maxLagMs}. */

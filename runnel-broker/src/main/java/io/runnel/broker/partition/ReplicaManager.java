@@ -362,19 +362,23 @@ public final class ReplicaManager implements AutoCloseable {
     /** Wakes follower fetches, and moves the high watermark as far as the ISR allows (all the way alone). */
     private void afterAppend(Partition p, int bytes) {
         if (bytes <= 0) return;
-        p.noteAppend(p.log().logEndOffset(), bytes);
         p.notifyAppend(bytes);
-        advanceHighWatermark(p);
+        PartitionLog plog = p.log();
+        long lsoBefore = plog.lastStableOffset();
+        highWatermarkMoved(p, p.afterLeaderAppend(nodeId, bytes), lsoBefore);
     }
 
     /** Moves the leader's high watermark if the ISR allows; wakes consumer fetches and completes acks=all appends. */
     void advanceHighWatermark(Partition p) {
         if (!p.isLeader(nodeId)) return;
-        PartitionLog plog = p.log();
-        long lsoBefore = plog.lastStableOffset();
-        long bytes = p.maybeIncrementHighWatermark(nodeId);
+        long lsoBefore = p.log().lastStableOffset();
+        highWatermarkMoved(p, p.maybeIncrementHighWatermark(nodeId), lsoBefore);
+    }
+
+    /** {@code bytes} moved below the high watermark (-1: it did not move). */
+    private void highWatermarkMoved(Partition p, long bytes, long lsoBefore) {
         if (bytes < 0) return;
-        p.notifyReadable(bytes, plog.lastStableOffset() > lsoBefore ? bytes : 0);
+        p.notifyReadable(bytes, p.log().lastStableOffset() > lsoBefore ? bytes : 0);
         for (DelayedProduce d : p.produceWaiters()) d.tryComplete(nodeId);
     }
 
@@ -411,9 +415,7 @@ public final class ReplicaManager implements AutoCloseable {
             PartitionLog plog = p.log();
             plog.appendControlBatch(producerId, producerEpoch, coordinatorEpoch, commit, p.leaderEpoch());
             long end = plog.logEndOffset();
-            p.noteAppend(end, 1);
-            p.notifyAppend(1);
-            advanceHighWatermark(p);
+            afterAppend(p, 1);
             // the records of the ended transaction became stable: let fetches waiting under read_committed re-read
             p.notifyReadable(0, Integer.MAX_VALUE);
             return awaitReplication(p, end, 1, config.lagTimeMaxMs());
