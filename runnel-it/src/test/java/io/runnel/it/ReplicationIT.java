@@ -16,6 +16,7 @@ import org.apache.kafka.common.errors.NotEnoughReplicasException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
@@ -34,7 +35,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /**
  * Partition replication with three nodes in this JVM and real clients: followers copy the leader's log
  * (same records, offsets and epochs), acks=all with min.insync.replicas=2 survives losing the leader, and too
- * few in-sync replicas refuse acks=all writes with NOT_ENOUGH_REPLICAS.
+ * few in-sync replicas refuse acks=all writes with NOT_ENOUGH_REPLICAS; KIP-951 leader endpoints, KIP-392 fetch from
+ * a follower and replication throttles. The failover runs with every client generation, the broker-side rest with
+ * runnel-it's only.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class ReplicationIT {
@@ -138,6 +141,7 @@ class ReplicationIT {
     }
 
     @Test
+    @EnabledIfSystemProperty(named = "it.kafka.clients.version", matches = "4\\.1\\..*") // broker-side: one client generation
     void acksAllNeedsMinInsyncReplicas() throws Exception {
         startCluster();
         String bootstrap = cluster.bootstrap();
@@ -172,6 +176,7 @@ class ReplicationIT {
     }
 
     @Test
+    @EnabledIfSystemProperty(named = "it.kafka.clients.version", matches = "4\\.1\\..*") // broker-side: one client generation
     void aFollowerNamesTheLeaderAndItsEndpointAndServesConsumersInItsRack() throws Exception {
         cluster = ClusterHarness.create(ClusterHarness.Mode.IN_PROCESS, dir, 3, Map.of(
                 "replica.selector.class", "org.apache.kafka.common.replica.RackAwareReplicaSelector"), id -> Map.of("broker.rack", "rack-" + id))
@@ -236,6 +241,7 @@ class ReplicationIT {
     }
 
     @Test
+    @EnabledIfSystemProperty(named = "it.kafka.clients.version", matches = "4\\.1\\..*") // broker-side: one client generation
     void aThrottledLeaderFeedsACatchingUpFollowerAtTheConfiguredRate() throws Exception {
         // two 1 s samples: the measured rate allows a burst of about one second's worth, as Kafka's does
         cluster = ClusterHarness.create(ClusterHarness.Mode.IN_PROCESS, dir, 3, Map.of("replication.quota.window.num", "2")).startAll();
