@@ -220,7 +220,7 @@ public final class LogManager implements AutoCloseable {
                         throw new IOException("duplicate log directories for " + tp + ": " + previous.params().dir() + " and " + p);
                     }
                     found.add(load);
-                } else if (!name.equals(METADATA_DIR)) {
+                } else if (!name.equals(METADATA_DIR) && !name.startsWith(METADATA_DIR_PREFIX)) {
                     LOG.warn("Ignoring unexpected directory {} in log directory {}", name, dir);
                 }
             }
@@ -339,6 +339,8 @@ public final class LogManager implements AutoCloseable {
      * module, with its own format: it is never loaded, recovered or deleted here.
      */
     static final String METADATA_DIR = "__cluster_metadata-0";
+    /** The metadata quorum's directories in a cluster ({@code __cluster_metadata-quorum}, its observer port file's sibling). */
+    private static final String METADATA_DIR_PREFIX = "__cluster_metadata-";
 
     /** {@code <topic>-<partition>} → the partition, or empty for any other name. */
     static Optional<TopicPartition> parseTopicPartition(String dirName) {

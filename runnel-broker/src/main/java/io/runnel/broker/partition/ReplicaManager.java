@@ -44,6 +44,8 @@ import java.util.function.IntFunction;
  */
 public final class ReplicaManager implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
+    /** The answer of an acks=all append the ISR already has (a sole in-sync leader's, always): shared, not allocated. */
+    private static final CompletableFuture<Errors> REPLICATED = CompletableFuture.completedFuture(Errors.NONE);
 
     private final int nodeId;
     private final LogManager logs;
@@ -388,7 +390,7 @@ public final class ReplicaManager implements AutoCloseable {
      * REQUEST_TIMED_OUT after {@code timeoutMs}; NOT_LEADER_OR_FOLLOWER when leadership moves.
      */
     public CompletableFuture<Errors> awaitReplication(Partition p, long requiredOffset, int minInsyncReplicas, long timeoutMs) {
-        if (p.log().highWatermark() >= requiredOffset) return CompletableFuture.completedFuture(Errors.NONE);
+        if (p.log().highWatermark() >= requiredOffset) return REPLICATED;
         DelayedProduce d = new DelayedProduce(p, requiredOffset, minInsyncReplicas);
         p.addProduceWaiter(d);
         d.setTimeout(timer.newTimeout(t -> d.complete(Errors.REQUEST_TIMED_OUT), Math.max(1, timeoutMs), TimeUnit.MILLISECONDS));
