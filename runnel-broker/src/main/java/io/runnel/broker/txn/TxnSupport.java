@@ -66,7 +66,10 @@ public final class TxnSupport implements ReplicaManager.LeadershipListener, Coor
         if (!creating.compareAndSet(false, true)) return;
         var cfg = broker.config().values();
         int partitions = cfg.getInt(BrokerConfigs.TRANSACTION_STATE_LOG_NUM_PARTITIONS);
-        int rf = Math.min(cfg.getShort(BrokerConfigs.TRANSACTION_STATE_LOG_REPLICATION_FACTOR), Math.max(1, broker.image().brokers().size()));
+        // as __consumer_offsets: a single node caps the factor at its one broker; a cluster applies it as Kafka does (the
+        // topic is created once that many brokers are unfenced; until then FindCoordinator is COORDINATOR_NOT_AVAILABLE)
+        short configured = cfg.getShort(BrokerConfigs.TRANSACTION_STATE_LOG_REPLICATION_FACTOR);
+        int rf = controller.replicated() ? configured : Math.min(configured, Math.max(1, broker.image().brokers().size()));
         int minIsr = Math.min(cfg.getInt(BrokerConfigs.TRANSACTION_STATE_LOG_MIN_ISR), rf);
         NewTopic nt = NewTopic.of(TransactionCoordinator.TOPIC, partitions, rf).withConfigs(Map.of(
                 "cleanup.policy", "compact", "compression.type", "uncompressed",
