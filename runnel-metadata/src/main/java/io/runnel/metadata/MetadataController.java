@@ -468,8 +468,40 @@ public final class MetadataController implements AutoCloseable {
      */
     public CompletableFuture<Map<TopicPartition, ApiError>> electLeaders(byte electionType, Set<TopicPartition> partitions) {
         Set<TopicPartition> copy = partitions == null ? null : new LinkedHashSet<>(partitions);
-        if (forwarding()) return forward(ForwardedOperations.electLeaders(electionType, copy), ForwardedOperations::electLeadersResults);
+        if (forwarding()) return forward(ForwardedOperations.electLeaders(electionType, copy), ForwardedOperations::partitionResults);
         return submit(() -> doElectLeaders(electionType, copy));
+    }
+
+    /**
+     * AlterPartitionReassignments: starts, replaces or (a null target) cancels the reassignment of each
+     * partition ({@link Reassignments}); one answer per partition. Forwarded to the active controller in
+     * a cluster. A reassignment completes later, when the leader's AlterPartition brings every adding
+     * replica into the ISR.
+     */
+    public CompletableFuture<Map<TopicPartition, ApiError>> alterPartitionReassignments(Map<TopicPartition, List<Integer>> targets,
+                                                                                      boolean allowReplicationFactorChange) {
+        Map<TopicPartition, List<Integer>> copy = new LinkedHashMap<>();
+        targets.forEach((tp, t) -> copy.put(tp, t == null ? null : List.copyOf(t)));
+        if (forwarding()) {
+            return forward(ForwardedOperations.alterReassignments(copy, allowReplicationFactorChange), ForwardedOperations::partitionResults);
+        }
+        return submit(() -> {
+            Reassignments.Outcome o = new Reassignments(image, this::live).alter(copy, allowReplicationFactorChange);
+            ApiError failure = commitOrError(o.records());
+            Map<TopicPartition, ApiError> out = new LinkedHashMap<>(o.results());
+            if (failure != null) out.replaceAll((tp, e) -> e.isSuccess() ? failure : e);
+            else if (!o.records().isEmpty()) log.info("Changed the reassignment of {} partition(s)", o.records().size());
+            return out;
+        });
+    }
+
+    /**
+     * ListPartitionReassignments, from this node's image: the partitions being reassigned (replicas,
+     * adding and removing ones), all of them or those in {@code partitions} (null: all); unknown or not
+     * reassigning partitions are left out.
+     */
+    public Map<TopicPartition, PartitionState> listPartitionReassignments(Set<TopicPartition> partitions) {
+        return Reassignments.inProgress(image(), partitions);
     }
 
     /**
@@ -1387,7 +1419,9 @@ public final class MetadataController implements AutoCloseable {
                             + ", not epoch " + req.brokerEpoch() + ".")), -1);
         }
         PartitionControl.AlterOutcome o = partitions(this::live).alterPartition(req.brokerId(), req.changes());
-        ApiError failure = commitOrError(o.records());
+        // an ISR that now holds every adding replica of a reassignment completes it in the same record
+        List<Message> records = new Reassignments(image, this::live).completing(o.records());
+        ApiError failure = commitOrError(records);
         List<BrokerLifecycleMessages.IsrChangeResult> results = new ArrayList<>();
         for (int i = 0; i < req.changes().size(); i++) {
             BrokerLifecycleMessages.IsrChange c = req.changes().get(i);
