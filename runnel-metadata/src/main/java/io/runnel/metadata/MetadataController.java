@@ -76,7 +76,8 @@ import java.util.function.IntPredicate;
  * fencing a broker takes it out of ISRs and elects new leaders, unfencing elects it where partitions have
  * no leader, leaders change ISRs with {@link #alterPartition}, operators elect with {@link #electLeaders},
  * and in a cluster the active controller moves leadership back to preferred replicas
- * ({@code auto.leader.rebalance.enable}).
+ * ({@code auto.leader.rebalance.enable}). Operators move replicas with {@link #alterPartitionReassignments}
+ * ({@link Reassignments}); an AlterPartition whose ISR holds every replica being added completes the move.
  */
 public final class MetadataController implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MetadataController.class);
