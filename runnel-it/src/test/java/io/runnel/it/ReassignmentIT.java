@@ -143,7 +143,18 @@ class ReassignmentIT {
                 writer.join(60_000);
             }
             assertThat(failures).as("producer failures").isEmpty();
-            assertThat(describe(admin, topic, 1).leader().id()).isEqualTo(3);
+            ClusterHarness.await(WAIT, "3 leads " + topic + "-1 on every node", () -> {
+                try {
+                    for (int node = 1; node <= 3; node++) {
+                        try (Admin one = Clients.admin(cluster.bootstrap(node))) {
+                            if (describe(one, topic, 1).leader().id() != 3) return false;
+                        }
+                    }
+                    return true;
+                } catch (Exception e) {
+                    return false;
+                }
+            });
             // a broker no longer a replica stopped hosting the partition
             assertThat(cluster.server(1).partitions().get(new io.runnel.common.TopicPartition(topic, 1))).isNull();
             assertThat(cluster.server(3).partitions().get(new io.runnel.common.TopicPartition(topic, 2))).isNull();
@@ -206,7 +217,13 @@ class ReassignmentIT {
             assertThat(listed.get(tp).removingReplicas()).isEmpty();
             assertThat(admin.listPartitionReassignments(Set.of(tp, new TopicPartition("cancel", 9))).reassignments()
                     .get(10, TimeUnit.SECONDS)).containsOnlyKeys(tp);
-            assertThat(ids(describe(admin, "cancel", 0).replicas())).isEqualTo(target);
+            ClusterHarness.await(WAIT, "Metadata shows the grown replicas", () -> {
+                try {
+                    return ids(describe(admin, "cancel", 0).replicas()).equals(target);
+                } catch (Exception e) {
+                    return false;
+                }
+            });
 
             Map<TopicPartition, Optional<NewPartitionReassignment>> cancel = new HashMap<>();
             cancel.put(tp, Optional.empty());
