@@ -251,6 +251,13 @@ class ReassignmentIT {
                     .hasMessageContaining("broker 7 is not registered");
             assertThat(error(admin, "bad", 5, List.of(1, 2))).isInstanceOf(UnknownTopicOrPartitionException.class);
             assertThat(error(admin, "missing", 0, List.of(1, 2))).isInstanceOf(UnknownTopicOrPartitionException.class);
+            if (Clients.kafkaMajor() >= 4) {
+                // KIP-860 (AlterPartitionReassignments v1): the request may forbid a change of replication factor
+                var options = new org.apache.kafka.clients.admin.AlterPartitionReassignmentsOptions();
+                options.getClass().getMethod("allowReplicationFactorChange", boolean.class).invoke(options, false);
+                assertThatThrownBy(() -> admin.alterPartitionReassignments(targets("bad", Map.of(0, List.of(1, 2, 3))), options)
+                        .all().get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(org.apache.kafka.common.errors.InvalidReplicationFactorException.class);
+            }
             assertThat(admin.listPartitionReassignments().reassignments().get(10, TimeUnit.SECONDS)).isEmpty();
             assertThat(ids(describe(admin, "bad", 0).replicas())).containsExactly(1, 2);
         }
