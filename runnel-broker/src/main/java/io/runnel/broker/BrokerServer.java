@@ -31,6 +31,8 @@ import io.runnel.broker.handler.admin.DescribeClusterHandler;
 import io.runnel.broker.handler.admin.DescribeQuorumHandler;
 import io.runnel.broker.handler.admin.UnregisterBrokerHandler;
 import io.runnel.broker.handler.admin.ElectLeadersHandler;
+import io.runnel.broker.handler.admin.AlterPartitionReassignmentsHandler;
+import io.runnel.broker.handler.admin.ListPartitionReassignmentsHandler;
 import io.runnel.broker.handler.admin.DescribeConfigsHandler;
 import io.runnel.broker.handler.admin.IncrementalAlterConfigsHandler;
 import io.runnel.broker.handler.admin.InitProducerIdHandler;
@@ -176,6 +178,8 @@ public final class BrokerServer implements AutoCloseable {
                 .register(new DescribeQuorumHandler(controller))
                 .register(new UnregisterBrokerHandler(controller))
                 .register(new ElectLeadersHandler(controller))
+                .register(new AlterPartitionReassignmentsHandler(controller))
+                .register(new ListPartitionReassignmentsHandler(controller))
                 .register(new InitProducerIdHandler(producerIds, txns))
                 .register(new FindCoordinatorHandler(groups, txnSupport, txnConfig.stateLogPartitions()))
                 .register(new AddPartitionsToTxnHandler(txns, groups.topics()))

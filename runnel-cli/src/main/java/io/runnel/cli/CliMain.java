@@ -12,13 +12,15 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 
 /**
- * The admin command line: {@code runnel groups ...} and {@code runnel topics ...}, speaking the Kafka protocol
+ * The admin command line: {@code runnel groups ...}, {@code runnel topics ...}, {@code runnel reassign-partitions ...}
+ * and the others listed below, speaking the Kafka protocol
  * to any broker (Runnel or Kafka). Exit codes: 0 success, 1 a Kafka error or an unreachable / failing
  * broker (the error's name and message on stderr), 2 a usage error.
  */
 @Command(name = "runnel", mixinStandardHelpOptions = true, version = "Runnel CLI " + KafkaProtocolClient.CLIENT_SOFTWARE_VERSION,
         description = "Admin commands for Runnel (and any Kafka-protocol cluster).",
-        subcommands = {GroupsCommand.class, TopicsCommand.class, TransactionsCommand.class, MetadataQuorumCommand.class, FeaturesCommand.class})
+        subcommands = {GroupsCommand.class, TopicsCommand.class, TransactionsCommand.class, MetadataQuorumCommand.class, FeaturesCommand.class,
+                ReassignPartitionsCommand.class, LeaderElectionCommand.class})
 public final class CliMain implements Callable<Integer> {
     public static final int OK = 0, ERROR = 1, USAGE = 2;
 

@@ -3,7 +3,9 @@ package io.runnel.cli;
 import io.runnel.cli.ClusterAdmin.ClusterInfo;
 import io.runnel.cli.ClusterAdmin.PartitionInfo;
 import io.runnel.cli.ClusterAdmin.TopicInfo;
+import io.runnel.cli.ReplicaAdmin.Reassignment;
 import io.runnel.common.Errors;
+import io.runnel.common.TopicPartition;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -37,7 +39,7 @@ final class TopicsCommand implements Callable<Integer> {
     static final class Action {
         @Option(names = "--list", required = true, description = "List topic names.")
         boolean list;
-        @Option(names = "--describe", required = true, description = "Describe topics: id, partitions, replicas, configs set on the topic.")
+        @Option(names = "--describe", required = true, description = "Describe topics: id, partitions, leader, replicas, ISR, reassignments, configs set on the topic.")
         boolean describe;
         @Option(names = "--create", required = true, description = "Create a topic.")
         boolean create;
@@ -63,6 +65,10 @@ final class TopicsCommand implements Callable<Integer> {
 
     @Option(names = "--if-exists", description = "With --delete and --describe: succeed if the topic does not exist.")
     boolean ifExists;
+
+    @Option(names = "--under-replicated-partitions",
+            description = "With --describe: only the partitions with fewer in-sync replicas than replicas (not counting ones being added).")
+    boolean underReplicated;
 
     @Option(names = "--exclude-internal", description = "With --list and --describe: leave out internal topics (__consumer_offsets).")
     boolean excludeInternal;
@@ -93,6 +99,7 @@ final class TopicsCommand implements Callable<Integer> {
         }
         if (ifExists && !(action.delete || action.describe)) throw usage("--if-exists only goes with --delete and --describe");
         if (excludeInternal && !(action.list || action.describe)) throw usage("--exclude-internal only goes with --list and --describe");
+        if (underReplicated && !action.describe) throw usage("--under-replicated-partitions only goes with --describe");
         if (partitions != null && partitions < 1) throw usage("--partitions must be at least 1");
         if (replicationFactor != null && replicationFactor < 1) throw usage("--replication-factor must be at least 1");
         Map<String, String> cfg = new LinkedHashMap<>();
@@ -128,22 +135,35 @@ final class TopicsCommand implements Callable<Integer> {
             md.require(topic);
         }
         List<TopicInfo> topics = selected(md);
-        Map<String, Map<String, String>> configs = admin.topicConfigs(topics.stream().map(TopicInfo::name).toList());
+        // all reassignments in progress (few), rather than naming every partition of every topic
+        Map<TopicPartition, Reassignment> reassigning = new ReplicaAdmin(admin.client()).listReassignments(null);
+        Map<String, Map<String, String>> configs = underReplicated ? Map.of()
+                : admin.topicConfigs(topics.stream().map(TopicInfo::name).toList());
         PrintWriter out = out();
         for (TopicInfo t : topics) {
-            int rf = t.partitions().isEmpty() ? 0 : t.partitions().get(0).replicas().size();
-            String cfg = configs.getOrDefault(t.name(), Map.of()).entrySet().stream()
-                    .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(","));
-            out.println("Topic: " + t.name() + "\tTopicId: " + t.id() + "\tPartitionCount: " + t.partitions().size()
-                    + "\tReplicationFactor: " + rf + "\tConfigs: " + cfg);
+            if (!underReplicated) {
+                int rf = t.partitions().isEmpty() ? 0 : replicationFactor(t.partitions().get(0), reassigning.get(new TopicPartition(t.name(), 0)));
+                String cfg = configs.getOrDefault(t.name(), Map.of()).entrySet().stream()
+                        .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(","));
+                out.println("Topic: " + t.name() + "\tTopicId: " + t.id() + "\tPartitionCount: " + t.partitions().size()
+                        + "\tReplicationFactor: " + rf + "\tConfigs: " + cfg);
+            }
             for (PartitionInfo p : t.partitions()) {
+                Reassignment r = reassigning.get(new TopicPartition(t.name(), p.partition()));
+                if (underReplicated && p.isr().size() >= replicationFactor(p, r)) continue;
                 out.println("\tTopic: " + t.name() + "\tPartition: " + p.partition()
                         + "\tLeader: " + (p.leader() < 0 ? "none" : String.valueOf(p.leader()))
                         + "\tReplicas: " + join(p.replicas()) + "\tIsr: " + join(p.isr())
+                        + (r == null ? "" : "\tAdding Replicas: " + join(r.adding()) + "\tRemoving Replicas: " + join(r.removing()))
                         + (p.offline().isEmpty() ? "" : "\tOffline: " + join(p.offline())));
             }
         }
         return CliMain.OK;
+    }
+
+    /** As kafka-topics.sh counts it: the replicas, without those a reassignment is adding. */
+    private static int replicationFactor(PartitionInfo p, Reassignment r) {
+        return p.replicas().size() - (r == null ? 0 : r.adding().size());
     }
 
     private static String join(List<Integer> ids) {

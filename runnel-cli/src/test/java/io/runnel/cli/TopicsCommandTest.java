@@ -56,6 +56,10 @@ class TopicsCommandTest {
             assertThat(lines.get(p + 1)).isEqualTo("\tTopic: t-crud\tPartition: " + p + "\tLeader: 1\tReplicas: 1\tIsr: 1");
         }
 
+        Result under = broker.cli("topics", "--describe", "--under-replicated-partitions");
+        assertThat(under.exitCode()).as(under.toString()).isZero();
+        assertThat(under.out()).as("a single replica is always in sync; no topic lines either").isEmpty();
+
         Result all = broker.cli("topics", "--describe");
         assertThat(all.exitCode()).as(all.toString()).isZero();
         assertThat(all.out()).contains("Topic: t-crud\t");
@@ -104,5 +108,6 @@ class TopicsCommandTest {
         assertThat(broker.cli("topics", "--create", "--topic", "x", "--config", "novalue").exitCode()).isEqualTo(2);
         assertThat(broker.cli("topics", "--list", "--partitions", "3").exitCode()).isEqualTo(2);
         assertThat(broker.cli("topics").exitCode()).isEqualTo(2);
+        assertThat(broker.cli("topics", "--list", "--under-replicated-partitions").exitCode()).isEqualTo(2);
     }
 }

@@ -19,8 +19,8 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Metadata changes a node that is not the active controller forwards to it, over the same channel as
  * broker registrations and heartbeats ({@link MetadataQuorum#sendToController}), so any broker accepts
- * CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs, IncrementalAlterConfigs, ElectLeaders and
- * producer id allocations, as Kafka's brokers forward them to the KRaft controller.
+ * CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs, IncrementalAlterConfigs, ElectLeaders,
+ * AlterPartitionReassignments and producer id allocations, as Kafka's brokers forward them to the KRaft controller.
  *
  * <p>Layout ({@link DataOutputStream}, big-endian): an int8 kind (10 and up; below are
  * {@link BrokerLifecycleMessages}), then the operation's arguments. A reply is an int16 error code for
@@ -38,6 +38,7 @@ final class ForwardedOperations {
     static final byte DESCRIBE_QUORUM = 16;
     static final byte UNREGISTER_BROKER = 17;
     static final byte ELECT_LEADERS = 18;
+    static final byte ALTER_REASSIGNMENTS = 19;
 
     private ForwardedOperations() {
     }
@@ -145,6 +146,21 @@ final class ForwardedOperations {
             for (io.runnel.common.TopicPartition tp : partitions) {
                 o.writeUTF(tp.topic());
                 o.writeInt(tp.partition());
+            }
+        });
+    }
+
+    /** A null target cancels that partition's reassignment. */
+    static byte[] alterReassignments(Map<io.runnel.common.TopicPartition, List<Integer>> targets, boolean allowReplicationFactorChange) {
+        return write(o -> {
+            o.writeByte(ALTER_REASSIGNMENTS);
+            o.writeBoolean(allowReplicationFactorChange);
+            o.writeInt(targets.size());
+            for (Map.Entry<io.runnel.common.TopicPartition, List<Integer>> e : targets.entrySet()) {
+                o.writeUTF(e.getKey().topic());
+                o.writeInt(e.getKey().partition());
+                o.writeBoolean(e.getValue() != null);
+                if (e.getValue() != null) ints(o, e.getValue());
             }
         });
     }
@@ -263,14 +279,17 @@ final class ForwardedOperations {
                         partitions = new java.util.LinkedHashSet<>();
                         for (int i = 0; i < n; i++) partitions.add(new io.runnel.common.TopicPartition(in.readUTF(), in.readInt()));
                     }
-                    yield reply(c, c.electLeaders(type, partitions), (o, results) -> {
-                        o.writeInt(results.size());
-                        for (Map.Entry<io.runnel.common.TopicPartition, ApiError> e : results.entrySet()) {
-                            o.writeUTF(e.getKey().topic());
-                            o.writeInt(e.getKey().partition());
-                            error(o, e.getValue());
-                        }
-                    });
+                    yield reply(c, c.electLeaders(type, partitions), ForwardedOperations::writePartitionResults);
+                }
+                case ALTER_REASSIGNMENTS -> {
+                    boolean allowRfChange = in.readBoolean();
+                    int n = count(in);
+                    Map<io.runnel.common.TopicPartition, List<Integer>> targets = new LinkedHashMap<>();
+                    for (int i = 0; i < n; i++) {
+                        io.runnel.common.TopicPartition tp = new io.runnel.common.TopicPartition(in.readUTF(), in.readInt());
+                        targets.put(tp, in.readBoolean() ? readInts(in) : null);
+                    }
+                    yield reply(c, c.alterPartitionReassignments(targets, allowRfChange), ForwardedOperations::writePartitionResults);
                 }
                 case DESCRIBE_QUORUM -> reply(c, c.describeQuorum(), (o, d) -> {
                     o.writeInt(d.leaderId());
@@ -381,7 +400,17 @@ final class ForwardedOperations {
         return out;
     }
 
-    static Map<io.runnel.common.TopicPartition, ApiError> electLeadersResults(DataInputStream in) throws IOException {
+    private static void writePartitionResults(DataOutputStream o, Map<io.runnel.common.TopicPartition, ApiError> results) throws IOException {
+        o.writeInt(results.size());
+        for (Map.Entry<io.runnel.common.TopicPartition, ApiError> e : results.entrySet()) {
+            o.writeUTF(e.getKey().topic());
+            o.writeInt(e.getKey().partition());
+            error(o, e.getValue());
+        }
+    }
+
+    /** One answer per partition (ElectLeaders, AlterPartitionReassignments). */
+    static Map<io.runnel.common.TopicPartition, ApiError> partitionResults(DataInputStream in) throws IOException {
         int n = count(in);
         Map<io.runnel.common.TopicPartition, ApiError> out = new LinkedHashMap<>();
         for (int i = 0; i < n; i++) out.put(new io.runnel.common.TopicPartition(in.readUTF(), in.readInt()), readError(in));

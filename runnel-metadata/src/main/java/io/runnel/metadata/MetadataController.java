@@ -76,7 +76,8 @@ import java.util.function.IntPredicate;
  * fencing a broker takes it out of ISRs and elects new leaders, unfencing elects it where partitions have
  * no leader, leaders change ISRs with {@link #alterPartition}, operators elect with {@link #electLeaders},
  * and in a cluster the active controller moves leadership back to preferred replicas
- * ({@code auto.leader.rebalance.enable}).
+ * ({@code auto.leader.rebalance.enable}). Operators move replicas with {@link #alterPartitionReassignments}
+ * ({@link Reassignments}); an AlterPartition whose ISR holds every replica being added completes the move.
  */
 public final class MetadataController implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MetadataController.class);
@@ -468,8 +469,40 @@ public final class MetadataController implements AutoCloseable {
      */
     public CompletableFuture<Map<TopicPartition, ApiError>> electLeaders(byte electionType, Set<TopicPartition> partitions) {
         Set<TopicPartition> copy = partitions == null ? null : new LinkedHashSet<>(partitions);
-        if (forwarding()) return forward(ForwardedOperations.electLeaders(electionType, copy), ForwardedOperations::electLeadersResults);
+        if (forwarding()) return forward(ForwardedOperations.electLeaders(electionType, copy), ForwardedOperations::partitionResults);
         return submit(() -> elections().electLeaders(electionType, copy));
+    }
+
+    /**
+     * AlterPartitionReassignments: starts, replaces or (a null target) cancels the reassignment of each
+     * partition ({@link Reassignments}); one answer per partition. Forwarded to the active controller in
+     * a cluster. A reassignment completes later, when the leader's AlterPartition brings every adding
+     * replica into the ISR.
+     */
+    public CompletableFuture<Map<TopicPartition, ApiError>> alterPartitionReassignments(Map<TopicPartition, List<Integer>> targets,
+                                                                                      boolean allowReplicationFactorChange) {
+        Map<TopicPartition, List<Integer>> copy = new LinkedHashMap<>();
+        targets.forEach((tp, t) -> copy.put(tp, t == null ? null : List.copyOf(t)));
+        if (forwarding()) {
+            return forward(ForwardedOperations.alterReassignments(copy, allowReplicationFactorChange), ForwardedOperations::partitionResults);
+        }
+        return submit(() -> {
+            Reassignments.Outcome o = new Reassignments(image, this::live).alter(copy, allowReplicationFactorChange);
+            ApiError failure = commitOrError(o.records());
+            Map<TopicPartition, ApiError> out = new LinkedHashMap<>(o.results());
+            if (failure != null) out.replaceAll((tp, e) -> e.isSuccess() ? failure : e);
+            else if (!o.records().isEmpty()) log.info("Changed the reassignment of {} partition(s)", o.records().size());
+            return out;
+        });
+    }
+
+    /**
+     * ListPartitionReassignments, from this node's image: the partitions being reassigned (replicas,
+     * adding and removing ones), all of them or those in {@code partitions} (null: all); unknown or not
+     * reassigning partitions are left out.
+     */
+    public Map<TopicPartition, PartitionState> listPartitionReassignments(Set<TopicPartition> partitions) {
+        return Reassignments.inProgress(image(), partitions);
     }
 
     /**

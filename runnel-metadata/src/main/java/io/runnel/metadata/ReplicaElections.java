@@ -63,7 +63,8 @@ final class ReplicaElections {
                             + ", not epoch " + req.brokerEpoch() + ".")), -1);
         }
         PartitionControl.AlterOutcome o = rules().alterPartition(req.brokerId(), req.changes());
-        ApiError failure = commit.apply(o.records());
+        // an ISR that now holds every adding replica of a reassignment completes it in the same record
+        ApiError failure = commit.apply(new Reassignments(image.get(), live).completing(o.records()));
         MetadataImage after = image.get();
         List<BrokerLifecycleMessages.IsrChangeResult> results = new ArrayList<>();
         for (int i = 0; i < req.changes().size(); i++) {
