@@ -55,6 +55,9 @@ import io.runnel.broker.network.NettyServer;
 import io.runnel.broker.txn.ProducerIdAllocator;
 import io.runnel.broker.txn.TransactionCoordinator;
 import io.runnel.broker.txn.TxnSupport;
+import io.runnel.broker.txn.LocalMarkerWriter;
+import io.runnel.broker.txn.TxnMarkerChannelManager;
+import io.runnel.metadata.TopicImage;
 import io.runnel.common.TopicPartition;
 import io.runnel.txn.ProducerIdManager;
 import io.runnel.txn.TxnCoordinatorConfig;
@@ -108,6 +111,7 @@ public final class BrokerServer implements AutoCloseable {
     private QuorumNode quorumNode;
     private BrokerLifecycleManager lifecycle;
     private TransactionCoordinator txns;
+    private TxnMarkerChannelManager markerChannels;
     private final List<InetSocketAddress> bound = new ArrayList<>();
     private boolean closed;
 
@@ -146,8 +150,11 @@ public final class BrokerServer implements AutoCloseable {
         partitions.addLeadershipListener(groupSupport);
         ProducerIdAllocator producerIds = new ProducerIdAllocator(controller, ProducerIdAllocator.DEFAULT_BLOCK_SIZE);
         TxnCoordinatorConfig txnConfig = txnConfig(config, groupConfig.offsetsTopicPartitions());
+        LocalMarkerWriter localMarkers = new LocalMarkerWriter(groups, partitions);
+        markerChannels = new TxnMarkerChannelManager(nodeId, localMarkers, tp -> leaderOf(broker, tp), this::interBrokerEndpoint,
+                (int) Math.min(Integer.MAX_VALUE, ReplicationConfig.from(config).lagTimeMaxMs() + 15_000));
         txns = TransactionCoordinator.create(txnConfig, new OffsetsTopicLog(partitions, Time.SYSTEM, TransactionCoordinator.TOPIC),
-                new ProducerIdManager(producerIds), groups, partitions::writeTxnMarker, p -> {
+                new ProducerIdManager(producerIds), markerChannels, p -> {
                     var part = partitions.get(new TopicPartition(TransactionCoordinator.TOPIC, p));
                     return part == null ? -1 : part.leaderEpoch();
                 });
@@ -195,7 +202,7 @@ public final class BrokerServer implements AutoCloseable {
                 .register(new DeleteGroupsHandler(groups))
                 .register(new OffsetDeleteHandler(groups));
         // the partition side of transactions (the coordinator's handlers are registered with the coordinator)
-        registry.register(new WriteTxnMarkersHandler(partitions)).register(new DescribeProducersHandler(partitions));
+        registry.register(new WriteTxnMarkersHandler(localMarkers)).register(new DescribeProducersHandler(partitions));
         if (groupConfig.consumerProtocolEnabled()) {
             registry.register(new ConsumerGroupHeartbeatHandler(groups))
                     .register(new ConsumerGroupDescribeHandler(groups));
@@ -263,6 +270,13 @@ public final class BrokerServer implements AutoCloseable {
             return new ReplicaManager.IsrResult(Errors.NONE, new Partition.ReplicaState(ps.leader(), ps.leaderEpoch(),
                     ps.partitionEpoch(), ps.replicas(), ps.isr()));
         });
+    }
+
+    /** The leader of {@code tp} in this broker's metadata image (-1: none), or UNKNOWN_PARTITION. */
+    private static int leaderOf(BrokerContext broker, TopicPartition tp) {
+        TopicImage t = broker.image().topic(tp.topic());
+        PartitionState ps = t == null ? null : t.partition(tp.partition());
+        return ps == null ? TxnMarkerChannelManager.UNKNOWN_PARTITION : ps.leader();
     }
 
     /** Where followers fetch from broker {@code id}: its endpoint on inter.broker.listener.name, else its first one. */
@@ -394,6 +408,7 @@ public final class BrokerServer implements AutoCloseable {
         closeQuietly("lifecycle", lifecycle);
         closeQuietly("network", server);
         closeQuietly("transactions", txns);
+        closeQuietly("transaction markers", markerChannels);
         closeQuietly("groups", groups);
         closeQuietly("partitions", partitions);
         closeQuietly("logs", logManager);
