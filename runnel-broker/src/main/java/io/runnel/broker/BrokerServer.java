@@ -57,6 +57,7 @@ import io.runnel.broker.txn.TransactionCoordinator;
 import io.runnel.broker.txn.TxnSupport;
 import io.runnel.broker.txn.LocalMarkerWriter;
 import io.runnel.broker.txn.TxnMarkerChannelManager;
+import io.runnel.broker.txn.TxnPartitionChecker;
 import io.runnel.metadata.TopicImage;
 import io.runnel.common.TopicPartition;
 import io.runnel.txn.ProducerIdManager;
@@ -112,6 +113,7 @@ public final class BrokerServer implements AutoCloseable {
     private BrokerLifecycleManager lifecycle;
     private TransactionCoordinator txns;
     private TxnMarkerChannelManager markerChannels;
+    private TxnPartitionChecker txnChecker;
     private final List<InetSocketAddress> bound = new ArrayList<>();
     private boolean closed;
 
@@ -158,6 +160,7 @@ public final class BrokerServer implements AutoCloseable {
                     var part = partitions.get(new TopicPartition(TransactionCoordinator.TOPIC, p));
                     return part == null ? -1 : part.leaderEpoch();
                 });
+        txnChecker = new TxnPartitionChecker(nodeId, txns, tp -> leaderOf(broker, tp), this::interBrokerEndpoint, 30_000);
         TxnSupport txnSupport = new TxnSupport(txns, groupSupport, controller, broker);
         partitions.addLeadershipListener(txnSupport);
         controller.addListener((prev, cur) -> publisher.publish(cur)).get(60, TimeUnit.SECONDS);
@@ -166,7 +169,7 @@ public final class BrokerServer implements AutoCloseable {
         registry.register(new ApiVersionsHandler(registry, broker, features))
                 .register(new UpdateFeaturesHandler(controller, broker, features))
                 .register(new MetadataHandler(broker))
-                .register(new ProduceHandler(partitions, broker, produceCheck(txns,
+                .register(new ProduceHandler(partitions, broker, produceCheck(txnChecker,
                         config.values().getBoolean(BrokerConfigs.TRANSACTION_PARTITION_VERIFICATION_ENABLE))))
                 .register(new FetchHandler(partitions))
                 .register(new ListOffsetsHandler(partitions))
@@ -188,7 +191,7 @@ public final class BrokerServer implements AutoCloseable {
                 .register(new AddPartitionsToTxnHandler(txns, groups.topics()))
                 .register(new AddOffsetsToTxnHandler(txns))
                 .register(new EndTxnHandler(txns))
-                .register(new TxnOffsetCommitHandler(groups, txns))
+                .register(new TxnOffsetCommitHandler(groups, txnChecker))
                 .register(new DescribeTransactionsHandler(txns))
                 .register(new ListTransactionsHandler(txns))
                 .register(new JoinGroupHandler(groups))
@@ -333,9 +336,9 @@ public final class BrokerServer implements AutoCloseable {
      * What Produce asks the transaction coordinator for a transactional batch: v12+ adds the partition (transaction
      * version 2); older versions verify it only when transaction.partition.verification.enable (KIP-890 part 1).
      */
-    static ProduceHandler.TxnPartitionCheck produceCheck(TransactionCoordinator txns, boolean verify) {
+    static ProduceHandler.TxnPartitionCheck produceCheck(TxnPartitionChecker txns, boolean verify) {
         return (id, pid, epoch, tp, add) -> add || verify
-                ? txns.checkProducePartition(id, pid, epoch, tp, add)
+                ? txns.check(id, pid, epoch, tp, add)
                 : java.util.concurrent.CompletableFuture.completedFuture(io.runnel.common.Errors.NONE);
     }
 
@@ -409,6 +412,7 @@ public final class BrokerServer implements AutoCloseable {
         closeQuietly("network", server);
         closeQuietly("transactions", txns);
         closeQuietly("transaction markers", markerChannels);
+        closeQuietly("transaction checks", txnChecker);
         closeQuietly("groups", groups);
         closeQuietly("partitions", partitions);
         closeQuietly("logs", logManager);
