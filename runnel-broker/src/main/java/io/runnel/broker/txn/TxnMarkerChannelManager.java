@@ -110,11 +110,18 @@ public final class TxnMarkerChannelManager implements MarkerWriter, AutoCloseabl
         return markersSent.sum();
     }
 
+    /**
+     * Stops sending; queued markers are answered NETWORK_EXCEPTION. Never waits for a request in flight: the channels
+     * are closed on a daemon thread (a channel in use closes once its request ends).
+     */
     @Override
     public void close() {
         closed = true;
         pool.shutdownNow();
-        for (Destination d : destinations.values()) d.close();
+        for (Destination d : destinations.values()) d.failQueued();
+        Thread closer = new Thread(() -> destinations.values().forEach(Destination::close), "txn-marker-channel-close");
+        closer.setDaemon(true);
+        closer.start();
     }
 
     private record Pending(TopicPartition tp, long producerId, short producerEpoch, int coordinatorEpoch, boolean commit,
@@ -133,7 +140,7 @@ public final class TxnMarkerChannelManager implements MarkerWriter, AutoCloseabl
         private final int brokerId;
         private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
         private final AtomicBoolean scheduled = new AtomicBoolean();
-        private InterBrokerChannel channel;
+        private volatile InterBrokerChannel channel;
 
         Destination(int brokerId) {
             this.brokerId = brokerId;
@@ -149,21 +156,20 @@ public final class TxnMarkerChannelManager implements MarkerWriter, AutoCloseabl
             try {
                 pool.execute(this::drainOnce);
             } catch (RejectedExecutionException e) {
-                // shut down: nothing will be sent
-                Pending p;
-                while ((p = queue.poll()) != null) p.result.complete(Errors.NETWORK_EXCEPTION);
+                failQueued(); // shut down: nothing will be sent
             }
         }
 
         /** Sends one request with what is queued; schedules itself again while more is queued (fair to other brokers). */
         private void drainOnce() {
+            List<Pending> batch = new ArrayList<>();
             try {
-                List<Pending> batch = new ArrayList<>();
                 Pending p;
                 while (batch.size() < MAX_MARKERS_PER_REQUEST && (p = queue.poll()) != null) batch.add(p);
                 if (!batch.isEmpty()) send(batch);
             } catch (RuntimeException e) {
                 log.error("Sending transaction markers to broker {} failed", brokerId, e);
+                completeAll(batch, Errors.UNKNOWN_SERVER_ERROR); // retried by TxnMarkerSender; no-op for those answered
             } finally {
                 scheduled.set(false);
                 if (!queue.isEmpty()) schedule();
@@ -196,6 +202,11 @@ public final class TxnMarkerChannelManager implements MarkerWriter, AutoCloseabl
                 return;
             }
             answer(byMarker, resp);
+        }
+
+        private void failQueued() {
+            Pending p;
+            while ((p = queue.poll()) != null) p.result.complete(Errors.NETWORK_EXCEPTION);
         }
 
         private void close() {

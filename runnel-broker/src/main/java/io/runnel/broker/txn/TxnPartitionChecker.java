@@ -148,9 +148,12 @@ public final class TxnPartitionChecker implements AutoCloseable {
         return null; // an answer without the partition: ask again
     }
 
+    /** Stops; never waits for a request in flight (the channels are closed on a daemon thread once free). */
     @Override
     public void close() {
         pool.shutdownNow();
-        for (InterBrokerChannel c : channels.values()) c.close();
+        Thread closer = new Thread(() -> channels.values().forEach(InterBrokerChannel::close), "txn-verify-channel-close");
+        closer.setDaemon(true);
+        closer.start();
     }
 }
