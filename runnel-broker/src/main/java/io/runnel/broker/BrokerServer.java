@@ -57,6 +57,10 @@ import io.runnel.broker.network.NettyServer;
 import io.runnel.broker.txn.ProducerIdAllocator;
 import io.runnel.broker.txn.TransactionCoordinator;
 import io.runnel.broker.txn.TxnSupport;
+import io.runnel.broker.txn.LocalMarkerWriter;
+import io.runnel.broker.txn.TxnMarkerChannelManager;
+import io.runnel.broker.txn.TxnPartitionChecker;
+import io.runnel.metadata.TopicImage;
 import io.runnel.common.TopicPartition;
 import io.runnel.txn.ProducerIdManager;
 import io.runnel.txn.TxnCoordinatorConfig;
@@ -110,6 +114,8 @@ public final class BrokerServer implements AutoCloseable {
     private QuorumNode quorumNode;
     private BrokerLifecycleManager lifecycle;
     private TransactionCoordinator txns;
+    private TxnMarkerChannelManager markerChannels;
+    private TxnPartitionChecker txnChecker;
     private final List<InetSocketAddress> bound = new ArrayList<>();
     private boolean closed;
 
@@ -148,11 +154,15 @@ public final class BrokerServer implements AutoCloseable {
         partitions.addLeadershipListener(groupSupport);
         ProducerIdAllocator producerIds = new ProducerIdAllocator(controller, ProducerIdAllocator.DEFAULT_BLOCK_SIZE);
         TxnCoordinatorConfig txnConfig = txnConfig(config, groupConfig.offsetsTopicPartitions());
+        LocalMarkerWriter localMarkers = new LocalMarkerWriter(groups, partitions);
+        markerChannels = new TxnMarkerChannelManager(nodeId, localMarkers, tp -> leaderOf(broker, tp), this::interBrokerEndpoint,
+                (int) Math.min(Integer.MAX_VALUE, ReplicationConfig.from(config).lagTimeMaxMs() + 15_000));
         txns = TransactionCoordinator.create(txnConfig, new OffsetsTopicLog(partitions, Time.SYSTEM, TransactionCoordinator.TOPIC),
-                new ProducerIdManager(producerIds), groups, partitions::writeTxnMarker, p -> {
+                new ProducerIdManager(producerIds), markerChannels, p -> {
                     var part = partitions.get(new TopicPartition(TransactionCoordinator.TOPIC, p));
                     return part == null ? -1 : part.leaderEpoch();
                 });
+        txnChecker = new TxnPartitionChecker(nodeId, txns, tp -> leaderOf(broker, tp), this::interBrokerEndpoint, 30_000);
         TxnSupport txnSupport = new TxnSupport(txns, groupSupport, controller, broker);
         partitions.addLeadershipListener(txnSupport);
         controller.addListener((prev, cur) -> publisher.publish(cur)).get(60, TimeUnit.SECONDS);
@@ -161,7 +171,7 @@ public final class BrokerServer implements AutoCloseable {
         registry.register(new ApiVersionsHandler(registry, broker, features))
                 .register(new UpdateFeaturesHandler(controller, broker, features))
                 .register(new MetadataHandler(broker))
-                .register(new ProduceHandler(partitions, broker, produceCheck(txns,
+                .register(new ProduceHandler(partitions, broker, produceCheck(txnChecker,
                         config.values().getBoolean(BrokerConfigs.TRANSACTION_PARTITION_VERIFICATION_ENABLE))))
                 .register(new FetchHandler(partitions, broker))
                 .register(new ListOffsetsHandler(partitions))
@@ -185,7 +195,7 @@ public final class BrokerServer implements AutoCloseable {
                 .register(new AddPartitionsToTxnHandler(txns, groups.topics()))
                 .register(new AddOffsetsToTxnHandler(txns))
                 .register(new EndTxnHandler(txns))
-                .register(new TxnOffsetCommitHandler(groups, txns))
+                .register(new TxnOffsetCommitHandler(groups, txnChecker))
                 .register(new DescribeTransactionsHandler(txns))
                 .register(new ListTransactionsHandler(txns))
                 .register(new JoinGroupHandler(groups))
@@ -199,7 +209,7 @@ public final class BrokerServer implements AutoCloseable {
                 .register(new DeleteGroupsHandler(groups))
                 .register(new OffsetDeleteHandler(groups));
         // the partition side of transactions (the coordinator's handlers are registered with the coordinator)
-        registry.register(new WriteTxnMarkersHandler(partitions)).register(new DescribeProducersHandler(partitions));
+        registry.register(new WriteTxnMarkersHandler(localMarkers)).register(new DescribeProducersHandler(partitions));
         if (groupConfig.consumerProtocolEnabled()) {
             registry.register(new ConsumerGroupHeartbeatHandler(groups))
                     .register(new ConsumerGroupDescribeHandler(groups));
@@ -269,6 +279,13 @@ public final class BrokerServer implements AutoCloseable {
         });
     }
 
+    /** The leader of {@code tp} in this broker's metadata image (-1: none), or UNKNOWN_PARTITION. */
+    private static int leaderOf(BrokerContext broker, TopicPartition tp) {
+        TopicImage t = broker.image().topic(tp.topic());
+        PartitionState ps = t == null ? null : t.partition(tp.partition());
+        return ps == null ? TxnMarkerChannelManager.UNKNOWN_PARTITION : ps.leader();
+    }
+
     /** Where followers fetch from broker {@code id}: its endpoint on inter.broker.listener.name, else its first one. */
     private InetSocketAddress interBrokerEndpoint(int id) {
         BrokerRegistration b = controller.image().broker(id);
@@ -323,9 +340,9 @@ public final class BrokerServer implements AutoCloseable {
      * What Produce asks the transaction coordinator for a transactional batch: v12+ adds the partition (transaction
      * version 2); older versions verify it only when transaction.partition.verification.enable (KIP-890 part 1).
      */
-    static ProduceHandler.TxnPartitionCheck produceCheck(TransactionCoordinator txns, boolean verify) {
+    static ProduceHandler.TxnPartitionCheck produceCheck(TxnPartitionChecker txns, boolean verify) {
         return (id, pid, epoch, tp, add) -> add || verify
-                ? txns.checkProducePartition(id, pid, epoch, tp, add)
+                ? txns.check(id, pid, epoch, tp, add)
                 : java.util.concurrent.CompletableFuture.completedFuture(io.runnel.common.Errors.NONE);
     }
 
@@ -398,6 +415,8 @@ public final class BrokerServer implements AutoCloseable {
         closeQuietly("lifecycle", lifecycle);
         closeQuietly("network", server);
         closeQuietly("transactions", txns);
+        closeQuietly("transaction markers", markerChannels);
+        closeQuietly("transaction checks", txnChecker);
         closeQuietly("groups", groups);
         closeQuietly("partitions", partitions);
         closeQuietly("logs", logManager);

@@ -43,9 +43,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 @EnabledIfSystemProperty(named = "it.kafka.clients.version", matches = "4\\.1\\..*")
 class TransactionalMessageCopierIT {
     private static final String COPIER = "org.apache.kafka.tools.TransactionalMessageCopier";
-    private static final int PARTITIONS = 3;
-    private static final int PER_PARTITION = 500;
-    private static final int TOTAL = PARTITIONS * PER_PARTITION;
+    static final int PARTITIONS = 3;
+    static final int PER_PARTITION = 500;
+    static final int TOTAL = PARTITIONS * PER_PARTITION;
 
     @TempDir
     Path dir;
@@ -175,6 +175,11 @@ class TransactionalMessageCopierIT {
     }
 
     private JvmProcess copier(String bootstrap, int i, String in, String out, String group) {
+        return copier(dir, bootstrap, i, in, out, group);
+    }
+
+    /** Copier {@code i} (transactional id copier-i) of the group, its log in {@code dir}. */
+    static JvmProcess copier(Path dir, String bootstrap, int i, String in, String out, String group) {
         return JvmProcess.start(dir.resolve("copier-" + i + ".log"), COPIER, List.of(
                 "--broker-list", bootstrap,
                 "--input-topic", in,
@@ -191,7 +196,7 @@ class TransactionalMessageCopierIT {
     }
 
     /** Everything a read_committed consumer reads from the beginning of {@code tps} up to their LSOs. */
-    private static List<ConsumerRecord<byte[], byte[]>> readCommitted(String bootstrap, List<TopicPartition> tps) {
+    static List<ConsumerRecord<byte[], byte[]>> readCommitted(String bootstrap, List<TopicPartition> tps) {
         try (KafkaConsumer<byte[], byte[]> c = Clients.consumer(bootstrap, Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"))) {
             c.assign(tps);
             c.seekToBeginning(tps);
@@ -206,14 +211,14 @@ class TransactionalMessageCopierIT {
         }
     }
 
-    private static List<TopicPartition> partitions(String topic) {
+    static List<TopicPartition> partitions(String topic) {
         List<TopicPartition> tps = new ArrayList<>();
         for (int p = 0; p < PARTITIONS; p++) tps.add(new TopicPartition(topic, p));
         return tps;
     }
 
     /** Writes {@link #PER_PARTITION} values to each partition with an idempotent producer; the values per partition. */
-    private static List<List<String>> produceInput(String bootstrap, String topic, HistoryRecorder history) throws Exception {
+    static List<List<String>> produceInput(String bootstrap, String topic, HistoryRecorder history) throws Exception {
         List<List<String>> expected = new ArrayList<>();
         try (KafkaProducer<byte[], byte[]> producer = Clients.producer(bootstrap, Map.of(
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.ACKS_CONFIG, "all"))) {

@@ -1,12 +1,10 @@
 package io.runnel.broker.txn;
 
-import io.runnel.broker.group.OffsetsTopicLog;
 import io.runnel.common.Errors;
 import io.runnel.common.Time;
 import io.runnel.common.TopicPartition;
 import io.runnel.group.CoordinatorLog;
 import io.runnel.group.CoordinatorRecord;
-import io.runnel.group.GroupCoordinator;
 import io.runnel.group.runtime.CoordinatorRuntime;
 import io.runnel.group.runtime.ShardRuntime;
 import io.runnel.group.runtime.EventExecutor;
@@ -48,9 +46,9 @@ import java.util.regex.Pattern;
  * group coordinator (load on election, NOT_COORDINATOR / COORDINATOR_LOAD_IN_PROGRESS, one batch per command, applied
  * once durable, timers), on its own "txn-coordinator" thread.
  *
- * <p>After a PrepareCommit/PrepareAbort is durable, the {@link TxnMarkerSender} writes the markers; once all are
- * written, {@code markersWritten} completes the transaction. A marker into {@code __consumer_offsets} is written by the
- * group coordinator, which applies or drops that producer's pending transactional offsets with it. On load, the markers of every transaction
+ * <p>After a PrepareCommit/PrepareAbort is durable, the {@link TxnMarkerSender} writes the markers through the
+ * {@link MarkerWriter} (in the broker: {@link TxnMarkerChannelManager}, to whichever broker leads each partition);
+ * once all are written, {@code markersWritten} completes the transaction. On load, the markers of every transaction
  * left in PrepareCommit/PrepareAbort are sent again. Timers per loaded partition abort timed-out transactions and
  * expire transactional ids.
  *
@@ -66,7 +64,6 @@ public final class TransactionCoordinator implements AutoCloseable {
     private final CoordinatorLog coordinatorLog;
     private final Time time;
     private final ProducerIdManager producerIds;
-    private final GroupCoordinator groups;
     private final TxnMarkerSender markers;
     private final IntUnaryOperator coordinatorEpoch;
     private final EventExecutor executor;
@@ -77,23 +74,18 @@ public final class TransactionCoordinator implements AutoCloseable {
     private final LongAdder producePartitionChecks = new LongAdder();
 
     /**
+     * @param markerWriter     writes a marker into any partition of the cluster (it must not block the caller)
      * @param coordinatorEpoch the leader epoch of a partition of __transaction_state here (the markers' coordinator epoch)
      * @param executor         the coordinator thread; {@code loader} replays partitions
      */
     public TransactionCoordinator(TxnCoordinatorConfig config, CoordinatorLog log, ProducerIdManager producerIds,
-                                  GroupCoordinator groups, MarkerWriter markerWriter, IntUnaryOperator coordinatorEpoch, Time time,
+                                  MarkerWriter markerWriter, IntUnaryOperator coordinatorEpoch, Time time,
                                   EventExecutor executor, Executor loader, AutoCloseable closeLoader) {
         this.config = config;
         this.coordinatorLog = log;
         this.time = time;
         this.producerIds = producerIds;
-        this.groups = groups;
-        // markers into __consumer_offsets go through the group coordinator, which writes them as an operation of the
-        // group's shard and applies or drops the producer's pending offsets (never racing with the shard's load)
-        this.markers = new TxnMarkerSender(groups == null ? markerWriter : (tp, pid, epoch, ce, commit) ->
-                tp.topic().equals(OffsetsTopicLog.TOPIC)
-                        ? groups.writeTxnMarker(tp.partition(), pid, epoch, ce, commit)
-                        : markerWriter.writeTxnMarker(tp, pid, epoch, ce, commit));
+        this.markers = new TxnMarkerSender(markerWriter);
         this.coordinatorEpoch = coordinatorEpoch;
         this.executor = executor;
         this.closeLoader = closeLoader;
@@ -103,13 +95,13 @@ public final class TransactionCoordinator implements AutoCloseable {
 
     /** A coordinator with its own daemon threads ("txn-coordinator", "txn-coordinator-loader") and the system clock. */
     public static TransactionCoordinator create(TxnCoordinatorConfig config, CoordinatorLog log, ProducerIdManager producerIds,
-                                                GroupCoordinator groups, MarkerWriter markerWriter, IntUnaryOperator coordinatorEpoch) {
+                                                MarkerWriter markerWriter, IntUnaryOperator coordinatorEpoch) {
         ExecutorService loader = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "txn-coordinator-loader");
             t.setDaemon(true);
             return t;
         });
-        return new TransactionCoordinator(config, log, producerIds, groups, markerWriter, coordinatorEpoch, Time.SYSTEM,
+        return new TransactionCoordinator(config, log, producerIds, markerWriter, coordinatorEpoch, Time.SYSTEM,
                 new ThreadEventExecutor("txn-coordinator"), loader, loader::shutdownNow);
     }
 

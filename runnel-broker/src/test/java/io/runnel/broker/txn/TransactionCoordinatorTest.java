@@ -50,7 +50,7 @@ class TransactionCoordinatorTest {
             markers.add(new Marker(tp, pid, epoch, commit));
             return CompletableFuture.completedFuture(Errors.NONE);
         };
-        coordinator = new TransactionCoordinator(config, log, ids, null, writer, p -> 0, Time.SYSTEM,
+        coordinator = new TransactionCoordinator(config, log, ids, writer, p -> 0, Time.SYSTEM,
                 new ThreadEventExecutor("txn-coordinator-test"), Runnable::run, null);
         coordinator.onElection(0).get(10, TimeUnit.SECONDS);
         return coordinator;

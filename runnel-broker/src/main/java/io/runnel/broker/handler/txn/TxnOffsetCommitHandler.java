@@ -4,7 +4,7 @@ import io.runnel.broker.handler.ApiHandler;
 import io.runnel.broker.handler.RequestContext;
 import io.runnel.broker.handler.group.GroupHandlerSupport;
 import io.runnel.broker.handler.group.OffsetCommitTargets;
-import io.runnel.broker.txn.TransactionCoordinator;
+import io.runnel.broker.txn.TxnPartitionChecker;
 import io.runnel.common.Errors;
 import io.runnel.group.GroupCoordinator;
 import io.runnel.group.api.OffsetApi.CommitPartition;
@@ -23,16 +23,17 @@ import java.util.concurrent.CompletableFuture;
  * transaction's marker reaches the group's partition of {@code __consumer_offsets} (applied on commit, dropped on
  * abort). v3+ carries the consumer's generation, member id and instance id (KIP-447): stale ones are fenced with
  * ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID or FENCED_INSTANCE_ID. v5 is transaction version 2: the group's partition is
- * added to the transaction here, on the client's behalf (it sent no AddOffsetsToTxn). Partitions that do not exist
+ * added to the transaction by its coordinator (on this or another broker), on the client's behalf (it sent no AddOffsetsToTxn). Partitions that do not exist
  * get UNKNOWN_TOPIC_OR_PARTITION and are not stored, as for OffsetCommit. v6 (KIP-1319) names topics by id (unknown
  * ids: UNKNOWN_TOPIC_ID) and answers GROUP_ID_NOT_FOUND / STALE_MEMBER_EPOCH where older versions say
  * ILLEGAL_GENERATION.
  */
 public final class TxnOffsetCommitHandler implements ApiHandler<TxnOffsetCommitRequest, TxnOffsetCommitResponse> {
     private final GroupCoordinator groups;
-    private final TransactionCoordinator txns;
+    private final TxnPartitionChecker txns;
 
-    public TxnOffsetCommitHandler(GroupCoordinator groups, TransactionCoordinator txns) {
+    /** @param txns reaches the transaction's coordinator, here or on another broker (v5's implicit add) */
+    public TxnOffsetCommitHandler(GroupCoordinator groups, TxnPartitionChecker txns) {
         this.groups = groups;
         this.txns = txns;
     }
@@ -59,7 +60,7 @@ public final class TxnOffsetCommitHandler implements ApiHandler<TxnOffsetCommitR
                 version >= 3 ? req.generationId : -1, version >= 3 ? GroupHandlerSupport.nullToEmpty(req.memberId) : "",
                 version >= 3 ? req.groupInstanceId : null, partitions, version);
         CompletableFuture<Errors> added = version >= 5
-                ? txns.addOffsets(req.transactionalId, req.producerId, req.producerEpoch, req.groupId, (short) 2)
+                ? txns.addOffsets(req.transactionalId, req.producerId, req.producerEpoch, req.groupId)
                 : CompletableFuture.completedFuture(Errors.NONE);
         CompletableFuture<CommitResult> result = added.thenCompose(e -> {
             if (e != Errors.NONE || partitions.isEmpty()) return CompletableFuture.completedFuture(targets.failed(e));

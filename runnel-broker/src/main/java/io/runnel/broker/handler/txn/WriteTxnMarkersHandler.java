@@ -2,7 +2,7 @@ package io.runnel.broker.handler.txn;
 
 import io.runnel.broker.handler.ApiHandler;
 import io.runnel.broker.handler.RequestContext;
-import io.runnel.broker.partition.ReplicaManager;
+import io.runnel.broker.txn.LocalMarkerWriter;
 import io.runnel.common.Errors;
 import io.runnel.common.TopicPartition;
 import io.runnel.protocol.ApiKeys;
@@ -15,16 +15,17 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * WriteTxnMarkers (v1-2): a transaction coordinator asks the leaders of a transaction's partitions to write its
- * commit or abort marker. Each partition is written through {@link ReplicaManager#writeTxnMarker} and answered
- * with its own error: UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_OR_FOLLOWER, INVALID_PRODUCER_EPOCH (older than the
+ * commit or abort marker. Each partition is written through the {@link LocalMarkerWriter} (a partition of
+ * {@code __consumer_offsets} by the group coordinator, which applies or drops the producer's pending offsets with it)
+ * and answered with its own error once the ISR has the marker: UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_OR_FOLLOWER, INVALID_PRODUCER_EPOCH (older than the
  * producer's epoch), TRANSACTION_COORDINATOR_FENCED (older coordinator epoch), KAFKA_STORAGE_ERROR, ... A failed
  * partition writes nothing. Broker to broker in a cluster; served on one node too. The v2 transaction version is
  * accepted and not needed: epochs are checked the same way for both protocol versions.
  */
 public final class WriteTxnMarkersHandler implements ApiHandler<WriteTxnMarkersRequest, WriteTxnMarkersResponse> {
-    private final ReplicaManager partitions;
+    private final LocalMarkerWriter partitions;
 
-    public WriteTxnMarkersHandler(ReplicaManager partitions) {
+    public WriteTxnMarkersHandler(LocalMarkerWriter partitions) {
         this.partitions = partitions;
     }
 
