@@ -1,6 +1,6 @@
 package io.runnel.broker.txn;
 
-import io.runnel.broker.network.InterBrokerChannel;
+import io.runnel.broker.interbroker.InterBrokerChannel;
 import io.runnel.common.Errors;
 import io.runnel.common.TopicPartition;
 import io.runnel.protocol.ApiKeys;
