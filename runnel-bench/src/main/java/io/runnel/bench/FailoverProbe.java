@@ -150,11 +150,6 @@ final class FailoverProbe implements AutoCloseable {
                 if (probe.failed.get() > 0) notes.add(probe.failed.get() + " probe records failed" + probe.errors());
             }
         }
-        if (!figures.isEmpty()) {
-            StringBuilder each = new StringBuilder("failover per kill (ms):");
-            for (double f : figures) each.append(String.format(Locale.ROOT, " %.0f", f));
-            notes.add(0, each.toString());
-        }
         return new Result(figures, notes.isEmpty() ? null : String.join("; ", notes));
     }
 

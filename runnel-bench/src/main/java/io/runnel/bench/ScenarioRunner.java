@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -388,7 +389,10 @@ final class ScenarioRunner {
         if (failovers > 0) {
             try {
                 FailoverProbe.Result f = FailoverProbe.measure(cluster, "bench-r-failover-" + run, failovers, 60_000, progress, tag);
-                if (!f.failoverMs().isEmpty()) v.put(Metric.FAILOVER_MS, Report.median(f.failoverMs()));
+                if (!f.failoverMs().isEmpty()) {
+                    v.put(Metric.FAILOVER_MS, Report.median(f.failoverMs()));
+                    v.put(Metric.FAILOVER_MAX_MS, Collections.max(f.failoverMs()));
+                }
                 if (f.note() != null) notes.add(f.note());
             } catch (Exception e) {
                 notes.add("failover: " + Broker.rootMessage(e));
