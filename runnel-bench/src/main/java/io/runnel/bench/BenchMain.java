@@ -313,7 +313,9 @@ public final class BenchMain implements Callable<Integer> {
         if (compareKafka) {
             sb.append("- Reference: Apache Kafka ").append(AppInfoParser.getVersion())
                     .append(" (KRaft, one combined broker+controller node on loopback, -Xms").append(kafkaHeap)
-                    .append(" -Xmx").append(kafkaHeap).append(")\n");
+                    .append(" -Xmx").append(kafkaHeap).append(")")
+                    .append(selected.contains(Scenario.R) ? "; for (r) three such nodes in one static quorum, against three Runnel nodes" : "")
+                    .append('\n');
         }
         sb.append("- ").append(runs).append(" run(s) per broker, brokers alternating, one at a time; figures are medians")
                 .append(scale == 1.0 ? "" : "; record counts scaled by " + scale).append('\n');
