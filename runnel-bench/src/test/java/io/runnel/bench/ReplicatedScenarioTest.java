@@ -1,7 +1,10 @@
 package io.runnel.bench;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashSet;
@@ -21,6 +24,34 @@ class ReplicatedScenarioTest {
         assertThat(Scenario.parseList("r")).containsExactly(Scenario.R);
         assertThat(Scenario.parseList("a,R")).containsExactly(Scenario.A, Scenario.R);
         assertThatThrownBy(() -> Scenario.parseList("q")).hasMessageContaining("a,b,c,d,e,f,g,h,r");
+    }
+
+    @Test
+    void recordCountsScaleButTheFixedRateDoesNot(@TempDir Path dir) throws Exception {
+        JavaLauncher launcher = new JavaLauncher(Path.of(System.getProperty("java.home")), "");
+        ScenarioRunner full = new ScenarioRunner(launcher, dir, 1.0, 600_000, 0, System.err);
+        ScenarioRunner tiny = new ScenarioRunner(launcher, dir, 0.01, 600_000, 0, System.err);
+        assertThat(full.records(Scenario.R)).isEqualTo(300_000);
+        assertThat(tiny.records(Scenario.R)).isEqualTo(3_000);
+        assertThat(full.describeCommand(Scenario.R)).containsSequence("--throughput", "-1").contains("acks=all");
+        assertThat(full.timeoutMs(Scenario.R)).isBetween(120_000L, 600_000L);
+        assertThat(ScenarioRunner.toolClass(Scenario.R)).isEqualTo("org.apache.kafka.tools.ProducerPerformance");
+        assertThat(Scenario.R_RATE).isEqualTo(5_000);
+    }
+
+    @Test
+    void negativeFailoverCountIsRefusedBeforeAnythingStarts() {
+        java.io.PrintStream saved = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        int rc;
+        try {
+            System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+            rc = new CommandLine(new BenchMain()).execute("--scenarios", "r", "--failovers=-1");
+        } finally {
+            System.setErr(saved);
+        }
+        assertThat(rc).isEqualTo(2);
+        assertThat(captured.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("--failovers must be 0 or more");
     }
 
     @Test
