@@ -36,7 +36,12 @@ import java.util.concurrent.TimeUnit;
                         + "runs every scenario against both, one broker at a time, alternating, and prints medians "
                         + "side by side.",
                 "Scenarios: (a) produce 2,000,000 x 100 B  (b) produce 300,000 x 1 KiB lz4  (c) 1 KiB at "
-                        + "20,000/s latency  (d) consume (a)  (e) end-to-end latency  (f) start-to-ready, RSS after (a)."},
+                        + "20,000/s latency  (d) consume (a)  (e) end-to-end latency  (f) start-to-ready, RSS after (a)  "
+                        + "(h) transactions.",
+                "Named only (not in the default list nor in 'all', as each starts brokers of its own and takes minutes): "
+                        + "(g) partition scale; (r) replicated: three Runnel nodes vs three Kafka KRaft nodes, RF 3, "
+                        + "min.insync.replicas 2, acks=all: produce, p99 at 5,000/s, consume, and failover time after "
+                        + "SIGKILL of the leader (about 2 minutes per broker and run at scale 1)."},
         subcommands = {BenchMain.KafkaCommand.class})
 public final class BenchMain implements Callable<Integer> {
 
@@ -66,6 +71,11 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--partitions", defaultValue = "100000",
             description = "Partitions scenario (g) creates (default: ${DEFAULT-VALUE}; not scaled by --scale).")
     int scalePartitions;
+
+    @Option(names = "--failovers", defaultValue = "3",
+            description = "Leader kills scenario (r) measures, restarting the killed node between them; the figure is their median "
+                    + "(default: ${DEFAULT-VALUE}; 0 skips the failover part).")
+    int failovers;
 
     @Option(names = "--markdown", paramLabel = "FILE", description = "Also write the results as Markdown to FILE.")
     Path markdown;
@@ -123,6 +133,10 @@ public final class BenchMain implements Callable<Integer> {
             err.println("runnel bench: --runs must be at least 1");
             return 2;
         }
+        if (failovers < 0) {
+            err.println("runnel bench: --failovers must be 0 or more");
+            return 2;
+        }
         if (!(scale > 0)) {
             err.println("runnel bench: --scale must be positive");
             return 2;
@@ -166,10 +180,13 @@ public final class BenchMain implements Callable<Integer> {
                 Map<Scenario, ScenarioRunner.Outcome> scaleResult = new java.util.EnumMap<>(Scenario.class);
                 if (selected.contains(Scenario.G)) {
                     scaleResult.put(Scenario.G, runPartitionScale(who, sessionName, starter, startRunnel, tag, err));
-                    if (selected.size() == 1) {
-                        report.add(who, scaleResult, null);
-                        continue;
-                    }
+                }
+                if (selected.contains(Scenario.R)) {
+                    scaleResult.put(Scenario.R, runReplicated(who, sessionName, starter, startRunnel, runner, session, tag, err));
+                }
+                if (selected.stream().allMatch(s -> s == Scenario.G || s == Scenario.R)) {
+                    report.add(who, scaleResult, null);
+                    continue;
                 }
                 Broker broker;
                 try {
@@ -228,6 +245,30 @@ public final class BenchMain implements Callable<Integer> {
         return o;
     }
 
+    /** Scenario (r) on a three-node cluster of its own, stopped afterwards. */
+    private ScenarioRunner.Outcome runReplicated(String who, String sessionName, BrokerStarter starter, boolean startRunnel,
+                                                 ScenarioRunner runner, Path session, String tag, PrintStream err) {
+        if (!who.equals(Report.KAFKA) && !startRunnel) {
+            return ScenarioRunner.Outcome.failed("(r) starts and kills a cluster of its own, so it needs no --bootstrap");
+        }
+        err.printf(Locale.ROOT, "  %s (r) starting %d nodes%n", tag, Scenario.R_NODES);
+        LocalCluster cluster;
+        try {
+            long t0 = System.nanoTime();
+            cluster = who.equals(Report.KAFKA) ? starter.startKafkaCluster(sessionName + "-r", Scenario.R_NODES)
+                    : starter.startRunnelCluster(sessionName + "-r", Scenario.R_NODES);
+            err.printf(Locale.ROOT, "  %s (r) %d nodes ready on %s after %.1f s%n", tag, Scenario.R_NODES, cluster.bootstrap(),
+                    (System.nanoTime() - t0) / 1e9);
+        } catch (Exception e) {
+            String msg = "the cluster did not start: " + Broker.rootMessage(e);
+            err.printf(Locale.ROOT, "  %s (r) %s%n", tag, ScenarioRunner.oneLine(msg));
+            return ScenarioRunner.Outcome.failed(msg);
+        }
+        try (cluster) {
+            return runner.replicated(cluster, session, tag, failovers);
+        }
+    }
+
     private List<String> runnelJvmOptions(JavaLauncher java) {
         // ./runnel bench passes the broker's JVM options of ./runnel start, so both stay the same
         String fromLauncher = System.getenv("RUNNEL_BENCH_BROKER_OPTS");
@@ -272,7 +313,9 @@ public final class BenchMain implements Callable<Integer> {
         if (compareKafka) {
             sb.append("- Reference: Apache Kafka ").append(AppInfoParser.getVersion())
                     .append(" (KRaft, one combined broker+controller node on loopback, -Xms").append(kafkaHeap)
-                    .append(" -Xmx").append(kafkaHeap).append(")\n");
+                    .append(" -Xmx").append(kafkaHeap).append(")")
+                    .append(selected.contains(Scenario.R) ? "; for (r) three such nodes in one static quorum, against three Runnel nodes" : "")
+                    .append('\n');
         }
         sb.append("- ").append(runs).append(" run(s) per broker, brokers alternating, one at a time; figures are medians")
                 .append(scale == 1.0 ? "" : "; record counts scaled by " + scale).append('\n');

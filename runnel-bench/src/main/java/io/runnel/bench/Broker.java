@@ -49,6 +49,11 @@ abstract class Broker implements AutoCloseable {
                 .orElse(null);
     }
 
+    /** How the scenarios create their topics on this broker: one partition, one replica. */
+    org.apache.kafka.clients.admin.NewTopic newTopic(String topic) {
+        return new org.apache.kafka.clients.admin.NewTopic(topic, 1, (short) 1);
+    }
+
     /** Whether the broker process (when it is ours) is still running. */
     boolean alive() {
         return true;

@@ -73,6 +73,11 @@ record Metric(Scenario scenario, String key, String label, Target target) {
     static final String FDS = "open_fds";
     static final String RSS_RESTART_MIB = "rss_after_restart_mib";
     static final String RC_RECORDS_PER_SEC = "read_committed_records_per_sec";
+    static final String FIXED_RATE_P99_MS = "fixed_rate_p99_ms";
+    static final String FIXED_RATE_P999_MS = "fixed_rate_p999_ms";
+    static final String CONSUME_RECORDS_PER_SEC = "consume_records_per_sec";
+    static final String FAILOVER_MS = "failover_ms";
+    static final String FAILOVER_MAX_MS = "failover_max_ms";
 
     /** Every metric of a scenario, in table order. */
     static List<Metric> of(Scenario s) {
@@ -123,6 +128,15 @@ record Metric(Scenario scenario, String key, String label, Target target) {
                     new Metric(s, P99_MS, "p99 latency (ms)", Target.NONE),
                     new Metric(s, BROKER_CPU_US_PER_RECORD, "broker CPU per record (us)", Target.NONE),
                     new Metric(s, RC_RECORDS_PER_SEC, "read_committed consume (records/s)", Target.NONE));
+            case R -> List.of(
+                    new Metric(s, RECORDS_PER_SEC, "RF 3 produce throughput (records/s)", Target.NONE),
+                    new Metric(s, MB_PER_SEC, "RF 3 produce throughput (MB/s)", Target.NONE),
+                    new Metric(s, P99_MS, "RF 3 produce p99 latency (ms)", Target.NONE),
+                    new Metric(s, FIXED_RATE_P99_MS, "RF 3 p99 at 5,000/s (ms)", Target.NONE),
+                    new Metric(s, FIXED_RATE_P999_MS, "RF 3 p99.9 at 5,000/s (ms)", Target.NONE),
+                    new Metric(s, CONSUME_RECORDS_PER_SEC, "RF 3 consume throughput (records/s)", Target.NONE),
+                    new Metric(s, FAILOVER_MS, "failover: leader SIGKILL to next ack (ms, median)", Target.NONE),
+                    new Metric(s, FAILOVER_MAX_MS, "failover, slowest kill (ms)", Target.NONE));
         };
     }
 }

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
-/** The benchmark scenarios, (a) to (h). Record counts are at scale 1. */
+/** The benchmark scenarios, (a) to (h) and (r). Record counts are at scale 1. */
 enum Scenario {
     A("produce 2,000,000 x 100 B, acks=all, linger.ms=5, batch.size=64 KiB, unthrottled"),
     B("produce 300,000 x 1 KiB, lz4, acks=all, linger.ms=5, batch.size=128 KiB, unthrottled"),
@@ -17,7 +17,10 @@ enum Scenario {
     G("partition scale: create N partitions (topics of 5,000, one per request), kill -9, restart to all served; "
             + "RSS and open descriptors; its own broker"),
     H("transactions: produce 1,000,000 x 100 B in transactions of 100 ms (acks=all, idempotent, linger.ms=5, "
-            + "batch.size=64 KiB), then read them all with a read_committed consumer");
+            + "batch.size=64 KiB), then read them all with a read_committed consumer"),
+    R("replicated: three combined nodes, topic RF 3, min.insync.replicas 2, acks=all: produce 300,000 x 100 B, "
+            + "1 KiB at 5,000/s for 40,000 records (warm client), consume, and failover after SIGKILL of the leader; "
+            + "its own brokers");
 
     static final long A_RECORDS = 2_000_000;
     static final int A_SIZE = 100;
@@ -31,6 +34,14 @@ enum Scenario {
     static final long H_RECORDS = 1_000_000;
     static final int H_SIZE = 100;
     static final int H_TXN_MS = 100;
+    static final long R_RECORDS = 300_000;
+    static final int R_SIZE = 100;
+    static final long R_RATE_RECORDS = 40_000;
+    static final int R_RATE_SIZE = 1024;
+    static final int R_RATE = 5_000;
+    static final int R_NODES = 3;
+    static final short R_REPLICATION_FACTOR = 3;
+    static final int R_MIN_INSYNC = 2;
 
     final String description;
 
@@ -42,10 +53,10 @@ enum Scenario {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    /** Parses "a,b,c" (case-insensitive, also "all" for every scenario but (g)). */
+    /** Parses "a,b,c" (case-insensitive, also "all" for every scenario but (g) and (r)). */
     static Set<Scenario> parseList(String list) {
-        // (g) takes minutes and starts its own brokers: "all" means the others; (g) is asked for by name
-        if (list == null || list.isBlank() || list.strip().equalsIgnoreCase("all")) return EnumSet.complementOf(EnumSet.of(G));
+        // (g) and (r) take minutes and start their own brokers: "all" means the others; they are asked for by name
+        if (list == null || list.isBlank() || list.strip().equalsIgnoreCase("all")) return EnumSet.complementOf(EnumSet.of(G, R));
         EnumSet<Scenario> out = EnumSet.noneOf(Scenario.class);
         for (String part : list.split(",")) {
             String p = part.strip();
@@ -53,7 +64,7 @@ enum Scenario {
             try {
                 out.add(Scenario.valueOf(p.toUpperCase(Locale.ROOT)));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("unknown scenario '" + p + "' (known: a,b,c,d,e,f,g,h)");
+                throw new IllegalArgumentException("unknown scenario '" + p + "' (known: a,b,c,d,e,f,g,h,r)");
             }
         }
         if (out.isEmpty()) throw new IllegalArgumentException("no scenario selected");

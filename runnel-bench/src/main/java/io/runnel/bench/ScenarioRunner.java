@@ -2,7 +2,6 @@ package io.runnel.bench;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -10,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -81,6 +81,7 @@ final class ScenarioRunner {
             case C -> Scenario.scaled(Scenario.C_RECORDS, scale);
             case E -> Scenario.scaled(Scenario.E_RECORDS, scale);
             case H -> Scenario.scaled(Scenario.H_RECORDS, scale);
+            case R -> Scenario.scaled(Scenario.R_RECORDS, scale);
             case F, G -> 0;
         };
     }
@@ -92,7 +93,7 @@ final class ScenarioRunner {
     long timeoutMs(Scenario s) {
         long floorPerSec = switch (s) {
             case A, D, H -> 10_000;
-            case B -> 2_000;
+            case B, R -> 2_000;
             case C -> 5_000;
             case E -> 50;
             case F, G -> 1;
@@ -114,13 +115,14 @@ final class ScenarioRunner {
                 args.addAll(producerArgs("TOPIC", records(s), Scenario.H_SIZE, -1, "BOOTSTRAP", producerPropsA()));
                 yield args;
             }
+            case R -> producerArgs("TOPIC", records(s), Scenario.R_SIZE, -1, "BOOTSTRAP", producerPropsA());
             case F, G -> List.of();
         };
     }
 
     static String toolClass(Scenario s) {
         return switch (s) {
-            case A, B, C, H -> "org.apache.kafka.tools.ProducerPerformance";
+            case A, B, C, H, R -> "org.apache.kafka.tools.ProducerPerformance";
             case D -> "org.apache.kafka.tools.ConsumerPerformance";
             case E -> "org.apache.kafka.tools.EndToEndLatency";
             case F, G -> "";
@@ -306,6 +308,7 @@ final class ScenarioRunner {
         return produce(broker, dir, id, topic, n, size, rate, props, "org.apache.kafka.tools.ProducerPerformance", List.of());
     }
 
+    /** ProducerPerformance ({@code mainClass} may wrap it) under the time limit of the scenario {@code id} names. */
     private Outcome produce(Broker broker, Path dir, String id, String topic, long n, int size, int rate, List<String> props,
                             String mainClass, List<String> leadingArgs) throws Exception {
         createTopic(broker, topic);
@@ -340,6 +343,65 @@ final class ScenarioRunner {
         Double after = broker.cpuSeconds();
         if (before == null || after == null || records <= 0) return null;
         return (after - before) * 1e6 / records;
+    }
+
+    /**
+     * (r) against a local cluster whose topics have RF 3 and min.insync.replicas 2: produce as (a), latency at a
+     * fixed rate as (c)'s warm run, consume as (d), then {@code failovers} SIGKILLs of the partition leader
+     * ({@link FailoverProbe}). A part that fails is named in the outcome's note; the others still run.
+     */
+    Outcome replicated(LocalCluster cluster, Path dir, String tag, int failovers) {
+        String run = Long.toString(System.currentTimeMillis() % 1_000_000) + ThreadLocalRandom.current().nextInt(1000);
+        Map<String, Double> v = new LinkedHashMap<>();
+        List<String> notes = new ArrayList<>();
+        long n = records(Scenario.R);
+        String topic = "bench-r-" + run;
+        Outcome p = guarded(cluster, Scenario.R, () -> produce(cluster, dir, "r-produce", topic, n, Scenario.R_SIZE, -1,
+                producerPropsA()));
+        if (p.failed()) {
+            notes.add("produce: " + p.error());
+        } else {
+            v.put(Metric.RECORDS_PER_SEC, p.values().get(Metric.RECORDS_PER_SEC));
+            v.put(Metric.MB_PER_SEC, p.values().get(Metric.MB_PER_SEC));
+            v.put(Metric.P99_MS, p.values().get(Metric.P99_MS));
+        }
+        pause();
+        long nRate = Scenario.scaled(Scenario.R_RATE_RECORDS, scale);
+        String warmTopic = "bench-r-warmup-" + run;
+        Outcome l = guarded(cluster, Scenario.R, () -> {
+            createTopic(cluster, warmTopic);
+            return produce(cluster, dir, "r-rate", "bench-r-rate-" + run, nRate, Scenario.R_RATE_SIZE, Scenario.R_RATE,
+                    producerPropsC(), WarmProducerPerformance.class.getName(), List.of(warmTopic, Long.toString(Math.max(1, nRate / 3))));
+        });
+        if (l.failed()) {
+            notes.add("fixed rate: " + l.error());
+        } else {
+            v.put(Metric.FIXED_RATE_P99_MS, l.values().get(Metric.P99_MS));
+            v.put(Metric.FIXED_RATE_P999_MS, l.values().get(Metric.P999_MS));
+        }
+        pause();
+        if (!p.failed()) {
+            Outcome c = guarded(cluster, Scenario.R, () -> consume(cluster, dir, "r-consume", Scenario.R, topic, n, List.of()));
+            if (c.failed()) notes.add("consume: " + c.error());
+            else v.put(Metric.CONSUME_RECORDS_PER_SEC, c.values().get(Metric.RECORDS_PER_SEC));
+            pause();
+        }
+        if (failovers > 0) {
+            try {
+                FailoverProbe.Result f = FailoverProbe.measure(cluster, "bench-r-failover-" + run, failovers, 60_000, progress, tag);
+                if (!f.failoverMs().isEmpty()) {
+                    v.put(Metric.FAILOVER_MS, Report.median(f.failoverMs()));
+                    v.put(Metric.FAILOVER_MAX_MS, Collections.max(f.failoverMs()));
+                }
+                if (f.note() != null) notes.add(f.note());
+            } catch (Exception e) {
+                notes.add("failover: " + Broker.rootMessage(e));
+            }
+        }
+        String note = notes.isEmpty() ? null : String.join("; ", notes);
+        Outcome o = v.isEmpty() ? Outcome.failed(note) : Outcome.ok(v, note);
+        report(tag, Scenario.R, o, new EnumMap<>(Scenario.class));
+        return o;
     }
 
     /**
@@ -408,14 +470,14 @@ final class ScenarioRunner {
         return Outcome.ok(v);
     }
 
-    /** Creates a 1-partition topic; if the broker cannot, the tools' auto-creation is left to try. */
+    /** Creates a 1-partition topic as the broker wants it ({@link Broker#newTopic}); if the broker cannot, the tools' auto-creation is left to try. */
     private void createTopic(Broker broker, String topic) {
         Properties p = new Properties();
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
         p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000");
         p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "15000");
         try (Admin admin = Admin.create(p)) {
-            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            admin.createTopics(List.of(broker.newTopic(topic))).all().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             progress.printf("  note: creating topic %s failed (%s); relying on auto-creation%n", topic, Broker.rootMessage(e));
         }
@@ -444,8 +506,9 @@ final class ScenarioRunner {
         return oneLine(String.join(" | ", pick));
     }
 
+    /** Runs a tool under the time limit of the scenario named by {@code id}'s first letter ("c", "r-rate"). */
     private ToolRun runTool(Path dir, String id, String mainClass, List<String> args) throws Exception {
-        return runTool(dir, id, Scenario.valueOf(id.toUpperCase(Locale.ROOT)), mainClass, args);
+        return runTool(dir, id, Scenario.valueOf(id.substring(0, 1).toUpperCase(Locale.ROOT)), mainClass, args);
     }
 
     /** Runs a tool under {@code scenario}'s time limit; its output goes to {@code id}.out and .err. */
