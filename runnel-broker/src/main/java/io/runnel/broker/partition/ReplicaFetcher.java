@@ -81,11 +81,25 @@ final class ReplicaFetcher extends Thread {
         partitions.remove(tp);
     }
 
+    /**
+     * Asks the thread to stop after its current fetch (at most a fetch's wait plus its socket timeout); see
+     * {@link #awaitShutdown}. The thread is not interrupted: an interrupt during a follower append closes the log
+     * segment's FileChannel (ClosedByInterruptException), which fails the append and the log.
+     */
     void shutdown() {
         running = false;
-        interrupt();
-        InterBrokerChannel c = channel;
-        if (c != null) c.close();
+        synchronized (changed) {
+            changed.notifyAll();
+        }
+    }
+
+    /** Waits up to {@code timeoutMs} for the thread to end after {@link #shutdown}. */
+    void awaitShutdown(long timeoutMs) {
+        try {
+            join(Math.max(1, timeoutMs));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override
@@ -244,7 +258,9 @@ final class ReplicaFetcher extends Thread {
         } else {
             log.debug("Replica fetcher {}: {}", getName(), why);
         }
-        Thread.sleep(config.fetchBackoffMs());
+        synchronized (changed) {
+            if (running) changed.wait(Math.max(1, config.fetchBackoffMs())); // woken by shutdown
+        }
     }
 
     List<TopicPartition> partitions() {
