@@ -246,8 +246,10 @@ final class ReplicaFetcher extends Thread {
         if (target < plog.logEndOffset()) {
             log.info("{}: truncating from {} to {}: the leader's epoch {} ends at {}", p.topicPartition(), plog.logEndOffset(),
                     target, epoch, endOffset);
-            plog.truncateTo(target);
         }
+        // also at the log end: an epoch this replica began as leader without records is dropped (else the next
+        // fetch's LastFetchedEpoch diverges at the same offset, forever)
+        plog.truncateTo(target);
     }
 
     private void backoff(String why) throws InterruptedException {
