@@ -52,9 +52,9 @@ class ClientsFailoverIT {
     @BeforeAll
     static void start() {
         System.out.println("[clients-failover] logs in " + dir);
-        cluster = ClusterHarness.create(ClusterHarness.Mode.PROCESS, dir, 3, ReplicationFaultsIT.clusterConfig()).startAll();
+        cluster = ClusterHarness.create(ClusterHarness.Mode.PROCESS, dir, 3, ReplicatedClusters.clusterConfig()).startAll();
         admin = Clients.admin(cluster.bootstrap());
-        ReplicationFaultsIT.awaitBrokers(admin, 3);
+        ReplicatedClusters.awaitBrokers(admin, 3);
     }
 
     @AfterAll
@@ -67,24 +67,24 @@ class ClientsFailoverIT {
     @AfterEach
     void restartKilled() {
         for (int id = 1; id <= 3; id++) if (!cluster.running(id)) cluster.start(id);
-        ReplicationFaultsIT.awaitBrokers(admin, 3);
+        ReplicatedClusters.awaitBrokers(admin, 3);
     }
 
     private static String createTopic(String topic) throws Exception {
         admin.createTopics(List.of(new NewTopic(topic, 1, (short) 3).configs(Map.of("min.insync.replicas", "2"))))
                 .all().get(30, TimeUnit.SECONDS);
-        ReplicationFaultsIT.awaitFullIsr(admin, topic);
+        ReplicatedClusters.awaitFullIsr(admin, topic);
         return topic;
     }
 
     /** Kills the leader of {@code topic}-0 and waits for another to be elected; the killed node's id. */
     private static int killLeader(String topic) throws Exception {
-        int leader = ReplicationFaultsIT.describe(admin, topic, 0).leader().id();
+        int leader = ReplicatedClusters.describe(admin, topic, 0).leader().id();
         System.out.println("[clients-failover] " + topic + ": killing leader " + leader);
         cluster.kill(leader);
         ClusterHarness.await(WAIT, topic + " has a new leader", () -> {
             try {
-                var p = ReplicationFaultsIT.describe(admin, topic, 0);
+                var p = ReplicatedClusters.describe(admin, topic, 0);
                 return p.leader() != null && !p.leader().isEmpty() && p.leader().id() != leader;
             } catch (Exception e) {
                 return false;

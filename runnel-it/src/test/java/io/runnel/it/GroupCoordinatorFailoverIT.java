@@ -64,12 +64,12 @@ class GroupCoordinatorFailoverIT {
     @Timeout(value = 240, unit = TimeUnit.SECONDS)
     void theGroupContinuesWithItsCommittedOffsetsOnTheNewCoordinator() throws Exception {
         System.out.println("[coordinator] logs in " + dir);
-        cluster = ClusterHarness.create(ClusterHarness.Mode.PROCESS, dir, 3, ReplicationFaultsIT.clusterConfig()).startAll();
+        cluster = ClusterHarness.create(ClusterHarness.Mode.PROCESS, dir, 3, ReplicatedClusters.clusterConfig()).startAll();
         try (Admin admin = Clients.admin(cluster.bootstrap())) {
-            ReplicationFaultsIT.awaitBrokers(admin, 3);
+            ReplicatedClusters.awaitBrokers(admin, 3);
             admin.createTopics(List.of(new NewTopic(TOPIC, PARTITIONS, (short) 3).configs(Map.of("min.insync.replicas", "2"))))
                     .all().get(30, TimeUnit.SECONDS);
-            ReplicationFaultsIT.awaitFullIsr(admin, TOPIC);
+            ReplicatedClusters.awaitFullIsr(admin, TOPIC);
             try (KafkaProducer<byte[], byte[]> p = Clients.producer(cluster.bootstrap(), Map.of(ProducerConfig.ACKS_CONFIG, "all"))) {
                 List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
                 for (int part = 0; part < PARTITIONS; part++) {

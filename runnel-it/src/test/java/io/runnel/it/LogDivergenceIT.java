@@ -68,17 +68,17 @@ class LogDivergenceIT {
     @Timeout(value = 240, unit = TimeUnit.SECONDS)
     void acksOneWritesOnlyTheLeaderHadAreTruncatedAndTheConsumerDetectsIt() throws Exception {
         System.out.println("[diverge] logs in " + dir);
-        cluster = ClusterHarness.create(ClusterHarness.Mode.PROCESS, dir, 3, ReplicationFaultsIT.clusterConfig()).startAll();
+        cluster = ClusterHarness.create(ClusterHarness.Mode.PROCESS, dir, 3, ReplicatedClusters.clusterConfig()).startAll();
         TopicPartition tp = new TopicPartition(TOPIC, 0);
         try (Admin admin = Clients.admin(cluster.bootstrap())) {
-            ReplicationFaultsIT.awaitBrokers(admin, 3);
+            ReplicatedClusters.awaitBrokers(admin, 3);
             // two replicas, neither the active controller: freezing one and killing the other leaves the quorum working
             int controller = admin.describeCluster().controller().get(15, TimeUnit.SECONDS).id();
             int follower = controller == 1 ? 2 : 1;
             int leader = 6 - controller - follower; // the third node: neither fault hits the active controller
             admin.createTopics(List.of(new NewTopic(TOPIC, Map.of(0, List.of(leader, follower))))).all().get(30, TimeUnit.SECONDS);
-            ReplicationFaultsIT.awaitFullIsr(admin, TOPIC);
-            assertThat(ReplicationFaultsIT.describe(admin, TOPIC, 0).leader().id()).isEqualTo(leader);
+            ReplicatedClusters.awaitFullIsr(admin, TOPIC);
+            assertThat(ReplicatedClusters.describe(admin, TOPIC, 0).leader().id()).isEqualTo(leader);
             System.out.println("[diverge] leader " + leader + ", follower " + follower + ", active controller " + controller);
 
             try (KafkaProducer<byte[], byte[]> all = Clients.producer(cluster.bootstrap(), Map.of(ProducerConfig.ACKS_CONFIG, "all"))) {
@@ -145,7 +145,7 @@ class LogDivergenceIT {
 
             // the old leader rejoins as a follower: it drops its acks=1 tail and catches up
             cluster.start(leader);
-            ReplicationFaultsIT.awaitFullIsr(admin, TOPIC);
+            ReplicatedClusters.awaitFullIsr(admin, TOPIC);
             List<String> fromNewLeader = values(Clients.readAll(cluster.bootstrap(follower), List.of(tp), WAIT));
             int oldLeader = leader;
             ClusterHarness.await(WAIT, "preferred election moves " + tp + " back to broker " + oldLeader, () -> {
@@ -175,7 +175,7 @@ class LogDivergenceIT {
 
     private static int leaderOf(Admin admin) {
         try {
-            TopicPartitionInfo p = ReplicationFaultsIT.describe(admin, TOPIC, 0);
+            TopicPartitionInfo p = ReplicatedClusters.describe(admin, TOPIC, 0);
             return p.leader() == null || p.leader().isEmpty() ? -1 : p.leader().id();
         } catch (Exception e) {
             return -1;

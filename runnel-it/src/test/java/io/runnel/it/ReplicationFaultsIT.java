@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.runnel.checker.HistoryRecorder;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
@@ -71,18 +70,6 @@ class ReplicationFaultsIT {
         if (cluster != null) cluster.close();
     }
 
-    /** The cluster settings every fault test here uses: quick fencing and ISR shrink, a replicated offsets topic. */
-    static Map<String, String> clusterConfig() {
-        Map<String, String> c = new LinkedHashMap<>();
-        c.put("broker.session.timeout.ms", "4000");
-        c.put("broker.heartbeat.interval.ms", "500");
-        c.put("replica.lag.time.max.ms", "5000");
-        c.put("offsets.topic.replication.factor", "3");
-        c.put("offsets.topic.num.partitions", "3");
-        c.put("group.initial.rebalance.delay.ms", "0");
-        return c;
-    }
-
     @Test
     @Timeout(value = 300, unit = TimeUnit.SECONDS)
     void everyAcknowledgedRecordSurvivesLeaderFaults() throws Exception {
@@ -92,12 +79,12 @@ class ReplicationFaultsIT {
                 + seed + "); logs in " + dir);
         Random random = new Random(seed);
         long t0 = System.nanoTime();
-        cluster = ClusterHarness.create(ClusterHarness.Mode.PROCESS, dir, 3, clusterConfig()).startAll();
+        cluster = ClusterHarness.create(ClusterHarness.Mode.PROCESS, dir, 3, ReplicatedClusters.clusterConfig()).startAll();
         try (Admin admin = Clients.admin(cluster.bootstrap())) {
-            awaitBrokers(admin, 3);
+            ReplicatedClusters.awaitBrokers(admin, 3);
             admin.createTopics(List.of(new NewTopic(TOPIC, PARTITIONS, (short) 3).configs(Map.of("min.insync.replicas", "2"))))
                     .all().get(30, TimeUnit.SECONDS);
-            awaitFullIsr(admin, TOPIC);
+            ReplicatedClusters.awaitFullIsr(admin, TOPIC);
             log(t0, "cluster up, topic created");
 
             JvmProcess consumer = startConsumer();
@@ -108,7 +95,7 @@ class ReplicationFaultsIT {
             for (int round = 0; round < rounds; round++) {
                 Fault fault = Fault.values()[round % Fault.values().length];
                 int partition = random.nextInt(PARTITIONS);
-                int leader = describe(admin, TOPIC, partition).leader().id();
+                int leader = ReplicatedClusters.describe(admin, TOPIC, partition).leader().id();
                 int ackedBefore = acked(producer);
                 log(t0, "round " + round + ": " + fault + " of node " + leader + " (leader of " + TOPIC + "-" + partition + "), "
                         + ackedBefore + " acknowledged so far");
@@ -134,8 +121,8 @@ class ReplicationFaultsIT {
                         cluster.start(leader);
                     }
                 }
-                awaitFullIsr(admin, TOPIC);
-                awaitFullIsr(admin, "__consumer_offsets");
+                ReplicatedClusters.awaitFullIsr(admin, TOPIC);
+                ReplicatedClusters.awaitFullIsr(admin, "__consumer_offsets");
                 awaitAcked(producer, acked(producer) + 100);
                 log(t0, "round " + round + ": healthy again, " + acked(producer) + " acknowledged");
             }
@@ -199,6 +186,10 @@ class ReplicationFaultsIT {
             });
             valuesByPartition.forEach((p, values) -> assertThat(values).as("partition %d in send order", p).isSorted());
             Histories.assertNoAnomaly("[faults] replication faults", history.history());
+            for (int id = 1; id <= 3; id++) {
+                // a stop must not tear a follower append (an interrupted fetcher closed the segment's channel)
+                assertThat(cluster.log(id)).as("node %d's log", id).doesNotContain("ClosedByInterruptException", "I/O error on the log");
+            }
             log(t0, "done");
         }
     }
@@ -284,52 +275,10 @@ class ReplicationFaultsIT {
         }
     }
 
-    // ------------------------------------------------------------------ cluster state
-
-    static void awaitBrokers(Admin admin, int n) {
-        ClusterHarness.await(WAIT, n + " unfenced brokers", () -> {
-            try {
-                return ClusterIT.brokerIds(admin, false).size() == n;
-            } catch (Exception e) {
-                return false;
-            }
-        });
-    }
-
-    static TopicPartitionInfo describe(Admin admin, String topic, int partition) throws Exception {
-        TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get(15, TimeUnit.SECONDS).get(topic);
-        return d.partitions().get(partition);
-    }
-
-    /** Every partition of {@code topic} has a leader and all its replicas in the ISR. */
-    static void awaitFullIsr(Admin admin, String topic) {
-        try {
-            ClusterHarness.await(WAIT, "every partition of " + topic + " has a full ISR", () -> {
-                try {
-                    TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get(15, TimeUnit.SECONDS).get(topic);
-                    return d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()
-                            && p.isr().size() == p.replicas().size());
-                } catch (Exception e) {
-                    return false;
-                }
-            });
-        } catch (AssertionError e) {
-            throw new AssertionError(e.getMessage() + "; now: " + describeAll(admin, topic), e);
-        }
-    }
-
-    private static String describeAll(Admin admin, String topic) {
-        try {
-            return admin.describeTopics(List.of(topic)).allTopicNames().get(15, TimeUnit.SECONDS).get(topic).partitions().toString();
-        } catch (Exception e) {
-            return e.toString();
-        }
-    }
-
     private static void awaitNewLeader(Admin admin, int partition, int old) {
         ClusterHarness.await(WAIT, TOPIC + "-" + partition + " has a leader other than " + old, () -> {
             try {
-                TopicPartitionInfo p = describe(admin, TOPIC, partition);
+                TopicPartitionInfo p = ReplicatedClusters.describe(admin, TOPIC, partition);
                 return p.leader() != null && !p.leader().isEmpty() && p.leader().id() != old;
             } catch (Exception e) {
                 return false;
