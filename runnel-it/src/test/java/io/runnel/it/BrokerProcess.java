@@ -75,6 +75,10 @@ public final class BrokerProcess implements AutoCloseable {
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx512m");
         cmd.add("-Dio.netty.leakDetection.level=paranoid"); // stop() fails on a leak report in the log
+        // -Dit.broker.debug=io.runnel.broker.partition,...: those loggers at debug in the broker's log, to read a failure
+        for (String logger : System.getProperty("it.broker.debug", "").split(",")) {
+            if (!logger.isBlank()) cmd.add("-Dorg.slf4j.simpleLogger.log." + logger.trim() + "=debug");
+        }
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("io.runnel.broker.Main");
@@ -157,6 +161,28 @@ public final class BrokerProcess implements AutoCloseable {
             process.waitFor(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** SIGSTOP: the broker stays alive but runs nothing (no fetches, no heartbeats, no answers) until {@link #resume}. */
+    public void suspend() {
+        signal("STOP");
+    }
+
+    /** SIGCONT after {@link #suspend}. */
+    public void resume() {
+        signal("CONT");
+    }
+
+    private void signal(String name) {
+        try {
+            Process k = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+            if (!k.waitFor(10, TimeUnit.SECONDS) || k.exitValue() != 0) throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 

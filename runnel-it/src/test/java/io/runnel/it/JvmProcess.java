@@ -32,6 +32,15 @@ public final class JvmProcess implements AutoCloseable {
 
     /** Starts {@code mainClass} with {@code args}, the test classpath and a small heap; output appended to {@code log}. */
     public static JvmProcess start(Path log, String mainClass, List<String> args) {
+        return start(log, log, mainClass, args);
+    }
+
+    /**
+     * Starts {@code mainClass} with its stdout appended to {@code out} and its stderr to {@code err} (tools that print
+     * one JSON event per line on stdout keep their lines whole that way, apart from the client's logging).
+     */
+    public static JvmProcess start(Path out, Path err, String mainClass, List<String> args) {
+        Path log = out;
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx256m");
@@ -41,9 +50,11 @@ public final class JvmProcess implements AutoCloseable {
         cmd.add(mainClass);
         cmd.addAll(args);
         try {
-            Files.createDirectories(log.getParent());
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+            Files.createDirectories(out.getParent());
+            ProcessBuilder b = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile()));
+            if (err.equals(out)) b.redirectErrorStream(true);
+            else b.redirectError(ProcessBuilder.Redirect.appendTo(err.toFile()));
+            Process p = b.start();
             ProcessHandle h = p.toHandle();
             RUNNING.add(h);
             p.onExit().thenRun(() -> RUNNING.remove(h));
@@ -68,6 +79,12 @@ public final class JvmProcess implements AutoCloseable {
 
     /** Waits up to {@code timeoutMs} for the process to end; true if it has. */
     public boolean awaitExit(long timeoutMs) throws InterruptedException {
+        return process.waitFor(timeoutMs, TimeUnit.MILLISECONDS);
+    }
+
+    /** SIGTERM (the tool's shutdown hooks run) and waits up to {@code timeoutMs}; true if it ended. */
+    public boolean stop(long timeoutMs) throws InterruptedException {
+        process.destroy();
         return process.waitFor(timeoutMs, TimeUnit.MILLISECONDS);
     }
 

@@ -80,7 +80,7 @@ class KafkajsIT {
     }
 
     /** npm-installs kafkajs under target/ once; returns its node_modules directory. */
-    private static Path installKafkajs() throws Exception {
+    static Path installKafkajs() throws Exception {
         Path prefix = Path.of("target", "kafkajs").toAbsolutePath();
         Path modules = prefix.resolve("node_modules");
         if (Files.isRegularFile(modules.resolve("kafkajs/package.json"))) return modules;

@@ -320,10 +320,30 @@ public final class QuorumNode implements AutoCloseable {
     public CompletableFuture<byte[]> sendToController(byte[] request) {
         RaftClient c = controllerClient();
         return c.async().sendReadOnly(org.apache.ratis.protocol.Message.valueOf(ByteString.copyFrom(request)))
+                .whenComplete((reply, error) -> {
+                    // a request that failed after the client's retries (the leader died, an election took longer) leaves
+                    // Ratis' ordered async client unusable: later requests never complete. The next one gets a new client.
+                    if (error != null) dropControllerClient(c);
+                })
                 .thenApply(reply -> {
                     if (!reply.isSuccess()) throw new QuorumException("controller request failed: " + reply.getException(), reply.getException());
                     return reply.getMessage().getContent().toByteArray();
                 });
+    }
+
+    private void dropControllerClient(RaftClient failed) {
+        synchronized (this) {
+            if (controllerClient != failed) return;
+            controllerClient = null;
+        }
+        // not on the client's own callback thread
+        CompletableFuture.runAsync(() -> {
+            try {
+                failed.close();
+            } catch (IOException | RuntimeException e) {
+                log.debug("Closing the controller client failed: {}", e.toString());
+            }
+        });
     }
 
     private synchronized RaftClient controllerClient() {

@@ -999,14 +999,25 @@ public final class PartitionLog {
      * Removes every batch whose last offset is &gt;= {@code offset} (a batch straddling {@code offset}
      * goes entirely); the log end offset becomes the end of the last remaining batch. Moves the HW and
      * recovery point down with it, truncates the leader-epoch cache and rebuilds the producer state.
-     * An offset below the log start offset empties the log and restarts it there.
+     * An offset below the log start offset empties the log and restarts it there. An offset at or past the
+     * log end removes no batch, only leader epochs that start at the log end (epochs without records).
      */
     public void truncateTo(long offset) {
         if (offset < 0) throw new IllegalArgumentException("cannot truncate to a negative offset " + offset);
         lock.lock();
         try {
             ensureOpen();
-            if (offset >= logEndOffset()) return;
+            if (offset >= logEndOffset()) {
+                // no batch to remove, but an epoch this replica started as leader without appending anything may
+                // still begin at the log end: the leader's log does not have it, and keeping it would make every
+                // later fetch (LastFetchedEpoch) diverge at the same offset again
+                try {
+                    epochCache.truncateFromEnd(logEndOffset());
+                } catch (IOException e) {
+                    throw storageError("truncate the leader epochs to " + logEndOffset(), e);
+                }
+                return;
+            }
             if (offset < logStartOffset || offset < segments.firstKey()) {
                 truncateFullyAndStartAt(offset);
                 return;

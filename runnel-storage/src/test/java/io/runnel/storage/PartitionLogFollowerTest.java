@@ -147,6 +147,27 @@ class PartitionLogFollowerTest {
         assertThat(b.producerStates()).extracting(ProducerStateInfo::producerId).containsExactly(1L);
     }
 
+    /**
+     * A replica elected leader that appended nothing before losing leadership has an epoch starting at its log end;
+     * the new leader's log has no such epoch. Truncating to the divergence point (its log end) must drop that epoch,
+     * or every fetch with it as LastFetchedEpoch diverges at the same offset again (ReplicationFaultsIT found a
+     * follower that never caught up that way).
+     */
+    @Test
+    void truncatingToTheLogEndDropsAnEpochWithoutRecords() throws IOException {
+        PartitionLog b = openLog(followerDir, followerConfig);
+        b.appendAsLeader(values(time.milliseconds(), "x", "y"), 0);
+        long end = b.logEndOffset();
+        b.assignEpochStartOffset(2, end); // led epoch 2 briefly, appended nothing
+        assertThat(b.latestEpoch()).hasValue(2);
+
+        b.truncateTo(end); // the leader (epoch 3 from `end`) says epoch 0 ends at `end`
+
+        assertThat(b.logEndOffset()).isEqualTo(end);
+        assertThat(b.latestEpoch()).hasValue(0);
+        assertThat(b.endOffsetForEpoch(0)).isEqualTo(new EpochEndOffset(0, end));
+    }
+
     @Test
     void overlappingOrBackwardsOffsetsAreRefusedAndNothingIsAppended() throws IOException {
         List<ByteBuffer> all = leaderBatches();

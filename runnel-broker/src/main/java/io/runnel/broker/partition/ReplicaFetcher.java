@@ -81,11 +81,25 @@ final class ReplicaFetcher extends Thread {
         partitions.remove(tp);
     }
 
+    /**
+     * Asks the thread to stop after its current fetch (at most a fetch's wait plus its socket timeout); see
+     * {@link #awaitShutdown}. The thread is not interrupted: an interrupt during a follower append closes the log
+     * segment's FileChannel (ClosedByInterruptException), which fails the append and the log.
+     */
     void shutdown() {
         running = false;
-        interrupt();
-        InterBrokerChannel c = channel;
-        if (c != null) c.close();
+        synchronized (changed) {
+            changed.notifyAll();
+        }
+    }
+
+    /** Waits up to {@code timeoutMs} for the thread to end after {@link #shutdown}. */
+    void awaitShutdown(long timeoutMs) {
+        try {
+            join(Math.max(1, timeoutMs));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override
@@ -236,8 +250,10 @@ final class ReplicaFetcher extends Thread {
         if (target < plog.logEndOffset()) {
             log.info("{}: truncating from {} to {}: the leader's epoch {} ends at {}", p.topicPartition(), plog.logEndOffset(),
                     target, epoch, endOffset);
-            plog.truncateTo(target);
         }
+        // also at the log end: an epoch this replica began as leader without records is dropped (else the next
+        // fetch's LastFetchedEpoch diverges at the same offset, forever)
+        plog.truncateTo(target);
     }
 
     private boolean isThrottled(Partition p) {
@@ -252,7 +268,9 @@ final class ReplicaFetcher extends Thread {
         } else {
             log.debug("Replica fetcher {}: {}", getName(), why);
         }
-        Thread.sleep(config.fetchBackoffMs());
+        synchronized (changed) {
+            if (running) changed.wait(Math.max(1, config.fetchBackoffMs())); // woken by shutdown
+        }
     }
 
     List<TopicPartition> partitions() {

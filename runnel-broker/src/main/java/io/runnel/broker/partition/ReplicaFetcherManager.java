@@ -58,6 +58,8 @@ final class ReplicaFetcherManager implements AutoCloseable {
     public synchronized void close() {
         closed = true;
         for (ReplicaFetcher f : fetchers.values()) f.shutdown();
+        // the logs close after this: no follower append may still be running then
+        for (ReplicaFetcher f : fetchers.values()) f.awaitShutdown(config.socketTimeoutMs() + config.fetchWaitMaxMs());
         fetchers.clear();
         assigned.clear();
     }
