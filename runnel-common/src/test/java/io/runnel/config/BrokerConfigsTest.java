@@ -182,11 +182,11 @@ class BrokerConfigsTest {
                 .isInstanceOf(ConfigException.class).hasMessageContaining("log.retention.ms");
         assertThatThrownBy(() -> BrokerConfigs.validateDynamic(Map.of("bogus", "x")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("Unknown broker config name: bogus");
-        // Kafka keys are answered so that a user can act: not implemented, or only read at start
-        assertThatThrownBy(() -> BrokerConfigs.validateDynamic(Map.of("leader.replication.throttled.rate", "1000")))
-                .isInstanceOf(ConfigException.class)
-                .hasMessage("leader.replication.throttled.rate is an Apache Kafka broker config that Runnel does not implement; "
-                        + "setting it would have no effect, so it is not stored.");
+        // replication throttles are applied at run time, per broker
+        BrokerConfigs.validateDynamic(Map.of("leader.replication.throttled.rate", "1000", "follower.replication.throttled.rate", "2000"));
+        assertThatThrownBy(() -> BrokerConfigs.validateDynamic(Map.of("leader.replication.throttled.rate", "-1")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("leader.replication.throttled.rate");
+        // Kafka keys are answered so that a user can act: not implemented, or only read at start;
         // any key of Kafka 4.4's catalogue, not only a hand-picked few
         assertThatThrownBy(() -> BrokerConfigs.validateDynamic(Map.of("remote.log.reader.threads", "3")))
                 .isInstanceOf(ConfigException.class)
@@ -203,14 +203,14 @@ class BrokerConfigsTest {
     void keysRunnelAcceptsButDoesNotApplySaySo() {
         Map<String, ConfigEntry> byName = new java.util.HashMap<>();
         for (ConfigEntry e : BrokerConfigs.defaults().describe(Map.of(), Map.of())) byName.put(e.name(), e);
-        for (String key : java.util.List.of("replica.lag.time.max.ms", "fetch.max.bytes",
+        for (String key : java.util.List.of("fetch.max.bytes",
                 "offsets.load.buffer.size", "log.cleaner.io.max.bytes.per.second",
                 "group.share.session.timeout.ms", "group.streams.num.standby.replicas", "group.consumer.assignment.interval.ms")) {
             assertThat(byName.get(key).documentation()).as(key).startsWith("Not applied by Runnel");
         }
         // applied since the transaction coordinator is wired; the rebalance keys since the controller elects leaders
         for (String key : java.util.List.of("transaction.max.timeout.ms", "transaction.state.log.num.partitions",
-                "auto.leader.rebalance.enable", "leader.imbalance.check.interval.seconds", "leader.imbalance.per.broker.percentage")) {
+                "replica.lag.time.max.ms", "replica.fetch.max.bytes", "num.replica.fetchers", "auto.leader.rebalance.enable", "leader.imbalance.check.interval.seconds", "leader.imbalance.per.broker.percentage")) {
             assertThat(byName.get(key).documentation()).as(key).doesNotStartWith("Not applied by Runnel");
         }
         assertThatThrownBy(() -> BrokerConfigs.parse(Map.of("offsets.topic.segment.bytes", "1000")))
