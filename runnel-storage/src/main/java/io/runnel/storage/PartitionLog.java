@@ -1007,7 +1007,17 @@ public final class PartitionLog {
         lock.lock();
         try {
             ensureOpen();
-            if (offset >= logEndOffset()) return;
+            if (offset >= logEndOffset()) {
+                // Nothing to cut, but an epoch that starts at the log end has no records here: a replica that led it
+                // without appending must drop it, or it keeps sending it as its last fetched epoch and the leader
+                // keeps answering with the same divergence (Kafka truncates the epoch cache in this case too).
+                try {
+                    epochCache.truncateFromEnd(logEndOffset());
+                } catch (IOException e) {
+                    throw storageError("truncate the leader epoch cache of", e);
+                }
+                return;
+            }
             if (offset < logStartOffset || offset < segments.firstKey()) {
                 truncateFullyAndStartAt(offset);
                 return;

@@ -197,7 +197,9 @@ final class FollowerFetch {
         if (target < plog.logEndOffset()) {
             log.info("{}: truncating from {} to {}: the leader's epoch {} ends at {}", p.topicPartition(), plog.logEndOffset(),
                     target, epoch, endOffset);
-            plog.truncateTo(target);
         }
+        // also at the log end: an epoch this replica led without appending is dropped, else it is sent again as the
+        // last fetched epoch and the leader answers the same divergence for ever
+        plog.truncateTo(target);
     }
 }
