@@ -325,6 +325,7 @@ final class ReplicationSimulation implements AutoCloseable {
                         inFlight.remove(leader);
                         FetchResponse resp = new FetchResponse();
                         resp.read(new ByteBufferReadable(response), ReplicaFetcher.FETCH_VERSION);
+                        noteFetch(node.id, leader, prepared.request(), resp);
                         Errors e = f.apply(prepared, resp);
                         if (e != Errors.NONE) backoffUntil.put(leader, now + CONFIG.fetchBackoffMs());
                     });
@@ -338,6 +339,23 @@ final class ReplicationSimulation implements AutoCloseable {
                 });
             }
         }
+    }
+
+    private void noteFetch(int follower, int leader, FetchRequest req, FetchResponse resp) {
+        StringBuilder b = new StringBuilder("broker " + follower + " fetched from " + leader + ":");
+        for (FetchRequest.FetchTopic t : req.topics) {
+            for (FetchRequest.FetchPartition fp : t.partitions) {
+                b.append(" at ").append(fp.fetchOffset).append(" epoch ").append(fp.currentLeaderEpoch).append(" last ").append(fp.lastFetchedEpoch);
+            }
+        }
+        for (FetchResponse.TopicResponse t : resp.responses) {
+            for (FetchResponse.PartitionData pd : t.partitions) {
+                b.append(" -> ").append(Errors.forCode(pd.errorCode)).append(" hw ").append(pd.highWatermark).append(" diverging ")
+                        .append(pd.divergingEpoch.epoch).append('/').append(pd.divergingEpoch.endOffset).append(" bytes ")
+                        .append(pd.records == null ? 0 : pd.records.sizeInBytes());
+            }
+        }
+        note(b.toString());
     }
 
     private static ByteBuffer encode(ApiMessage m) {
