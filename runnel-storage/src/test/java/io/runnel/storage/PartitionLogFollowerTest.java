@@ -120,6 +120,20 @@ class PartitionLogFollowerTest {
     }
 
     @Test
+    void truncatingAtTheLogEndDropsAnEpochWithoutRecords() throws IOException {
+        // b led epoch 1 from its log end but appended nothing in it; the leader's epoch 0 ends at that same offset
+        PartitionLog b = openLog(followerDir, followerConfig);
+        b.appendAsLeader(values(time.milliseconds(), "x", "y"), 0);
+        long end = b.logEndOffset();
+        b.assignEpochStartOffset(1, end);
+        assertThat(b.latestEpoch()).hasValue(1);
+        b.truncateTo(end);
+        assertThat(b.logEndOffset()).isEqualTo(end);
+        assertThat(b.latestEpoch()).as("the epoch with no records is gone, the fetch can go on from epoch 0").hasValue(0);
+        assertThat(b.endOffsetForEpoch(0)).isEqualTo(new EpochEndOffset(0, end));
+    }
+
+    @Test
     void divergingFollowerTruncatesAndCatchesUp() throws IOException {
         // a common prefix in epoch 0
         PartitionLog a = openLog(leaderDir, leaderConfig);

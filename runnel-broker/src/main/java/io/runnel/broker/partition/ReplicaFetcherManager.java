@@ -12,7 +12,7 @@ import java.util.function.IntFunction;
  * gets {@code num.replica.fetchers} threads, started on first use; a partition goes to one of them by its hash,
  * as in Kafka. Called on the metadata thread (add, remove) and at shutdown.
  */
-final class ReplicaFetcherManager implements AutoCloseable {
+final class ReplicaFetcherManager implements FollowerFetchers {
     private final int nodeId;
     private final ReplicationConfig config;
     private final IntFunction<InetSocketAddress> endpoints;
@@ -34,7 +34,8 @@ final class ReplicaFetcherManager implements AutoCloseable {
     }
 
     /** Follows {@code p} from {@code leaderId} at {@code leaderEpoch}, moving it from another fetcher if needed. */
-    synchronized void addPartition(Partition p, int leaderId, int leaderEpoch) {
+    @Override
+    public synchronized void addPartition(Partition p, int leaderId, int leaderEpoch) {
         if (closed) return;
         TopicPartition tp = p.topicPartition();
         Key key = new Key(leaderId, Math.floorMod(tp.hashCode(), config.numFetchers()));
@@ -49,7 +50,8 @@ final class ReplicaFetcherManager implements AutoCloseable {
         f.add(p, leaderEpoch);
     }
 
-    synchronized void removePartition(TopicPartition tp) {
+    @Override
+    public synchronized void removePartition(TopicPartition tp) {
         ReplicaFetcher f = assigned.remove(tp);
         if (f != null) f.remove(tp);
     }

@@ -62,7 +62,7 @@ public final class ReplicaManager implements AutoCloseable {
     final ReplicationQuota leaderQuota;
     /** follower.replication.throttled.rate: bytes fetched for throttled replicas not in the ISR. */
     final ReplicationQuota followerQuota;
-    private volatile ReplicaFetcherManager fetchers;
+    private volatile FollowerFetchers fetchers;
 
     /** Told when this broker starts or stops leading a partition (on the metadata thread). */
     public interface LeadershipListener {
@@ -93,6 +93,14 @@ public final class ReplicaManager implements AutoCloseable {
     }
 
     public ReplicaManager(int nodeId, LogManager logs, ReplicationConfig config, Time time) {
+        this(nodeId, logs, config, time, true);
+    }
+
+    /**
+     * {@code scheduleIsrCheck} false leaves the ISR shrink check to the caller ({@link #shrinkIsrs()}): the replication
+     * simulation test runs it on its simulated clock.
+     */
+    ReplicaManager(int nodeId, LogManager logs, ReplicationConfig config, Time time, boolean scheduleIsrCheck) {
         this.nodeId = nodeId;
         this.logs = logs;
         this.config = config;
@@ -109,8 +117,10 @@ public final class ReplicaManager implements AutoCloseable {
         });
         this.leaderQuota = new ReplicationQuota(time, config.quotaWindows(), config.quotaWindowMs());
         this.followerQuota = new ReplicationQuota(time, config.quotaWindows(), config.quotaWindowMs());
-        long period = Math.max(10, config.lagTimeMaxMs() / 2);
-        isrChecker.scheduleWithFixedDelay(this::shrinkIsrs, period, period, TimeUnit.MILLISECONDS);
+        if (scheduleIsrCheck) {
+            long period = Math.max(10, config.lagTimeMaxMs() / 2);
+            isrChecker.scheduleWithFixedDelay(this::shrinkIsrs, period, period, TimeUnit.MILLISECONDS);
+        }
     }
 
     /**
@@ -119,8 +129,13 @@ public final class ReplicaManager implements AutoCloseable {
      * without it leads every partition alone.
      */
     public void startReplication(IsrChannel isrChannel, IntFunction<InetSocketAddress> leaderEndpoints, java.util.function.LongSupplier brokerEpoch) {
+        startReplication(isrChannel, new ReplicaFetcherManager(nodeId, config, leaderEndpoints, this, brokerEpoch));
+    }
+
+    /** {@link #startReplication(IsrChannel, IntFunction, java.util.function.LongSupplier)} with the followers' fetching given. */
+    void startReplication(IsrChannel isrChannel, FollowerFetchers fetchers) {
         this.isrChannel = isrChannel;
-        this.fetchers = new ReplicaFetcherManager(nodeId, config, leaderEndpoints, this, brokerEpoch);
+        this.fetchers = fetchers;
     }
 
     public int nodeId() {
@@ -563,8 +578,11 @@ public final class ReplicaManager implements AutoCloseable {
         requestIsrChange(p, isr);
     }
 
-    /** Runs on "replica-isr": every led partition whose followers lag too long asks to drop them from the ISR. */
-    private void shrinkIsrs() {
+    /**
+     * Runs on "replica-isr" (or the caller's thread when not scheduled): every led partition whose followers lag too
+     * long asks to drop them from the ISR.
+     */
+    void shrinkIsrs() {
         try {
             if (isrChannel == null) return;
             long now = time.milliseconds();
@@ -611,7 +629,7 @@ public final class ReplicaManager implements AutoCloseable {
     @Override
     public void close() {
         isrChecker.shutdownNow();
-        ReplicaFetcherManager f = fetchers;
+        FollowerFetchers f = fetchers;
         if (f != null) f.close();
         timer.stop();
     }
