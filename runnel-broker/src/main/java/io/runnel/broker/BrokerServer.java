@@ -43,6 +43,7 @@ import io.runnel.broker.handler.OffsetForLeaderEpochHandler;
 import io.runnel.broker.handler.FetchHandler;
 import io.runnel.broker.handler.HandlerRegistry;
 import io.runnel.broker.handler.ListOffsetsHandler;
+import io.runnel.broker.handler.DescribeTopicPartitionsHandler;
 import io.runnel.broker.handler.MetadataHandler;
 import io.runnel.broker.handler.ProduceHandler;
 import io.runnel.broker.cluster.BrokerLifecycleManager;
@@ -171,6 +172,7 @@ public final class BrokerServer implements AutoCloseable {
         registry.register(new ApiVersionsHandler(registry, broker, features))
                 .register(new UpdateFeaturesHandler(controller, broker, features))
                 .register(new MetadataHandler(broker))
+                .register(new DescribeTopicPartitionsHandler(broker))
                 .register(new ProduceHandler(partitions, broker, produceCheck(txnChecker,
                         config.values().getBoolean(BrokerConfigs.TRANSACTION_PARTITION_VERIFICATION_ENABLE))))
                 .register(new FetchHandler(partitions, broker))

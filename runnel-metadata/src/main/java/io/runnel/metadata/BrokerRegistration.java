@@ -7,13 +7,20 @@ import java.util.Objects;
 
 /**
  * A registered broker as the metadata image holds it. {@code epoch} is the metadata log offset of the
- * registration record, so it grows with every re-registration. Immutable.
+ * registration record, so it grows with every re-registration. {@code cleanShutdown} is set when this
+ * incarnation completed a controlled shutdown: its next incarnation restarts cleanly (KIP-966; any other
+ * re-registration is an unclean shutdown). Immutable.
  */
 public record BrokerRegistration(int id, long epoch, Uuid incarnationId, List<Endpoint> endpoints, String rack,
-                                 boolean fenced) {
+                                 boolean fenced, boolean cleanShutdown) {
     public BrokerRegistration {
         Objects.requireNonNull(incarnationId, "incarnationId");
         endpoints = List.copyOf(endpoints);
+    }
+
+    /** A registration that has not completed a controlled shutdown. */
+    public BrokerRegistration(int id, long epoch, Uuid incarnationId, List<Endpoint> endpoints, String rack, boolean fenced) {
+        this(id, epoch, incarnationId, endpoints, rack, fenced, false);
     }
 
     /** One listener of a broker; {@code securityProtocol} is Kafka's id (0 PLAINTEXT, 1 SSL, 2 SASL_PLAINTEXT, 3 SASL_SSL). */

@@ -1312,9 +1312,12 @@ public final class MetadataController implements AutoCloseable {
             throw new ApiException(Errors.DUPLICATE_BROKER_REGISTRATION, "Another broker is registered with id " + brokerId
                     + " (incarnation " + current.incarnationId() + ") and its session has not expired.");
         }
-        // a live earlier incarnation is gone: it leaves ISRs and leaderships as on fencing, before the new registration
-        List<Message> records = new ArrayList<>(current != null && !current.fenced()
-                ? partitionsWithout(brokerId).fence(brokerId) : List.of());
+        // a live earlier incarnation is gone: it leaves ISRs and leaderships as on fencing, before the new
+        // registration; one that did not complete a controlled shutdown may have lost unflushed records, so
+        // it also leaves every ELR (KIP-966's unclean shutdown rule)
+        boolean uncleanRestart = current != null && !current.cleanShutdown();
+        List<Message> records = new ArrayList<>(current != null && (!current.fenced() || uncleanRestart)
+                ? partitionsWithout(brokerId).fence(brokerId, uncleanRestart) : List.of());
         BrokerRegistration next = new BrokerRegistration(brokerId, image.offset() + records.size(), incarnation, eps, rack, true);
         records.add(MetadataDelta.toRecord(next));
         commit(records);
@@ -1339,7 +1342,7 @@ public final class MetadataController implements AutoCloseable {
         if (h.wantShutdown()) {
             if (heartbeats.startShutdown(b.id())) {
                 log.info("Broker {} asked for a controlled shutdown", b.id());
-                commit(fenceRecords(b));
+                commit(fenceRecords(b, true));
             }
             return new BrokerLifecycleMessages.HeartbeatReply(Errors.NONE, null, true, true);
         }
@@ -1380,8 +1383,14 @@ public final class MetadataController implements AutoCloseable {
      * out-of-sync replica).
      */
     private List<Message> fenceRecords(BrokerRegistration b) {
+        return fenceRecords(b, false);
+    }
+
+    /** {@link #fenceRecords(BrokerRegistration)}; {@code cleanShutdown} marks a controlled shutdown (KIP-966). */
+    private List<Message> fenceRecords(BrokerRegistration b, boolean cleanShutdown) {
         List<Message> out = new ArrayList<>();
-        out.add(MetadataDelta.toRecord(new BrokerRegistration(b.id(), b.epoch(), b.incarnationId(), b.endpoints(), b.rack(), true)));
+        out.add(MetadataDelta.toRecord(new BrokerRegistration(b.id(), b.epoch(), b.incarnationId(), b.endpoints(), b.rack(), true,
+                cleanShutdown)));
         out.addAll(partitionsWithout(b.id()).fence(b.id()));
         return out;
     }
@@ -1403,8 +1412,13 @@ public final class MetadataController implements AutoCloseable {
                 .getBoolean(TopicConfigs.UNCLEAN_LEADER_ELECTION_ENABLE);
     }
 
+    /** The {@code min.insync.replicas} in effect for the topic: its own, else the broker's. */
+    private int minIsr(String topic) {
+        return TopicConfigs.resolveTyped(image.topicConfigs(topic), layers(image)).getInt(TopicConfigs.MIN_IN_SYNC_REPLICAS);
+    }
+
     private PartitionControl partitions(IntPredicate live) {
-        return new PartitionControl(image, live, this::uncleanEnabled);
+        return new PartitionControl(image, live, this::uncleanEnabled, this::minIsr);
     }
 
     /** The rules with {@code broker} no longer live (it is being fenced). */
@@ -1414,7 +1428,7 @@ public final class MetadataController implements AutoCloseable {
 
     /** The AlterPartition, ElectLeaders, rebalance and unclean-election operations on the current image. */
     private ReplicaElections elections() {
-        return new ReplicaElections(() -> image, this::live, this::uncleanEnabled, this::commitOrError);
+        return new ReplicaElections(() -> image, this::live, this::uncleanEnabled, this::minIsr, this::commitOrError);
     }
 
     /**

@@ -130,7 +130,8 @@ public final class MetadataDelta {
         for (RegisterBrokerRecord.BrokerEndpoint e : r.endpoints) {
             eps.add(new BrokerRegistration.Endpoint(e.name, e.host, e.port, e.securityProtocol));
         }
-        brokers().put(r.brokerId, new BrokerRegistration(r.brokerId, r.brokerEpoch, r.incarnationId, eps, r.rack, r.fenced));
+        brokers().put(r.brokerId, new BrokerRegistration(r.brokerId, r.brokerEpoch, r.incarnationId, eps, r.rack, r.fenced,
+                r.cleanShutdown));
     }
 
     private void replayUnregister(UnregisterBrokerRecord r) {
@@ -151,7 +152,7 @@ public final class MetadataDelta {
     private void replayPartition(PartitionRecord r) {
         TopicImage t = requireTopic(r.topicId);
         partitionsOf(t).put(r.partitionId, new PartitionState(r.replicas, r.isr, r.removingReplicas, r.addingReplicas,
-                r.leader, r.leaderEpoch, r.partitionEpoch));
+                r.leader, r.leaderEpoch, r.partitionEpoch, r.eligibleLeaderReplicas, r.lastKnownElr));
     }
 
     private void replayPartitionChange(PartitionChangeRecord r) {
@@ -169,7 +170,9 @@ public final class MetadataDelta {
                 r.addingReplicas != null ? r.addingReplicas : p.addingReplicas(),
                 leaderChange ? r.leader : p.leader(),
                 leaderChange ? p.leaderEpoch() + 1 : p.leaderEpoch(),
-                p.partitionEpoch() + 1);
+                p.partitionEpoch() + 1,
+                r.eligibleLeaderReplicas != null ? r.eligibleLeaderReplicas : p.elr(),
+                r.lastKnownElr != null ? r.lastKnownElr : p.lastKnownElr());
         String invalid = invalidLeadership(changed);
         if (invalid != null) {
             throw new IllegalStateException("change of " + t.name() + "-" + r.partitionId + " at offset " + offset + ": " + invalid);
@@ -178,8 +181,8 @@ public final class MetadataDelta {
     }
 
     /**
-     * Why a changed partition is impossible, or null: its ISR must be a non-empty set of its replicas
-     * and its leader -1 or an ISR member. A change that breaks this comes from a buggy controller; the
+     * Why a changed partition is impossible, or null: its ISR must be a non-empty set of its replicas,
+     * its leader -1 or an ISR member, and its ELR replicas outside the ISR. A change that breaks this comes from a buggy controller; the
      * whole batch holding it is refused.
      */
     private static String invalidLeadership(PartitionState p) {
@@ -188,6 +191,10 @@ public final class MetadataDelta {
         if (!p.replicas().containsAll(p.isr())) return "ISR " + p.isr() + " is not within the replicas " + p.replicas();
         if (p.leader() != PartitionState.NO_LEADER && !p.isr().contains(p.leader())) {
             return "leader " + p.leader() + " is not in the ISR " + p.isr();
+        }
+        if (!p.replicas().containsAll(p.elr())) return "ELR " + p.elr() + " is not within the replicas " + p.replicas();
+        for (int r : p.elr()) {
+            if (p.isr().contains(r)) return "ELR " + p.elr() + " overlaps the ISR " + p.isr();
         }
         return null;
     }
@@ -270,6 +277,7 @@ public final class MetadataDelta {
         }
         r.rack = b.rack();
         r.fenced = b.fenced();
+        r.cleanShutdown = b.cleanShutdown();
         return r;
     }
 }

@@ -170,6 +170,8 @@ public final class MetadataImage {
                 pr.leader = p.leader();
                 pr.leaderEpoch = p.leaderEpoch();
                 pr.partitionEpoch = p.partitionEpoch();
+                pr.eligibleLeaderReplicas = new ArrayList<>(p.elr());
+                pr.lastKnownElr = new ArrayList<>(p.lastKnownElr());
                 out.add(pr);
             }
         }

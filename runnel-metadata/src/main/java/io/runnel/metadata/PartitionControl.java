@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.IntPredicate;
 import java.util.function.Predicate;
+import java.util.function.ToIntFunction;
 
 /**
  * The controller's partition leadership and ISR rules (Kafka's KRaft behaviour), as pure functions of one
@@ -29,6 +30,13 @@ import java.util.function.Predicate;
  *   <li><b>Leaderless partitions</b> (after an unfencing, or when unclean election is turned on) elect
  *       the first live ISR member, else (unclean) the first live replica with ISR = [it].</li>
  *   <li><b>AlterPartition</b>, <b>ElectLeaders</b> and the <b>imbalance</b> check: see their methods.</li>
+ *   <li><b>Eligible leader replicas</b> (KIP-966, always on as in Kafka 4.1+): every change of an ISR to
+ *       fewer than the topic's min.insync.replicas moves the replicas that leave it (and keeps the
+ *       current ELR members that stay out of it) into the ELR, replica order; an ISR at or above min ISR
+ *       empties the ELR and the last known ELR. A broker restarting without a completed controlled
+ *       shutdown leaves every ELR for the last known ELR. With no live ISR member a leaderless partition
+ *       elects the first live ELR member (ISR = [it]) before any unclean election; an unclean election
+ *       clears both lists (the new leader's log is the truth now).</li>
  * </ul>
  *
  * <p>A broker is <i>live</i> (eligible to lead or join an ISR) when it is registered, unfenced and not
@@ -43,39 +51,70 @@ final class PartitionControl {
     private final MetadataImage image;
     private final IntPredicate live;
     private final Predicate<String> uncleanEnabled;
+    private final ToIntFunction<String> minIsr;
+
+    /** Rules with min.insync.replicas 1 everywhere (so no ELR ever forms). */
+    PartitionControl(MetadataImage image, IntPredicate live, Predicate<String> uncleanEnabled) {
+        this(image, live, uncleanEnabled, topic -> 1);
+    }
 
     /**
      * @param live           whether a broker may lead or join an ISR
      * @param uncleanEnabled whether a topic (by name) has {@code unclean.leader.election.enable} in effect
+     * @param minIsr         the {@code min.insync.replicas} in effect for a topic (by name)
      */
-    PartitionControl(MetadataImage image, IntPredicate live, Predicate<String> uncleanEnabled) {
+    PartitionControl(MetadataImage image, IntPredicate live, Predicate<String> uncleanEnabled, ToIntFunction<String> minIsr) {
         this.image = image;
         this.live = live;
         this.uncleanEnabled = uncleanEnabled;
+        this.minIsr = minIsr;
     }
 
     // ---------------------------------------------------------------- fencing and leaderless partitions
 
     /** The changes that take {@code broker} (no longer live) out of ISRs and leaderships. */
     List<Message> fence(int broker) {
+        return fence(broker, false);
+    }
+
+    /**
+     * The changes that take {@code broker} (no longer live) out of ISRs and leaderships; with
+     * {@code uncleanRestart} (it re-registers without having completed a controlled shutdown, KIP-966)
+     * it also leaves every ELR for the last known ELR, and does not join an ELR.
+     */
+    List<Message> fence(int broker, boolean uncleanRestart) {
+        IntPredicate unclean = r -> uncleanRestart && r == broker;
         List<Message> out = new ArrayList<>();
         for (TopicImage t : image.topics().values()) {
             for (Map.Entry<Integer, PartitionState> e : t.partitions().entrySet()) {
                 PartitionState p = e.getValue();
-                if (p.leader() != broker && !p.isr().contains(broker)) continue;
+                boolean inElr = uncleanRestart && p.elr().contains(broker);
+                if (p.leader() != broker && !p.isr().contains(broker) && !inElr) continue;
                 List<Integer> isr = new ArrayList<>(p.isr());
                 isr.remove(Integer.valueOf(broker));
                 if (isr.isEmpty()) isr = new ArrayList<>(p.isr()); // the last member stays: it has every record
                 int leader = p.leader();
+                boolean uncleanElection = false;
                 if (leader == broker) {
                     leader = firstLiveIn(p.replicas(), isr);
-                    if (leader == PartitionState.NO_LEADER && uncleanEnabled.test(t.name())) {
-                        leader = firstLiveIn(p.replicas(), null);
+                    if (leader == PartitionState.NO_LEADER) {
+                        leader = firstLiveIn(p.replicas(), withoutReplica(p.elr(), unclean));
                         if (leader != PartitionState.NO_LEADER) isr = List.of(leader);
                     }
+                    if (leader == PartitionState.NO_LEADER && uncleanEnabled.test(t.name())) {
+                        leader = firstLiveIn(p.replicas(), null);
+                        if (leader != PartitionState.NO_LEADER) {
+                            isr = List.of(leader);
+                            uncleanElection = true;
+                        }
+                    }
                 }
-                if (leader == p.leader() && isr.equals(p.isr())) continue; // a leaderless sole member: nothing changes
-                out.add(change(t.id(), e.getKey(), leader != p.leader() ? leader : null, isr.equals(p.isr()) ? null : isr));
+                PartitionChangeRecord c = change(t.id(), e.getKey(), leader != p.leader() ? leader : null,
+                        isr.equals(p.isr()) ? null : isr);
+                if (uncleanElection) clearElr(c, p);
+                else withElr(c, p, isr, minIsr.applyAsInt(t.name()), unclean);
+                if (isNoop(c)) continue; // e.g. a leaderless sole member: nothing changes
+                out.add(c);
             }
         }
         return out;
@@ -83,7 +122,8 @@ final class PartitionControl {
 
     /**
      * The elections of every leaderless partition that can have a leader now: the first live ISR member
-     * (leader epoch +1), else, where unclean election is enabled, the first live replica with ISR = [it].
+     * (leader epoch +1), else the first live ELR member with ISR = [it], else, where unclean election is
+     * enabled, the first live replica with ISR = [it].
      */
     List<Message> electLeaderless() {
         List<Message> out = new ArrayList<>();
@@ -98,12 +138,17 @@ final class PartitionControl {
                     out.add(change(t.id(), e.getKey(), leader, null));
                     continue;
                 }
+                Message fromElr = electFromElr(t, e.getKey(), p);
+                if (fromElr != null) {
+                    out.add(fromElr);
+                    continue;
+                }
                 if (!uncleanKnown) {
                     unclean = uncleanEnabled.test(t.name());
                     uncleanKnown = true;
                 }
                 leader = unclean ? firstLiveIn(p.replicas(), null) : PartitionState.NO_LEADER;
-                if (leader != PartitionState.NO_LEADER) out.add(change(t.id(), e.getKey(), leader, List.of(leader)));
+                if (leader != PartitionState.NO_LEADER) out.add(uncleanElection(t.id(), e.getKey(), p, leader));
             }
         }
         return out;
@@ -162,7 +207,9 @@ final class PartitionControl {
                     }
                 }
                 if (error == Errors.NONE && !c.newIsr().equals(p.isr())) {
-                    records.add(change(t.id(), c.partition(), null, c.newIsr()));
+                    PartitionChangeRecord rec = change(t.id(), c.partition(), null, c.newIsr());
+                    withElr(rec, p, c.newIsr(), minIsr.applyAsInt(t.name()), r -> false);
+                    records.add(rec);
                 }
             }
             errors.add(error);
@@ -191,7 +238,7 @@ final class PartitionControl {
     /**
      * ElectLeaders. Preferred: the first replica leads if it is live and in the ISR (ELECTION_NOT_NEEDED
      * if it already leads, PREFERRED_LEADER_NOT_AVAILABLE otherwise). Unclean: only a leaderless
-     * partition elects, a live ISR member first, else the first live replica with ISR = [it]
+     * partition elects, a live ISR member first, then a live ELR member, else the first live replica with ISR = [it]
      * (ELECTION_NOT_NEEDED when it has a leader, ELIGIBLE_LEADERS_NOT_AVAILABLE with no live replica).
      * {@code partitions} null means every partition, and then, as in Kafka, partitions that need no
      * election are left out of the answer.
@@ -246,11 +293,16 @@ final class PartitionControl {
             records.add(change(t.id(), tp.partition(), leader, null));
             return ApiError.NONE;
         }
+        Message fromElr = electFromElr(t, tp.partition(), p);
+        if (fromElr != null) {
+            records.add(fromElr);
+            return ApiError.NONE;
+        }
         leader = firstLiveIn(p.replicas(), null);
         if (leader == PartitionState.NO_LEADER) {
             return ApiError.of(Errors.ELIGIBLE_LEADERS_NOT_AVAILABLE, "No replica of " + tp + " " + p.replicas() + " is live.");
         }
-        records.add(change(t.id(), tp.partition(), leader, List.of(leader)));
+        records.add(uncleanElection(t.id(), tp.partition(), p, leader));
         return ApiError.NONE;
     }
 
@@ -278,6 +330,81 @@ final class PartitionControl {
             // the ratio Kafka checks: (preferred but not leading) / preferred, compared with the percentage
             if (e.getValue().size() * 100L > (long) percentage * preferredOf.get(e.getKey())) out.addAll(e.getValue());
         }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- eligible leader replicas (KIP-966)
+
+    /**
+     * The changes that clear the ELR and last known ELR of every partition of the topics {@code topics}
+     * accepts (Kafka cleans them when min.insync.replicas changes: who may lead was judged by the old value).
+     */
+    List<Message> clearElrs(Predicate<String> topics) {
+        List<Message> out = new ArrayList<>();
+        for (TopicImage t : image.topics().values()) {
+            if (!topics.test(t.name())) continue;
+            for (Map.Entry<Integer, PartitionState> e : t.partitions().entrySet()) {
+                PartitionChangeRecord c = change(t.id(), e.getKey(), null, null);
+                clearElr(c, e.getValue());
+                if (!isNoop(c)) out.add(c);
+            }
+        }
+        return out;
+    }
+
+    /** The election of the first live ELR member of a leaderless {@code p} (ISR = [it]); null if none is live. */
+    private PartitionChangeRecord electFromElr(TopicImage t, int partition, PartitionState p) {
+        int leader = firstLiveIn(p.replicas(), p.elr());
+        if (leader == PartitionState.NO_LEADER) return null;
+        List<Integer> isr = List.of(leader);
+        PartitionChangeRecord c = change(t.id(), partition, leader, isr);
+        withElr(c, p, isr, minIsr.applyAsInt(t.name()), r -> false);
+        return c;
+    }
+
+    /** An unclean election of {@code leader}: ISR = [it], ELR and last known ELR cleared. */
+    private static PartitionChangeRecord uncleanElection(Uuid topicId, int partition, PartitionState p, int leader) {
+        PartitionChangeRecord c = change(topicId, partition, leader, List.of(leader));
+        clearElr(c, p);
+        return c;
+    }
+
+    /**
+     * Sets on {@code c} the ELR and last known ELR that go with {@code newIsr} replacing the ISR of
+     * {@code p} (fields left null when unchanged). At or above {@code minIsr} both are empty. Below it
+     * the ELR is the current ISR and ELR members outside the new ISR, less those {@code unclean}
+     * (restarted without a clean shutdown), who go to the last known ELR; last known ELR members that
+     * are back in the ISR or ELR leave it.
+     */
+    private static void withElr(PartitionChangeRecord c, PartitionState p, List<Integer> newIsr, int minIsr,
+                                IntPredicate unclean) {
+        List<Integer> elr = new ArrayList<>();
+        List<Integer> lastKnown = new ArrayList<>();
+        if (newIsr.size() < minIsr) {
+            for (int r : p.replicas()) {
+                if (newIsr.contains(r)) continue;
+                boolean candidate = p.isr().contains(r) || p.elr().contains(r);
+                if (candidate && !unclean.test(r)) elr.add(r);
+                else if (candidate || p.lastKnownElr().contains(r)) lastKnown.add(r);
+            }
+        }
+        if (!elr.equals(p.elr())) c.eligibleLeaderReplicas = elr;
+        if (!lastKnown.equals(p.lastKnownElr())) c.lastKnownElr = lastKnown;
+    }
+
+    private static void clearElr(PartitionChangeRecord c, PartitionState p) {
+        if (!p.elr().isEmpty()) c.eligibleLeaderReplicas = new ArrayList<>();
+        if (!p.lastKnownElr().isEmpty()) c.lastKnownElr = new ArrayList<>();
+    }
+
+    private static boolean isNoop(PartitionChangeRecord c) {
+        return c.leader == -2 && c.isr == null && c.replicas == null && c.removingReplicas == null
+                && c.addingReplicas == null && c.eligibleLeaderReplicas == null && c.lastKnownElr == null;
+    }
+
+    private static List<Integer> withoutReplica(List<Integer> list, IntPredicate drop) {
+        List<Integer> out = new ArrayList<>();
+        for (int r : list) if (!drop.test(r)) out.add(r);
         return out;
     }
 

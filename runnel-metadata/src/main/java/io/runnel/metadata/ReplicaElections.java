@@ -18,6 +18,7 @@ import java.util.function.Function;
 import java.util.function.IntPredicate;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
+import java.util.function.ToIntFunction;
 
 /**
  * The controller's partition operations: AlterPartition, ElectLeaders, auto leader rebalance and the
@@ -31,19 +32,21 @@ final class ReplicaElections {
     private final Supplier<MetadataImage> image;
     private final IntPredicate live;
     private final Predicate<String> uncleanEnabled;
+    private final ToIntFunction<String> minIsr;
     /** Commits a batch; null on success, else the error every item of it gets. */
     private final Function<List<Message>, ApiError> commit;
 
     ReplicaElections(Supplier<MetadataImage> image, IntPredicate live, Predicate<String> uncleanEnabled,
-                     Function<List<Message>, ApiError> commit) {
+                     ToIntFunction<String> minIsr, Function<List<Message>, ApiError> commit) {
         this.image = image;
         this.live = live;
         this.uncleanEnabled = uncleanEnabled;
+        this.minIsr = minIsr;
         this.commit = commit;
     }
 
     private PartitionControl rules() {
-        return new PartitionControl(image.get(), live, uncleanEnabled);
+        return new PartitionControl(image.get(), live, uncleanEnabled, minIsr);
     }
 
     static BrokerLifecycleMessages.AlterPartitionReply alterPartitionError(ApiError e) {
@@ -116,10 +119,28 @@ final class ReplicaElections {
     }
 
     /**
-     * After a committed config change: if it touched {@code unclean.leader.election.enable}, leaderless
-     * partitions that may now elect an out-of-sync replica do (Kafka triggers this on the change too).
+     * After a committed config change: if it touched {@code min.insync.replicas}, the ELRs of the topics
+     * it concerns (all, for a broker config) are cleared, as Kafka does; if it touched
+     * {@code unclean.leader.election.enable}, leaderless partitions that may now elect an out-of-sync
+     * replica do (Kafka triggers this on the change too).
      */
     void afterConfigChange(List<Message> committed) {
+        Set<String> minIsrTopics = new java.util.HashSet<>();
+        boolean minIsrBroker = false;
+        for (Message m : committed) {
+            if (!(m instanceof ConfigRecord c) || !TopicConfigs.MIN_IN_SYNC_REPLICAS.equals(c.name)) continue;
+            if (c.resourceType == ConfigResource.Type.TOPIC.id()) minIsrTopics.add(c.resourceName);
+            else minIsrBroker = true;
+        }
+        if (minIsrBroker || !minIsrTopics.isEmpty()) {
+            boolean all = minIsrBroker;
+            List<Message> cleared = rules().clearElrs(topic -> all || minIsrTopics.contains(topic));
+            if (!cleared.isEmpty()) {
+                ApiError failure = commit.apply(cleared);
+                if (failure != null) log.warn("Clearing the ELRs after a min.insync.replicas change failed: {}", failure);
+                else log.info("min.insync.replicas changed: cleared the ELR of {} partition(s)", cleared.size());
+            }
+        }
         boolean touched = committed.stream().anyMatch(m -> m instanceof ConfigRecord c
                 && TopicConfigs.UNCLEAN_LEADER_ELECTION_ENABLE.equals(c.name));
         if (!touched) return;

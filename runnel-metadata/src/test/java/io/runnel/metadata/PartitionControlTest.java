@@ -435,6 +435,177 @@ class PartitionControlTest {
         assertThat(state("other", 0)).isEqualTo(ps(List.of(1, 2), List.of(2), 2, 2, 3));
     }
 
+    // ---------------------------------------------------------------- eligible leader replicas (KIP-966)
+
+    private static final Map<String, String> MIN_ISR_2 = Map.of(TopicConfigs.MIN_IN_SYNC_REPLICAS, "2");
+    private static final Map<String, String> MIN_ISR_3 = Map.of(TopicConfigs.MIN_IN_SYNC_REPLICAS, "3");
+
+    /** Asserts leader, ISR, ELR and last known ELR of t-0. */
+    private void assertElr(int leader, List<Integer> isr, List<Integer> elr, List<Integer> lastKnownElr) {
+        PartitionState p = state("t", 0);
+        assertThat(p.leader()).as("leader of %s", p).isEqualTo(leader);
+        assertThat(p.isr()).as("ISR of %s", p).isEqualTo(isr);
+        assertThat(p.elr()).as("ELR of %s", p).isEqualTo(elr);
+        assertThat(p.lastKnownElr()).as("last known ELR of %s", p).isEqualTo(lastKnownElr);
+    }
+
+    @Test
+    void anIsrShrinkingBelowMinIsrMovesTheLeavingReplicasToTheElrAndReachingMinIsrEmptiesIt() throws Exception {
+        start(3);
+        createTopic("t", MIN_ISR_2, List.of(1, 2, 3));
+        alter(1, "t", 0, List.of(1, 2));
+        assertElr(1, List.of(1, 2), List.of(), List.of()); // at min ISR: 3 may miss records below the HW
+        alter(1, "t", 0, List.of(1));
+        assertElr(1, List.of(1), List.of(2), List.of());
+        alter(1, "t", 0, List.of(1, 3)); // back at min ISR
+        assertElr(1, List.of(1, 3), List.of(), List.of());
+        alter(1, "t", 0, List.of(1, 2, 3));
+        alter(1, "t", 0, List.of(1)); // from above min ISR to below at once: both leave for the ELR
+        assertElr(1, List.of(1), List.of(2, 3), List.of());
+        alter(1, "t", 0, List.of(1, 3)); // a replica rejoining the ISR leaves the ELR (and min ISR is met)
+        assertElr(1, List.of(1, 3), List.of(), List.of());
+    }
+
+    @Test
+    void withoutAMinIsrAboveOneNoElrForms() throws Exception {
+        start(3);
+        createTopic("t", List.of(1, 2, 3));
+        alter(1, "t", 0, List.of(1));
+        assertElr(1, List.of(1), List.of(), List.of());
+    }
+
+    @Test
+    void fencingAnIsrMemberBelowMinIsrPutsItInTheElrWhereItStaysWhileFenced() throws Exception {
+        start(3);
+        createTopic("t", MIN_ISR_3, List.of(1, 2, 3));
+        shutDown(3);
+        assertElr(1, List.of(1, 2), List.of(3), List.of());
+        shutDown(2);
+        assertElr(1, List.of(1), List.of(2, 3), List.of());
+    }
+
+    @Test
+    void fencingTheLastIsrMemberElectsALiveElrMemberBeforeLeavingThePartitionLeaderless() throws Exception {
+        start(3);
+        createTopic("t", MIN_ISR_2, List.of(1, 3, 2));
+        alter(1, "t", 0, List.of(1));
+        assertElr(1, List.of(1), List.of(3, 2), List.of());
+        shutDown(3);
+        shutDown(1); // 3 is fenced, 2 is a live ELR member: it leads, the old leader joins the ELR
+        assertElr(2, List.of(2), List.of(1, 3), List.of());
+    }
+
+    @Test
+    void aCleanlyRestartedElrMemberIsElectedWhenItReturns() throws Exception {
+        start(3);
+        createTopic("t", MIN_ISR_2, List.of(1, 2, 3));
+        alter(1, "t", 0, List.of(1, 2));
+        alter(1, "t", 0, List.of(1));
+        assertElr(1, List.of(1), List.of(2), List.of());
+        shutDown(2); // a controlled shutdown: it stays eligible
+        shutDown(1);
+        // no live ISR or ELR member; 3 is live but may lack acknowledged records: no leader
+        assertElr(-1, List.of(1), List.of(2), List.of());
+        startBroker(2);
+        assertElr(2, List.of(2), List.of(1), List.of());
+    }
+
+    @Test
+    void anUncleanRestartTakesTheBrokerOutOfEveryElrIntoTheLastKnownElr() throws Exception {
+        start(3);
+        createTopic("t", MIN_ISR_3, List.of(1, 2, 3));
+        alter(1, "t", 0, List.of(1));
+        assertElr(1, List.of(1), List.of(2, 3), List.of());
+        // broker 3 crashes and comes back as a new incarnation without a controlled shutdown
+        quorum.failover();
+        startBroker(3);
+        assertElr(1, List.of(1), List.of(2), List.of(3));
+        assertThat(controller.image().broker(3).cleanShutdown()).isFalse();
+        // broker 2 shuts down cleanly and comes back: it stays in the ELR
+        shutDown(2);
+        assertThat(controller.image().broker(2).cleanShutdown()).isTrue();
+        startBroker(2);
+        assertElr(1, List.of(1), List.of(2), List.of(3));
+        // back at min ISR: both lists empty
+        alter(1, "t", 0, List.of(1, 2, 3));
+        assertElr(1, List.of(1, 2, 3), List.of(), List.of());
+    }
+
+    @Test
+    void anUncleanRestartOfTheOnlyLiveElrMemberLeavesNoEligibleLeader() throws Exception {
+        start(3);
+        createTopic("t", MIN_ISR_2, List.of(1, 2, 3));
+        alter(1, "t", 0, List.of(1));
+        assertElr(1, List.of(1), List.of(2, 3), List.of());
+        shutDown(3);
+        quorum.failover();
+        startBroker(2); // unclean restart: 2 is no longer eligible
+        shutDown(1);
+        assertElr(-1, List.of(1), List.of(3), List.of(2));
+    }
+
+    @Test
+    void anElrMemberIsElectedBeforeAnUncleanElection() throws Exception {
+        start(3);
+        createTopic("t", Map.of(TopicConfigs.MIN_IN_SYNC_REPLICAS, "2", TopicConfigs.UNCLEAN_LEADER_ELECTION_ENABLE, "true"),
+                List.of(1, 3, 2));
+        alter(1, "t", 0, List.of(1, 2));
+        alter(1, "t", 0, List.of(1));
+        assertElr(1, List.of(1), List.of(2), List.of());
+        shutDown(1); // 3 comes first in replica order but is not eligible: 2 is
+        assertElr(2, List.of(2), List.of(1), List.of());
+    }
+
+    @Test
+    void anUncleanElectionClearsTheElr() throws Exception {
+        start(3);
+        createTopic("t", Map.of(TopicConfigs.MIN_IN_SYNC_REPLICAS, "2", TopicConfigs.UNCLEAN_LEADER_ELECTION_ENABLE, "true"),
+                List.of(1, 2, 3));
+        alter(1, "t", 0, List.of(1, 2));
+        alter(1, "t", 0, List.of(1));
+        shutDown(2);
+        shutDown(1); // no live ISR or ELR member: 3 is elected uncleanly
+        assertElr(3, List.of(3), List.of(), List.of());
+    }
+
+    @Test
+    void changingMinIsrClearsTheElrOfTheTopicOrOfAllTopics() throws Exception {
+        start(3);
+        createTopic("t", MIN_ISR_3, List.of(1, 2, 3));
+        createTopic("u", MIN_ISR_3, List.of(1, 2, 3));
+        alter(1, "t", 0, List.of(1));
+        alter(1, "u", 0, List.of(1));
+        assertThat(state("u", 0).elr()).isEqualTo(List.of(2, 3));
+        get(controller.incrementalAlterConfigs(Map.of(ConfigResource.topic("t"),
+                List.of(new AlterConfigOp(TopicConfigs.MIN_IN_SYNC_REPLICAS, AlterConfigOp.OpType.SET, "2"))), false));
+        assertElr(1, List.of(1), List.of(), List.of());
+        assertThat(state("u", 0).elr()).as("another topic keeps its ELR").isEqualTo(List.of(2, 3));
+        get(controller.incrementalAlterConfigs(Map.of(ConfigResource.brokerDefault(),
+                List.of(new AlterConfigOp("min.insync.replicas", AlterConfigOp.OpType.SET, "2"))), false));
+        assertThat(state("u", 0).elr()).as("a cluster-wide change clears every ELR").isEqualTo(List.of());
+    }
+
+    @Test
+    void theElrSurvivesASnapshotAndReplay() throws Exception {
+        start(3);
+        createTopic("t", MIN_ISR_3, List.of(1, 2, 3));
+        alter(1, "t", 0, List.of(1));
+        quorum.failover();
+        startBroker(3);
+        PartitionState before = state("t", 0);
+        // through the record bytes, as a snapshot holds them (the ELR fields are tagged)
+        List<io.runnel.protocol.Message> records = new java.util.ArrayList<>();
+        for (io.runnel.protocol.Message m : controller.image().toRecords()) {
+            io.runnel.protocol.GrowableWritable out = new io.runnel.protocol.GrowableWritable();
+            MetadataRecordSerde.write(m, out);
+            records.add(MetadataRecordSerde.read(out.toByteBuffer()));
+        }
+        MetadataImage replayed = new MetadataDelta(MetadataImage.EMPTY).replayAll(records).apply();
+        assertThat(replayed.topic("t").partition(0)).isEqualTo(before);
+        assertThat(before.elr()).isEqualTo(List.of(2));
+        assertThat(before.lastKnownElr()).isEqualTo(List.of(3));
+    }
+
     // ---------------------------------------------------------------- ElectLeaders
 
     @Test
