@@ -145,10 +145,15 @@ class DescribeConfigsHandlerTest {
         assertThat(jaas.configType).isEqualTo(ConfigDef.Type.PASSWORD.id());
         assertThat(jaas.synonyms).allSatisfy(s -> assertThat(s.value).isNull());
         // a Kafka key Runnel does not implement: Kafka's default, read-only, from the catalogue
+        DescribeConfigsResponse.Config remote = config(own, "remote.log.manager.task.interval.ms");
+        assertThat(remote.value).isEqualTo("30000");
+        assertThat(remote.readOnly).isTrue();
+        assertThat(remote.configSource).isEqualTo(ConfigSource.DEFAULT_CONFIG.id());
+        assertThat(remote.configType).isEqualTo(ConfigDef.Type.LONG.id());
+        // replication throttles are Runnel's own now: dynamic, Kafka's default
         DescribeConfigsResponse.Config throttle = config(own, "leader.replication.throttled.rate");
         assertThat(throttle.value).isEqualTo("9223372036854775807");
-        assertThat(throttle.readOnly).isTrue();
-        assertThat(throttle.configSource).isEqualTo(ConfigSource.DEFAULT_CONFIG.id());
+        assertThat(throttle.readOnly).isFalse();
         assertThat(throttle.configType).isEqualTo(ConfigDef.Type.LONG.id());
 
         DescribeConfigsResponse.Result defaults = resp.results.get(1);
