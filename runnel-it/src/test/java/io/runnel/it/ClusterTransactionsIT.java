@@ -167,7 +167,7 @@ class ClusterTransactionsIT {
     }
 
     private static TopicDescription describe(Admin admin) throws Exception {
-        return admin.describeTopics(List.of(TOPIC)).allTopicNames().get(15, TimeUnit.SECONDS).get(TOPIC);
+        return ReplicatedClusters.describeTopic(admin, TOPIC);
     }
 
     /**
@@ -176,8 +176,7 @@ class ClusterTransactionsIT {
      */
     private static String groupCoordinatedElsewhere(Admin admin, int broker) throws Exception {
         admin.listConsumerGroupOffsets("spread-probe").partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS); // creates the topic
-        List<TopicPartitionInfo> offsets = admin.describeTopics(List.of("__consumer_offsets")).allTopicNames().get(15, TimeUnit.SECONDS)
-                .get("__consumer_offsets").partitions();
+        List<TopicPartitionInfo> offsets = ReplicatedClusters.describeTopic(admin, "__consumer_offsets").partitions();
         for (int i = 0; i < 100; i++) {
             String g = "spread-group-" + i;
             TopicPartitionInfo pi = offsets.get((g.hashCode() & 0x7fffffff) % offsets.size());

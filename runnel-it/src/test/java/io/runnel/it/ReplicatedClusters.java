@@ -39,9 +39,28 @@ final class ReplicatedClusters {
         });
     }
 
+    /**
+     * The partition as the cluster describes it, retried while the node asked has not applied the topic yet (Admin
+     * asks any node, and a topic just created may not have reached it).
+     */
     static TopicPartitionInfo describe(Admin admin, String topic, int partition) throws Exception {
-        TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get(15, TimeUnit.SECONDS).get(topic);
-        return d.partitions().get(partition);
+        return describeTopic(admin, topic).partitions().get(partition);
+    }
+
+    /** {@link #describe(Admin, String, int)} for the whole topic. */
+    static TopicDescription describeTopic(Admin admin, String topic) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (true) {
+            try {
+                return admin.describeTopics(List.of(topic)).allTopicNames().get(15, TimeUnit.SECONDS).get(topic);
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)
+                        || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(100);
+            }
+        }
     }
 
     /** Every partition of {@code topic} has a leader and all its replicas in the ISR. */

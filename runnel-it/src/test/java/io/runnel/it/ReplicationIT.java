@@ -4,7 +4,6 @@ import io.runnel.broker.partition.Partition;
 import io.runnel.storage.PartitionLog;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -58,20 +57,8 @@ class ReplicationIT {
         return cluster;
     }
 
-    /** The partition as the cluster describes it, retried while the node asked has not applied the topic yet. */
     static TopicPartitionInfo describe(Admin admin, String topic, int partition) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (true) {
-            try {
-                TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get(15, TimeUnit.SECONDS).get(topic);
-                return d.partitions().get(partition);
-            } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
-                    throw e;
-                }
-                Thread.sleep(100);
-            }
-        }
+        return ReplicatedClusters.describe(admin, topic, partition);
     }
 
     private void awaitIsr(Admin admin, String topic, int size) {
