@@ -80,13 +80,7 @@ class ReplicationIT {
         startCluster();
         String bootstrap = cluster.bootstrap();
         try (Admin admin = Clients.admin(bootstrap)) {
-            ClusterHarness.await(WAIT, "three unfenced brokers", () -> {
-                try {
-                    return ClusterIT.brokerIds(admin, false).size() == 3;
-                } catch (Exception e) {
-                    return false;
-                }
-            });
+            ReplicatedClusters.awaitBrokers(admin, 3);
             admin.createTopics(List.of(new NewTopic("r", 1, (short) 3).configs(Map.of("min.insync.replicas", "2"))))
                     .all().get(30, TimeUnit.SECONDS);
             awaitIsr(admin, "r", 3);
@@ -133,13 +127,7 @@ class ReplicationIT {
         startCluster();
         String bootstrap = cluster.bootstrap();
         try (Admin admin = Clients.admin(bootstrap)) {
-            ClusterHarness.await(WAIT, "three unfenced brokers", () -> {
-                try {
-                    return ClusterIT.brokerIds(admin, false).size() == 3;
-                } catch (Exception e) {
-                    return false;
-                }
-            });
+            ReplicatedClusters.awaitBrokers(admin, 3);
             admin.createTopics(List.of(new NewTopic("m", 1, (short) 3).configs(Map.of("min.insync.replicas", "3"))))
                     .all().get(30, TimeUnit.SECONDS);
             awaitIsr(admin, "m", 3);
@@ -170,13 +158,7 @@ class ReplicationIT {
                 .startAll();
         String bootstrap = cluster.bootstrap();
         try (Admin admin = Clients.admin(bootstrap)) {
-            ClusterHarness.await(WAIT, "three unfenced brokers", () -> {
-                try {
-                    return ClusterIT.brokerIds(admin, false).size() == 3;
-                } catch (Exception e) {
-                    return false;
-                }
-            });
+            ReplicatedClusters.awaitBrokers(admin, 3);
             admin.createTopics(List.of(new NewTopic("f", 1, (short) 3))).all().get(30, TimeUnit.SECONDS);
             awaitIsr(admin, "f", 3);
             int leader = describe(admin, "f", 0).leader().id();
@@ -234,13 +216,7 @@ class ReplicationIT {
         cluster = ClusterHarness.create(ClusterHarness.Mode.IN_PROCESS, dir, 3, Map.of("replication.quota.window.num", "2")).startAll();
         String bootstrap = cluster.bootstrap();
         try (Admin admin = Clients.admin(bootstrap)) {
-            ClusterHarness.await(WAIT, "three unfenced brokers", () -> {
-                try {
-                    return ClusterIT.brokerIds(admin, false).size() == 3;
-                } catch (Exception e) {
-                    return false;
-                }
-            });
+            ReplicatedClusters.awaitBrokers(admin, 3);
             admin.createTopics(List.of(new NewTopic("th", 1, (short) 3))).all().get(30, TimeUnit.SECONDS);
             awaitIsr(admin, "th", 3);
             int leader = describe(admin, "th", 0).leader().id();
