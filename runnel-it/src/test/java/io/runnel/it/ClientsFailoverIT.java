@@ -137,9 +137,16 @@ class ClientsFailoverIT {
         String topic = createTopic("kcat-failover");
         Path consumedFile = dir.resolve(topic + ".consumed");
         Path consumerErr = dir.resolve(topic + ".consumer.err");
-        Process consumer = new ProcessBuilder("kcat", "-b", cluster.bootstrap(), "-C", "-t", topic, "-p", "0", "-o", "beginning",
-                "-c", Integer.toString(COUNT), "-f", "%s\\n", "-X", "topic.metadata.refresh.interval.ms=2000")
-                .redirectOutput(consumedFile.toFile()).redirectError(consumerErr.toFile()).start();
+        ProcessBuilder consumerCommand = new ProcessBuilder("kcat", "-b", cluster.bootstrap(), "-C", "-t", topic, "-p", "0",
+                "-o", "beginning", "-c", Integer.toString(COUNT), "-f", "%s\\n", "-X", "topic.metadata.refresh.interval.ms=2000")
+                .redirectOutput(consumedFile.toFile()).redirectError(consumerErr.toFile());
+        Process consumer = consumerCommand.start();
+        // kcat -C gives up at once when the node it asks has not applied the topic just created yet ("Unknown topic or
+        // partition", as against Kafka); a user would start it again
+        for (int attempt = 0; consumer.waitFor(1, TimeUnit.SECONDS) && read(consumerErr).contains("Unknown topic"); attempt++) {
+            assertThat(attempt).as("kcat -C found the topic; stderr:\n%s", read(consumerErr)).isLessThan(10);
+            consumer = consumerCommand.start();
+        }
         Path producerErr = dir.resolve(topic + ".producer.err");
         Process producer = new ProcessBuilder("kcat", "-b", cluster.bootstrap(), "-P", "-t", topic, "-p", "0",
                 "-X", "acks=all", "-X", "enable.idempotence=true", "-X", "message.timeout.ms=60000", "-X", "linger.ms=5")
@@ -166,7 +173,8 @@ class ClientsFailoverIT {
         }
         List<String> consumed = Files.readAllLines(consumedFile);
         System.out.println("[clients-failover] " + topic + ": " + sent.size() + " acknowledged, " + consumed.size() + " consumed");
-        assertThat(consumed).as("kcat -C read every value once, in order").containsExactlyElementsOf(sent);
+        assertThat(consumed).as("kcat -C read every value once, in order; its stderr:\n%s", read(consumerErr))
+                .containsExactlyElementsOf(sent);
         assertOnceInLog(topic, new LinkedHashSet<>(sent));
     }
 

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -22,6 +23,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * them in a group and commit. The script is src/test/resources/kafka_python_client.py.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
+// a third-party client: its behaviour does not depend on the kafka-clients generation, so it runs in runnel-it only
+@EnabledIfSystemProperty(named = "it.kafka.clients.version", matches = "4\\.1\\..*")
 class KafkaPythonIT {
     /** Debian installs the module for the system interpreter, not for other python3 builds on PATH. */
     private static final String PYTHON = "/usr/bin/python3";

@@ -136,6 +136,8 @@ class TransactionalMessageCopierClusterIT {
             } finally {
                 for (JvmProcess c : copiers) c.close();
             }
+            int copied = output.stream().mapToInt(List::size).sum();
+            System.out.println("copier cluster run: " + copied + " of " + TOTAL + " copies read, copier restarts " + restarts);
             assertThat(killed).as("the coordinator's broker was killed").isPositive();
             assertThat(progressWhileDown).as("copies committed while the coordinator's broker was down (the coordinator moved)")
                     .isPositive();
@@ -144,13 +146,22 @@ class TransactionalMessageCopierClusterIT {
             for (ConsumerRecord<byte[], byte[]> r : Clients.readAll(bootstrap, TransactionalMessageCopierIT.partitions(in), Duration.ofSeconds(30))) {
                 history.poll("in-reader", null, false, r.topic(), r.partition(), r.offset(), new String(r.value(), StandardCharsets.UTF_8));
             }
+            List<List<String>> reread = new ArrayList<>();
+            for (int p = 0; p < PARTITIONS; p++) reread.add(new ArrayList<>());
             for (ConsumerRecord<byte[], byte[]> r : TransactionalMessageCopierIT.readCommitted(bootstrap, TransactionalMessageCopierIT.partitions(out))) {
-                history.poll("out-rereader", null, true, r.topic(), r.partition(), r.offset(),
-                        "copy:" + new String(r.value(), StandardCharsets.UTF_8));
+                String v = new String(r.value(), StandardCharsets.UTF_8);
+                history.poll("out-rereader", null, true, r.topic(), r.partition(), r.offset(), "copy:" + v);
+                reread.get(r.partition()).add(v);
             }
             Histories.assertNoAnomaly("copier cluster run, coordinator SIGKILL (copier restarts " + restarts + ")", history.history());
+            assertThat(copied).as("copies read while the copiers ran (110 s at most; copier restarts %d)", restarts).isEqualTo(TOTAL);
             for (int p = 0; p < PARTITIONS; p++) {
-                assertThat(output.get(p)).as("output partition %d: every input value once, in input order", p)
+                // the committed output read again after the run: exactly once, in order
+                assertThat(reread.get(p)).as("output partition %d re-read after the run: every input value once, in input order", p)
+                        .containsExactlyElementsOf(expected.get(p));
+            }
+            for (int p = 0; p < PARTITIONS; p++) {
+                assertThat(output.get(p)).as("output partition %d read while copying: every input value once, in input order", p)
                         .containsExactlyElementsOf(expected.get(p));
             }
         }
