@@ -41,6 +41,10 @@ final class DelayedProduce {
             complete(Errors.NOT_LEADER_OR_FOLLOWER);
         } else if (partition.log().highWatermark() >= requiredOffset) {
             complete(partition.maximalIsrSize() < minInsyncReplicas ? Errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND : Errors.NONE);
+        } else if (partition.maximalIsrSize() < minInsyncReplicas && partition.isrHas(nodeId, requiredOffset)) {
+            // the ISR shrank below min.insync.replicas (the high watermark stands still, KIP-966) and every replica left
+            // in it has the records: they will not get more replicas than that in time
+            complete(Errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND);
         }
     }
 

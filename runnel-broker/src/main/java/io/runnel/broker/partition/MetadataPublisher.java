@@ -97,6 +97,9 @@ public final class MetadataPublisher {
                 partitions.updateConfig(t.name(), cfg);
                 log.info("Applied new configuration to topic {}", t.name());
             }
+            if (before == null || configChanged || !before.partitions().equals(t.partitions())) {
+                partitions.setMinInsyncReplicas(t.name(), minInsyncReplicas(newImage, t.name(), newLayers));
+            }
             if (before == null || !Objects.equals(old.topicConfigs(t.name()), newImage.topicConfigs(t.name()))
                     || !before.partitions().equals(t.partitions())) {
                 Map<String, String> overrides = newImage.topicConfigs(t.name());
@@ -120,6 +123,17 @@ public final class MetadataPublisher {
         } catch (RuntimeException e) {
             if (logFailures.put(tp, e.getMessage()) == null) log.error("Cannot host {}: {}", tp, e.getMessage());
             topicsWithLogFailures.add(t.name());
+        }
+    }
+
+    /** The topic's effective min.insync.replicas (its override, else the broker's layers); 1 when unparseable. */
+    private static int minInsyncReplicas(MetadataImage image, String topic, BrokerConfigLayers layers) {
+        var e = TopicConfigs.describe(TopicConfigs.MIN_IN_SYNC_REPLICAS, image.topicConfigs(topic), layers);
+        if (e == null || e.value() == null) return 1;
+        try {
+            return Integer.parseInt(e.value().trim());
+        } catch (NumberFormatException ex) {
+            return 1;
         }
     }
 

@@ -41,6 +41,8 @@ public final class Partition {
     /** This broker's replica of the partition is throttled as leader / as follower (the topic's throttled replica lists). */
     private volatile boolean leaderThrottled;
     private volatile boolean followerThrottled;
+    /** The topic's min.insync.replicas; the high watermark stands still while the ISR is smaller (KIP-966). */
+    private volatile int minInsyncReplicas = 1;
 
     // ---- leader side, guarded by this
     private final Map<Integer, FollowerState> followers = new ConcurrentHashMap<>();
@@ -209,6 +211,7 @@ public final class Partition {
      * @return the bytes of appends that moved below the high watermark, or -1 when it did not move
      */
     synchronized long maybeIncrementHighWatermark(int nodeId) {
+        if (highWatermarkFrozen()) return -1;
         PartitionLog l = log();
         long hw = l.logEndOffset();
         hw = Math.min(hw, smallestFollowerEnd(state.isr(), nodeId));
@@ -219,6 +222,30 @@ public final class Partition {
         long bytes = 0;
         while (!unreplicated.isEmpty() && unreplicated.peekFirst()[0] <= hw) bytes += unreplicated.pollFirst()[1];
         return Math.max(bytes, 1);
+    }
+
+    void setMinInsyncReplicas(int n) {
+        minInsyncReplicas = Math.max(1, n);
+    }
+
+    /**
+     * KIP-966's rule (Kafka 4.1+ with eligible leader replicas): while the ISR is smaller than min.insync.replicas
+     * (capped at the replica count, so a single replica is never held), the high watermark does not move. What it
+     * covers is then on at least min.insync.replicas replicas, so any member of the ELR, elected later, has it.
+     */
+    synchronized boolean highWatermarkFrozen() {
+        return state.isr().size() < Math.min(minInsyncReplicas, state.replicas().size());
+    }
+
+    /**
+     * Whether every member of the maximal ISR (this leader included) has the log up to {@code offset}: with a frozen
+     * high watermark, an acks=all append that got that far has all the replicas it can get.
+     */
+    synchronized boolean isrHas(int nodeId, long offset) {
+        if (log().logEndOffset() < offset) return false;
+        long followers = smallestFollowerEnd(state.isr(), nodeId);
+        if (pendingIsr != null) followers = Math.min(followers, smallestFollowerEnd(pendingIsr, nodeId));
+        return followers >= offset;
     }
 
     /** The smallest log end offset of the followers in {@code isr}; -1 if one has not fetched yet. */
@@ -241,7 +268,8 @@ public final class Partition {
      */
     synchronized long afterLeaderAppend(int nodeId, int bytes) {
         PartitionLog l = log();
-        if (pendingIsr == null && state.isr().size() == 1 && state.isr().get(0) == nodeId && unreplicated.isEmpty()) {
+        if (pendingIsr == null && state.isr().size() == 1 && state.isr().get(0) == nodeId && unreplicated.isEmpty()
+                && (minInsyncReplicas <= 1 || state.replicas().size() == 1)) {
             long leo = l.logEndOffset();
             if (leo <= l.highWatermark()) return -1;
             l.updateHighWatermark(leo);

@@ -274,6 +274,15 @@ public final class ReplicaManager implements AutoCloseable {
         return false;
     }
 
+    /** A topic's effective min.insync.replicas: the high watermark's KIP-966 rule; a lower value may let it move. */
+    public void setMinInsyncReplicas(String topic, int minInsyncReplicas) {
+        for (Partition p : partitions.values()) {
+            if (!p.topicPartition().topic().equals(topic)) continue;
+            p.setMinInsyncReplicas(minInsyncReplicas);
+            if (p.isLoaded()) advanceHighWatermark(p);
+        }
+    }
+
     public void updateConfig(String topic, LogConfig config) {
         for (Partition p : partitions.values()) {
             if (p.topicPartition().topic().equals(topic)) p.log().updateConfig(config);
@@ -394,7 +403,11 @@ public final class ReplicaManager implements AutoCloseable {
 
     /** {@code bytes} moved below the high watermark (-1: it did not move). */
     private void highWatermarkMoved(Partition p, long bytes, long lsoBefore) {
-        if (bytes < 0) return;
+        if (bytes < 0) {
+            // a frozen high watermark (ISR below min.insync.replicas): acks=all waiters may complete as NOT_ENOUGH_REPLICAS_AFTER_APPEND
+            if (p.highWatermarkFrozen()) for (DelayedProduce d : p.produceWaiters()) d.tryComplete(nodeId);
+            return;
+        }
         p.notifyReadable(bytes, p.log().lastStableOffset() > lsoBefore ? bytes : 0);
         for (DelayedProduce d : p.produceWaiters()) d.tryComplete(nodeId);
     }

@@ -132,6 +132,44 @@ class ReplicaManagerTest {
     }
 
     @Test
+    void theHighWatermarkStandsStillWhileTheIsrIsBelowMinInsyncReplicas() throws Exception {
+        Partition p = lead(0, 0, List.of(1, 2, 3));
+        replicas.setMinInsyncReplicas(TP.topic(), 2);
+        replicas.appendAsLeader(p, records(4));
+        fetchAs(2, 4, 0);
+        fetchAs(3, 4, 0);
+        assertThat(p.log().highWatermark()).isEqualTo(4);
+
+        lead(0, 1, List.of(1)); // the controller dropped 2 and 3 from the ISR (they are its eligible leader replicas now)
+        AppendResult r = replicas.appendAsLeader(p, records(3)); // acks=1 is still taken
+        assertThat(p.log().highWatermark()).as("KIP-966: not past what min.insync.replicas replicas have").isEqualTo(4);
+        assertThat(replicas.read(p, -1, 0, -1, -1, 1 << 20, true, false, true).readableEnd()).isEqualTo(4);
+        CompletableFuture<Errors> acksAll = replicas.awaitReplication(p, r.lastOffset() + 1, 2, 30_000);
+        assertThat(acksAll.get(5, TimeUnit.SECONDS)).as("the sole ISR member has it: no more replicas will")
+                .isEqualTo(Errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND);
+
+        lead(0, 2, List.of(1, 2)); // replica 2 is back
+        assertThat(p.log().highWatermark()).as("replica 2 has only 4 records").isEqualTo(4);
+        fetchAs(2, 7, 0);
+        assertThat(p.log().highWatermark()).isEqualTo(7);
+
+        lead(0, 3, List.of(1));
+        replicas.appendAsLeader(p, records(1));
+        assertThat(p.log().highWatermark()).isEqualTo(7);
+        replicas.setMinInsyncReplicas(TP.topic(), 1); // lowered: the sole leader's log end counts again
+        assertThat(p.log().highWatermark()).isEqualTo(8);
+    }
+
+    @Test
+    void aSingleReplicaIsNeverHeldByMinInsyncReplicas() {
+        replicas.applyPartition("solo", Uuid.random(), 0, new Partition.ReplicaState(1, 0, 0, List.of(1), List.of(1)), LogConfig.DEFAULT);
+        Partition p = replicas.get(new TopicPartition("solo", 0));
+        replicas.setMinInsyncReplicas("solo", 2); // more than the replicas: Kafka caps it at the replica count
+        replicas.appendAsLeader(p, records(2));
+        assertThat(p.log().highWatermark()).isEqualTo(2);
+    }
+
+    @Test
     void acksAllTimesOutOrFailsWhenLeadershipMoves() throws Exception {
         Partition p = lead(0, 0, List.of(1, 2));
         AppendResult r = replicas.appendAsLeader(p, records(1));
