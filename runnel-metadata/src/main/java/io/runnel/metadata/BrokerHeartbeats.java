@@ -18,7 +18,8 @@ import java.util.function.LongSupplier;
  * the heartbeat interval plus {@value #PROBE_MARGIN_MS} ms is due a probe (one at a time per broker, and not again
  * until {@value #PROBE_REPEAT_MS} ms after the last one ended). After a takeover every broker is due
  * {@value #PROBE_MARGIN_MS} ms later unless it has been heard from: probing a live broker costs one connection, and a
- * dead ex-controller's broker is found without waiting a whole heartbeat interval.
+ * dead ex-controller's broker is found without waiting a whole heartbeat interval. A broker this node failed to
+ * reach otherwise (a follower fetch from it) may be probed at once ({@link #startSuspicionProbe}).
  *
  * <p>Not thread-safe: owned by the controller thread. Time is injected (nanoseconds).
  */
@@ -127,6 +128,22 @@ final class BrokerHeartbeats {
     /** Starts a probe if {@link #probeDue}; returns its start time, the token for {@link #probeDone}, or empty. */
     OptionalLong startProbe(int broker) {
         if (!probeDue(broker)) return OptionalLong.empty();
+        return begin(broker);
+    }
+
+    /**
+     * Starts a probe on suspicion (another component of this node failed to reach the broker), however recently
+     * it was heard from; still one at a time and not within {@value #PROBE_REPEAT_MS} ms of the last one.
+     */
+    OptionalLong startSuspicionProbe(int broker) {
+        long now = nanoTime.getAsLong();
+        if (!silentFrom.containsKey(broker) || probing.containsKey(broker)) return OptionalLong.empty();
+        Long ended = probed.get(broker);
+        if (ended != null && now - ended < PROBE_REPEAT_MS * 1_000_000L) return OptionalLong.empty();
+        return begin(broker);
+    }
+
+    private OptionalLong begin(int broker) {
         long now = nanoTime.getAsLong();
         probing.put(broker, now);
         return OptionalLong.of(now);

@@ -1399,8 +1399,29 @@ public final class MetadataController implements AutoCloseable {
             }
             if (prober != null && !b.endpoints().isEmpty()) {
                 java.util.OptionalLong token = heartbeats.startProbe(b.id());
-                if (token.isPresent()) probe(b, token.getAsLong());
+                if (token.isPresent()) probe(b, token.getAsLong(), "no heartbeat for over broker.heartbeat.interval.ms");
             }
+        }
+    }
+
+    /**
+     * Something on this node (a follower fetcher) failed to reach broker {@code id}. If this node is the active
+     * controller and the liveness probe is on, the broker is probed now rather than once its heartbeat is late;
+     * the same rule decides (only a refused connection fences it). Any thread; returns at once.
+     */
+    public void suspectBroker(int id) {
+        if (prober == null || closed) return;
+        try {
+            executor.execute(() -> {
+                if (closed || !quorum.isActive()) return;
+                refreshImage();
+                BrokerRegistration b = image.broker(id);
+                if (b == null || b.fenced() || b.endpoints().isEmpty()) return;
+                java.util.OptionalLong token = heartbeats.startSuspicionProbe(id);
+                if (token.isPresent()) probe(b, token.getAsLong(), "a connection from this node to it failed");
+            });
+        } catch (RejectedExecutionException e) {
+            // shut down
         }
     }
 
@@ -1429,9 +1450,9 @@ public final class MetadataController implements AutoCloseable {
     }
 
     /** Probes {@code b}'s first registered listener off this thread; the outcome comes back to this thread. */
-    private void probe(BrokerRegistration b, long token) {
+    private void probe(BrokerRegistration b, long token, String why) {
         BrokerRegistration.Endpoint ep = b.endpoints().get(0);
-        log.debug("Probing broker {} at {}:{}: no heartbeat for over broker.heartbeat.interval.ms", b.id(), ep.host(), ep.port());
+        log.debug("Probing broker {} at {}:{}: {}", b.id(), ep.host(), ep.port(), why);
         CompletableFuture<BrokerProber.Outcome> f;
         try {
             f = prober.probe(ep.host(), ep.port(), PROBE_TIMEOUT_MS);
@@ -1463,8 +1484,8 @@ public final class MetadataController implements AutoCloseable {
         refreshImage();
         BrokerRegistration b = image.broker(id);
         if (!silent || b == null || b.fenced() || b.epoch() != epoch) return;
-        log.info("Fencing broker {}: no heartbeat for over broker.heartbeat.interval.ms and its listener {}:{} refuses "
-                + "connections (its process is gone)", id, ep.host(), ep.port());
+        log.info("Fencing broker {}: its listener {}:{} refuses connections (its process is gone) and it has not "
+                + "heartbeated since the probe started", id, ep.host(), ep.port());
         fence(b);
     }
 

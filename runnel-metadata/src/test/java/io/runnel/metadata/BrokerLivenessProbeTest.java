@@ -27,7 +27,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The liveness probe rule (broker.liveness.probe.enable) on a real {@link MetadataController} in cluster mode over an
  * {@link InMemoryMetadataQuorum}, with an injected clock and prober: a broker whose heartbeat is later than
  * broker.heartbeat.interval.ms + 500 ms is probed; a refused connection fences it (and moves its leaderships) long
- * before broker.session.timeout.ms; an accepted or unanswered probe leaves it to the session timeout.
+ * before broker.session.timeout.ms; an accepted or unanswered probe leaves it to the session timeout. A failed
+ * connection on the controller's node (a follower fetch) probes at once.
  */
 class BrokerLivenessProbeTest {
     private static final long SESSION_MS = 9000;
@@ -210,6 +211,30 @@ class BrokerLivenessProbeTest {
         check();
         assertThat(probedPorts).containsExactly(port(2)); // 1 and 3 heartbeated since the takeover
         assertThat(fenced(2)).isTrue();
+    }
+
+    @Test
+    void aFailedConnectionOnThisNodeProbesAtOnceAndOnlyARefusalFences() throws Exception {
+        start(true);
+        answers.put(port(2), ACCEPTED);
+        advanceMs(100); // broker 2's heartbeat is not late
+        controller.suspectBroker(2); // e.g. this node's follower fetch from it failed
+        get(controller.sync());
+        get(controller.sync());
+        assertThat(probedPorts).containsExactly(port(2));
+        assertThat(fenced(2)).isFalse();
+        controller.suspectBroker(2); // not again within PROBE_REPEAT_MS
+        get(controller.sync());
+        assertThat(probedPorts).hasSize(1);
+        answers.put(port(2), REFUSED);
+        advanceMs(BrokerHeartbeats.PROBE_REPEAT_MS);
+        controller.suspectBroker(2);
+        get(controller.sync());
+        get(controller.sync());
+        assertThat(probedPorts).hasSize(2);
+        assertThat(elapsedMs()).isLessThan(PROBE_AFTER_MS); // the periodic rule would not have probed yet
+        assertThat(fenced(2)).isTrue();
+        assertThat(controller.image().topic("t").partition(0).leader()).isEqualTo(3);
     }
 
     @Test

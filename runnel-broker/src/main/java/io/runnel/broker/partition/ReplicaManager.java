@@ -63,6 +63,7 @@ public final class ReplicaManager implements AutoCloseable {
      * after a failover, waited for that).
      */
     private final java.util.Set<DelayedFetch> parkedFollowerFetches = ConcurrentHashMap.newKeySet();
+    private volatile java.util.function.IntConsumer leaderUnreachable = id -> { };
     private final ScheduledExecutorService isrChecker;
     private volatile IsrChannel isrChannel;
     /** leader.replication.throttled.rate: bytes sent to throttled followers not in the ISR. */
@@ -143,6 +144,22 @@ public final class ReplicaManager implements AutoCloseable {
     void startReplication(IsrChannel isrChannel, FollowerFetchers fetchers) {
         this.isrChannel = isrChannel;
         this.fetchers = fetchers;
+    }
+
+    /**
+     * Who to tell when a follower fetch could not reach its leader (a connection failed): the broker hands it to
+     * the controller's liveness probe (docs/cluster.md). Set before replication starts.
+     */
+    public void onLeaderUnreachable(java.util.function.IntConsumer listener) {
+        this.leaderUnreachable = listener;
+    }
+
+    void leaderUnreachable(int leaderId) {
+        try {
+            leaderUnreachable.accept(leaderId);
+        } catch (RuntimeException e) {
+            log.debug("Reporting broker {} unreachable failed: {}", leaderId, e.toString());
+        }
     }
 
     public int nodeId() {
