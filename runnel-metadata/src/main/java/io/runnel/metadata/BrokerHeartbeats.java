@@ -16,9 +16,9 @@ import java.util.function.LongSupplier;
  *
  * <p>It also keeps the <b>liveness probe</b> rule ({@link BrokerProber}): a broker not heard from for longer than
  * the heartbeat interval plus {@value #PROBE_MARGIN_MS} ms is due a probe (one at a time per broker, and not again
- * until {@value #PROBE_REPEAT_MS} ms after the last one ended). After a takeover every broker is due
- * {@value #PROBE_MARGIN_MS} ms later unless it has been heard from: probing a live broker costs one connection, and a
- * dead ex-controller's broker is found without waiting a whole heartbeat interval. A broker this node failed to
+ * until {@value #PROBE_REPEAT_MS} ms after the last one ended). After a takeover every broker is due a probe at
+ * once: probing a live broker costs one connection, and a dead ex-controller's broker is found without waiting a
+ * whole heartbeat interval (a new controller follows a dead one often: their nodes died together). A broker this node failed to
  * reach otherwise (a follower fetch from it) may be probed at once ({@link #startSuspicionProbe}).
  *
  * <p>Not thread-safe: owned by the controller thread. Time is injected (nanoseconds).
@@ -53,14 +53,14 @@ final class BrokerHeartbeats {
 
     /**
      * This node became the active controller: every known broker gets a full session from now, and is due a
-     * liveness probe {@value #PROBE_MARGIN_MS} ms from now unless heard from by then.
+     * liveness probe at once (until it is heard from).
      */
     void takeOver(Collection<Integer> brokers) {
         clear();
         long now = nanoTime.getAsLong();
         for (int b : brokers) {
             lastContact.put(b, now);
-            silentFrom.put(b, now - probeAfterNanos + PROBE_MARGIN_MS * 1_000_000L);
+            silentFrom.put(b, now - probeAfterNanos - 1);
         }
     }
 
@@ -159,7 +159,7 @@ final class BrokerHeartbeats {
         if (started == null || started != token) return false;
         probing.remove(broker);
         probed.put(broker, nanoTime.getAsLong());
-        Long last = lastContact.get(broker);
+        Long last = silentFrom.get(broker); // a contact, not the session a takeover grants
         return last == null || last - token < 0;
     }
 }

@@ -78,18 +78,18 @@ class BrokerHeartbeatsTest {
     }
 
     @Test
-    void afterATakeoverAProbeIsDueAfterTheMarginAndAnEarlierTermsProbeIsForgotten() {
+    void afterATakeoverAProbeIsDueAtOnceUntilHeardFromAndAnEarlierTermsProbeIsForgotten() {
         BrokerHeartbeats h = new BrokerHeartbeats(9000, 2000, now::get);
         h.touch(1);
         advanceMs(3000);
         long old = h.startProbe(1).orElseThrow();
-        h.takeOver(List.of(1, 2));
+        h.takeOver(List.of(1, 2, 3));
         assertThat(h.probeDone(1, old)).as("a probe of the earlier term").isFalse();
-        advanceMs(BrokerHeartbeats.PROBE_MARGIN_MS);
-        assertThat(h.startProbe(2)).isEmpty();
-        advanceMs(1);
+        h.touch(3);
         assertThat(h.startProbe(1)).isPresent();
         assertThat(h.startProbe(2)).isPresent();
+        assertThat(h.startProbe(3)).as("heard from since the takeover").isEmpty();
+        advanceMs(8999);
         assertThat(h.alive(1)).as("the session still runs from the takeover").isTrue();
     }
 }
