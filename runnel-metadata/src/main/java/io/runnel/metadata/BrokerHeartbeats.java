@@ -17,8 +17,8 @@ import java.util.function.LongSupplier;
  * <p>It also keeps the <b>liveness probe</b> rule ({@link BrokerProber}): a broker not heard from for longer than
  * the heartbeat interval plus {@value #PROBE_MARGIN_MS} ms is due a probe (one at a time per broker, and not again
  * until {@value #PROBE_REPEAT_MS} ms after the last one ended). After a takeover every broker is due a probe at
- * once: probing a live broker costs one connection, and a dead ex-controller's broker is found without waiting a
- * whole heartbeat interval (a new controller follows a dead one often: their nodes died together). A broker this node failed to
+ * once: probing a live broker costs one connection, and a dead ex-controller's broker (a new controller often
+ * follows one whose node died) is found without waiting a whole heartbeat interval. A broker this node failed to
  * reach otherwise (a follower fetch from it) may be probed at once ({@link #startSuspicionProbe}).
  *
  * <p>Not thread-safe: owned by the controller thread. Time is injected (nanoseconds).
@@ -114,7 +114,7 @@ final class BrokerHeartbeats {
 
     /**
      * Whether a liveness probe of the broker is due now: not heard from for longer than the heartbeat interval
-     * plus {@value #PROBE_MARGIN_MS} ms (counted from the takeover as the class doc says), no probe in flight, and
+     * plus {@value #PROBE_MARGIN_MS} ms (at once after a takeover, see the class doc), no probe in flight, and
      * none ended within the last {@value #PROBE_REPEAT_MS} ms.
      */
     boolean probeDue(int broker) {
