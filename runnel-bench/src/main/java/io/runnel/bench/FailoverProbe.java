@@ -131,6 +131,7 @@ final class FailoverProbe implements AutoCloseable {
                 for (int k = 1; k <= kills; k++) {
                     int leader = awaitFullIsr(admin, topic, cluster.nodeCount(), timeoutMs);
                     Broker.Managed node = cluster.node(leader);
+                    java.time.Instant killedWall = java.time.Instant.now();
                     long killed = System.nanoTime();
                     node.kill9();
                     long gone = System.nanoTime();
@@ -143,8 +144,9 @@ final class FailoverProbe implements AutoCloseable {
                     }
                     double ms = (ack - killed) / 1e6;
                     figures.add(ms);
-                    progress.printf(Locale.ROOT, "  %s (r) failover %d/%d: SIGKILL of leader node %d, next acknowledged write after %.0f ms%n",
-                            tag, k, kills, leader, ms);
+                    // wall-clock times too, to line the figure up with the brokers' logs (profiling)
+                    progress.printf(Locale.ROOT, "  %s (r) failover %d/%d: SIGKILL of leader node %d at %s, next acknowledged write after %.0f ms (%s)%n",
+                            tag, k, kills, leader, killedWall, ms, killedWall.plusNanos(ack - killed));
                     cluster.restart(leader);
                 }
                 if (probe.failed.get() > 0) notes.add(probe.failed.get() + " probe records failed" + probe.errors());

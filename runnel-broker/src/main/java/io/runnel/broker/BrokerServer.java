@@ -140,6 +140,7 @@ public final class BrokerServer implements AutoCloseable {
         logManager = new LogManager(config.logDirs().stream().map(Path::of).toList(), Time.SYSTEM, logManagerConfig(config));
         partitions = new ReplicaManager(nodeId, logManager, ReplicationConfig.from(config), Time.SYSTEM);
         if (config.clusterMode()) {
+            partitions.onLeaderUnreachable(controller::suspectBroker);
             partitions.startReplication(this::alterIsr, this::interBrokerEndpoint, () -> lifecycle == null ? -1 : lifecycle.epoch());
         }
         MetadataPublisher publisher = new MetadataPublisher(partitions, nodeId, config.originals());

@@ -27,7 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Three combined nodes as separate processes: kill -9 of the active controller during topic creations,
- * a killed broker fenced after its session timeout and unfenced after a restart, SIGTERM as a controlled
+ * a killed broker fenced after its session timeout (liveness probe off) and unfenced after a restart, SIGTERM as a controlled
  * shutdown, and a wiped controller that rejoins from a snapshot. The broker side is what is tested, so
  * these slow tests run in one client generation (runnel-it's).
  */
@@ -150,7 +150,8 @@ class ClusterProcessIT {
 
     @Test
     void aKilledBrokerIsFencedAfterTheSessionTimeoutAndUnfencedAfterItsRestart() throws Exception {
-        start(Map.of());
+        // Kafka's rule: session expiry only (with the liveness probe on, BrokerLivenessProbeIT, it is fenced sooner)
+        start(Map.of("broker.liveness.probe.enable", "false"));
         int controller = activeController();
         int victim = controller == 3 ? 2 : 3;
         cluster.kill(victim);

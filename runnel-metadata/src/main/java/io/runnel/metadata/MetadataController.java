@@ -91,17 +91,26 @@ public final class MetadataController implements AutoCloseable {
     private final MetadataQuorum quorum;
     /** In a cluster: the broker lifecycle state only the active controller keeps (controller thread). */
     private final BrokerHeartbeats heartbeats;
+    /** In a cluster with {@code broker.liveness.probe.enable}: how silent brokers are probed; else null. */
+    private final BrokerProber prober;
     private volatile MetadataImage image = MetadataImage.EMPTY;
     /** In a cluster: the newest image every listener has been told about (guarded by {@code this}). */
     private MetadataImage published = MetadataImage.EMPTY;
     private volatile boolean closed;
 
     private MetadataController(BrokerConfigs config, MetadataLog metadataLog, MetadataQuorum quorum) {
+        this(config, metadataLog, quorum, System::nanoTime, BrokerProber.TCP);
+    }
+
+    private MetadataController(BrokerConfigs config, MetadataLog metadataLog, MetadataQuorum quorum,
+                               java.util.function.LongSupplier nanoTime, BrokerProber prober) {
         this.config = config;
         this.metadataLog = metadataLog;
         this.quorum = quorum;
         this.heartbeats = quorum == null ? null : new BrokerHeartbeats(
-                config.values().getInt(BrokerConfigs.BROKER_SESSION_TIMEOUT_MS), System::nanoTime);
+                config.values().getInt(BrokerConfigs.BROKER_SESSION_TIMEOUT_MS),
+                config.values().getInt(BrokerConfigs.BROKER_HEARTBEAT_INTERVAL_MS), nanoTime);
+        this.prober = quorum != null && config.values().getBoolean(BrokerConfigs.BROKER_LIVENESS_PROBE_ENABLE) ? prober : null;
         this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "runnel-metadata-controller");
             t.setDaemon(true);
@@ -154,12 +163,21 @@ public final class MetadataController implements AutoCloseable {
      * through {@link MetadataQuorum#sendToController}. Returns at once; nothing is written here.
      */
     public static MetadataController startReplicated(BrokerConfigs config, MetadataQuorum quorum) {
-        MetadataController c = new MetadataController(config, null, quorum);
+        return startReplicated(config, quorum, System::nanoTime, BrokerProber.TCP);
+    }
+
+    /** {@link #startReplicated(BrokerConfigs, MetadataQuorum)} with the clock and liveness prober given (tests). */
+    static MetadataController startReplicated(BrokerConfigs config, MetadataQuorum quorum, java.util.function.LongSupplier nanoTime,
+                                              BrokerProber prober) {
+        MetadataController c = new MetadataController(config, null, quorum, nanoTime, prober);
         quorum.addImageListener(c::onReplicatedImage);
         quorum.addActivationListener(() -> c.executor.execute(c::onActivate), () -> c.executor.execute(c::onDeactivate));
         quorum.setControllerRequestHandler(c::handleBrokerRequest);
+        // sessions are checked every quarter of the timeout (at most every second); with liveness probes every
+        // SESSION_CHECK_WITH_PROBES_MS, so a late heartbeat is probed soon after it is due
         long every = Math.max(50, Math.min(1000, config.values().getInt(BrokerConfigs.BROKER_SESSION_TIMEOUT_MS) / 4));
-        c.executor.scheduleWithFixedDelay(c::fenceExpiredBrokers, every, every, TimeUnit.MILLISECONDS);
+        if (c.prober != null) every = Math.min(every, SESSION_CHECK_WITH_PROBES_MS);
+        c.executor.scheduleWithFixedDelay(c::checkBrokerSessions, every, every, TimeUnit.MILLISECONDS);
         if (config.values().getBoolean(BrokerConfigs.AUTO_LEADER_REBALANCE_ENABLE)) {
             long interval = config.values().getLong(BrokerConfigs.LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS);
             c.executor.scheduleWithFixedDelay(c::rebalanceLeaders, interval, interval, TimeUnit.SECONDS);
@@ -1360,20 +1378,115 @@ public final class MetadataController implements AutoCloseable {
         return new BrokerLifecycleMessages.HeartbeatReply(Errors.NONE, null, image.broker(b.id()).fenced(), false);
     }
 
-    /** Controller thread, periodically: fences every unfenced broker whose session expired. */
-    private void fenceExpiredBrokers() {
+    /** How often sessions are checked when liveness probes are on. */
+    static final long SESSION_CHECK_WITH_PROBES_MS = 100;
+    /** How long a liveness probe waits for the connection to be accepted. */
+    static final int PROBE_TIMEOUT_MS = 1000;
+
+    /**
+     * Controller thread, periodically: fences every unfenced broker whose session expired, and probes every
+     * unfenced broker whose heartbeat is late ({@link BrokerHeartbeats#startProbe}, {@link BrokerProber}).
+     */
+    private void checkBrokerSessions() {
         if (quorum == null || closed || !quorum.isActive()) return;
         refreshImage();
         for (BrokerRegistration b : image.brokers().values()) {
-            if (b.fenced() || heartbeats.alive(b.id())) continue;
-            log.info("Fencing broker {}: no heartbeat within broker.session.timeout.ms", b.id());
-            try {
-                commit(fenceRecords(b));
-            } catch (IOException | RuntimeException e) {
-                log.warn("Could not fence broker {}: {}", b.id(), e.toString());
-                return;
+            if (b.fenced()) continue;
+            if (!heartbeats.alive(b.id())) {
+                log.info("Fencing broker {}: no heartbeat within broker.session.timeout.ms", b.id());
+                if (!fence(b)) return;
+                continue;
+            }
+            if (prober != null && !b.endpoints().isEmpty()) {
+                java.util.OptionalLong token = heartbeats.startProbe(b.id());
+                if (token.isPresent()) probe(b, token.getAsLong(), "no heartbeat for over broker.heartbeat.interval.ms");
             }
         }
+    }
+
+    /**
+     * Something on this node (a follower fetcher) failed to reach broker {@code id}. If this node is the active
+     * controller and the liveness probe is on, the broker is probed now rather than once its heartbeat is late;
+     * the same rule decides (only a refused connection fences it). Any thread; returns at once.
+     */
+    public void suspectBroker(int id) {
+        if (prober == null || closed) return;
+        try {
+            executor.execute(() -> {
+                if (closed || !quorum.isActive()) return;
+                refreshImage();
+                BrokerRegistration b = image.broker(id);
+                if (b == null || b.fenced() || b.endpoints().isEmpty()) return;
+                java.util.OptionalLong token = heartbeats.startSuspicionProbe(id);
+                if (token.isPresent()) probe(b, token.getAsLong(), "a connection from this node to it failed");
+            });
+        } catch (RejectedExecutionException e) {
+            // shut down
+        }
+    }
+
+    /** Runs the session check once on the controller thread (tests; it also runs periodically). */
+    CompletableFuture<Void> checkBrokerSessionsNow() {
+        return submit(() -> {
+            checkBrokerSessions();
+            return null;
+        });
+    }
+
+    /** Completes once every task queued on the controller thread before it has run (tests). */
+    CompletableFuture<Void> sync() {
+        return submit(() -> null);
+    }
+
+    /** Commits the fencing of {@code b}; false (logged) when that failed. */
+    private boolean fence(BrokerRegistration b) {
+        try {
+            commit(fenceRecords(b));
+            return true;
+        } catch (IOException | RuntimeException e) {
+            log.warn("Could not fence broker {}: {}", b.id(), e.toString());
+            return false;
+        }
+    }
+
+    /** Probes {@code b}'s first registered listener off this thread; the outcome comes back to this thread. */
+    private void probe(BrokerRegistration b, long token, String why) {
+        BrokerRegistration.Endpoint ep = b.endpoints().get(0);
+        log.debug("Probing broker {} at {}:{}: {}", b.id(), ep.host(), ep.port(), why);
+        CompletableFuture<BrokerProber.Outcome> f;
+        try {
+            f = prober.probe(ep.host(), ep.port(), PROBE_TIMEOUT_MS);
+        } catch (RuntimeException e) {
+            f = CompletableFuture.completedFuture(BrokerProber.Outcome.NO_ANSWER);
+        }
+        f.whenComplete((outcome, err) -> {
+            BrokerProber.Outcome o = err == null && outcome != null ? outcome : BrokerProber.Outcome.NO_ANSWER;
+            try {
+                executor.execute(() -> onProbed(b.id(), b.epoch(), ep, token, o));
+            } catch (RejectedExecutionException e) {
+                // shut down
+            }
+        });
+    }
+
+    /**
+     * Controller thread: a probe's outcome. A refused connection fences the broker exactly as session expiry does,
+     * if it is still the same unfenced registration and has not been heard from since the probe started; anything
+     * else leaves it to the session timeout.
+     */
+    private void onProbed(int id, long epoch, BrokerRegistration.Endpoint ep, long token, BrokerProber.Outcome outcome) {
+        boolean silent = heartbeats.probeDone(id, token);
+        if (closed || !quorum.isActive()) return;
+        if (outcome != BrokerProber.Outcome.REFUSED) {
+            log.debug("Broker {}: liveness probe of {}:{}: {}", id, ep.host(), ep.port(), outcome);
+            return;
+        }
+        refreshImage();
+        BrokerRegistration b = image.broker(id);
+        if (!silent || b == null || b.fenced() || b.epoch() != epoch) return;
+        log.info("Fencing broker {}: its listener {}:{} refuses connections (its process is gone) and it has not "
+                + "heartbeated since the probe started", id, ep.host(), ep.port());
+        fence(b);
     }
 
     /**

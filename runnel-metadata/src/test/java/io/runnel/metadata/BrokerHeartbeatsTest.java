@@ -55,4 +55,41 @@ class BrokerHeartbeatsTest {
         advanceMs(9001);
         assertThat(hb.alive(7)).isFalse();
     }
+
+    @Test
+    void aProbeIsDueOnlyAfterTheIntervalPlusTheMarginOneAtATimeAndNotRightAgain() {
+        BrokerHeartbeats h = new BrokerHeartbeats(9000, 2000, now::get);
+        h.touch(1);
+        advanceMs(2500);
+        assertThat(h.startProbe(1)).isEmpty();
+        advanceMs(1);
+        long token = h.startProbe(1).orElseThrow();
+        assertThat(h.startProbe(1)).as("one in flight").isEmpty();
+        advanceMs(100);
+        assertThat(h.probeDone(1, token)).as("silent throughout").isTrue();
+        advanceMs(BrokerHeartbeats.PROBE_REPEAT_MS - 1);
+        assertThat(h.startProbe(1)).isEmpty();
+        advanceMs(1);
+        long second = h.startProbe(1).orElseThrow();
+        advanceMs(1);
+        h.touch(1); // heard from while the probe ran: its outcome is no evidence
+        assertThat(h.probeDone(1, second)).isFalse();
+        assertThat(h.startProbe(1)).isEmpty();
+    }
+
+    @Test
+    void afterATakeoverAProbeIsDueAtOnceUntilHeardFromAndAnEarlierTermsProbeIsForgotten() {
+        BrokerHeartbeats h = new BrokerHeartbeats(9000, 2000, now::get);
+        h.touch(1);
+        advanceMs(3000);
+        long old = h.startProbe(1).orElseThrow();
+        h.takeOver(List.of(1, 2, 3));
+        assertThat(h.probeDone(1, old)).as("a probe of the earlier term").isFalse();
+        h.touch(3);
+        assertThat(h.startProbe(1)).isPresent();
+        assertThat(h.startProbe(2)).isPresent();
+        assertThat(h.startProbe(3)).as("heard from since the takeover").isEmpty();
+        advanceMs(8999);
+        assertThat(h.alive(1)).as("the session still runs from the takeover").isTrue();
+    }
 }

@@ -54,6 +54,9 @@ class PartitionControlTest {
         Map<String, String> m = new HashMap<>();
         m.put("log.dir", dir.toString());
         m.put("node.id", "1");
+        // the brokers here are messages, not processes: nothing listens on their endpoints, so the liveness probe
+        // (BrokerLivenessProbeTest) would fence every one that is silent for a few seconds
+        m.put("broker.liveness.probe.enable", "false");
         for (int i = 0; i < kv.length; i += 2) m.put(kv[i], kv[i + 1]);
         quorum = new InMemoryMetadataQuorum(1);
         controller = MetadataController.startReplicated(BrokerConfigs.parse(m), quorum);

@@ -45,7 +45,9 @@ class ReassignmentsTest {
 
     private void start(int brokers) throws Exception {
         quorum = new InMemoryMetadataQuorum(1);
-        controller = MetadataController.startReplicated(BrokerConfigs.parse(Map.of("log.dir", dir.toString(), "node.id", "1")), quorum);
+        controller = MetadataController.startReplicated(BrokerConfigs.parse(Map.of("log.dir", dir.toString(), "node.id", "1",
+                // nothing listens on the brokers' endpoints here: no liveness probe (BrokerLivenessProbeTest)
+                "broker.liveness.probe.enable", "false")), quorum);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (controller.image().clusterId() == null) {
             if (System.nanoTime() > deadline) throw new AssertionError("no cluster id");

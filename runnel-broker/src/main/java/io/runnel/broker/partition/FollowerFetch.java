@@ -33,6 +33,8 @@ import java.util.function.LongSupplier;
  */
 final class FollowerFetch {
     private static final Logger log = LoggerFactory.getLogger(FollowerFetch.class);
+    /** The retry after NOT_LEADER_OR_FOLLOWER or UNKNOWN_LEADER_EPOCH: the leader is catching up with the metadata. */
+    static final long LEADER_CATCH_UP_RETRY_MS = 50;
 
     private final int nodeId;
     private final int leaderId;
@@ -174,8 +176,16 @@ final class FollowerFetch {
                         s.retryAtMs = time.milliseconds() + config.fetchBackoffMs();
                     }
                 }
+                case NOT_LEADER_OR_FOLLOWER, UNKNOWN_LEADER_EPOCH -> {
+                    // after a leader change the follower often learns of it before the new leader has applied it:
+                    // the leader is behind, not us, and catches up within milliseconds; waiting the full backoff
+                    // here would hold the high watermark (and acks=all writes) back for a second after a failover.
+                    // If we are the ones behind, the metadata re-adds the partition and it is fetched at once anyway.
+                    log.debug("{}: fetch from broker {} answered {}; retrying soon", p.topicPartition(), leaderId, error);
+                    s.retryAtMs = time.milliseconds() + Math.min(config.fetchBackoffMs(), LEADER_CATCH_UP_RETRY_MS);
+                }
                 default -> {
-                    // NOT_LEADER_OR_FOLLOWER, FENCED/UNKNOWN_LEADER_EPOCH, UNKNOWN_TOPIC_*: the metadata will move us on
+                    // FENCED_LEADER_EPOCH, UNKNOWN_TOPIC_*: the metadata will move us on
                     log.debug("{}: fetch from broker {} answered {}", p.topicPartition(), leaderId, error);
                     s.retryAtMs = time.milliseconds() + config.fetchBackoffMs();
                 }

@@ -29,6 +29,7 @@ final class ReplicaFetcher extends Thread {
     private final ReplicationConfig config;
     private final IntFunction<InetSocketAddress> endpoints;
     private final FollowerFetch fetch;
+    private final ReplicaManager replicas;
     private final Object changed = new Object();
     private volatile boolean running = true;
     private InterBrokerChannel channel;
@@ -43,6 +44,7 @@ final class ReplicaFetcher extends Thread {
         this.config = config;
         this.endpoints = endpoints;
         this.fetch = new FollowerFetch(nodeId, leaderId, config, replicas, brokerEpoch, Time.SYSTEM);
+        this.replicas = replicas;
     }
 
     void add(Partition p, int leaderEpoch) {
@@ -115,6 +117,7 @@ final class ReplicaFetcher extends Thread {
             resp = channel.send(ApiKeys.FETCH, FETCH_VERSION, prepared.request(), config.socketTimeoutMs() + config.fetchWaitMaxMs());
         } catch (IOException e) {
             if (!running) return true;
+            replicas.leaderUnreachable(leaderId); // the controller may look at once whether its process is gone
             backoff("fetch from broker " + leaderId + " at " + channel.address() + " failed: " + e.getMessage());
             return true;
         }

@@ -56,6 +56,14 @@ public final class ReplicaManager implements AutoCloseable {
     private final Map<String, Uuid> idsByName = new ConcurrentHashMap<>();
     private final HashedWheelTimer timer;
     private final List<LeadershipListener> leadershipListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /**
+     * Follower fetches parked here (waiting for data). Becoming leader of a partition completes them: a follower
+     * that has just started following that partition from us includes it in its next fetch at once, instead of
+     * after its parked fetch's replica.fetch.wait.max.ms (the new leader's high watermark, and so acks=all writes
+     * after a failover, waited for that).
+     */
+    private final java.util.Set<DelayedFetch> parkedFollowerFetches = ConcurrentHashMap.newKeySet();
+    private volatile java.util.function.IntConsumer leaderUnreachable = id -> { };
     private final ScheduledExecutorService isrChecker;
     private volatile IsrChannel isrChannel;
     /** leader.replication.throttled.rate: bytes sent to throttled followers not in the ISR. */
@@ -138,6 +146,22 @@ public final class ReplicaManager implements AutoCloseable {
         this.fetchers = fetchers;
     }
 
+    /**
+     * Who to tell when a follower fetch could not reach its leader (a connection failed): the broker hands it to
+     * the controller's liveness probe (docs/cluster.md). Set before replication starts.
+     */
+    public void onLeaderUnreachable(java.util.function.IntConsumer listener) {
+        this.leaderUnreachable = listener;
+    }
+
+    void leaderUnreachable(int leaderId) {
+        try {
+            leaderUnreachable.accept(leaderId);
+        } catch (RuntimeException e) {
+            log.debug("Reporting broker {} unreachable failed: {}", leaderId, e.toString());
+        }
+    }
+
     public int nodeId() {
         return nodeId;
     }
@@ -209,6 +233,7 @@ public final class ReplicaManager implements AutoCloseable {
         plog.assignEpochStartOffset(p.leaderEpoch(), plog.logEndOffset());
         p.becomeLeader(nodeId, time.milliseconds());
         advanceHighWatermark(p);
+        for (DelayedFetch f : parkedFollowerFetches) f.complete();
         log.debug("Leading {} at epoch {} from offset {}", p.topicPartition(), p.leaderEpoch(), plog.logEndOffset());
     }
 
@@ -554,7 +579,14 @@ public final class ReplicaManager implements AutoCloseable {
      */
     public void delayFetch(List<Partition> watched, long bytesNeeded, long maxWaitMs, boolean readCommitted, boolean follower,
                            java.util.function.BooleanSupplier changedSinceRead, Runnable onComplete) {
-        DelayedFetch f = new DelayedFetch(watched, bytesNeeded, readCommitted, follower, onComplete);
+        DelayedFetch[] self = new DelayedFetch[1];
+        Runnable done = !follower ? onComplete : () -> {
+            parkedFollowerFetches.remove(self[0]);
+            onComplete.run();
+        };
+        DelayedFetch f = new DelayedFetch(watched, bytesNeeded, readCommitted, follower, done);
+        self[0] = f;
+        if (follower) parkedFollowerFetches.add(f);
         for (Partition p : watched) p.addWaiter(f);
         f.setTimeout(timer.newTimeout(t -> f.complete(), maxWaitMs, TimeUnit.MILLISECONDS));
         // data appended between the caller's read and the registration above would otherwise be missed

@@ -181,6 +181,27 @@ class ReplicaManagerTest {
     }
 
     @Test
+    void becomingLeaderOfAPartitionCompletesParkedFollowerFetches() throws Exception {
+        Partition p = lead(0, 0, List.of(1, 2));
+        CompletableFuture<Void> parkedFollower = new CompletableFuture<>();
+        CompletableFuture<Void> parkedConsumer = new CompletableFuture<>();
+        replicas.delayFetch(List.of(p), 1, 60_000, false, true, () -> false, () -> parkedFollower.complete(null));
+        replicas.delayFetch(List.of(p), 1, 60_000, false, false, () -> false, () -> parkedConsumer.complete(null));
+        // this broker is elected leader of another partition (a failover): replica 2 may now follow it from here,
+        // and its parked fetch must not hold that back for replica.fetch.wait.max.ms
+        replicas.applyPartition("other", Uuid.random(), 0, new Partition.ReplicaState(1, 1, 1, List.of(2, 1), List.of(1, 2)),
+                LogConfig.DEFAULT);
+        parkedFollower.get(5, TimeUnit.SECONDS);
+        assertThat(parkedConsumer).as("consumers wait for data as before").isNotDone();
+        // a follower fetch parked afterwards waits again
+        CompletableFuture<Void> next = new CompletableFuture<>();
+        replicas.delayFetch(List.of(p), 1, 60_000, false, true, () -> false, () -> next.complete(null));
+        assertThat(next).isNotDone();
+        replicas.appendAsLeader(p, records(1));
+        next.get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
     void aFollowerWhoseLastEpochEndsEarlierHereIsToldWhereTheLogsDiverge() {
         Partition p = lead(0, 0, List.of(1, 2));
         replicas.appendAsLeader(p, records(5)); // epoch 0: offsets 0-4
