@@ -137,7 +137,35 @@ class DescribeTopicPartitionsIT {
             assertThat(elr(p)).containsExactly(z);
             assertThat(p.lastKnownElr()).isEmpty();
             assertThat(p.replicas()).extracting(Node::id).contains(z);
+
+            // ./runnel topics --describe shows it as kafka-topics.sh does (the node asked may apply the change a little later)
+            String isr = isr(admin).stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(","));
+            String expected = "\tIsr: " + isr + "\tElr: " + z + "\tLastKnownElr: \t";
+            String[] described = {""};
+            ClusterHarness.await(Duration.ofSeconds(30), "the CLI's Elr column names " + z, () -> {
+                try {
+                    described[0] = cli("topics", "--describe", "--topic", "elr", "--bootstrap-server", cluster.bootstrap(active));
+                } catch (AssertionError e) {
+                    described[0] = e.getMessage();
+                    return false;
+                }
+                return described[0].contains(expected);
+            });
+            assertThat(described[0].lines().filter(l -> l.contains("Partition: 0")).findFirst().orElseThrow())
+                    .startsWith("\tTopic: elr\tPartition: 0\tLeader: ").contains(expected);
         }
+    }
+
+    /** Runs the CLI in this JVM; returns stdout after asserting exit 0. */
+    private static String cli(String... args) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int rc = io.runnel.cli.CliMain.run(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8),
+                new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8), args);
+        String o = out.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(rc).as("runnel %s: exit code%n--- stdout%n%s--- stderr%n%s", List.of(args), o,
+                err.toString(java.nio.charset.StandardCharsets.UTF_8)).isZero();
+        return o;
     }
 
     private static TopicPartitionInfo info(Admin admin) {
