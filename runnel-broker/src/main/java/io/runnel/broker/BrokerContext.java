@@ -55,6 +55,14 @@ public final class BrokerContext {
         return publisher.image();
     }
 
+    /**
+     * False while this broker (of a cluster, restarting) has not caught up with the metadata log: its image may be
+     * stale and it neither leads nor follows any partition yet (docs/replication.md).
+     */
+    public boolean metadataCaughtUp() {
+        return publisher.caughtUp();
+    }
+
     public MetadataPublisher publisher() {
         return publisher;
     }

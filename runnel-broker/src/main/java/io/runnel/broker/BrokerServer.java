@@ -167,6 +167,8 @@ public final class BrokerServer implements AutoCloseable {
         txnChecker = new TxnPartitionChecker(nodeId, txns, tp -> leaderOf(broker, tp), this::interBrokerEndpoint, 30_000);
         TxnSupport txnSupport = new TxnSupport(txns, groupSupport, controller, broker);
         partitions.addLeadershipListener(txnSupport);
+        // a cluster's broker neither leads nor follows on the image it replays until it has caught up (docs/replication.md)
+        if (config.clusterMode()) publisher.holdLeadershipUntilCaughtUp();
         controller.addListener((prev, cur) -> publisher.publish(cur)).get(60, TimeUnit.SECONDS);
         HandlerRegistry registry = new HandlerRegistry();
         BrokerFeatures features = BrokerFeatures.of(groupConfig.consumerProtocolEnabled());
@@ -262,6 +264,7 @@ public final class BrokerServer implements AutoCloseable {
         });
         lifecycle = new BrokerLifecycleManager(nodeId, endpoints, config.rack(), new RaftMetadataQuorum(quorumNode),
                 () -> publisher.image().offset(), config.values().getInt(BrokerConfigs.BROKER_HEARTBEAT_INTERVAL_MS));
+        lifecycle.onRegistered(publisher::registered);
         lifecycle.start();
     }
 

@@ -19,6 +19,8 @@ import io.runnel.protocol.message.DescribeConfigsRequest;
 import io.runnel.protocol.message.DescribeConfigsResponse;
 import io.runnel.protocol.message.DescribeGroupsRequest;
 import io.runnel.protocol.message.DescribeGroupsResponse;
+import io.runnel.protocol.message.DescribeTopicPartitionsRequest;
+import io.runnel.protocol.message.DescribeTopicPartitionsResponse;
 import io.runnel.protocol.message.ListGroupsRequest;
 import io.runnel.protocol.message.ListGroupsResponse;
 import io.runnel.protocol.message.ListOffsetsRequest;
@@ -131,6 +133,49 @@ public final class ClusterAdmin implements AutoCloseable {
             byName.put(t.name, new TopicInfo(t.name, t.topicId, Errors.forCode(t.errorCode), t.isInternal, parts));
         }
         return new ClusterInfo(resp.clusterId, resp.controllerId, brokers, byName);
+    }
+
+    /** A partition's eligible leader replicas and last known ELR (KIP-966); a list is null when the broker sent none. */
+    public record Elr(List<Integer> elr, List<Integer> lastKnownElr) {
+    }
+
+    /**
+     * The ELR and last known ELR of every partition of {@code topics} (all topics when null), from DescribeTopicPartitions
+     * (API 75, paged by its cursor), as kafka-topics.sh gets them; null when the bootstrap broker does not serve that API.
+     */
+    public Map<TopicPartition, Elr> eligibleLeaderReplicas(Collection<String> topics) {
+        BrokerConnection c = client.bootstrap();
+        if (!c.supports(ApiKeys.DESCRIBE_TOPIC_PARTITIONS)) return null;
+        Map<TopicPartition, Elr> out = new TreeMap<>();
+        DescribeTopicPartitionsRequest.Cursor cursor = null;
+        do {
+            DescribeTopicPartitionsRequest req = new DescribeTopicPartitionsRequest();
+            if (topics != null) {
+                for (String name : topics) {
+                    DescribeTopicPartitionsRequest.TopicRequest t = new DescribeTopicPartitionsRequest.TopicRequest();
+                    t.name = name;
+                    req.topics.add(t);
+                }
+            }
+            req.cursor = cursor;
+            DescribeTopicPartitionsResponse resp = c.send(ApiKeys.DESCRIBE_TOPIC_PARTITIONS, req);
+            for (DescribeTopicPartitionsResponse.Topic t : resp.topics) {
+                if (t.name == null || t.errorCode != 0) continue;
+                for (DescribeTopicPartitionsResponse.Partition p : t.partitions) {
+                    out.put(new TopicPartition(t.name, p.partitionIndex), new Elr(
+                            p.eligibleLeaderReplicas == null ? null : List.copyOf(p.eligibleLeaderReplicas),
+                            p.lastKnownElr == null ? null : List.copyOf(p.lastKnownElr)));
+                }
+            }
+            if (resp.nextCursor == null) {
+                cursor = null;
+            } else {
+                cursor = new DescribeTopicPartitionsRequest.Cursor();
+                cursor.topicName = resp.nextCursor.topicName;
+                cursor.partitionIndex = resp.nextCursor.partitionIndex;
+            }
+        } while (cursor != null);
+        return out;
     }
 
     // ------------------------------------------------------------------ partition offsets

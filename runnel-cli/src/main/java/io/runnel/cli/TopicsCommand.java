@@ -137,6 +137,9 @@ final class TopicsCommand implements Callable<Integer> {
         List<TopicInfo> topics = selected(md);
         // all reassignments in progress (few), rather than naming every partition of every topic
         Map<TopicPartition, Reassignment> reassigning = new ReplicaAdmin(admin.client()).listReassignments(null);
+        // KIP-966: kafka-topics.sh shows each partition's ELR (N/A when the broker does not serve DescribeTopicPartitions)
+        Map<TopicPartition, ClusterAdmin.Elr> elrs = topics.isEmpty() ? Map.of()
+                : admin.eligibleLeaderReplicas(topic == null ? null : List.of(topic));
         Map<String, Map<String, String>> configs = underReplicated ? Map.of()
                 : admin.topicConfigs(topics.stream().map(TopicInfo::name).toList());
         PrintWriter out = out();
@@ -155,10 +158,17 @@ final class TopicsCommand implements Callable<Integer> {
                         + "\tLeader: " + (p.leader() < 0 ? "none" : String.valueOf(p.leader()))
                         + "\tReplicas: " + join(p.replicas()) + "\tIsr: " + join(p.isr())
                         + (r == null ? "" : "\tAdding Replicas: " + join(r.adding()) + "\tRemoving Replicas: " + join(r.removing()))
+                        + elrColumns(elrs == null ? null : elrs.get(new TopicPartition(t.name(), p.partition())))
                         + (p.offline().isEmpty() ? "" : "\tOffline: " + join(p.offline())));
             }
         }
         return CliMain.OK;
+    }
+
+    /** kafka-topics.sh's (Kafka 4.x) "Elr:" and "LastKnownElr:" columns; N/A for a list the broker did not send. */
+    static String elrColumns(ClusterAdmin.Elr e) {
+        return "\tElr: " + (e == null || e.elr() == null ? "N/A" : join(e.elr()))
+                + "\tLastKnownElr: " + (e == null || e.lastKnownElr() == null ? "N/A" : join(e.lastKnownElr()));
     }
 
     /** As kafka-topics.sh counts it: the replicas, without those a reassignment is adding. */

@@ -53,7 +53,7 @@ class TopicsCommandTest {
         assertThat(lines.get(0)).startsWith("Topic: t-crud\tTopicId: ").contains("PartitionCount: 4", "ReplicationFactor: 1",
                 "Configs: cleanup.policy=compact,retention.ms=3600000");
         for (int p = 0; p < 4; p++) {
-            assertThat(lines.get(p + 1)).isEqualTo("\tTopic: t-crud\tPartition: " + p + "\tLeader: 1\tReplicas: 1\tIsr: 1");
+            assertThat(lines.get(p + 1)).isEqualTo("\tTopic: t-crud\tPartition: " + p + "\tLeader: 1\tReplicas: 1\tIsr: 1\tElr: \tLastKnownElr: ");
         }
 
         Result under = broker.cli("topics", "--describe", "--under-replicated-partitions");
@@ -109,5 +109,16 @@ class TopicsCommandTest {
         assertThat(broker.cli("topics", "--list", "--partitions", "3").exitCode()).isEqualTo(2);
         assertThat(broker.cli("topics").exitCode()).isEqualTo(2);
         assertThat(broker.cli("topics", "--list", "--under-replicated-partitions").exitCode()).isEqualTo(2);
+    }
+
+    @Test
+    void elrColumnsAreKafkaToolsOnes() {
+        assertThat(TopicsCommand.elrColumns(new ClusterAdmin.Elr(List.of(3), List.of())))
+                .isEqualTo("\tElr: 3\tLastKnownElr: ");
+        assertThat(TopicsCommand.elrColumns(new ClusterAdmin.Elr(List.of(2, 3), List.of(1))))
+                .isEqualTo("\tElr: 2,3\tLastKnownElr: 1");
+        assertThat(TopicsCommand.elrColumns(new ClusterAdmin.Elr(null, null)))
+                .as("lists the broker did not send").isEqualTo("\tElr: N/A\tLastKnownElr: N/A");
+        assertThat(TopicsCommand.elrColumns(null)).as("no DescribeTopicPartitions").isEqualTo("\tElr: N/A\tLastKnownElr: N/A");
     }
 }

@@ -137,7 +137,40 @@ class DescribeTopicPartitionsIT {
             assertThat(elr(p)).containsExactly(z);
             assertThat(p.lastKnownElr()).isEmpty();
             assertThat(p.replicas()).extracting(Node::id).contains(z);
+
+            // ./runnel topics --describe shows it as kafka-topics.sh does (the node asked may apply the change a little later)
+            String columns = "\tElr: " + z + "\tLastKnownElr: ";
+            String[] described = {""};
+            try {
+                ClusterHarness.await(Duration.ofSeconds(30), "the CLI's Elr column names " + z, () -> {
+                    try {
+                        described[0] = cli("topics", "--describe", "--topic", "elr", "--bootstrap-server", cluster.bootstrap(active));
+                    } catch (AssertionError e) {
+                        described[0] = e.getMessage();
+                        return false;
+                    }
+                    return described[0].contains(columns);
+                });
+            } catch (AssertionError e) {
+                throw new AssertionError(e.getMessage() + "; last output:\n" + described[0], e);
+            }
+            String line = described[0].lines().filter(l -> l.contains("Partition: 0")).findFirst().orElseThrow();
+            assertThat(line).startsWith("\tTopic: elr\tPartition: 0\tLeader: ")
+                    .matches("\tTopic: elr\tPartition: 0\tLeader: \\d+\tReplicas: [0-9,]+\tIsr: \\d+,\\d+\tElr: " + z
+                            + "\tLastKnownElr: (\t.*)?");
         }
+    }
+
+    /** Runs the CLI in this JVM; returns stdout after asserting exit 0. */
+    private static String cli(String... args) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int rc = io.runnel.cli.CliMain.run(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8),
+                new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8), args);
+        String o = out.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(rc).as("runnel %s: exit code%n--- stdout%n%s--- stderr%n%s", List.of(args), o,
+                err.toString(java.nio.charset.StandardCharsets.UTF_8)).isZero();
+        return o;
     }
 
     private static TopicPartitionInfo info(Admin admin) {

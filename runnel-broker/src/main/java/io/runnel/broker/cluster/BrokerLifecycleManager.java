@@ -40,6 +40,7 @@ public final class BrokerLifecycleManager implements AutoCloseable {
     private volatile boolean stopping;
     private volatile boolean fenced = true;
     private volatile long epoch = -1;
+    private volatile java.util.function.LongConsumer onRegistered = e -> { };
 
     public BrokerLifecycleManager(int brokerId, List<BrokerRegistration.Endpoint> endpoints, String rack,
                                   MetadataQuorum quorum, LongSupplier appliedOffset, long intervalMs) {
@@ -51,6 +52,11 @@ public final class BrokerLifecycleManager implements AutoCloseable {
         this.intervalMs = intervalMs;
         this.thread = new Thread(this::run, "runnel-broker-lifecycle-" + brokerId);
         thread.setDaemon(true);
+    }
+
+    /** Told each registration's broker epoch (on the lifecycle thread), before the first heartbeat with it. */
+    public void onRegistered(java.util.function.LongConsumer listener) {
+        this.onRegistered = listener;
     }
 
     public void start() {
@@ -102,6 +108,7 @@ public final class BrokerLifecycleManager implements AutoCloseable {
         }
         epoch = r.brokerEpoch();
         log.info("Broker {} registered with epoch {}", brokerId, epoch);
+        onRegistered.accept(epoch);
     }
 
     private HeartbeatReply heartbeat(boolean wantShutdown) throws Exception {

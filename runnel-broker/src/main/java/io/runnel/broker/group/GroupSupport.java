@@ -55,6 +55,9 @@ public final class GroupSupport implements ReplicaManager.LeadershipListener, Co
 
     @Override
     public Node leaderOf(String topic, int partition, String listenerName) {
+        // a restarting broker of a cluster that has not caught up with the metadata log knows no coordinator (its image
+        // may be stale): COORDINATOR_NOT_AVAILABLE, which clients retry
+        if (!broker.metadataCaughtUp()) return null;
         MetadataImage image = broker.image();
         TopicImage t = image.topic(topic);
         if (t == null) {

@@ -28,6 +28,10 @@ public final class MetadataPublisher {
     /** Hosted partitions whose log could not be created (e.g. disk full), with the reason; retried on every image. */
     private final Map<io.runnel.common.TopicPartition, String> logFailures = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.Set<String> topicsWithLogFailures = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Leadership held until the image holds this broker's registration of epoch {@link #catchUpEpoch}; written under this. */
+    private volatile boolean holding;
+    /** The broker epoch (registration record offset) to catch up to; -1 before the registration answer. Guarded by this. */
+    private long catchUpEpoch = -1;
 
     public MetadataPublisher(ReplicaManager partitions, int nodeId, Map<String, String> staticBrokerConfig) {
         this.partitions = partitions;
@@ -54,6 +58,50 @@ public final class MetadataPublisher {
         if (!topicsWithLogFailures.contains(topic)) return java.util.Optional.empty();
         return logFailures.entrySet().stream().filter(e -> e.getKey().topic().equals(topic))
                 .map(e -> e.getKey() + ": " + e.getValue()).findFirst();
+    }
+
+    /**
+     * A broker of a cluster, before the first image: the image it replays at start-up may be stale (it led partitions
+     * that other brokers lead now, it may have been fenced meanwhile). Until it has applied the log up to its own
+     * registration (the condition under which the controller unfences it, and Kafka's initial metadata catch-up), every
+     * partition is hosted without a leader: neither led nor followed, no coordinator loads it. See docs/replication.md.
+     */
+    public synchronized void holdLeadershipUntilCaughtUp() {
+        holding = true;
+        partitions.holdLeadership();
+    }
+
+    /** The broker registered with {@code brokerEpoch} (the offset of its registration record): caught up once applied. */
+    public synchronized void registered(long brokerEpoch) {
+        if (!holding) return;
+        catchUpEpoch = brokerEpoch;
+        maybeRelease(current);
+    }
+
+    /** False while leadership is held (a restarting broker of a cluster that has not caught up with the metadata log). */
+    public boolean caughtUp() {
+        return !holding;
+    }
+
+    /** Ends the hold once {@code image} holds this broker's registration: every partition is applied with its real leader. */
+    private void maybeRelease(MetadataImage image) {
+        if (!holding || catchUpEpoch < 0) return;
+        io.runnel.metadata.BrokerRegistration me = image.broker(nodeId);
+        if (image.offset() <= catchUpEpoch && (me == null || me.epoch() < catchUpEpoch)) return;
+        partitions.releaseLeadership();
+        int hosted = 0;
+        for (TopicImage t : image.topics().values()) {
+            LogConfig cfg = null;
+            for (Map.Entry<Integer, PartitionState> e : t.partitions().entrySet()) {
+                if (!e.getValue().replicas().contains(nodeId)) continue;
+                if (cfg == null) cfg = logConfig(image, t.name());
+                applyPartition(t, new io.runnel.common.TopicPartition(t.name(), e.getKey()), e.getValue(), cfg);
+                hosted++;
+            }
+        }
+        holding = false;
+        log.info("Caught up with the metadata log at offset {} (registered with epoch {}): leading and following {} partition(s)",
+                image.offset(), catchUpEpoch, hosted);
     }
 
     public synchronized void publish(MetadataImage newImage) {
@@ -107,6 +155,8 @@ public final class MetadataPublisher {
                         list(overrides.get(TopicConfigs.FOLLOWER_REPLICATION_THROTTLED_REPLICAS)));
             }
         }
+        // before the image is visible (its offset goes into heartbeats, which unfence this broker)
+        if (holding) maybeRelease(newImage);
         current = newImage;
     }
 

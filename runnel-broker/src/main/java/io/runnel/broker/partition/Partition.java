@@ -48,6 +48,8 @@ public final class Partition {
     private final Map<Integer, FollowerState> followers = new ConcurrentHashMap<>();
     /** The ISR an AlterPartition in flight asks for; null when none is in flight. */
     private List<Integer> pendingIsr;
+    /** The last ISR change that failed or was refused, while no later one succeeded: backoff and logging once. */
+    private IsrFailure lastIsrFailure;
     /** The log end offset when this broker became leader of the current epoch: followers must reach it to join the ISR. */
     private long leaderEpochStartOffset = -1;
     /** (end offset, bytes) of appends not yet below the high watermark, to wake consumer fetches by bytes when it moves. */
@@ -56,6 +58,13 @@ public final class Partition {
 
     /** Leader, epoch and replica sets as of one metadata image. */
     public record ReplicaState(int leaderId, int leaderEpoch, int partitionEpoch, List<Integer> replicas, List<Integer> isr) {
+    }
+
+    /**
+     * An ISR change that failed ({@code reason}: the controller's error or the failure) as of the leader and partition
+     * epochs it was asked with; not asked again before {@code retryAtMs} while those epochs are current.
+     */
+    record IsrFailure(List<Integer> isr, String reason, int leaderEpoch, int partitionEpoch, long retryAtMs, long backoffMs) {
     }
 
     /** What the leader knows of one follower. */
@@ -158,6 +167,7 @@ public final class Partition {
             followers.put(r, f);
         }
         pendingIsr = null;
+        lastIsrFailure = null;
         unreplicated.clear();
         leaderEpochStartOffset = log().logEndOffset();
     }
@@ -304,15 +314,53 @@ public final class Partition {
         return f.logEndOffset >= log().highWatermark() && f.logEndOffset >= leaderEpochStartOffset;
     }
 
-    /** Starts an ISR change if none is in flight; false when one is. */
-    synchronized boolean startIsrChange(List<Integer> newIsr) {
+    /**
+     * Starts an ISR change if none is in flight and the last failed one (at the current epochs) is past its backoff;
+     * false otherwise.
+     */
+    synchronized boolean startIsrChange(List<Integer> newIsr, long nowMs) {
         if (pendingIsr != null) return false;
+        IsrFailure f = lastIsrFailure;
+        if (f != null && sameEpochs(f) && nowMs < f.retryAtMs()) return false;
         pendingIsr = List.copyOf(newIsr);
         return true;
     }
 
+    private boolean sameEpochs(IsrFailure f) {
+        return f.leaderEpoch() == state.leaderEpoch() && f.partitionEpoch() == state.partitionEpoch();
+    }
+
+    /** Whether {@code newIsr} is what the last failed change asked for, at the current epochs (a retry). */
+    synchronized boolean retriesFailedIsrChange(List<Integer> newIsr) {
+        IsrFailure f = lastIsrFailure;
+        return f != null && sameEpochs(f) && f.isr().equals(newIsr);
+    }
+
+    /** The ISR change in flight succeeded (or was overtaken by a new leadership). */
     synchronized void endIsrChange() {
         pendingIsr = null;
+        lastIsrFailure = null;
+    }
+
+    /**
+     * The ISR change in flight, asked as of {@code leaderEpoch}/{@code partitionEpoch}, failed: the next one waits
+     * {@code initialBackoffMs}, doubling up to {@code maxBackoffMs} while the same change fails the same way.
+     *
+     * @return true when this failure differs from the previous one (change, reason or epochs): worth logging
+     */
+    synchronized boolean failIsrChange(List<Integer> isr, String reason, int leaderEpoch, int partitionEpoch, long nowMs,
+                                       long initialBackoffMs, long maxBackoffMs) {
+        pendingIsr = null;
+        IsrFailure prev = lastIsrFailure;
+        boolean same = prev != null && prev.isr().equals(isr) && prev.reason().equals(reason)
+                && prev.leaderEpoch() == leaderEpoch && prev.partitionEpoch() == partitionEpoch;
+        long backoff = same ? Math.min(maxBackoffMs, prev.backoffMs() * 2) : initialBackoffMs;
+        lastIsrFailure = new IsrFailure(List.copyOf(isr), reason, leaderEpoch, partitionEpoch, nowMs + backoff, backoff);
+        return !same;
+    }
+
+    synchronized IsrFailure lastIsrFailure() {
+        return lastIsrFailure;
     }
 
     synchronized List<Integer> pendingIsr() {

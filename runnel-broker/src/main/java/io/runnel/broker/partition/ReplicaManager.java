@@ -71,6 +71,12 @@ public final class ReplicaManager implements AutoCloseable {
     /** follower.replication.throttled.rate: bytes fetched for throttled replicas not in the ISR. */
     final ReplicationQuota followerQuota;
     private volatile FollowerFetchers fetchers;
+    /**
+     * True while a restarting broker of a cluster has not caught up with the metadata log: partitions are hosted with
+     * no leader (neither led nor followed, leadership listeners not told), so nothing is served or replicated on the
+     * basis of the stale image it replayed. See {@link MetadataPublisher#holdLeadershipUntilCaughtUp()}.
+     */
+    private volatile boolean leadershipHeld;
 
     /** Told when this broker starts or stops leading a partition (on the metadata thread). */
     public interface LeadershipListener {
@@ -172,9 +178,31 @@ public final class ReplicaManager implements AutoCloseable {
 
     // ------------------------------------------------------------------ metadata side
 
+    /**
+     * Until {@link #releaseLeadership()}, every partition applied is hosted with no leader: produce, fetch, list
+     * offsets, markers and coordinator writes get NOT_LEADER_OR_FOLLOWER (or NOT_COORDINATOR), nothing is fetched.
+     */
+    void holdLeadership() {
+        leadershipHeld = true;
+    }
+
+    /** Ends {@link #holdLeadership()}; the caller applies every partition again with its real state (metadata thread). */
+    void releaseLeadership() {
+        leadershipHeld = false;
+    }
+
+    /** Whether this broker still waits to catch up with the metadata log before leading or following anything. */
+    public boolean leadershipHeld() {
+        return leadershipHeld;
+    }
+
     /** Creates the partition's log if needed, records its replica state and leads or follows it accordingly. */
     public void applyPartition(String topic, Uuid topicId, int index, Partition.ReplicaState state, LogConfig config) {
         TopicPartition tp = new TopicPartition(topic, index);
+        if (leadershipHeld && state.leaderId() >= 0) {
+            // a stale image (replayed at restart, not caught up): host the partition, but neither lead nor follow it
+            state = new Partition.ReplicaState(-1, state.leaderEpoch(), state.partitionEpoch(), state.replicas(), state.isr());
+        }
         namesById.put(topicId, topic);
         idsByName.put(topic, topicId);
         Partition p = partitions.get(tp);
@@ -619,8 +647,7 @@ public final class ReplicaManager implements AutoCloseable {
         if (isrChannel == null || !p.canJoinIsr(replicaId)) return;
         List<Integer> isr = new ArrayList<>(p.state().isr());
         isr.add(replicaId);
-        log.info("Expanding the ISR of {} from {} to {}", p.topicPartition(), p.state().isr(), isr);
-        requestIsrChange(p, isr);
+        requestIsrChange(p, isr, "Expanding", "");
     }
 
     /**
@@ -637,19 +664,36 @@ public final class ReplicaManager implements AutoCloseable {
                 if (out.isEmpty()) continue;
                 List<Integer> isr = new ArrayList<>(p.state().isr());
                 isr.removeAll(out);
-                log.info("Shrinking the ISR of {} from {} to {}: {} not caught up within replica.lag.time.max.ms",
-                        p.topicPartition(), p.state().isr(), isr, out);
-                requestIsrChange(p, isr);
+                requestIsrChange(p, isr, "Shrinking", ": " + out + " not caught up within replica.lag.time.max.ms");
             }
         } catch (RuntimeException e) {
             log.warn("ISR check failed", e);
         }
     }
 
-    private void requestIsrChange(Partition p, List<Integer> newIsr) {
+    /** The first wait before asking again for an ISR change that failed (Kafka's retry.backoff.ms default). */
+    static final long ISR_RETRY_BACKOFF_MS = 100;
+    /** The longest wait, reached by doubling while the same change keeps failing (Kafka's retry.backoff.max.ms default). */
+    static final long ISR_RETRY_BACKOFF_MAX_MS = 1000;
+
+    /**
+     * Asks the controller for {@code newIsr}: one change in flight per partition; after a failure or refusal the
+     * partition waits (100 ms, doubling up to 1 s while the same change fails the same way at the same epochs) before
+     * asking again, and the failure is logged at INFO only when it differs from the previous one (DEBUG otherwise), so
+     * a follower that keeps fetching while it cannot join (its broker fenced, a stale epoch) costs neither a request
+     * nor a log line per fetch.
+     */
+    private void requestIsrChange(Partition p, List<Integer> newIsr, String verb, String why) {
         IsrChannel channel = isrChannel;
         Partition.ReplicaState s = p.state();
-        if (channel == null || !p.startIsrChange(newIsr)) return;
+        if (channel == null) return;
+        boolean retry = p.retriesFailedIsrChange(newIsr);
+        if (!p.startIsrChange(newIsr, time.milliseconds())) return;
+        if (retry) {
+            log.debug("{} the ISR of {} from {} to {}{} (retry)", verb, p.topicPartition(), s.isr(), newIsr, why);
+        } else {
+            log.info("{} the ISR of {} from {} to {}{}", verb, p.topicPartition(), s.isr(), newIsr, why);
+        }
         CompletableFuture<IsrResult> f;
         try {
             f = channel.alterIsr(p.topicId(), p.topicPartition().partition(), s.leaderEpoch(), s.partitionEpoch(), newIsr);
@@ -657,11 +701,18 @@ public final class ReplicaManager implements AutoCloseable {
             f = CompletableFuture.failedFuture(e);
         }
         f.whenComplete((r, t) -> {
-            p.endIsrChange();
             if (t != null || r.error() != Errors.NONE) {
-                log.info("ISR change of {} to {} failed: {}", p.topicPartition(), newIsr, t != null ? t.toString() : r.error());
+                String reason = t != null ? t.toString() : r.error().name();
+                if (p.failIsrChange(newIsr, reason, s.leaderEpoch(), s.partitionEpoch(), time.milliseconds(),
+                        ISR_RETRY_BACKOFF_MS, ISR_RETRY_BACKOFF_MAX_MS)) {
+                    log.info("ISR change of {} to {} failed: {} (asked again after a backoff; further identical failures at DEBUG)",
+                            p.topicPartition(), newIsr, reason);
+                } else {
+                    log.debug("ISR change of {} to {} failed again: {}", p.topicPartition(), newIsr, reason);
+                }
                 return;
             }
+            p.endIsrChange();
             Partition.ReplicaState now = p.state();
             if (r.state() != null && r.state().leaderEpoch() == now.leaderEpoch() && r.state().partitionEpoch() > now.partitionEpoch()) {
                 p.setState(r.state());

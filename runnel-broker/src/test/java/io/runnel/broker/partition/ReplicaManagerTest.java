@@ -60,12 +60,19 @@ class ReplicaManagerTest {
     void setUp() {
         logs = new LogManager(List.of(dir), Time.SYSTEM, LogManagerConfig.DEFAULT);
         logs.startup();
-        replicas = new ReplicaManager(1, logs, new ReplicationConfig(200, 500, 1, 1 << 20, 10 << 20, 100, 5000, 1), time);
-        replicas.startReplication((topicId, partition, leaderEpoch, partitionEpoch, newIsr) -> {
+        replicas = replicaManager(true);
+    }
+
+    /** {@code scheduledShrink} false: no "replica-isr" thread, so moving the test's clock asks for no shrink. */
+    private ReplicaManager replicaManager(boolean scheduledShrink) {
+        ReplicaManager r = new ReplicaManager(1, logs, new ReplicationConfig(200, 500, 1, 1 << 20, 10 << 20, 100, 5000, 1), time,
+                scheduledShrink);
+        r.startReplication((topicId, partition, leaderEpoch, partitionEpoch, newIsr) -> {
             CompletableFuture<ReplicaManager.IsrResult> f = new CompletableFuture<>();
             asked.add(new Asked(List.copyOf(newIsr), leaderEpoch, partitionEpoch, f));
             return f;
         }, id -> null, () -> 1L);
+        return r;
     }
 
     @AfterEach
@@ -250,5 +257,114 @@ class ReplicaManagerTest {
         asked.get(1).answer().complete(new ReplicaManager.IsrResult(Errors.NONE,
                 new Partition.ReplicaState(1, 0, 2, List.of(1, 2, 3), List.of(1, 2))));
         assertThat(p.log().highWatermark()).isEqualTo(5);
+    }
+
+    @Test
+    void aFailedIsrExpansionIsAskedAgainOnlyAfterABackoffNotOnEveryFetch() {
+        replicas.close();
+        replicas = replicaManager(false);
+        Partition p = lead(0, 0, List.of(1, 2));
+        replicas.appendAsLeader(p, records(4));
+        fetchAs(2, 4, 0);
+        fetchAs(3, 4, 0);
+        assertThat(asked).hasSize(1);
+        // the controller refuses: replica 3's broker is fenced
+        asked.get(0).answer().complete(new ReplicaManager.IsrResult(Errors.INELIGIBLE_REPLICA, null));
+        assertThat(p.pendingIsr()).as("nothing in flight after the refusal").isNull();
+        for (int i = 0; i < 20; i++) fetchAs(3, 4, 0);
+        assertThat(asked).as("no request per fetch while backing off").hasSize(1);
+        now.addAndGet(ReplicaManager.ISR_RETRY_BACKOFF_MS - 1);
+        fetchAs(3, 4, 0);
+        assertThat(asked).hasSize(1);
+        now.addAndGet(1);
+        fetchAs(3, 4, 0);
+        fetchAs(3, 4, 0);
+        assertThat(asked).as("asked again once the backoff passed, one in flight").hasSize(2);
+        assertThat(asked.get(1).isr()).containsExactly(1, 2, 3);
+
+        // the same refusal again: the backoff doubles, and it is not a new failure (logged at DEBUG)
+        asked.get(1).answer().complete(new ReplicaManager.IsrResult(Errors.INELIGIBLE_REPLICA, null));
+        assertThat(p.lastIsrFailure().backoffMs()).isEqualTo(2 * ReplicaManager.ISR_RETRY_BACKOFF_MS);
+        now.addAndGet(ReplicaManager.ISR_RETRY_BACKOFF_MS);
+        fetchAs(3, 4, 0);
+        assertThat(asked).hasSize(2);
+        now.addAndGet(ReplicaManager.ISR_RETRY_BACKOFF_MS);
+        fetchAs(3, 4, 0);
+        assertThat(asked).hasSize(3);
+        // capped
+        for (int i = 0; i < 6; i++) {
+            asked.get(asked.size() - 1).answer().complete(new ReplicaManager.IsrResult(Errors.INELIGIBLE_REPLICA, null));
+            now.addAndGet(ReplicaManager.ISR_RETRY_BACKOFF_MAX_MS);
+            fetchAs(3, 4, 0);
+        }
+        assertThat(p.lastIsrFailure().backoffMs()).isEqualTo(ReplicaManager.ISR_RETRY_BACKOFF_MAX_MS);
+        assertThat(asked).hasSize(9);
+
+        // a new partition state (the image moved on) ends the backoff at once
+        asked.get(8).answer().complete(new ReplicaManager.IsrResult(Errors.INELIGIBLE_REPLICA, null));
+        p = lead(0, 1, List.of(1, 2));
+        fetchAs(3, 4, 0);
+        assertThat(asked).hasSize(10);
+        assertThat(asked.get(9).partitionEpoch()).isEqualTo(1);
+        // success clears the failure
+        asked.get(9).answer().complete(new ReplicaManager.IsrResult(Errors.NONE,
+                new Partition.ReplicaState(1, 0, 2, List.of(1, 2, 3), List.of(1, 2, 3))));
+        assertThat(p.state().isr()).containsExactly(1, 2, 3);
+        assertThat(p.lastIsrFailure()).isNull();
+    }
+
+    @Test
+    void aFailureIsNewOnlyWhenTheChangeTheReasonOrTheEpochsDiffer() {
+        Partition p = lead(3, 7, List.of(1, 2));
+        List<Integer> isr = List.of(1, 2, 3);
+        assertThat(p.startIsrChange(isr, 0)).isTrue();
+        assertThat(p.failIsrChange(isr, "INELIGIBLE_REPLICA", 3, 7, 0, 100, 1000)).as("first").isTrue();
+        assertThat(p.startIsrChange(isr, 99)).isFalse();
+        assertThat(p.retriesFailedIsrChange(isr)).isTrue();
+        assertThat(p.startIsrChange(isr, 100)).isTrue();
+        assertThat(p.failIsrChange(isr, "INELIGIBLE_REPLICA", 3, 7, 100, 100, 1000)).as("same failure").isFalse();
+        assertThat(p.startIsrChange(isr, 300)).isTrue();
+        assertThat(p.failIsrChange(isr, "java.util.concurrent.TimeoutException", 3, 7, 300, 100, 1000)).as("other reason").isTrue();
+        assertThat(p.lastIsrFailure().backoffMs()).isEqualTo(100);
+        assertThat(p.startIsrChange(isr, 400)).isTrue();
+        assertThat(p.failIsrChange(isr, "java.util.concurrent.TimeoutException", 3, 6, 400, 100, 1000)).as("other epochs").isTrue();
+        assertThat(p.retriesFailedIsrChange(isr)).as("asked at an older partition epoch").isFalse();
+    }
+
+    @Test
+    void whileLeadershipIsHeldAPartitionIsHostedButNeitherLedNorFollowed() {
+        List<String> events = new CopyOnWriteArrayList<>();
+        replicas.addLeadershipListener(new ReplicaManager.LeadershipListener() {
+            @Override
+            public void onBecomeLeader(Partition partition) {
+                events.add("lead " + partition.topicPartition() + "@" + partition.leaderEpoch());
+            }
+
+            @Override
+            public void onStopLeading(TopicPartition tp) {
+                events.add("stop " + tp);
+            }
+        });
+        replicas.holdLeadership();
+        // the image replayed at restart says this broker leads epoch 4
+        Partition p = lead(4, 9, List.of(1, 2, 3));
+        assertThat(p).as("hosted: the log is open").isNotNull();
+        assertThat(p.state().leaderId()).isEqualTo(-1);
+        assertThat(replicas.isLeader(p)).isFalse();
+        assertThat(events).as("no coordinator is told to load it").isEmpty();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> replicas.leaderFor(TP, -1))
+                .isInstanceOfSatisfying(io.runnel.common.ApiException.class,
+                        e -> assertThat(e.error()).isEqualTo(Errors.NOT_LEADER_OR_FOLLOWER));
+        assertThat(replicas.read(p, -1, 0, -1, -1, 1 << 20, true, false, true).error()).isEqualTo(Errors.NOT_LEADER_OR_FOLLOWER);
+        assertThat(replicas.read(p, 2, 0, -1, -1, 1 << 20, true, false, false).error()).isEqualTo(Errors.NOT_LEADER_OR_FOLLOWER);
+        assertThat(replicas.writeTxnMarker(TP, 5, (short) 0, 0, true).join()).isEqualTo(Errors.NOT_LEADER_OR_FOLLOWER);
+        assertThat(p.log().logEndOffset()).as("no marker appended").isZero();
+
+        // caught up: the real state, applied again, leads (and tells the listener once)
+        replicas.releaseLeadership();
+        p = lead(5, 10, List.of(1, 2, 3));
+        assertThat(replicas.isLeader(p)).isTrue();
+        assertThat(replicas.leaderFor(TP, 5)).isSameAs(p);
+        assertThat(events).containsExactly("lead t-0@5");
     }
 }
