@@ -41,7 +41,9 @@ import java.util.concurrent.TimeUnit;
                 "Named only (not in the default list nor in 'all', as each starts brokers of its own and takes minutes): "
                         + "(g) partition scale; (r) replicated: three Runnel nodes vs three Kafka KRaft nodes, RF 3, "
                         + "min.insync.replicas 2, acks=all: produce, p99 at 5,000/s, consume, and failover time after "
-                        + "SIGKILL of the leader (about 2 minutes per broker and run at scale 1)."},
+                        + "SIGKILL of the leader (about 2 minutes per broker and run at scale 1); (q) metadata quorum: three nodes "
+                        + "each, start-to-ready, controller failover (SIGKILL of the active controller to the next CreateTopics), "
+                        + "topics of 10 partitions created per second."},
         subcommands = {BenchMain.KafkaCommand.class})
 public final class BenchMain implements Callable<Integer> {
 
@@ -73,8 +75,8 @@ public final class BenchMain implements Callable<Integer> {
     int scalePartitions;
 
     @Option(names = "--failovers", defaultValue = "3",
-            description = "Leader kills scenario (r) measures, restarting the killed node between them; the figure is their median "
-                    + "(default: ${DEFAULT-VALUE}; 0 skips the failover part).")
+            description = "Leader kills scenario (r) measures, and active-controller kills scenario (q) measures, restarting the "
+                    + "killed node between them; the figure is their median (default: ${DEFAULT-VALUE}; 0 skips the failover part).")
     int failovers;
 
     @Option(names = "--markdown", paramLabel = "FILE", description = "Also write the results as Markdown to FILE.")
@@ -181,10 +183,13 @@ public final class BenchMain implements Callable<Integer> {
                 if (selected.contains(Scenario.G)) {
                     scaleResult.put(Scenario.G, runPartitionScale(who, sessionName, starter, startRunnel, tag, err));
                 }
+                if (selected.contains(Scenario.Q)) {
+                    scaleResult.put(Scenario.Q, runQuorum(who, sessionName, starter, startRunnel, runner, tag, err));
+                }
                 if (selected.contains(Scenario.R)) {
                     scaleResult.put(Scenario.R, runReplicated(who, sessionName, starter, startRunnel, runner, session, tag, err));
                 }
-                if (selected.stream().allMatch(s -> s == Scenario.G || s == Scenario.R)) {
+                if (Scenario.NAMED_ONLY.containsAll(selected)) {
                     report.add(who, scaleResult, null);
                     continue;
                 }
@@ -243,6 +248,30 @@ public final class BenchMain implements Callable<Integer> {
         err.printf(Locale.ROOT, "  %s (g) %s%n", tag, o.failed() ? "failed: " + ScenarioRunner.oneLine(o.error())
                 : o.values() + (o.note() == null ? "" : " (" + ScenarioRunner.oneLine(o.note()) + ")"));
         return o;
+    }
+
+    /** Scenario (q) on a three-node cluster of its own (started as for (r)), stopped afterwards. */
+    private ScenarioRunner.Outcome runQuorum(String who, String sessionName, BrokerStarter starter, boolean startRunnel,
+                                             ScenarioRunner runner, String tag, PrintStream err) {
+        if (!who.equals(Report.KAFKA) && !startRunnel) {
+            return ScenarioRunner.Outcome.failed("(q) starts and kills a cluster of its own, so it needs no --bootstrap");
+        }
+        err.printf(Locale.ROOT, "  %s (q) starting %d nodes%n", tag, Scenario.R_NODES);
+        LocalCluster cluster;
+        try {
+            cluster = who.equals(Report.KAFKA) ? starter.startKafkaCluster(sessionName + "-q", Scenario.R_NODES)
+                    : starter.startRunnelCluster(sessionName + "-q", Scenario.R_NODES);
+        } catch (Exception e) {
+            String msg = "the cluster did not start: " + Broker.rootMessage(e);
+            err.printf(Locale.ROOT, "  %s (q) %s%n", tag, ScenarioRunner.oneLine(msg));
+            return ScenarioRunner.Outcome.failed(msg);
+        }
+        try (cluster) {
+            ScenarioRunner.Outcome o = new QuorumScenario(startTimeoutMs, pauseMs, err)
+                    .run(cluster, tag, runner.records(Scenario.Q), failovers);
+            runner.report(tag, Scenario.Q, o, new java.util.EnumMap<>(Scenario.class));
+            return o;
+        }
     }
 
     /** Scenario (r) on a three-node cluster of its own, stopped afterwards. */
@@ -314,7 +343,8 @@ public final class BenchMain implements Callable<Integer> {
             sb.append("- Reference: Apache Kafka ").append(AppInfoParser.getVersion())
                     .append(" (KRaft, one combined broker+controller node on loopback, -Xms").append(kafkaHeap)
                     .append(" -Xmx").append(kafkaHeap).append(")")
-                    .append(selected.contains(Scenario.R) ? "; for (r) three such nodes in one static quorum, against three Runnel nodes" : "")
+                    .append(selected.contains(Scenario.R) || selected.contains(Scenario.Q)
+                            ? "; for (q) and (r) three such nodes in one static quorum, against three Runnel nodes" : "")
                     .append('\n');
         }
         sb.append("- ").append(runs).append(" run(s) per broker, brokers alternating, one at a time; figures are medians")
@@ -322,7 +352,8 @@ public final class BenchMain implements Callable<Integer> {
         sb.append("- Scenarios:\n");
         for (Scenario s : selected) {
             sb.append("  - (").append(s.id()).append(") ").append(s.description);
-            if (s != Scenario.F) sb.append(" — this run: ").append(String.format(Locale.ROOT, "%,d", runner.records(s))).append(" records");
+            if (s != Scenario.F) sb.append(" — this run: ").append(String.format(Locale.ROOT, "%,d", runner.records(s)))
+                    .append(s == Scenario.Q ? " topics" : " records");
             sb.append('\n');
         }
         sb.append('\n').append(report.toMarkdownTable()).append('\n');

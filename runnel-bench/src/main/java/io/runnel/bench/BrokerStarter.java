@@ -230,7 +230,7 @@ final class BrokerStarter {
     private LocalCluster awaitCluster(String name, List<Launched> launched, LocalCluster.Restarter restarter) throws Exception {
         java.util.Map<Integer, Broker.Managed> nodes = new java.util.TreeMap<>();
         for (int i = 0; i < launched.size(); i++) nodes.put(i + 1, awaitReady(launched.get(i)));
-        LocalCluster c = new LocalCluster(name, nodes, restarter);
+        LocalCluster c = new LocalCluster(name, nodes, restarter, launched.get(0).startNanos());
         c.awaitAllBrokers(startTimeoutMs);
         return c;
     }

@@ -29,9 +29,12 @@ final class LocalCluster extends Broker {
     private final Map<Integer, Broker.Managed> nodes;
     private final Restarter restarter;
     private final String bootstrap;
+    /** System.nanoTime() when the first node's process was launched (Kafka: after formatting its storage) */
+    private final long launchedNanos;
 
-    LocalCluster(String name, Map<Integer, Broker.Managed> nodes, Restarter restarter) {
+    LocalCluster(String name, Map<Integer, Broker.Managed> nodes, Restarter restarter, long launchedNanos) {
         super(name);
+        this.launchedNanos = launchedNanos;
         this.nodes = new java.util.TreeMap<>(nodes);
         this.restarter = restarter;
         StringJoiner j = new StringJoiner(",");
@@ -66,6 +69,23 @@ final class LocalCluster extends Broker {
     NewTopic newTopic(String topic) {
         return new NewTopic(topic, 1, Scenario.R_REPLICATION_FACTOR)
                 .configs(Map.of("min.insync.replicas", Integer.toString(Scenario.R_MIN_INSYNC)));
+    }
+
+    /** System.nanoTime() when the first of the nodes was launched (the start of scenario (q)'s start-to-ready). */
+    long launchedNanos() {
+        return launchedNanos;
+    }
+
+    /** The node ids, ascending. */
+    List<Integer> nodeIds() {
+        return new ArrayList<>(nodes.keySet());
+    }
+
+    /** The bootstrap list of every node but {@code except}. */
+    String bootstrapWithout(int except) {
+        StringJoiner j = new StringJoiner(",");
+        for (var e : nodes.entrySet()) if (e.getKey() != except) j.add(e.getValue().bootstrap());
+        return j.toString();
     }
 
     Broker.Managed node(int id) {

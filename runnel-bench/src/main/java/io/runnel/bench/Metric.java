@@ -78,6 +78,11 @@ record Metric(Scenario scenario, String key, String label, Target target) {
     static final String CONSUME_RECORDS_PER_SEC = "consume_records_per_sec";
     static final String FAILOVER_MS = "failover_ms";
     static final String FAILOVER_MAX_MS = "failover_max_ms";
+    static final String CLUSTER_START_MS = "cluster_start_to_ready_ms";
+    static final String CONTROLLER_FAILOVER_MS = "controller_failover_ms";
+    static final String CONTROLLER_FAILOVER_MAX_MS = "controller_failover_max_ms";
+    static final String NEW_LEADER_MS = "new_quorum_leader_ms";
+    static final String TOPICS_PER_SEC = "topics_per_sec";
 
     /** Every metric of a scenario, in table order. */
     static List<Metric> of(Scenario s) {
@@ -128,6 +133,12 @@ record Metric(Scenario scenario, String key, String label, Target target) {
                     new Metric(s, P99_MS, "p99 latency (ms)", Target.NONE),
                     new Metric(s, BROKER_CPU_US_PER_RECORD, "broker CPU per record (us)", Target.NONE),
                     new Metric(s, RC_RECORDS_PER_SEC, "read_committed consume (records/s)", Target.NONE));
+            case Q -> List.of(
+                    new Metric(s, CLUSTER_START_MS, "3 nodes: launch to 3 brokers + RF 3 CreateTopics (ms)", Target.NONE),
+                    new Metric(s, CONTROLLER_FAILOVER_MS, "controller SIGKILL to next CreateTopics (ms, median)", Target.ratioAtMost(0.5)),
+                    new Metric(s, CONTROLLER_FAILOVER_MAX_MS, "controller failover, slowest kill (ms)", Target.NONE),
+                    new Metric(s, NEW_LEADER_MS, "controller SIGKILL to DescribeQuorum naming a new leader (ms, median)", Target.NONE),
+                    new Metric(s, TOPICS_PER_SEC, "topics of 10 partitions, RF 3, created per second", Target.NONE));
             case R -> List.of(
                     new Metric(s, RECORDS_PER_SEC, "RF 3 produce throughput (records/s)", Target.NONE),
                     new Metric(s, MB_PER_SEC, "RF 3 produce throughput (MB/s)", Target.NONE),

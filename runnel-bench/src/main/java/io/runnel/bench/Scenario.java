@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
-/** The benchmark scenarios, (a) to (h) and (r). Record counts are at scale 1. */
+/** The benchmark scenarios, (a) to (h), (q) and (r). Record counts are at scale 1. */
 enum Scenario {
     A("produce 2,000,000 x 100 B, acks=all, linger.ms=5, batch.size=64 KiB, unthrottled"),
     B("produce 300,000 x 1 KiB, lz4, acks=all, linger.ms=5, batch.size=128 KiB, unthrottled"),
@@ -18,6 +18,9 @@ enum Scenario {
             + "RSS and open descriptors; its own broker"),
     H("transactions: produce 1,000,000 x 100 B in transactions of 100 ms (acks=all, idempotent, linger.ms=5, "
             + "batch.size=64 KiB), then read them all with a read_committed consumer"),
+    Q("metadata quorum: three combined nodes; start-to-ready (launch to three brokers and an RF 3 CreateTopics), "
+            + "controller failover (SIGKILL of the active controller to the next successful CreateTopics) and 200 topics of "
+            + "10 partitions, RF 3, created by 4 concurrent Admin clients; its own brokers"),
     R("replicated: three combined nodes, topic RF 3, min.insync.replicas 2, acks=all: produce 300,000 x 100 B, "
             + "1 KiB at 5,000/s for 40,000 records (warm client), consume, and failover after SIGKILL of the leader; "
             + "its own brokers");
@@ -42,6 +45,10 @@ enum Scenario {
     static final int R_NODES = 3;
     static final short R_REPLICATION_FACTOR = 3;
     static final int R_MIN_INSYNC = 2;
+    static final long Q_TOPICS = 200;
+
+    /** Scenarios that start brokers of their own and take minutes: run only when named, never by "all". */
+    static final Set<Scenario> NAMED_ONLY = EnumSet.of(G, Q, R);
 
     final String description;
 
@@ -53,10 +60,10 @@ enum Scenario {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    /** Parses "a,b,c" (case-insensitive, also "all" for every scenario but (g) and (r)). */
+    /** Parses "a,b,c" (case-insensitive, also "all" for every scenario but the {@link #NAMED_ONLY} ones). */
     static Set<Scenario> parseList(String list) {
-        // (g) and (r) take minutes and start their own brokers: "all" means the others; they are asked for by name
-        if (list == null || list.isBlank() || list.strip().equalsIgnoreCase("all")) return EnumSet.complementOf(EnumSet.of(G, R));
+        // (g), (q) and (r) take minutes and start their own brokers: "all" means the others; they are asked for by name
+        if (list == null || list.isBlank() || list.strip().equalsIgnoreCase("all")) return EnumSet.complementOf(EnumSet.copyOf(NAMED_ONLY));
         EnumSet<Scenario> out = EnumSet.noneOf(Scenario.class);
         for (String part : list.split(",")) {
             String p = part.strip();
@@ -64,7 +71,7 @@ enum Scenario {
             try {
                 out.add(Scenario.valueOf(p.toUpperCase(Locale.ROOT)));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("unknown scenario '" + p + "' (known: a,b,c,d,e,f,g,h,r)");
+                throw new IllegalArgumentException("unknown scenario '" + p + "' (known: a,b,c,d,e,f,g,h,q,r)");
             }
         }
         if (out.isEmpty()) throw new IllegalArgumentException("no scenario selected");

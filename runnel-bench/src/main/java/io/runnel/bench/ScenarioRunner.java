@@ -82,6 +82,7 @@ final class ScenarioRunner {
             case E -> Scenario.scaled(Scenario.E_RECORDS, scale);
             case H -> Scenario.scaled(Scenario.H_RECORDS, scale);
             case R -> Scenario.scaled(Scenario.R_RECORDS, scale);
+            case Q -> QuorumScenario.topics(scale);
             case F, G -> 0;
         };
     }
@@ -96,7 +97,7 @@ final class ScenarioRunner {
             case B, R -> 2_000;
             case C -> 5_000;
             case E -> 50;
-            case F, G -> 1;
+            case F, G, Q -> 1;
         };
         long ms = Math.max(120_000, records(s) * 1000 / floorPerSec);
         return Math.min(toolTimeoutMs, ms);
@@ -116,7 +117,7 @@ final class ScenarioRunner {
                 yield args;
             }
             case R -> producerArgs("TOPIC", records(s), Scenario.R_SIZE, -1, "BOOTSTRAP", producerPropsA());
-            case F, G -> List.of();
+            case F, G, Q -> List.of();
         };
     }
 
@@ -125,7 +126,7 @@ final class ScenarioRunner {
             case A, B, C, H, R -> "org.apache.kafka.tools.ProducerPerformance";
             case D -> "org.apache.kafka.tools.ConsumerPerformance";
             case E -> "org.apache.kafka.tools.EndToEndLatency";
-            case F, G -> "";
+            case F, G, Q -> "";
         };
     }
 
@@ -230,7 +231,7 @@ final class ScenarioRunner {
         }
     }
 
-    private void report(String tag, Scenario s, Outcome o, Map<Scenario, Outcome> out) {
+    void report(String tag, Scenario s, Outcome o, Map<Scenario, Outcome> out) {
         out.put(s, o);
         if (o.failed()) {
             progress.printf(Locale.ROOT, "  %s (%s) FAILED: %s%n", tag, s.id(), oneLine(o.error()));

@@ -27,7 +27,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Apache Kafka's own tools (kafka-tools 4.1, run through their main classes in their own JVMs) against a
  * three-node Runnel cluster in this JVM: {@code kafka-reassign-partitions.sh --execute/--verify}
  * (ReassignPartitionsCommand), {@code kafka-leader-election.sh} (LeaderElectionCommand) and
- * {@code kafka-topics.sh --describe --under-replicated-partitions} (TopicCommand).
+ * {@code kafka-topics.sh --describe --under-replicated-partitions} (TopicCommand), {@code kafka-features.sh describe}
+ * (FeatureCommand) and {@code kafka-cluster.sh cluster-id / unregister} (ClusterTool).
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 @EnabledIfSystemProperty(named = "it.kafka.clients.version", matches = "4\\.1\\..*")
@@ -48,6 +49,11 @@ class ReassignmentToolsIT {
     private String tool(String mainClass, String... args) throws Exception {
         List<String> all = new ArrayList<>(List.of("--bootstrap-server", cluster.bootstrap()));
         all.addAll(List.of(args));
+        return toolWith(mainClass, all);
+    }
+
+    /** Runs a Kafka tool with exactly {@code all} as arguments in its own JVM; returns its output after asserting exit 0. */
+    private String toolWith(String mainClass, List<String> all) throws Exception {
         Path log = dir.resolve("tool-" + (++runs) + ".log");
         try (JvmProcess p = JvmProcess.start(log, mainClass, all)) {
             assertThat(p.awaitExit(90_000)).as("%s %s finished", mainClass, all).isTrue();
@@ -68,8 +74,20 @@ class ReassignmentToolsIT {
         return tool("org.apache.kafka.tools.LeaderElectionCommand", args);
     }
 
+    /** {@code kafka-features.sh --bootstrap-server B ARGS}. */
+    private String features(String... args) throws Exception {
+        return tool("org.apache.kafka.tools.FeatureCommand", args);
+    }
+
+    /** {@code kafka-cluster.sh COMMAND --bootstrap-server B ARGS} (the option belongs to each command). */
+    private String clusterTool(String command, String... args) throws Exception {
+        List<String> all = new ArrayList<>(List.of(command, "--bootstrap-server", cluster.bootstrap()));
+        all.addAll(List.of(args));
+        return toolWith("org.apache.kafka.tools.ClusterTool", all);
+    }
+
     @Test
-    void reassignVerifyElectAndDescribeUnderReplicatedPartitions() throws Exception {
+    void reassignVerifyElectDescribeUnderReplicatedFeaturesClusterIdAndUnregister() throws Exception {
         cluster = ClusterHarness.create(ClusterHarness.Mode.IN_PROCESS, dir.resolve("cluster"), 3,
                 Map.of("replica.lag.time.max.ms", "5000", "broker.session.timeout.ms", "6000")).startAll();
         try (Admin admin = Clients.admin(cluster.bootstrap())) {
@@ -130,6 +148,40 @@ class ReassignmentToolsIT {
                     .allMatch(l -> !l.substring(l.indexOf("Isr:")).contains(String.valueOf(away)));
             assertThat(Clients.readAll(cluster.bootstrap(active), List.of(new TopicPartition("tools", 0), new TopicPartition("tools", 1)),
                     WAIT)).hasSize(50);
+
+            // kafka-cluster.sh cluster-id: the id DescribeCluster answers
+            String clusterId = admin.describeCluster().clusterId().get(30, TimeUnit.SECONDS);
+            assertThat(clusterId).isNotBlank();
+            assertThat(clusterTool("cluster-id").lines()).contains("Cluster ID: " + clusterId);
+
+            // kafka-features.sh describe: one line per feature with the supported range and the finalized level
+            Map<String, String> described = new java.util.TreeMap<>();
+            for (String line : features("describe").lines().filter(l -> l.startsWith("Feature: ")).toList()) {
+                described.put(line.substring("Feature: ".length(), line.indexOf('\t')), line);
+            }
+            assertThat(described).containsKeys("metadata.version", "kraft.version", "group.version", "transaction.version");
+            // metadata.version 7 = 3.3-IV3 .. 33 = 4.4-IV2, newer than this 4.1 tool knows by name (it prints UNKNOWN 33)
+            assertThat(described.get("metadata.version")).matches(
+                    "Feature: metadata\\.version\tSupportedMinVersion: 3\\.3-IV3\tSupportedMaxVersion: (4\\.4-IV2|UNKNOWN 33)"
+                            + "\tFinalizedVersionLevel: (4\\.4-IV2|UNKNOWN 33)\tEpoch: [0-9]+");
+            assertThat(described.get("transaction.version"))
+                    .contains("\tSupportedMinVersion: 0\tSupportedMaxVersion: 2\tFinalizedVersionLevel: 2\t");
+            assertThat(described.get("group.version"))
+                    .contains("\tSupportedMinVersion: 0\tSupportedMaxVersion: 1\tFinalizedVersionLevel: 1\t");
+            assertThat(described.get("kraft.version"))
+                    .contains("\tSupportedMinVersion: 0\tSupportedMaxVersion: 0\tFinalizedVersionLevel: 0\t");
+
+            // kafka-cluster.sh unregister of the stopped broker: its registration is gone, even among the fenced
+            assertThat(ClusterIT.brokerIds(admin, true)).contains(away);
+            assertThat(clusterTool("unregister", "--id", Integer.toString(away)).lines())
+                    .contains("Broker " + away + " is no longer registered.");
+            ClusterHarness.await(WAIT, "broker " + away + " unregistered", () -> {
+                try {
+                    return !ClusterIT.brokerIds(admin, true).contains(away);
+                } catch (Exception e) {
+                    return false;
+                }
+            });
         }
     }
 }

@@ -70,7 +70,7 @@ public final class QuorumConfig {
             .define(QUORUM_VOTERS, Type.LIST, "", Importance.HIGH,
                     "The voters of the metadata quorum as id@host:port,...; empty: a quorum of this node alone.")
             .define(ELECTION_TIMEOUT_MS, Type.INT, "1000", Range.atLeast(100), Importance.HIGH,
-                    "The least time without a leader before a voter starts an election (randomised up to twice it).")
+                    "About the time without a leader before a voter starts an election (Ratis' timeout is randomised in [e/2, e]).")
             .define(METADATA_LOG_DIR, Type.STRING, null, Importance.HIGH, "The directory of the metadata log.")
             .define(LOG_DIRS, Type.LIST, null, Importance.HIGH, "Partition data directories.")
             .define(LOG_DIR, Type.LIST, "./data", Importance.HIGH, "Partition data directory when log.dirs is unset.")
