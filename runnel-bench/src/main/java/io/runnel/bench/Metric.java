@@ -78,6 +78,8 @@ record Metric(Scenario scenario, String key, String label, Target target) {
     static final String CONSUME_RECORDS_PER_SEC = "consume_records_per_sec";
     static final String FAILOVER_MS = "failover_ms";
     static final String FAILOVER_MAX_MS = "failover_max_ms";
+    static final String B_RECORDS_PER_SEC = "lz4_1k_records_per_sec";
+    static final String B_P99_MS = "lz4_1k_p99_ms";
     static final String CLUSTER_START_MS = "cluster_start_to_ready_ms";
     static final String CONTROLLER_FAILOVER_MS = "controller_failover_ms";
     static final String CONTROLLER_FAILOVER_MAX_MS = "controller_failover_max_ms";
@@ -140,13 +142,15 @@ record Metric(Scenario scenario, String key, String label, Target target) {
                     new Metric(s, NEW_LEADER_MS, "controller SIGKILL to DescribeQuorum naming a new leader (ms, median)", Target.NONE),
                     new Metric(s, TOPICS_PER_SEC, "topics of 10 partitions, RF 3, created per second", Target.NONE));
             case R -> List.of(
-                    new Metric(s, RECORDS_PER_SEC, "RF 3 produce throughput (records/s)", Target.NONE),
-                    new Metric(s, MB_PER_SEC, "RF 3 produce throughput (MB/s)", Target.NONE),
-                    new Metric(s, P99_MS, "RF 3 produce p99 latency (ms)", Target.NONE),
-                    new Metric(s, FIXED_RATE_P99_MS, "RF 3 p99 at 5,000/s (ms)", Target.NONE),
+                    new Metric(s, RECORDS_PER_SEC, "RF 3 produce throughput, 100 B (records/s)", Target.ratioAtLeast(1.3)),
+                    new Metric(s, MB_PER_SEC, "RF 3 produce throughput, 100 B (MB/s)", Target.NONE),
+                    new Metric(s, P99_MS, "RF 3 produce p99 latency, 100 B (ms)", Target.NONE),
+                    new Metric(s, B_RECORDS_PER_SEC, "RF 3 produce throughput, 1 KiB lz4 (records/s)", Target.ratioAtLeast(1.3)),
+                    new Metric(s, B_P99_MS, "RF 3 produce p99 latency, 1 KiB lz4 (ms)", Target.NONE),
+                    new Metric(s, FIXED_RATE_P99_MS, "RF 3 p99 at 5,000/s (ms)", Target.ratioAtMost(0.5)),
                     new Metric(s, FIXED_RATE_P999_MS, "RF 3 p99.9 at 5,000/s (ms)", Target.NONE),
-                    new Metric(s, CONSUME_RECORDS_PER_SEC, "RF 3 consume throughput (records/s)", Target.NONE),
-                    new Metric(s, FAILOVER_MS, "failover: leader SIGKILL to next ack (ms, median)", Target.NONE),
+                    new Metric(s, CONSUME_RECORDS_PER_SEC, "RF 3 consume throughput (records/s)", Target.ratioAtLeast(1.3)),
+                    new Metric(s, FAILOVER_MS, "failover: leader SIGKILL to next ack (ms, median)", Target.ratioAtMost(0.5)),
                     new Metric(s, FAILOVER_MAX_MS, "failover, slowest kill (ms)", Target.NONE));
         };
     }

@@ -21,7 +21,7 @@ enum Scenario {
     Q("metadata quorum: three combined nodes; start-to-ready (launch to three brokers and an RF 3 CreateTopics), "
             + "controller failover (SIGKILL of the active controller to the next successful CreateTopics) and 200 topics of "
             + "10 partitions, RF 3, created by 4 concurrent Admin clients; its own brokers"),
-    R("replicated: three combined nodes, topic RF 3, min.insync.replicas 2, acks=all: produce 300,000 x 100 B, "
+    R("replicated: three combined nodes, topic RF 3, min.insync.replicas 2, acks=all: produce 300,000 x 100 B and, as (b), 300,000 x 1 KiB lz4, "
             + "1 KiB at 5,000/s for 40,000 records (warm client), consume, and failover after SIGKILL of the leader; "
             + "its own brokers");
 

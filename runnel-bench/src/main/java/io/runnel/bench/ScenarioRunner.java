@@ -347,7 +347,7 @@ final class ScenarioRunner {
     }
 
     /**
-     * (r) against a local cluster whose topics have RF 3 and min.insync.replicas 2: produce as (a), latency at a
+     * (r) against a local cluster whose topics have RF 3 and min.insync.replicas 2: produce as (a) and as (b), latency at a
      * fixed rate as (c)'s warm run, consume as (d), then {@code failovers} SIGKILLs of the partition leader
      * ({@link FailoverProbe}). A part that fails is named in the outcome's note; the others still run.
      */
@@ -365,6 +365,17 @@ final class ScenarioRunner {
             v.put(Metric.RECORDS_PER_SEC, p.values().get(Metric.RECORDS_PER_SEC));
             v.put(Metric.MB_PER_SEC, p.values().get(Metric.MB_PER_SEC));
             v.put(Metric.P99_MS, p.values().get(Metric.P99_MS));
+        }
+        pause();
+        // as (b): 1 KiB records compressed with lz4 by the producer
+        long nB = Scenario.scaled(Scenario.B_RECORDS, scale);
+        Outcome b = guarded(cluster, Scenario.R, () -> produce(cluster, dir, "r-produce-b", "bench-r-b-" + run, nB, Scenario.B_SIZE, -1,
+                producerPropsB()));
+        if (b.failed()) {
+            notes.add("produce 1 KiB lz4: " + b.error());
+        } else {
+            v.put(Metric.B_RECORDS_PER_SEC, b.values().get(Metric.RECORDS_PER_SEC));
+            v.put(Metric.B_P99_MS, b.values().get(Metric.P99_MS));
         }
         pause();
         long nRate = Scenario.scaled(Scenario.R_RATE_RECORDS, scale);

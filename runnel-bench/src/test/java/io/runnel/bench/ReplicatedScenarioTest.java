@@ -96,14 +96,15 @@ class ReplicatedScenarioTest {
     @Test
     void replicatedFiguresAreReportedSideBySide() {
         Report r = new Report("Runnel", true, EnumSet.of(Scenario.R));
-        r.add("Runnel", Map.of(Scenario.R, ok(Metric.RECORDS_PER_SEC, 200_000, Metric.FIXED_RATE_P99_MS, 4,
+        r.add("Runnel", Map.of(Scenario.R, ok(Metric.RECORDS_PER_SEC, 200_000, Metric.B_RECORDS_PER_SEC, 90_000, Metric.FIXED_RATE_P99_MS, 4,
                 Metric.CONSUME_RECORDS_PER_SEC, 800_000, Metric.FAILOVER_MS, 9_500, Metric.FAILOVER_MAX_MS, 9_900)), null);
-        r.add("Kafka", Map.of(Scenario.R, ok(Metric.RECORDS_PER_SEC, 100_000, Metric.FIXED_RATE_P99_MS, 8,
+        r.add("Kafka", Map.of(Scenario.R, ok(Metric.RECORDS_PER_SEC, 100_000, Metric.B_RECORDS_PER_SEC, 60_000, Metric.FIXED_RATE_P99_MS, 8,
                 Metric.CONSUME_RECORDS_PER_SEC, 400_000, Metric.FAILOVER_MS, 19_000, Metric.FAILOVER_MAX_MS, 20_000)), null);
         List<Report.Row> rows = r.rows();
         assertThat(rows).extracting(Report.Row::metric).containsExactlyElementsOf(
                 Metric.of(Scenario.R).stream().map(Metric::label).toList());
-        assertThat(row(rows, "RF 3 produce throughput (records/s)").ratio()).isEqualTo("2.00x");
+        assertThat(row(rows, "RF 3 produce throughput, 100 B (records/s)").ratio()).isEqualTo("2.00x");
+        assertThat(row(rows, "RF 3 produce throughput, 1 KiB lz4 (records/s)").ratio()).isEqualTo("1.50x");
         assertThat(row(rows, "RF 3 p99 at 5,000/s (ms)").ratio()).isEqualTo("0.50x");
         assertThat(row(rows, "RF 3 consume throughput (records/s)").ratio()).isEqualTo("2.00x");
         Report.Row failover = row(rows, "failover: leader SIGKILL to next ack (ms, median)");
@@ -117,7 +118,7 @@ class ReplicatedScenarioTest {
         Report r = new Report("Runnel", false, EnumSet.of(Scenario.R));
         r.add("Runnel", Map.of(Scenario.R, ScenarioRunner.Outcome.ok(Map.of(Metric.RECORDS_PER_SEC, 150_000.0),
                 "kill 1: no write acknowledged within 60 s after SIGKILL of leader node 2")), null);
-        assertThat(row(r.rows(), "RF 3 produce throughput (records/s)").subject()).isEqualTo("150,000");
+        assertThat(row(r.rows(), "RF 3 produce throughput, 100 B (records/s)").subject()).isEqualTo("150,000");
         assertThat(row(r.rows(), "failover: leader SIGKILL to next ack (ms, median)").subject()).isEqualTo("n/a");
         assertThat(r.failures()).containsExactly("Runnel (r) run 1: kill 1: no write acknowledged within 60 s after SIGKILL of leader node 2");
     }

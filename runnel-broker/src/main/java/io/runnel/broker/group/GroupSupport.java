@@ -31,6 +31,8 @@ public final class GroupSupport implements ReplicaManager.LeadershipListener, Co
     private final MetadataController controller;
     private final BrokerContext broker;
     private final AtomicBoolean creating = new AtomicBoolean();
+    /** The creation of __consumer_offsets this broker started last (completed when none runs). */
+    private volatile java.util.concurrent.CompletableFuture<Void> creation = java.util.concurrent.CompletableFuture.completedFuture(null);
 
     public GroupSupport(GroupCoordinator coordinator, MetadataController controller, BrokerContext broker) {
         this.coordinator = coordinator;
@@ -72,8 +74,15 @@ public final class GroupSupport implements ReplicaManager.LeadershipListener, Co
         return e == null ? null : new Node(b.id(), e.host(), e.port());
     }
 
+    @Override
+    public java.util.concurrent.CompletableFuture<Void> creationOf(String topic) {
+        return topic.equals(OffsetsTopicLog.TOPIC) ? creation : java.util.concurrent.CompletableFuture.completedFuture(null);
+    }
+
     private void createOffsetsTopic(MetadataImage image) {
         if (!creating.compareAndSet(false, true)) return;
+        java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+        creation = done;
         var cfg = broker.config().values();
         int partitions = cfg.getInt(BrokerConfigs.OFFSETS_TOPIC_NUM_PARTITIONS);
         // a single node caps the factor at its one broker; a cluster applies it as Kafka does: the topic is
@@ -88,6 +97,7 @@ public final class GroupSupport implements ReplicaManager.LeadershipListener, Co
             if (err != null) log.error("Creating {} failed", OffsetsTopicLog.TOPIC, err);
             else if (r.get(0).error().isSuccess()) log.info("Created {} with {} partitions", OffsetsTopicLog.TOPIC, partitions);
             else log.warn("Cannot create {} (yet): {}", OffsetsTopicLog.TOPIC, r.get(0).error());
+            done.complete(null);
         });
     }
 }

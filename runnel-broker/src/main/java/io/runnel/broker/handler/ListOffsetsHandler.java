@@ -18,7 +18,8 @@ import java.util.concurrent.CompletableFuture;
  * ListOffsets: for each partition the offset matching a target timestamp, or one of Kafka's special
  * targets: -1 latest (high watermark; last stable offset for read_committed), -2 earliest, -3 the
  * record with the largest timestamp, -4 earliest local (= earliest, no tiered storage), -5 latest
- * tiered (none: -1).
+ * tiered (none: -1). A new leader whose high watermark is still below where its epoch began answers
+ * OFFSET_NOT_AVAILABLE for latest and for a timestamp found past the high watermark (Kafka's rule).
  */
 public final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest, ListOffsetsResponse> {
     static final long LATEST = -1, EARLIEST = -2, MAX_TIMESTAMP = -3, EARLIEST_LOCAL = -4, LATEST_TIERED = -5, EARLIEST_PENDING_UPLOAD = -6;
@@ -58,7 +59,12 @@ public final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest, 
 
     private static void lookup(Partition p, long target, boolean readCommitted, ListOffsetsResponse.PartitionResponse pr) {
         PartitionLog log = p.log();
+        // a leader elected with more records than its high watermark covers does not know "latest" until the followers
+        // catch up: OFFSET_NOT_AVAILABLE (retriable) for latest, and for a timestamp found at or past the high watermark
+        boolean lagging = p.highWatermarkBehindEpochStart();
         if (target == LATEST) {
+            if (lagging) throw new ApiException(Errors.OFFSET_NOT_AVAILABLE, "the high watermark (" + log.highWatermark()
+                    + ") is behind the offset this leader's epoch began at");
             pr.offset = readCommitted ? log.lastStableOffset() : log.highWatermark();
             pr.timestamp = -1;
             pr.leaderEpoch = p.leaderEpoch();
@@ -89,6 +95,9 @@ public final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest, 
             pr.offset = found.get().offset();
             pr.timestamp = found.get().timestamp();
             pr.leaderEpoch = found.get().leaderEpoch();
+        } else if (found.isPresent() && lagging) {
+            throw new ApiException(Errors.OFFSET_NOT_AVAILABLE, "the high watermark (" + log.highWatermark()
+                    + ") is behind the offset this leader's epoch began at");
         } else {
             pr.offset = -1;
             pr.timestamp = -1;

@@ -172,6 +172,15 @@ public final class Partition {
         leaderEpochStartOffset = log().logEndOffset();
     }
 
+    /**
+     * Whether this leader's high watermark is still below the log end it had when its epoch began: after an
+     * election, until the followers have caught up with what the new leader had, "latest" is not known yet
+     * (ListOffsets answers OFFSET_NOT_AVAILABLE, as Kafka does).
+     */
+    public synchronized boolean highWatermarkBehindEpochStart() {
+        return leaderEpochStartOffset > log().highWatermark();
+    }
+
     /** New replica state for a partition this broker keeps leading (ISR or replicas changed). */
     synchronized void updateLeaderState(int nodeId, long nowMs) {
         for (int r : state.replicas()) {

@@ -29,6 +29,8 @@ public final class TxnSupport implements ReplicaManager.LeadershipListener, Coor
     private final MetadataController controller;
     private final BrokerContext broker;
     private final AtomicBoolean creating = new AtomicBoolean();
+    /** The creation of __transaction_state this broker started last (completed when none runs). */
+    private volatile java.util.concurrent.CompletableFuture<Void> creation = java.util.concurrent.CompletableFuture.completedFuture(null);
 
     /** @param groups the group coordinator's locator, which finds leaders of any topic (and creates __consumer_offsets) */
     public TxnSupport(TransactionCoordinator coordinator, CoordinatorLocator groups, MetadataController controller, BrokerContext broker) {
@@ -62,8 +64,15 @@ public final class TxnSupport implements ReplicaManager.LeadershipListener, Coor
         return groups.leaderOf(topic, partition, listenerName);
     }
 
+    @Override
+    public java.util.concurrent.CompletableFuture<Void> creationOf(String topic) {
+        return topic.equals(TransactionCoordinator.TOPIC) ? creation : groups.creationOf(topic);
+    }
+
     private void createTopic() {
         if (!creating.compareAndSet(false, true)) return;
+        java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+        creation = done;
         var cfg = broker.config().values();
         int partitions = cfg.getInt(BrokerConfigs.TRANSACTION_STATE_LOG_NUM_PARTITIONS);
         // as __consumer_offsets: a single node caps the factor at its one broker; a cluster applies it as Kafka does (the
@@ -79,6 +88,7 @@ public final class TxnSupport implements ReplicaManager.LeadershipListener, Coor
             creating.set(false);
             if (err != null) log.error("Creating {} failed", TransactionCoordinator.TOPIC, err);
             else log.info("Created {} with {} partitions: {}", TransactionCoordinator.TOPIC, partitions, r.get(0).error());
+            done.complete(null);
         });
     }
 }

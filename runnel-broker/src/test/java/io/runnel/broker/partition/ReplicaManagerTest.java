@@ -1,6 +1,8 @@
 package io.runnel.broker.partition;
 
 import io.runnel.common.Errors;
+import io.runnel.protocol.message.ListOffsetsRequest;
+import io.runnel.protocol.message.ListOffsetsResponse;
 import io.runnel.common.Time;
 import io.runnel.common.TopicPartition;
 import io.runnel.common.Uuid;
@@ -165,6 +167,46 @@ class ReplicaManagerTest {
         assertThat(p.log().highWatermark()).isEqualTo(7);
         replicas.setMinInsyncReplicas(TP.topic(), 1); // lowered: the sole leader's log end counts again
         assertThat(p.log().highWatermark()).isEqualTo(8);
+    }
+
+    @Test
+    void aNewLeaderWhoseHighWatermarkLagsItsEpochStartAnswersOffsetNotAvailable() throws Exception {
+        Partition p = lead(0, 0, List.of(1, 2, 3));
+        replicas.appendAsLeader(p, records(4));
+        fetchAs(2, 4, 0);
+        fetchAs(3, 2, 0);
+        assertThat(p.log().highWatermark()).isEqualTo(2);
+        assertThat(listOffset(-1).errorCode).isEqualTo(Errors.NONE.code());
+        assertThat(listOffset(-1).offset).isEqualTo(2);
+
+        lead(1, 1, List.of(1, 2, 3)); // re-elected: its epoch begins at 4, which no follower is known to have yet
+        ListOffsetsResponse.PartitionResponse latest = listOffset(-1);
+        assertThat(latest.errorCode).as("latest while the high watermark is behind the epoch start")
+                .isEqualTo(Errors.OFFSET_NOT_AVAILABLE.code());
+        assertThat(listOffset(1002).errorCode).as("a timestamp found past the high watermark")
+                .isEqualTo(Errors.OFFSET_NOT_AVAILABLE.code());
+        assertThat(listOffset(1000).offset).as("a timestamp found below it").isZero();
+        assertThat(listOffset(-2).offset).as("earliest is always known").isZero();
+
+        fetchAs(2, 4, 1);
+        fetchAs(3, 4, 1);
+        assertThat(listOffset(-1).errorCode).isEqualTo(Errors.NONE.code());
+        assertThat(listOffset(-1).offset).isEqualTo(4);
+    }
+
+    private ListOffsetsResponse.PartitionResponse listOffset(long timestamp) throws Exception {
+        ListOffsetsRequest req = new ListOffsetsRequest();
+        req.replicaId = -1;
+        ListOffsetsRequest.Topic t = new ListOffsetsRequest.Topic();
+        t.name = TP.topic();
+        ListOffsetsRequest.Partition rp = new ListOffsetsRequest.Partition();
+        rp.partitionIndex = 0;
+        rp.currentLeaderEpoch = -1;
+        rp.timestamp = timestamp;
+        t.partitions.add(rp);
+        req.topics.add(t);
+        return new io.runnel.broker.handler.ListOffsetsHandler(replicas).handle(null, req).get(5, TimeUnit.SECONDS)
+                .topics.get(0).partitions.get(0);
     }
 
     @Test

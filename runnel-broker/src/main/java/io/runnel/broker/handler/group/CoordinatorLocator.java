@@ -14,4 +14,12 @@ public interface CoordinatorLocator {
 
     /** The leader of {@code topic}-{@code partition} on the client's listener, or null if there is none (yet). */
     Node leaderOf(String topic, int partition, String listenerName);
+
+    /**
+     * Completes when the creation of {@code topic} that this broker started has ended (at once when none runs), so
+     * FindCoordinator can answer with the new leader instead of a COORDINATOR_NOT_AVAILABLE the client backs off from.
+     */
+    default java.util.concurrent.CompletableFuture<Void> creationOf(String topic) {
+        return java.util.concurrent.CompletableFuture.completedFuture(null);
+    }
 }

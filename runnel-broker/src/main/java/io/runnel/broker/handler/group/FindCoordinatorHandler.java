@@ -9,12 +9,14 @@ import io.runnel.protocol.message.FindCoordinatorRequest;
 import io.runnel.protocol.message.FindCoordinatorResponse;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * FindCoordinator: the broker leading the partition of {@code __consumer_offsets} that holds a group (key type
  * 0), or of {@code __transaction_state} that holds a transactional id (key type 1). v4+ looks up a batch of
  * keys. Share groups (key type 2) are not served: INVALID_REQUEST. The partition of a transactional id is
- * {@code abs(hash) % transaction.state.log.num.partitions}; the first lookup creates {@code __transaction_state}.
+ * {@code abs(hash) % transaction.state.log.num.partitions}; the first lookup creates {@code __transaction_state}
+ * (and of a group, {@code __consumer_offsets}) and waits for that creation, up to {@link #CREATION_WAIT_MS}.
  */
 public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorRequest, FindCoordinatorResponse> {
     public static final String GROUP_TOPIC = "__consumer_offsets";
@@ -69,8 +71,32 @@ public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorR
         return node == null ? new Found(Errors.COORDINATOR_NOT_AVAILABLE, Found.NO_NODE) : new Found(Errors.NONE, node);
     }
 
+    /**
+     * How long a lookup waits for the creation of the internal topic it started (or found running) before it answers
+     * COORDINATOR_NOT_AVAILABLE: a first consumer or transactional producer then gets its coordinator in one round trip
+     * instead of backing off and asking again (Kafka answers at once; clients back off up to retry.backoff.max.ms).
+     */
+    static final long CREATION_WAIT_MS = 2_000;
+
     @Override
     public CompletableFuture<FindCoordinatorResponse> handle(RequestContext ctx, FindCoordinatorRequest request) {
+        byte keyType = ctx.apiVersion() >= 1 ? request.keyType : 0;
+        FindCoordinatorResponse first = answer(ctx, request);
+        if (!notAvailable(ctx, first)) return CompletableFuture.completedFuture(first);
+        String topic = keyType == 1 ? TRANSACTION_TOPIC : GROUP_TOPIC;
+        CompletableFuture<Void> creation = locator.creationOf(topic);
+        if (creation.isDone()) return CompletableFuture.completedFuture(first);
+        return creation.copy().completeOnTimeout(null, CREATION_WAIT_MS, TimeUnit.MILLISECONDS)
+                .handle((x, e) -> answer(ctx, request));
+    }
+
+    private static boolean notAvailable(RequestContext ctx, FindCoordinatorResponse resp) {
+        short code = Errors.COORDINATOR_NOT_AVAILABLE.code();
+        if (ctx.apiVersion() < 4) return resp.errorCode == code;
+        return resp.coordinators.stream().anyMatch(c -> c.errorCode == code);
+    }
+
+    private FindCoordinatorResponse answer(RequestContext ctx, FindCoordinatorRequest request) {
         FindCoordinatorResponse resp = new FindCoordinatorResponse();
         if (ctx.apiVersion() >= 4) {
             for (String key : request.coordinatorKeys) {
@@ -92,6 +118,6 @@ public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorR
             resp.host = f.node().host();
             resp.port = f.node().port();
         }
-        return CompletableFuture.completedFuture(resp);
+        return resp;
     }
 }
