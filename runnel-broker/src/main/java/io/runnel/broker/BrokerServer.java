@@ -46,6 +46,7 @@ import io.runnel.broker.handler.ListOffsetsHandler;
 import io.runnel.broker.handler.DescribeTopicPartitionsHandler;
 import io.runnel.broker.handler.MetadataHandler;
 import io.runnel.broker.handler.ProduceHandler;
+import io.runnel.broker.cluster.AlterPartitionBatcher;
 import io.runnel.broker.cluster.BrokerLifecycleManager;
 import io.runnel.broker.cluster.ClusterConfigCheck;
 import io.runnel.broker.handler.txn.AddOffsetsToTxnHandler;
@@ -113,6 +114,7 @@ public final class BrokerServer implements AutoCloseable {
     private GroupCoordinator groups;
     /** In a cluster: this node's member of the metadata quorum and its broker lifecycle; else null. */
     private QuorumNode quorumNode;
+    private final AlterPartitionBatcher isrChanges = new AlterPartitionBatcher(this::sendIsrChanges);
     private BrokerLifecycleManager lifecycle;
     private TransactionCoordinator txns;
     private TxnMarkerChannelManager markerChannels;
@@ -268,21 +270,26 @@ public final class BrokerServer implements AutoCloseable {
         lifecycle.start();
     }
 
-    /** A leader's ISR change, sent to the active controller with this broker's epoch. */
+    /** A leader's ISR change, sent to the active controller with this broker's epoch, batched with others (one in flight). */
     private CompletableFuture<ReplicaManager.IsrResult> alterIsr(Uuid topicId, int partition, int leaderEpoch, int partitionEpoch,
                                                                  List<Integer> newIsr) {
+        return isrChanges.submit(new BrokerLifecycleMessages.IsrChange(topicId, partition, leaderEpoch, partitionEpoch, newIsr))
+                .thenApply(r -> {
+                    if (r.error() != Errors.NONE || r.state() == null) return new ReplicaManager.IsrResult(r.error(), null);
+                    PartitionState ps = r.state();
+                    return new ReplicaManager.IsrResult(Errors.NONE, new Partition.ReplicaState(ps.leader(), ps.leaderEpoch(),
+                            ps.partitionEpoch(), ps.replicas(), ps.isr()));
+                });
+    }
+
+    /** One AlterPartition to the active controller with {@code changes}; BROKER_ID_NOT_REGISTERED before registration. */
+    private CompletableFuture<BrokerLifecycleMessages.AlterPartitionReply> sendIsrChanges(List<BrokerLifecycleMessages.IsrChange> changes) {
         BrokerLifecycleManager l = lifecycle;
-        if (l == null) return CompletableFuture.completedFuture(new ReplicaManager.IsrResult(Errors.BROKER_ID_NOT_REGISTERED, null));
-        var req = new BrokerLifecycleMessages.AlterPartition(config.nodeId(), l.epoch(),
-                List.of(new BrokerLifecycleMessages.IsrChange(topicId, partition, leaderEpoch, partitionEpoch, newIsr)));
-        return controller.alterPartition(req).thenApply(reply -> {
-            if (reply.error() != Errors.NONE || reply.results().isEmpty()) return new ReplicaManager.IsrResult(reply.error(), null);
-            BrokerLifecycleMessages.IsrChangeResult r = reply.results().get(0);
-            if (r.error() != Errors.NONE || r.state() == null) return new ReplicaManager.IsrResult(r.error(), null);
-            PartitionState ps = r.state();
-            return new ReplicaManager.IsrResult(Errors.NONE, new Partition.ReplicaState(ps.leader(), ps.leaderEpoch(),
-                    ps.partitionEpoch(), ps.replicas(), ps.isr()));
-        });
+        if (l == null) {
+            return CompletableFuture.completedFuture(new BrokerLifecycleMessages.AlterPartitionReply(Errors.BROKER_ID_NOT_REGISTERED,
+                    null, List.of()));
+        }
+        return controller.alterPartition(new BrokerLifecycleMessages.AlterPartition(config.nodeId(), l.epoch(), changes));
     }
 
     /** The leader of {@code tp} in this broker's metadata image (-1: none), or UNKNOWN_PARTITION. */

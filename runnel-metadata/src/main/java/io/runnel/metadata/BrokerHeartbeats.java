@@ -21,7 +21,11 @@ import java.util.function.LongSupplier;
  * follows one whose node died) is found without waiting a whole heartbeat interval. A broker this node failed to
  * reach otherwise (a follower fetch from it) may be probed at once ({@link #startSuspicionProbe}).
  *
- * <p>Not thread-safe: owned by the controller thread. Time is injected (nanoseconds).
+ * <p>A heartbeat counts from when it <b>arrived</b> ({@link #received}, on the thread that took it off the wire), not
+ * from when the controller thread got to it: a controller thread held up (say, by a proposal that creates thousands
+ * of partition logs on this node) must not fence every broker whose heartbeats queued behind it meanwhile.
+ *
+ * <p>Not thread-safe except {@link #received}: owned by the controller thread. Time is injected (nanoseconds).
  */
 final class BrokerHeartbeats {
     static final long PROBE_MARGIN_MS = 500;
@@ -40,6 +44,8 @@ final class BrokerHeartbeats {
     private final Set<Integer> shuttingDown = new HashSet<>();
     /** Brokers that contacted this controller since it took over (not just given a session by the takeover). */
     private final Set<Integer> heard = new HashSet<>();
+    /** Heartbeats that arrived and were not yet counted, by broker: {broker epoch, arrival time}. Any thread writes. */
+    private final java.util.concurrent.ConcurrentHashMap<Integer, long[]> arrivals = new java.util.concurrent.ConcurrentHashMap<>();
 
     BrokerHeartbeats(long sessionTimeoutMs, LongSupplier nanoTime) {
         this(sessionTimeoutMs, 2000, nanoTime);
@@ -65,6 +71,7 @@ final class BrokerHeartbeats {
     }
 
     void clear() {
+        arrivals.clear();
         lastContact.clear();
         silentFrom.clear();
         shuttingDown.clear();
@@ -77,6 +84,25 @@ final class BrokerHeartbeats {
         long now = nanoTime.getAsLong();
         lastContact.put(broker, now);
         silentFrom.put(broker, now);
+        heard.add(broker);
+    }
+
+    /** A heartbeat of {@code broker} at {@code brokerEpoch} arrived now. Thread-safe; counted by {@link #countArrival}. */
+    void received(int broker, long brokerEpoch) {
+        arrivals.put(broker, new long[]{brokerEpoch, nanoTime.getAsLong()});
+    }
+
+    /**
+     * Counts the last heartbeat that arrived from {@code broker} (see {@link #received}) as contact at its arrival time,
+     * if it carried {@code brokerEpoch} (the registered one: a stale incarnation's heartbeat keeps no session alive).
+     */
+    void countArrival(int broker, long brokerEpoch) {
+        long[] a = arrivals.remove(broker);
+        if (a == null || a[0] != brokerEpoch) return;
+        Long last = lastContact.get(broker);
+        if (last != null && a[1] - last <= 0) return;
+        lastContact.put(broker, a[1]);
+        silentFrom.put(broker, a[1]);
         heard.add(broker);
     }
 

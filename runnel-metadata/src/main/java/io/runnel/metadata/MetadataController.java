@@ -1297,9 +1297,12 @@ public final class MetadataController implements AutoCloseable {
                     List.copyOf(r.endpoints()), r.rack())).handle((reg, err) -> BrokerLifecycleMessages.encode(err == null
                     ? new BrokerLifecycleMessages.RegisterReply(Errors.NONE, null, reg.epoch())
                     : new BrokerLifecycleMessages.RegisterReply(errorOf(err).error(), errorOf(err).message(), -1)));
-            case BrokerLifecycleMessages.Heartbeat h -> submit(() -> doHeartbeat(h)).handle((reply, err) ->
+            case BrokerLifecycleMessages.Heartbeat h -> {
+                heartbeats.received(h.brokerId(), h.brokerEpoch()); // counts from now, however long the queue (BrokerHeartbeats)
+                yield submit(() -> doHeartbeat(h)).handle((reply, err) ->
                     BrokerLifecycleMessages.encode(err == null ? reply
                             : new BrokerLifecycleMessages.HeartbeatReply(errorOf(err).error(), errorOf(err).message(), true, false)));
+            }
             case BrokerLifecycleMessages.AlterPartition a -> submit(() -> elections().alterPartition(a)).handle((w, err) ->
                     BrokerLifecycleMessages.encode(err == null ? w
                             : new BrokerLifecycleMessages.AlterPartitionWire(alterPartitionError(errorOf(err)), -1)));
@@ -1392,6 +1395,7 @@ public final class MetadataController implements AutoCloseable {
         refreshImage();
         for (BrokerRegistration b : image.brokers().values()) {
             if (b.fenced()) continue;
+            heartbeats.countArrival(b.id(), b.epoch());
             if (!heartbeats.alive(b.id())) {
                 log.info("Fencing broker {}: no heartbeat within broker.session.timeout.ms", b.id());
                 if (!fence(b)) return;
@@ -1475,6 +1479,7 @@ public final class MetadataController implements AutoCloseable {
      * else leaves it to the session timeout.
      */
     private void onProbed(int id, long epoch, BrokerRegistration.Endpoint ep, long token, BrokerProber.Outcome outcome) {
+        heartbeats.countArrival(id, epoch);
         boolean silent = heartbeats.probeDone(id, token);
         if (closed || !quorum.isActive()) return;
         if (outcome != BrokerProber.Outcome.REFUSED) {

@@ -27,6 +27,25 @@ class BrokerHeartbeatsTest {
     }
 
     @Test
+    void aHeartbeatCountsFromItsArrivalNotFromWhenTheBusyControllerThreadGotToIt() {
+        hb.touch(1);
+        hb.touch(2);
+        advanceMs(2000);
+        hb.received(1, 7); // arrived; the controller thread is held up for 8 s more and never processes it meanwhile
+        hb.received(2, 6); // a stale incarnation's heartbeat (broker 2 is registered with epoch 7)
+        advanceMs(8000);
+        hb.countArrival(1, 7);
+        hb.countArrival(2, 7);
+        assertThat(hb.alive(1)).as("heard 8 s ago, at its arrival").isTrue();
+        assertThat(hb.alive(2)).as("only a stale epoch's heartbeat arrived").isFalse();
+        assertThat(hb.heardFromWithinSession(1)).isTrue();
+        advanceMs(1001);
+        assertThat(hb.alive(1)).as("the arrival counted once; the session runs from it").isFalse();
+        hb.countArrival(1, 7);
+        assertThat(hb.alive(1)).as("nothing new arrived").isFalse();
+    }
+
+    @Test
     void aTakeoverGivesEveryBrokerAFullSessionButDoesNotCountAsHearingFromIt() {
         hb.takeOver(List.of(1, 2));
         advanceMs(8000);
