@@ -47,9 +47,13 @@ final class CheckpointFiles {
     }
 
     static void writeLines(Path file, List<String> lines) throws IOException {
+        writeLines(file, lines, true);
+    }
+
+    static void writeLines(Path file, List<String> lines, boolean durable) throws IOException {
         StringBuilder sb = new StringBuilder();
         for (String l : lines) sb.append(l).append('\n');
-        writeAtomically(file, sb.toString().getBytes(StandardCharsets.UTF_8));
+        writeAtomically(file, sb.toString().getBytes(StandardCharsets.UTF_8), durable);
     }
 
     /** The file's lines, or null when it does not exist. */

@@ -61,6 +61,11 @@ final class LeaderEpochCache {
      * @return true if the cache changed (and was written)
      */
     boolean assign(int epoch, long startOffset) throws IOException {
+        return assign(epoch, startOffset, true);
+    }
+
+    /** As {@link #assign(int, long)}; without {@code durable} the checkpoint is written but not fsynced. */
+    boolean assign(int epoch, long startOffset, boolean durable) throws IOException {
         if (epoch < 0) return false;
         lock.writeLock().lock();
         try {
@@ -69,7 +74,7 @@ final class LeaderEpochCache {
             if (last != null && last.getKey() > epoch && last.getValue() <= startOffset) return false;
             epochs.entrySet().removeIf(e -> e.getKey() >= epoch || e.getValue() >= startOffset);
             epochs.put(epoch, startOffset);
-            flush();
+            flush(durable);
             return true;
         } finally {
             lock.writeLock().unlock();
@@ -84,11 +89,16 @@ final class LeaderEpochCache {
      * @return true if the cache changed (and was written)
      */
     boolean assignIfNewer(int epoch, long startOffset) throws IOException {
+        return assignIfNewer(epoch, startOffset, true);
+    }
+
+    /** As {@link #assignIfNewer(int, long)}; without {@code durable} the checkpoint is written but not fsynced. */
+    boolean assignIfNewer(int epoch, long startOffset, boolean durable) throws IOException {
         if (epoch < 0) return false;
         lock.writeLock().lock();
         try {
             if (!epochs.isEmpty() && epochs.lastKey() >= epoch) return false;
-            return assign(epoch, startOffset);
+            return assign(epoch, startOffset, durable);
         } finally {
             lock.writeLock().unlock();
         }
@@ -179,10 +189,14 @@ final class LeaderEpochCache {
     }
 
     private void flush() throws IOException {
+        flush(true);
+    }
+
+    private void flush(boolean durable) throws IOException {
         List<String> lines = new ArrayList<>(epochs.size() + 2);
         lines.add("0");
         lines.add(Integer.toString(epochs.size()));
         epochs.forEach((e, o) -> lines.add(e + " " + o));
-        CheckpointFiles.writeLines(file, lines);
+        CheckpointFiles.writeLines(file, lines, durable);
     }
 }

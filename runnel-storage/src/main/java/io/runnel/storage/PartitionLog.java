@@ -551,13 +551,19 @@ public final class PartitionLog {
      * Records that this replica's leadership of {@code epoch} starts at {@code startOffset} (a new leader: its log
      * end offset) before any batch of that epoch is appended, so OffsetForLeaderEpoch answers the previous epoch's
      * end for followers. Ignored unless {@code epoch} is above the latest cached epoch. Checkpointed at once, and
-     * kept across restarts while the log still ends at or after {@code startOffset}.
+     * kept across restarts while the log still ends at or after {@code startOffset}. The checkpoint is fsynced unless
+     * the log is empty: an epoch no record belongs to yet protects nothing against a crash, and new partitions (a
+     * topic of thousands) would otherwise each pay an fsync of the file and of its directory when first led.
      */
     public void assignEpochStartOffset(int epoch, long startOffset) {
         lock.lock();
         try {
             ensureOpen();
-            assignEpochIfNewer(epoch, startOffset);
+            try {
+                epochCache.assignIfNewer(epoch, startOffset, logEndOffset() != logStartOffset());
+            } catch (IOException e) {
+                LOG.error("Could not write the leader epoch checkpoint of {}; it is rewritten on the next change", topicPartition, e);
+            }
         } finally {
             lock.unlock();
         }
