@@ -115,7 +115,8 @@ final class ReplicaFetcher extends Thread {
         }
         FetchResponse resp;
         try {
-            if (NodeLinkFaults.dropped(NodeLinkFaults.Path.REPLICA_FETCH, nodeId, leaderId)) { // the test-only traffic seam; null (nothing dropped) in production
+            // the test-only traffic seam (NodeLinkFaults): unset, nothing is dropped
+            if (NodeLinkFaults.dropped(NodeLinkFaults.Path.REPLICA_FETCH, nodeId, leaderId)) {
                 throw new IOException("the link from node " + nodeId + " to node " + leaderId + " is cut by the test");
             }
             resp = channel.send(ApiKeys.FETCH, FETCH_VERSION, prepared.request(), config.socketTimeoutMs() + config.fetchWaitMaxMs());
