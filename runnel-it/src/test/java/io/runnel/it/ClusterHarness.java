@@ -263,9 +263,19 @@ public final class ClusterHarness implements AutoCloseable {
         for (int other = 1; other <= size; other++) if (other != id) QuorumLinks.cut(id, other);
     }
 
+    /**
+     * Cuts node {@code id} off from every other node on every node-to-node path ({@link NodeLinks}: Raft, its and
+     * their messages to the active controller, follower fetches both ways), in this JVM only. Its clients still
+     * reach it: an isolated node is alive, only cut off from the others.
+     */
+    public void isolateCompletely(int id) {
+        if (mode != Mode.IN_PROCESS) throw new IllegalStateException("the traffic seam works in this JVM only");
+        for (int other = 1; other <= size; other++) if (other != id) NodeLinks.cut(id, other);
+    }
+
     /** Restores every cut or delayed link. */
     public void heal() {
-        QuorumLinks.healAll();
+        NodeLinks.healAll();
     }
 
     /** Polls {@code condition} until true or {@code timeout}; fails with {@code what}. */
@@ -292,7 +302,7 @@ public final class ClusterHarness implements AutoCloseable {
 
     @Override
     public void close() {
-        QuorumLinks.healAll();
+        NodeLinks.healAll();
         for (int id = size; id >= 1; id--) {
             try {
                 if (mode == Mode.PROCESS && processes[id] != null) processes[id].close();

@@ -16,7 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Global to the JVM (Ratis' injection points are static); {@link ClusterHarness#close()} heals every link.
  * Broker-to-controller messages (registration, heartbeats, forwarding) are Ratis client requests and are
- * not affected.
+ * not affected; {@link NodeLinks} cuts those and the follower fetches too.
  */
 public final class QuorumLinks {
     private static final String[] POINTS = {"RaftServerImpl.appendEntries", "RaftServerImpl.requestVote",

@@ -1,9 +1,13 @@
 package io.runnel.quorum;
 
+import io.runnel.common.NodeLinkFaults;
 import io.runnel.metadata.MetadataImage;
 import io.runnel.metadata.MetadataListener;
 import io.runnel.protocol.Message;
+import org.apache.ratis.RaftConfigKeys;
+import org.apache.ratis.client.ClientFactory;
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientRpc;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
@@ -356,13 +360,76 @@ public final class QuorumNode implements AutoCloseable {
 
     private synchronized RaftClient controllerClient() {
         if (controllerClient == null) {
+            ClientId id = ClientId.randomId();
+            RaftClientRpc rpc = ClientFactory.cast(RaftConfigKeys.Rpc.type(properties, log::debug).newFactory(null))
+                    .newRaftClientRpc(id, properties);
             controllerClient = RaftClient.newBuilder().setRaftGroup(RaftGroup.valueOf(GROUP_ID, voterPeers))
-                    .setProperties(properties).setClientId(ClientId.randomId())
+                    .setProperties(properties).setClientId(id).setClientRpc(new SeamedClientRpc(config.nodeId(), rpc))
                     .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(10,
                             TimeDuration.valueOf(Math.max(100, config.electionTimeoutMs() / 2), TimeUnit.MILLISECONDS)))
                     .build();
         }
         return controllerClient;
+    }
+
+    /**
+     * The controller client's transport with the test-only traffic seam ({@link NodeLinkFaults}) in front: a request
+     * to a Raft server the seam drops fails with an IOException, as a broken connection would, and the Ratis client
+     * retries as it does then. Unset, each request costs one volatile read.
+     */
+    private static final class SeamedClientRpc implements RaftClientRpc {
+        private final int self;
+        private final RaftClientRpc rpc;
+
+        SeamedClientRpc(int self, RaftClientRpc rpc) {
+            this.self = self;
+            this.rpc = rpc;
+        }
+
+        private IOException dropped(RaftClientRequest request) {
+            int to = nodeId(request.getServerId());
+            return NodeLinkFaults.dropped(NodeLinkFaults.Path.CONTROLLER, self, to)
+                    ? new IOException("the link from node " + self + " to node " + to + " is cut by the test") : null;
+        }
+
+        @Override
+        public CompletableFuture<RaftClientReply> sendRequestAsync(RaftClientRequest request) {
+            IOException e = dropped(request);
+            return e != null ? CompletableFuture.failedFuture(e) : rpc.sendRequestAsync(request);
+        }
+
+        @Override
+        public CompletableFuture<RaftClientReply> sendRequestAsyncUnordered(RaftClientRequest request) {
+            IOException e = dropped(request);
+            return e != null ? CompletableFuture.failedFuture(e) : rpc.sendRequestAsyncUnordered(request);
+        }
+
+        @Override
+        public RaftClientReply sendRequest(RaftClientRequest request) throws IOException {
+            IOException e = dropped(request);
+            if (e != null) throw e;
+            return rpc.sendRequest(request);
+        }
+
+        @Override
+        public boolean handleException(RaftPeerId serverId, Throwable t, boolean reconnect) {
+            return rpc.handleException(serverId, t, reconnect);
+        }
+
+        @Override
+        public boolean shouldReconnect(Throwable t) {
+            return rpc.shouldReconnect(t);
+        }
+
+        @Override
+        public void addRaftPeers(java.util.Collection<RaftPeer> peers) {
+            rpc.addRaftPeers(peers);
+        }
+
+        @Override
+        public void close() throws IOException {
+            rpc.close();
+        }
     }
 
     /** Runs {@code task} on this node's event thread, after the listener calls queued before it. */

@@ -429,4 +429,37 @@ class QuorumClusterTest {
             assertThat(activationTerms).doesNotHaveDuplicates();
         }
     }
+
+    @Test
+    @Timeout(60)
+    void theTestSeamDropsControllerMessagesOnACutLinkOnlyAndTheyFlowAgainOnceHealed() throws Exception {
+        try (QuorumHarness h = new QuorumHarness(root, 3, 0, QuorumTuning.DEFAULT, Map.of()).startAll()) {
+            QuorumNode leader = h.awaitActive(WAIT);
+            for (QuorumNode n : h.running()) {
+                n.setControllerRequestHandler(req -> CompletableFuture.completedFuture(
+                        (n.nodeId() + ":" + new String(req, java.nio.charset.StandardCharsets.UTF_8))
+                                .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            }
+            List<QuorumNode> followers = h.running().stream().filter(n -> n != leader).toList();
+            QuorumNode cut = followers.get(0);
+            QuorumNode other = followers.get(1);
+            assertThat(ask(cut, "before")).isEqualTo(leader.nodeId() + ":before");
+            io.runnel.common.NodeLinkFaults.set((path, from, to) -> path == io.runnel.common.NodeLinkFaults.Path.CONTROLLER
+                    && (from == cut.nodeId() && to == leader.nodeId() || from == leader.nodeId() && to == cut.nodeId()));
+            try {
+                // the Ratis client tries the other servers too (not the leader: NotLeaderException), then gives up
+                assertThatThrownBy(() -> ask(cut, "cut")).isInstanceOf(ExecutionException.class);
+                assertThat(ask(other, "other")).as("another node's link is not cut").isEqualTo(leader.nodeId() + ":other");
+                assertThat(ask(leader, "self")).as("the leader's own messages").isEqualTo(leader.nodeId() + ":self");
+            } finally {
+                io.runnel.common.NodeLinkFaults.set(null);
+            }
+            assertThat(ask(cut, "healed")).isEqualTo(leader.nodeId() + ":healed");
+        }
+    }
+
+    private static String ask(QuorumNode n, String message) throws Exception {
+        return new String(n.sendToController(message.getBytes(java.nio.charset.StandardCharsets.UTF_8)).get(30, TimeUnit.SECONDS),
+                java.nio.charset.StandardCharsets.UTF_8);
+    }
 }

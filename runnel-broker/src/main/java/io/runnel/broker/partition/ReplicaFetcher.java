@@ -2,6 +2,7 @@ package io.runnel.broker.partition;
 
 import io.runnel.broker.interbroker.InterBrokerChannel;
 import io.runnel.common.Errors;
+import io.runnel.common.NodeLinkFaults;
 import io.runnel.common.Time;
 import io.runnel.common.TopicPartition;
 import io.runnel.protocol.ApiKeys;
@@ -114,6 +115,10 @@ final class ReplicaFetcher extends Thread {
         }
         FetchResponse resp;
         try {
+            // the test-only traffic seam (NodeLinkFaults): unset, nothing is dropped
+            if (NodeLinkFaults.dropped(NodeLinkFaults.Path.REPLICA_FETCH, nodeId, leaderId)) {
+                throw new IOException("the link from node " + nodeId + " to node " + leaderId + " is cut by the test");
+            }
             resp = channel.send(ApiKeys.FETCH, FETCH_VERSION, prepared.request(), config.socketTimeoutMs() + config.fetchWaitMaxMs());
         } catch (IOException e) {
             if (!running) return true;
