@@ -87,8 +87,6 @@ public final class QuorumNode implements AutoCloseable {
     private final CompletableFuture<Void> joined = new CompletableFuture<>();
     private final AtomicBoolean snapshotInFlight = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
-    /** A voter's watch on a silent leader (controller.quorum.leader.probe.enable); null when off or alone. */
-    private volatile LeaderProbe leaderProbe;
     /** The term this node is active in, or -1. Written on the event thread only. */
     private volatile long activeTerm = -1;
 
@@ -158,12 +156,6 @@ public final class QuorumNode implements AutoCloseable {
     private void afterStart() {
         long every = config.snapshotIntervalMs() > 0 ? Math.min(SNAPSHOT_CHECK_MS, config.snapshotIntervalMs()) : SNAPSHOT_CHECK_MS;
         eventThread.scheduleWithFixedDelay(this::maybeSnapshot, every, every, TimeUnit.MILLISECONDS);
-        if (config.isVoter() && config.voters().size() > 1 && config.leaderProbe()) {
-            LeaderProbe probe = new LeaderProbe(config.nodeId(), server, GROUP_ID, this::division,
-                    LeaderProbe.silentAfterMs(config.electionTimeoutMs()), LeaderProbe::tcpRefuses);
-            leaderProbe = probe;
-            probe.start();
-        }
         if (config.isVoter()) {
             joined.complete(null);
         } else {
@@ -611,11 +603,6 @@ public final class QuorumNode implements AutoCloseable {
                 List.copyOf(peers));
     }
 
-    /** A leader probe for this node with its own rule ({@link LeaderProbe}; tests). */
-    LeaderProbe newLeaderProbe(long silentAfterMs, java.util.function.Predicate<InetSocketAddress> refuses) {
-        return new LeaderProbe(config.nodeId(), server, GROUP_ID, this::division, silentAfterMs, refuses);
-    }
-
     private RaftServer.Division division() {
         try {
             return server.getDivision(GROUP_ID);
@@ -635,8 +622,6 @@ public final class QuorumNode implements AutoCloseable {
     @Override
     public void close() throws IOException {
         if (!closed.compareAndSet(false, true)) return;
-        LeaderProbe probe = leaderProbe;
-        if (probe != null) probe.close();
         synchronized (this) {
             if (controllerClient != null) {
                 try {
