@@ -46,9 +46,7 @@ final class EmbeddedBroker implements AutoCloseable {
     }
 
     static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        return io.runnel.common.LoopbackPorts.free();
     }
 
     private static boolean isBindFailure(Throwable t) {

@@ -3,7 +3,6 @@ package io.runnel.it;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,13 +42,9 @@ public final class BrokerProcess implements AutoCloseable {
         this.logFile = dataDir.resolveSibling(dataDir.getFileName() + "-broker.log");
     }
 
+    /** A free loopback port below the ephemeral range (see {@link io.runnel.common.LoopbackPorts}). */
     public static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return io.runnel.common.LoopbackPorts.free();
     }
 
     public String bootstrap() {

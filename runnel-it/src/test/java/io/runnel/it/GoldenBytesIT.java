@@ -150,9 +150,7 @@ class GoldenBytesIT {
     }
 
     private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        return io.runnel.common.LoopbackPorts.free();
     }
 
     /** Forwards connections to the broker and records each request frame. */

@@ -118,7 +118,7 @@ class IsolatedLeaderIT {
         // delayed produce expires after the request's timeout.
         ProduceResponse.PartitionResponse answer;
         try (RawClient raw = new RawClient(cluster.port(leader))) {
-            raw.send(ApiKeys.PRODUCE, (short) 11, 1, produceRequest("taken-while-isolated"));
+            raw.send(ApiKeys.PRODUCE, (short) 11, 1, ReplicatedClusters.produceOne(TOPIC, (short) -1, PRODUCE_TIMEOUT_MS, "taken-while-isolated"));
             answer = raw.<ProduceResponse>receive(ApiKeys.PRODUCE, (short) 11).body().responses.get(0).partitionResponses.get(0);
         }
         Errors error = Errors.forCode(answer.errorCode);
@@ -166,7 +166,7 @@ class IsolatedLeaderIT {
         assertThat(logEnd(newLeader)).isEqualTo(acknowledged.size());
 
         // 6. every acknowledged record exactly once, in order; the unacknowledged one is gone
-        List<String> log = values(Clients.readAll(live, List.of(tp), WAIT));
+        List<String> log = ReplicatedClusters.values(Clients.readAll(live, List.of(tp), WAIT));
         assertThat(log).as("the partition's log, read from the beginning").isEqualTo(acknowledged)
                 .doesNotContain("taken-while-isolated");
     }
@@ -210,22 +210,6 @@ class IsolatedLeaderIT {
         }
     }
 
-    /** An acks=all Produce of one record. (Produce carries no leader epoch; the batch's is set by the leader.) */
-    private static ProduceRequest produceRequest(String value) {
-        ProduceRequest req = new ProduceRequest();
-        req.acks = -1;
-        req.timeoutMs = PRODUCE_TIMEOUT_MS;
-        ProduceRequest.TopicData td = new ProduceRequest.TopicData();
-        td.name = TOPIC;
-        ProduceRequest.PartitionData pd = new ProduceRequest.PartitionData();
-        pd.index = 0;
-        pd.records = new MemoryRecords(new RecordBatchBuilder(CompressionType.NONE, TimestampType.CREATE_TIME, 0)
-                .append(System.currentTimeMillis(), null, bytes(value), List.of()).build());
-        td.partitionData.add(pd);
-        req.topicData.add(td);
-        return req;
-    }
-
     /**
      * The partition as the nodes of {@code bootstrap} describe it, through a new Admin each time: an Admin that
      * once learnt of the isolated node could ask it, and it still describes the partition as before the isolation.
@@ -254,9 +238,4 @@ class IsolatedLeaderIT {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    private static List<String> values(List<ConsumerRecord<byte[], byte[]>> records) {
-        List<String> out = new ArrayList<>();
-        for (ConsumerRecord<byte[], byte[]> r : records) out.add(new String(r.value(), StandardCharsets.UTF_8));
-        return out;
-    }
 }

@@ -115,7 +115,7 @@ class LogDivergenceIT {
                 admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, TOPIC), List.of(
                         new AlterConfigOp(new ConfigEntry("unclean.leader.election.enable", "true"), AlterConfigOp.OpType.SET))))
                         .all().get(30, TimeUnit.SECONDS);
-                ClusterHarness.await(WAIT, "broker " + follower + " leads " + tp, () -> leaderOf(admin) == follower);
+                ClusterHarness.await(WAIT, "broker " + follower + " leads " + tp, () -> ReplicatedClusters.leaderOf(admin, TOPIC) == follower);
                 try (KafkaProducer<byte[], byte[]> all = Clients.producer(cluster.bootstrap(follower), Map.of(ProducerConfig.ACKS_CONFIG, "all"))) {
                     for (int i = 0; i < AFTER; i++) all.send(new ProducerRecord<>(TOPIC, 0, null, bytes("new-epoch-" + i))).get(30, TimeUnit.SECONDS);
                 }
@@ -140,13 +140,13 @@ class LogDivergenceIT {
 
                 consumer.seek(tp, divergentOffset);
                 List<ConsumerRecord<byte[], byte[]>> fresh = Clients.pollUntil(consumer, AFTER, WAIT, false);
-                assertThat(values(fresh)).containsExactly("new-epoch-0", "new-epoch-1", "new-epoch-2");
+                assertThat(ReplicatedClusters.values(fresh)).containsExactly("new-epoch-0", "new-epoch-1", "new-epoch-2");
             }
 
             // the old leader rejoins as a follower: it drops its acks=1 tail and catches up
             cluster.start(leader);
             ReplicatedClusters.awaitFullIsr(admin, TOPIC);
-            List<String> fromNewLeader = values(Clients.readAll(cluster.bootstrap(follower), List.of(tp), WAIT));
+            List<String> fromNewLeader = ReplicatedClusters.values(Clients.readAll(cluster.bootstrap(follower), List.of(tp), WAIT));
             int oldLeader = leader;
             ClusterHarness.await(WAIT, "preferred election moves " + tp + " back to broker " + oldLeader, () -> {
                 try {
@@ -154,9 +154,9 @@ class LogDivergenceIT {
                 } catch (Exception e) {
                     // ELECTION_NOT_NEEDED once it leads; otherwise try again
                 }
-                return leaderOf(admin) == oldLeader;
+                return ReplicatedClusters.leaderOf(admin, TOPIC) == oldLeader;
             });
-            List<String> fromOldLeader = values(Clients.readAll(cluster.bootstrap(leader), List.of(tp), WAIT));
+            List<String> fromOldLeader = ReplicatedClusters.values(Clients.readAll(cluster.bootstrap(leader), List.of(tp), WAIT));
             // the new leader has the committed records, the acks=1 records a fetch already in flight when its broker froze
             // brought it (possibly none), then the new epoch's; the consumer was told the new epoch's start
             int kept = fromNewLeader.indexOf("new-epoch-0") - COMMITTED;
@@ -173,22 +173,9 @@ class LogDivergenceIT {
         }
     }
 
-    private static int leaderOf(Admin admin) {
-        try {
-            TopicPartitionInfo p = ReplicatedClusters.describe(admin, TOPIC, 0);
-            return p.leader() == null || p.leader().isEmpty() ? -1 : p.leader().id();
-        } catch (Exception e) {
-            return -1;
-        }
-    }
 
     private static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    private static List<String> values(List<ConsumerRecord<byte[], byte[]>> records) {
-        List<String> out = new ArrayList<>();
-        for (ConsumerRecord<byte[], byte[]> r : records) out.add(new String(r.value(), StandardCharsets.UTF_8));
-        return out;
-    }
 }

@@ -1,10 +1,18 @@
 package io.runnel.it;
 
+import io.runnel.protocol.message.ProduceRequest;
+import io.runnel.record.CompressionType;
+import io.runnel.record.MemoryRecords;
+import io.runnel.record.RecordBatchBuilder;
+import io.runnel.record.TimestampType;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartitionInfo;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -88,4 +96,36 @@ final class ReplicatedClusters {
         }
     }
 
+    /** The leader of partition 0 of {@code topic} as {@code admin} describes it; -1 when none or not known yet. */
+    static int leaderOf(Admin admin, String topic) {
+        try {
+            TopicPartitionInfo p = describe(admin, topic, 0);
+            return p.leader() == null || p.leader().isEmpty() ? -1 : p.leader().id();
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    /** The records' values as UTF-8 strings, in order. */
+    static List<String> values(List<ConsumerRecord<byte[], byte[]>> records) {
+        List<String> out = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : records) out.add(new String(r.value(), StandardCharsets.UTF_8));
+        return out;
+    }
+
+    /** A raw Produce of one record with {@code value} to partition 0 of {@code topic}, as a client would send it. */
+    static ProduceRequest produceOne(String topic, short acks, int timeoutMs, String value) {
+        ProduceRequest req = new ProduceRequest();
+        req.acks = acks;
+        req.timeoutMs = timeoutMs;
+        ProduceRequest.TopicData td = new ProduceRequest.TopicData();
+        td.name = topic;
+        ProduceRequest.PartitionData pd = new ProduceRequest.PartitionData();
+        pd.index = 0;
+        pd.records = new MemoryRecords(new RecordBatchBuilder(CompressionType.NONE, TimestampType.CREATE_TIME, 0)
+                .append(System.currentTimeMillis(), null, value.getBytes(StandardCharsets.UTF_8), List.of()).build());
+        td.partitionData.add(pd);
+        req.topicData.add(td);
+        return req;
+    }
 }

@@ -97,7 +97,7 @@ class StaleLeaderRestartIT {
             cluster.kill(leader);
             int killed = leader;
             ClusterHarness.await(WAIT, "a new leader of " + tp, () -> {
-                int now = leaderOf(admin);
+                int now = ReplicatedClusters.leaderOf(admin, TOPIC);
                 return now >= 0 && now != killed;
             });
             String live = cluster.bootstrap(others[0]) + "," + cluster.bootstrap(others[1]);
@@ -112,7 +112,7 @@ class StaleLeaderRestartIT {
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - launched));
         ProduceResponse.PartitionResponse answer;
         try (RawClient raw = new RawClient(cluster.port(leader))) {
-            raw.send(ApiKeys.PRODUCE, (short) 11, 1, produceRequest("to-the-stale-leader"));
+            raw.send(ApiKeys.PRODUCE, (short) 11, 1, ReplicatedClusters.produceOne(TOPIC, (short) 1, 5000, "to-the-stale-leader"));
             answer = raw.<ProduceResponse>receive(ApiKeys.PRODUCE, (short) 11).body().responses.get(0).partitionResponses.get(0);
         } finally {
             for (int id : others) cluster.process(id).resume();
@@ -125,7 +125,7 @@ class StaleLeaderRestartIT {
         try (Admin admin = Clients.admin(cluster.bootstrap())) {
             ReplicatedClusters.awaitBrokers(admin, 3);
             ReplicatedClusters.awaitFullIsr(admin, TOPIC);
-            log = values(Clients.readAll(cluster.bootstrap(), List.of(tp), WAIT));
+            log = ReplicatedClusters.values(Clients.readAll(cluster.bootstrap(), List.of(tp), WAIT));
         }
         if (error == Errors.NONE) {
             // what a stale leader's acknowledgement means: the record had to be at its offset
@@ -149,37 +149,10 @@ class StaleLeaderRestartIT {
         }
     }
 
-    private static ProduceRequest produceRequest(String value) {
-        ProduceRequest req = new ProduceRequest();
-        req.acks = 1;
-        req.timeoutMs = 5000;
-        ProduceRequest.TopicData td = new ProduceRequest.TopicData();
-        td.name = TOPIC;
-        ProduceRequest.PartitionData pd = new ProduceRequest.PartitionData();
-        pd.index = 0;
-        pd.records = new MemoryRecords(new RecordBatchBuilder(CompressionType.NONE, TimestampType.CREATE_TIME, 0)
-                .append(System.currentTimeMillis(), null, bytes(value), List.of()).build());
-        td.partitionData.add(pd);
-        req.topicData.add(td);
-        return req;
-    }
 
-    private static int leaderOf(Admin admin) {
-        try {
-            TopicPartitionInfo p = ReplicatedClusters.describe(admin, TOPIC, 0);
-            return p.leader() == null || p.leader().isEmpty() ? -1 : p.leader().id();
-        } catch (Exception e) {
-            return -1;
-        }
-    }
 
     private static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    private static List<String> values(List<ConsumerRecord<byte[], byte[]>> records) {
-        List<String> out = new ArrayList<>();
-        for (ConsumerRecord<byte[], byte[]> r : records) out.add(new String(r.value(), StandardCharsets.UTF_8));
-        return out;
-    }
 }

@@ -7,8 +7,6 @@ import io.runnel.protocol.message.ClusterRecord;
 import io.runnel.protocol.message.TopicRecord;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,11 +48,7 @@ final class QuorumHarness implements AutoCloseable {
     }
 
     static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return io.runnel.common.LoopbackPorts.free();
     }
 
     QuorumHarness startAll() throws IOException {
