@@ -1384,10 +1384,10 @@ public final class MetadataController implements AutoCloseable {
         }
         heartbeats.touch(b.id());
         if (h.wantShutdown()) {
-            if (heartbeats.startShutdown(b.id())) {
-                log.info("Broker {} asked for a controlled shutdown", b.id());
-                commit(fenceRecords(b, true));
-            }
+            if (heartbeats.startShutdown(b.id())) log.info("Broker {} asked for a controlled shutdown", b.id());
+            // fenced (and marked clean) first, then allowed: a fence whose commit failed is tried again on the next
+            // request, and the broker is not told it may stop until it went through
+            if (!b.fenced() || !b.cleanShutdown()) commit(fenceRecords(b, true));
             return new BrokerLifecycleMessages.HeartbeatReply(Errors.NONE, null, true, true);
         }
         if (b.fenced() && h.appliedOffset() > b.epoch() && !heartbeats.shuttingDown(b.id())) {

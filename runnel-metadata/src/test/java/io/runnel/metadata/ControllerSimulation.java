@@ -120,6 +120,7 @@ final class ControllerSimulation {
     int cleanShutdowns;
     int alterPartitionsApplied;
     int rejectedBatches;
+    int transientFailures;
 
     ControllerSimulation(long seed, Path dir) {
         this.seed = seed;
@@ -507,6 +508,14 @@ final class ControllerSimulation {
                 if (active && activeTerm != term) stepDown("a proposal met a newer term");
                 return CompletableFuture.failedFuture(new ApiException(Errors.NOT_CONTROLLER, "not the leader"));
             }
+            if (records.isEmpty()) fail("voter " + id + " proposes an empty batch (the Ratis quorum refuses those)");
+            if (faultsOn && rnd.nextInt(150) == 0) {
+                // any other Ratis failure (e.g. too many pending requests): not committed, leadership kept; the
+                // Ratis quorum reports it as NOT_CONTROLLER too (RaftMetadataQuorum)
+                note("voter " + id + ": proposal fails without a commit, leadership kept");
+                transientFailures++;
+                return CompletableFuture.failedFuture(new ApiException(Errors.NOT_CONTROLLER, "The metadata change was not committed"));
+            }
             if (!reachesMajority(id)) {
                 // Ratis fails it only once leadership is lost (NotLeaderException): here at once, with the step-down
                 stepDown("a proposal found no majority");
@@ -701,7 +710,10 @@ final class ControllerSimulation {
                 if (p.leader() == PartitionState.NO_LEADER) {
                     for (int r : p.isr()) {
                         BrokerRegistration m = after.broker(r);
-                        if (m != null && !m.fenced()) fail(where + " has no leader though ISR member " + r + " is unfenced: " + p);
+                        // a broker in a controlled shutdown is not live (it may be unfenced still if its fence failed)
+                        if (m != null && !m.fenced() && !shutdownAsked.contains(m.epoch())) {
+                            fail(where + " has no leader though ISR member " + r + " is unfenced: " + p);
+                        }
                     }
                 } else {
                     BrokerRegistration l = after.broker(p.leader());

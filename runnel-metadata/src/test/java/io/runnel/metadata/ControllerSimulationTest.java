@@ -11,10 +11,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Seeded deterministic simulations of the real {@link MetadataController} on three voters with four brokers
  * ({@link ControllerSimulation}): controller crashes and restarts, partitions, lost and delayed messages, broker
  * crashes, restarts and controlled shutdowns. A failure names its seed; {@code -Dsim.seed=N} (and
- * {@code -Dsim.steps=S}) replays it ({@link #replay}).
+ * {@code -Dsim.steps=S}) replays it ({@link #replay}); {@code -Dsim.seeds=N} searches more seeds.
  */
 class ControllerSimulationTest {
-    private static final int SEEDS = 40;
+    /** {@code -Dsim.seeds=N} runs more (a longer search; the default keeps the test at a second or two). */
+    private static final int SEEDS = Integer.getInteger("sim.seeds", 40);
     private static final int STEPS = 6000;
 
     @TempDir
@@ -52,6 +53,18 @@ class ControllerSimulationTest {
         assertThat(expiries).as("fences on session expiry").isPositive();
         assertThat(probes).as("fences on a refused probe").isPositive();
         assertThat(shutdowns).as("fences on a controlled shutdown").isPositive();
+    }
+
+    /**
+     * Seed 122 found it: voter 2's proposal fencing broker 3 for its controlled shutdown failed without a commit
+     * (leadership kept); the broker asked again and was allowed to stop while still unfenced and leading. Now the fence
+     * is tried again first ({@code PartitionControlTest.aControlledShutdownWhoseFenceFailedIsFencedBeforeItIsAllowed}).
+     */
+    @Test
+    void seed122ShutdownIsAllowedOnlyOnceFenced() {
+        ControllerSimulation sim = new ControllerSimulation(122, dir);
+        sim.run(STEPS);
+        assertThat(sim.cleanShutdowns).isPositive();
     }
 
     /** The same seed gives the same run, event for event (so a failing seed replays). */
