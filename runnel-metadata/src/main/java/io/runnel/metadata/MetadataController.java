@@ -98,20 +98,29 @@ public final class MetadataController implements AutoCloseable {
     private MetadataImage published = MetadataImage.EMPTY;
     private volatile boolean closed;
 
+    /** Where new topic and cluster ids come from: {@link Uuid#random()}, or a seeded source in simulations. */
+    private final java.util.function.Supplier<Uuid> ids;
+
     private MetadataController(BrokerConfigs config, MetadataLog metadataLog, MetadataQuorum quorum) {
-        this(config, metadataLog, quorum, System::nanoTime, BrokerProber.TCP);
+        this(config, metadataLog, quorum, System::nanoTime, BrokerProber.TCP, null, Uuid::random);
     }
 
+    /**
+     * {@code executor} null: the controller's own single thread ("runnel-metadata-controller"); else the given one,
+     * which must run tasks one at a time in submission order (a simulation's deterministic scheduler).
+     */
     private MetadataController(BrokerConfigs config, MetadataLog metadataLog, MetadataQuorum quorum,
-                               java.util.function.LongSupplier nanoTime, BrokerProber prober) {
+                               java.util.function.LongSupplier nanoTime, BrokerProber prober,
+                               ScheduledExecutorService executor, java.util.function.Supplier<Uuid> ids) {
         this.config = config;
         this.metadataLog = metadataLog;
         this.quorum = quorum;
+        this.ids = ids;
         this.heartbeats = quorum == null ? null : new BrokerHeartbeats(
                 config.values().getInt(BrokerConfigs.BROKER_SESSION_TIMEOUT_MS),
                 config.values().getInt(BrokerConfigs.BROKER_HEARTBEAT_INTERVAL_MS), nanoTime);
         this.prober = quorum != null && config.values().getBoolean(BrokerConfigs.BROKER_LIVENESS_PROBE_ENABLE) ? prober : null;
-        this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
+        this.executor = executor != null ? executor : Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "runnel-metadata-controller");
             t.setDaemon(true);
             return t;
@@ -169,7 +178,22 @@ public final class MetadataController implements AutoCloseable {
     /** {@link #startReplicated(BrokerConfigs, MetadataQuorum)} with the clock and liveness prober given (tests). */
     static MetadataController startReplicated(BrokerConfigs config, MetadataQuorum quorum, java.util.function.LongSupplier nanoTime,
                                               BrokerProber prober) {
-        MetadataController c = new MetadataController(config, null, quorum, nanoTime, prober);
+        return startReplicated(config, quorum, nanoTime, prober, null, Uuid::random);
+    }
+
+    /**
+     * {@link #startReplicated(BrokerConfigs, MetadataQuorum)} with everything that is not deterministic injected
+     * (the deterministic simulation, {@code ControllerSimulation}): the clock, the liveness prober, the executor every
+     * controller task and periodic check runs on (null: the controller's own thread; else one that runs tasks one at a
+     * time in order) and the source of new topic and cluster ids. With an injected executor, every proposal's future
+     * must be complete when {@link MetadataQuorum#propose} returns, with this node's image listeners already told of
+     * the batch: the controller thread blocks on both ({@link #PROPOSE_TIMEOUT_MS}), which a simulation on one thread
+     * cannot do.
+     */
+    static MetadataController startReplicated(BrokerConfigs config, MetadataQuorum quorum, java.util.function.LongSupplier nanoTime,
+                                              BrokerProber prober, ScheduledExecutorService executor,
+                                              java.util.function.Supplier<Uuid> ids) {
+        MetadataController c = new MetadataController(config, null, quorum, nanoTime, prober, executor, ids);
         quorum.addImageListener(c::onReplicatedImage);
         quorum.addActivationListener(() -> c.executor.execute(c::onActivate), () -> c.executor.execute(c::onDeactivate));
         quorum.setControllerRequestHandler(c::handleBrokerRequest);
@@ -686,7 +710,7 @@ public final class MetadataController implements AutoCloseable {
     private Uuid newTopicId() {
         Uuid id;
         do {
-            id = Uuid.random();
+            id = ids.get();
         } while (image.topic(id) != null);
         return id;
     }
@@ -1247,6 +1271,8 @@ public final class MetadataController implements AutoCloseable {
             throw new ApiException(Errors.UNKNOWN_SERVER_ERROR, "Metadata change failed: " + e.getCause());
         }
         refreshImage();
+        // real time on purpose (not the injected clock): it bounds how long this thread blocks. The simulation's quorum
+        // has its listeners see a batch before the proposal's future completes, so there it never waits.
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PROPOSE_TIMEOUT_MS);
         synchronized (this) {
             while (published.offset() < end && System.nanoTime() < deadline && !closed) {
@@ -1268,7 +1294,7 @@ public final class MetadataController implements AutoCloseable {
         if (image.clusterId() == null) {
             ClusterRecord c = new ClusterRecord();
             Uuid configured = config.clusterId();
-            c.clusterId = configured != null ? configured : Uuid.random();
+            c.clusterId = configured != null ? configured : ids.get();
             try {
                 commit(List.of(c));
                 log.info("Formatted the replicated metadata log with cluster id {}", c.clusterId);
@@ -1361,10 +1387,10 @@ public final class MetadataController implements AutoCloseable {
         }
         heartbeats.touch(b.id());
         if (h.wantShutdown()) {
-            if (heartbeats.startShutdown(b.id())) {
-                log.info("Broker {} asked for a controlled shutdown", b.id());
-                commit(fenceRecords(b, true));
-            }
+            if (heartbeats.startShutdown(b.id())) log.info("Broker {} asked for a controlled shutdown", b.id());
+            // fenced (and marked clean) first, then allowed: a fence whose commit failed is tried again on the next
+            // request, and the broker is not told it may stop until it went through
+            if (!b.fenced() || !b.cleanShutdown()) commit(fenceRecords(b, true));
             return new BrokerLifecycleMessages.HeartbeatReply(Errors.NONE, null, true, true);
         }
         if (b.fenced() && h.appliedOffset() > b.epoch() && !heartbeats.shuttingDown(b.id())) {

@@ -55,8 +55,15 @@ final class InMemoryMetadataQuorum implements MetadataQuorum, AutoCloseable {
         return image;
     }
 
+    /** Proposals still to fail without a commit (NOT_CONTROLLER, leadership kept), as the Ratis quorum reports other failures. */
+    volatile int failNextProposals;
+
     @Override
     public synchronized CompletableFuture<Long> propose(List<Message> records) {
+        if (failNextProposals > 0) {
+            failNextProposals--;
+            return CompletableFuture.failedFuture(new ApiException(Errors.NOT_CONTROLLER, "The metadata change was not committed"));
+        }
         MetadataImage before = image;
         MetadataImage after;
         try {

@@ -86,6 +86,29 @@ class PartitionControlTest {
         assertThat(controller.image().broker(id).fenced()).isTrue();
     }
 
+    /**
+     * ControllerSimulationTest found it (seed 122, with proposals that fail without a commit): a controlled shutdown
+     * whose fence failed to commit was marked anyway, and the next request was allowed to stop while the broker was
+     * still unfenced and leading. Now the fence is tried again until it is in the image.
+     */
+    @Test
+    void aControlledShutdownWhoseFenceFailedIsFencedBeforeItIsAllowed() throws Exception {
+        start(3);
+        createTopic("t", List.of(2, 1, 3));
+        quorum.failNextProposals = 1;
+        assertThat(heartbeat(2, true).error()).isEqualTo(Errors.NOT_CONTROLLER);
+        assertThat(controller.image().broker(2).fenced()).isFalse();
+        BrokerLifecycleMessages.HeartbeatReply again = heartbeat(2, true);
+        assertThat(again.error()).isEqualTo(Errors.NONE);
+        assertThat(again.shouldShutdown()).isTrue();
+        assertThat(controller.image().broker(2).fenced()).isTrue();
+        assertThat(controller.image().broker(2).cleanShutdown()).isTrue();
+        assertThat(state("t", 0).leader()).isEqualTo(1);
+        long offset = controller.image().offset();
+        assertThat(heartbeat(2, true).shouldShutdown()).isTrue();
+        assertThat(controller.image().offset()).as("nothing more is written once it is fenced").isEqualTo(offset);
+    }
+
     private Uuid createTopic(String name, Map<String, String> configs, List<Integer>... assignment) throws Exception {
         Map<Integer, List<Integer>> a = new LinkedHashMap<>();
         for (int i = 0; i < assignment.length; i++) a.put(i, assignment[i]);
