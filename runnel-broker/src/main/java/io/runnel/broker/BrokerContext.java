@@ -42,9 +42,30 @@ public final class BrokerContext {
         return nodeId;
     }
 
-    /** The node clients send metadata changes to: this one on a single node, the active controller in a cluster. */
+    /**
+     * The node clients send metadata changes to: this one on a single node; in a cluster the active controller if it
+     * is a live broker, else another live broker ({@link #controllerIdForClients}).
+     */
     public int controllerId() {
         return controllerId.getAsInt();
+    }
+
+    /**
+     * The controller id a broker of a cluster gives clients (Metadata, DescribeCluster): the active controller
+     * when it is a live broker clients can reach (a combined node, as before), else, as Kafka in KRaft mode does
+     * (it names a random live broker), a live broker: this one if it is live, else the lowest live id; -1 when
+     * there is no active controller or no live broker. Any broker forwards what clients send to "the controller"
+     * (docs/cluster.md), so a dedicated controller, which has no Kafka listener, is never named.
+     */
+    public static int controllerIdForClients(int activeController, int self, java.util.Map<Integer, BrokerRegistration> brokers) {
+        if (activeController < 0) return -1;
+        if (live(brokers.get(activeController))) return activeController;
+        if (live(brokers.get(self))) return self;
+        return brokers.values().stream().filter(BrokerContext::live).mapToInt(BrokerRegistration::id).min().orElse(-1);
+    }
+
+    private static boolean live(BrokerRegistration b) {
+        return b != null && !b.fenced();
     }
 
     public BrokerConfigs config() {

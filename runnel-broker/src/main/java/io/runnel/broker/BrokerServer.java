@@ -103,7 +103,7 @@ import java.util.concurrent.TimeUnit;
  * stopped in dependency order. {@link #close()} is the clean shutdown (stop accepting, flush, write the
  * clean-shutdown markers) that SIGTERM triggers.
  */
-public final class BrokerServer implements AutoCloseable {
+public final class BrokerServer implements RunnelNode {
     private static final Logger log = LoggerFactory.getLogger(BrokerServer.class);
 
     private final BrokerConfigs config;
@@ -126,6 +126,7 @@ public final class BrokerServer implements AutoCloseable {
         this.config = config;
     }
 
+    @Override
     public synchronized void startup() throws Exception {
         int nodeId = config.nodeId();
         ClusterConfigCheck.checkDataDirectory(config);
@@ -149,7 +150,9 @@ public final class BrokerServer implements AutoCloseable {
         logManager.startup(topic -> publisher.logConfig(controller.image(), topic));
         BrokerContext broker = new BrokerContext(nodeId, config, publisher, topics -> controller
                 .createTopics(topics.stream().map(t -> NewTopic.of(t, -1, -1)).toList(), false)
-                .thenApply(r -> null), controller::activeControllerId);
+                .thenApply(r -> null), () -> config.clusterMode()
+                ? BrokerContext.controllerIdForClients(controller.activeControllerId(), nodeId, controller.image().brokers())
+                : controller.activeControllerId());
 
         GroupCoordinatorConfig groupConfig = GroupCoordinatorConfig.from(config.values());
         groups = GroupCoordinator.create(groupConfig, new OffsetsTopicLog(partitions, Time.SYSTEM), new ImageTopicView(publisher),
@@ -255,15 +258,7 @@ public final class BrokerServer implements AutoCloseable {
             endpoints = fixed;
         }
         int nodeId = config.nodeId();
-        controller.addListener((prev, cur) -> {
-            if (cur.clusterId() != null && !java.util.Objects.equals(prev.clusterId(), cur.clusterId())) {
-                try {
-                    ClusterConfigCheck.writeMetaProperties(config.metadataLogDir(), cur.clusterId().toString(), nodeId);
-                } catch (java.io.IOException e) {
-                    log.warn("Could not write {}: {}", ClusterConfigCheck.META_PROPERTIES, e.toString());
-                }
-            }
-        });
+        controller.addListener(ClusterConfigCheck.metaPropertiesWriter(config));
         lifecycle = new BrokerLifecycleManager(nodeId, endpoints, config.rack(), new RaftMetadataQuorum(quorumNode),
                 () -> publisher.image().offset(), config.values().getInt(BrokerConfigs.BROKER_HEARTBEAT_INTERVAL_MS));
         lifecycle.onRegistered(publisher::registered);
@@ -315,6 +310,7 @@ public final class BrokerServer implements AutoCloseable {
     }
 
     /** This node's member of the metadata quorum in a cluster, or null on a single node. */
+    @Override
     public QuorumNode quorumNode() {
         return quorumNode;
     }
@@ -328,18 +324,7 @@ public final class BrokerServer implements AutoCloseable {
         if (lifecycle != null) {
             lifecycle.controlledShutdown(Math.max(5_000, config.values().getInt(BrokerConfigs.BROKER_SESSION_TIMEOUT_MS)));
         }
-        if (quorumNode != null && quorumNode.isActive()) {
-            for (var v : ClusterConfigCheck.check(config).voters()) {
-                if (v.id() == config.nodeId()) continue;
-                try {
-                    quorumNode.transferLeadership(v.id()).get(10, TimeUnit.SECONDS);
-                    log.info("Handed the active controller role to node {}", v.id());
-                    break;
-                } catch (Exception e) {
-                    log.info("Could not hand the active controller role to node {}: {}", v.id(), e.toString());
-                }
-            }
-        }
+        ControllerServer.handOverActiveController(quorumNode, config);
     }
 
     /** The typed value of a broker key through the dynamic and static layers, else its default. */
@@ -395,10 +380,12 @@ public final class BrokerServer implements AutoCloseable {
     }
 
     /** The addresses the listeners are bound to, in listener order. */
+    @Override
     public List<InetSocketAddress> boundListeners() {
         return List.copyOf(bound);
     }
 
+    @Override
     public MetadataController controller() {
         return controller;
     }

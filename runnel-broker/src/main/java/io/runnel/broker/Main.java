@@ -34,7 +34,8 @@ public final class Main implements Callable<Integer> {
     }
 
     @Command(name = "start", mixinStandardHelpOptions = true,
-            description = "Starts a broker. Without --config: one node on 127.0.0.1:9092 with its data under ./data.")
+            description = "Starts a node (a broker, or a dedicated controller with process.roles=controller). "
+                    + "Without --config: one node on 127.0.0.1:9092 with its data under ./data.")
     static final class Start implements Callable<Integer> {
         private static final Logger log = LoggerFactory.getLogger(Start.class);
         static final long SHUTDOWN_TIMEOUT_SECONDS = 60;
@@ -77,7 +78,8 @@ public final class Main implements Callable<Integer> {
                 System.err.println("runnel: cannot read config: " + e.getMessage());
                 return 2;
             }
-            BrokerServer server = new BrokerServer(cfg);
+            // process.roles picks the server: a broker (single, combined or broker-only), or a dedicated controller
+            RunnelNode server = RunnelNode.of(cfg);
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 log.info("Shutting down");

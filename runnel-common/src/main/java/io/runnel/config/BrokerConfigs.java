@@ -627,12 +627,19 @@ public final class BrokerConfigs {
         if (logDirs().isEmpty()) {
             throw ConfigException.invalidValue(values.isSet(LOG_DIRS) ? LOG_DIRS : LOG_DIR, "", "at least one log directory is needed");
         }
-        if (clusterMode()) checkClusterListeners(names);
+        if (clusterMode()) {
+            checkClusterListeners(names);
+        } else if (!isBroker()) {
+            throw new ConfigException(CONTROLLER_QUORUM_VOTERS, PROCESS_ROLES + "=controller (a dedicated controller) needs "
+                    + CONTROLLER_QUORUM_VOTERS + ": it is one voter of a cluster's metadata quorum, and serves no clients itself");
+        }
     }
 
     /**
      * In a cluster a controller needs its controller listener (Kafka's rule: controller.listener.names set
-     * and its first name one of the listeners); a broker needs a listener for clients besides it.
+     * and its first name one of the listeners); a broker needs a listener for clients besides it; a dedicated
+     * controller ({@code process.roles=controller}) has controller listeners only (Kafka's rule; advertised.listeners
+     * are checked against the listeners before).
      */
     private void checkClusterListeners(Set<String> names) {
         List<String> controllers = controllerListenerNames();
@@ -646,6 +653,15 @@ public final class BrokerConfigs {
                 throw new ConfigException(CONTROLLER_LISTENER_NAMES, "The controller listener " + controllers.get(0) + " named by "
                         + CONTROLLER_LISTENER_NAMES + " is not one of the listeners " + names + ": add "
                         + controllers.get(0) + "://host:port to " + LISTENERS);
+            }
+        }
+        if (!isBroker()) {
+            // Kafka's rule for process.roles=controller: it serves no clients, so every listener is a controller listener
+            List<String> others = listeners().stream().map(Listener::name).filter(n -> !controllers.contains(n)).toList();
+            if (!others.isEmpty()) {
+                throw new ConfigException(LISTENERS, "The " + LISTENERS + " config must only contain KRaft controller listeners from "
+                        + CONTROLLER_LISTENER_NAMES + " " + controllers + " when " + PROCESS_ROLES + "=controller, but it has "
+                        + others + ": a dedicated controller serves no clients");
             }
         }
         if (isBroker() && clientListeners().isEmpty()) {

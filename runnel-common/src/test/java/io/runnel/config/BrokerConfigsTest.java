@@ -347,6 +347,48 @@ class BrokerConfigsTest {
     }
 
     @Test
+    void aDedicatedControllerHasControllerListenersOnly() {
+        Map<String, String> base = Map.of("node.id", "1", "process.roles", "controller", "controller.quorum.voters",
+                "1@127.0.0.1:9093,2@127.0.0.1:9193", "controller.listener.names", "CONTROLLER",
+                "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        java.util.HashMap<String, String> withClients = new java.util.HashMap<>(base);
+        withClients.put("listeners", "PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093");
+        assertThatThrownBy(() -> BrokerConfigs.parse(withClients)).isInstanceOfSatisfying(ConfigException.class,
+                        e -> assertThat(e.key()).isEqualTo("listeners"))
+                .hasMessageContaining("must only contain KRaft controller listeners from controller.listener.names")
+                .hasMessageContaining("[PLAINTEXT]");
+        // the default listeners (PLAINTEXT://127.0.0.1:9092) lack the controller listener, which is checked first
+        assertThatThrownBy(() -> BrokerConfigs.parse(base)).isInstanceOfSatisfying(ConfigException.class,
+                e -> assertThat(e.key()).isEqualTo("controller.listener.names"));
+        java.util.HashMap<String, String> advertisingClients = new java.util.HashMap<>(base);
+        advertisingClients.put("listeners", "CONTROLLER://127.0.0.1:9093");
+        advertisingClients.put("advertised.listeners", "PLAINTEXT://127.0.0.1:9092");
+        assertThatThrownBy(() -> BrokerConfigs.parse(advertisingClients)).isInstanceOfSatisfying(ConfigException.class,
+                e -> assertThat(e.key()).isEqualTo("advertised.listeners"));
+
+        java.util.HashMap<String, String> ok = new java.util.HashMap<>(base);
+        ok.put("listeners", "CONTROLLER://127.0.0.1:9093");
+        BrokerConfigs c = BrokerConfigs.parse(ok);
+        assertThat(c.isBroker()).isFalse();
+        assertThat(c.isController()).isTrue();
+        assertThat(c.clientListeners()).isEmpty();
+        assertThat(c.controllerListener()).isEqualTo(new BrokerConfigs.Listener("CONTROLLER", "127.0.0.1", 9093));
+        // and the controller listener stays required, as on a combined node
+        java.util.HashMap<String, String> noName = new java.util.HashMap<>(ok);
+        noName.remove("controller.listener.names");
+        assertThatThrownBy(() -> BrokerConfigs.parse(noName)).isInstanceOfSatisfying(ConfigException.class,
+                e -> assertThat(e.key()).isEqualTo("controller.listener.names"));
+    }
+
+    @Test
+    void aDedicatedControllerNeedsTheVoters() {
+        assertThatThrownBy(() -> BrokerConfigs.parse(Map.of("process.roles", "controller", "controller.listener.names", "CONTROLLER",
+                "listeners", "CONTROLLER://127.0.0.1:9093", "listener.security.protocol.map", "CONTROLLER:PLAINTEXT")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("controller.quorum.voters"))
+                .hasMessageContaining("process.roles=controller");
+    }
+
+    @Test
     void withoutVotersEveryListenerServesClientsAsBefore() {
         BrokerConfigs c = BrokerConfigs.parse(Map.of("listeners", "PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093",
                 "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT", "controller.listener.names", "CONTROLLER"));

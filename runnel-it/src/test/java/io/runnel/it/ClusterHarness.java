@@ -1,6 +1,7 @@
 package io.runnel.it;
 
 import io.runnel.broker.BrokerServer;
+import io.runnel.broker.RunnelNode;
 import io.runnel.config.BrokerConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.Node;
@@ -23,7 +24,9 @@ import java.util.stream.Stream;
 /**
  * N combined nodes (broker and controller) of one cluster on loopback, in this JVM ({@link BrokerServer})
  * or as separate processes ({@link BrokerProcess}), each with its own client port, controller (quorum)
- * port and data directory under one base directory. Ports are chosen once, so a node restarts where it
+ * port and data directory under one base directory; optionally broker-only nodes besides them, or
+ * ({@link #createDedicated}) K dedicated controllers ({@code process.roles=controller}, no client
+ * listener) and M broker-only nodes. Ports are chosen once, so a node restarts where it
  * was. Nodes can be stopped cleanly (SIGTERM: a controlled shutdown), killed (kill -9; in this JVM: the
  * same as a stop, since a JVM cannot kill part of itself), restarted and wiped.
  *
@@ -37,16 +40,23 @@ public final class ClusterHarness implements AutoCloseable {
     private final Path baseDir;
     private final int size;
     private final int voters;
+    /** Whether the voters are dedicated controllers (process.roles=controller) rather than combined nodes. */
+    private final boolean dedicated;
     private final Map<String, String> extra;
     /** Settings of one node on top of {@link #extra} (e.g. its broker.rack). */
     private java.util.function.IntFunction<Map<String, String>> perNode = id -> Map.of();
     private final int[] clientPorts;
     private final int[] controllerPorts;
-    private final BrokerServer[] servers;
+    private final RunnelNode[] servers;
     private final BrokerProcess[] processes;
 
     private ClusterHarness(Mode mode, Path baseDir, int voters, int brokers, Map<String, String> extra) {
+        this(mode, baseDir, voters, brokers, false, extra);
+    }
+
+    private ClusterHarness(Mode mode, Path baseDir, int voters, int brokers, boolean dedicated, Map<String, String> extra) {
         this.mode = mode;
+        this.dedicated = dedicated;
         this.baseDir = baseDir;
         this.size = voters + brokers;
         this.voters = voters;
@@ -54,7 +64,7 @@ public final class ClusterHarness implements AutoCloseable {
         int size = this.size;
         this.clientPorts = new int[size + 1];
         this.controllerPorts = new int[size + 1];
-        this.servers = new BrokerServer[size + 1];
+        this.servers = new RunnelNode[size + 1];
         this.processes = new BrokerProcess[size + 1];
         for (int id = 1; id <= size; id++) {
             clientPorts[id] = BrokerProcess.freePort();
@@ -83,9 +93,29 @@ public final class ClusterHarness implements AutoCloseable {
         return new ClusterHarness(mode, baseDir, voters, brokers, extra);
     }
 
-    /** Whether node {@code id} is a voter (broker and controller) rather than a broker only. */
+    /**
+     * {@code controllers} dedicated controllers (ids 1..controllers: {@code process.roles=controller}, voters with
+     * a controller listener only) and {@code brokers} broker-only nodes (the next ids, observers).
+     */
+    public static ClusterHarness createDedicated(Mode mode, Path baseDir, int controllers, int brokers, Map<String, String> extra) {
+        return new ClusterHarness(mode, baseDir, controllers, brokers, true, extra);
+    }
+
+    /** Whether node {@code id} is a voter (a controller, combined or dedicated) rather than a broker only. */
     public boolean isVoter(int id) {
         return id <= voters;
+    }
+
+    /** Whether node {@code id} has the broker role (every node but a dedicated controller). */
+    public boolean isBroker(int id) {
+        return !(dedicated && isVoter(id));
+    }
+
+    /** The ids of the nodes with the broker role. */
+    public List<Integer> brokerIds() {
+        List<Integer> out = new ArrayList<>();
+        for (int id = 1; id <= size; id++) if (isBroker(id)) out.add(id);
+        return out;
     }
 
     public int size() {
@@ -96,11 +126,12 @@ public final class ClusterHarness implements AutoCloseable {
     public Map<String, String> config(int id) {
         Map<String, String> c = new LinkedHashMap<>();
         c.put("node.id", Integer.toString(id));
-        c.put("process.roles", isVoter(id) ? "broker,controller" : "broker");
+        c.put("process.roles", !isBroker(id) ? "controller" : isVoter(id) ? "broker,controller" : "broker");
         c.put("controller.quorum.voters", voters());
         c.put("controller.listener.names", "CONTROLLER");
-        c.put("listeners", "PLAINTEXT://127.0.0.1:" + clientPorts[id]
-                + (isVoter(id) ? ",CONTROLLER://127.0.0.1:" + controllerPorts[id] : ""));
+        String controllerListener = "CONTROLLER://127.0.0.1:" + controllerPorts[id];
+        c.put("listeners", !isBroker(id) ? controllerListener
+                : "PLAINTEXT://127.0.0.1:" + clientPorts[id] + (isVoter(id) ? "," + controllerListener : ""));
         c.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
         c.put("log.dirs", dataDir(id).toString());
         c.putAll(extra);
@@ -127,14 +158,14 @@ public final class ClusterHarness implements AutoCloseable {
         return "127.0.0.1:" + clientPorts[id];
     }
 
-    /** Every node's client listener. */
+    /** Every broker's client listener (a dedicated controller has none). */
     public String bootstrap() {
         StringJoiner j = new StringJoiner(",");
-        for (int id = 1; id <= size; id++) j.add(bootstrap(id));
+        for (int id : brokerIds()) j.add(bootstrap(id));
         return j.toString();
     }
 
-    /** Starts every node that is not running; returns once each serves its client port. */
+    /** Starts every node that is not running; returns once each serves its client port (a controller: its quorum port). */
     public ClusterHarness startAll() {
         if (mode == Mode.PROCESS) {
             for (int id = 1; id <= size; id++) if (!running(id)) launch(id);
@@ -154,7 +185,7 @@ public final class ClusterHarness implements AutoCloseable {
         }
         try {
             Files.createDirectories(dataDir(id));
-            BrokerServer s = new BrokerServer(BrokerConfigs.parse(config(id)));
+            RunnelNode s = RunnelNode.of(BrokerConfigs.parse(config(id)));
             try {
                 s.startup();
             } catch (Exception e) {
@@ -174,11 +205,12 @@ public final class ClusterHarness implements AutoCloseable {
     }
 
     private void awaitPort(int id) {
+        int port = isBroker(id) ? clientPorts[id] : controllerPorts[id];
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
             if (!processes[id].isAlive()) throw new IllegalStateException("node " + id + " exited; log:\n" + processes[id].log());
             try (java.net.Socket s = new java.net.Socket()) {
-                s.connect(new java.net.InetSocketAddress("127.0.0.1", clientPorts[id]), 200);
+                s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 200);
                 return;
             } catch (IOException e) {
                 sleep(50);
@@ -221,8 +253,13 @@ public final class ClusterHarness implements AutoCloseable {
         }
     }
 
-    /** A running node's server (in this JVM only). */
+    /** A running broker's server (in this JVM only; null for a dedicated controller: see {@link #node}). */
     public BrokerServer server(int id) {
+        return servers[id] instanceof BrokerServer b ? b : null;
+    }
+
+    /** A running node, broker or dedicated controller (in this JVM only). */
+    public RunnelNode node(int id) {
         return servers[id];
     }
 
@@ -249,6 +286,18 @@ public final class ClusterHarness implements AutoCloseable {
         try (Admin admin = Clients.admin(bootstrap(askId))) {
             Node n = admin.describeCluster().controller().get(10, TimeUnit.SECONDS);
             return n == null || n.isEmpty() ? -1 : n.id();
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    /**
+     * The quorum leader as broker {@code askId} reports it (Admin.describeMetadataQuorum's leader), or -1: with
+     * dedicated controllers, the active controller, which DescribeCluster does not name.
+     */
+    public int quorumLeaderSeenBy(int askId) {
+        try (Admin admin = Clients.admin(bootstrap(askId))) {
+            return admin.describeMetadataQuorum().quorumInfo().get(10, TimeUnit.SECONDS).leaderId();
         } catch (Exception e) {
             return -1;
         }

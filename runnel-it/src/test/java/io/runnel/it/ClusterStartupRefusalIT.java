@@ -19,7 +19,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * A cluster node's misconfiguration stops {@code runnel start} (the real process) with a message naming
  * the key, before any data is written: voters that do not list this controller, duplicate voter ids, a
- * missing controller listener, a data directory of another cluster or node (meta.properties) or of a
+ * missing controller listener, a dedicated controller (process.roles=controller) with a client listener or
+ * outside the voters, a data directory of another cluster or node (meta.properties) or of a
  * single node. The broker side is what is tested: one client generation.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
@@ -80,6 +81,34 @@ class ClusterStartupRefusalIT {
         c.put("listeners", "PLAINTEXT://127.0.0.1:" + BrokerProcess.freePort());
         assertThat(refused(dir.resolve("a"), c, 2)).contains("controller.listener.names")
                 .contains("is not one of the listeners");
+    }
+
+    /** A dedicated controller (process.roles=controller) with its controller listener only. */
+    private Map<String, String> dedicatedController(int nodeId, String voters) {
+        Map<String, String> c = clusterNode(nodeId, voters);
+        c.put("process.roles", "controller");
+        c.put("listeners", "CONTROLLER://127.0.0.1:" + voterPort);
+        return c;
+    }
+
+    @Test
+    void aDedicatedControllerWithAClientListenerIsRefused() throws Exception {
+        Map<String, String> c = dedicatedController(1, "1@127.0.0.1:" + voterPort);
+        c.put("listeners", "PLAINTEXT://127.0.0.1:" + BrokerProcess.freePort() + ",CONTROLLER://127.0.0.1:" + voterPort);
+        assertThat(refused(dir.resolve("a"), c, 2)).contains("invalid configuration").contains("The listeners config")
+                .contains("must only contain KRaft controller listeners from controller.listener.names")
+                .contains("process.roles=controller");
+    }
+
+    @Test
+    void aDedicatedControllerMissingFromTheVotersOrWithoutVotersIsRefused() throws Exception {
+        Map<String, String> c = dedicatedController(1, "2@127.0.0.1:" + voterPort + ",3@127.0.0.1:" + BrokerProcess.freePort());
+        assertThat(refused(dir.resolve("a"), c, 2)).contains("invalid configuration").contains("controller.quorum.voters")
+                .contains("does not include this controller");
+        Map<String, String> none = dedicatedController(1, "");
+        none.remove("controller.quorum.voters");
+        assertThat(refused(dir.resolve("b"), none, 2)).contains("invalid configuration")
+                .contains("process.roles=controller (a dedicated controller) needs controller.quorum.voters");
     }
 
     @Test

@@ -9,10 +9,12 @@ import org.apache.ratis.client.ClientFactory;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientRpc;
 import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.proto.RaftProtos;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
 import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.GroupInfoReply;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroup;
@@ -28,6 +30,7 @@ import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.ProtoUtils;
 import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -216,14 +219,35 @@ public final class QuorumNode implements AutoCloseable {
         String address = (config.observerHost().indexOf(':') >= 0 ? "[" + config.observerHost() + "]" : config.observerHost())
                 + ":" + bound.getPort();
         RaftPeer me = RaftPeer.newBuilder().setId(selfId).setAddress(address).setStartupRole(RaftPeerRole.LISTENER).build();
-        SetConfigurationRequest.Arguments args = SetConfigurationRequest.Arguments.newBuilder()
-                .setServersInNewConf(List.of()).setListenersInNewConf(List.of(me))
-                .setMode(SetConfigurationRequest.Mode.ADD).build();
         while (!closed.get()) {
             try (RaftClient client = RaftClient.newBuilder().setRaftGroup(RaftGroup.valueOf(GROUP_ID, voterPeers))
                     .setProperties(properties)
                     .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(10, TimeDuration.valueOf(200, TimeUnit.MILLISECONDS)))
                     .build()) {
+                // Ratis 3.3.0's ADD mode gives the new configuration the request's listeners only, so a second observer
+                // joining that way dropped the first one (it no longer received the log). Instead: read the leader's
+                // configuration and compare-and-set it with this observer added; a concurrent change fails the compare,
+                // and the next round reads again.
+                RaftProtos.RaftConfigurationProto current = leaderConfiguration(client);
+                if (current == null || current.getOldPeersCount() > 0) {
+                    log.info("Observer {} not added yet: {}", config.nodeId(), current == null ? "no leader" : "a reconfiguration is in progress");
+                    sleepQuietly(200);
+                    continue;
+                }
+                List<RaftPeer> servers = ProtoUtils.toRaftPeers(current.getPeersList());
+                List<RaftPeer> listeners = ProtoUtils.toRaftPeers(current.getListenersList());
+                if (listeners.stream().anyMatch(l -> l.getId().equals(selfId) && l.getAddress().equals(address))) {
+                    log.info("Observer {} is in the metadata quorum at {}", config.nodeId(), address);
+                    joined.complete(null);
+                    return;
+                }
+                List<RaftPeer> withMe = new ArrayList<>();
+                for (RaftPeer l : listeners) if (!l.getId().equals(selfId)) withMe.add(l);
+                withMe.add(me);
+                SetConfigurationRequest.Arguments args = SetConfigurationRequest.Arguments.newBuilder()
+                        .setServersInNewConf(servers).setListenersInNewConf(withMe)
+                        .setServersInCurrentConf(servers).setListenersInCurrentConf(listeners)
+                        .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET).build();
                 RaftClientReply reply = client.admin().setConfiguration(args);
                 if (reply.isSuccess()) {
                     log.info("Observer {} joined the metadata quorum at {}", config.nodeId(), address);
@@ -243,6 +267,29 @@ public final class QuorumNode implements AutoCloseable {
             }
         }
         joined.completeExceptionally(new QuorumException("observer " + config.nodeId() + " closed before it joined the quorum"));
+    }
+
+    /** The configuration of the current leader (asking each voter), or null when no voter says it leads. */
+    private RaftProtos.RaftConfigurationProto leaderConfiguration(RaftClient client) {
+        for (RaftPeer v : voterPeers) {
+            try {
+                GroupInfoReply info = client.getGroupManagementApi(v.getId()).info(GROUP_ID);
+                if (info.isSuccess() && info.getRoleInfoProto().getRole() == RaftPeerRole.LEADER && info.getConf().isPresent()) {
+                    return info.getConf().get();
+                }
+            } catch (IOException | RuntimeException e) {
+                if (closed.get()) return null;
+            }
+        }
+        return null;
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Completes when this node is part of the quorum's configuration (at once for a voter). */

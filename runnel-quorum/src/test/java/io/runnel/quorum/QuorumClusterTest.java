@@ -346,6 +346,24 @@ class QuorumClusterTest {
 
     @Test
     @Timeout(60)
+    void threeObserversJoiningTogetherAllFollowTheLog() throws Exception {
+        // Ratis' ADD mode replaced the listeners: the second observer to join dropped the first from the configuration
+        try (QuorumHarness h = new QuorumHarness(root, 3, 3, QuorumTuning.DEFAULT, Map.of()).startAll()) {
+            QuorumNode leader = h.awaitActive(WAIT);
+            for (int id = 4; id <= 6; id++) h.node(id).joined().get(30, TimeUnit.SECONDS);
+            CommittedBatch b = null;
+            for (int i = 0; i < 3; i++) b = get(leader.propose(QuorumHarness.topic("m" + i)));
+            h.awaitApplied(b.index(), WAIT);
+            for (int id = 4; id <= 6; id++) {
+                assertThat(h.node(id).image()).as("observer %d", id).isEqualTo(leader.image());
+            }
+            QuorumHarness.await(WAIT, () -> leader.status().peers().stream().filter(p -> !p.voter()).count() == 3,
+                    "the leader tracks the three observers");
+        }
+    }
+
+    @Test
+    @Timeout(60)
     void aSingleNodeQuorumIsActiveWellUnderASecond() throws Exception {
         QuorumConfig c = QuorumConfig.parse(Map.of("metadata.log.dir", root.resolve("single").toString()));
         for (int round = 0; round < 2; round++) { // first: a new directory; second: a restart

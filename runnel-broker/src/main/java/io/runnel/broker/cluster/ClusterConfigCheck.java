@@ -13,8 +13,8 @@ import java.util.Properties;
 /**
  * The checks a node of a cluster ({@code controller.quorum.voters} set) passes before it touches any
  * data, each failing with a {@link ConfigException} that names the key: the quorum settings
- * ({@link QuorumConfig}: voter syntax, duplicate ids or addresses, a controller missing from the voters,
- * a broker listed as one), the controller listener's port against this node's voter entry, and the data
+ * ({@link QuorumConfig}: voter syntax, duplicate ids or addresses, a controller (dedicated or combined) missing
+ * from the voters, a broker listed as one), the controller listener's port against this node's voter entry, and the data
  * directory against this configuration ({@link #checkDataDirectory}).
  */
 public final class ClusterConfigCheck {
@@ -27,10 +27,6 @@ public final class ClusterConfigCheck {
     /** Checks the configuration of a cluster node and returns its quorum settings. */
     public static QuorumConfig check(BrokerConfigs config) {
         QuorumConfig q = QuorumConfig.parse(config.originals());
-        if (!config.isBroker()) {
-            throw new ConfigException(BrokerConfigs.PROCESS_ROLES, "process.roles=controller (a controller without the broker "
-                    + "role) is not supported by Runnel yet: use broker,controller, or broker");
-        }
         if (q.isVoter()) {
             BrokerConfigs.Listener l = config.controllerListener();
             QuorumConfig.Voter self = q.self();
@@ -81,6 +77,22 @@ public final class ClusterConfigCheck {
             throw new ConfigException(BrokerConfigs.CLUSTER_ID, "Invalid cluster.id in " + meta + ". Expected "
                     + config.clusterId() + ", but read " + clusterId + ": this directory belongs to another cluster");
         }
+    }
+
+    /**
+     * A metadata listener that writes meta.properties into {@code config}'s metadata log directory when the image
+     * first names the cluster id (every cluster node, broker or dedicated controller, registers one).
+     */
+    public static io.runnel.metadata.MetadataListener metaPropertiesWriter(BrokerConfigs config) {
+        return (prev, cur) -> {
+            if (cur.clusterId() != null && !java.util.Objects.equals(prev.clusterId(), cur.clusterId())) {
+                try {
+                    writeMetaProperties(config.metadataLogDir(), cur.clusterId().toString(), config.nodeId());
+                } catch (IOException e) {
+                    org.slf4j.LoggerFactory.getLogger(ClusterConfigCheck.class).warn("Could not write {}: {}", META_PROPERTIES, e.toString());
+                }
+            }
+        };
     }
 
     /** Writes meta.properties (cluster id, node id) atomically, once the cluster id is known. */
