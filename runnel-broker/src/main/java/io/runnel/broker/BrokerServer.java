@@ -430,7 +430,8 @@ public final class BrokerServer implements RunnelNode {
         log.info("Broker stopped");
     }
 
-    private static void closeQuietly(String what, AutoCloseable c) {
+    /** Closes {@code c} (if any), logging instead of throwing: shutdown goes on with the next part. */
+    static void closeQuietly(String what, AutoCloseable c) {
         if (c == null) return;
         try {
             c.close();

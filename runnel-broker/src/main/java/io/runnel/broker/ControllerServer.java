@@ -94,17 +94,8 @@ public final class ControllerServer implements RunnelNode {
         } catch (RuntimeException e) {
             log.warn("Handing over the active controller role failed: {}", e.toString());
         }
-        closeQuietly("metadata", controller);
-        closeQuietly("quorum", quorumNode);
+        BrokerServer.closeQuietly("metadata", controller);
+        BrokerServer.closeQuietly("quorum", quorumNode);
         log.info("Controller stopped");
-    }
-
-    private static void closeQuietly(String what, AutoCloseable c) {
-        if (c == null) return;
-        try {
-            c.close();
-        } catch (Exception e) {
-            log.error("Error closing {}", what, e);
-        }
     }
 }
