@@ -78,6 +78,8 @@ public final class Main implements Callable<Integer> {
                 System.err.println("runnel: cannot read config: " + e.getMessage());
                 return 2;
             }
+            // tests only: -Drunnel.test.link.faults.file=<path> (never set in production) cuts or delays links to other nodes
+            io.runnel.quorum.LinkFaultsFile.startIfConfigured(cfg.nodeId());
             // process.roles picks the server: a broker (single, combined or broker-only), or a dedicated controller
             RunnelNode server = RunnelNode.of(cfg);
             CountDownLatch stopped = new CountDownLatch(1);

@@ -1,8 +1,9 @@
 package io.runnel.common;
 
 /**
- * Test-only traffic seam between the nodes of one cluster running in one JVM, in the spirit of Ratis'
- * {@code CodeInjectionForTesting}: a static filter, {@code null} (nothing dropped) unless a test sets one. Two
+ * Test-only traffic seam between the nodes of one cluster, in the spirit of Ratis' {@code CodeInjectionForTesting}: a
+ * static filter, {@code null} (nothing dropped) unless a test sets one, directly when the nodes run in its JVM, or
+ * through {@code LinkFaultsFile} (runnel-quorum) in a node process started with its test-only system property. Two
  * node-to-node paths that Ratis' own injection points do not reach ask it before each message they send:
  *
  * <ul>

@@ -22,6 +22,8 @@ public final class BrokerProcess implements AutoCloseable {
     private final Map<String, String> overrides;
     private final Path logFile;
     private Process process;
+    /** JVM options of the broker's command line besides the usual ones (e.g. a test-only -D switch). */
+    private final List<String> jvmOptions = new ArrayList<>();
 
     /** Brokers still running when the test JVM exits (a test that hung, a run cut short) are killed. */
     private static final java.util.Set<ProcessHandle> RUNNING = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -45,6 +47,12 @@ public final class BrokerProcess implements AutoCloseable {
     /** A free loopback port below the ephemeral range (see {@link io.runnel.common.LoopbackPorts}). */
     public static int freePort() {
         return io.runnel.common.LoopbackPorts.free();
+    }
+
+    /** Adds a JVM option (e.g. {@code -Dkey=value}) to the command line of every later launch. */
+    public BrokerProcess jvmOption(String option) {
+        jvmOptions.add(option);
+        return this;
     }
 
     public String bootstrap() {
@@ -74,6 +82,7 @@ public final class BrokerProcess implements AutoCloseable {
         for (String logger : System.getProperty("it.broker.debug", "").split(",")) {
             if (!logger.isBlank()) cmd.add("-Dorg.slf4j.simpleLogger.log." + logger.trim() + "=debug");
         }
+        cmd.addAll(jvmOptions);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("io.runnel.broker.Main");

@@ -3,6 +3,8 @@ package io.runnel.it;
 import io.runnel.broker.BrokerServer;
 import io.runnel.broker.RunnelNode;
 import io.runnel.config.BrokerConfigs;
+import io.runnel.quorum.LinkFaultsFile;
+import io.runnel.quorum.RaftLinkFaults;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.Node;
 
@@ -10,12 +12,15 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.StringJoiner;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -201,7 +206,13 @@ public final class ClusterHarness implements AutoCloseable {
     private void launch(int id) {
         Map<String, String> c = config(id);
         c.remove("log.dirs"); // BrokerProcess sets it
-        processes[id] = new BrokerProcess(dataDir(id), clientPorts[id], c).launch();
+        processes[id] = new BrokerProcess(dataDir(id), clientPorts[id], c)
+                .jvmOption("-D" + LinkFaultsFile.PROPERTY + "=" + linkFaultsFile()).launch();
+    }
+
+    /** The file every node process watches for its link faults ({@link LinkFaultsFile}); process mode only. */
+    public Path linkFaultsFile() {
+        return baseDir.resolve("link-faults");
     }
 
     private void awaitPort(int id) {
@@ -304,27 +315,97 @@ public final class ClusterHarness implements AutoCloseable {
     }
 
     /**
-     * Cuts node {@code id} off from every other node of the quorum (in this JVM only: {@link QuorumLinks}).
-     * Its clients and its broker's messages to the controller are not affected.
+     * Cuts node {@code id} off from every other node of the quorum: the Raft links only ({@link QuorumLinks} in this
+     * JVM, the link faults file for processes). Its clients and its broker's messages to the controller are not affected.
      */
     public void isolate(int id) {
-        if (mode != Mode.IN_PROCESS) throw new IllegalStateException("the traffic seam works in this JVM only");
-        for (int other = 1; other <= size; other++) if (other != id) QuorumLinks.cut(id, other);
+        for (int other = 1; other <= size; other++) {
+            if (other == id) continue;
+            if (mode == Mode.IN_PROCESS) QuorumLinks.cut(id, other);
+            else cutInFile(id, other, EnumSet.of(LinkPath.RAFT));
+        }
+        applyFile();
     }
 
     /**
-     * Cuts node {@code id} off from every other node on every node-to-node path ({@link NodeLinks}: Raft, its and
-     * their messages to the active controller, follower fetches both ways), in this JVM only. Its clients still
-     * reach it: an isolated node is alive, only cut off from the others.
+     * Cuts node {@code id} off from every other node on every node-to-node path (Raft, its and their messages to the
+     * active controller, follower fetches both ways: {@link NodeLinks} in this JVM, the link faults file for
+     * processes). Its clients still reach it: an isolated node is alive, only cut off from the others.
      */
     public void isolateCompletely(int id) {
-        if (mode != Mode.IN_PROCESS) throw new IllegalStateException("the traffic seam works in this JVM only");
-        for (int other = 1; other <= size; other++) if (other != id) NodeLinks.cut(id, other);
+        for (int other = 1; other <= size; other++) if (other != id) cutLink(id, other);
+        applyFile();
+    }
+
+    /** Cuts every node-to-node path between nodes {@code a} and {@code b}, both ways (as {@link #isolateCompletely}). */
+    public void cut(int a, int b) {
+        cutLink(a, b);
+        applyFile();
+    }
+
+    private void cutLink(int a, int b) {
+        if (mode == Mode.IN_PROCESS) NodeLinks.cut(a, b);
+        else cutInFile(a, b, EnumSet.allOf(LinkPath.class));
+    }
+
+    /** Delays every Raft request between nodes {@code a} and {@code b}, both ways, by {@code ms} (the Raft link only). */
+    public void delay(int a, int b, long ms) {
+        if (mode == Mode.IN_PROCESS) {
+            QuorumLinks.delay(a, b, ms);
+        } else {
+            fileDelays.put(new RaftLinkFaults.Link(a, b), ms);
+            applyFile();
+        }
     }
 
     /** Restores every cut or delayed link. */
     public void heal() {
         NodeLinks.healAll();
+        if (mode == Mode.PROCESS) {
+            fileCuts.clear();
+            fileDelays.clear();
+            applyFile();
+        }
+    }
+
+    /** The node-to-node paths of a link, as the link faults file names them. */
+    private enum LinkPath { RAFT, CONTROLLER, REPLICA_FETCH }
+
+    /** Process mode: the links the file lists. */
+    private final Map<RaftLinkFaults.Link, Set<LinkPath>> fileCuts = new LinkedHashMap<>();
+    private final Map<RaftLinkFaults.Link, Long> fileDelays = new LinkedHashMap<>();
+    private int fileGeneration;
+
+    private void cutInFile(int a, int b, Set<LinkPath> paths) {
+        fileCuts.computeIfAbsent(new RaftLinkFaults.Link(a, b), l -> EnumSet.noneOf(LinkPath.class)).addAll(paths);
+    }
+
+    /**
+     * Process mode: rewrites the link faults file (a temporary file renamed over it) and waits until every running
+     * node has applied it (each logs the file's generation), so a test acts on links that are already cut.
+     */
+    private void applyFile() {
+        if (mode != Mode.PROCESS) return;
+        String generation = "generation " + (++fileGeneration);
+        StringBuilder text = new StringBuilder("# " + generation + "\n");
+        fileCuts.forEach((l, paths) -> {
+            StringJoiner j = new StringJoiner(",");
+            for (LinkPath p : paths) j.add(p.name().toLowerCase(java.util.Locale.ROOT));
+            text.append("cut ").append(l.a()).append(' ').append(l.b()).append(' ').append(j).append('\n');
+        });
+        fileDelays.forEach((l, ms) -> text.append("delay ").append(l.a()).append(' ').append(l.b()).append(' ').append(ms).append('\n'));
+        try {
+            Path tmp = linkFaultsFile().resolveSibling("link-faults.tmp");
+            Files.writeString(tmp, text);
+            Files.move(tmp, linkFaultsFile(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        for (int id : runningNodes()) {
+            int node = id;
+            await(Duration.ofSeconds(15), "node " + id + " applied the link faults file's " + generation,
+                    () -> processes[node].log().contains("[" + generation + "]"));
+        }
     }
 
     /** Polls {@code condition} until true or {@code timeout}; fails with {@code what}. */

@@ -28,7 +28,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Three combined nodes as separate processes: kill -9 of the active controller during topic creations,
  * a killed broker fenced after its session timeout (liveness probe off) and unfenced after a restart, SIGTERM as a controlled
- * shutdown, and a wiped controller that rejoins from a snapshot. The broker side is what is tested, so
+ * shutdown, a wiped controller that rejoins from a snapshot, and the traffic seam of process nodes (the harness'
+ * link faults file): an active controller cut off on every path is replaced and catches up once healed, and a
+ * delayed Raft link still carries the quorum. The broker side is what is tested, so
  * these slow tests run in one client generation (runnel-it's).
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
@@ -234,5 +236,118 @@ class ClusterProcessIT {
             });
         }
         assertThat(cluster.log(victim)).containsIgnoringCase("snapshot");
+    }
+
+    /** The topics node {@code id} itself knows (Metadata v12 for every topic on a connection to it alone). */
+    private Set<String> topicsSeenBy(int id) throws Exception {
+        try (RawClient c = new RawClient(cluster.port(id))) {
+            io.runnel.protocol.message.MetadataRequest req = new io.runnel.protocol.message.MetadataRequest();
+            req.topics = null;
+            req.allowAutoTopicCreation = false;
+            c.send(io.runnel.protocol.ApiKeys.METADATA, (short) 12, 1, req);
+            io.runnel.protocol.message.MetadataResponse r = c.<io.runnel.protocol.message.MetadataResponse>receive(
+                    io.runnel.protocol.ApiKeys.METADATA, (short) 12).body();
+            Set<String> names = new java.util.TreeSet<>();
+            for (io.runnel.protocol.message.MetadataResponse.Topic t : r.topics) names.add(t.name);
+            return names;
+        }
+    }
+
+    /** Creates {@code name} through {@code admin}, retrying until acknowledged (NOT_CONTROLLER during an election). */
+    private static void createEventually(Admin admin, String name) {
+        ClusterHarness.await(Duration.ofSeconds(60), "CreateTopics " + name + " acknowledged", () -> {
+            try {
+                return create(admin, name, 1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        });
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void anActiveControllerProcessCutOffOnEveryPathIsReplacedAndCatchesUpWhenHealed() throws Exception {
+        start(Map.of());
+        int old = activeController();
+        assertThat(old).isBetween(1, 3);
+        List<Integer> majority = new ArrayList<>(List.of(1, 2, 3));
+        majority.remove(Integer.valueOf(old));
+        // the seam of process nodes: every node rewrites its links from the harness' file
+        cluster.isolateCompletely(old);
+        long t0 = System.nanoTime();
+        ClusterHarness.await(Duration.ofSeconds(30), "a new active controller among the majority", () -> {
+            int leader = cluster.quorumLeaderSeenBy(majority.get(0));
+            return leader > 0 && leader != old;
+        });
+        int next = cluster.quorumLeaderSeenBy(majority.get(0));
+        assertThat(majority).contains(next);
+        int third = majority.get(0) == next ? majority.get(1) : majority.get(0);
+        try (Admin a = Clients.admin(cluster.bootstrap(third))) {
+            createEventually(a, "during-cut");
+        }
+        System.out.println("[cluster] process active controller cut off on every path; replaced and a CreateTopics acknowledged after "
+                + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        assertThat(topicsSeenBy(next)).contains("during-cut");
+        // the cut-off node cannot have it: nothing reaches it from the majority
+        assertThat(topicsSeenBy(old)).doesNotContain("during-cut");
+
+        cluster.heal();
+        ClusterHarness.await(Duration.ofSeconds(60), "the old controller catches up", () -> {
+            try {
+                return topicsSeenBy(old).contains("during-cut");
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        ClusterHarness.await(Duration.ofSeconds(30), "every node knows the same topics", () -> {
+            try {
+                Set<String> one = topicsSeenBy(1);
+                return one.equals(topicsSeenBy(2)) && one.equals(topicsSeenBy(3));
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        // the healed node serves the cluster again: a creation through it is acknowledged and seen everywhere
+        try (Admin a = Clients.admin(cluster.bootstrap(old))) {
+            createEventually(a, "after-heal");
+        }
+        for (int id = 1; id <= 3; id++) {
+            int node = id;
+            ClusterHarness.await(Duration.ofSeconds(30), "node " + id + " has after-heal", () -> {
+                try {
+                    return topicsSeenBy(node).contains("after-heal");
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+        }
+        awaitUnfenced(Set.of(1, 2, 3));
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void aDelayedLinkBetweenProcessesStillCarriesTheQuorum() throws Exception {
+        start(Map.of());
+        int controller = activeController();
+        assertThat(controller).isBetween(1, 3);
+        int follower = controller == 1 ? 2 : 1;
+        cluster.delay(controller, follower, 200);
+        assertThat(cluster.log(controller)).contains("delayed 200 ms");
+        assertThat(cluster.log(follower)).contains("delayed 200 ms");
+        try (Admin a = Clients.admin(cluster.bootstrap(follower))) {
+            for (int i = 0; i < 5; i++) createEventually(a, "delayed-" + i);
+        }
+        for (int id = 1; id <= 3; id++) {
+            int node = id;
+            ClusterHarness.await(Duration.ofSeconds(30), "node " + id + " has every topic", () -> {
+                try {
+                    return topicsSeenBy(node).containsAll(List.of("delayed-0", "delayed-1", "delayed-2", "delayed-3", "delayed-4"));
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+        }
+        cluster.heal();
     }
 }
