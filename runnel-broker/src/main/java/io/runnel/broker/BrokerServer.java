@@ -59,6 +59,9 @@ import io.runnel.broker.network.NettyServer;
 import io.runnel.broker.handler.security.SaslAuthenticateHandler;
 import io.runnel.broker.handler.security.SaslHandshakeHandler;
 import io.runnel.broker.security.SaslAuthenticator;
+import io.runnel.broker.handler.admin.AlterUserScramCredentialsHandler;
+import io.runnel.broker.handler.admin.DescribeUserScramCredentialsHandler;
+import io.runnel.metadata.ScramCredential;
 import io.runnel.config.SaslListenerConfig;
 import io.runnel.broker.txn.ProducerIdAllocator;
 import io.runnel.broker.txn.TransactionCoordinator;
@@ -223,7 +226,9 @@ public final class BrokerServer implements RunnelNode {
                 .register(new DeleteGroupsHandler(groups))
                 .register(new OffsetDeleteHandler(groups))
                 .register(new SaslHandshakeHandler())
-                .register(new SaslAuthenticateHandler());
+                .register(new SaslAuthenticateHandler())
+                .register(new AlterUserScramCredentialsHandler(controller))
+                .register(new DescribeUserScramCredentialsHandler(broker));
         // the partition side of transactions (the coordinator's handlers are registered with the coordinator)
         registry.register(new WriteTxnMarkersHandler(localMarkers)).register(new DescribeProducersHandler(partitions));
         if (groupConfig.consumerProtocolEnabled()) {
@@ -236,7 +241,10 @@ public final class BrokerServer implements RunnelNode {
         for (BrokerConfigs.Listener l : config.clientListeners()) {
             SaslListenerConfig sasl = config.saslListener(l.name());
             bound.add(server.bind(l, registry, sasl == null ? null
-                    : new SaslAuthenticator(sasl, (user, mechanism) -> null, config.connectionsMaxReauthMs())));
+                    : new SaslAuthenticator(sasl, (user, mechanism) -> {
+                        ScramCredential c = broker.image().scramCredential(user, ScramCredential.mechanismId(mechanism));
+                        return c == null ? null : new SaslAuthenticator.ScramLookup.Stored(c.salt(), c.storedKey(), c.serverKey(), c.iterations());
+                    }, config.connectionsMaxReauthMs())));
         }
         if (quorumNode != null) startLifecycle(publisher);
         // max.connections and max.connections.per.ip(.overrides) are dynamic broker configs

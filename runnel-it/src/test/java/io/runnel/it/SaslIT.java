@@ -2,6 +2,8 @@ package io.runnel.it;
 
 import io.runnel.common.Errors;
 import io.runnel.protocol.ApiKeys;
+import io.runnel.protocol.message.DescribeUserScramCredentialsRequest;
+import io.runnel.protocol.message.DescribeUserScramCredentialsResponse;
 import io.runnel.protocol.message.MetadataRequest;
 import io.runnel.protocol.message.SaslAuthenticateRequest;
 import io.runnel.protocol.message.SaslAuthenticateResponse;
@@ -16,7 +18,15 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.SaslConfigs;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialDeletion;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
+import org.apache.kafka.clients.admin.UserScramCredentialsDescription;
+import org.apache.kafka.common.errors.DuplicateResourceException;
+import org.apache.kafka.common.errors.ResourceNotFoundException;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.errors.UnacceptableCredentialException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -39,7 +49,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /**
  * SASL on a SASL_PLAINTEXT listener with real kafka-clients: PLAIN users from the listener's JAAS text, the
  * sequence Kafka enforces (only ApiVersions and the SASL requests before authentication), failures answered with
- * SASL_AUTHENTICATION_FAILED and then the connection closed.
+ * SASL_AUTHENTICATION_FAILED and then the connection closed; SCRAM-SHA-256/512 users created, described and
+ * deleted with Admin's user SCRAM credential calls, kept in the metadata log across a restart.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class SaslIT {
@@ -183,6 +194,107 @@ class SaslIT {
             c.send(ApiKeys.SASL_HANDSHAKE, (short) 1, 1, hs);
             assertThat(c.<SaslHandshakeResponse>receive(ApiKeys.SASL_HANDSHAKE, (short) 1).body().errorCode)
                     .isEqualTo(Errors.ILLEGAL_SASL_STATE.code());
+        }
+    }
+
+    static final String SCRAM_MODULE = "org.apache.kafka.common.security.scram.ScramLoginModule";
+
+    static Map<String, Object> scram(ScramMechanism m, String user, String password) {
+        return sasl(m.mechanismName(), SCRAM_MODULE, user, password);
+    }
+
+    static void upsert(Admin admin, String user, ScramMechanism m, int iterations, String password) throws Exception {
+        admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(user, new ScramCredentialInfo(m, iterations), password)))
+                .all().get(30, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void scramUsersFromAdminProduceConsumeAreDescribedAndDeleted() throws Exception {
+        try (Admin admin = admin(plain("admin", "admin-secret"))) {
+            upsert(admin, "carol", ScramMechanism.SCRAM_SHA_256, 4096, "carol-256");
+            upsert(admin, "carol", ScramMechanism.SCRAM_SHA_512, 8192, "carol-512");
+            produceAndConsume(scram(ScramMechanism.SCRAM_SHA_256, "carol", "carol-256"), "scram-256", 3);
+            produceAndConsume(scram(ScramMechanism.SCRAM_SHA_512, "carol", "carol-512"), "scram-512", 3);
+            // each mechanism has its own password
+            assertThat(authFailure(scram(ScramMechanism.SCRAM_SHA_256, "carol", "carol-512"))).isInstanceOf(SaslAuthenticationException.class);
+            assertThat(authFailure(scram(ScramMechanism.SCRAM_SHA_512, "nobody", "x"))).isInstanceOf(SaslAuthenticationException.class);
+
+            UserScramCredentialsDescription d = admin.describeUserScramCredentials(List.of("carol")).all().get(30, TimeUnit.SECONDS).get("carol");
+            assertThat(d.credentialInfos()).extracting(ScramCredentialInfo::mechanism, ScramCredentialInfo::iterations)
+                    .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple(ScramMechanism.SCRAM_SHA_256, 4096),
+                            org.assertj.core.groups.Tuple.tuple(ScramMechanism.SCRAM_SHA_512, 8192));
+            assertThat(admin.describeUserScramCredentials().users().get(30, TimeUnit.SECONDS)).contains("carol");
+
+            admin.alterUserScramCredentials(List.of(new UserScramCredentialDeletion("carol", ScramMechanism.SCRAM_SHA_256)))
+                    .all().get(30, TimeUnit.SECONDS);
+            assertThat(authFailure(scram(ScramMechanism.SCRAM_SHA_256, "carol", "carol-256"))).isInstanceOf(SaslAuthenticationException.class);
+            d = admin.describeUserScramCredentials(List.of("carol")).all().get(30, TimeUnit.SECONDS).get("carol");
+            assertThat(d.credentialInfos()).extracting(ScramCredentialInfo::mechanism).containsExactly(ScramMechanism.SCRAM_SHA_512);
+        }
+    }
+
+    @Test
+    void scramAlterationsAreCheckedWithKafkasErrors() throws Exception {
+        try (Admin admin = admin(plain("admin", "admin-secret"))) {
+            assertThatThrownBy(() -> upsert(admin, "dave", ScramMechanism.SCRAM_SHA_256, 1000, "pw"))
+                    .hasCauseInstanceOf(UnacceptableCredentialException.class).hasMessageContaining("Too few iterations");
+            assertThatThrownBy(() -> upsert(admin, "dave", ScramMechanism.SCRAM_SHA_256, 20000, "pw"))
+                    .hasCauseInstanceOf(UnacceptableCredentialException.class).hasMessageContaining("Too many iterations");
+            assertThatThrownBy(() -> upsert(admin, "", ScramMechanism.SCRAM_SHA_256, 4096, "pw"))
+                    .hasCauseInstanceOf(UnacceptableCredentialException.class);
+            assertThatThrownBy(() -> admin.alterUserScramCredentials(List.of(new UserScramCredentialDeletion("dave", ScramMechanism.SCRAM_SHA_512)))
+                    .all().get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(ResourceNotFoundException.class);
+            assertThatThrownBy(() -> admin.alterUserScramCredentials(List.of(
+                    new UserScramCredentialUpsertion("dave", new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 4096), "a"),
+                    new UserScramCredentialDeletion("dave", ScramMechanism.SCRAM_SHA_256))).all().get(30, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(DuplicateResourceException.class);
+            assertThatThrownBy(() -> admin.describeUserScramCredentials(List.of("dave")).description("dave").get(30, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(ResourceNotFoundException.class);
+        }
+        try (RawClient c = new RawClient(broker.port())) { // on the wire: one result per user, Kafka's error codes
+            DescribeUserScramCredentialsRequest req = new DescribeUserScramCredentialsRequest();
+            for (String u : List.of("dave", "dave")) {
+                DescribeUserScramCredentialsRequest.User user = new DescribeUserScramCredentialsRequest.User();
+                user.name = u;
+                req.users.add(user);
+            }
+            c.send(ApiKeys.DESCRIBE_USER_SCRAM_CREDENTIALS, (short) 0, 1, req);
+            DescribeUserScramCredentialsResponse resp = c.<DescribeUserScramCredentialsResponse>receive(ApiKeys.DESCRIBE_USER_SCRAM_CREDENTIALS, (short) 0).body();
+            assertThat(resp.results).singleElement().satisfies(r -> assertThat(r.errorCode).isEqualTo(Errors.DUPLICATE_RESOURCE.code()));
+            req.users.remove(1);
+            c.send(ApiKeys.DESCRIBE_USER_SCRAM_CREDENTIALS, (short) 0, 2, req);
+            resp = c.<DescribeUserScramCredentialsResponse>receive(ApiKeys.DESCRIBE_USER_SCRAM_CREDENTIALS, (short) 0).body();
+            assertThat(resp.results).singleElement().satisfies(r -> assertThat(r.errorCode).isEqualTo(Errors.RESOURCE_NOT_FOUND.code()));
+        }
+    }
+
+    @Test
+    void scramCredentialsSurviveARestart(@TempDir Path own) throws Exception {
+        int sasl = BrokerProcess.freePort();
+        Map<String, String> props = Map.of("listeners", "SASL_PLAINTEXT://127.0.0.1:" + sasl,
+                "listener.name.sasl_plaintext.sasl.enabled.mechanisms", "SCRAM-SHA-512,PLAIN",
+                "listener.name.sasl_plaintext.plain.sasl.jaas.config",
+                "org.apache.kafka.common.security.plain.PlainLoginModule required user_admin=\"admin-secret\";");
+        int before = saslPort;
+        TestBroker b = TestBroker.start(own.resolve("data"), props);
+        try {
+            saslPort = sasl;
+            try (Admin admin = admin(plain("admin", "admin-secret"))) {
+                upsert(admin, "erin", ScramMechanism.SCRAM_SHA_512, 4096, "erin-pw");
+                b.server().controller().snapshot().get(30, TimeUnit.SECONDS); // erin in the snapshot, frank in the log after it
+                upsert(admin, "frank", ScramMechanism.SCRAM_SHA_512, 4096, "frank-pw");
+            }
+            b.close();
+            b = TestBroker.start(own.resolve("data"), props);
+            try (Admin erin = admin(scram(ScramMechanism.SCRAM_SHA_512, "erin", "erin-pw"));
+                 Admin frank = admin(scram(ScramMechanism.SCRAM_SHA_512, "frank", "frank-pw"))) {
+                assertThat(erin.describeCluster().nodes().get(30, TimeUnit.SECONDS)).hasSize(1);
+                assertThat(frank.describeCluster().nodes().get(30, TimeUnit.SECONDS)).hasSize(1);
+                assertThat(frank.describeUserScramCredentials().users().get(30, TimeUnit.SECONDS)).containsExactlyInAnyOrder("erin", "frank");
+            }
+        } finally {
+            saslPort = before;
+            b.close();
         }
     }
 }
