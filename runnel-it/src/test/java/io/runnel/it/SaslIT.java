@@ -297,4 +297,63 @@ class SaslIT {
             b.close();
         }
     }
+
+    static SaslAuthenticateResponse rawPlain(RawClient c, int correlationId, String user, String password) throws Exception {
+        SaslHandshakeRequest hs = new SaslHandshakeRequest();
+        hs.mechanism = "PLAIN";
+        c.send(ApiKeys.SASL_HANDSHAKE, (short) 1, correlationId, hs);
+        assertThat(c.<SaslHandshakeResponse>receive(ApiKeys.SASL_HANDSHAKE, (short) 1).body().errorCode).isZero();
+        SaslAuthenticateRequest auth = new SaslAuthenticateRequest();
+        auth.authBytes = ("\0" + user + "\0" + password).getBytes(StandardCharsets.UTF_8);
+        c.send(ApiKeys.SASL_AUTHENTICATE, (short) 2, correlationId + 1, auth);
+        return c.<SaslAuthenticateResponse>receive(ApiKeys.SASL_AUTHENTICATE, (short) 2).body();
+    }
+
+    /** KIP-368: sessions of connections.max.reauth.ms; clients re-authenticate, an expired session is closed. */
+    @Test
+    void sessionsExpireAndClientsReauthenticate(@TempDir Path own) throws Exception {
+        int sasl = BrokerProcess.freePort();
+        long lifetime = 1500;
+        Map<String, String> props = Map.of("listeners", "SASL_PLAINTEXT://127.0.0.1:" + sasl,
+                "sasl.enabled.mechanisms", "PLAIN",
+                "connections.max.reauth.ms", String.valueOf(lifetime),
+                "listener.name.sasl_plaintext.plain.sasl.jaas.config",
+                "org.apache.kafka.common.security.plain.PlainLoginModule required user_admin=\"admin-secret\" user_bob=\"bob-secret\";");
+        int before = saslPort;
+        try (TestBroker b = TestBroker.start(own.resolve("data"), props)) {
+            saslPort = sasl;
+            try (RawClient c = new RawClient(sasl)) { // re-authentication on the connection; the principal may not change
+                assertThat(rawPlain(c, 1, "admin", "admin-secret").sessionLifetimeMs).isEqualTo(lifetime);
+                assertThat(rawPlain(c, 3, "admin", "admin-secret").errorCode).isZero();
+                c.send(ApiKeys.METADATA, (short) 12, 5, new MetadataRequest());
+                assertThat(c.receive(ApiKeys.METADATA, (short) 12).correlationId()).isEqualTo(5);
+                SaslAuthenticateResponse other = rawPlain(c, 6, "bob", "bob-secret");
+                assertThat(other.errorCode).isEqualTo(Errors.SASL_AUTHENTICATION_FAILED.code());
+                assertThat(other.errorMessage).contains("Cannot change principals during re-authentication");
+                assertThat(c.closedByPeerWithin(5_000)).isTrue();
+            }
+            try (RawClient c = new RawClient(sasl)) { // no re-authentication: the next request after expiry closes
+                assertThat(rawPlain(c, 1, "bob", "bob-secret").errorCode).isZero();
+                Thread.sleep(lifetime + 500);
+                c.send(ApiKeys.METADATA, (short) 12, 3, new MetadataRequest());
+                assertThat(c.closedByPeerWithin(5_000)).isTrue();
+            }
+            // a Kafka producer re-authenticates by itself and keeps producing over several session lifetimes
+            b.createTopic("reauth", 1);
+            try (KafkaProducer<byte[], byte[]> producer = Clients.producer(saslBootstrap(), plain("bob", "bob-secret"))) {
+                long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(lifetime * 3);
+                int sent = 0;
+                while (System.nanoTime() < end) {
+                    producer.send(new ProducerRecord<>("reauth", ("r" + sent++).getBytes(StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS);
+                    Thread.sleep(100);
+                }
+                double reauths = producer.metrics().entrySet().stream()
+                        .filter(e -> e.getKey().name().equals("successful-reauthentication-total"))
+                        .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue()).sum();
+                assertThat(reauths).as("re-authentications by the producer").isGreaterThanOrEqualTo(1);
+            }
+        } finally {
+            saslPort = before;
+        }
+    }
 }
