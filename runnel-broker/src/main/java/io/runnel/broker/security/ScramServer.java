@@ -33,8 +33,15 @@ final class ScramServer implements SaslMechanismServer {
     private String nonce;
     private Credential credential;
     private boolean complete;
+    /** The server's part of the nonce; random unless a test fixes it. */
+    private final String serverNonce;
 
     ScramServer(String mechanism, Credentials credentials) {
+        this(mechanism, credentials, null);
+    }
+
+    ScramServer(String mechanism, Credentials credentials, String serverNonce) {
+        this.serverNonce = serverNonce;
         this.mechanism = mechanism;
         this.f = ScramFunctions.forMechanism(mechanism);
         this.credentials = credentials;
@@ -80,9 +87,13 @@ final class ScramServer implements SaslMechanismServer {
         }
         credential = user.isEmpty() ? null : credentials.get(user, mechanism);
         if (credential == null) throw new SaslAuthenticationFailure("Authentication failed: Invalid user credentials");
-        byte[] random = new byte[24];
-        RANDOM.nextBytes(random);
-        nonce = parts[1].substring(2) + Base64.getEncoder().withoutPadding().encodeToString(random).replace('+', '-').replace('/', '_');
+        String ours = serverNonce;
+        if (ours == null) {
+            byte[] random = new byte[24];
+            RANDOM.nextBytes(random);
+            ours = Base64.getEncoder().withoutPadding().encodeToString(random);
+        }
+        nonce = parts[1].substring(2) + ours;
         serverFirst = "r=" + nonce + ",s=" + Base64.getEncoder().encodeToString(credential.salt()) + ",i=" + credential.iterations();
         return serverFirst.getBytes(StandardCharsets.UTF_8);
     }
