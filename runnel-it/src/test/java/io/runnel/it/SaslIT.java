@@ -356,4 +356,41 @@ class SaslIT {
             saslPort = before;
         }
     }
+
+    /** kcat (librdkafka) as a SCRAM-SHA-512 user; output of a run and its exit status. */
+    static KcatIT.Result kcat(String stdin, String user, String password, String... args) throws Exception {
+        // a refused login only ends when kcat's metadata timeout (-m) does: keep it short then
+        String timeout = password.equals("wrong") ? "2" : "15";
+        List<String> cmd = new java.util.ArrayList<>(List.of(KcatIT.findKcatPath(), "-b", saslBootstrap(), "-m", timeout,
+                "-X", "security.protocol=SASL_PLAINTEXT", "-X", "sasl.mechanisms=SCRAM-SHA-512",
+                "-X", "sasl.username=" + user, "-X", "sasl.password=" + password));
+        cmd.addAll(List.of(args));
+        Path in = java.nio.file.Files.createTempFile(dir, "kcat", ".in");
+        Path out = java.nio.file.Files.createTempFile(dir, "kcat", ".out");
+        Path err = java.nio.file.Files.createTempFile(dir, "kcat", ".err");
+        java.nio.file.Files.writeString(in, stdin == null ? "" : stdin);
+        Process p = new ProcessBuilder(cmd).redirectInput(in.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        try {
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("kcat %s finished", args[0]).isTrue();
+        } finally {
+            p.destroyForcibly();
+        }
+        return new KcatIT.Result(p.exitValue(), java.nio.file.Files.readString(out), java.nio.file.Files.readString(err));
+    }
+
+    @Test
+    void kcatProducesAndConsumesAsAScramUser() throws Exception {
+        try (Admin admin = admin(plain("admin", "admin-secret"))) {
+            upsert(admin, "kuser", ScramMechanism.SCRAM_SHA_512, 4096, "k-pw");
+        }
+        broker.createTopic("kcat-sasl", 1);
+        KcatIT.Result produced = kcat("one\ntwo\n", "kuser", "k-pw", "-P", "-t", "kcat-sasl", "-p", "0");
+        assertThat(produced.exit()).as("stderr: %s", produced.err()).isZero();
+        KcatIT.Result consumed = kcat(null, "kuser", "k-pw", "-C", "-t", "kcat-sasl", "-o", "beginning", "-e");
+        assertThat(consumed.exit()).as("stderr: %s", consumed.err()).isZero();
+        assertThat(consumed.out().lines()).containsExactly("one", "two");
+        KcatIT.Result refused = kcat(null, "kuser", "wrong", "-L");
+        assertThat(refused.exit()).isNotZero();
+        assertThat(refused.err()).containsIgnoringCase("authentication");
+    }
 }

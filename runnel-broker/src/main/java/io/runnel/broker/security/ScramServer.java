@@ -31,6 +31,7 @@ final class ScramServer implements SaslMechanismServer {
     private String clientFirstBare;
     private String serverFirst;
     private String nonce;
+    private String clientNonce;
     private Credential credential;
     private boolean complete;
     /** The server's part of the nonce; random unless a test fixes it. */
@@ -91,9 +92,10 @@ final class ScramServer implements SaslMechanismServer {
         if (ours == null) {
             byte[] random = new byte[24];
             RANDOM.nextBytes(random);
-            ours = Base64.getEncoder().withoutPadding().encodeToString(random);
+            ours = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
         }
-        nonce = parts[1].substring(2) + ours;
+        clientNonce = parts[1].substring(2);
+        nonce = clientNonce + ours;
         serverFirst = "r=" + nonce + ",s=" + Base64.getEncoder().encodeToString(credential.salt()) + ",i=" + credential.iterations();
         return serverFirst.getBytes(StandardCharsets.UTF_8);
     }
@@ -106,7 +108,12 @@ final class ScramServer implements SaslMechanismServer {
         if (parts.length < 2 || !parts[1].startsWith("r=")) throw new SaslAuthenticationFailure("Invalid SCRAM client final message");
         String expectedBinding = Base64.getEncoder().encodeToString(gs2Header.getBytes(StandardCharsets.UTF_8));
         if (!parts[0].substring(2).equals(expectedBinding)) throw new SaslAuthenticationFailure("Invalid SCRAM client final message: channel binding does not match");
-        if (!parts[1].substring(2).equals(nonce)) throw new SaslAuthenticationFailure("Invalid SCRAM client final message: nonce does not match");
+        String echoed = parts[1].substring(2);
+        // librdkafka before 2.6.1 sends its own nonce once more in front of the combined one (Kafka 3.8.1-3.9
+        // accept that too); the server's random part is still checked in full, so replay protection holds
+        if (!echoed.equals(nonce) && !echoed.equals(clientNonce + nonce)) {
+            throw new SaslAuthenticationFailure("Invalid SCRAM client final message: nonce does not match");
+        }
         byte[] proof;
         try {
             proof = Base64.getDecoder().decode(msg.substring(p + 3));

@@ -55,6 +55,30 @@ class SaslMechanismsTest {
                 .isInstanceOf(SaslAuthenticationFailure.class).hasMessageContaining("delegation tokens");
     }
 
+    /** librdkafka before 2.6.1 repeats its nonce in front of the combined one; the server part must still match. */
+    @Test
+    void scramAcceptsLibrdkafkasRepeatedClientNonceOnly() throws Exception {
+        byte[] salt = new byte[16];
+        ScramFunctions f = ScramFunctions.forMechanism("SCRAM-SHA-512");
+        byte[] salted = new byte[64];
+        ScramServer.Credential cred = new ScramServer.Credential(salt, f.storedKey(salted), f.serverKey(salted), 4096);
+        for (String echoed : new String[]{"abcabcSRV", "abcSRV"}) {
+            ScramServer server = new ScramServer("SCRAM-SHA-512", (u, m) -> cred, "SRV");
+            server.evaluate(utf8("n,,n=u,r=abc"));
+            String withoutProof = "c=biws,r=" + echoed;
+            byte[] auth = utf8("n=u,r=abc,r=abcSRV,s=" + Base64.getEncoder().encodeToString(salt) + ",i=4096," + withoutProof);
+            byte[] clientKey = f.hmac(salted, utf8("Client Key"));
+            byte[] signature = f.hmac(f.storedKey(salted), auth);
+            byte[] proof = new byte[clientKey.length];
+            for (int i = 0; i < proof.length; i++) proof[i] = (byte) (clientKey[i] ^ signature[i]);
+            server.evaluate(utf8(withoutProof + ",p=" + Base64.getEncoder().encodeToString(proof)));
+            assertThat(server.isComplete()).as(echoed).isTrue();
+        }
+        ScramServer server = new ScramServer("SCRAM-SHA-512", (u, m) -> cred, "SRV");
+        server.evaluate(utf8("n,,n=u,r=abc"));
+        assertThatThrownBy(() -> server.evaluate(utf8("c=biws,r=abcOTHER,p=AAAA"))).hasMessageContaining("nonce does not match");
+    }
+
     @Test
     void plainChecksUserPasswordAndAuthorizationId() throws Exception {
         Map<String, String> users = Map.of("alice", "secret");
