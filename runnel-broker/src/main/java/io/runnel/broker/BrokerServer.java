@@ -56,6 +56,13 @@ import io.runnel.broker.handler.txn.EndTxnHandler;
 import io.runnel.broker.handler.txn.ListTransactionsHandler;
 import io.runnel.broker.handler.txn.TxnOffsetCommitHandler;
 import io.runnel.broker.network.NettyServer;
+import io.runnel.broker.handler.security.SaslAuthenticateHandler;
+import io.runnel.broker.handler.security.SaslHandshakeHandler;
+import io.runnel.broker.security.SaslAuthenticator;
+import io.runnel.broker.handler.admin.AlterUserScramCredentialsHandler;
+import io.runnel.broker.handler.admin.DescribeUserScramCredentialsHandler;
+import io.runnel.metadata.ScramCredential;
+import io.runnel.config.SaslListenerConfig;
 import io.runnel.broker.txn.ProducerIdAllocator;
 import io.runnel.broker.txn.TransactionCoordinator;
 import io.runnel.broker.txn.TxnSupport;
@@ -217,7 +224,11 @@ public final class BrokerServer implements RunnelNode {
                 .register(new DescribeGroupsHandler(groups))
                 .register(new ListGroupsHandler(groups))
                 .register(new DeleteGroupsHandler(groups))
-                .register(new OffsetDeleteHandler(groups));
+                .register(new OffsetDeleteHandler(groups))
+                .register(new SaslHandshakeHandler())
+                .register(new SaslAuthenticateHandler())
+                .register(new AlterUserScramCredentialsHandler(controller))
+                .register(new DescribeUserScramCredentialsHandler(broker));
         // the partition side of transactions (the coordinator's handlers are registered with the coordinator)
         registry.register(new WriteTxnMarkersHandler(localMarkers)).register(new DescribeProducersHandler(partitions));
         if (groupConfig.consumerProtocolEnabled()) {
@@ -228,7 +239,12 @@ public final class BrokerServer implements RunnelNode {
         int threads = config.values().getInt(BrokerConfigs.NUM_NETWORK_THREADS);
         server = new NettyServer(Math.max(threads, Runtime.getRuntime().availableProcessors()), NetworkConfig.from(config));
         for (BrokerConfigs.Listener l : config.clientListeners()) {
-            bound.add(server.bind(l, registry));
+            SaslListenerConfig sasl = config.saslListener(l.name());
+            bound.add(server.bind(l, registry, sasl == null ? null
+                    : new SaslAuthenticator(sasl, (user, mechanism) -> {
+                        ScramCredential c = broker.image().scramCredential(user, ScramCredential.mechanismId(mechanism));
+                        return c == null ? null : new SaslAuthenticator.ScramLookup.Stored(c.salt(), c.storedKey(), c.serverKey(), c.iterations());
+                    }, config.connectionsMaxReauthMs())));
         }
         if (quorumNode != null) startLifecycle(publisher);
         // max.connections and max.connections.per.ip(.overrides) are dynamic broker configs

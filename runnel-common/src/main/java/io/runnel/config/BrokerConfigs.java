@@ -38,8 +38,8 @@ import java.util.Set;
  * <p>Parsing follows Kafka: unknown keys are logged as a warning and ignored (also keys under the
  * per-listener prefix {@code listener.name.} are accepted silently); a value that does not parse or
  * validate fails with a {@link ConfigException} naming the key, which aborts start-up. So does a security
- * setting Runnel cannot honour yet (an SSL or SASL listener, an authorizer, ssl.* and sasl.* keys): see
- * {@link UnsupportedSecurityConfig}.
+ * setting Runnel cannot honour yet (an SSL or SASL_SSL listener, an authorizer, ssl.* keys, SASL settings
+ * other than those of {@link SaslListenerConfig}): see {@link UnsupportedSecurityConfig}.
  *
  * <p>Instances are immutable and safe to share between threads.
  */
@@ -55,6 +55,7 @@ public final class BrokerConfigs {
     public static final String LISTENER_SECURITY_PROTOCOL_MAP = "listener.security.protocol.map";
     public static final String INTER_BROKER_LISTENER_NAME = "inter.broker.listener.name";
     public static final String CONTROLLER_LISTENER_NAMES = "controller.listener.names";
+    public static final String CONNECTIONS_MAX_REAUTH_MS = "connections.max.reauth.ms";
     public static final String BROKER_RACK = "broker.rack";
     public static final String REPLICA_SELECTOR_CLASS = "replica.selector.class";
     public static final String LEADER_REPLICATION_THROTTLED_RATE = "leader.replication.throttled.rate";
@@ -196,6 +197,9 @@ public final class BrokerConfigs {
             .define(SOCKET_REQUEST_MAX_BYTES, Type.INT, "104857600", Range.atLeast(1), H,
                     "The largest request the broker reads; larger ones close the connection.")
             .define("socket.listen.backlog.size", Type.INT, "50", Range.atLeast(1), M, "The accept backlog of server sockets.")
+            .define(CONNECTIONS_MAX_REAUTH_MS, Type.LONG, "0", Range.atLeast(0), M,
+                    "On SASL listeners: the longest session a SASL authentication grants (KIP-368); a client must "
+                            + "re-authenticate before it ends or its connection is closed. 0: sessions do not expire.")
             .define("connections.max.idle.ms", Type.LONG, "600000", M,
                     "A connection with nothing in flight that neither reads nor writes for this long is closed; -1 never.")
             .define("max.connections", Type.INT, INT_MAX, Range.atLeast(0), M, "The most connections the broker accepts.")
@@ -531,7 +535,11 @@ public final class BrokerConfigs {
     private final Map<String, String> originals;
     private final Set<String> unknownKeys;
 
-    private BrokerConfigs(ConfigValues values, Map<String, String> originals, Set<String> unknownKeys) {
+    private final Map<String, SaslListenerConfig> saslListeners;
+
+    private BrokerConfigs(ConfigValues values, Map<String, String> originals, Set<String> unknownKeys,
+                          Map<String, SaslListenerConfig> saslListeners) {
+        this.saslListeners = saslListeners;
         this.values = values;
         this.originals = originals;
         this.unknownKeys = unknownKeys;
@@ -565,10 +573,10 @@ public final class BrokerConfigs {
                 log.warn("The configuration '{}' was supplied but isn't a known config; it is ignored.", key);
             }
         }
-        BrokerConfigs cfg = new BrokerConfigs(v, v.originals(), Collections.unmodifiableSet(unknown));
+        BrokerConfigs cfg = new BrokerConfigs(v, v.originals(), Collections.unmodifiableSet(unknown), Map.of());
         cfg.checkConsistency();
         UnsupportedSecurityConfig.check(props, cfg.listeners(), cfg.listenerSecurityProtocolMap());
-        return cfg;
+        return new BrokerConfigs(v, v.originals(), Collections.unmodifiableSet(unknown), SaslListenerConfig.parse(props, cfg));
     }
 
     /** Reads and parses a server.properties file (UTF-8, java.util.Properties syntax). */
@@ -801,6 +809,16 @@ public final class BrokerConfigs {
             out.put(item.substring(0, c).trim().toUpperCase(Locale.ROOT), item.substring(c + 1).trim().toUpperCase(Locale.ROOT));
         }
         return out;
+    }
+
+    /** The SASL settings of a SASL_PLAINTEXT listener (name in upper case), or null for any other listener. */
+    public SaslListenerConfig saslListener(String listenerName) {
+        return saslListeners.get(listenerName.toUpperCase(Locale.ROOT));
+    }
+
+    /** {@code connections.max.reauth.ms}: the longest SASL session (KIP-368); 0 = sessions do not expire. */
+    public long connectionsMaxReauthMs() {
+        return values.getLong(CONNECTIONS_MAX_REAUTH_MS);
     }
 
     /** log.dirs if set, else log.dir. */

@@ -12,13 +12,16 @@ import java.util.Map;
  * implements it.
  *
  * <p>Refused when supplied: a listener whose protocol (through {@code listener.security.protocol.map})
- * is not PLAINTEXT; {@code security.inter.broker.protocol} other than PLAINTEXT; a non-empty
- * {@code authorizer.class.name}; {@code super.users}; {@code principal.builder.class}; any key
- * starting with {@code ssl.} or {@code sasl.}, also under a {@code listener.name.<name>.} prefix (and a
- * per-mechanism {@code listener.name.<name>.<mechanism>.sasl.jaas.config}).
+ * is neither PLAINTEXT nor SASL_PLAINTEXT (SASL_SSL waits for TLS); {@code security.inter.broker.protocol}
+ * other than PLAINTEXT; a non-empty {@code authorizer.class.name}; {@code super.users};
+ * {@code principal.builder.class}; any key starting with {@code ssl.} or {@code sasl.}, also under a
+ * {@code listener.name.<name>.} prefix, except the SASL keys {@link SaslListenerConfig} reads:
+ * {@code sasl.enabled.mechanisms}, {@code sasl.mechanism.inter.broker.protocol}, and per listener
+ * {@code sasl.enabled.mechanisms} and {@code <plain|scram-sha-256|scram-sha-512>.sasl.jaas.config}.
  */
 final class UnsupportedSecurityConfig {
-    private static final String REASON = "Runnel does not implement TLS, SASL or authorization yet and will not "
+    private static final String REASON = "Runnel does not implement TLS, SASL (other than PLAIN and SCRAM on "
+            + "SASL_PLAINTEXT listeners) or authorization yet and will not "
             + "start with a security setting it would silently ignore; remove it to serve PLAINTEXT only";
 
     private UnsupportedSecurityConfig() {
@@ -33,7 +36,7 @@ final class UnsupportedSecurityConfig {
     static void check(Map<String, String> props, List<BrokerConfigs.Listener> listeners, Map<String, String> protocols) {
         for (BrokerConfigs.Listener l : listeners) {
             String protocol = protocols.get(l.name());
-            if (protocol != null && !protocol.equals("PLAINTEXT")) {
+            if (protocol != null && !protocol.equals("PLAINTEXT") && !protocol.equals("SASL_PLAINTEXT")) {
                 // the map decides a listener's protocol when the operator supplied it; else the listener's name does
                 boolean byMap = props.containsKey(BrokerConfigs.LISTENER_SECURITY_PROTOCOL_MAP);
                 String key = byMap ? BrokerConfigs.LISTENER_SECURITY_PROTOCOL_MAP : BrokerConfigs.LISTENERS;
@@ -67,9 +70,11 @@ final class UnsupportedSecurityConfig {
             int dot = k.indexOf('.', "listener.name.".length());
             if (dot < 0) return false;
             String rest = k.substring(dot + 1);
+            if (SaslListenerConfig.isListenerKey(rest)) return false;
             return rest.startsWith("ssl.") || rest.startsWith("sasl.") || rest.endsWith(".sasl.jaas.config")
                     || rest.equals("principal.builder.class");
         }
+        if (k.equals("sasl.enabled.mechanisms") || k.equals("sasl.mechanism.inter.broker.protocol")) return false;
         return k.startsWith("ssl.") || k.startsWith("sasl.");
     }
 }

@@ -121,6 +121,23 @@ class ClusterIT {
             var again = cluster.server(other).controller()
                     .createTopics(List.of(io.runnel.metadata.NewTopic.of("forwarded", 4, 1)), false).get(30, TimeUnit.SECONDS);
             assertThat(again.get(0).error().error()).isEqualTo(io.runnel.common.Errors.TOPIC_ALREADY_EXISTS);
+            // AlterUserScramCredentials through a node that is not the controller; every node then describes it
+            try (Admin viaOther = Clients.admin(cluster.bootstrap(other))) {
+                viaOther.alterUserScramCredentials(List.of(new org.apache.kafka.clients.admin.UserScramCredentialUpsertion("scram-user",
+                        new org.apache.kafka.clients.admin.ScramCredentialInfo(org.apache.kafka.clients.admin.ScramMechanism.SCRAM_SHA_256, 4096),
+                        "pw"))).all().get(30, TimeUnit.SECONDS);
+            }
+            for (int node = 1; node <= 3; node++) {
+                try (Admin on = Clients.admin(cluster.bootstrap(node))) {
+                    ClusterHarness.await(Duration.ofSeconds(30), "node " + node + " describes scram-user", () -> {
+                        try {
+                            return on.describeUserScramCredentials().users().get(10, TimeUnit.SECONDS).contains("scram-user");
+                        } catch (Exception e) {
+                            return false;
+                        }
+                    });
+                }
+            }
 
             org.apache.kafka.clients.admin.QuorumInfo q = admin.describeMetadataQuorum().quorumInfo().get(30, TimeUnit.SECONDS);
             assertThat(q.leaderId()).isEqualTo(active);

@@ -76,6 +76,11 @@ class KcatIT {
         return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
     }
 
+    /** The kcat executable (also for SaslIT). */
+    static String findKcatPath() {
+        return findKcat();
+    }
+
     private static String findKcat() {
         for (String name : List.of("kcat", "kafkacat")) {
             for (String d : System.getenv().getOrDefault("PATH", "/usr/bin:/usr/local/bin").split(File.pathSeparator)) {

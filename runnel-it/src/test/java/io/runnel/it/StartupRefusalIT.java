@@ -54,8 +54,11 @@ class StartupRefusalIT {
     void authorizerAndSecurityKeysAreRefused() throws Exception {
         assertThat(refusedStart(Map.of("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer"), 2))
                 .contains("for configuration authorizer.class.name");
-        assertThat(refusedStart(Map.of("sasl.enabled.mechanisms", "SCRAM-SHA-512"), 2))
-                .contains("for configuration sasl.enabled.mechanisms");
+        assertThat(refusedStart(Map.of("sasl.jaas.config", "x"), 2))
+                .contains("for configuration sasl.jaas.config");
+        // a SASL_PLAINTEXT listener with Kafka's default mechanism GSSAPI
+        assertThat(refusedStart(Map.of("listeners", "SASL_PLAINTEXT://127.0.0.1:" + BrokerProcess.freePort()), 2))
+                .contains("for configuration sasl.enabled.mechanisms").contains("GSSAPI (Kerberos) is not supported");
     }
 
     @Test

@@ -20,7 +20,7 @@ import java.util.concurrent.CompletableFuture;
  * Metadata changes a node that is not the active controller forwards to it, over the same channel as
  * broker registrations and heartbeats ({@link MetadataQuorum#sendToController}), so any broker accepts
  * CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs, IncrementalAlterConfigs, ElectLeaders,
- * AlterPartitionReassignments and producer id allocations, as Kafka's brokers forward them to the KRaft controller.
+ * AlterPartitionReassignments, AlterUserScramCredentials and producer id allocations, as Kafka's brokers forward them to the KRaft controller.
  *
  * <p>Layout ({@link DataOutputStream}, big-endian): an int8 kind (10 and up; below are
  * {@link BrokerLifecycleMessages}), then the operation's arguments. A reply is an int16 error code for
@@ -39,6 +39,7 @@ final class ForwardedOperations {
     static final byte UNREGISTER_BROKER = 17;
     static final byte ELECT_LEADERS = 18;
     static final byte ALTER_REASSIGNMENTS = 19;
+    static final byte ALTER_SCRAM_CREDENTIALS = 20;
 
     private ForwardedOperations() {
     }
@@ -165,6 +166,40 @@ final class ForwardedOperations {
         });
     }
 
+    static byte[] alterScramCredentials(List<ScramAlteration> alterations) {
+        return write(o -> {
+            o.writeByte(ALTER_SCRAM_CREDENTIALS);
+            o.writeInt(alterations.size());
+            for (ScramAlteration a : alterations) {
+                o.writeUTF(a.user());
+                o.writeByte(a.mechanism());
+                o.writeBoolean(a.isDeletion());
+                if (a.isDeletion()) continue;
+                ScramCredential c = a.credential();
+                for (byte[] b : List.of(c.salt(), c.storedKey(), c.serverKey())) {
+                    o.writeInt(b.length);
+                    o.write(b);
+                }
+                o.writeInt(c.iterations());
+            }
+        });
+    }
+
+    private static byte[] readBytes(DataInputStream in) throws IOException {
+        int n = count(in);
+        byte[] b = new byte[n];
+        in.readFully(b);
+        return b;
+    }
+
+    /** One answer per user (AlterUserScramCredentials). */
+    static Map<String, ApiError> userResults(DataInputStream in) throws IOException {
+        int n = count(in);
+        Map<String, ApiError> out = new LinkedHashMap<>();
+        for (int i = 0; i < n; i++) out.put(in.readUTF(), readError(in));
+        return out;
+    }
+
     static byte[] describeQuorum() {
         return new byte[]{DESCRIBE_QUORUM};
     }
@@ -271,6 +306,24 @@ final class ForwardedOperations {
                     o.writeInt(block.size());
                 });
                 case UNREGISTER_BROKER -> reply(c, c.unregisterBroker(in.readInt()), (o, v) -> { });
+                case ALTER_SCRAM_CREDENTIALS -> {
+                    int n = count(in);
+                    List<ScramAlteration> alterations = new ArrayList<>();
+                    for (int i = 0; i < n; i++) {
+                        String user = in.readUTF();
+                        byte mechanism = in.readByte();
+                        ScramCredential cred = in.readBoolean() ? null
+                                : new ScramCredential(readBytes(in), readBytes(in), readBytes(in), in.readInt());
+                        alterations.add(new ScramAlteration(user, mechanism, cred));
+                    }
+                    yield reply(c, c.alterScramCredentials(alterations), (o, results) -> {
+                        o.writeInt(results.size());
+                        for (Map.Entry<String, ApiError> e : results.entrySet()) {
+                            o.writeUTF(e.getKey());
+                            error(o, e.getValue());
+                        }
+                    });
+                }
                 case ELECT_LEADERS -> {
                     byte type = in.readByte();
                     java.util.Set<io.runnel.common.TopicPartition> partitions = null;

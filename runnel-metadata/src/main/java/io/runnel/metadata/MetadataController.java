@@ -574,6 +574,84 @@ public final class MetadataController implements AutoCloseable {
     }
 
     /**
+     * AlterUserScramCredentials: upserts and deletes users' SCRAM credentials (UserScramCredentialRecord,
+     * RemoveUserScramCredentialRecord) with Kafka's checks: an empty user name and an iteration count outside
+     * 4096..16384 are UNACCEPTABLE_CREDENTIAL, an unknown mechanism UNSUPPORTED_SASL_MECHANISM, the same user and
+     * mechanism twice DUPLICATE_RESOURCE, deleting a credential that does not exist RESOURCE_NOT_FOUND. One answer
+     * per user, in request order; a user with any refused alteration gets none of them applied. Forwarded to the
+     * active controller in a cluster.
+     */
+    public CompletableFuture<Map<String, ApiError>> alterScramCredentials(List<ScramAlteration> alterations) {
+        List<ScramAlteration> copy = List.copyOf(alterations);
+        if (forwarding()) return forward(ForwardedOperations.alterScramCredentials(copy), ForwardedOperations::userResults);
+        return submit(() -> {
+            Map<String, ApiError> results = new LinkedHashMap<>();
+            Map<String, List<Message>> recordsByUser = new LinkedHashMap<>();
+            Set<String> seen = new HashSet<>();
+            Set<String> duplicated = new HashSet<>();
+            for (ScramAlteration a : copy) if (!seen.add(a.mechanism() + "/" + a.user())) duplicated.add(a.mechanism() + "/" + a.user());
+            for (ScramAlteration a : copy) {
+                results.putIfAbsent(a.user(), ApiError.NONE);
+                ApiError e = checkScram(a, duplicated);
+                if (e != null) {
+                    if (results.get(a.user()).isSuccess()) results.put(a.user(), e);
+                    continue;
+                }
+                Message record;
+                if (a.isDeletion()) {
+                    io.runnel.protocol.message.RemoveUserScramCredentialRecord r = new io.runnel.protocol.message.RemoveUserScramCredentialRecord();
+                    r.name = a.user();
+                    r.mechanism = a.mechanism();
+                    record = r;
+                } else {
+                    io.runnel.protocol.message.UserScramCredentialRecord r = new io.runnel.protocol.message.UserScramCredentialRecord();
+                    r.name = a.user();
+                    r.mechanism = a.mechanism();
+                    r.salt = a.credential().salt();
+                    r.storedKey = a.credential().storedKey();
+                    r.serverKey = a.credential().serverKey();
+                    r.iterations = a.credential().iterations();
+                    record = r;
+                }
+                recordsByUser.computeIfAbsent(a.user(), u -> new ArrayList<>()).add(record);
+            }
+            List<Message> records = new ArrayList<>();
+            recordsByUser.forEach((user, list) -> {
+                if (results.get(user).isSuccess()) records.addAll(list);
+            });
+            ApiError failure = commitOrError(records);
+            if (failure != null) results.replaceAll((u, e) -> e.isSuccess() ? failure : e);
+            else if (!records.isEmpty()) log.info("Altered {} SCRAM credential(s)", records.size());
+            return results;
+        });
+    }
+
+    /** Why one SCRAM alteration is refused (Kafka's errors and messages), or null. */
+    private ApiError checkScram(ScramAlteration a, Set<String> duplicated) {
+        if (ScramCredential.mechanismName(a.mechanism()) == null) {
+            return ApiError.of(Errors.UNSUPPORTED_SASL_MECHANISM, "Unknown SCRAM mechanism");
+        }
+        if (duplicated.contains(a.mechanism() + "/" + a.user())) {
+            return ApiError.of(Errors.DUPLICATE_RESOURCE, "A user credential cannot be altered twice in the same request");
+        }
+        if (a.user().isEmpty()) return ApiError.of(Errors.UNACCEPTABLE_CREDENTIAL, "Username must not be empty");
+        if (a.isDeletion()) {
+            if (image.scramCredential(a.user(), a.mechanism()) == null) {
+                return ApiError.of(Errors.RESOURCE_NOT_FOUND, "Attempt to delete a user credential that does not exist");
+            }
+            return null;
+        }
+        int iterations = a.credential().iterations();
+        if (iterations < ScramCredential.MIN_ITERATIONS) return ApiError.of(Errors.UNACCEPTABLE_CREDENTIAL, "Too few iterations");
+        if (iterations > ScramCredential.MAX_ITERATIONS) return ApiError.of(Errors.UNACCEPTABLE_CREDENTIAL, "Too many iterations");
+        if (a.credential().salt().length == 0) return ApiError.of(Errors.UNACCEPTABLE_CREDENTIAL, "Salt must not be empty");
+        if (a.credential().storedKey().length == 0 || a.credential().serverKey().length == 0) {
+            return ApiError.of(Errors.UNACCEPTABLE_CREDENTIAL, "Salted password must not be empty");
+        }
+        return null;
+    }
+
+    /**
      * The metadata quorum for DescribeQuorum: on a single node, itself as the only voter and leader
      * (offsets are its log's record offsets); in a cluster, the active controller's view (forwarded to it
      * from other nodes; NOT_CONTROLLER while there is none).

@@ -47,6 +47,7 @@ public final class MetadataDelta {
     private Map<ConfigResource, Map<String, String>> configs;
     private long nextProducerId;
     private Map<String, Short> featureLevels;
+    private TreeMap<String, java.util.SortedMap<Byte, ScramCredential>> scramCredentials;
 
     public MetadataDelta(MetadataImage base) {
         this.base = base;
@@ -87,6 +88,20 @@ public final class MetadataDelta {
                 if (featureLevels == null) featureLevels = new TreeMap<>(base.featureLevels());
                 featureLevels.put(r.name, r.featureLevel);
             }
+            case io.runnel.protocol.message.UserScramCredentialRecord r -> {
+                if (ScramCredential.mechanismName(r.mechanism) == null) {
+                    throw new IllegalStateException("unknown SCRAM mechanism " + r.mechanism + " at offset " + offset);
+                }
+                scram().computeIfAbsent(r.name, u -> new TreeMap<>())
+                        .put(r.mechanism, new ScramCredential(r.salt, r.storedKey, r.serverKey, r.iterations));
+            }
+            case io.runnel.protocol.message.RemoveUserScramCredentialRecord r -> {
+                java.util.SortedMap<Byte, ScramCredential> m = scram().get(r.name);
+                if (m != null) {
+                    m.remove(r.mechanism);
+                    if (m.isEmpty()) scramCredentials.remove(r.name);
+                }
+            }
             default -> throw new IllegalStateException("unknown metadata record " + record.getClass().getName());
         }
         offset++;
@@ -113,7 +128,17 @@ public final class MetadataDelta {
                 topicsByName != null ? new TreeMap<>(topicsByName) : new TreeMap<>(base.topics()),
                 topicsById != null ? new TreeMap<>(topicsById) : new TreeMap<>(base.topicsById()),
                 configs != null ? new HashMap<>(configs) : new HashMap<>(base.configs()), nextProducerId,
-                featureLevels != null ? new TreeMap<>(featureLevels) : new TreeMap<>(base.featureLevels()));
+                featureLevels != null ? new TreeMap<>(featureLevels) : new TreeMap<>(base.featureLevels()),
+                scramCredentials != null ? scramCredentials : base.scramCredentials());
+    }
+
+    /** A mutable deep-enough copy of the base's SCRAM credentials, made on the first change. */
+    private TreeMap<String, java.util.SortedMap<Byte, ScramCredential>> scram() {
+        if (scramCredentials == null) {
+            scramCredentials = new TreeMap<>();
+            base.scramCredentials().forEach((u, m) -> scramCredentials.put(u, new TreeMap<>(m)));
+        }
+        return scramCredentials;
     }
 
     // ---------------------------------------------------------------- replay of each record type

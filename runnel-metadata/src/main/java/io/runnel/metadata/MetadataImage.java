@@ -41,6 +41,8 @@ public final class MetadataImage {
     private final Map<ConfigResource, Map<String, String>> configs;
     private final long nextProducerId;
     private final SortedMap<String, Short> featureLevels;
+    /** User name to Kafka mechanism id to credential. */
+    private final SortedMap<String, SortedMap<Byte, ScramCredential>> scramCredentials;
 
     MetadataImage(long offset, Uuid clusterId, SortedMap<Integer, BrokerRegistration> brokers,
                   SortedMap<String, TopicImage> topicsByName, SortedMap<Uuid, TopicImage> topicsById,
@@ -51,6 +53,18 @@ public final class MetadataImage {
     MetadataImage(long offset, Uuid clusterId, SortedMap<Integer, BrokerRegistration> brokers,
                   SortedMap<String, TopicImage> topicsByName, SortedMap<Uuid, TopicImage> topicsById,
                   Map<ConfigResource, Map<String, String>> configs, long nextProducerId, SortedMap<String, Short> featureLevels) {
+        this(offset, clusterId, brokers, topicsByName, topicsById, configs, nextProducerId, featureLevels, new TreeMap<>());
+    }
+
+    MetadataImage(long offset, Uuid clusterId, SortedMap<Integer, BrokerRegistration> brokers,
+                  SortedMap<String, TopicImage> topicsByName, SortedMap<Uuid, TopicImage> topicsById,
+                  Map<ConfigResource, Map<String, String>> configs, long nextProducerId, SortedMap<String, Short> featureLevels,
+                  SortedMap<String, SortedMap<Byte, ScramCredential>> scramCredentials) {
+        SortedMap<String, SortedMap<Byte, ScramCredential>> scram = new TreeMap<>();
+        scramCredentials.forEach((user, byMechanism) -> {
+            if (!byMechanism.isEmpty()) scram.put(user, Collections.unmodifiableSortedMap(new TreeMap<>(byMechanism)));
+        });
+        this.scramCredentials = Collections.unmodifiableSortedMap(scram);
         this.featureLevels = Collections.unmodifiableSortedMap(featureLevels);
         this.offset = offset;
         this.clusterId = clusterId;
@@ -132,6 +146,20 @@ public final class MetadataImage {
     }
 
     /**
+     * The SCRAM credentials (UserScramCredentialRecord): user name to Kafka mechanism id (1 SCRAM-SHA-256,
+     * 2 SCRAM-SHA-512) to credential; users without a credential are absent.
+     */
+    public SortedMap<String, SortedMap<Byte, ScramCredential>> scramCredentials() {
+        return scramCredentials;
+    }
+
+    /** {@code user}'s SCRAM credential for the mechanism id, or null. */
+    public ScramCredential scramCredential(String user, byte mechanism) {
+        SortedMap<Byte, ScramCredential> m = scramCredentials.get(user);
+        return m == null ? null : m.get(mechanism);
+    }
+
+    /**
      * The broker-level configuration of broker {@code nodeId} in layers: its own dynamic configs, the
      * cluster-wide dynamic default, and {@code staticConfig} (its server.properties).
      */
@@ -200,13 +228,23 @@ public final class MetadataImage {
             f.featureLevel = level;
             out.add(f);
         });
+        scramCredentials.forEach((user, byMechanism) -> byMechanism.forEach((mechanism, c) -> {
+            io.runnel.protocol.message.UserScramCredentialRecord r = new io.runnel.protocol.message.UserScramCredentialRecord();
+            r.name = user;
+            r.mechanism = mechanism;
+            r.salt = c.salt();
+            r.storedKey = c.storedKey();
+            r.serverKey = c.serverKey();
+            r.iterations = c.iterations();
+            out.add(r);
+        }));
         return out;
     }
 
     /** A copy of this image at another offset (used when loading a snapshot). */
     MetadataImage withOffset(long newOffset) {
         return new MetadataImage(newOffset, clusterId, new TreeMap<>(brokers), new TreeMap<>(topicsByName),
-                new TreeMap<>(topicsById), configs, nextProducerId, new TreeMap<>(featureLevels));
+                new TreeMap<>(topicsById), configs, nextProducerId, new TreeMap<>(featureLevels), scramCredentials);
     }
 
     @Override
@@ -215,18 +253,19 @@ public final class MetadataImage {
         if (!(o instanceof MetadataImage m)) return false;
         return offset == m.offset && Objects.equals(clusterId, m.clusterId) && brokers.equals(m.brokers)
                 && topicsByName.equals(m.topicsByName) && topicsById.equals(m.topicsById) && configs.equals(m.configs)
-                && nextProducerId == m.nextProducerId && featureLevels.equals(m.featureLevels);
+                && nextProducerId == m.nextProducerId && featureLevels.equals(m.featureLevels)
+                && scramCredentials.equals(m.scramCredentials);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(offset, clusterId, brokers, topicsByName, configs, nextProducerId, featureLevels);
+        return Objects.hash(offset, clusterId, brokers, topicsByName, configs, nextProducerId, featureLevels, scramCredentials);
     }
 
     @Override
     public String toString() {
         return "MetadataImage(offset=" + offset + ", clusterId=" + clusterId + ", brokers=" + brokers.keySet()
                 + ", topics=" + topicsByName.keySet() + ", configs=" + configs + ", nextProducerId=" + nextProducerId
-                + ", featureLevels=" + featureLevels + ")";
+                + ", featureLevels=" + featureLevels + ", scramUsers=" + scramCredentials.keySet() + ")";
     }
 }

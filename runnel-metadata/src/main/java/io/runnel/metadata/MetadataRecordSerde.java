@@ -40,6 +40,8 @@ public final class MetadataRecordSerde {
             case ConfigRecord r -> ConfigRecord.TYPE_ID;
             case ProducerIdsRecord r -> ProducerIdsRecord.TYPE_ID;
             case FeatureLevelRecord r -> FeatureLevelRecord.TYPE_ID;
+            case io.runnel.protocol.message.UserScramCredentialRecord r -> io.runnel.protocol.message.UserScramCredentialRecord.TYPE_ID;
+            case io.runnel.protocol.message.RemoveUserScramCredentialRecord r -> io.runnel.protocol.message.RemoveUserScramCredentialRecord.TYPE_ID;
             default -> throw new IllegalArgumentException("not a metadata record: " + record.getClass().getName());
         };
     }
@@ -57,6 +59,8 @@ public final class MetadataRecordSerde {
             case ConfigRecord.TYPE_ID -> new ConfigRecord();
             case ProducerIdsRecord.TYPE_ID -> new ProducerIdsRecord();
             case FeatureLevelRecord.TYPE_ID -> new FeatureLevelRecord();
+            case io.runnel.protocol.message.UserScramCredentialRecord.TYPE_ID -> new io.runnel.protocol.message.UserScramCredentialRecord();
+            case io.runnel.protocol.message.RemoveUserScramCredentialRecord.TYPE_ID -> new io.runnel.protocol.message.RemoveUserScramCredentialRecord();
             default -> throw new IllegalStateException("unknown metadata record type " + type);
         };
     }

@@ -10,6 +10,7 @@ import io.runnel.broker.handler.ApiHandler;
 import io.runnel.broker.handler.ApiVersionsHandler;
 import io.runnel.broker.handler.HandlerRegistry;
 import io.runnel.broker.handler.RequestContext;
+import io.runnel.broker.security.SaslSession;
 import io.runnel.common.Errors;
 import io.runnel.protocol.ApiKeys;
 import io.runnel.protocol.ApiMessage;
@@ -40,6 +41,10 @@ import java.util.concurrent.CompletableFuture;
  * <p>A frame that cannot be framed or decoded closes this connection only, with a log line, after the
  * requests before it are answered. A connection with nothing in flight that is idle for
  * connections.max.idle.ms is closed.
+ *
+ * <p>On a SASL listener the connection's {@link SaslSession} decides which requests may be served (before
+ * authentication: ApiVersions, SaslHandshake, SaslAuthenticate; any other closes the connection) and asks for the
+ * close after a failed handshake or authentication has been answered.
  */
 final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ConnectionHandler.class);
@@ -76,7 +81,16 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     /** Frames of requests handed to handlers, released on completion (or at shutdown if never completed). */
     private final InFlightFrames inFlight;
 
+    /** The SASL state of this connection on a SASL listener, else null. */
+    private final SaslSession sasl;
+
     ConnectionHandler(HandlerRegistry registry, String listenerName, int maxInFlight, FrameDecoder frames, InFlightFrames inFlight) {
+        this(registry, listenerName, maxInFlight, frames, inFlight, null);
+    }
+
+    ConnectionHandler(HandlerRegistry registry, String listenerName, int maxInFlight, FrameDecoder frames, InFlightFrames inFlight,
+                      SaslSession sasl) {
+        this.sasl = sasl;
         this.inFlight = inFlight;
         this.registry = registry;
         this.listenerName = listenerName;
@@ -111,6 +125,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             ApiKeys api = ApiKeys.forId(header.apiKey());
+            String refused = sasl == null ? null : sasl.refusal(api, System.nanoTime());
+            if (refused != null) {
+                closeAfterPending(refused);
+                return;
+            }
             ApiHandler<ApiMessage, ApiMessage> handler = api == null ? null : registry.get(api);
             if (handler == null || !api.isVersionSupported(header.apiVersion())) {
                 unsupported(header, api);
@@ -125,7 +144,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             }
             Slot slot = new Slot(header, api);
             pending.add(slot);
-            RequestContext rc = new RequestContext(header, api, ctx.channel().remoteAddress(), listenerName, System.nanoTime());
+            RequestContext rc = new RequestContext(header, api, ctx.channel().remoteAddress(), listenerName, System.nanoTime(), sasl);
             CompletableFuture<ApiMessage> future;
             try {
                 future = handler.handle(rc, request);
@@ -194,6 +213,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         slot.encodeVersion = slot.version;
         slot.headerVersion = slot.api.responseHeaderVersion(slot.version);
         slot.done = true;
+        if (sasl != null && sasl.closeReason() != null) {
+            closeAfterPending(sasl.closeReason()); // answers the failed SASL step first
+            return;
+        }
         drain();
     }
 

@@ -18,6 +18,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.runnel.broker.handler.HandlerRegistry;
+import io.runnel.broker.security.SaslAuthenticator;
 import io.runnel.config.BrokerConfigs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -86,6 +87,11 @@ public final class NettyServer implements AutoCloseable {
      * @throws IOException naming the listener when it cannot be bound (e.g. the address is in use)
      */
     public InetSocketAddress bind(BrokerConfigs.Listener endpoint, HandlerRegistry registry) throws IOException {
+        return bind(endpoint, registry, null);
+    }
+
+    /** Binds a listener whose connections authenticate with {@code sasl} first (null: no SASL). */
+    public InetSocketAddress bind(BrokerConfigs.Listener endpoint, HandlerRegistry registry, SaslAuthenticator sasl) throws IOException {
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(channelClass)
@@ -98,7 +104,7 @@ public final class NettyServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        initConnection(ch, endpoint, registry);
+                        initConnection(ch, endpoint, registry, sasl);
                     }
                 });
         // -1 keeps the operating system's default, as in Kafka
@@ -120,7 +126,7 @@ public final class NettyServer implements AutoCloseable {
         return addr;
     }
 
-    private void initConnection(SocketChannel ch, BrokerConfigs.Listener endpoint, HandlerRegistry registry) {
+    private void initConnection(SocketChannel ch, BrokerConfigs.Listener endpoint, HandlerRegistry registry, SaslAuthenticator sasl) {
         var address = ch.remoteAddress().getAddress();
         if (!limiter.tryAcquire(address)) {
             ch.close();
@@ -133,7 +139,8 @@ public final class NettyServer implements AutoCloseable {
         }
         FrameDecoder frames = new FrameDecoder(config.maxRequestBytes());
         ch.pipeline().addLast("frames", frames);
-        ch.pipeline().addLast("requests", new ConnectionHandler(registry, endpoint.name(), config.queuedMaxRequests(), frames, inFlight));
+        ch.pipeline().addLast("requests", new ConnectionHandler(registry, endpoint.name(), config.queuedMaxRequests(), frames, inFlight,
+                sasl == null ? null : sasl.newSession()));
     }
 
     /** Applies new connection limits (dynamic broker configs) to connections accepted from now on. */

@@ -1,0 +1,67 @@
+package io.runnel.broker.security;
+
+import io.runnel.config.SaslListenerConfig;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The SASL side of one SASL_PLAINTEXT listener: its enabled mechanisms, PLAIN users (from the listener's JAAS text),
+ * SCRAM credentials (looked up in the current metadata image at each authentication) and
+ * {@code connections.max.reauth.ms}. Makes one {@link SaslSession} per connection. Thread-safe (immutable).
+ */
+public final class SaslAuthenticator {
+    private final SaslListenerConfig config;
+    private final ScramServer.Credentials scram;
+    private final long maxReauthMs;
+
+    /**
+     * @param scram       the SCRAM credential of a user for a mechanism, or null: read at each authentication
+     * @param maxReauthMs connections.max.reauth.ms (0: sessions do not expire)
+     */
+    public SaslAuthenticator(SaslListenerConfig config, ScramLookup scram, long maxReauthMs) {
+        this.config = config;
+        this.scram = (user, mechanism) -> {
+            ScramLookup.Stored s = scram.get(user, mechanism);
+            return s == null ? null : new ScramServer.Credential(s.salt(), s.storedKey(), s.serverKey(), s.iterations());
+        };
+        this.maxReauthMs = maxReauthMs;
+    }
+
+    /** Where SCRAM credentials come from (the metadata image). */
+    @FunctionalInterface
+    public interface ScramLookup {
+        record Stored(byte[] salt, byte[] storedKey, byte[] serverKey, int iterations) {
+        }
+
+        Stored get(String user, String mechanism);
+    }
+
+    public String listener() {
+        return config.listener();
+    }
+
+    List<String> mechanisms() {
+        return config.mechanisms();
+    }
+
+    long maxReauthNanos() {
+        return TimeUnit.MILLISECONDS.toNanos(maxReauthMs);
+    }
+
+    long maxReauthMs() {
+        return maxReauthMs;
+    }
+
+    SaslMechanismServer newServer(String mechanism) {
+        return switch (mechanism) {
+            case SaslListenerConfig.PLAIN -> new PlainServer(config.plainUsers());
+            case SaslListenerConfig.SCRAM_SHA_256, SaslListenerConfig.SCRAM_SHA_512 -> new ScramServer(mechanism, scram);
+            default -> throw new IllegalArgumentException(mechanism);
+        };
+    }
+
+    public SaslSession newSession() {
+        return new SaslSession(this);
+    }
+}

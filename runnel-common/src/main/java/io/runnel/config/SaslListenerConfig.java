@@ -1,0 +1,220 @@
+package io.runnel.config;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The SASL settings of one SASL_PLAINTEXT listener, read and checked at start-up with Kafka's keys:
+ *
+ * <ul>
+ *   <li>{@code listener.name.<name>.sasl.enabled.mechanisms}, else {@code sasl.enabled.mechanisms} (Kafka's
+ *       default GSSAPI): Runnel serves PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512; GSSAPI (Kerberos), OAUTHBEARER or
+ *       any other name refuses the start.</li>
+ *   <li>PLAIN needs {@code listener.name.<name>.plain.sasl.jaas.config}: one
+ *       {@code org.apache.kafka.common.security.plain.PlainLoginModule} entry whose {@code user_<name>="<password>"}
+ *       options are the users (its {@code username}/{@code password} options are a client's and are ignored).</li>
+ *   <li>SCRAM needs no JAAS text (credentials live in the metadata log); one given must name Kafka's
+ *       {@code org.apache.kafka.common.security.scram.ScramLoginModule}.</li>
+ * </ul>
+ *
+ * In a cluster the inter-broker listener and the controller listener must stay PLAINTEXT: Runnel's brokers do
+ * not authenticate to each other yet ({@code sasl.mechanism.inter.broker.protocol} is accepted but unused).
+ *
+ * @param listener   the listener name, upper case
+ * @param mechanisms the enabled mechanisms, in configured order
+ * @param plainUsers PLAIN user name to password (empty unless PLAIN is enabled)
+ */
+public record SaslListenerConfig(String listener, List<String> mechanisms, Map<String, String> plainUsers) {
+    private static final Logger log = LoggerFactory.getLogger(SaslListenerConfig.class);
+
+    public static final String PLAIN = "PLAIN";
+    public static final String SCRAM_SHA_256 = "SCRAM-SHA-256";
+    public static final String SCRAM_SHA_512 = "SCRAM-SHA-512";
+    public static final List<String> SUPPORTED = List.of(PLAIN, SCRAM_SHA_256, SCRAM_SHA_512);
+    static final String ENABLED_MECHANISMS = "sasl.enabled.mechanisms";
+    static final String PLAIN_MODULE = "org.apache.kafka.common.security.plain.PlainLoginModule";
+    static final String SCRAM_MODULE = "org.apache.kafka.common.security.scram.ScramLoginModule";
+
+    @Override
+    public String toString() { // never the passwords
+        return "SaslListenerConfig[" + listener + ", mechanisms=" + mechanisms + ", plain users=" + plainUsers.keySet() + "]";
+    }
+
+    /** Whether {@code rest} (a key after {@code listener.name.<name>.}, lower case) is one this class reads. */
+    static boolean isListenerKey(String rest) {
+        return rest.equals(ENABLED_MECHANISMS) || rest.equals("plain.sasl.jaas.config")
+                || rest.equals("scram-sha-256.sasl.jaas.config") || rest.equals("scram-sha-512.sasl.jaas.config");
+    }
+
+    /** The settings of every SASL_PLAINTEXT listener, by name; throws ConfigException naming the bad key. */
+    static Map<String, SaslListenerConfig> parse(Map<String, String> props, BrokerConfigs cfg) {
+        Map<String, String> lower = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : props.entrySet()) lower.put(e.getKey().toLowerCase(Locale.ROOT), e.getValue());
+        Map<String, String> protocols = cfg.listenerSecurityProtocolMap();
+        Map<String, SaslListenerConfig> out = new LinkedHashMap<>();
+        for (BrokerConfigs.Listener l : cfg.listeners()) {
+            if (!"SASL_PLAINTEXT".equals(protocols.get(l.name()))) continue;
+            String prefix = "listener.name." + l.name().toLowerCase(Locale.ROOT) + ".";
+            if (cfg.clusterMode()) checkNotInterBroker(cfg, l.name());
+            String mechKey = lower.containsKey(prefix + ENABLED_MECHANISMS) ? prefix + ENABLED_MECHANISMS : ENABLED_MECHANISMS;
+            List<String> mechanisms = new ArrayList<>();
+            for (String m : cfg.values().getList(ENABLED_MECHANISMS)) if (!m.isBlank()) mechanisms.add(m.trim());
+            if (!mechKey.equals(ENABLED_MECHANISMS)) {
+                mechanisms.clear();
+                for (String m : lower.get(mechKey).split(",")) if (!m.isBlank()) mechanisms.add(m.trim());
+            }
+            String shown = String.join(",", mechanisms);
+            if (mechanisms.isEmpty()) {
+                throw ConfigException.invalidValue(mechKey, shown, "listener " + l.name() + " uses SASL_PLAINTEXT but enables "
+                        + "no SASL mechanism; enable one of " + SUPPORTED);
+            }
+            for (String m : mechanisms) {
+                if (SUPPORTED.contains(m)) continue;
+                String why = m.equals("GSSAPI") ? "GSSAPI (Kerberos) is not supported by Runnel (it is Kafka's default for "
+                        + ENABLED_MECHANISMS + ")" : "SASL mechanism " + m + " is not supported by Runnel";
+                throw ConfigException.invalidValue(mechKey, shown, why + "; listener " + l.name() + " may enable " + SUPPORTED);
+            }
+            Map<String, String> users = Map.of();
+            if (mechanisms.contains(PLAIN)) {
+                String key = prefix + "plain.sasl.jaas.config";
+                String jaas = lower.get(key);
+                if (jaas == null || jaas.isBlank()) {
+                    throw new ConfigException(key, "listener " + l.name() + " enables PLAIN, which needs its users in " + key
+                            + " (" + PLAIN_MODULE + " required user_<name>=\"<password>\";)");
+                }
+                users = plainUsers(key, JaasEntry.parse(key, jaas));
+                if (users.isEmpty()) log.warn("{} has no user_<name> entries: nobody can authenticate with PLAIN on listener {}", key, l.name());
+            }
+            for (String scram : List.of(SCRAM_SHA_256, SCRAM_SHA_512)) {
+                String key = prefix + scram.toLowerCase(Locale.ROOT) + ".sasl.jaas.config";
+                String jaas = lower.get(key);
+                if (jaas == null || jaas.isBlank()) continue;
+                JaasEntry e = JaasEntry.parse(key, jaas);
+                if (!e.loginModule().equals(SCRAM_MODULE)) {
+                    throw new ConfigException(key, key + " must name " + SCRAM_MODULE + ", not " + e.loginModule());
+                }
+            }
+            out.put(l.name(), new SaslListenerConfig(l.name(), List.copyOf(mechanisms), users));
+        }
+        return Map.copyOf(out);
+    }
+
+    private static void checkNotInterBroker(BrokerConfigs cfg, String listener) {
+        if (cfg.controllerListenerNames().contains(listener)) {
+            throw ConfigException.invalidValue(BrokerConfigs.LISTENER_SECURITY_PROTOCOL_MAP, listener + ":SASL_PLAINTEXT",
+                    "the controller listener " + listener + " must be PLAINTEXT: Runnel's nodes do not authenticate to each other yet");
+        }
+        String ibl = cfg.values().getString(BrokerConfigs.INTER_BROKER_LISTENER_NAME);
+        List<BrokerConfigs.Listener> clients = cfg.clientListeners();
+        String interBroker = ibl != null ? ibl.toUpperCase(Locale.ROOT) : clients.isEmpty() ? null : clients.get(0).name();
+        if (listener.equals(interBroker)) {
+            throw ConfigException.invalidValue(BrokerConfigs.INTER_BROKER_LISTENER_NAME, interBroker, "the inter-broker listener "
+                    + listener + " uses SASL_PLAINTEXT, but Runnel's brokers do not authenticate to each other yet "
+                    + "(sasl.mechanism.inter.broker.protocol): name a PLAINTEXT listener in " + BrokerConfigs.INTER_BROKER_LISTENER_NAME
+                    + " (without it the first listener is used)");
+        }
+    }
+
+    private static Map<String, String> plainUsers(String key, JaasEntry e) {
+        if (!e.loginModule().equals(PLAIN_MODULE)) {
+            throw new ConfigException(key, key + " must name " + PLAIN_MODULE + ", not " + e.loginModule());
+        }
+        Map<String, String> users = new LinkedHashMap<>();
+        for (Map.Entry<String, String> o : e.options().entrySet()) {
+            if (!o.getKey().startsWith("user_")) continue;
+            String user = o.getKey().substring("user_".length());
+            if (user.isEmpty()) throw new ConfigException(key, key + " has a user_ entry without a user name");
+            users.put(user, o.getValue());
+        }
+        return Map.copyOf(users);
+    }
+
+    /**
+     * One JAAS login module entry as Kafka's {@code sasl.jaas.config} holds it:
+     * {@code <module class> <required|requisite|sufficient|optional> [name=value ...];} where a value is a word or
+     * a double-quoted string ({@code \"} and {@code \\} escapes). Exactly one entry, as Kafka requires.
+     */
+    record JaasEntry(String loginModule, String flag, Map<String, String> options) {
+        static JaasEntry parse(String key, String text) {
+            Tokens t = new Tokens(key, text);
+            String module = t.word("a login module class name");
+            String flag = t.word("a control flag (required, requisite, sufficient or optional)");
+            if (!List.of("required", "requisite", "sufficient", "optional").contains(flag.toLowerCase(Locale.ROOT))) {
+                throw t.error("expected a control flag (required, requisite, sufficient or optional) after " + module + " but got '" + flag + "'");
+            }
+            Map<String, String> options = new LinkedHashMap<>();
+            while (true) {
+                t.skipSpace();
+                if (t.atEnd()) throw t.error("the entry must end with ';'");
+                if (t.peek() == ';') {
+                    t.pos++;
+                    break;
+                }
+                String name = t.word("an option name");
+                t.skipSpace();
+                if (t.atEnd() || t.peek() != '=') throw t.error("expected '=' after option " + name);
+                t.pos++;
+                t.skipSpace();
+                String value = !t.atEnd() && t.peek() == '"' ? t.quoted() : t.word("a value for option " + name);
+                options.put(name, value);
+            }
+            t.skipSpace();
+            if (!t.atEnd()) throw t.error("Kafka allows one login module entry only; text follows the first ';'");
+            return new JaasEntry(module, flag, options);
+        }
+    }
+
+    private static final class Tokens {
+        final String key;
+        final String s;
+        int pos;
+
+        Tokens(String key, String s) {
+            this.key = key;
+            this.s = s;
+        }
+
+        boolean atEnd() {
+            return pos >= s.length();
+        }
+
+        char peek() {
+            return s.charAt(pos);
+        }
+
+        void skipSpace() {
+            while (!atEnd() && Character.isWhitespace(peek())) pos++;
+        }
+
+        String word(String what) {
+            skipSpace();
+            int start = pos;
+            while (!atEnd() && !Character.isWhitespace(peek()) && peek() != '=' && peek() != ';' && peek() != '"') pos++;
+            if (start == pos) throw error("expected " + what);
+            return s.substring(start, pos);
+        }
+
+        String quoted() {
+            pos++; // opening quote
+            StringBuilder b = new StringBuilder();
+            while (!atEnd()) {
+                char c = s.charAt(pos++);
+                if (c == '"') return b.toString();
+                if (c == '\\' && !atEnd()) c = s.charAt(pos++);
+                b.append(c);
+            }
+            throw error("a quoted value is not closed");
+        }
+
+        ConfigException error(String what) {
+            // never the text itself: it holds passwords
+            return new ConfigException(key, "Invalid JAAS configuration in " + key + " at character " + pos + ": " + what);
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package io.runnel.config;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SaslListenerConfigTest {
+    private static final String JAAS = "org.apache.kafka.common.security.plain.PlainLoginModule required\n"
+            + "  username=\"admin\" password=\"admin-secret\"\n  user_admin=\"admin-secret\" user_alice=\"a \\\"b\\\" c\" user_bob=plain;";
+
+    private static Map<String, String> saslListener() {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("listeners", "PLAINTEXT://127.0.0.1:9092,SASL_PLAINTEXT://127.0.0.1:9093");
+        return p;
+    }
+
+    @Test
+    void plainUsersComeFromTheListenersJaasText() {
+        Map<String, String> p = saslListener();
+        p.put("sasl.enabled.mechanisms", "PLAIN, SCRAM-SHA-512");
+        p.put("listener.name.sasl_plaintext.plain.sasl.jaas.config", JAAS);
+        p.put("connections.max.reauth.ms", "60000");
+        BrokerConfigs c = BrokerConfigs.parse(p);
+        SaslListenerConfig s = c.saslListener("SASL_PLAINTEXT");
+        assertThat(s.mechanisms()).containsExactly("PLAIN", "SCRAM-SHA-512");
+        assertThat(s.plainUsers()).containsOnly(Map.entry("admin", "admin-secret"), Map.entry("alice", "a \"b\" c"),
+                Map.entry("bob", "plain"));
+        assertThat(s.toString()).doesNotContain("secret");
+        assertThat(c.saslListener("PLAINTEXT")).isNull();
+        assertThat(c.connectionsMaxReauthMs()).isEqualTo(60000);
+    }
+
+    @Test
+    void theListenerOverrideWinsAndScramNeedsNoJaas() {
+        Map<String, String> p = saslListener();
+        p.put("listener.name.sasl_plaintext.sasl.enabled.mechanisms", "SCRAM-SHA-256");
+        assertThat(BrokerConfigs.parse(p).saslListener("sasl_plaintext").mechanisms()).isEqualTo(List.of("SCRAM-SHA-256"));
+    }
+
+    @Test
+    void gssapiTheKafkaDefaultIsRefused() {
+        assertThatThrownBy(() -> BrokerConfigs.parse(saslListener()))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("sasl.enabled.mechanisms"))
+                .hasMessageContaining("GSSAPI (Kerberos) is not supported");
+        Map<String, String> p = saslListener();
+        p.put("listener.name.sasl_plaintext.sasl.enabled.mechanisms", "OAUTHBEARER");
+        assertThatThrownBy(() -> BrokerConfigs.parse(p))
+                .isInstanceOfSatisfying(ConfigException.class,
+                        e -> assertThat(e.key()).isEqualTo("listener.name.sasl_plaintext.sasl.enabled.mechanisms"))
+                .hasMessageContaining("OAUTHBEARER is not supported");
+    }
+
+    @Test
+    void plainWithoutJaasOrWithBadJaasIsRefusedWithoutEchoingIt() {
+        Map<String, String> p = saslListener();
+        p.put("sasl.enabled.mechanisms", "PLAIN");
+        assertThatThrownBy(() -> BrokerConfigs.parse(p)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("listener.name.sasl_plaintext.plain.sasl.jaas.config");
+        p.put("listener.name.sasl_plaintext.plain.sasl.jaas.config",
+                "org.apache.kafka.common.security.plain.PlainLoginModule required user_admin=\"hunter2\"");
+        assertThatThrownBy(() -> BrokerConfigs.parse(p)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("must end with ';'").hasMessageNotContaining("hunter2");
+        p.put("listener.name.sasl_plaintext.plain.sasl.jaas.config",
+                "org.apache.kafka.common.security.scram.ScramLoginModule required user_admin=\"hunter2\";");
+        assertThatThrownBy(() -> BrokerConfigs.parse(p)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("must name org.apache.kafka.common.security.plain.PlainLoginModule");
+    }
+
+    @Test
+    void saslSslStaysRefused() {
+        assertThatThrownBy(() -> BrokerConfigs.parse(Map.of("listeners", "SASL_SSL://127.0.0.1:9093")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("uses security protocol SASL_SSL");
+    }
+}
