@@ -56,6 +56,7 @@ import io.runnel.broker.handler.txn.EndTxnHandler;
 import io.runnel.broker.handler.txn.ListTransactionsHandler;
 import io.runnel.broker.handler.txn.TxnOffsetCommitHandler;
 import io.runnel.broker.network.NettyServer;
+import io.runnel.common.security.SslFactory;
 import io.runnel.broker.txn.ProducerIdAllocator;
 import io.runnel.broker.txn.TransactionCoordinator;
 import io.runnel.broker.txn.TxnSupport;
@@ -92,6 +93,8 @@ import org.slf4j.LoggerFactory;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import io.runnel.common.Uuid;
@@ -130,6 +133,11 @@ public final class BrokerServer implements RunnelNode {
     public synchronized void startup() throws Exception {
         int nodeId = config.nodeId();
         ClusterConfigCheck.checkDataDirectory(config);
+        // TLS material is loaded and checked first: a bad store or password stops the start naming the key
+        Map<String, SslFactory> tls = new HashMap<>();
+        for (BrokerConfigs.Listener l : config.clientListeners()) {
+            if (config.isSsl(l.name())) tls.put(l.name(), SslFactory.forServer(config.sslSettings(l.name())));
+        }
         if (config.clusterMode()) {
             QuorumConfig quorumConfig = ClusterConfigCheck.check(config);
             quorumNode = QuorumNode.start(quorumConfig);
@@ -228,7 +236,7 @@ public final class BrokerServer implements RunnelNode {
         int threads = config.values().getInt(BrokerConfigs.NUM_NETWORK_THREADS);
         server = new NettyServer(Math.max(threads, Runtime.getRuntime().availableProcessors()), NetworkConfig.from(config));
         for (BrokerConfigs.Listener l : config.clientListeners()) {
-            bound.add(server.bind(l, registry));
+            bound.add(server.bind(l, registry, tls.get(l.name())));
         }
         if (quorumNode != null) startLifecycle(publisher);
         // max.connections and max.connections.per.ip(.overrides) are dynamic broker configs

@@ -14,19 +14,14 @@ class UnsupportedSecurityConfigTest {
 
     @ParameterizedTest(name = "{0}={1} is refused, naming {2}")
     @CsvSource(delimiter = '|', value = {
-            "listeners|SSL://127.0.0.1:9093|listeners",
             "listeners|SASL_SSL://127.0.0.1:9093|listeners",
             "listeners|PLAINTEXT://127.0.0.1:9092,SASL_PLAINTEXT://127.0.0.1:9093|listeners",
             "authorizer.class.name|org.apache.kafka.metadata.authorizer.StandardAuthorizer|authorizer.class.name",
             "super.users|User:admin|super.users",
-            "security.inter.broker.protocol|SSL|security.inter.broker.protocol",
-            "ssl.keystore.location|/etc/kafka/broker.jks|ssl.keystore.location",
-            "ssl.client.auth|required|ssl.client.auth",
-            "ssl.cipher.suites|TLS_AES_256_GCM_SHA384|ssl.cipher.suites",
+            "security.inter.broker.protocol|SASL_SSL|security.inter.broker.protocol",
             "sasl.enabled.mechanisms|PLAIN|sasl.enabled.mechanisms",
             "sasl.jaas.config|secret|sasl.jaas.config",
             "sasl.kerberos.service.name|kafka|sasl.kerberos.service.name",
-            "listener.name.plaintext.ssl.keystore.location|/k.jks|listener.name.plaintext.ssl.keystore.location",
             "listener.name.plaintext.plain.sasl.jaas.config|secret|listener.name.plaintext.plain.sasl.jaas.config",
             "principal.builder.class|com.example.Builder|principal.builder.class",
     })
@@ -34,7 +29,7 @@ class UnsupportedSecurityConfigTest {
         assertThatThrownBy(() -> BrokerConfigs.parse(Map.of(key, value)))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo(named))
                 .hasMessageContaining(named)
-                .hasMessageContaining("Runnel does not implement TLS, SASL or authorization yet");
+                .hasMessageContaining("Runnel does not implement SASL or authorization yet");
     }
 
     @Test
@@ -49,10 +44,73 @@ class UnsupportedSecurityConfigTest {
 
     @Test
     void passwordsAreNotEchoed() {
-        assertThatThrownBy(() -> BrokerConfigs.parse(Map.of("ssl.keystore.password", "hunter2")))
+        assertThatThrownBy(() -> BrokerConfigs.parse(Map.of("listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config", "hunter2")))
                 .isInstanceOf(ConfigException.class)
-                .hasMessageContaining("ssl.keystore.password")
+                .hasMessageContaining("sasl.jaas.config")
                 .hasMessageNotContaining("hunter2");
+    }
+
+    @Test
+    void sslListenersAndSslKeysAreAccepted() {
+        Map<String, String> props = new LinkedHashMap<>();
+        props.put("listeners", "PLAINTEXT://127.0.0.1:9092,SSL://127.0.0.1:9093,CLIENTS://127.0.0.1:9094");
+        props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,SSL:SSL,CLIENTS:SSL");
+        props.put("ssl.keystore.location", "/etc/kafka/broker.jks");
+        props.put("ssl.client.auth", "required");
+        props.put("ssl.cipher.suites", "TLS_AES_256_GCM_SHA384");
+        props.put("listener.name.clients.ssl.keystore.type", "PEM");
+        BrokerConfigs c = BrokerConfigs.parse(props);
+        assertThat(c.isSsl("SSL")).isTrue();
+        assertThat(c.isSsl("PLAINTEXT")).isFalse();
+        SslSettings clients = c.sslSettings("CLIENTS");
+        assertThat(clients.string("ssl.keystore.type")).isEqualTo("PEM");
+        assertThat(clients.source("ssl.keystore.type")).isEqualTo("listener.name.clients.ssl.keystore.type");
+        assertThat(clients.string("ssl.keystore.location")).isEqualTo("/etc/kafka/broker.jks");
+        assertThat(clients.source("ssl.keystore.location")).isEqualTo("ssl.keystore.location");
+        assertThat(c.sslSettings("SSL").string("ssl.keystore.type")).isEqualTo("JKS");
+        assertThat(c.sslSettings("SSL").list("ssl.enabled.protocols")).containsExactly("TLSv1.2", "TLSv1.3");
+        assertThat(c.sslSettings("SSL").string("ssl.protocol")).isEqualTo("TLSv1.3");
+        assertThat(c.sslSettings("SSL").list("ssl.cipher.suites")).containsExactly("TLS_AES_256_GCM_SHA384");
+    }
+
+    @Test
+    void aBadListenerOverrideIsNamed() {
+        Map<String, String> props = new LinkedHashMap<>();
+        props.put("listeners", "SSL://127.0.0.1:9093");
+        props.put("listener.name.ssl.ssl.client.auth", "always");
+        assertThatThrownBy(() -> BrokerConfigs.parse(props))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("listener.name.ssl.ssl.client.auth"))
+                .hasMessageContaining("listener.name.ssl.ssl.client.auth");
+    }
+
+    @ParameterizedTest(name = "in a cluster, {0}={1} is refused naming {2}")
+    @CsvSource(delimiter = '|', value = {
+            "listener.security.protocol.map|CONTROLLER:SSL,PLAINTEXT:PLAINTEXT,SSL:SSL|controller.listener.names",
+            "inter.broker.listener.name|SSL|inter.broker.listener.name",
+            "listeners|CONTROLLER://127.0.0.1:9091,SSL://127.0.0.1:9093,PLAINTEXT://127.0.0.1:9092|listeners",
+            "security.inter.broker.protocol|SSL|security.inter.broker.protocol",
+    })
+    void tlsBetweenNodesIsRefused(String key, String value, String named) {
+        Map<String, String> props = new LinkedHashMap<>();
+        props.put("controller.quorum.voters", "1@127.0.0.1:9091");
+        props.put("controller.listener.names", "CONTROLLER");
+        props.put("listeners", "CONTROLLER://127.0.0.1:9091,PLAINTEXT://127.0.0.1:9092,SSL://127.0.0.1:9093");
+        props.put("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL");
+        props.put(key, value);
+        assertThatThrownBy(() -> BrokerConfigs.parse(props))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo(named))
+                .hasMessageContaining("do not speak TLS yet");
+    }
+
+    @Test
+    void aClusterWithSslForClientsOnlyStarts() {
+        Map<String, String> props = new LinkedHashMap<>();
+        props.put("controller.quorum.voters", "1@127.0.0.1:9091");
+        props.put("controller.listener.names", "CONTROLLER");
+        props.put("listeners", "CONTROLLER://127.0.0.1:9091,PLAINTEXT://127.0.0.1:9092,SSL://127.0.0.1:9093");
+        props.put("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL");
+        props.put("inter.broker.listener.name", "PLAINTEXT");
+        assertThat(BrokerConfigs.parse(props).clientListeners()).hasSize(2);
     }
 
     @Test

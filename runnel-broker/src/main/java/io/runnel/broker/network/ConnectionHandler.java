@@ -5,12 +5,15 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.runnel.broker.handler.ApiHandler;
 import io.runnel.broker.handler.ApiVersionsHandler;
 import io.runnel.broker.handler.HandlerRegistry;
 import io.runnel.broker.handler.RequestContext;
 import io.runnel.common.Errors;
+import io.runnel.common.security.SslPrincipalMapper;
 import io.runnel.protocol.ApiKeys;
 import io.runnel.protocol.ApiMessage;
 import io.runnel.protocol.ByteBufferReadable;
@@ -21,7 +24,10 @@ import io.runnel.protocol.message.ErrorCodeOnlyResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 import java.io.IOException;
+import java.security.cert.X509Certificate;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -76,8 +82,15 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     /** Frames of requests handed to handlers, released on completion (or at shutdown if never completed). */
     private final InFlightFrames inFlight;
 
-    ConnectionHandler(HandlerRegistry registry, String listenerName, int maxInFlight, FrameDecoder frames, InFlightFrames inFlight) {
+    /** ssl.principal.mapping.rules of a TLS listener; null on PLAINTEXT. */
+    private final SslPrincipalMapper principalMapper;
+    /** The connection's principal (Kafka's User:name); set when the TLS handshake completes. */
+    private String principal = RequestContext.ANONYMOUS;
+
+    ConnectionHandler(HandlerRegistry registry, String listenerName, int maxInFlight, FrameDecoder frames, InFlightFrames inFlight,
+                      SslPrincipalMapper principalMapper) {
         this.inFlight = inFlight;
+        this.principalMapper = principalMapper;
         this.registry = registry;
         this.listenerName = listenerName;
         this.maxInFlight = maxInFlight;
@@ -125,7 +138,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             }
             Slot slot = new Slot(header, api);
             pending.add(slot);
-            RequestContext rc = new RequestContext(header, api, ctx.channel().remoteAddress(), listenerName, System.nanoTime());
+            RequestContext rc = new RequestContext(header, api, ctx.channel().remoteAddress(), listenerName, System.nanoTime(), principal);
             CompletableFuture<ApiMessage> future;
             try {
                 future = handler.handle(rc, request);
@@ -229,7 +242,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private boolean writeResponse(Slot s) {
-        NettyWritable out = new NettyWritable(ctx.alloc(), 256, true);
+        // TLS must encrypt every byte, so a fetch's file data cannot be sent with sendfile: it is copied into pooled buffers
+        NettyWritable out = new NettyWritable(ctx.alloc(), 256, principalMapper == null);
         try {
             RequestHeader.writeResponseHeader(out, s.correlationId, s.headerVersion);
             s.response.write(out, s.encodeVersion);
@@ -254,6 +268,17 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof SslHandshakeCompletionEvent done) {
+            if (done.isSuccess()) {
+                onHandshake(ctx);
+            } else {
+                // the SslHandler closes the connection; a client that does not trust us, or has no certificate when one is required
+                log.info("TLS handshake with {} on listener {} failed: {}", ctx.channel().remoteAddress(), listenerName,
+                        done.cause() == null ? "?" : done.cause().getMessage());
+            }
+            ctx.fireUserEventTriggered(evt);
+            return;
+        }
         if (evt instanceof IdleStateEvent) {
             if (pending.isEmpty()) {
                 log.debug("Closing connection from {}: idle for connections.max.idle.ms", ctx.channel().remoteAddress());
@@ -262,6 +287,36 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         ctx.fireUserEventTriggered(evt);
+    }
+
+    /** The principal of the client certificate, if any (Kafka: User:ANONYMOUS without one); no applicable rule closes. */
+    private void onHandshake(ChannelHandlerContext ctx) {
+        SslHandler tls = ctx.pipeline().get(SslHandler.class);
+        SSLSession session = tls.engine().getSession();
+        java.security.cert.Certificate[] peer;
+        try {
+            peer = session.getPeerCertificates();
+        } catch (SSLPeerUnverifiedException e) {
+            principal = RequestContext.ANONYMOUS;
+            return;
+        }
+        if (peer.length == 0 || !(peer[0] instanceof X509Certificate cert)) return;
+        String dn = cert.getSubjectX500Principal().getName();
+        try {
+            principal = "User:" + principalMapper.map(dn);
+        } catch (SslPrincipalMapper.NoMatchingRuleException e) {
+            log.warn("Closing connection from {} on listener {}: {}", ctx.channel().remoteAddress(), listenerName, e.getMessage());
+            frames.stop();
+            ctx.close();
+            return;
+        }
+        log.debug("TLS connection from {} on listener {}: {} ({})", ctx.channel().remoteAddress(), listenerName, principal,
+                session.getProtocol());
+    }
+
+    /** The connection's principal (tests and diagnostics). */
+    String principal() {
+        return principal;
     }
 
     @Override
