@@ -68,10 +68,10 @@ class SslIT {
         client = TlsCerts.create(certs, "client");
         stranger = TlsCerts.create(certs, "stranger");
         Path brokerTrust = TlsCerts.trustStore(certs.resolve("broker-trust.p12"), client);
-        for (String l : List.of("PLAINTEXT", "SSL", "PEMFILE", "INLINE", "MTLS")) ports.put(l, BrokerProcess.freePort());
+        for (String l : List.of("PLAINTEXT", "SSL", "PEMFILE", "INLINE", "MTLS", "ENCPEM")) ports.put(l, BrokerProcess.freePort());
         Map<String, String> p = new LinkedHashMap<>();
         p.put("listeners", String.join(",", ports.entrySet().stream().map(e -> e.getKey() + "://127.0.0.1:" + e.getValue()).toList()));
-        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,SSL:SSL,PEMFILE:SSL,INLINE:SSL,MTLS:SSL");
+        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,SSL:SSL,PEMFILE:SSL,INLINE:SSL,MTLS:SSL,ENCPEM:SSL");
         p.put("listener.name.ssl.ssl.keystore.type", "PKCS12");
         p.put("listener.name.ssl.ssl.keystore.location", brokerId.pkcs12().toString());
         p.put("listener.name.ssl.ssl.keystore.password", TlsCerts.PASSWORD);
@@ -87,6 +87,10 @@ class SslIT {
         p.put("listener.name.mtls.ssl.truststore.location", brokerTrust.toString());
         p.put("listener.name.mtls.ssl.truststore.password", TlsCerts.PASSWORD);
         p.put("listener.name.mtls.ssl.client.auth", "required");
+        p.put("listener.name.encpem.ssl.keystore.type", "PEM");
+        p.put("listener.name.encpem.ssl.keystore.location",
+                TlsCerts.encryptedPem(certs.resolve("broker-encrypted.pem"), brokerId, "key-secret").toString());
+        p.put("listener.name.encpem.ssl.key.password", "key-secret");
         broker = TestBroker.start(dir.resolve("data"), p);
     }
 
@@ -163,6 +167,11 @@ class SslIT {
     }
 
     @Test
+    void produceAndConsumeWithAnEncryptedPemKey() throws Exception {
+        roundTrip("ENCPEM", trustPkcs12(brokerId), "ssl-encrypted-pem", 20, 100);
+    }
+
+    @Test
     void mutualTlsRefusesAClientWithoutACertificateAndServesOneWithIt() throws Exception {
         assertHandshakeFails(bootstrap("MTLS"), trustPkcs12(brokerId));
         Map<String, Object> withCert = trustPkcs12(brokerId);
@@ -226,6 +235,18 @@ class SslIT {
         p.put("ssl.keystore.location", brokerId.pkcs12().toString());
         p.put("ssl.keystore.password", "not-the-password");
         assertThat(refusal(p)).contains("ssl.keystore.password").contains("wrong password").doesNotContain("not-the-password");
+    }
+
+    @Test
+    void aWrongPemKeyPasswordStopsTheStartNamingTheKey() throws Exception {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("listeners", "SSL://127.0.0.1:" + BrokerProcess.freePort());
+        p.put("ssl.keystore.type", "PEM");
+        p.put("ssl.keystore.location", TlsCerts.encryptedPem(dir.resolve("certs").resolve("enc2.pem"), brokerId, "right").toString());
+        p.put("ssl.key.password", "wrong");
+        assertThat(refusal(p)).contains("ssl.key.password").contains("wrong password").doesNotContain("right");
+        p.remove("ssl.key.password");
+        assertThat(refusal(p)).contains("is encrypted: set ssl.key.password");
     }
 
     @Test

@@ -81,6 +81,35 @@ final class TlsCerts {
         return file;
     }
 
+    /**
+     * A PEM file with the identity's private key encrypted under {@code password} (PKCS#8, PBES2 with AES-256, as
+     * {@code openssl pkcs8 -topk8 -v2 aes-256-cbc} writes it) followed by its certificate.
+     */
+    static Path encryptedPem(Path file, Identity id, String password) throws Exception {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(id.pkcs12())) {
+            ks.load(in, PASSWORD.toCharArray());
+        }
+        byte[] pkcs8 = ks.getKey(id.name(), PASSWORD.toCharArray()).getEncoded();
+        String alg = "PBEWithHmacSHA256AndAES_256";
+        byte[] salt = new byte[16];
+        new java.security.SecureRandom().nextBytes(salt);
+        byte[] iv = new byte[16];
+        new java.security.SecureRandom().nextBytes(iv);
+        javax.crypto.SecretKey pbeKey = javax.crypto.SecretKeyFactory.getInstance(alg)
+                .generateSecret(new javax.crypto.spec.PBEKeySpec(password.toCharArray()));
+        javax.crypto.Cipher cipher = javax.crypto.Cipher.getInstance(alg);
+        cipher.init(javax.crypto.Cipher.ENCRYPT_MODE, pbeKey,
+                new javax.crypto.spec.PBEParameterSpec(salt, 10_000, new javax.crypto.spec.IvParameterSpec(iv)));
+        byte[] encrypted = cipher.doFinal(pkcs8);
+        // the JDK names PBES2 parameters by their cipher, which EncryptedPrivateKeyInfo cannot encode: re-read them as PBES2
+        java.security.AlgorithmParameters pbes2 = java.security.AlgorithmParameters.getInstance("PBES2");
+        pbes2.init(cipher.getParameters().getEncoded());
+        byte[] der = new javax.crypto.EncryptedPrivateKeyInfo(pbes2, encrypted).getEncoded();
+        Files.writeString(file, pem("ENCRYPTED PRIVATE KEY", der) + id.certPem());
+        return file;
+    }
+
     private static String pem(String type, byte[] der) {
         return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
                 .encodeToString(der) + "\n-----END " + type + "-----\n";
