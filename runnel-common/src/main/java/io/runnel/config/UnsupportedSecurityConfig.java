@@ -12,10 +12,10 @@ import java.util.Map;
  *
  * <p>Refused when supplied: a listener whose protocol (through {@code listener.security.protocol.map}) is
  * SASL_PLAINTEXT or SASL_SSL; {@code security.inter.broker.protocol} other than PLAINTEXT; in a cluster, an SSL
- * listener that other nodes connect to (the controller listener, the inter-broker listener, or the first client
- * listener, which followers, transaction markers and the controller's liveness probe use when
- * {@code inter.broker.listener.name} is unset), since Runnel's own connections between nodes do not speak TLS
- * yet; a non-empty {@code authorizer.class.name}; {@code super.users}; {@code principal.builder.class}; any key
+ * listener that other nodes speak the Kafka protocol to (the controller listener, the inter-broker listener, or,
+ * with {@code inter.broker.listener.name} unset, the first client listener, which followers, transaction markers
+ * and transaction verification then use), since Runnel's own clients between nodes do not speak TLS yet (the
+ * controller's liveness probe only opens a TCP connection, which an SSL listener accepts); a non-empty {@code authorizer.class.name}; {@code super.users}; {@code principal.builder.class}; any key
  * starting with {@code sasl.}, also under a {@code listener.name.<name>.} prefix (and a per-mechanism
  * {@code listener.name.<name>.<mechanism>.sasl.jaas.config}). {@code ssl.*} keys are accepted (SSL listeners).
  */
@@ -23,7 +23,7 @@ final class UnsupportedSecurityConfig {
     private static final String REASON = "Runnel does not implement SASL or authorization yet and will not "
             + "start with a security setting it would silently ignore; remove it";
     private static final String NO_INTER_NODE_TLS = "Runnel's connections between nodes (replication, transaction "
-            + "markers, the metadata quorum, the liveness probe) do not speak TLS yet; give them a PLAINTEXT listener "
+            + "markers, the metadata quorum) do not speak TLS yet; give them a PLAINTEXT listener "
             + "(inter.broker.listener.name, controller.listener.names) and keep SSL for clients";
 
     private UnsupportedSecurityConfig() {
@@ -73,13 +73,11 @@ final class UnsupportedSecurityConfig {
                     "the inter-broker listener " + ibl.toUpperCase(Locale.ROOT) + " uses SSL. " + NO_INTER_NODE_TLS);
         }
         List<BrokerConfigs.Listener> clients = cfg.advertisedClientListeners();
-        if (!clients.isEmpty() && cfg.isSsl(clients.get(0).name())) {
+        if (ibl == null && !clients.isEmpty() && cfg.isSsl(clients.get(0).name())) {
             BrokerConfigs.Listener first = clients.get(0);
-            throw ConfigException.invalidValue(props.containsKey(BrokerConfigs.ADVERTISED_LISTENERS)
-                            ? BrokerConfigs.ADVERTISED_LISTENERS : BrokerConfigs.LISTENERS, first.toString(),
-                    "the first client listener " + first.name() + " uses SSL, and other nodes connect to it (the "
-                            + "controller's liveness probe; followers when inter.broker.listener.name is unset). "
-                            + NO_INTER_NODE_TLS + "; list a PLAINTEXT listener first");
+            throw ConfigException.invalidValue(BrokerConfigs.INTER_BROKER_LISTENER_NAME, "(unset)",
+                    "with it unset, the other brokers connect to the first client listener, " + first.name()
+                            + ", which uses SSL. " + NO_INTER_NODE_TLS);
         }
     }
 

@@ -87,7 +87,7 @@ class UnsupportedSecurityConfigTest {
     @CsvSource(delimiter = '|', value = {
             "listener.security.protocol.map|CONTROLLER:SSL,PLAINTEXT:PLAINTEXT,SSL:SSL|controller.listener.names",
             "inter.broker.listener.name|SSL|inter.broker.listener.name",
-            "listeners|CONTROLLER://127.0.0.1:9091,SSL://127.0.0.1:9093,PLAINTEXT://127.0.0.1:9092|listeners",
+            "listeners|CONTROLLER://127.0.0.1:9091,SSL://127.0.0.1:9093,PLAINTEXT://127.0.0.1:9092|inter.broker.listener.name",
             "security.inter.broker.protocol|SSL|security.inter.broker.protocol",
     })
     void tlsBetweenNodesIsRefused(String key, String value, String named) {
@@ -100,6 +100,17 @@ class UnsupportedSecurityConfigTest {
         assertThatThrownBy(() -> BrokerConfigs.parse(props))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo(named))
                 .hasMessageContaining("do not speak TLS yet");
+    }
+
+    @Test
+    void anSslFirstListenerIsFineWithAPlaintextInterBrokerListener() {
+        Map<String, String> props = new LinkedHashMap<>();
+        props.put("controller.quorum.voters", "1@127.0.0.1:9091");
+        props.put("controller.listener.names", "CONTROLLER");
+        props.put("listeners", "CONTROLLER://127.0.0.1:9091,SSL://127.0.0.1:9093,PLAINTEXT://127.0.0.1:9092");
+        props.put("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL");
+        props.put("inter.broker.listener.name", "PLAINTEXT");
+        assertThat(BrokerConfigs.parse(props).clientListeners()).hasSize(2);
     }
 
     @Test
