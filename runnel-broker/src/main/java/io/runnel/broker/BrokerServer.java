@@ -138,6 +138,10 @@ public final class BrokerServer implements RunnelNode {
         for (BrokerConfigs.Listener l : config.clientListeners()) {
             if (config.isSsl(l.name())) tls.put(l.name(), SslFactory.forServer(config.sslSettings(l.name())));
         }
+        // this broker's own connections to other brokers' inter-broker listener, when it is SSL: the same listener's keys
+        String interBrokerListener = interBrokerListenerName();
+        SslFactory interBrokerTls = config.clusterMode() && interBrokerListener != null && config.isSsl(interBrokerListener)
+                ? SslFactory.forClient(config.sslSettings(interBrokerListener)) : null;
         if (config.clusterMode()) {
             QuorumConfig quorumConfig = ClusterConfigCheck.check(config);
             quorumNode = QuorumNode.start(quorumConfig);
@@ -152,7 +156,8 @@ public final class BrokerServer implements RunnelNode {
         partitions = new ReplicaManager(nodeId, logManager, ReplicationConfig.from(config), Time.SYSTEM);
         if (config.clusterMode()) {
             partitions.onLeaderUnreachable(controller::suspectBroker);
-            partitions.startReplication(this::alterIsr, this::interBrokerEndpoint, () -> lifecycle == null ? -1 : lifecycle.epoch());
+            partitions.startReplication(this::alterIsr, this::interBrokerEndpoint, () -> lifecycle == null ? -1 : lifecycle.epoch(),
+                    interBrokerTls);
         }
         MetadataPublisher publisher = new MetadataPublisher(partitions, nodeId, config.originals());
         logManager.startup(topic -> publisher.logConfig(controller.image(), topic));
@@ -171,13 +176,13 @@ public final class BrokerServer implements RunnelNode {
         TxnCoordinatorConfig txnConfig = txnConfig(config, groupConfig.offsetsTopicPartitions());
         LocalMarkerWriter localMarkers = new LocalMarkerWriter(groups, partitions);
         markerChannels = new TxnMarkerChannelManager(nodeId, localMarkers, tp -> leaderOf(broker, tp), this::interBrokerEndpoint,
-                (int) Math.min(Integer.MAX_VALUE, ReplicationConfig.from(config).lagTimeMaxMs() + 15_000));
+                (int) Math.min(Integer.MAX_VALUE, ReplicationConfig.from(config).lagTimeMaxMs() + 15_000), interBrokerTls);
         txns = TransactionCoordinator.create(txnConfig, new OffsetsTopicLog(partitions, Time.SYSTEM, TransactionCoordinator.TOPIC),
                 new ProducerIdManager(producerIds), markerChannels, p -> {
                     var part = partitions.get(new TopicPartition(TransactionCoordinator.TOPIC, p));
                     return part == null ? -1 : part.leaderEpoch();
                 });
-        txnChecker = new TxnPartitionChecker(nodeId, txns, tp -> leaderOf(broker, tp), this::interBrokerEndpoint, 30_000);
+        txnChecker = new TxnPartitionChecker(nodeId, txns, tp -> leaderOf(broker, tp), this::interBrokerEndpoint, 30_000, interBrokerTls);
         TxnSupport txnSupport = new TxnSupport(txns, groupSupport, controller, broker);
         partitions.addLeadershipListener(txnSupport);
         // a cluster's broker neither leads nor follows on the image it replays until it has caught up (docs/replication.md)
@@ -300,6 +305,14 @@ public final class BrokerServer implements RunnelNode {
         TopicImage t = broker.image().topic(tp.topic());
         PartitionState ps = t == null ? null : t.partition(tp.partition());
         return ps == null ? TxnMarkerChannelManager.UNKNOWN_PARTITION : ps.leader();
+    }
+
+    /** The listener other brokers are reached on: inter.broker.listener.name, else the first client listener; null if none. */
+    private String interBrokerListenerName() {
+        String name = config.values().getString(BrokerConfigs.INTER_BROKER_LISTENER_NAME);
+        if (name != null) return name.toUpperCase(java.util.Locale.ROOT);
+        List<BrokerConfigs.Listener> clients = config.advertisedClientListeners();
+        return clients.isEmpty() ? null : clients.get(0).name();
     }
 
     /** Where followers fetch from broker {@code id}: its endpoint on inter.broker.listener.name, else its first one. */

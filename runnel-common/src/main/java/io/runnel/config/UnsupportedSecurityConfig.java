@@ -1,6 +1,5 @@
 package io.runnel.config;
 
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -11,20 +10,17 @@ import java.util.Map;
  * {@link ConfigException} naming the key, until the security work implements it (docs/security.md).
  *
  * <p>Refused when supplied: a listener whose protocol (through {@code listener.security.protocol.map}) is
- * SASL_PLAINTEXT or SASL_SSL; {@code security.inter.broker.protocol} other than PLAINTEXT; in a cluster, an SSL
- * listener that other nodes speak the Kafka protocol to (the controller listener, the inter-broker listener, or,
- * with {@code inter.broker.listener.name} unset, the first client listener, which followers, transaction markers
- * and transaction verification then use), since Runnel's own clients between nodes do not speak TLS yet (the
- * controller's liveness probe only opens a TCP connection, which an SSL listener accepts); a non-empty {@code authorizer.class.name}; {@code super.users}; {@code principal.builder.class}; any key
+ * SASL_PLAINTEXT or SASL_SSL; {@code security.inter.broker.protocol} other than PLAINTEXT (Runnel picks the
+ * inter-broker listener by {@code inter.broker.listener.name}, which may be SSL); in a cluster, an SSL controller
+ * listener, since the metadata quorum's connections do not speak TLS yet; a non-empty {@code authorizer.class.name}; {@code super.users}; {@code principal.builder.class}; any key
  * starting with {@code sasl.}, also under a {@code listener.name.<name>.} prefix (and a per-mechanism
  * {@code listener.name.<name>.<mechanism>.sasl.jaas.config}). {@code ssl.*} keys are accepted (SSL listeners).
  */
 final class UnsupportedSecurityConfig {
     private static final String REASON = "Runnel does not implement SASL or authorization yet and will not "
             + "start with a security setting it would silently ignore; remove it";
-    private static final String NO_INTER_NODE_TLS = "Runnel's connections between nodes (replication, transaction "
-            + "markers, the metadata quorum) do not speak TLS yet; give them a PLAINTEXT listener "
-            + "(inter.broker.listener.name, controller.listener.names) and keep SSL for clients";
+    private static final String NO_INTER_NODE_TLS = "The metadata quorum's connections between controllers do not "
+            + "speak TLS yet; give controller.listener.names a PLAINTEXT listener";
 
     private UnsupportedSecurityConfig() {
     }
@@ -46,12 +42,14 @@ final class UnsupportedSecurityConfig {
                         "listener " + l.name() + " uses security protocol " + protocol + ". " + REASON);
             }
         }
-        if (cfg.clusterMode()) checkInterNode(props, cfg);
+        if (cfg.clusterMode()) checkInterNode(cfg);
         for (Map.Entry<String, String> e : props.entrySet()) {
             String key = e.getKey();
             String value = e.getValue() == null ? "" : e.getValue().trim();
             if (key.equalsIgnoreCase("security.inter.broker.protocol") && value.equalsIgnoreCase("SSL")) {
-                throw ConfigException.invalidValue(key, value, NO_INTER_NODE_TLS);
+                throw ConfigException.invalidValue(key, value, "Runnel picks the inter-broker listener by "
+                        + "inter.broker.listener.name (else the first client listener), not by protocol: set "
+                        + "inter.broker.listener.name to an SSL listener instead");
             }
             if (refused(key, value)) {
                 String shown = key.contains("password") || key.contains("jaas") ? "[hidden]" : value;
@@ -60,24 +58,11 @@ final class UnsupportedSecurityConfig {
         }
     }
 
-    private static void checkInterNode(Map<String, String> props, BrokerConfigs cfg) {
+    private static void checkInterNode(BrokerConfigs cfg) {
         BrokerConfigs.Listener controller = cfg.controllerListener();
         if (controller != null && cfg.isSsl(controller.name())) {
             throw ConfigException.invalidValue(BrokerConfigs.CONTROLLER_LISTENER_NAMES, controller.name(),
                     "the controller listener " + controller.name() + " uses SSL. " + NO_INTER_NODE_TLS);
-        }
-        if (!cfg.isBroker()) return;
-        String ibl = cfg.values().getString(BrokerConfigs.INTER_BROKER_LISTENER_NAME);
-        if (ibl != null && cfg.isSsl(ibl)) {
-            throw ConfigException.invalidValue(BrokerConfigs.INTER_BROKER_LISTENER_NAME, ibl,
-                    "the inter-broker listener " + ibl.toUpperCase(Locale.ROOT) + " uses SSL. " + NO_INTER_NODE_TLS);
-        }
-        List<BrokerConfigs.Listener> clients = cfg.advertisedClientListeners();
-        if (ibl == null && !clients.isEmpty() && cfg.isSsl(clients.get(0).name())) {
-            BrokerConfigs.Listener first = clients.get(0);
-            throw ConfigException.invalidValue(BrokerConfigs.INTER_BROKER_LISTENER_NAME, "(unset)",
-                    "with it unset, the other brokers connect to the first client listener, " + first.name()
-                            + ", which uses SSL. " + NO_INTER_NODE_TLS);
         }
     }
 

@@ -83,23 +83,41 @@ class UnsupportedSecurityConfigTest {
                 .hasMessageContaining("listener.name.ssl.ssl.client.auth");
     }
 
-    @ParameterizedTest(name = "in a cluster, {0}={1} is refused naming {2}")
-    @CsvSource(delimiter = '|', value = {
-            "listener.security.protocol.map|CONTROLLER:SSL,PLAINTEXT:PLAINTEXT,SSL:SSL|controller.listener.names",
-            "inter.broker.listener.name|SSL|inter.broker.listener.name",
-            "listeners|CONTROLLER://127.0.0.1:9091,SSL://127.0.0.1:9093,PLAINTEXT://127.0.0.1:9092|inter.broker.listener.name",
-            "security.inter.broker.protocol|SSL|security.inter.broker.protocol",
-    })
-    void tlsBetweenNodesIsRefused(String key, String value, String named) {
+    private static Map<String, String> cluster() {
         Map<String, String> props = new LinkedHashMap<>();
         props.put("controller.quorum.voters", "1@127.0.0.1:9091");
         props.put("controller.listener.names", "CONTROLLER");
         props.put("listeners", "CONTROLLER://127.0.0.1:9091,PLAINTEXT://127.0.0.1:9092,SSL://127.0.0.1:9093");
         props.put("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL");
-        props.put(key, value);
+        return props;
+    }
+
+    @Test
+    void anSslControllerListenerIsRefused() {
+        Map<String, String> props = cluster();
+        props.put("listener.security.protocol.map", "CONTROLLER:SSL,PLAINTEXT:PLAINTEXT,SSL:SSL");
         assertThatThrownBy(() -> BrokerConfigs.parse(props))
-                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo(named))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("controller.listener.names"))
                 .hasMessageContaining("do not speak TLS yet");
+    }
+
+    @Test
+    void securityInterBrokerProtocolSslPointsToTheListenerName() {
+        Map<String, String> props = cluster();
+        props.put("security.inter.broker.protocol", "SSL");
+        assertThatThrownBy(() -> BrokerConfigs.parse(props))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("security.inter.broker.protocol"))
+                .hasMessageContaining("set inter.broker.listener.name to an SSL listener instead");
+    }
+
+    @Test
+    void anSslInterBrokerListenerIsAccepted() {
+        Map<String, String> props = cluster();
+        props.put("inter.broker.listener.name", "SSL");
+        assertThat(BrokerConfigs.parse(props).isSsl("SSL")).isTrue();
+        Map<String, String> first = cluster();
+        first.put("listeners", "CONTROLLER://127.0.0.1:9091,SSL://127.0.0.1:9093,PLAINTEXT://127.0.0.1:9092");
+        assertThat(BrokerConfigs.parse(first).advertisedClientListeners().get(0).name()).isEqualTo("SSL");
     }
 
     @Test

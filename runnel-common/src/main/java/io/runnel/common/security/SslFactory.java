@@ -83,6 +83,18 @@ public final class SslFactory {
         return build(s, keys, where);
     }
 
+    /**
+     * Builds the client side, for this broker's own connections to another node's SSL listener: the trust store
+     * decides which servers are trusted, a key store is optional (presented when the server asks, mutual TLS), and
+     * {@code ssl.endpoint.identification.algorithm} (https by default) checks the server's name.
+     *
+     * @throws ConfigException naming the key whose value does not work
+     */
+    public static SslFactory forClient(SslSettings s) {
+        String where = s.listenerName() == null ? "" : " (listener " + s.listenerName() + ", as a client)";
+        return build(s, keyManagers(s, where), where);
+    }
+
     private static SslFactory build(SslSettings s, KeyManager[] keys, String where) {
         TrustManagerFactory tmf = trustManagers(s, where);
         String protocolKey = s.source("ssl.protocol");
@@ -141,6 +153,24 @@ public final class SslFactory {
         return engine;
     }
 
+    /**
+     * Layers a client-mode TLS connection over the connected socket {@code plain} to {@code host}:{@code port} and
+     * completes the handshake (within the socket's timeout). Closing the result closes {@code plain}.
+     *
+     * @throws java.io.IOException the handshake failed (the server is not trusted, its name does not match, ...)
+     */
+    public javax.net.ssl.SSLSocket clientSocket(java.net.Socket plain, String host, int port) throws IOException {
+        javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) context.getSocketFactory().createSocket(plain, host, port, true);
+        s.setUseClientMode(true);
+        SSLParameters params = s.getSSLParameters();
+        params.setProtocols(protocols);
+        if (cipherSuites != null) params.setCipherSuites(cipherSuites);
+        if (endpointIdentification != null) params.setEndpointIdentificationAlgorithm(endpointIdentification);
+        s.setSSLParameters(params);
+        s.startHandshake();
+        return s;
+    }
+
     public ClientAuth clientAuth() {
         return clientAuth;
     }
@@ -150,7 +180,7 @@ public final class SslFactory {
         return principalMapper;
     }
 
-    /** {@code ssl.endpoint.identification.algorithm}, or null when disabled (empty). */
+    /** {@code ssl.endpoint.identification.algorithm}, or null when disabled (empty); used in client mode. */
     public String endpointIdentificationAlgorithm() {
         return endpointIdentification;
     }
