@@ -273,8 +273,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 onHandshake(ctx);
             } else {
                 // the SslHandler closes the connection; a client that does not trust us, or has no certificate when one is required
-                log.info("TLS handshake with {} on listener {} failed: {}", ctx.channel().remoteAddress(), listenerName,
-                        done.cause() == null ? "?" : done.cause().getMessage());
+                String why = done.cause() == null ? "?" : String.valueOf(done.cause().getMessage());
+                // a plaintext client's bytes come hex-dumped in Netty's message: keep the line short
+                if (why.length() > 160) why = why.substring(0, 160) + "...";
+                log.info("TLS handshake with {} on listener {} failed: {}", ctx.channel().remoteAddress(), listenerName, why);
             }
             ctx.fireUserEventTriggered(evt);
             return;
