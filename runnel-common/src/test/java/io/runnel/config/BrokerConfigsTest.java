@@ -277,6 +277,21 @@ class BrokerConfigsTest {
     }
 
     @Test
+    void sslKeysHaveKafkasTypesAndDefaults() {
+        KafkaBrokerCatalogue kafka = KafkaBrokerCatalogue.kafka44();
+        int n = 0;
+        for (ConfigDef.Key k : BrokerConfigs.definition().keys().values()) {
+            if (!k.name().startsWith("ssl.")) continue;
+            KafkaBrokerCatalogue.Key kk = kafka.key(k.name());
+            assertThat(kk).as("%s is a Kafka key", k.name()).isNotNull();
+            assertThat(k.type()).as(k.name()).isEqualTo(kk.type());
+            assertThat(k.defaultText()).as(k.name()).isEqualTo(kk.defaultValue());
+            n++;
+        }
+        assertThat(n).isEqualTo(18);
+    }
+
+    @Test
     void runtimeRefusalsFollowWhatKafkaCanChange() {
         KafkaBrokerCatalogue kafka = KafkaBrokerCatalogue.kafka44();
         for (ConfigDef.Key k : BrokerConfigs.definition().keys().values()) {
