@@ -316,11 +316,6 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 session.getProtocol());
     }
 
-    /** The connection's principal (tests and diagnostics). */
-    String principal() {
-        return principal;
-    }
-
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         pending.clear();

@@ -14,8 +14,8 @@ import java.util.List;
 /**
  * Encodes a response into Netty buffers. Bytes go into pooled ByteBufs; {@link FileRecords} become
  * {@link SharedFileRegion}s between them, so fetch data is sent zero-copy; in-memory records are
- * copied, and so are file records when zero-copy is off (TLS connections) or impossible. {@link #finish()} returns the chunks in order (the first holds a 4-byte size placeholder
- * that it fills in).
+ * copied, and so are file records when zero-copy is off (TLS connections) or impossible.
+ * {@link #finish()} returns the chunks in order (the first holds a 4-byte size placeholder that it fills in).
  */
 final class NettyWritable implements Writable {
     private static final Class<?> PLATFORM_FILE_CHANNEL = platformFileChannelClass();
