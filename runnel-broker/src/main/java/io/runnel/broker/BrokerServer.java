@@ -63,6 +63,7 @@ import io.runnel.broker.handler.admin.AlterUserScramCredentialsHandler;
 import io.runnel.broker.handler.admin.DescribeUserScramCredentialsHandler;
 import io.runnel.metadata.ScramCredential;
 import io.runnel.config.SaslListenerConfig;
+import io.runnel.common.security.SslFactory;
 import io.runnel.broker.txn.ProducerIdAllocator;
 import io.runnel.broker.txn.TransactionCoordinator;
 import io.runnel.broker.txn.TxnSupport;
@@ -99,6 +100,8 @@ import org.slf4j.LoggerFactory;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import io.runnel.common.Uuid;
@@ -137,6 +140,15 @@ public final class BrokerServer implements RunnelNode {
     public synchronized void startup() throws Exception {
         int nodeId = config.nodeId();
         ClusterConfigCheck.checkDataDirectory(config);
+        // TLS material is loaded and checked first: a bad store or password stops the start naming the key
+        Map<String, SslFactory> tls = new HashMap<>();
+        for (BrokerConfigs.Listener l : config.clientListeners()) {
+            if (config.isSsl(l.name())) tls.put(l.name(), SslFactory.forServer(config.sslSettings(l.name())));
+        }
+        // this broker's own connections to other brokers' inter-broker listener, when it is SSL: the same listener's keys
+        String interBrokerListener = interBrokerListenerName();
+        SslFactory interBrokerTls = config.clusterMode() && interBrokerListener != null && config.isSsl(interBrokerListener)
+                ? SslFactory.forClient(config.sslSettings(interBrokerListener)) : null;
         if (config.clusterMode()) {
             QuorumConfig quorumConfig = ClusterConfigCheck.check(config);
             quorumNode = QuorumNode.start(quorumConfig);
@@ -151,7 +163,8 @@ public final class BrokerServer implements RunnelNode {
         partitions = new ReplicaManager(nodeId, logManager, ReplicationConfig.from(config), Time.SYSTEM);
         if (config.clusterMode()) {
             partitions.onLeaderUnreachable(controller::suspectBroker);
-            partitions.startReplication(this::alterIsr, this::interBrokerEndpoint, () -> lifecycle == null ? -1 : lifecycle.epoch());
+            partitions.startReplication(this::alterIsr, this::interBrokerEndpoint, () -> lifecycle == null ? -1 : lifecycle.epoch(),
+                    interBrokerTls);
         }
         MetadataPublisher publisher = new MetadataPublisher(partitions, nodeId, config.originals());
         logManager.startup(topic -> publisher.logConfig(controller.image(), topic));
@@ -170,13 +183,13 @@ public final class BrokerServer implements RunnelNode {
         TxnCoordinatorConfig txnConfig = txnConfig(config, groupConfig.offsetsTopicPartitions());
         LocalMarkerWriter localMarkers = new LocalMarkerWriter(groups, partitions);
         markerChannels = new TxnMarkerChannelManager(nodeId, localMarkers, tp -> leaderOf(broker, tp), this::interBrokerEndpoint,
-                (int) Math.min(Integer.MAX_VALUE, ReplicationConfig.from(config).lagTimeMaxMs() + 15_000));
+                (int) Math.min(Integer.MAX_VALUE, ReplicationConfig.from(config).lagTimeMaxMs() + 15_000), interBrokerTls);
         txns = TransactionCoordinator.create(txnConfig, new OffsetsTopicLog(partitions, Time.SYSTEM, TransactionCoordinator.TOPIC),
                 new ProducerIdManager(producerIds), markerChannels, p -> {
                     var part = partitions.get(new TopicPartition(TransactionCoordinator.TOPIC, p));
                     return part == null ? -1 : part.leaderEpoch();
                 });
-        txnChecker = new TxnPartitionChecker(nodeId, txns, tp -> leaderOf(broker, tp), this::interBrokerEndpoint, 30_000);
+        txnChecker = new TxnPartitionChecker(nodeId, txns, tp -> leaderOf(broker, tp), this::interBrokerEndpoint, 30_000, interBrokerTls);
         TxnSupport txnSupport = new TxnSupport(txns, groupSupport, controller, broker);
         partitions.addLeadershipListener(txnSupport);
         // a cluster's broker neither leads nor follows on the image it replays until it has caught up (docs/replication.md)
@@ -240,7 +253,7 @@ public final class BrokerServer implements RunnelNode {
         server = new NettyServer(Math.max(threads, Runtime.getRuntime().availableProcessors()), NetworkConfig.from(config));
         for (BrokerConfigs.Listener l : config.clientListeners()) {
             SaslListenerConfig sasl = config.saslListener(l.name());
-            bound.add(server.bind(l, registry, sasl == null ? null
+            bound.add(server.bind(l, registry, tls.get(l.name()), sasl == null ? null
                     : new SaslAuthenticator(sasl, (user, mechanism) -> {
                         ScramCredential c = broker.image().scramCredential(user, ScramCredential.mechanismId(mechanism));
                         return c == null ? null : new SaslAuthenticator.ScramLookup.Stored(c.salt(), c.storedKey(), c.serverKey(), c.iterations());
@@ -308,6 +321,14 @@ public final class BrokerServer implements RunnelNode {
         TopicImage t = broker.image().topic(tp.topic());
         PartitionState ps = t == null ? null : t.partition(tp.partition());
         return ps == null ? TxnMarkerChannelManager.UNKNOWN_PARTITION : ps.leader();
+    }
+
+    /** The listener other brokers are reached on: inter.broker.listener.name, else the first client listener; null if none. */
+    private String interBrokerListenerName() {
+        String name = config.values().getString(BrokerConfigs.INTER_BROKER_LISTENER_NAME);
+        if (name != null) return name.toUpperCase(java.util.Locale.ROOT);
+        List<BrokerConfigs.Listener> clients = config.advertisedClientListeners();
+        return clients.isEmpty() ? null : clients.get(0).name();
     }
 
     /** Where followers fetch from broker {@code id}: its endpoint on inter.broker.listener.name, else its first one. */

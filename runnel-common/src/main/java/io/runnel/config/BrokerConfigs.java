@@ -38,8 +38,9 @@ import java.util.Set;
  * <p>Parsing follows Kafka: unknown keys are logged as a warning and ignored (also keys under the
  * per-listener prefix {@code listener.name.} are accepted silently); a value that does not parse or
  * validate fails with a {@link ConfigException} naming the key, which aborts start-up. So does a security
- * setting Runnel cannot honour yet (an SSL or SASL_SSL listener, an authorizer, ssl.* keys, SASL settings
- * other than those of {@link SaslListenerConfig}): see {@link UnsupportedSecurityConfig}.
+ * setting Runnel cannot honour yet (a SASL_SSL listener, an authorizer, SASL settings other than those of
+ * {@link SaslListenerConfig}, TLS between controllers): see {@link UnsupportedSecurityConfig}. SSL listeners take
+ * their {@code ssl.*} keys through {@link #sslSettings}.
  *
  * <p>Instances are immutable and safe to share between threads.
  */
@@ -450,19 +451,38 @@ public final class BrokerConfigs {
             .define("sasl.mechanism.inter.broker.protocol", Type.STRING, "GSSAPI", M,
                     "SASL mechanism brokers use to talk to each other.")
             .define("sasl.jaas.config", Type.PASSWORD, null, M, "JAAS login configuration for SASL.")
-            .define("ssl.keystore.type", Type.STRING, "JKS", M, "Format of the key store.")
-            .define("ssl.keystore.location", Type.STRING, null, H, "Path of the key store.")
-            .define("ssl.keystore.password", Type.PASSWORD, null, H, "Password of the key store.")
-            .define("ssl.key.password", Type.PASSWORD, null, H, "Password of the private key in the key store.")
-            .define("ssl.truststore.type", Type.STRING, "JKS", M, "Format of the trust store.")
-            .define("ssl.truststore.location", Type.STRING, null, H, "Path of the trust store.")
-            .define("ssl.truststore.password", Type.PASSWORD, null, H, "Password of the trust store.")
+            // TLS (docs/security.md): each key may be given per listener as listener.name.<lower-case name>.ssl.*,
+            // which wins over the plain key for that listener (SslSettings)
+            .define("ssl.keystore.type", Type.STRING, "JKS", ValidString.inIgnoreCase("JKS", "PKCS12", "PEM"), M,
+                    "Format of the key store: JKS, PKCS12 or PEM.")
+            .define("ssl.keystore.location", Type.STRING, null, M, "Path of the key store.")
+            .define("ssl.keystore.password", Type.PASSWORD, null, M,
+                    "Password of the key store file (not with PEM, whose key is protected by ssl.key.password).")
+            .define("ssl.key.password", Type.PASSWORD, null, M,
+                    "Password of the private key in the key store (for PEM, of the encrypted PKCS#8 key).")
+            .define("ssl.keystore.certificate.chain", Type.PASSWORD, null, M,
+                    "The certificate chain in PEM, inline (ssl.keystore.type=PEM); with ssl.keystore.key.")
+            .define("ssl.keystore.key", Type.PASSWORD, null, M,
+                    "The private key in PEM (PKCS#8), inline (ssl.keystore.type=PEM); with ssl.keystore.certificate.chain.")
+            .define("ssl.truststore.type", Type.STRING, "JKS", ValidString.inIgnoreCase("JKS", "PKCS12", "PEM"), M,
+                    "Format of the trust store: JKS, PKCS12 or PEM.")
+            .define("ssl.truststore.location", Type.STRING, null, M, "Path of the trust store.")
+            .define("ssl.truststore.password", Type.PASSWORD, null, M, "Password of the trust store.")
+            .define("ssl.truststore.certificates", Type.PASSWORD, null, M,
+                    "Trusted certificates in PEM, inline (ssl.truststore.type=PEM).")
             .define("ssl.client.auth", Type.STRING, "none", ValidString.in("required", "requested", "none"), M,
                     "Whether TLS clients must, may or need not present a certificate.")
             .define("ssl.enabled.protocols", Type.LIST, "TLSv1.2,TLSv1.3", M, "TLS versions accepted.")
             .define("ssl.protocol", Type.STRING, "TLSv1.3", M, "TLS version used to create the SSL context.")
+            .define("ssl.cipher.suites", Type.LIST, "", M,
+                    "The cipher suites offered; empty means the TLS engine's defaults.")
+            .define("ssl.keymanager.algorithm", Type.STRING, "SunX509", M, "Algorithm of the key manager factory.")
+            .define("ssl.trustmanager.algorithm", Type.STRING, "PKIX", M, "Algorithm of the trust manager factory.")
             .define("ssl.endpoint.identification.algorithm", Type.STRING, "https", L,
-                    "Host name verification of peers' certificates; empty disables it.")
+                    "Host name verification of the server's certificate when this broker connects as a client; empty disables it.")
+            .define("ssl.principal.mapping.rules", Type.STRING, "DEFAULT", L,
+                    "Rules mapping a client certificate's distinguished name to a user name: RULE:pattern/replacement/[L|U], "
+                    + "comma separated, first match wins; DEFAULT keeps the name as it is.")
             // dynamic here means: Runnel applies a change at run time (all of these are topic-config defaults,
             // applied through the topics' effective configs); Kafka's other dynamic keys (KafkaBrokerCatalogue) are
             // refused at run time with a message saying so (staticInRunnel)
@@ -534,15 +554,18 @@ public final class BrokerConfigs {
     private final ConfigValues values;
     private final Map<String, String> originals;
     private final Set<String> unknownKeys;
+    /** Every key as supplied, also those under listener.name. (for the per-listener ssl.* overrides). */
+    private final Map<String, String> supplied;
 
     private final Map<String, SaslListenerConfig> saslListeners;
 
-    private BrokerConfigs(ConfigValues values, Map<String, String> originals, Set<String> unknownKeys,
+    private BrokerConfigs(ConfigValues values, Map<String, String> originals, Set<String> unknownKeys, Map<String, String> supplied,
                           Map<String, SaslListenerConfig> saslListeners) {
         this.saslListeners = saslListeners;
         this.values = values;
         this.originals = originals;
         this.unknownKeys = unknownKeys;
+        this.supplied = supplied;
     }
 
     /** The definition of every broker key. */
@@ -573,10 +596,16 @@ public final class BrokerConfigs {
                 log.warn("The configuration '{}' was supplied but isn't a known config; it is ignored.", key);
             }
         }
-        BrokerConfigs cfg = new BrokerConfigs(v, v.originals(), Collections.unmodifiableSet(unknown), Map.of());
+        Map<String, String> supplied = new LinkedHashMap<>();
+        props.forEach((k, val) -> { if (val != null) supplied.put(k, val); });
+        Map<String, String> suppliedView = Collections.unmodifiableMap(supplied);
+        BrokerConfigs cfg = new BrokerConfigs(v, v.originals(), Collections.unmodifiableSet(unknown), suppliedView, Map.of());
         cfg.checkConsistency();
-        UnsupportedSecurityConfig.check(props, cfg.listeners(), cfg.listenerSecurityProtocolMap());
-        return new BrokerConfigs(v, v.originals(), Collections.unmodifiableSet(unknown), SaslListenerConfig.parse(props, cfg));
+        UnsupportedSecurityConfig.check(props, cfg);
+        for (Listener l : cfg.listeners()) {
+            if (cfg.isSsl(l.name())) cfg.sslSettings(l.name()); // a bad listener.name.<name>.ssl.* value stops the start here
+        }
+        return new BrokerConfigs(v, v.originals(), Collections.unmodifiableSet(unknown), suppliedView, SaslListenerConfig.parse(props, cfg));
     }
 
     /** Reads and parses a server.properties file (UTF-8, java.util.Properties syntax). */
@@ -694,8 +723,8 @@ public final class BrokerConfigs {
                 }
                 throw new ConfigException(key, "Unknown broker config name: " + key);
             }
-            if (key.startsWith("ssl.") || key.startsWith("sasl.")) {
-                throw new ConfigException(key, "Runnel serves PLAINTEXT listeners only for now: " + key
+            if (key.startsWith("sasl.")) {
+                throw new ConfigException(key, "Runnel does not implement SASL yet: " + key
                         + " would have no effect, so it is not stored.");
             }
             if (staticInRunnel(key)) {
@@ -758,6 +787,45 @@ public final class BrokerConfigs {
     /** Whether {@code process.roles} includes broker. */
     public boolean isBroker() {
         return values.getList(PROCESS_ROLES).stream().anyMatch(r -> r.trim().equalsIgnoreCase("broker"));
+    }
+
+    /** The security protocol of listener {@code name} (upper case), or null when it has none. */
+    public String securityProtocol(String name) {
+        return listenerSecurityProtocolMap().get(name.toUpperCase(Locale.ROOT));
+    }
+
+    /** Whether listener {@code name} is mapped to SSL. */
+    public boolean isSsl(String name) {
+        return "SSL".equals(securityProtocol(name));
+    }
+
+    /**
+     * The {@code ssl.*} settings of listener {@code name}: {@code listener.name.<lower-case name>.ssl.*} where
+     * supplied, else the plain {@code ssl.*} key (Kafka's rule).
+     *
+     * @throws ConfigException naming the override key when its value does not parse
+     */
+    public SslSettings sslSettings(String name) {
+        String prefix = "listener.name." + name.toLowerCase(Locale.ROOT) + ".";
+        Map<String, Object> vals = new LinkedHashMap<>();
+        Map<String, String> sources = new LinkedHashMap<>();
+        for (ConfigDef.Key k : DEF.keys().values()) {
+            if (!k.name().startsWith("ssl.")) continue;
+            String override = supplied.get(prefix + k.name());
+            if (override != null) {
+                try {
+                    vals.put(k.name(), DEF.parseValue(k.name(), override));
+                } catch (ConfigException e) {
+                    throw new ConfigException(prefix + k.name(), e.getMessage().replace("configuration " + k.name(),
+                            "configuration " + prefix + k.name()));
+                }
+                sources.put(k.name(), prefix + k.name());
+            } else {
+                vals.put(k.name(), values.get(k.name()));
+                sources.put(k.name(), k.name());
+            }
+        }
+        return new SslSettings(name.toUpperCase(Locale.ROOT), vals, sources);
     }
 
     /** The upper-cased names of {@code controller.listener.names}; empty when unset. */

@@ -1,56 +1,72 @@
 package io.runnel.config;
 
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * Refuses security settings Runnel cannot honour yet. Runnel serves PLAINTEXT listeners only and
- * authorizes nothing; accepting an SSL or SASL listener, an authorizer, or TLS/SASL material would
- * start a broker that serves plaintext to anyone while the operator believes it is protected. So each
- * such setting fails the start with a {@link ConfigException} naming the key, until the security work
- * implements it.
+ * Refuses security settings Runnel cannot honour yet. Runnel serves PLAINTEXT, SSL and SASL_PLAINTEXT (PLAIN,
+ * SCRAM) listeners and authorizes nothing; accepting a SASL_SSL listener, an authorizer, or other SASL material
+ * would start a broker that serves without
+ * the protection the operator believes it has. So each such setting fails the start with a
+ * {@link ConfigException} naming the key, until the security work implements it (docs/security.md).
  *
- * <p>Refused when supplied: a listener whose protocol (through {@code listener.security.protocol.map})
- * is neither PLAINTEXT nor SASL_PLAINTEXT (SASL_SSL waits for TLS); {@code security.inter.broker.protocol}
- * other than PLAINTEXT; a non-empty {@code authorizer.class.name}; {@code super.users};
- * {@code principal.builder.class}; any key starting with {@code ssl.} or {@code sasl.}, also under a
- * {@code listener.name.<name>.} prefix, except the SASL keys {@link SaslListenerConfig} reads:
- * {@code sasl.enabled.mechanisms}, {@code sasl.mechanism.inter.broker.protocol}, and per listener
- * {@code sasl.enabled.mechanisms} and {@code <plain|scram-sha-256|scram-sha-512>.sasl.jaas.config}.
+ * <p>Refused when supplied: a listener whose protocol (through {@code listener.security.protocol.map}) is
+ * SASL_SSL (SASL over TLS is not wired yet; SASL_PLAINTEXT and SSL are served); {@code security.inter.broker.protocol}
+ * other than PLAINTEXT (Runnel picks the inter-broker listener by {@code inter.broker.listener.name}, which may be
+ * SSL); in a cluster, an SSL controller listener, since the metadata quorum's connections do not speak TLS yet; a
+ * non-empty {@code authorizer.class.name}; {@code super.users}; {@code principal.builder.class}; any key starting
+ * with {@code sasl.}, also under a {@code listener.name.<name>.} prefix, except the SASL keys
+ * {@link SaslListenerConfig} reads: {@code sasl.enabled.mechanisms}, {@code sasl.mechanism.inter.broker.protocol},
+ * and per listener {@code sasl.enabled.mechanisms} and {@code <plain|scram-sha-256|scram-sha-512>.sasl.jaas.config}.
+ * {@code ssl.*} keys are accepted (SSL listeners).
  */
 final class UnsupportedSecurityConfig {
-    private static final String REASON = "Runnel does not implement TLS, SASL (other than PLAIN and SCRAM on "
-            + "SASL_PLAINTEXT listeners) or authorization yet and will not "
-            + "start with a security setting it would silently ignore; remove it to serve PLAINTEXT only";
+    private static final String REASON = "Runnel does not implement SASL_SSL, SASL mechanisms other than PLAIN and "
+            + "SCRAM, or authorization yet and will not start with a security setting it would silently ignore; remove it";
+    private static final String NO_INTER_NODE_TLS = "The metadata quorum's connections between controllers do not "
+            + "speak TLS yet; give controller.listener.names a PLAINTEXT listener";
 
     private UnsupportedSecurityConfig() {
     }
 
     /**
-     * @param props    every key as supplied (including unknown and {@code listener.name.} keys)
-     * @param listeners the parsed listeners
-     * @param protocols listener name (upper case) to security protocol (upper case)
+     * @param props every key as supplied (including unknown and {@code listener.name.} keys)
+     * @param cfg   the parsed configuration
      * @throws ConfigException naming the first offending key
      */
-    static void check(Map<String, String> props, List<BrokerConfigs.Listener> listeners, Map<String, String> protocols) {
-        for (BrokerConfigs.Listener l : listeners) {
+    static void check(Map<String, String> props, BrokerConfigs cfg) {
+        Map<String, String> protocols = cfg.listenerSecurityProtocolMap();
+        boolean byMap = props.containsKey(BrokerConfigs.LISTENER_SECURITY_PROTOCOL_MAP);
+        for (BrokerConfigs.Listener l : cfg.listeners()) {
             String protocol = protocols.get(l.name());
-            if (protocol != null && !protocol.equals("PLAINTEXT") && !protocol.equals("SASL_PLAINTEXT")) {
+            if ("SASL_SSL".equals(protocol)) {
                 // the map decides a listener's protocol when the operator supplied it; else the listener's name does
-                boolean byMap = props.containsKey(BrokerConfigs.LISTENER_SECURITY_PROTOCOL_MAP);
                 String key = byMap ? BrokerConfigs.LISTENER_SECURITY_PROTOCOL_MAP : BrokerConfigs.LISTENERS;
                 throw ConfigException.invalidValue(key, byMap ? props.get(key) : l.toString(),
                         "listener " + l.name() + " uses security protocol " + protocol + ". " + REASON);
             }
         }
+        if (cfg.clusterMode()) checkInterNode(cfg);
         for (Map.Entry<String, String> e : props.entrySet()) {
             String key = e.getKey();
             String value = e.getValue() == null ? "" : e.getValue().trim();
+            if (key.equalsIgnoreCase("security.inter.broker.protocol") && value.equalsIgnoreCase("SSL")) {
+                throw ConfigException.invalidValue(key, value, "Runnel picks the inter-broker listener by "
+                        + "inter.broker.listener.name (else the first client listener), not by protocol: set "
+                        + "inter.broker.listener.name to an SSL listener instead");
+            }
             if (refused(key, value)) {
                 String shown = key.contains("password") || key.contains("jaas") ? "[hidden]" : value;
                 throw ConfigException.invalidValue(key, shown, REASON);
             }
+        }
+    }
+
+    private static void checkInterNode(BrokerConfigs cfg) {
+        BrokerConfigs.Listener controller = cfg.controllerListener();
+        if (controller != null && cfg.isSsl(controller.name())) {
+            throw ConfigException.invalidValue(BrokerConfigs.CONTROLLER_LISTENER_NAMES, controller.name(),
+                    "the controller listener " + controller.name() + " uses SSL. " + NO_INTER_NODE_TLS);
         }
     }
 
@@ -71,10 +87,9 @@ final class UnsupportedSecurityConfig {
             if (dot < 0) return false;
             String rest = k.substring(dot + 1);
             if (SaslListenerConfig.isListenerKey(rest)) return false;
-            return rest.startsWith("ssl.") || rest.startsWith("sasl.") || rest.endsWith(".sasl.jaas.config")
-                    || rest.equals("principal.builder.class");
+            return rest.startsWith("sasl.") || rest.endsWith(".sasl.jaas.config") || rest.equals("principal.builder.class");
         }
         if (k.equals("sasl.enabled.mechanisms") || k.equals("sasl.mechanism.inter.broker.protocol")) return false;
-        return k.startsWith("ssl.") || k.startsWith("sasl.");
+        return k.startsWith("sasl.");
     }
 }

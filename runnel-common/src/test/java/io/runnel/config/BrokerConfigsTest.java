@@ -139,7 +139,7 @@ class BrokerConfigsTest {
 
     @Test
     void describeMarksReadOnlyAndHidesPasswords() {
-        // a static ssl.* key stops the start (UnsupportedSecurityConfig), so the password comes from the dynamic layer
+        // the password comes from the dynamic layer (Runnel refuses to store ssl.* dynamically, but describe must mask any layer)
         BrokerConfigs c = BrokerConfigs.parse(Map.of("num.partitions", "3"));
         Map<String, ConfigEntry> byName = new java.util.HashMap<>();
         for (ConfigEntry e : c.describe(Map.of("log.retention.ms", "10", "ssl.keystore.password", "pw"), Map.of("message.max.bytes", "2000"))) {
@@ -277,6 +277,21 @@ class BrokerConfigsTest {
     }
 
     @Test
+    void sslKeysHaveKafkasTypesAndDefaults() {
+        KafkaBrokerCatalogue kafka = KafkaBrokerCatalogue.kafka44();
+        int n = 0;
+        for (ConfigDef.Key k : BrokerConfigs.definition().keys().values()) {
+            if (!k.name().startsWith("ssl.")) continue;
+            KafkaBrokerCatalogue.Key kk = kafka.key(k.name());
+            assertThat(kk).as("%s is a Kafka key", k.name()).isNotNull();
+            assertThat(k.type()).as(k.name()).isEqualTo(kk.type());
+            assertThat(k.defaultText()).as(k.name()).isEqualTo(kk.defaultValue());
+            n++;
+        }
+        assertThat(n).isEqualTo(18);
+    }
+
+    @Test
     void runtimeRefusalsFollowWhatKafkaCanChange() {
         KafkaBrokerCatalogue kafka = KafkaBrokerCatalogue.kafka44();
         for (ConfigDef.Key k : BrokerConfigs.definition().keys().values()) {
@@ -288,7 +303,7 @@ class BrokerConfigsTest {
                 // Kafka can, Runnel cannot: the refusal says what to do instead, never Kafka's "cannot update"
                 assertThatThrownBy(() -> BrokerConfigs.validateDynamic(Map.of(k.name(), "1"))).as(k.name())
                         .isInstanceOf(ConfigException.class)
-                        .satisfies(e -> assertThat(e.getMessage()).containsAnyOf("Runnel serves PLAINTEXT listeners only",
+                        .satisfies(e -> assertThat(e.getMessage()).containsAnyOf("Runnel does not implement SASL yet",
                                 "Runnel cannot change " + k.name() + " while running (Kafka can)"));
             }
         }

@@ -14,17 +14,12 @@ class UnsupportedSecurityConfigTest {
 
     @ParameterizedTest(name = "{0}={1} is refused, naming {2}")
     @CsvSource(delimiter = '|', value = {
-            "listeners|SSL://127.0.0.1:9093|listeners",
             "listeners|SASL_SSL://127.0.0.1:9093|listeners",
             "authorizer.class.name|org.apache.kafka.metadata.authorizer.StandardAuthorizer|authorizer.class.name",
             "super.users|User:admin|super.users",
-            "security.inter.broker.protocol|SSL|security.inter.broker.protocol",
-            "ssl.keystore.location|/etc/kafka/broker.jks|ssl.keystore.location",
-            "ssl.client.auth|required|ssl.client.auth",
-            "ssl.cipher.suites|TLS_AES_256_GCM_SHA384|ssl.cipher.suites",
+            "security.inter.broker.protocol|SASL_SSL|security.inter.broker.protocol",
             "sasl.jaas.config|secret|sasl.jaas.config",
             "sasl.kerberos.service.name|kafka|sasl.kerberos.service.name",
-            "listener.name.plaintext.ssl.keystore.location|/k.jks|listener.name.plaintext.ssl.keystore.location",
             "listener.name.plaintext.sasl.server.callback.handler.class|com.example.H|listener.name.plaintext.sasl.server.callback.handler.class",
             "listener.name.plaintext.gssapi.sasl.jaas.config|secret|listener.name.plaintext.gssapi.sasl.jaas.config",
             "principal.builder.class|com.example.Builder|principal.builder.class",
@@ -33,7 +28,7 @@ class UnsupportedSecurityConfigTest {
         assertThatThrownBy(() -> BrokerConfigs.parse(Map.of(key, value)))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo(named))
                 .hasMessageContaining(named)
-                .hasMessageContaining("Runnel does not implement TLS, SASL (other than PLAIN and SCRAM on SASL_PLAINTEXT listeners) or authorization yet");
+                .hasMessageContaining("Runnel does not implement SASL_SSL, SASL mechanisms other than PLAIN and SCRAM, or authorization yet");
     }
 
     @Test
@@ -48,10 +43,103 @@ class UnsupportedSecurityConfigTest {
 
     @Test
     void passwordsAreNotEchoed() {
-        assertThatThrownBy(() -> BrokerConfigs.parse(Map.of("ssl.keystore.password", "hunter2")))
+        assertThatThrownBy(() -> BrokerConfigs.parse(Map.of("listener.name.sasl_ssl.gssapi.sasl.jaas.config",
+                "com.sun.security.auth.module.Krb5LoginModule required password=\"hunter2\";")))
                 .isInstanceOf(ConfigException.class)
-                .hasMessageContaining("ssl.keystore.password")
+                .hasMessageContaining("sasl.jaas.config")
                 .hasMessageNotContaining("hunter2");
+    }
+
+    @Test
+    void sslListenersAndSslKeysAreAccepted() {
+        Map<String, String> props = new LinkedHashMap<>();
+        props.put("listeners", "PLAINTEXT://127.0.0.1:9092,SSL://127.0.0.1:9093,CLIENTS://127.0.0.1:9094");
+        props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,SSL:SSL,CLIENTS:SSL");
+        props.put("ssl.keystore.location", "/etc/kafka/broker.jks");
+        props.put("ssl.client.auth", "required");
+        props.put("ssl.cipher.suites", "TLS_AES_256_GCM_SHA384");
+        props.put("listener.name.clients.ssl.keystore.type", "PEM");
+        BrokerConfigs c = BrokerConfigs.parse(props);
+        assertThat(c.isSsl("SSL")).isTrue();
+        assertThat(c.isSsl("PLAINTEXT")).isFalse();
+        SslSettings clients = c.sslSettings("CLIENTS");
+        assertThat(clients.string("ssl.keystore.type")).isEqualTo("PEM");
+        assertThat(clients.source("ssl.keystore.type")).isEqualTo("listener.name.clients.ssl.keystore.type");
+        assertThat(clients.string("ssl.keystore.location")).isEqualTo("/etc/kafka/broker.jks");
+        assertThat(clients.source("ssl.keystore.location")).isEqualTo("ssl.keystore.location");
+        assertThat(c.sslSettings("SSL").string("ssl.keystore.type")).isEqualTo("JKS");
+        assertThat(c.sslSettings("SSL").list("ssl.enabled.protocols")).containsExactly("TLSv1.2", "TLSv1.3");
+        assertThat(c.sslSettings("SSL").string("ssl.protocol")).isEqualTo("TLSv1.3");
+        assertThat(c.sslSettings("SSL").list("ssl.cipher.suites")).containsExactly("TLS_AES_256_GCM_SHA384");
+    }
+
+    @Test
+    void aBadListenerOverrideIsNamed() {
+        Map<String, String> props = new LinkedHashMap<>();
+        props.put("listeners", "SSL://127.0.0.1:9093");
+        props.put("listener.name.ssl.ssl.client.auth", "always");
+        assertThatThrownBy(() -> BrokerConfigs.parse(props))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("listener.name.ssl.ssl.client.auth"))
+                .hasMessageContaining("listener.name.ssl.ssl.client.auth");
+    }
+
+    private static Map<String, String> cluster() {
+        Map<String, String> props = new LinkedHashMap<>();
+        props.put("controller.quorum.voters", "1@127.0.0.1:9091");
+        props.put("controller.listener.names", "CONTROLLER");
+        props.put("listeners", "CONTROLLER://127.0.0.1:9091,PLAINTEXT://127.0.0.1:9092,SSL://127.0.0.1:9093");
+        props.put("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL");
+        return props;
+    }
+
+    @Test
+    void anSslControllerListenerIsRefused() {
+        Map<String, String> props = cluster();
+        props.put("listener.security.protocol.map", "CONTROLLER:SSL,PLAINTEXT:PLAINTEXT,SSL:SSL");
+        assertThatThrownBy(() -> BrokerConfigs.parse(props))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("controller.listener.names"))
+                .hasMessageContaining("do not speak TLS yet");
+    }
+
+    @Test
+    void securityInterBrokerProtocolSslPointsToTheListenerName() {
+        Map<String, String> props = cluster();
+        props.put("security.inter.broker.protocol", "SSL");
+        assertThatThrownBy(() -> BrokerConfigs.parse(props))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("security.inter.broker.protocol"))
+                .hasMessageContaining("set inter.broker.listener.name to an SSL listener instead");
+    }
+
+    @Test
+    void anSslInterBrokerListenerIsAccepted() {
+        Map<String, String> props = cluster();
+        props.put("inter.broker.listener.name", "SSL");
+        assertThat(BrokerConfigs.parse(props).isSsl("SSL")).isTrue();
+        Map<String, String> first = cluster();
+        first.put("listeners", "CONTROLLER://127.0.0.1:9091,SSL://127.0.0.1:9093,PLAINTEXT://127.0.0.1:9092");
+        assertThat(BrokerConfigs.parse(first).advertisedClientListeners().get(0).name()).isEqualTo("SSL");
+    }
+
+    @Test
+    void anSslFirstListenerIsFineWithAPlaintextInterBrokerListener() {
+        Map<String, String> props = new LinkedHashMap<>();
+        props.put("controller.quorum.voters", "1@127.0.0.1:9091");
+        props.put("controller.listener.names", "CONTROLLER");
+        props.put("listeners", "CONTROLLER://127.0.0.1:9091,SSL://127.0.0.1:9093,PLAINTEXT://127.0.0.1:9092");
+        props.put("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL");
+        props.put("inter.broker.listener.name", "PLAINTEXT");
+        assertThat(BrokerConfigs.parse(props).clientListeners()).hasSize(2);
+    }
+
+    @Test
+    void aClusterWithSslForClientsOnlyStarts() {
+        Map<String, String> props = new LinkedHashMap<>();
+        props.put("controller.quorum.voters", "1@127.0.0.1:9091");
+        props.put("controller.listener.names", "CONTROLLER");
+        props.put("listeners", "CONTROLLER://127.0.0.1:9091,PLAINTEXT://127.0.0.1:9092,SSL://127.0.0.1:9093");
+        props.put("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL");
+        props.put("inter.broker.listener.name", "PLAINTEXT");
+        assertThat(BrokerConfigs.parse(props).clientListeners()).hasSize(2);
     }
 
     @Test

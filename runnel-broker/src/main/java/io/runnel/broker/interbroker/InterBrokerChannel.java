@@ -1,5 +1,6 @@
 package io.runnel.broker.interbroker;
 
+import io.runnel.common.security.SslFactory;
 import io.runnel.protocol.ApiKeys;
 import io.runnel.protocol.ApiMessage;
 import io.runnel.protocol.ByteBufferReadable;
@@ -38,7 +39,16 @@ public final class InterBrokerChannel implements AutoCloseable {
     private OutputStream out;
     private int nextCorrelationId;
 
+    /** The client side of TLS when the peer's inter-broker listener is SSL; null for PLAINTEXT. */
+    private final SslFactory tls;
+
     public InterBrokerChannel(String clientId, String host, int port, int connectTimeoutMs) {
+        this(clientId, host, port, connectTimeoutMs, null);
+    }
+
+    /** A channel that speaks TLS (client mode, {@code tls}'s keys) when {@code tls} is not null. */
+    public InterBrokerChannel(String clientId, String host, int port, int connectTimeoutMs, SslFactory tls) {
+        this.tls = tls;
         this.clientId = clientId;
         this.host = host;
         this.port = port;
@@ -111,6 +121,10 @@ public final class InterBrokerChannel implements AutoCloseable {
             s.setTcpNoDelay(true);
             s.setReceiveBufferSize(1 << 20);
             s.connect(new InetSocketAddress(host, port), connectTimeoutMs);
+            if (tls != null) {
+                s.setSoTimeout(Math.max(1, connectTimeoutMs)); // bounds the handshake
+                s = tls.clientSocket(s, host, port);
+            }
             in = new DataInputStream(new BufferedInputStream(s.getInputStream(), 64 * 1024));
             out = new BufferedOutputStream(s.getOutputStream(), 64 * 1024);
             socket = s;

@@ -5,6 +5,8 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.runnel.broker.handler.ApiHandler;
 import io.runnel.broker.handler.ApiVersionsHandler;
@@ -12,6 +14,7 @@ import io.runnel.broker.handler.HandlerRegistry;
 import io.runnel.broker.handler.RequestContext;
 import io.runnel.broker.security.SaslSession;
 import io.runnel.common.Errors;
+import io.runnel.common.security.SslPrincipalMapper;
 import io.runnel.protocol.ApiKeys;
 import io.runnel.protocol.ApiMessage;
 import io.runnel.protocol.ByteBufferReadable;
@@ -22,7 +25,10 @@ import io.runnel.protocol.message.ErrorCodeOnlyResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 import java.io.IOException;
+import java.security.cert.X509Certificate;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -83,15 +89,16 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     /** The SASL state of this connection on a SASL listener, else null. */
     private final SaslSession sasl;
-
-    ConnectionHandler(HandlerRegistry registry, String listenerName, int maxInFlight, FrameDecoder frames, InFlightFrames inFlight) {
-        this(registry, listenerName, maxInFlight, frames, inFlight, null);
-    }
+    /** ssl.principal.mapping.rules of a TLS listener; null on PLAINTEXT. */
+    private final SslPrincipalMapper principalMapper;
+    /** The connection's principal from TLS (Kafka's User:name); set when the TLS handshake completes. */
+    private String principal = RequestContext.ANONYMOUS;
 
     ConnectionHandler(HandlerRegistry registry, String listenerName, int maxInFlight, FrameDecoder frames, InFlightFrames inFlight,
-                      SaslSession sasl) {
+                      SslPrincipalMapper principalMapper, SaslSession sasl) {
         this.sasl = sasl;
         this.inFlight = inFlight;
+        this.principalMapper = principalMapper;
         this.registry = registry;
         this.listenerName = listenerName;
         this.maxInFlight = maxInFlight;
@@ -144,7 +151,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             }
             Slot slot = new Slot(header, api);
             pending.add(slot);
-            RequestContext rc = new RequestContext(header, api, ctx.channel().remoteAddress(), listenerName, System.nanoTime(), sasl);
+            RequestContext rc = new RequestContext(header, api, ctx.channel().remoteAddress(), listenerName, System.nanoTime(),
+                    principal, sasl);
             CompletableFuture<ApiMessage> future;
             try {
                 future = handler.handle(rc, request);
@@ -252,7 +260,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private boolean writeResponse(Slot s) {
-        NettyWritable out = new NettyWritable(ctx.alloc(), 256, true);
+        // TLS must encrypt every byte, so a fetch's file data cannot be sent with sendfile: it is copied into pooled buffers
+        NettyWritable out = new NettyWritable(ctx.alloc(), 256, principalMapper == null);
         try {
             RequestHeader.writeResponseHeader(out, s.correlationId, s.headerVersion);
             s.response.write(out, s.encodeVersion);
@@ -277,6 +286,19 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof SslHandshakeCompletionEvent done) {
+            if (done.isSuccess()) {
+                onHandshake(ctx);
+            } else {
+                // the SslHandler closes the connection; a client that does not trust us, or has no certificate when one is required
+                String why = done.cause() == null ? "?" : String.valueOf(done.cause().getMessage());
+                // a plaintext client's bytes come hex-dumped in Netty's message: keep the line short
+                if (why.length() > 160) why = why.substring(0, 160) + "...";
+                log.info("TLS handshake with {} on listener {} failed: {}", ctx.channel().remoteAddress(), listenerName, why);
+            }
+            ctx.fireUserEventTriggered(evt);
+            return;
+        }
         if (evt instanceof IdleStateEvent) {
             if (pending.isEmpty()) {
                 log.debug("Closing connection from {}: idle for connections.max.idle.ms", ctx.channel().remoteAddress());
@@ -285,6 +307,31 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         ctx.fireUserEventTriggered(evt);
+    }
+
+    /** The principal of the client certificate, if any (Kafka: User:ANONYMOUS without one); no applicable rule closes. */
+    private void onHandshake(ChannelHandlerContext ctx) {
+        SslHandler tls = ctx.pipeline().get(SslHandler.class);
+        SSLSession session = tls.engine().getSession();
+        java.security.cert.Certificate[] peer;
+        try {
+            peer = session.getPeerCertificates();
+        } catch (SSLPeerUnverifiedException e) {
+            principal = RequestContext.ANONYMOUS;
+            return;
+        }
+        if (peer.length == 0 || !(peer[0] instanceof X509Certificate cert)) return;
+        String dn = cert.getSubjectX500Principal().getName();
+        try {
+            principal = "User:" + principalMapper.map(dn);
+        } catch (SslPrincipalMapper.NoMatchingRuleException e) {
+            log.warn("Closing connection from {} on listener {}: {}", ctx.channel().remoteAddress(), listenerName, e.getMessage());
+            frames.stop();
+            ctx.close();
+            return;
+        }
+        log.debug("TLS connection from {} on listener {}: {} ({})", ctx.channel().remoteAddress(), listenerName, principal,
+                session.getProtocol());
     }
 
     @Override

@@ -15,10 +15,12 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.runnel.broker.handler.HandlerRegistry;
 import io.runnel.broker.security.SaslAuthenticator;
+import io.runnel.common.security.SslFactory;
 import io.runnel.config.BrokerConfigs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,7 +40,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Enforces the connection and socket settings of {@link NetworkConfig}: connection limits
  * ({@link ConnectionLimiter}), idle timeout, socket buffers, accept backlog, and per-connection
- * backpressure (see {@link ConnectionHandler}).
+ * backpressure (see {@link ConnectionHandler}). A listener bound with an {@link SslFactory} speaks TLS
+ * (docs/security.md).
  *
  * <p>{@link #close()} takes bounded time whatever clients do: it closes the listeners and every
  * connection, then stops the threads, waiting at most {@link #CLOSE_TIMEOUT_SECONDS} for them.
@@ -46,6 +49,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class NettyServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NettyServer.class);
     static final long CLOSE_TIMEOUT_SECONDS = 10;
+    /** A TLS handshake not done within this closes the connection (Netty's default, stated). */
+    static final long TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 
     private final NetworkConfig config;
     private final EventLoopGroup boss;
@@ -87,11 +92,16 @@ public final class NettyServer implements AutoCloseable {
      * @throws IOException naming the listener when it cannot be bound (e.g. the address is in use)
      */
     public InetSocketAddress bind(BrokerConfigs.Listener endpoint, HandlerRegistry registry) throws IOException {
-        return bind(endpoint, registry, null);
+        return bind(endpoint, registry, null, null);
     }
 
-    /** Binds a listener whose connections authenticate with {@code sasl} first (null: no SASL). */
-    public InetSocketAddress bind(BrokerConfigs.Listener endpoint, HandlerRegistry registry, SaslAuthenticator sasl) throws IOException {
+    /**
+     * Binds a listener that speaks TLS when {@code ssl} is given (its connections start with a server-mode
+     * {@link SslHandler} of the JDK engine, fetches are copied instead of sent zero-copy), PLAINTEXT when null, and
+     * whose connections authenticate with {@code sasl} first when given (null: no SASL).
+     */
+    public InetSocketAddress bind(BrokerConfigs.Listener endpoint, HandlerRegistry registry, SslFactory ssl,
+                                  SaslAuthenticator sasl) throws IOException {
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(channelClass)
@@ -104,7 +114,7 @@ public final class NettyServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        initConnection(ch, endpoint, registry, sasl);
+                        initConnection(ch, endpoint, registry, ssl, sasl);
                     }
                 });
         // -1 keeps the operating system's default, as in Kafka
@@ -121,12 +131,14 @@ public final class NettyServer implements AutoCloseable {
         serverChannels.add(ch);
         InetSocketAddress addr = (InetSocketAddress) ch.localAddress();
         boundAddresses.add(addr);
-        log.info("Listening on {}://{}:{} ({})", endpoint.name(), addr.getHostString(), addr.getPort(),
-                channelClass.getSimpleName().startsWith("Epoll") ? "epoll" : "nio");
+        log.info("Listening on {}://{}:{} ({}{})", endpoint.name(), addr.getHostString(), addr.getPort(),
+                channelClass.getSimpleName().startsWith("Epoll") ? "epoll" : "nio",
+                ssl == null ? "" : ", TLS, ssl.client.auth=" + ssl.clientAuth().name().toLowerCase(java.util.Locale.ROOT));
         return addr;
     }
 
-    private void initConnection(SocketChannel ch, BrokerConfigs.Listener endpoint, HandlerRegistry registry, SaslAuthenticator sasl) {
+    private void initConnection(SocketChannel ch, BrokerConfigs.Listener endpoint, HandlerRegistry registry, SslFactory ssl,
+                                SaslAuthenticator sasl) {
         var address = ch.remoteAddress().getAddress();
         if (!limiter.tryAcquire(address)) {
             ch.close();
@@ -134,13 +146,18 @@ public final class NettyServer implements AutoCloseable {
         }
         ch.closeFuture().addListener(f -> limiter.release(address));
         connections.add(ch);
+        if (ssl != null) {
+            SslHandler tls = new SslHandler(ssl.newServerEngine());
+            tls.setHandshakeTimeoutMillis(TLS_HANDSHAKE_TIMEOUT_MS);
+            ch.pipeline().addLast("ssl", tls);
+        }
         if (config.connectionsMaxIdleMs() > 0) {
             ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, config.connectionsMaxIdleMs(), TimeUnit.MILLISECONDS));
         }
         FrameDecoder frames = new FrameDecoder(config.maxRequestBytes());
         ch.pipeline().addLast("frames", frames);
         ch.pipeline().addLast("requests", new ConnectionHandler(registry, endpoint.name(), config.queuedMaxRequests(), frames, inFlight,
-                sasl == null ? null : sasl.newSession()));
+                ssl == null ? null : ssl.principalMapper(), sasl == null ? null : sasl.newSession()));
     }
 
     /** Applies new connection limits (dynamic broker configs) to connections accepted from now on. */

@@ -14,8 +14,8 @@ import java.util.List;
 /**
  * Encodes a response into Netty buffers. Bytes go into pooled ByteBufs; {@link FileRecords} become
  * {@link SharedFileRegion}s between them, so fetch data is sent zero-copy; in-memory records are
- * copied. {@link #finish()} returns the chunks in order (the first holds a 4-byte size placeholder
- * that it fills in).
+ * copied, and so are file records when zero-copy is off (TLS connections) or impossible.
+ * {@link #finish()} returns the chunks in order (the first holds a 4-byte size placeholder that it fills in).
  */
 final class NettyWritable implements Writable {
     private static final Class<?> PLATFORM_FILE_CHANNEL = platformFileChannelClass();
@@ -90,7 +90,7 @@ final class NettyWritable implements Writable {
                 // sendfile needs the JDK's own file channel; storage hands out its reopening wrapper when it
                 // cannot keep a descriptor open for the send (more files in use than log.max.open.files allows)
                 if (!zeroCopy || f.channel().getClass() != PLATFORM_FILE_CHANNEL) {
-                    current.writeBytes(f.readInto());
+                    copy(f);
                     return;
                 }
                 flushCurrent();
@@ -100,6 +100,34 @@ final class NettyWritable implements Writable {
             }
         }
     }
+
+    /**
+     * Copies a file region into pooled buffers (TLS, or a channel sendfile cannot use): one buffer per
+     * {@link #COPY_CHUNK} bytes, so a large fetch does not need one large contiguous buffer, read straight from the
+     * file channel (no intermediate heap copy).
+     */
+    private void copy(FileRecords f) {
+        long pos = f.position();
+        long end = pos + f.size();
+        try {
+            while (pos < end) {
+                if (current.readableBytes() >= COPY_CHUNK) {
+                    flushCurrent();
+                    current = alloc.buffer((int) Math.min(COPY_CHUNK, end - pos));
+                }
+                int want = (int) Math.min(COPY_CHUNK - current.readableBytes(), end - pos);
+                current.ensureWritable(want);
+                int n = current.writeBytes(f.channel(), pos, want);
+                if (n < 0) throw new java.io.EOFException("file region ends early at " + pos + " of " + end);
+                pos += n;
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** The size of the pooled buffers a copied file region is read into (TLS). */
+    static final int COPY_CHUNK = 64 * 1024;
 
     private void flushCurrent() {
         total += current.readableBytes();

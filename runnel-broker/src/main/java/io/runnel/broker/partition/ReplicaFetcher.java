@@ -36,9 +36,13 @@ final class ReplicaFetcher extends Thread {
     private InterBrokerChannel channel;
     private long lastFailureLogMs;
 
+    /** TLS towards the leader (an SSL inter-broker listener), or null. */
+    private final io.runnel.common.security.SslFactory tls;
+
     ReplicaFetcher(int nodeId, int leaderId, int index, ReplicationConfig config, IntFunction<InetSocketAddress> endpoints,
-                   ReplicaManager replicas, java.util.function.LongSupplier brokerEpoch) {
+                   ReplicaManager replicas, java.util.function.LongSupplier brokerEpoch, io.runnel.common.security.SslFactory tls) {
         super("replica-fetcher-" + leaderId + "-" + index);
+        this.tls = tls;
         setDaemon(true);
         this.nodeId = nodeId;
         this.leaderId = leaderId;
@@ -109,7 +113,7 @@ final class ReplicaFetcher extends Thread {
         }
         if (channel == null) {
             channel = new InterBrokerChannel("replica-fetcher-" + nodeId, leader.getHostString(), leader.getPort(),
-                    config.socketTimeoutMs());
+                    config.socketTimeoutMs(), tls);
         } else {
             channel.retarget(leader.getHostString(), leader.getPort());
         }

@@ -24,8 +24,12 @@ final class ReplicaFetcherManager implements FollowerFetchers {
 
     private record Key(int leaderId, int index) {}
 
+    /** TLS towards leaders (an SSL inter-broker listener), or null. */
+    private final io.runnel.common.security.SslFactory tls;
+
     ReplicaFetcherManager(int nodeId, ReplicationConfig config, IntFunction<InetSocketAddress> endpoints, ReplicaManager replicas,
-                          java.util.function.LongSupplier brokerEpoch) {
+                          java.util.function.LongSupplier brokerEpoch, io.runnel.common.security.SslFactory tls) {
+        this.tls = tls;
         this.nodeId = nodeId;
         this.config = config;
         this.endpoints = endpoints;
@@ -41,7 +45,7 @@ final class ReplicaFetcherManager implements FollowerFetchers {
         Key key = new Key(leaderId, Math.floorMod(tp.hashCode(), config.numFetchers()));
         ReplicaFetcher f = fetchers.get(key);
         if (f == null) {
-            f = new ReplicaFetcher(nodeId, leaderId, key.index(), config, endpoints, replicas, brokerEpoch);
+            f = new ReplicaFetcher(nodeId, leaderId, key.index(), config, endpoints, replicas, brokerEpoch, tls);
             fetchers.put(key, f);
             f.start();
         }

@@ -143,7 +143,13 @@ public final class ReplicaManager implements AutoCloseable {
      * without it leads every partition alone.
      */
     public void startReplication(IsrChannel isrChannel, IntFunction<InetSocketAddress> leaderEndpoints, java.util.function.LongSupplier brokerEpoch) {
-        startReplication(isrChannel, new ReplicaFetcherManager(nodeId, config, leaderEndpoints, this, brokerEpoch));
+        startReplication(isrChannel, leaderEndpoints, brokerEpoch, null);
+    }
+
+    /** As above; followers connect to leaders over TLS with {@code tls} when it is not null (an SSL inter-broker listener). */
+    public void startReplication(IsrChannel isrChannel, IntFunction<InetSocketAddress> leaderEndpoints, java.util.function.LongSupplier brokerEpoch,
+                                 io.runnel.common.security.SslFactory tls) {
+        startReplication(isrChannel, new ReplicaFetcherManager(nodeId, config, leaderEndpoints, this, brokerEpoch, tls));
     }
 
     /** {@link #startReplication(IsrChannel, IntFunction, java.util.function.LongSupplier)} with the followers' fetching given. */

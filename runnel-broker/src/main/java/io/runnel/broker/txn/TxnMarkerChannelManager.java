@@ -72,8 +72,18 @@ public final class TxnMarkerChannelManager implements MarkerWriter, AutoCloseabl
      * @param endpoints        where to reach a broker (inter.broker.listener.name), null when it is not registered
      * @param requestTimeoutMs how long to wait for a WriteTxnMarkers answer (above the leader's replication wait)
      */
+    /** TLS towards other brokers, or null. */
+    private final io.runnel.common.security.SslFactory tls;
+
     public TxnMarkerChannelManager(int nodeId, MarkerWriter local, ToIntFunction<TopicPartition> leaders,
                                    IntFunction<InetSocketAddress> endpoints, int requestTimeoutMs) {
+        this(nodeId, local, leaders, endpoints, requestTimeoutMs, null);
+    }
+
+    /** As above, connecting to other brokers over TLS with {@code tls} when it is not null (an SSL inter-broker listener). */
+    public TxnMarkerChannelManager(int nodeId, MarkerWriter local, ToIntFunction<TopicPartition> leaders,
+                                   IntFunction<InetSocketAddress> endpoints, int requestTimeoutMs, io.runnel.common.security.SslFactory tls) {
+        this.tls = tls;
         this.nodeId = nodeId;
         this.local = local;
         this.leaders = leaders;
@@ -184,7 +194,7 @@ public final class TxnMarkerChannelManager implements MarkerWriter, AutoCloseabl
             }
             if (channel == null) {
                 channel = new InterBrokerChannel("txn-marker-channel-" + nodeId, address.getHostString(), address.getPort(),
-                        Math.min(requestTimeoutMs, 10_000));
+                        Math.min(requestTimeoutMs, 10_000), tls);
             } else {
                 channel.retarget(address.getHostString(), address.getPort());
             }

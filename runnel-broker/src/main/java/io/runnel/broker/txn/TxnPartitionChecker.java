@@ -51,8 +51,18 @@ public final class TxnPartitionChecker implements AutoCloseable {
      * @param leaders   the current leader of a partition (the metadata image), negative when none or unknown
      * @param endpoints where to reach a broker, null when it is not registered
      */
+    /** TLS towards other brokers, or null. */
+    private final io.runnel.common.security.SslFactory tls;
+
     public TxnPartitionChecker(int nodeId, TransactionCoordinator local, ToIntFunction<TopicPartition> leaders,
                                IntFunction<InetSocketAddress> endpoints, int requestTimeoutMs) {
+        this(nodeId, local, leaders, endpoints, requestTimeoutMs, null);
+    }
+
+    /** As above, connecting to other brokers over TLS with {@code tls} when it is not null (an SSL inter-broker listener). */
+    public TxnPartitionChecker(int nodeId, TransactionCoordinator local, ToIntFunction<TopicPartition> leaders,
+                               IntFunction<InetSocketAddress> endpoints, int requestTimeoutMs, io.runnel.common.security.SslFactory tls) {
+        this.tls = tls;
         this.nodeId = nodeId;
         this.local = local;
         this.leaders = leaders;
@@ -116,7 +126,7 @@ public final class TxnPartitionChecker implements AutoCloseable {
         InetSocketAddress address = endpoints.apply(broker);
         if (address == null) return null;
         InterBrokerChannel channel = channels.computeIfAbsent(broker, b -> new InterBrokerChannel("txn-verify-channel-" + nodeId,
-                address.getHostString(), address.getPort(), Math.min(requestTimeoutMs, 10_000)));
+                address.getHostString(), address.getPort(), Math.min(requestTimeoutMs, 10_000), tls));
         channel.retarget(address.getHostString(), address.getPort());
         AddPartitionsToTxnRequest.Transaction t = new AddPartitionsToTxnRequest.Transaction();
         t.transactionalId = transactionalId;
