@@ -142,9 +142,11 @@ class ClientsFailoverIT {
                 .redirectOutput(consumedFile.toFile()).redirectError(consumerErr.toFile());
         Process consumer = consumerCommand.start();
         // kcat -C gives up at once when the node it asks has not applied the topic just created yet ("Unknown topic or
-        // partition", as against Kafka); a user would start it again
+        // partition", as against Kafka; a node restarted by the test before can lag a second or two): a user would
+        // start it again after a moment. kcat fails within ~0.1 s, so pause between attempts: 20 of them span >= 10 s.
         for (int attempt = 0; consumer.waitFor(1, TimeUnit.SECONDS) && read(consumerErr).contains("Unknown topic"); attempt++) {
-            assertThat(attempt).as("kcat -C found the topic; stderr:\n%s", read(consumerErr)).isLessThan(10);
+            assertThat(attempt).as("kcat -C found the topic; stderr:\n%s", read(consumerErr)).isLessThan(20);
+            Thread.sleep(500);
             consumer = consumerCommand.start();
         }
         Path producerErr = dir.resolve(topic + ".producer.err");
