@@ -257,6 +257,7 @@ public final class BrokerServer implements RunnelNode {
 
         int threads = config.values().getInt(BrokerConfigs.NUM_NETWORK_THREADS);
         server = new NettyServer(Math.max(threads, Runtime.getRuntime().availableProcessors()), NetworkConfig.from(config));
+        server.connectionRateQuota(quotas::recordConnectionAndGetThrottleMs);
         for (BrokerConfigs.Listener l : config.clientListeners()) {
             SaslListenerConfig sasl = config.saslListener(l.name());
             bound.add(server.bind(l, registry, tls.get(l.name()), sasl == null ? null

@@ -330,4 +330,33 @@ class ClientQuotasIT {
         }
         alter(admin, mutator, "controller_mutation_rate", null);
     }
+
+    @Test
+    void connectionsOverAnIpsCreationRateAreClosedUnserved(@TempDir Path own) throws Exception {
+        try (TestBroker b = TestBroker.start(own.resolve("data"))) {
+            try (Admin a = Clients.admin(b.bootstrap())) {
+                alter(a, entity(ClientQuotaEntity.IP, "127.0.0.1"), "connection_creation_rate", 1.0);
+            }
+            // 1 connection/s measured over 10 s: about 10 are served, then new ones are closed without an answer
+            int served = 0, refused = 0;
+            for (int i = 0; i < 20 && refused < 2; i++) {
+                try (RawClient c = new RawClient(b.port())) {
+                    c.apiVersions((short) 3, i);
+                    served++;
+                } catch (java.io.IOException | java.io.UncheckedIOException e) {
+                    refused++; // closed by the broker after the throttle time, nothing answered
+                }
+            }
+            assertThat(served).as("connections served before the quota bit").isBetween(1, 18);
+            assertThat(refused).as("connections closed unserved").isEqualTo(2);
+            // removing the quota applies to the next connection
+            b.server().controller().alterClientQuotas(List.of(new io.runnel.metadata.ClientQuotaAlteration(
+                    new io.runnel.metadata.ClientQuotaEntity(Map.of(ClientQuotaEntity.IP, "127.0.0.1")),
+                    List.of(new io.runnel.metadata.ClientQuotaAlteration.Op("connection_creation_rate", null)))), false)
+                    .get(30, TimeUnit.SECONDS);
+            try (RawClient c = new RawClient(b.port())) {
+                assertThat(c.apiVersions((short) 3, 99).errorCode).isZero();
+            }
+        }
+    }
 }

@@ -101,6 +101,45 @@ public final class ClientQuotaManager {
     }
 
     /**
+     * connection_creation_rate (KIP-612): counts a new connection from {@code address} against the quota of
+     * {ip=address}, else {ip=default}, and answers 0 when it is accepted, or the time after which the broker closes
+     * it unserved (the refused connection is not counted, as Kafka's).
+     */
+    public long recordConnectionAndGetThrottleMs(java.net.InetAddress address) {
+        Map<ClientQuotaEntity, SortedMap<String, Double>> quotas = image.get().clientQuotas();
+        if (quotas.isEmpty()) return 0;
+        String ip = address.getHostAddress();
+        Double quota = null;
+        for (Map.Entry<ClientQuotaEntity, SortedMap<String, Double>> e : quotas.entrySet()) {
+            SortedMap<String, String> entries = e.getKey().entries();
+            Double q = e.getValue().get(ClientQuotaKeys.CONNECTION_CREATION_RATE);
+            if (q == null || !entries.containsKey(ClientQuotaEntity.IP)) continue;
+            String name = entries.get(ClientQuotaEntity.IP);
+            if (name == null) {
+                if (quota == null) quota = q; // the default, unless the address has its own
+            } else if (sameAddress(name, address)) {
+                quota = q;
+                break;
+            }
+        }
+        if (quota == null) return 0;
+        WindowedRate rate = rates.computeIfAbsent(ClientQuotaKeys.CONNECTION_CREATION_RATE + "|ip:" + ip,
+                s -> new WindowedRate(time, samples, windowMs));
+        rate.record(1);
+        long throttle = rate.throttleMs(quota);
+        if (throttle > 0) rate.unrecord(1);
+        return throttle;
+    }
+
+    private static boolean sameAddress(String literal, java.net.InetAddress address) {
+        try {
+            return java.net.InetAddress.getByName(literal).equals(address); // a literal address: never a lookup
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
+    }
+
+    /**
      * controller_mutation_rate: how long this client must wait before a mutation is accepted (0: now, or no quota).
      * A client under its quota may make any one request, even one that takes it over (Kafka's rule).
      */

@@ -185,6 +185,24 @@ class ClientQuotaManagerTest {
     }
 
     @Test
+    void connectionsOverAnIpsCreationRateAreThrottledAndNotCounted() throws Exception {
+        ManualTime t = new ManualTime();
+        ClientQuotaManager m = new ClientQuotaManager(() -> image(quota("connection_creation_rate", 1, "ip", null),
+                quota("connection_creation_rate", 100, "ip", "10.0.0.1")), t, 11, 1);
+        java.net.InetAddress local = java.net.InetAddress.getByName("127.0.0.1");
+        java.net.InetAddress privileged = java.net.InetAddress.getByName("10.0.0.1");
+        for (int i = 0; i < 10; i++) assertThat(m.recordConnectionAndGetThrottleMs(local)).as("connection %d", i).isZero();
+        // the 11th: 11 over 10 s against 1/s
+        assertThat(m.recordConnectionAndGetThrottleMs(local)).isEqualTo(1000);
+        assertThat(m.recordConnectionAndGetThrottleMs(local)).as("a refused connection is not counted").isEqualTo(1000);
+        for (int i = 0; i < 50; i++) assertThat(m.recordConnectionAndGetThrottleMs(privileged)).isZero();
+        t.sleep(11_000); // the burst's sample has aged out
+        assertThat(m.recordConnectionAndGetThrottleMs(local)).isZero();
+        ClientQuotaManager none = new ClientQuotaManager(() -> image(quota("producer_byte_rate", 1, "user", null)), t, 11, 1);
+        for (int i = 0; i < 50; i++) assertThat(none.recordConnectionAndGetThrottleMs(local)).isZero();
+    }
+
+    @Test
     void principalsMapToKafkasUserNames() {
         assertThat(ClientQuotaManager.userName("User:alice")).isEqualTo("alice");
         assertThat(ClientQuotaManager.userName("User:ANONYMOUS")).isEqualTo("ANONYMOUS");
