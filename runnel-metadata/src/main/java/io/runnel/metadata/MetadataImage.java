@@ -258,7 +258,10 @@ public final class MetadataImage {
             r.iterations = c.iterations();
             out.add(r);
         }));
-        clientQuotas.forEach((entity, values) -> values.forEach((key, value) -> {
+        // in a stable order, so the same image always gives the same snapshot
+        List<ClientQuotaEntity> entities = new ArrayList<>(clientQuotas.keySet());
+        entities.sort(java.util.Comparator.comparing(ClientQuotaEntity::toString));
+        entities.forEach(entity -> clientQuotas.get(entity).forEach((key, value) -> {
             io.runnel.protocol.message.ClientQuotaRecord r = new io.runnel.protocol.message.ClientQuotaRecord();
             entity.entries().forEach((type, name) -> {
                 io.runnel.protocol.message.ClientQuotaRecord.EntityData d = new io.runnel.protocol.message.ClientQuotaRecord.EntityData();
