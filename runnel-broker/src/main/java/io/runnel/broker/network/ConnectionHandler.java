@@ -260,15 +260,23 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
      */
     private void mute(int throttleMs) {
         long until = System.nanoTime() + throttleMs * 1_000_000L;
-        if (muted && until - mutedUntilNanos <= 0) return;
+        if (muted) {
+            if (until - mutedUntilNanos > 0) mutedUntilNanos = until; // the pending unmute waits for the later end
+            return;
+        }
         mutedUntilNanos = until;
         muted = true;
-        ctx.executor().schedule(() -> {
-            if (muted && System.nanoTime() - mutedUntilNanos >= 0) {
-                muted = false;
-                updateReading();
-            }
-        }, throttleMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+        ctx.executor().schedule(this::unmuteWhenDue, throttleMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+        updateReading();
+    }
+
+    private void unmuteWhenDue() {
+        long left = mutedUntilNanos - System.nanoTime();
+        if (left > 0) {
+            ctx.executor().schedule(this::unmuteWhenDue, left, java.util.concurrent.TimeUnit.NANOSECONDS);
+            return;
+        }
+        muted = false;
         updateReading();
     }
 
