@@ -60,6 +60,8 @@ import io.runnel.broker.handler.security.SaslAuthenticateHandler;
 import io.runnel.broker.handler.security.SaslHandshakeHandler;
 import io.runnel.broker.security.SaslAuthenticator;
 import io.runnel.broker.handler.admin.AlterUserScramCredentialsHandler;
+import io.runnel.broker.quota.ClientQuotaManager;
+import io.runnel.broker.quota.QuotaHandlers;
 import io.runnel.broker.handler.admin.DescribeUserScramCredentialsHandler;
 import io.runnel.metadata.ScramCredential;
 import io.runnel.config.SaslListenerConfig;
@@ -196,21 +198,23 @@ public final class BrokerServer implements RunnelNode {
         if (config.clusterMode()) publisher.holdLeadershipUntilCaughtUp();
         controller.addListener((prev, cur) -> publisher.publish(cur)).get(60, TimeUnit.SECONDS);
         HandlerRegistry registry = new HandlerRegistry();
+        ClientQuotaManager quotas = new ClientQuotaManager(broker::image, Time.SYSTEM,
+                config.values().getInt("quota.window.num"), config.values().getInt("quota.window.size.seconds"));
         BrokerFeatures features = BrokerFeatures.of(groupConfig.consumerProtocolEnabled());
         registry.register(new ApiVersionsHandler(registry, broker, features))
                 .register(new UpdateFeaturesHandler(controller, broker, features))
                 .register(new MetadataHandler(broker))
                 .register(new DescribeTopicPartitionsHandler(broker))
-                .register(new ProduceHandler(partitions, broker, produceCheck(txnChecker,
-                        config.values().getBoolean(BrokerConfigs.TRANSACTION_PARTITION_VERIFICATION_ENABLE))))
-                .register(new FetchHandler(partitions, broker))
+                .register(QuotaHandlers.produce(new ProduceHandler(partitions, broker, produceCheck(txnChecker,
+                        config.values().getBoolean(BrokerConfigs.TRANSACTION_PARTITION_VERIFICATION_ENABLE))), quotas))
+                .register(QuotaHandlers.fetch(new FetchHandler(partitions, broker), quotas))
                 .register(new ListOffsetsHandler(partitions))
                 .register(new DeleteRecordsHandler(partitions))
                 .register(new OffsetForLeaderEpochHandler(partitions))
                 .register(new DescribeLogDirsHandler(logManager))
-                .register(new CreateTopicsHandler(controller, broker))
-                .register(new DeleteTopicsHandler(controller, broker))
-                .register(new CreatePartitionsHandler(controller, broker))
+                .register(QuotaHandlers.createTopics(new CreateTopicsHandler(controller, broker), quotas))
+                .register(QuotaHandlers.deleteTopics(new DeleteTopicsHandler(controller, broker), quotas, broker::image))
+                .register(QuotaHandlers.createPartitions(new CreatePartitionsHandler(controller, broker), quotas, broker::image))
                 .register(new DescribeConfigsHandler(controller, broker))
                 .register(new AlterConfigsHandler(controller, broker))
                 .register(new IncrementalAlterConfigsHandler(controller, broker))
@@ -241,7 +245,9 @@ public final class BrokerServer implements RunnelNode {
                 .register(new SaslHandshakeHandler())
                 .register(new SaslAuthenticateHandler())
                 .register(new AlterUserScramCredentialsHandler(controller))
-                .register(new DescribeUserScramCredentialsHandler(broker));
+                .register(new DescribeUserScramCredentialsHandler(broker))
+                .register(new io.runnel.broker.handler.admin.AlterClientQuotasHandler(controller))
+                .register(new io.runnel.broker.handler.admin.DescribeClientQuotasHandler(broker));
         // the partition side of transactions (the coordinator's handlers are registered with the coordinator)
         registry.register(new WriteTxnMarkersHandler(localMarkers)).register(new DescribeProducersHandler(partitions));
         if (groupConfig.consumerProtocolEnabled()) {
@@ -251,6 +257,7 @@ public final class BrokerServer implements RunnelNode {
 
         int threads = config.values().getInt(BrokerConfigs.NUM_NETWORK_THREADS);
         server = new NettyServer(Math.max(threads, Runtime.getRuntime().availableProcessors()), NetworkConfig.from(config));
+        server.connectionRateQuota(quotas::recordConnectionAndGetThrottleMs);
         for (BrokerConfigs.Listener l : config.clientListeners()) {
             SaslListenerConfig sasl = config.saslListener(l.name());
             bound.add(server.bind(l, registry, tls.get(l.name()), sasl == null ? null

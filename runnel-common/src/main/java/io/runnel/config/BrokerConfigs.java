@@ -320,6 +320,11 @@ public final class BrokerConfigs {
             .define(FOLLOWER_REPLICATION_THROTTLED_RATE, Type.LONG, "9223372036854775807", Range.atLeast(0), M,
                     "Bytes per second a follower fetches for its throttled replicas (the topics' "
                             + "follower.replication.throttled.replicas) that are not in sync. Dynamic, per broker.")
+            .define("quota.window.num", Type.INT, "11", Range.atLeast(1), L,
+                    "Samples kept to measure client quota rates (producer_byte_rate, consumer_byte_rate, "
+                            + "controller_mutation_rate).")
+            .define("quota.window.size.seconds", Type.INT, "1", Range.atLeast(1), L,
+                    "Length of each client quota sample.")
             .define("replication.quota.window.num", Type.INT, "11", Range.atLeast(1), L,
                     "Samples kept to measure replication throttle rates.")
             .define("replication.quota.window.size.seconds", Type.INT, "1", Range.atLeast(1), L,

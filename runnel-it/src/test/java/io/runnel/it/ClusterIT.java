@@ -139,6 +139,27 @@ class ClusterIT {
                 }
             }
 
+            // AlterClientQuotas through a node that is not the controller (forwarded); every node then describes it
+            org.apache.kafka.common.quota.ClientQuotaEntity quotaEntity = new org.apache.kafka.common.quota.ClientQuotaEntity(
+                    Map.of(org.apache.kafka.common.quota.ClientQuotaEntity.CLIENT_ID, "forwarded-quota"));
+            try (Admin viaOther = Clients.admin(cluster.bootstrap(other))) {
+                viaOther.alterClientQuotas(List.of(new org.apache.kafka.common.quota.ClientQuotaAlteration(quotaEntity,
+                        List.of(new org.apache.kafka.common.quota.ClientQuotaAlteration.Op("producer_byte_rate", 4096.0)))))
+                        .all().get(30, TimeUnit.SECONDS);
+            }
+            for (int node = 1; node <= 3; node++) {
+                try (Admin on = Clients.admin(cluster.bootstrap(node))) {
+                    ClusterHarness.await(Duration.ofSeconds(30), "node " + node + " describes the forwarded quota", () -> {
+                        try {
+                            return Map.of("producer_byte_rate", 4096.0).equals(on.describeClientQuotas(
+                                    org.apache.kafka.common.quota.ClientQuotaFilter.all()).entities().get(10, TimeUnit.SECONDS).get(quotaEntity));
+                        } catch (Exception e) {
+                            return false;
+                        }
+                    });
+                }
+            }
+
             org.apache.kafka.clients.admin.QuorumInfo q = admin.describeMetadataQuorum().quorumInfo().get(30, TimeUnit.SECONDS);
             assertThat(q.leaderId()).isEqualTo(active);
             assertThat(q.voters()).extracting(org.apache.kafka.clients.admin.QuorumInfo.ReplicaState::replicaId)

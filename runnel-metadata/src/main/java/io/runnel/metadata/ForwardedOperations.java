@@ -40,6 +40,7 @@ final class ForwardedOperations {
     static final byte ELECT_LEADERS = 18;
     static final byte ALTER_REASSIGNMENTS = 19;
     static final byte ALTER_SCRAM_CREDENTIALS = 20;
+    static final byte ALTER_CLIENT_QUOTAS = 23;
 
     private ForwardedOperations() {
     }
@@ -185,6 +186,53 @@ final class ForwardedOperations {
         });
     }
 
+    static byte[] alterClientQuotas(List<ClientQuotaAlteration> alterations, boolean validateOnly) {
+        return write(o -> {
+            o.writeByte(ALTER_CLIENT_QUOTAS);
+            o.writeBoolean(validateOnly);
+            o.writeInt(alterations.size());
+            for (ClientQuotaAlteration a : alterations) {
+                o.writeInt(a.entity().entries().size());
+                for (Map.Entry<String, String> e : a.entity().entries().entrySet()) {
+                    o.writeUTF(e.getKey());
+                    nullable(o, e.getValue());
+                }
+                o.writeInt(a.ops().size());
+                for (ClientQuotaAlteration.Op op : a.ops()) {
+                    o.writeUTF(op.key());
+                    o.writeBoolean(op.value() == null);
+                    if (op.value() != null) o.writeDouble(op.value());
+                }
+            }
+        });
+    }
+
+    private static List<ClientQuotaAlteration> readClientQuotaAlterations(DataInputStream in) throws IOException {
+        int n = count(in);
+        List<ClientQuotaAlteration> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int m = count(in);
+            Map<String, String> entries = new java.util.TreeMap<>();
+            for (int j = 0; j < m; j++) entries.put(in.readUTF(), readNullable(in));
+            int k = count(in);
+            List<ClientQuotaAlteration.Op> ops = new ArrayList<>();
+            for (int j = 0; j < k; j++) {
+                String key = in.readUTF();
+                ops.add(new ClientQuotaAlteration.Op(key, in.readBoolean() ? null : in.readDouble()));
+            }
+            out.add(new ClientQuotaAlteration(new ClientQuotaEntity(entries), ops));
+        }
+        return out;
+    }
+
+    /** One answer per item, in order (AlterClientQuotas). */
+    static List<ApiError> errorList(DataInputStream in) throws IOException {
+        int n = count(in);
+        List<ApiError> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) out.add(readError(in));
+        return out;
+    }
+
     private static byte[] readBytes(DataInputStream in) throws IOException {
         int n = count(in);
         byte[] b = new byte[n];
@@ -322,6 +370,13 @@ final class ForwardedOperations {
                             o.writeUTF(e.getKey());
                             error(o, e.getValue());
                         }
+                    });
+                }
+                case ALTER_CLIENT_QUOTAS -> {
+                    boolean validateOnly = in.readBoolean();
+                    yield reply(c, c.alterClientQuotas(readClientQuotaAlterations(in), validateOnly), (o, results) -> {
+                        o.writeInt(results.size());
+                        for (ApiError e : results) error(o, e);
                     });
                 }
                 case ELECT_LEADERS -> {

@@ -626,6 +626,62 @@ public final class MetadataController implements AutoCloseable {
         });
     }
 
+    /**
+     * AlterClientQuotas: sets and removes client quotas (ClientQuotaRecord) with Kafka's checks: an empty entity, an
+     * entity type named twice, ip combined with user/client-id, an invalid ip, an unknown key, a key of the other
+     * entity kind (connection_creation_rate is for ip only, the others for user/client-id), a non-positive value or a
+     * fraction for a byte/connection rate, and a key named twice in one entry are INVALID_REQUEST; an unknown entity
+     * type UNSUPPORTED_VERSION. One answer per entry, in request order; a refused entry changes nothing, the others
+     * are applied ({@code validateOnly}: only checked). Forwarded to the active controller in a cluster.
+     */
+    public CompletableFuture<List<ApiError>> alterClientQuotas(List<ClientQuotaAlteration> alterations, boolean validateOnly) {
+        List<ClientQuotaAlteration> copy = List.copyOf(alterations);
+        if (forwarding()) {
+            return forward(ForwardedOperations.alterClientQuotas(copy, validateOnly), ForwardedOperations::errorList);
+        }
+        return submit(() -> {
+            List<ApiError> results = new ArrayList<>();
+            List<Message> records = new ArrayList<>();
+            Set<ClientQuotaEntity> seen = new HashSet<>();
+            for (ClientQuotaAlteration a : copy) {
+                ApiError e = a.entity().validate();
+                if (e == null && !seen.add(a.entity())) {
+                    e = ApiError.of(Errors.INVALID_REQUEST, "Duplicate quota entity in one request: " + a.entity());
+                }
+                Set<String> keys = new HashSet<>();
+                List<Message> entryRecords = new ArrayList<>();
+                for (ClientQuotaAlteration.Op op : a.ops()) {
+                    if (e != null) break;
+                    if (!keys.add(op.key())) {
+                        e = ApiError.of(Errors.INVALID_REQUEST, "Duplicate quota key " + op.key() + " for " + a.entity());
+                        break;
+                    }
+                    e = op.value() != null ? ClientQuotaKeys.check(a.entity(), op.key(), op.value())
+                            : ClientQuotaKeys.checkKey(a.entity(), op.key());
+                    if (e != null) break;
+                    io.runnel.protocol.message.ClientQuotaRecord r = new io.runnel.protocol.message.ClientQuotaRecord();
+                    a.entity().entries().forEach((type, name) -> {
+                        io.runnel.protocol.message.ClientQuotaRecord.EntityData d = new io.runnel.protocol.message.ClientQuotaRecord.EntityData();
+                        d.entityType = type;
+                        d.entityName = name;
+                        r.entity.add(d);
+                    });
+                    r.key = op.key();
+                    r.remove = op.value() == null;
+                    r.value = op.value() == null ? 0 : op.value();
+                    entryRecords.add(r);
+                }
+                results.add(e == null ? ApiError.NONE : e);
+                if (e == null) records.addAll(entryRecords);
+            }
+            if (validateOnly) return results;
+            ApiError failure = commitOrError(records);
+            if (failure != null) results.replaceAll(e -> e.isSuccess() ? failure : e);
+            else if (!records.isEmpty()) log.info("Altered {} client quota(s)", records.size());
+            return results;
+        });
+    }
+
     /** Why one SCRAM alteration is refused (Kafka's errors and messages), or null. */
     private ApiError checkScram(ScramAlteration a, Set<String> duplicated) {
         if (ScramCredential.mechanismName(a.mechanism()) == null) {

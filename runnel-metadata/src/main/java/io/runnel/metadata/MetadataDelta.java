@@ -48,6 +48,7 @@ public final class MetadataDelta {
     private long nextProducerId;
     private Map<String, Short> featureLevels;
     private TreeMap<String, java.util.SortedMap<Byte, ScramCredential>> scramCredentials;
+    private Map<ClientQuotaEntity, TreeMap<String, Double>> clientQuotas;
 
     public MetadataDelta(MetadataImage base) {
         this.base = base;
@@ -102,6 +103,7 @@ public final class MetadataDelta {
                     if (m.isEmpty()) scramCredentials.remove(r.name);
                 }
             }
+            case io.runnel.protocol.message.ClientQuotaRecord r -> replayClientQuota(r);
             default -> throw new IllegalStateException("unknown metadata record " + record.getClass().getName());
         }
         offset++;
@@ -129,7 +131,32 @@ public final class MetadataDelta {
                 topicsById != null ? new TreeMap<>(topicsById) : new TreeMap<>(base.topicsById()),
                 configs != null ? new HashMap<>(configs) : new HashMap<>(base.configs()), nextProducerId,
                 featureLevels != null ? new TreeMap<>(featureLevels) : new TreeMap<>(base.featureLevels()),
-                scramCredentials != null ? scramCredentials : base.scramCredentials());
+                scramCredentials != null ? scramCredentials : base.scramCredentials(),
+                clientQuotas != null ? clientQuotas : base.clientQuotas());
+    }
+
+    private void replayClientQuota(io.runnel.protocol.message.ClientQuotaRecord r) {
+        Map<String, String> entries = new TreeMap<>();
+        for (io.runnel.protocol.message.ClientQuotaRecord.EntityData d : r.entity) {
+            if (entries.containsKey(d.entityType)) {
+                throw new IllegalStateException("client quota entity type " + d.entityType + " twice at offset " + offset);
+            }
+            entries.put(d.entityType, d.entityName);
+        }
+        ClientQuotaEntity entity = new ClientQuotaEntity(entries);
+        if (clientQuotas == null) {
+            clientQuotas = new HashMap<>();
+            base.clientQuotas().forEach((e, v) -> clientQuotas.put(e, new TreeMap<>(v)));
+        }
+        if (r.remove) {
+            TreeMap<String, Double> values = clientQuotas.get(entity);
+            if (values != null) {
+                values.remove(r.key);
+                if (values.isEmpty()) clientQuotas.remove(entity);
+            }
+        } else {
+            clientQuotas.computeIfAbsent(entity, e -> new TreeMap<>()).put(r.key, r.value);
+        }
     }
 
     /** A mutable deep-enough copy of the base's SCRAM credentials, made on the first change. */

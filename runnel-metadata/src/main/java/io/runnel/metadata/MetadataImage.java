@@ -43,6 +43,8 @@ public final class MetadataImage {
     private final SortedMap<String, Short> featureLevels;
     /** User name to Kafka mechanism id to credential. */
     private final SortedMap<String, SortedMap<Byte, ScramCredential>> scramCredentials;
+    /** Client quota entity to quota key to value (ClientQuotaRecord). */
+    private final Map<ClientQuotaEntity, SortedMap<String, Double>> clientQuotas;
 
     MetadataImage(long offset, Uuid clusterId, SortedMap<Integer, BrokerRegistration> brokers,
                   SortedMap<String, TopicImage> topicsByName, SortedMap<Uuid, TopicImage> topicsById,
@@ -60,6 +62,19 @@ public final class MetadataImage {
                   SortedMap<String, TopicImage> topicsByName, SortedMap<Uuid, TopicImage> topicsById,
                   Map<ConfigResource, Map<String, String>> configs, long nextProducerId, SortedMap<String, Short> featureLevels,
                   SortedMap<String, SortedMap<Byte, ScramCredential>> scramCredentials) {
+        this(offset, clusterId, brokers, topicsByName, topicsById, configs, nextProducerId, featureLevels, scramCredentials, Map.of());
+    }
+
+    MetadataImage(long offset, Uuid clusterId, SortedMap<Integer, BrokerRegistration> brokers,
+                  SortedMap<String, TopicImage> topicsByName, SortedMap<Uuid, TopicImage> topicsById,
+                  Map<ConfigResource, Map<String, String>> configs, long nextProducerId, SortedMap<String, Short> featureLevels,
+                  SortedMap<String, SortedMap<Byte, ScramCredential>> scramCredentials,
+                  Map<ClientQuotaEntity, ? extends SortedMap<String, Double>> clientQuotas) {
+        Map<ClientQuotaEntity, SortedMap<String, Double>> quotas = new java.util.HashMap<>();
+        clientQuotas.forEach((entity, values) -> {
+            if (!values.isEmpty()) quotas.put(entity, Collections.unmodifiableSortedMap(new TreeMap<>(values)));
+        });
+        this.clientQuotas = Collections.unmodifiableMap(quotas);
         SortedMap<String, SortedMap<Byte, ScramCredential>> scram = new TreeMap<>();
         scramCredentials.forEach((user, byMechanism) -> {
             if (!byMechanism.isEmpty()) scram.put(user, Collections.unmodifiableSortedMap(new TreeMap<>(byMechanism)));
@@ -153,6 +168,11 @@ public final class MetadataImage {
         return scramCredentials;
     }
 
+    /** The client quotas (ClientQuotaRecord): entity to quota key to value; entities without a quota are absent. */
+    public Map<ClientQuotaEntity, SortedMap<String, Double>> clientQuotas() {
+        return clientQuotas;
+    }
+
     /** {@code user}'s SCRAM credential for the mechanism id, or null. */
     public ScramCredential scramCredential(String user, byte mechanism) {
         SortedMap<Byte, ScramCredential> m = scramCredentials.get(user);
@@ -238,13 +258,28 @@ public final class MetadataImage {
             r.iterations = c.iterations();
             out.add(r);
         }));
+        // in a stable order, so the same image always gives the same snapshot
+        List<ClientQuotaEntity> entities = new ArrayList<>(clientQuotas.keySet());
+        entities.sort(java.util.Comparator.comparing(ClientQuotaEntity::toString));
+        entities.forEach(entity -> clientQuotas.get(entity).forEach((key, value) -> {
+            io.runnel.protocol.message.ClientQuotaRecord r = new io.runnel.protocol.message.ClientQuotaRecord();
+            entity.entries().forEach((type, name) -> {
+                io.runnel.protocol.message.ClientQuotaRecord.EntityData d = new io.runnel.protocol.message.ClientQuotaRecord.EntityData();
+                d.entityType = type;
+                d.entityName = name;
+                r.entity.add(d);
+            });
+            r.key = key;
+            r.value = value;
+            out.add(r);
+        }));
         return out;
     }
 
     /** A copy of this image at another offset (used when loading a snapshot). */
     MetadataImage withOffset(long newOffset) {
         return new MetadataImage(newOffset, clusterId, new TreeMap<>(brokers), new TreeMap<>(topicsByName),
-                new TreeMap<>(topicsById), configs, nextProducerId, new TreeMap<>(featureLevels), scramCredentials);
+                new TreeMap<>(topicsById), configs, nextProducerId, new TreeMap<>(featureLevels), scramCredentials, clientQuotas);
     }
 
     @Override
@@ -254,12 +289,12 @@ public final class MetadataImage {
         return offset == m.offset && Objects.equals(clusterId, m.clusterId) && brokers.equals(m.brokers)
                 && topicsByName.equals(m.topicsByName) && topicsById.equals(m.topicsById) && configs.equals(m.configs)
                 && nextProducerId == m.nextProducerId && featureLevels.equals(m.featureLevels)
-                && scramCredentials.equals(m.scramCredentials);
+                && scramCredentials.equals(m.scramCredentials) && clientQuotas.equals(m.clientQuotas);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(offset, clusterId, brokers, topicsByName, configs, nextProducerId, featureLevels, scramCredentials);
+        return Objects.hash(offset, clusterId, brokers, topicsByName, configs, nextProducerId, featureLevels, scramCredentials, clientQuotas);
     }
 
     @Override

@@ -42,6 +42,7 @@ public final class MetadataRecordSerde {
             case FeatureLevelRecord r -> FeatureLevelRecord.TYPE_ID;
             case io.runnel.protocol.message.UserScramCredentialRecord r -> io.runnel.protocol.message.UserScramCredentialRecord.TYPE_ID;
             case io.runnel.protocol.message.RemoveUserScramCredentialRecord r -> io.runnel.protocol.message.RemoveUserScramCredentialRecord.TYPE_ID;
+            case io.runnel.protocol.message.ClientQuotaRecord r -> io.runnel.protocol.message.ClientQuotaRecord.TYPE_ID;
             default -> throw new IllegalArgumentException("not a metadata record: " + record.getClass().getName());
         };
     }
@@ -61,6 +62,7 @@ public final class MetadataRecordSerde {
             case FeatureLevelRecord.TYPE_ID -> new FeatureLevelRecord();
             case io.runnel.protocol.message.UserScramCredentialRecord.TYPE_ID -> new io.runnel.protocol.message.UserScramCredentialRecord();
             case io.runnel.protocol.message.RemoveUserScramCredentialRecord.TYPE_ID -> new io.runnel.protocol.message.RemoveUserScramCredentialRecord();
+            case io.runnel.protocol.message.ClientQuotaRecord.TYPE_ID -> new io.runnel.protocol.message.ClientQuotaRecord();
             default -> throw new IllegalStateException("unknown metadata record type " + type);
         };
     }

@@ -63,6 +63,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     /** A malformed frame arrived: answer what came before it, then close. */
     private boolean closing;
+    /** A quota throttled this client: nothing is read before this System.nanoTime() (KIP-219 muting). */
+    private long mutedUntilNanos;
+    private boolean muted;
 
     private static final class Slot {
         final int correlationId;
@@ -221,6 +224,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         slot.encodeVersion = slot.version;
         slot.headerVersion = slot.api.responseHeaderVersion(slot.version);
         slot.done = true;
+        int throttleMs = Throttle.timeMs(resp);
+        if (throttleMs > 0) mute(throttleMs);
         if (sasl != null && sasl.closeReason() != null) {
             closeAfterPending(sasl.closeReason()); // answers the failed SASL step first
             return;
@@ -249,10 +254,36 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         updateReading();
     }
 
-    /** Pauses reading while too much is in flight or unsent, resumes when neither is. */
+    /**
+     * A response told the client to wait {@code throttleMs} (a quota): like Kafka (KIP-219), the broker answers at
+     * once and reads nothing more from the connection for that long.
+     */
+    private void mute(int throttleMs) {
+        long until = System.nanoTime() + throttleMs * 1_000_000L;
+        if (muted) {
+            if (until - mutedUntilNanos > 0) mutedUntilNanos = until; // the pending unmute waits for the later end
+            return;
+        }
+        mutedUntilNanos = until;
+        muted = true;
+        ctx.executor().schedule(this::unmuteWhenDue, throttleMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+        updateReading();
+    }
+
+    private void unmuteWhenDue() {
+        long left = mutedUntilNanos - System.nanoTime();
+        if (left > 0) {
+            ctx.executor().schedule(this::unmuteWhenDue, left, java.util.concurrent.TimeUnit.NANOSECONDS);
+            return;
+        }
+        muted = false;
+        updateReading();
+    }
+
+    /** Pauses reading while too much is in flight or unsent, or while muted by a quota; resumes when none is. */
     private void updateReading() {
         if (closing) return;
-        if (pending.size() >= maxInFlight || !ctx.channel().isWritable()) {
+        if (muted || pending.size() >= maxInFlight || !ctx.channel().isWritable()) {
             frames.pause();
         } else {
             frames.resume();

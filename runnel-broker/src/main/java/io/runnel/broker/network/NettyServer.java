@@ -57,6 +57,7 @@ public final class NettyServer implements AutoCloseable {
     private final EventLoopGroup workers;
     private final Class<? extends ServerChannel> channelClass;
     private final ConnectionLimiter limiter;
+    private volatile java.util.function.ToLongFunction<java.net.InetAddress> connectionRate;
     private final ChannelGroup connections = new DefaultChannelGroup("runnel-connections", GlobalEventExecutor.INSTANCE);
     private final List<Channel> serverChannels = new ArrayList<>();
     private final List<InetSocketAddress> boundAddresses = new ArrayList<>();
@@ -146,6 +147,15 @@ public final class NettyServer implements AutoCloseable {
         }
         ch.closeFuture().addListener(f -> limiter.release(address));
         connections.add(ch);
+        long throttleMs = connectionRate == null ? 0 : connectionRate.applyAsLong(address);
+        if (throttleMs > 0) {
+            // connection_creation_rate exceeded (KIP-612): not served, closed after the throttle time, as Kafka
+            log.info("Throttling a connection from {}: connection_creation_rate exceeded, closing it in {} ms",
+                    address.getHostAddress(), throttleMs);
+            ch.config().setAutoRead(false);
+            ch.eventLoop().schedule(() -> { ch.close(); }, throttleMs, TimeUnit.MILLISECONDS);
+            return;
+        }
         if (ssl != null) {
             SslHandler tls = new SslHandler(ssl.newServerEngine());
             tls.setHandshakeTimeoutMillis(TLS_HANDSHAKE_TIMEOUT_MS);
@@ -158,6 +168,14 @@ public final class NettyServer implements AutoCloseable {
         ch.pipeline().addLast("frames", frames);
         ch.pipeline().addLast("requests", new ConnectionHandler(registry, endpoint.name(), config.queuedMaxRequests(), frames, inFlight,
                 ssl == null ? null : ssl.principalMapper(), sasl == null ? null : sasl.newSession()));
+    }
+
+    /**
+     * The per-IP connection_creation_rate quota: for each accepted connection, 0 to serve it, else the time after
+     * which it is closed unserved. Set before binding.
+     */
+    public void connectionRateQuota(java.util.function.ToLongFunction<java.net.InetAddress> throttleMs) {
+        this.connectionRate = throttleMs;
     }
 
     /** Applies new connection limits (dynamic broker configs) to connections accepted from now on. */
