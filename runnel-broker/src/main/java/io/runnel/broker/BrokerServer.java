@@ -196,6 +196,12 @@ public final class BrokerServer implements RunnelNode {
         if (config.clusterMode()) publisher.holdLeadershipUntilCaughtUp();
         controller.addListener((prev, cur) -> publisher.publish(cur)).get(60, TimeUnit.SECONDS);
         HandlerRegistry registry = new HandlerRegistry();
+        if (config.authorizerEnabled()) {
+            registry.authorization(new io.runnel.broker.security.Authorization(broker::image,
+                    io.runnel.metadata.AclAuthorizer.parseSuperUsers(config.superUsers()), config.allowEveryoneIfNoAclFound()));
+            log.info("Authorization on ({}): super users {}, allow.everyone.if.no.acl.found={}", config.values().getString("authorizer.class.name"),
+                    io.runnel.metadata.AclAuthorizer.parseSuperUsers(config.superUsers()), config.allowEveryoneIfNoAclFound());
+        }
         BrokerFeatures features = BrokerFeatures.of(groupConfig.consumerProtocolEnabled());
         registry.register(new ApiVersionsHandler(registry, broker, features))
                 .register(new UpdateFeaturesHandler(controller, broker, features))
@@ -241,7 +247,10 @@ public final class BrokerServer implements RunnelNode {
                 .register(new SaslHandshakeHandler())
                 .register(new SaslAuthenticateHandler())
                 .register(new AlterUserScramCredentialsHandler(controller))
-                .register(new DescribeUserScramCredentialsHandler(broker));
+                .register(new DescribeUserScramCredentialsHandler(broker))
+                .register(new io.runnel.broker.handler.security.CreateAclsHandler(controller))
+                .register(new io.runnel.broker.handler.security.DescribeAclsHandler(broker))
+                .register(new io.runnel.broker.handler.security.DeleteAclsHandler(controller));
         // the partition side of transactions (the coordinator's handlers are registered with the coordinator)
         registry.register(new WriteTxnMarkersHandler(localMarkers)).register(new DescribeProducersHandler(partitions));
         if (groupConfig.consumerProtocolEnabled()) {

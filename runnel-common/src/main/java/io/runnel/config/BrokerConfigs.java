@@ -57,6 +57,7 @@ public final class BrokerConfigs {
     public static final String INTER_BROKER_LISTENER_NAME = "inter.broker.listener.name";
     public static final String CONTROLLER_LISTENER_NAMES = "controller.listener.names";
     public static final String CONNECTIONS_MAX_REAUTH_MS = "connections.max.reauth.ms";
+    public static final String ALLOW_EVERYONE_IF_NO_ACL_FOUND = "allow.everyone.if.no.acl.found";
     public static final String BROKER_RACK = "broker.rack";
     public static final String REPLICA_SELECTOR_CLASS = "replica.selector.class";
     public static final String LEADER_REPLICATION_THROTTLED_RATE = "leader.replication.throttled.rate";
@@ -112,7 +113,8 @@ public final class BrokerConfigs {
     public static final String METADATA_PARTITION_DIR = "__cluster_metadata-0";
 
     /** Prefixes of keys that are accepted without a warning although not defined one by one. */
-    private static final List<String> ACCEPTED_PREFIXES = List.of("listener.name.");
+    /** Keys read from the originals: listener overrides, and the authorizer's own key (not in Kafka's broker ConfigDef). */
+    private static final List<String> ACCEPTED_PREFIXES = List.of("listener.name.", ALLOW_EVERYONE_IF_NO_ACL_FOUND);
 
     private static final String INT_MAX = Integer.toString(Integer.MAX_VALUE);
     private static final String LONG_MAX = Long.toString(Long.MAX_VALUE);
@@ -625,6 +627,10 @@ public final class BrokerConfigs {
     }
 
     private void checkConsistency() {
+        String allowEveryone = supplied.get(ALLOW_EVERYONE_IF_NO_ACL_FOUND);
+        if (allowEveryone != null && !allowEveryone.trim().equalsIgnoreCase("true") && !allowEveryone.trim().equalsIgnoreCase("false")) {
+            throw ConfigException.invalidValue(ALLOW_EVERYONE_IF_NO_ACL_FOUND, allowEveryone, "Expected value to be either true or false");
+        }
         if (values.isSet(BROKER_ID)) {
             int brokerId = values.getInt(BROKER_ID);
             if (values.isSet(NODE_ID) && values.getInt(NODE_ID) != brokerId) {
@@ -882,6 +888,26 @@ public final class BrokerConfigs {
     /** The SASL settings of a SASL_PLAINTEXT listener (name in upper case), or null for any other listener. */
     public SaslListenerConfig saslListener(String listenerName) {
         return saslListeners.get(listenerName.toUpperCase(Locale.ROOT));
+    }
+
+    /** Whether {@code authorizer.class.name} switches on the authorizer (only Kafka's StandardAuthorizer gets past the start checks). */
+    public boolean authorizerEnabled() {
+        String v = values.getString("authorizer.class.name");
+        return v != null && !v.isBlank();
+    }
+
+    /** {@code super.users} as supplied (principals separated by semicolons), or null. */
+    public String superUsers() {
+        return values.getString("super.users");
+    }
+
+    /**
+     * {@code allow.everyone.if.no.acl.found} (a key of Kafka's authorizer, default false): whether a resource without
+     * any ACL is open to everyone.
+     */
+    public boolean allowEveryoneIfNoAclFound() {
+        String v = supplied.get(ALLOW_EVERYONE_IF_NO_ACL_FOUND);
+        return v != null && Boolean.parseBoolean(v.trim());
     }
 
     /** {@code connections.max.reauth.ms}: the longest SASL session (KIP-368); 0 = sessions do not expire. */

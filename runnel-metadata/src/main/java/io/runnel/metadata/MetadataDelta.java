@@ -48,6 +48,7 @@ public final class MetadataDelta {
     private long nextProducerId;
     private Map<String, Short> featureLevels;
     private TreeMap<String, java.util.SortedMap<Byte, ScramCredential>> scramCredentials;
+    private TreeMap<Uuid, AclBinding> acls;
 
     public MetadataDelta(MetadataImage base) {
         this.base = base;
@@ -102,6 +103,14 @@ public final class MetadataDelta {
                     if (m.isEmpty()) scramCredentials.remove(r.name);
                 }
             }
+            case io.runnel.protocol.message.AccessControlEntryRecord r -> {
+                if (acls == null) acls = new TreeMap<>(base.acls());
+                acls.put(r.id, new AclBinding(r.resourceType, r.resourceName, r.patternType, r.principal, r.host, r.operation, r.permissionType));
+            }
+            case io.runnel.protocol.message.RemoveAccessControlEntryRecord r -> {
+                if (acls == null) acls = new TreeMap<>(base.acls());
+                if (acls.remove(r.id) == null) throw new IllegalStateException("no ACL with id " + r.id + " to remove at offset " + offset);
+            }
             default -> throw new IllegalStateException("unknown metadata record " + record.getClass().getName());
         }
         offset++;
@@ -129,7 +138,22 @@ public final class MetadataDelta {
                 topicsById != null ? new TreeMap<>(topicsById) : new TreeMap<>(base.topicsById()),
                 configs != null ? new HashMap<>(configs) : new HashMap<>(base.configs()), nextProducerId,
                 featureLevels != null ? new TreeMap<>(featureLevels) : new TreeMap<>(base.featureLevels()),
-                scramCredentials != null ? scramCredentials : base.scramCredentials());
+                scramCredentials != null ? scramCredentials : base.scramCredentials(),
+                acls != null ? new TreeMap<>(acls) : base.acls());
+    }
+
+    /** The AccessControlEntryRecord of an ACL (CreateAcls, snapshots). */
+    static io.runnel.protocol.message.AccessControlEntryRecord aclRecord(Uuid id, AclBinding a) {
+        io.runnel.protocol.message.AccessControlEntryRecord r = new io.runnel.protocol.message.AccessControlEntryRecord();
+        r.id = id;
+        r.resourceType = a.resourceType();
+        r.resourceName = a.resourceName();
+        r.patternType = a.patternType();
+        r.principal = a.principal();
+        r.host = a.host();
+        r.operation = a.operation();
+        r.permissionType = a.permissionType();
+        return r;
     }
 
     /** A mutable deep-enough copy of the base's SCRAM credentials, made on the first change. */

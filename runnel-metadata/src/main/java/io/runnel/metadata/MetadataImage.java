@@ -43,6 +43,8 @@ public final class MetadataImage {
     private final SortedMap<String, Short> featureLevels;
     /** User name to Kafka mechanism id to credential. */
     private final SortedMap<String, SortedMap<Byte, ScramCredential>> scramCredentials;
+    /** ACL id (AccessControlEntryRecord) to ACL. */
+    private final SortedMap<Uuid, AclBinding> acls;
 
     MetadataImage(long offset, Uuid clusterId, SortedMap<Integer, BrokerRegistration> brokers,
                   SortedMap<String, TopicImage> topicsByName, SortedMap<Uuid, TopicImage> topicsById,
@@ -60,6 +62,14 @@ public final class MetadataImage {
                   SortedMap<String, TopicImage> topicsByName, SortedMap<Uuid, TopicImage> topicsById,
                   Map<ConfigResource, Map<String, String>> configs, long nextProducerId, SortedMap<String, Short> featureLevels,
                   SortedMap<String, SortedMap<Byte, ScramCredential>> scramCredentials) {
+        this(offset, clusterId, brokers, topicsByName, topicsById, configs, nextProducerId, featureLevels, scramCredentials, new TreeMap<>());
+    }
+
+    MetadataImage(long offset, Uuid clusterId, SortedMap<Integer, BrokerRegistration> brokers,
+                  SortedMap<String, TopicImage> topicsByName, SortedMap<Uuid, TopicImage> topicsById,
+                  Map<ConfigResource, Map<String, String>> configs, long nextProducerId, SortedMap<String, Short> featureLevels,
+                  SortedMap<String, SortedMap<Byte, ScramCredential>> scramCredentials, SortedMap<Uuid, AclBinding> acls) {
+        this.acls = Collections.unmodifiableSortedMap(acls);
         SortedMap<String, SortedMap<Byte, ScramCredential>> scram = new TreeMap<>();
         scramCredentials.forEach((user, byMechanism) -> {
             if (!byMechanism.isEmpty()) scram.put(user, Collections.unmodifiableSortedMap(new TreeMap<>(byMechanism)));
@@ -153,6 +163,11 @@ public final class MetadataImage {
         return scramCredentials;
     }
 
+    /** The ACLs (AccessControlEntryRecord) by id; the same map object until an ACL changes. */
+    public SortedMap<Uuid, AclBinding> acls() {
+        return acls;
+    }
+
     /** {@code user}'s SCRAM credential for the mechanism id, or null. */
     public ScramCredential scramCredential(String user, byte mechanism) {
         SortedMap<Byte, ScramCredential> m = scramCredentials.get(user);
@@ -238,13 +253,14 @@ public final class MetadataImage {
             r.iterations = c.iterations();
             out.add(r);
         }));
+        acls.forEach((id, a) -> out.add(MetadataDelta.aclRecord(id, a)));
         return out;
     }
 
     /** A copy of this image at another offset (used when loading a snapshot). */
     MetadataImage withOffset(long newOffset) {
         return new MetadataImage(newOffset, clusterId, new TreeMap<>(brokers), new TreeMap<>(topicsByName),
-                new TreeMap<>(topicsById), configs, nextProducerId, new TreeMap<>(featureLevels), scramCredentials);
+                new TreeMap<>(topicsById), configs, nextProducerId, new TreeMap<>(featureLevels), scramCredentials, acls);
     }
 
     @Override
@@ -254,18 +270,18 @@ public final class MetadataImage {
         return offset == m.offset && Objects.equals(clusterId, m.clusterId) && brokers.equals(m.brokers)
                 && topicsByName.equals(m.topicsByName) && topicsById.equals(m.topicsById) && configs.equals(m.configs)
                 && nextProducerId == m.nextProducerId && featureLevels.equals(m.featureLevels)
-                && scramCredentials.equals(m.scramCredentials);
+                && scramCredentials.equals(m.scramCredentials) && acls.equals(m.acls);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(offset, clusterId, brokers, topicsByName, configs, nextProducerId, featureLevels, scramCredentials);
+        return Objects.hash(offset, clusterId, brokers, topicsByName, configs, nextProducerId, featureLevels, scramCredentials, acls);
     }
 
     @Override
     public String toString() {
         return "MetadataImage(offset=" + offset + ", clusterId=" + clusterId + ", brokers=" + brokers.keySet()
                 + ", topics=" + topicsByName.keySet() + ", configs=" + configs + ", nextProducerId=" + nextProducerId
-                + ", featureLevels=" + featureLevels + ", scramUsers=" + scramCredentials.keySet() + ")";
+                + ", featureLevels=" + featureLevels + ", scramUsers=" + scramCredentials.keySet() + ", acls=" + acls.size() + ")";
     }
 }

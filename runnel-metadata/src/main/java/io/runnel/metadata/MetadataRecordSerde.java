@@ -42,6 +42,8 @@ public final class MetadataRecordSerde {
             case FeatureLevelRecord r -> FeatureLevelRecord.TYPE_ID;
             case io.runnel.protocol.message.UserScramCredentialRecord r -> io.runnel.protocol.message.UserScramCredentialRecord.TYPE_ID;
             case io.runnel.protocol.message.RemoveUserScramCredentialRecord r -> io.runnel.protocol.message.RemoveUserScramCredentialRecord.TYPE_ID;
+            case io.runnel.protocol.message.AccessControlEntryRecord r -> io.runnel.protocol.message.AccessControlEntryRecord.TYPE_ID;
+            case io.runnel.protocol.message.RemoveAccessControlEntryRecord r -> io.runnel.protocol.message.RemoveAccessControlEntryRecord.TYPE_ID;
             default -> throw new IllegalArgumentException("not a metadata record: " + record.getClass().getName());
         };
     }
@@ -61,6 +63,8 @@ public final class MetadataRecordSerde {
             case FeatureLevelRecord.TYPE_ID -> new FeatureLevelRecord();
             case io.runnel.protocol.message.UserScramCredentialRecord.TYPE_ID -> new io.runnel.protocol.message.UserScramCredentialRecord();
             case io.runnel.protocol.message.RemoveUserScramCredentialRecord.TYPE_ID -> new io.runnel.protocol.message.RemoveUserScramCredentialRecord();
+            case io.runnel.protocol.message.AccessControlEntryRecord.TYPE_ID -> new io.runnel.protocol.message.AccessControlEntryRecord();
+            case io.runnel.protocol.message.RemoveAccessControlEntryRecord.TYPE_ID -> new io.runnel.protocol.message.RemoveAccessControlEntryRecord();
             default -> throw new IllegalStateException("unknown metadata record type " + type);
         };
     }

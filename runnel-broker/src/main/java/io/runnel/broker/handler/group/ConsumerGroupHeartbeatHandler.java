@@ -44,7 +44,10 @@ public final class ConsumerGroupHeartbeatHandler implements ApiHandler<ConsumerG
                 request.subscribedTopicNames == null ? null : List.copyOf(request.subscribedTopicNames),
                 ctx.apiVersion() >= 1 ? request.subscribedTopicRegex : null, request.serverAssignor, owned,
                 GroupHandlerSupport.clientId(ctx), GroupHandlerSupport.clientHost(ctx));
-        return coordinator.consumerGroupHeartbeat(params)
+        CompletableFuture<HeartbeatResult> result = ctx.authorize(io.runnel.metadata.AclBinding.OP_READ, io.runnel.metadata.AclBinding.RESOURCE_GROUP, request.groupId)
+                ? coordinator.consumerGroupHeartbeat(params)
+                : CompletableFuture.completedFuture(HeartbeatResult.error(io.runnel.common.Errors.GROUP_AUTHORIZATION_FAILED, null));
+        return result
                 .exceptionally(t -> HeartbeatResult.error(GroupHandlerSupport.errorOf(t), null))
                 .thenApply(r -> {
                     ConsumerGroupHeartbeatResponse resp = new ConsumerGroupHeartbeatResponse();
