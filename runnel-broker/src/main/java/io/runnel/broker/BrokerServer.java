@@ -128,6 +128,7 @@ public final class BrokerServer implements RunnelNode {
     private BrokerLifecycleManager lifecycle;
     private TransactionCoordinator txns;
     private TxnMarkerChannelManager markerChannels;
+    private io.runnel.broker.security.AuditLog auditLog;
     private TxnPartitionChecker txnChecker;
     private final List<InetSocketAddress> bound = new ArrayList<>();
     private boolean closed;
@@ -197,8 +198,14 @@ public final class BrokerServer implements RunnelNode {
         controller.addListener((prev, cur) -> publisher.publish(cur)).get(60, TimeUnit.SECONDS);
         HandlerRegistry registry = new HandlerRegistry();
         if (config.authorizerEnabled()) {
+            if (config.values().getBoolean(BrokerConfigs.AUDIT_LOG_ENABLE)) {
+                auditLog = new io.runnel.broker.security.AuditLog(config.auditLogDir(),
+                        config.values().getBoolean(BrokerConfigs.AUDIT_LOG_ALLOWED_ENABLE),
+                        config.values().getLong(BrokerConfigs.AUDIT_LOG_MAX_BYTES), config.values().getInt(BrokerConfigs.AUDIT_LOG_MAX_FILES));
+                log.info("Auditing authorization decisions in {}", auditLog.file());
+            }
             registry.authorization(new io.runnel.broker.security.Authorization(broker::image,
-                    io.runnel.metadata.AclAuthorizer.parseSuperUsers(config.superUsers()), config.allowEveryoneIfNoAclFound()));
+                    io.runnel.metadata.AclAuthorizer.parseSuperUsers(config.superUsers()), config.allowEveryoneIfNoAclFound(), auditLog));
             log.info("Authorization on ({}): super users {}, allow.everyone.if.no.acl.found={}", config.values().getString("authorizer.class.name"),
                     io.runnel.metadata.AclAuthorizer.parseSuperUsers(config.superUsers()), config.allowEveryoneIfNoAclFound());
         }
@@ -460,6 +467,7 @@ public final class BrokerServer implements RunnelNode {
         }
         closeQuietly("lifecycle", lifecycle);
         closeQuietly("network", server);
+        closeQuietly("audit log", auditLog);
         closeQuietly("transactions", txns);
         closeQuietly("transaction markers", markerChannels);
         closeQuietly("transaction checks", txnChecker);

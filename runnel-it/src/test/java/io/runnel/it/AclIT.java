@@ -59,7 +59,10 @@ class AclIT {
 
     @BeforeAll
     static void start() {
-        broker = TestBroker.start(dir.resolve("broker"), props = authorizerProps());
+        props = authorizerProps();
+        props.put("audit.log.enable", "true");
+        props.put("audit.log.dir", dir.resolve("audit").toString());
+        broker = TestBroker.start(dir.resolve("broker"), props);
         for (String t : List.of("orders-1", "orders-2", "payments", "secret", "visible")) broker.createTopic(t, 1);
     }
 
@@ -170,6 +173,15 @@ class AclIT {
         produce("alice", "orders-1");
         produce("alice", "orders-2");
         assertThat(cause(() -> produce("alice", "payments"))).isInstanceOf(TopicAuthorizationException.class);
+        // the denial is in the audit log (written by its own thread: wait for the line, bounded)
+        Path audit = dir.resolve("audit").resolve("audit.log");
+        String expected = "\"principal\":\"User:alice\",\"clientAddress\":\"127.0.0.1\",\"listener\":\"SASL_PLAINTEXT\","
+                + "\"api\":\"METADATA\",\"operation\":\"DESCRIBE\",\"resourceType\":\"TOPIC\",\"resourceName\":\"payments\",\"result\":\"DENIED\"";
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!(java.nio.file.Files.exists(audit) && java.nio.file.Files.readString(audit).contains(expected)) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertThat(java.nio.file.Files.readString(audit)).contains(expected).doesNotContain("\"result\":\"ALLOWED\"");
         try (Admin alice = admin(broker, "alice"); Admin admin = admin(broker, "admin")) {
             // WRITE implies DESCRIBE: alice sees the orders- topics and nothing else
             assertThat(alice.listTopics().names().get(30, TimeUnit.SECONDS)).containsExactlyInAnyOrder("orders-1", "orders-2");

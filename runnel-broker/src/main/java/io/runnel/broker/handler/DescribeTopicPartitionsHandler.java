@@ -56,7 +56,7 @@ public final class DescribeTopicPartitionsHandler
         for (String name : cursor == null ? names : names.tailSet(cursor.topicName, true)) {
             TopicImage t = image.topic(name);
             // Kafka: DESCRIBE on the topic; of all topics only those are listed, a named one is TOPIC_AUTHORIZATION_FAILED
-            if (!ctx.authorize(io.runnel.metadata.AclBinding.OP_DESCRIBE, io.runnel.metadata.AclBinding.RESOURCE_TOPIC, name)) {
+            if (all ? !ctx.authorizeQuietly(io.runnel.metadata.AclBinding.OP_DESCRIBE, io.runnel.metadata.AclBinding.RESOURCE_TOPIC, name) : !ctx.authorize(io.runnel.metadata.AclBinding.OP_DESCRIBE, io.runnel.metadata.AclBinding.RESOURCE_TOPIC, name)) {
                 if (all) continue;
                 DescribeTopicPartitionsResponse.Topic denied = unknown(name);
                 denied.errorCode = Errors.TOPIC_AUTHORIZATION_FAILED.code();

@@ -84,13 +84,15 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest, Metada
         resp.clusterId = image.clusterId() == null ? null : image.clusterId().toString();
         resp.controllerId = broker.controllerId();
         if (req.includeClusterAuthorizedOperations) {
-            resp.clusterAuthorizedOperations = !ctx.authorizeCluster(AclBinding.OP_DESCRIBE) ? 0 : ctx.authorizedOperations(AclBinding.RESOURCE_CLUSTER, AclBinding.CLUSTER_NAME,
+            resp.clusterAuthorizedOperations = !ctx.authorizeQuietly(AclBinding.OP_DESCRIBE, AclBinding.RESOURCE_CLUSTER, AclBinding.CLUSTER_NAME) ? 0 : ctx.authorizedOperations(AclBinding.RESOURCE_CLUSTER, AclBinding.CLUSTER_NAME,
                     AuthorizedOperations.ALL_CLUSTER);
         }
         boolean autoCreate = req.allowAutoTopicCreation && broker.autoCreateTopicsEnabled();
         if (allTopics) {
             // Kafka: a client sees only the topics it may describe
-            for (TopicImage t : image.topics().values()) if (mayDescribe(ctx, t.name())) resp.topics.add(describe(ctx, t, req, version));
+            for (TopicImage t : image.topics().values()) {
+                if (ctx.authorizeQuietly(AclBinding.OP_DESCRIBE, AclBinding.RESOURCE_TOPIC, t.name())) resp.topics.add(describe(ctx, t, req, version));
+            }
         } else {
             for (MetadataRequest.Topic rt : req.topics) {
                 // a non-zero topic id wins over the name: clients asking by id (Admin.describeTopics by id)

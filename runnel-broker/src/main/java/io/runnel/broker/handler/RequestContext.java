@@ -47,6 +47,18 @@ public record RequestContext(RequestHeader header, ApiKeys api, SocketAddress cl
 
     /** Whether this request's principal may do {@code operation} (Kafka's AclOperation code) on the resource. */
     public boolean authorize(byte operation, byte resourceType, String name) {
+        boolean allowed = authorization.authorize(principal(), clientHost(), operation, resourceType, name);
+        if (authorization.enabled()) {
+            authorization.audit(principal(), clientHost(), listenerName, api == null ? null : api.name(), operation, resourceType, name, allowed);
+        }
+        return allowed;
+    }
+
+    /**
+     * As {@link #authorize} without an audit line: for filtering what a client is shown (Metadata of all topics,
+     * ListGroups, authorized-operation sets), where Kafka does not log denials either.
+     */
+    public boolean authorizeQuietly(byte operation, byte resourceType, String name) {
         return authorization.authorize(principal(), clientHost(), operation, resourceType, name);
     }
 
@@ -63,7 +75,7 @@ public record RequestContext(RequestHeader header, ApiKeys api, SocketAddress cl
         if (!authorization.enabled()) return candidates;
         int out = 0;
         for (byte op = 0; op < 31; op++) {
-            if ((candidates & (1 << op)) != 0 && authorize(op, resourceType, name)) out |= 1 << op;
+            if ((candidates & (1 << op)) != 0 && authorizeQuietly(op, resourceType, name)) out |= 1 << op;
         }
         return out;
     }

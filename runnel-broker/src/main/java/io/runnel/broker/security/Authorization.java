@@ -26,11 +26,18 @@ public final class Authorization {
     private final Set<String> superUsers;
     private final boolean allowEveryoneIfNoAcl;
     private volatile Cached cached;
+    private final AuditLog audit;
 
     private record Cached(SortedMap<Uuid, AclBinding> acls, AclAuthorizer authorizer) {
     }
 
     public Authorization(Supplier<MetadataImage> image, Set<String> superUsers, boolean allowEveryoneIfNoAcl) {
+        this(image, superUsers, allowEveryoneIfNoAcl, null);
+    }
+
+    /** @param audit where decisions are audited ({@code audit.log.enable}), or null */
+    public Authorization(Supplier<MetadataImage> image, Set<String> superUsers, boolean allowEveryoneIfNoAcl, AuditLog audit) {
+        this.audit = audit;
         this.image = image;
         this.superUsers = Set.copyOf(superUsers);
         this.allowEveryoneIfNoAcl = allowEveryoneIfNoAcl;
@@ -55,6 +62,12 @@ public final class Authorization {
     public boolean authorize(String principal, String host, byte operation, byte resourceType, String name) {
         if (!enabled()) return true;
         return authorizer().authorize(principal, host, operation, resourceType, name);
+    }
+
+    /** Audits a decision (a no-op without an audit log, or for an allowed one unless those are audited too). */
+    public void audit(String principal, String host, String listener, String api, byte operation, byte resourceType,
+                      String name, boolean allowed) {
+        if (audit != null) audit.record(principal, host, listener, api, operation, resourceType, name, allowed);
     }
 
     /** Kafka's authorizeByResourceType: may the principal do {@code operation} on some resource of the type. */

@@ -80,7 +80,7 @@ public final class DescribeClusterHandler implements ApiHandler<DescribeClusterR
         resp.controllerId = controllerListed ? active : -1;
         // Kafka: no check on a broker; the authorized operations are 0 without DESCRIBE on the cluster
         resp.clusterAuthorizedOperations = !req.includeClusterAuthorizedOperations ? AuthorizedOperations.NOT_REQUESTED
-                : !ctx.authorizeCluster(io.runnel.metadata.AclBinding.OP_DESCRIBE) ? 0 : ctx.authorizedOperations(io.runnel.metadata.AclBinding.RESOURCE_CLUSTER, io.runnel.metadata.AclBinding.CLUSTER_NAME, AuthorizedOperations.ALL_CLUSTER);
+                : !ctx.authorizeQuietly(io.runnel.metadata.AclBinding.OP_DESCRIBE, io.runnel.metadata.AclBinding.RESOURCE_CLUSTER, io.runnel.metadata.AclBinding.CLUSTER_NAME) ? 0 : ctx.authorizedOperations(io.runnel.metadata.AclBinding.RESOURCE_CLUSTER, io.runnel.metadata.AclBinding.CLUSTER_NAME, AuthorizedOperations.ALL_CLUSTER);
         return CompletableFuture.completedFuture(resp);
     }
 }

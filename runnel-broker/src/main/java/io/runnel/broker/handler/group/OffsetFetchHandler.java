@@ -57,7 +57,9 @@ public final class OffsetFetchHandler implements ApiHandler<OffsetFetchRequest, 
                     if (!ctx.authorizationEnabled()) return r;
                     List<FetchedOffset> kept = new ArrayList<>();
                     for (FetchedOffset o : r.offsets()) {
-                        if (ctx.authorize(io.runnel.metadata.AclBinding.OP_DESCRIBE, io.runnel.metadata.AclBinding.RESOURCE_TOPIC, o.topic())) kept.add(o);
+                        boolean allowed = named ? ctx.authorize(io.runnel.metadata.AclBinding.OP_DESCRIBE, io.runnel.metadata.AclBinding.RESOURCE_TOPIC, o.topic())
+                                : ctx.authorizeQuietly(io.runnel.metadata.AclBinding.OP_DESCRIBE, io.runnel.metadata.AclBinding.RESOURCE_TOPIC, o.topic());
+                        if (allowed) kept.add(o);
                         else if (named) kept.add(new FetchedOffset(o.topic(), o.partition(), -1, -1, "", Errors.TOPIC_AUTHORIZATION_FAILED));
                     }
                     return new FetchResult(r.groupId(), r.error(), kept);
