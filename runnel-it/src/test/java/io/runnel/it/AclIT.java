@@ -257,4 +257,41 @@ class AclIT {
             plain.close();
         }
     }
+
+    @Test
+    void transactionsAdminAndClusterApisAreChecked() throws Exception {
+        create(acl(ResourceType.TRANSACTIONAL_ID, "tx-", PatternType.PREFIXED, "User:alice", AclOperation.WRITE, AclPermissionType.ALLOW),
+                acl(ResourceType.TOPIC, "orders-", PatternType.PREFIXED, "User:alice", AclOperation.WRITE, AclPermissionType.ALLOW));
+        Map<String, Object> txn = new HashMap<>(as("alice"));
+        txn.put("transactional.id", "tx-alice");
+        txn.put("max.block.ms", 15_000);
+        try (KafkaProducer<byte[], byte[]> p = Clients.producer(broker.bootstrap(), txn)) {
+            p.initTransactions();
+            p.beginTransaction();
+            p.send(new ProducerRecord<>("orders-1", "t".getBytes(StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS);
+            p.commitTransaction();
+        }
+        txn.put("transactional.id", "other-alice");
+        try (KafkaProducer<byte[], byte[]> p = Clients.producer(broker.bootstrap(), txn)) {
+            assertThatThrownBy(p::initTransactions).isInstanceOf(org.apache.kafka.common.errors.TransactionalIdAuthorizationException.class);
+        }
+        try (Admin bob = admin(broker, "bob")) {
+            assertThat(cause(() -> bob.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic("bobs", 1, (short) 1)))
+                    .all().get(30, TimeUnit.SECONDS))).isInstanceOf(TopicAuthorizationException.class);
+            assertThat(cause(() -> bob.describeConfigs(List.of(new org.apache.kafka.common.config.ConfigResource(
+                    org.apache.kafka.common.config.ConfigResource.Type.TOPIC, "payments"))).all().get(30, TimeUnit.SECONDS)))
+                    .isInstanceOf(TopicAuthorizationException.class);
+            assertThat(cause(() -> bob.describeConfigs(List.of(new org.apache.kafka.common.config.ConfigResource(
+                    org.apache.kafka.common.config.ConfigResource.Type.BROKER, "1"))).all().get(30, TimeUnit.SECONDS)))
+                    .isInstanceOf(ClusterAuthorizationException.class);
+            assertThat(cause(() -> bob.electLeaders(org.apache.kafka.common.ElectionType.PREFERRED,
+                    Set.of(new org.apache.kafka.common.TopicPartition("payments", 0))).all().get(30, TimeUnit.SECONDS)))
+                    .isInstanceOf(ClusterAuthorizationException.class);
+            assertThat(cause(() -> bob.deleteTopics(List.of("payments")).all().get(30, TimeUnit.SECONDS)))
+                    .isInstanceOf(TopicAuthorizationException.class);
+        }
+        try (Admin admin = admin(broker, "admin")) {
+            assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).contains("payments");
+        }
+    }
 }

@@ -105,4 +105,15 @@ public final class AdminSupport {
         }
         return ok ? null : ApiError.of(denied, null);
     }
+
+    /**
+     * The operation itself when the request's principal may do {@code operation} on the cluster, else a future failed
+     * with CLUSTER_AUTHORIZATION_FAILED, which the handler answers as it answers any failure of the operation.
+     */
+    public static <T> java.util.concurrent.CompletableFuture<T> ifCluster(io.runnel.broker.handler.RequestContext ctx, byte operation,
+                                                                       java.util.function.Supplier<java.util.concurrent.CompletableFuture<T>> op) {
+        if (ctx.authorizeCluster(operation)) return op.get();
+        return java.util.concurrent.CompletableFuture.failedFuture(new io.runnel.common.ApiException(
+                io.runnel.common.Errors.CLUSTER_AUTHORIZATION_FAILED, "Cluster authorization failed."));
+    }
 }
