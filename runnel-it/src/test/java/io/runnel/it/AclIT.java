@@ -211,6 +211,16 @@ class AclIT {
                 for (int i = 0; i < 50; i++) c.poll(Duration.ofMillis(200));
             }).isInstanceOf(GroupAuthorizationException.class);
         }
+        // DESCRIBE without READ on a topic: metadata and offsets are answered, the Fetch is TOPIC_AUTHORIZATION_FAILED
+        create(acl(ResourceType.TOPIC, "payments", PatternType.LITERAL, "User:bob", AclOperation.DESCRIBE, AclPermissionType.ALLOW));
+        produce("admin", "payments");
+        try (KafkaConsumer<byte[], byte[]> c = Clients.consumer(broker.bootstrap(), as("bob"))) {
+            c.assign(List.of(new org.apache.kafka.common.TopicPartition("payments", 0)));
+            c.seekToBeginning(List.of(new org.apache.kafka.common.TopicPartition("payments", 0)));
+            assertThatThrownBy(() -> {
+                for (int i = 0; i < 50; i++) c.poll(Duration.ofMillis(200));
+            }).isInstanceOf(TopicAuthorizationException.class);
+        }
         // with READ on the group the same consumer joins and reads
         create(acl(ResourceType.GROUP, "bobs-group", PatternType.LITERAL, "User:bob", AclOperation.READ, AclPermissionType.ALLOW));
         produce("admin", "visible");
