@@ -130,6 +130,7 @@ public final class BrokerServer implements RunnelNode {
     private BrokerLifecycleManager lifecycle;
     private TransactionCoordinator txns;
     private TxnMarkerChannelManager markerChannels;
+    private io.runnel.broker.security.AuditLog auditLog;
     private TxnPartitionChecker txnChecker;
     private final List<InetSocketAddress> bound = new ArrayList<>();
     private boolean closed;
@@ -200,6 +201,18 @@ public final class BrokerServer implements RunnelNode {
         HandlerRegistry registry = new HandlerRegistry();
         ClientQuotaManager quotas = new ClientQuotaManager(broker::image, Time.SYSTEM,
                 config.values().getInt("quota.window.num"), config.values().getInt("quota.window.size.seconds"));
+        if (config.authorizerEnabled()) {
+            if (config.values().getBoolean(BrokerConfigs.AUDIT_LOG_ENABLE)) {
+                auditLog = new io.runnel.broker.security.AuditLog(config.auditLogDir(),
+                        config.values().getBoolean(BrokerConfigs.AUDIT_LOG_ALLOWED_ENABLE),
+                        config.values().getLong(BrokerConfigs.AUDIT_LOG_MAX_BYTES), config.values().getInt(BrokerConfigs.AUDIT_LOG_MAX_FILES));
+                log.info("Auditing authorization decisions in {}", auditLog.file());
+            }
+            registry.authorization(new io.runnel.broker.security.Authorization(broker::image,
+                    io.runnel.metadata.AclAuthorizer.parseSuperUsers(config.superUsers()), config.allowEveryoneIfNoAclFound(), auditLog));
+            log.info("Authorization on ({}): super users {}, allow.everyone.if.no.acl.found={}", config.values().getString("authorizer.class.name"),
+                    io.runnel.metadata.AclAuthorizer.parseSuperUsers(config.superUsers()), config.allowEveryoneIfNoAclFound());
+        }
         BrokerFeatures features = BrokerFeatures.of(groupConfig.consumerProtocolEnabled());
         registry.register(new ApiVersionsHandler(registry, broker, features))
                 .register(new UpdateFeaturesHandler(controller, broker, features))
@@ -247,7 +260,10 @@ public final class BrokerServer implements RunnelNode {
                 .register(new AlterUserScramCredentialsHandler(controller))
                 .register(new DescribeUserScramCredentialsHandler(broker))
                 .register(new io.runnel.broker.handler.admin.AlterClientQuotasHandler(controller))
-                .register(new io.runnel.broker.handler.admin.DescribeClientQuotasHandler(broker));
+                .register(new io.runnel.broker.handler.admin.DescribeClientQuotasHandler(broker))
+                .register(new io.runnel.broker.handler.security.CreateAclsHandler(controller))
+                .register(new io.runnel.broker.handler.security.DescribeAclsHandler(broker))
+                .register(new io.runnel.broker.handler.security.DeleteAclsHandler(controller));
         // the partition side of transactions (the coordinator's handlers are registered with the coordinator)
         registry.register(new WriteTxnMarkersHandler(localMarkers)).register(new DescribeProducersHandler(partitions));
         if (groupConfig.consumerProtocolEnabled()) {
@@ -458,6 +474,7 @@ public final class BrokerServer implements RunnelNode {
         }
         closeQuietly("lifecycle", lifecycle);
         closeQuietly("network", server);
+        closeQuietly("audit log", auditLog);
         closeQuietly("transactions", txns);
         closeQuietly("transaction markers", markerChannels);
         closeQuietly("transaction checks", txnChecker);

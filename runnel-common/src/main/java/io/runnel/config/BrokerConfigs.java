@@ -57,6 +57,12 @@ public final class BrokerConfigs {
     public static final String INTER_BROKER_LISTENER_NAME = "inter.broker.listener.name";
     public static final String CONTROLLER_LISTENER_NAMES = "controller.listener.names";
     public static final String CONNECTIONS_MAX_REAUTH_MS = "connections.max.reauth.ms";
+    public static final String ALLOW_EVERYONE_IF_NO_ACL_FOUND = "allow.everyone.if.no.acl.found";
+    public static final String AUDIT_LOG_ENABLE = "audit.log.enable";
+    public static final String AUDIT_LOG_ALLOWED_ENABLE = "audit.log.allowed.enable";
+    public static final String AUDIT_LOG_DIR = "audit.log.dir";
+    public static final String AUDIT_LOG_MAX_BYTES = "audit.log.max.bytes";
+    public static final String AUDIT_LOG_MAX_FILES = "audit.log.max.files";
     public static final String BROKER_RACK = "broker.rack";
     public static final String REPLICA_SELECTOR_CLASS = "replica.selector.class";
     public static final String LEADER_REPLICATION_THROTTLED_RATE = "leader.replication.throttled.rate";
@@ -112,7 +118,8 @@ public final class BrokerConfigs {
     public static final String METADATA_PARTITION_DIR = "__cluster_metadata-0";
 
     /** Prefixes of keys that are accepted without a warning although not defined one by one. */
-    private static final List<String> ACCEPTED_PREFIXES = List.of("listener.name.");
+    /** Keys read from the originals: listener overrides, and the authorizer's own key (not in Kafka's broker ConfigDef). */
+    private static final List<String> ACCEPTED_PREFIXES = List.of("listener.name.", ALLOW_EVERYONE_IF_NO_ACL_FOUND);
 
     private static final String INT_MAX = Integer.toString(Integer.MAX_VALUE);
     private static final String LONG_MAX = Long.toString(Long.MAX_VALUE);
@@ -452,6 +459,17 @@ public final class BrokerConfigs {
             // ---- security
             .define("authorizer.class.name", Type.STRING, "", L, "The authorizer; empty means no authorization.")
             .define("super.users", Type.STRING, null, L, "Principals (User:name;User:other) that bypass authorization.")
+            // Runnel's audit log of authorization decisions (docs/security.md, Authorization); read at start
+            .define(AUDIT_LOG_ENABLE, Type.BOOLEAN, "false", L,
+                    "Write one JSON line per denied authorization decision to rotated files in audit.log.dir.")
+            .define(AUDIT_LOG_ALLOWED_ENABLE, Type.BOOLEAN, "false", L,
+                    "Also write a line per allowed decision (with audit.log.enable).")
+            .define(AUDIT_LOG_DIR, Type.STRING, null, L,
+                    "Directory of the audit log files; default: 'audit' beside the first log directory.")
+            .define(AUDIT_LOG_MAX_BYTES, Type.LONG, "104857600", Range.atLeast(1024), L,
+                    "Size at which the audit log file is rotated.")
+            .define(AUDIT_LOG_MAX_FILES, Type.INT, "10", Range.atLeast(1), L,
+                    "How many audit log files are kept, the current one included.")
             .define("sasl.enabled.mechanisms", Type.LIST, "GSSAPI", M, "SASL mechanisms the broker offers.")
             .define("sasl.mechanism.inter.broker.protocol", Type.STRING, "GSSAPI", M,
                     "SASL mechanism brokers use to talk to each other.")
@@ -630,6 +648,10 @@ public final class BrokerConfigs {
     }
 
     private void checkConsistency() {
+        String allowEveryone = supplied.get(ALLOW_EVERYONE_IF_NO_ACL_FOUND);
+        if (allowEveryone != null && !allowEveryone.trim().equalsIgnoreCase("true") && !allowEveryone.trim().equalsIgnoreCase("false")) {
+            throw ConfigException.invalidValue(ALLOW_EVERYONE_IF_NO_ACL_FOUND, allowEveryone, "Expected value to be either true or false");
+        }
         if (values.isSet(BROKER_ID)) {
             int brokerId = values.getInt(BROKER_ID);
             if (values.isSet(NODE_ID) && values.getInt(NODE_ID) != brokerId) {
@@ -887,6 +909,34 @@ public final class BrokerConfigs {
     /** The SASL settings of a SASL_PLAINTEXT listener (name in upper case), or null for any other listener. */
     public SaslListenerConfig saslListener(String listenerName) {
         return saslListeners.get(listenerName.toUpperCase(Locale.ROOT));
+    }
+
+    /** Whether {@code authorizer.class.name} switches on the authorizer (only Kafka's StandardAuthorizer gets past the start checks). */
+    public boolean authorizerEnabled() {
+        String v = values.getString("authorizer.class.name");
+        return v != null && !v.isBlank();
+    }
+
+    /** {@code super.users} as supplied (principals separated by semicolons), or null. */
+    public String superUsers() {
+        return values.getString("super.users");
+    }
+
+    /**
+     * {@code allow.everyone.if.no.acl.found} (a key of Kafka's authorizer, default false): whether a resource without
+     * any ACL is open to everyone.
+     */
+    public boolean allowEveryoneIfNoAclFound() {
+        String v = supplied.get(ALLOW_EVERYONE_IF_NO_ACL_FOUND);
+        return v != null && Boolean.parseBoolean(v.trim());
+    }
+
+    /** {@code audit.log.dir}, else {@code audit} beside the first log directory. */
+    public Path auditLogDir() {
+        String d = values.getString(AUDIT_LOG_DIR);
+        if (d != null && !d.isBlank()) return Path.of(d);
+        Path first = Path.of(logDirs().get(0)).toAbsolutePath().normalize();
+        return first.getParent() == null ? first.resolve("audit") : first.resolveSibling("audit");
     }
 
     /** {@code connections.max.reauth.ms}: the longest SASL session (KIP-368); 0 = sessions do not expire. */

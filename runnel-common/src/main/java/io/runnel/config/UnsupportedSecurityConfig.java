@@ -5,7 +5,8 @@ import java.util.Map;
 
 /**
  * Refuses security settings Runnel cannot honour yet. Runnel serves PLAINTEXT, SSL and SASL_PLAINTEXT (PLAIN,
- * SCRAM) listeners and authorizes nothing; accepting a SASL_SSL listener, an authorizer, or other SASL material
+ * SCRAM) listeners and authorizes with ACLs (Kafka's StandardAuthorizer); accepting a SASL_SSL listener, another
+ * authorizer, or other SASL material
  * would start a broker that serves without
  * the protection the operator believes it has. So each such setting fails the start with a
  * {@link ConfigException} naming the key, until the security work implements it (docs/security.md).
@@ -14,15 +15,18 @@ import java.util.Map;
  * SASL_SSL (SASL over TLS is not wired yet; SASL_PLAINTEXT and SSL are served); {@code security.inter.broker.protocol}
  * other than PLAINTEXT (Runnel picks the inter-broker listener by {@code inter.broker.listener.name}, which may be
  * SSL); in a cluster, an SSL controller listener, since the metadata quorum's connections do not speak TLS yet; a
- * non-empty {@code authorizer.class.name}; {@code super.users}; {@code principal.builder.class}; any key starting
+ * {@code authorizer.class.name} other than empty or {@value #STANDARD_AUTHORIZER} (which switches on Runnel's
+ * authorizer; {@code super.users} goes with it); {@code principal.builder.class}; any key starting
  * with {@code sasl.}, also under a {@code listener.name.<name>.} prefix, except the SASL keys
  * {@link SaslListenerConfig} reads: {@code sasl.enabled.mechanisms}, {@code sasl.mechanism.inter.broker.protocol},
  * and per listener {@code sasl.enabled.mechanisms} and {@code <plain|scram-sha-256|scram-sha-512>.sasl.jaas.config}.
  * {@code ssl.*} keys are accepted (SSL listeners).
  */
 final class UnsupportedSecurityConfig {
-    private static final String REASON = "Runnel does not implement SASL_SSL, SASL mechanisms other than PLAIN and "
-            + "SCRAM, or authorization yet and will not start with a security setting it would silently ignore; remove it";
+    private static final String REASON = "Runnel does not implement SASL_SSL or SASL mechanisms other than PLAIN and "
+            + "SCRAM yet and will not start with a security setting it would silently ignore; remove it";
+    /** The authorizer Apache Kafka's KRaft brokers name; it switches on Runnel's own (docs/security.md, Authorization). */
+    static final String STANDARD_AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer";
     private static final String NO_INTER_NODE_TLS = "The metadata quorum's connections between controllers do not "
             + "speak TLS yet; give controller.listener.names a PLAINTEXT listener";
 
@@ -55,6 +59,10 @@ final class UnsupportedSecurityConfig {
                         + "inter.broker.listener.name (else the first client listener), not by protocol: set "
                         + "inter.broker.listener.name to an SSL listener instead");
             }
+            if (key.equalsIgnoreCase("authorizer.class.name") && !value.isEmpty() && !value.equals(STANDARD_AUTHORIZER)) {
+                throw ConfigException.invalidValue(key, value, "Runnel's authorizer is switched on by " + STANDARD_AUTHORIZER
+                        + " (Kafka's StandardAuthorizer semantics); no other authorizer class can be loaded");
+            }
             if (refused(key, value)) {
                 String shown = key.contains("password") || key.contains("jaas") ? "[hidden]" : value;
                 throw ConfigException.invalidValue(key, shown, REASON);
@@ -75,9 +83,7 @@ final class UnsupportedSecurityConfig {
         switch (k) {
             case "security.inter.broker.protocol":
                 return !value.equalsIgnoreCase("PLAINTEXT");
-            case "authorizer.class.name":
-                return !value.isEmpty();
-            case "super.users", "principal.builder.class":
+            case "principal.builder.class":
                 return true;
             default:
                 break;

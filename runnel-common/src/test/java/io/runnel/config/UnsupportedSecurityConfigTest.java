@@ -15,8 +15,6 @@ class UnsupportedSecurityConfigTest {
     @ParameterizedTest(name = "{0}={1} is refused, naming {2}")
     @CsvSource(delimiter = '|', value = {
             "listeners|SASL_SSL://127.0.0.1:9093|listeners",
-            "authorizer.class.name|org.apache.kafka.metadata.authorizer.StandardAuthorizer|authorizer.class.name",
-            "super.users|User:admin|super.users",
             "security.inter.broker.protocol|SASL_SSL|security.inter.broker.protocol",
             "sasl.jaas.config|secret|sasl.jaas.config",
             "sasl.kerberos.service.name|kafka|sasl.kerberos.service.name",
@@ -28,7 +26,27 @@ class UnsupportedSecurityConfigTest {
         assertThatThrownBy(() -> BrokerConfigs.parse(Map.of(key, value)))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo(named))
                 .hasMessageContaining(named)
-                .hasMessageContaining("Runnel does not implement SASL_SSL, SASL mechanisms other than PLAIN and SCRAM, or authorization yet");
+                .hasMessageContaining("Runnel does not implement SASL_SSL or SASL mechanisms other than PLAIN and SCRAM yet");
+    }
+
+    @Test
+    void kafkasStandardAuthorizerAndSuperUsersAreAcceptedAnyOtherAuthorizerRefused() {
+        Map<String, String> props = new LinkedHashMap<>();
+        props.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+        props.put("super.users", "User:admin;User:ops");
+        props.put("allow.everyone.if.no.acl.found", "true");
+        BrokerConfigs c = BrokerConfigs.parse(props);
+        assertThat(c.authorizerEnabled()).isTrue();
+        assertThat(c.superUsers()).isEqualTo("User:admin;User:ops");
+        assertThat(c.allowEveryoneIfNoAclFound()).isTrue();
+        assertThat(c.unknownKeys()).isEmpty();
+        assertThat(BrokerConfigs.parse(Map.of()).authorizerEnabled()).isFalse();
+        assertThat(BrokerConfigs.parse(Map.of()).allowEveryoneIfNoAclFound()).isFalse();
+        assertThatThrownBy(() -> BrokerConfigs.parse(Map.of("authorizer.class.name", "kafka.security.authorizer.AclAuthorizer")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("authorizer.class.name"))
+                .hasMessageContaining("org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+        assertThatThrownBy(() -> BrokerConfigs.parse(Map.of("allow.everyone.if.no.acl.found", "maybe")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("allow.everyone.if.no.acl.found"));
     }
 
     @Test

@@ -74,6 +74,11 @@ class ClientsFailoverIT {
         admin.createTopics(List.of(new NewTopic(topic, 1, (short) 3).configs(Map.of("min.insync.replicas", "2"))))
                 .all().get(30, TimeUnit.SECONDS);
         ReplicatedClusters.awaitFullIsr(admin, topic);
+        // the leader has applied the topic (Admin retries UNKNOWN_TOPIC_OR_PARTITION): a node restarted by the test
+        // before can lag a second behind the controller, and librdkafka resets a consumer asked to start at the
+        // beginning to the END when its first offset query fails, so it would skip what is produced meanwhile
+        admin.listOffsets(Map.of(new org.apache.kafka.common.TopicPartition(topic, 0),
+                org.apache.kafka.clients.admin.OffsetSpec.earliest())).all().get(30, TimeUnit.SECONDS);
         return topic;
     }
 

@@ -159,6 +159,23 @@ class ClusterIT {
                     });
                 }
             }
+            // ACLs created and deleted through the controller API of a node that is not the controller (ForwardedOperations
+            // kinds 21, 22): every node's image has them, then none has
+            io.runnel.metadata.AclBinding acl = new io.runnel.metadata.AclBinding(io.runnel.metadata.AclBinding.RESOURCE_TOPIC,
+                    "fwd-", io.runnel.metadata.AclBinding.PATTERN_PREFIXED, "User:fwd", "*", io.runnel.metadata.AclBinding.OP_WRITE,
+                    io.runnel.metadata.AclBinding.ALLOW);
+            assertThat(cluster.server(other).controller().createAcls(List.of(acl)).get(30, TimeUnit.SECONDS))
+                    .containsExactly(io.runnel.metadata.ApiError.NONE);
+            for (int node = 1; node <= 3; node++) {
+                int n = node;
+                ClusterHarness.await(Duration.ofSeconds(30), "node " + n + " has the ACL",
+                        () -> cluster.server(n).controller().image().acls().containsValue(acl));
+            }
+            var deleted = cluster.server(other).controller().deleteAcls(List.of(new io.runnel.metadata.AclFilter(
+                    io.runnel.metadata.AclBinding.RESOURCE_ANY, null, io.runnel.metadata.AclBinding.PATTERN_ANY, "User:fwd", null,
+                    io.runnel.metadata.AclBinding.OP_ANY, io.runnel.metadata.AclBinding.PERMISSION_ANY))).get(30, TimeUnit.SECONDS);
+            assertThat(deleted.get(0).deleted()).containsExactly(acl);
+            assertThat(cluster.server(other).controller().image().acls()).isEmpty();
 
             org.apache.kafka.clients.admin.QuorumInfo q = admin.describeMetadataQuorum().quorumInfo().get(30, TimeUnit.SECONDS);
             assertThat(q.leaderId()).isEqualTo(active);

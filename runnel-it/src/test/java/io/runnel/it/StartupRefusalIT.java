@@ -52,8 +52,10 @@ class StartupRefusalIT {
 
     @Test
     void authorizerAndSecurityKeysAreRefused() throws Exception {
-        assertThat(refusedStart(Map.of("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer"), 2))
-                .contains("for configuration authorizer.class.name");
+        // Kafka's StandardAuthorizer switches on Runnel's own; any other class is refused
+        assertThat(refusedStart(Map.of("authorizer.class.name", "kafka.security.authorizer.AclAuthorizer"), 2))
+                .contains("for configuration authorizer.class.name")
+                .contains("Runnel's authorizer is switched on by org.apache.kafka.metadata.authorizer.StandardAuthorizer");
         assertThat(refusedStart(Map.of("sasl.jaas.config", "x"), 2))
                 .contains("for configuration sasl.jaas.config");
         // a SASL_PLAINTEXT listener with Kafka's default mechanism GSSAPI

@@ -20,7 +20,7 @@ import java.util.concurrent.CompletableFuture;
  * Metadata changes a node that is not the active controller forwards to it, over the same channel as
  * broker registrations and heartbeats ({@link MetadataQuorum#sendToController}), so any broker accepts
  * CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs, IncrementalAlterConfigs, ElectLeaders,
- * AlterPartitionReassignments, AlterUserScramCredentials and producer id allocations, as Kafka's brokers forward them to the KRaft controller.
+ * AlterPartitionReassignments, AlterUserScramCredentials, CreateAcls, DeleteAcls and producer id allocations, as Kafka's brokers forward them to the KRaft controller.
  *
  * <p>Layout ({@link DataOutputStream}, big-endian): an int8 kind (10 and up; below are
  * {@link BrokerLifecycleMessages}), then the operation's arguments. A reply is an int16 error code for
@@ -41,6 +41,8 @@ final class ForwardedOperations {
     static final byte ALTER_REASSIGNMENTS = 19;
     static final byte ALTER_SCRAM_CREDENTIALS = 20;
     static final byte ALTER_CLIENT_QUOTAS = 23;
+    static final byte CREATE_ACLS = 21;
+    static final byte DELETE_ACLS = 22;
 
     private ForwardedOperations() {
     }
@@ -248,6 +250,66 @@ final class ForwardedOperations {
         return out;
     }
 
+    static byte[] createAcls(List<AclBinding> acls) {
+        return write(o -> {
+            o.writeByte(CREATE_ACLS);
+            o.writeInt(acls.size());
+            for (AclBinding a : acls) writeAcl(o, a);
+        });
+    }
+
+    static byte[] deleteAcls(List<AclFilter> filters) {
+        return write(o -> {
+            o.writeByte(DELETE_ACLS);
+            o.writeInt(filters.size());
+            for (AclFilter f : filters) {
+                o.writeByte(f.resourceType());
+                nullable(o, f.resourceName());
+                o.writeByte(f.patternType());
+                nullable(o, f.principal());
+                nullable(o, f.host());
+                o.writeByte(f.operation());
+                o.writeByte(f.permissionType());
+            }
+        });
+    }
+
+    private static void writeAcl(DataOutputStream o, AclBinding a) throws IOException {
+        o.writeByte(a.resourceType());
+        o.writeUTF(a.resourceName());
+        o.writeByte(a.patternType());
+        o.writeUTF(a.principal());
+        o.writeUTF(a.host());
+        o.writeByte(a.operation());
+        o.writeByte(a.permissionType());
+    }
+
+    private static AclBinding readAcl(DataInputStream in) throws IOException {
+        return new AclBinding(in.readByte(), in.readUTF(), in.readByte(), in.readUTF(), in.readUTF(), in.readByte(), in.readByte());
+    }
+
+    /** One answer per ACL (CreateAcls). */
+    static List<ApiError> aclErrors(DataInputStream in) throws IOException {
+        int n = count(in);
+        List<ApiError> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) out.add(readError(in));
+        return out;
+    }
+
+    /** One answer per filter (DeleteAcls). */
+    static List<AclDeletion> aclDeletions(DataInputStream in) throws IOException {
+        int n = count(in);
+        List<AclDeletion> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ApiError e = readError(in);
+            int m = count(in);
+            List<AclBinding> deleted = new ArrayList<>();
+            for (int j = 0; j < m; j++) deleted.add(readAcl(in));
+            out.add(new AclDeletion(e, deleted));
+        }
+        return out;
+    }
+
     static byte[] describeQuorum() {
         return new byte[]{DESCRIBE_QUORUM};
     }
@@ -377,6 +439,31 @@ final class ForwardedOperations {
                     yield reply(c, c.alterClientQuotas(readClientQuotaAlterations(in), validateOnly), (o, results) -> {
                         o.writeInt(results.size());
                         for (ApiError e : results) error(o, e);
+                    });
+                }
+                case CREATE_ACLS -> {
+                    int n = count(in);
+                    List<AclBinding> acls = new ArrayList<>();
+                    for (int i = 0; i < n; i++) acls.add(readAcl(in));
+                    yield reply(c, c.createAcls(acls), (o, results) -> {
+                        o.writeInt(results.size());
+                        for (ApiError e : results) error(o, e);
+                    });
+                }
+                case DELETE_ACLS -> {
+                    int n = count(in);
+                    List<AclFilter> filters = new ArrayList<>();
+                    for (int i = 0; i < n; i++) {
+                        filters.add(new AclFilter(in.readByte(), readNullable(in), in.readByte(), readNullable(in),
+                                readNullable(in), in.readByte(), in.readByte()));
+                    }
+                    yield reply(c, c.deleteAcls(filters), (o, results) -> {
+                        o.writeInt(results.size());
+                        for (AclDeletion d : results) {
+                            error(o, d.error());
+                            o.writeInt(d.deleted().size());
+                            for (AclBinding a : d.deleted()) writeAcl(o, a);
+                        }
                     });
                 }
                 case ELECT_LEADERS -> {

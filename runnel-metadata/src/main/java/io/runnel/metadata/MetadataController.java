@@ -682,6 +682,72 @@ public final class MetadataController implements AutoCloseable {
         });
     }
 
+    /**
+     * CreateAcls: one answer per ACL, in request order. An ACL Kafka refuses ({@link AclBinding#invalidReason}) is
+     * INVALID_REQUEST; an ACL equal to one that exists (or to an earlier one of the request) succeeds without a new
+     * record, as in Kafka; the others are written as AccessControlEntryRecords with fresh ids in one batch.
+     * Forwarded to the active controller in a cluster.
+     */
+    public CompletableFuture<List<ApiError>> createAcls(List<AclBinding> acls) {
+        List<AclBinding> copy = List.copyOf(acls);
+        if (forwarding()) return forward(ForwardedOperations.createAcls(copy), ForwardedOperations::aclErrors);
+        return submit(() -> {
+            List<ApiError> results = new ArrayList<>();
+            List<Message> records = new ArrayList<>();
+            Set<AclBinding> present = new HashSet<>(image.acls().values());
+            for (AclBinding a : copy) {
+                String invalid = a.invalidReason();
+                if (invalid != null) {
+                    results.add(ApiError.of(Errors.INVALID_REQUEST, invalid));
+                    continue;
+                }
+                results.add(ApiError.NONE);
+                if (present.add(a)) records.add(MetadataDelta.aclRecord(ids.get(), a));
+            }
+            ApiError failure = commitOrError(records);
+            if (failure != null) results.replaceAll(e -> e.isSuccess() ? failure : e);
+            else if (!records.isEmpty()) log.info("Created {} ACL(s)", records.size());
+            return results;
+        });
+    }
+
+    /**
+     * DeleteAcls: one answer per filter, in request order: an invalid filter ({@link AclFilter#invalidReason}) is
+     * INVALID_REQUEST, else the ACLs it matches, all removed (RemoveAccessControlEntryRecord) in one batch. An ACL
+     * two filters match is listed by both and removed once. Forwarded to the active controller in a cluster.
+     */
+    public CompletableFuture<List<AclDeletion>> deleteAcls(List<AclFilter> filters) {
+        List<AclFilter> copy = List.copyOf(filters);
+        if (forwarding()) return forward(ForwardedOperations.deleteAcls(copy), ForwardedOperations::aclDeletions);
+        return submit(() -> {
+            List<AclDeletion> results = new ArrayList<>();
+            List<Message> records = new ArrayList<>();
+            Set<Uuid> removed = new HashSet<>();
+            for (AclFilter f : copy) {
+                String invalid = f.invalidReason();
+                if (invalid != null) {
+                    results.add(new AclDeletion(ApiError.of(Errors.INVALID_REQUEST, invalid), List.of()));
+                    continue;
+                }
+                List<AclBinding> matched = new ArrayList<>();
+                for (Map.Entry<Uuid, AclBinding> e : image.acls().entrySet()) {
+                    if (!f.matches(e.getValue())) continue;
+                    matched.add(e.getValue());
+                    if (removed.add(e.getKey())) {
+                        io.runnel.protocol.message.RemoveAccessControlEntryRecord r = new io.runnel.protocol.message.RemoveAccessControlEntryRecord();
+                        r.id = e.getKey();
+                        records.add(r);
+                    }
+                }
+                results.add(new AclDeletion(ApiError.NONE, matched));
+            }
+            ApiError failure = commitOrError(records);
+            if (failure != null) results.replaceAll(d -> d.error().isSuccess() ? new AclDeletion(failure, List.of()) : d);
+            else if (!records.isEmpty()) log.info("Deleted {} ACL(s)", records.size());
+            return results;
+        });
+    }
+
     /** Why one SCRAM alteration is refused (Kafka's errors and messages), or null. */
     private ApiError checkScram(ScramAlteration a, Set<String> duplicated) {
         if (ScramCredential.mechanismName(a.mechanism()) == null) {

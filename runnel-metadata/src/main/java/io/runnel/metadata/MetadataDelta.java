@@ -49,6 +49,7 @@ public final class MetadataDelta {
     private Map<String, Short> featureLevels;
     private TreeMap<String, java.util.SortedMap<Byte, ScramCredential>> scramCredentials;
     private Map<ClientQuotaEntity, TreeMap<String, Double>> clientQuotas;
+    private TreeMap<Uuid, AclBinding> acls;
 
     public MetadataDelta(MetadataImage base) {
         this.base = base;
@@ -104,6 +105,14 @@ public final class MetadataDelta {
                 }
             }
             case io.runnel.protocol.message.ClientQuotaRecord r -> replayClientQuota(r);
+            case io.runnel.protocol.message.AccessControlEntryRecord r -> {
+                if (acls == null) acls = new TreeMap<>(base.acls());
+                acls.put(r.id, new AclBinding(r.resourceType, r.resourceName, r.patternType, r.principal, r.host, r.operation, r.permissionType));
+            }
+            case io.runnel.protocol.message.RemoveAccessControlEntryRecord r -> {
+                if (acls == null) acls = new TreeMap<>(base.acls());
+                if (acls.remove(r.id) == null) throw new IllegalStateException("no ACL with id " + r.id + " to remove at offset " + offset);
+            }
             default -> throw new IllegalStateException("unknown metadata record " + record.getClass().getName());
         }
         offset++;
@@ -132,7 +141,8 @@ public final class MetadataDelta {
                 configs != null ? new HashMap<>(configs) : new HashMap<>(base.configs()), nextProducerId,
                 featureLevels != null ? new TreeMap<>(featureLevels) : new TreeMap<>(base.featureLevels()),
                 scramCredentials != null ? scramCredentials : base.scramCredentials(),
-                clientQuotas != null ? clientQuotas : base.clientQuotas());
+                clientQuotas != null ? clientQuotas : base.clientQuotas(),
+                acls != null ? new TreeMap<>(acls) : base.acls());
     }
 
     private void replayClientQuota(io.runnel.protocol.message.ClientQuotaRecord r) {
@@ -157,6 +167,20 @@ public final class MetadataDelta {
         } else {
             clientQuotas.computeIfAbsent(entity, e -> new TreeMap<>()).put(r.key, r.value);
         }
+    }
+
+    /** The AccessControlEntryRecord of an ACL (CreateAcls, snapshots). */
+    static io.runnel.protocol.message.AccessControlEntryRecord aclRecord(Uuid id, AclBinding a) {
+        io.runnel.protocol.message.AccessControlEntryRecord r = new io.runnel.protocol.message.AccessControlEntryRecord();
+        r.id = id;
+        r.resourceType = a.resourceType();
+        r.resourceName = a.resourceName();
+        r.patternType = a.patternType();
+        r.principal = a.principal();
+        r.host = a.host();
+        r.operation = a.operation();
+        r.permissionType = a.permissionType();
+        return r;
     }
 
     /** A mutable deep-enough copy of the base's SCRAM credentials, made on the first change. */

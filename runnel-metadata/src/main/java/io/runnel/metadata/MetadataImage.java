@@ -45,6 +45,8 @@ public final class MetadataImage {
     private final SortedMap<String, SortedMap<Byte, ScramCredential>> scramCredentials;
     /** Client quota entity to quota key to value (ClientQuotaRecord). */
     private final Map<ClientQuotaEntity, SortedMap<String, Double>> clientQuotas;
+    /** ACL id (AccessControlEntryRecord) to ACL. */
+    private final SortedMap<Uuid, AclBinding> acls;
 
     MetadataImage(long offset, Uuid clusterId, SortedMap<Integer, BrokerRegistration> brokers,
                   SortedMap<String, TopicImage> topicsByName, SortedMap<Uuid, TopicImage> topicsById,
@@ -62,19 +64,21 @@ public final class MetadataImage {
                   SortedMap<String, TopicImage> topicsByName, SortedMap<Uuid, TopicImage> topicsById,
                   Map<ConfigResource, Map<String, String>> configs, long nextProducerId, SortedMap<String, Short> featureLevels,
                   SortedMap<String, SortedMap<Byte, ScramCredential>> scramCredentials) {
-        this(offset, clusterId, brokers, topicsByName, topicsById, configs, nextProducerId, featureLevels, scramCredentials, Map.of());
+        this(offset, clusterId, brokers, topicsByName, topicsById, configs, nextProducerId, featureLevels, scramCredentials, Map.of(),
+                new TreeMap<>());
     }
 
     MetadataImage(long offset, Uuid clusterId, SortedMap<Integer, BrokerRegistration> brokers,
                   SortedMap<String, TopicImage> topicsByName, SortedMap<Uuid, TopicImage> topicsById,
                   Map<ConfigResource, Map<String, String>> configs, long nextProducerId, SortedMap<String, Short> featureLevels,
                   SortedMap<String, SortedMap<Byte, ScramCredential>> scramCredentials,
-                  Map<ClientQuotaEntity, ? extends SortedMap<String, Double>> clientQuotas) {
+                  Map<ClientQuotaEntity, ? extends SortedMap<String, Double>> clientQuotas, SortedMap<Uuid, AclBinding> acls) {
         Map<ClientQuotaEntity, SortedMap<String, Double>> quotas = new java.util.HashMap<>();
         clientQuotas.forEach((entity, values) -> {
             if (!values.isEmpty()) quotas.put(entity, Collections.unmodifiableSortedMap(new TreeMap<>(values)));
         });
         this.clientQuotas = Collections.unmodifiableMap(quotas);
+        this.acls = Collections.unmodifiableSortedMap(acls);
         SortedMap<String, SortedMap<Byte, ScramCredential>> scram = new TreeMap<>();
         scramCredentials.forEach((user, byMechanism) -> {
             if (!byMechanism.isEmpty()) scram.put(user, Collections.unmodifiableSortedMap(new TreeMap<>(byMechanism)));
@@ -171,6 +175,11 @@ public final class MetadataImage {
     /** The client quotas (ClientQuotaRecord): entity to quota key to value; entities without a quota are absent. */
     public Map<ClientQuotaEntity, SortedMap<String, Double>> clientQuotas() {
         return clientQuotas;
+    }
+
+    /** The ACLs (AccessControlEntryRecord) by id; the same map object until an ACL changes. */
+    public SortedMap<Uuid, AclBinding> acls() {
+        return acls;
     }
 
     /** {@code user}'s SCRAM credential for the mechanism id, or null. */
@@ -273,13 +282,14 @@ public final class MetadataImage {
             r.value = value;
             out.add(r);
         }));
+        acls.forEach((id, a) -> out.add(MetadataDelta.aclRecord(id, a)));
         return out;
     }
 
     /** A copy of this image at another offset (used when loading a snapshot). */
     MetadataImage withOffset(long newOffset) {
         return new MetadataImage(newOffset, clusterId, new TreeMap<>(brokers), new TreeMap<>(topicsByName),
-                new TreeMap<>(topicsById), configs, nextProducerId, new TreeMap<>(featureLevels), scramCredentials, clientQuotas);
+                new TreeMap<>(topicsById), configs, nextProducerId, new TreeMap<>(featureLevels), scramCredentials, clientQuotas, acls);
     }
 
     @Override
@@ -289,18 +299,19 @@ public final class MetadataImage {
         return offset == m.offset && Objects.equals(clusterId, m.clusterId) && brokers.equals(m.brokers)
                 && topicsByName.equals(m.topicsByName) && topicsById.equals(m.topicsById) && configs.equals(m.configs)
                 && nextProducerId == m.nextProducerId && featureLevels.equals(m.featureLevels)
-                && scramCredentials.equals(m.scramCredentials) && clientQuotas.equals(m.clientQuotas);
+                && scramCredentials.equals(m.scramCredentials) && clientQuotas.equals(m.clientQuotas) && acls.equals(m.acls);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(offset, clusterId, brokers, topicsByName, configs, nextProducerId, featureLevels, scramCredentials, clientQuotas);
+        return Objects.hash(offset, clusterId, brokers, topicsByName, configs, nextProducerId, featureLevels, scramCredentials, clientQuotas,
+                acls);
     }
 
     @Override
     public String toString() {
         return "MetadataImage(offset=" + offset + ", clusterId=" + clusterId + ", brokers=" + brokers.keySet()
                 + ", topics=" + topicsByName.keySet() + ", configs=" + configs + ", nextProducerId=" + nextProducerId
-                + ", featureLevels=" + featureLevels + ", scramUsers=" + scramCredentials.keySet() + ")";
+                + ", featureLevels=" + featureLevels + ", scramUsers=" + scramCredentials.keySet() + ", acls=" + acls.size() + ")";
     }
 }

@@ -43,6 +43,8 @@ public final class MetadataRecordSerde {
             case io.runnel.protocol.message.UserScramCredentialRecord r -> io.runnel.protocol.message.UserScramCredentialRecord.TYPE_ID;
             case io.runnel.protocol.message.RemoveUserScramCredentialRecord r -> io.runnel.protocol.message.RemoveUserScramCredentialRecord.TYPE_ID;
             case io.runnel.protocol.message.ClientQuotaRecord r -> io.runnel.protocol.message.ClientQuotaRecord.TYPE_ID;
+            case io.runnel.protocol.message.AccessControlEntryRecord r -> io.runnel.protocol.message.AccessControlEntryRecord.TYPE_ID;
+            case io.runnel.protocol.message.RemoveAccessControlEntryRecord r -> io.runnel.protocol.message.RemoveAccessControlEntryRecord.TYPE_ID;
             default -> throw new IllegalArgumentException("not a metadata record: " + record.getClass().getName());
         };
     }
@@ -63,6 +65,8 @@ public final class MetadataRecordSerde {
             case io.runnel.protocol.message.UserScramCredentialRecord.TYPE_ID -> new io.runnel.protocol.message.UserScramCredentialRecord();
             case io.runnel.protocol.message.RemoveUserScramCredentialRecord.TYPE_ID -> new io.runnel.protocol.message.RemoveUserScramCredentialRecord();
             case io.runnel.protocol.message.ClientQuotaRecord.TYPE_ID -> new io.runnel.protocol.message.ClientQuotaRecord();
+            case io.runnel.protocol.message.AccessControlEntryRecord.TYPE_ID -> new io.runnel.protocol.message.AccessControlEntryRecord();
+            case io.runnel.protocol.message.RemoveAccessControlEntryRecord.TYPE_ID -> new io.runnel.protocol.message.RemoveAccessControlEntryRecord();
             default -> throw new IllegalStateException("unknown metadata record type " + type);
         };
     }

@@ -37,6 +37,11 @@ public final class DeleteRecordsHandler implements ApiHandler<DeleteRecordsReque
                 DeleteRecordsResponse.PartitionResult pr = new DeleteRecordsResponse.PartitionResult();
                 pr.partitionIndex = rp.partitionIndex;
                 pr.lowWatermark = -1;
+                if (!ctx.authorize(io.runnel.metadata.AclBinding.OP_DELETE, io.runnel.metadata.AclBinding.RESOURCE_TOPIC, t.name)) { // Kafka: DELETE on the topic
+                    pr.errorCode = io.runnel.common.Errors.TOPIC_AUTHORIZATION_FAILED.code();
+                    tr.partitions.add(pr);
+                    continue;
+                }
                 try {
                     Partition p = partitions.leaderFor(new TopicPartition(t.name, rp.partitionIndex), -1);
                     long target = rp.offset == -1 ? p.log().highWatermark() : rp.offset;

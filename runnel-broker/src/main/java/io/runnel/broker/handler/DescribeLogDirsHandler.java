@@ -30,6 +30,10 @@ public final class DescribeLogDirsHandler implements ApiHandler<DescribeLogDirsR
     @Override
     public CompletableFuture<DescribeLogDirsResponse> handle(RequestContext ctx, DescribeLogDirsRequest req) {
         DescribeLogDirsResponse resp = new DescribeLogDirsResponse();
+        if (!ctx.authorizeCluster(io.runnel.metadata.AclBinding.OP_DESCRIBE)) { // Kafka: DESCRIBE on the cluster
+            resp.errorCode = io.runnel.common.Errors.CLUSTER_AUTHORIZATION_FAILED.code();
+            return CompletableFuture.completedFuture(resp);
+        }
         for (LogDirDescription dir : logs.describeLogDirs()) {
             DescribeLogDirsResponse.Result r = new DescribeLogDirsResponse.Result();
             r.logDir = dir.path().toAbsolutePath().toString();

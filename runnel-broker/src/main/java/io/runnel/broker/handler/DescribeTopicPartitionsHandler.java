@@ -47,13 +47,22 @@ public final class DescribeTopicPartitionsHandler
     public CompletableFuture<DescribeTopicPartitionsResponse> handle(RequestContext ctx, DescribeTopicPartitionsRequest req) {
         MetadataImage image = broker.image();
         TreeSet<String> names = new TreeSet<>();
-        if (req.topics.isEmpty()) names.addAll(image.topics().keySet());
+        boolean all = req.topics.isEmpty();
+        if (all) names.addAll(image.topics().keySet());
         else for (DescribeTopicPartitionsRequest.TopicRequest t : req.topics) names.add(t.name);
         DescribeTopicPartitionsRequest.Cursor cursor = req.cursor;
         int limit = Math.max(1, Math.min(req.responsePartitionLimit, MAX_PARTITIONS));
         DescribeTopicPartitionsResponse resp = new DescribeTopicPartitionsResponse();
         for (String name : cursor == null ? names : names.tailSet(cursor.topicName, true)) {
             TopicImage t = image.topic(name);
+            // Kafka: DESCRIBE on the topic; of all topics only those are listed, a named one is TOPIC_AUTHORIZATION_FAILED
+            if (all ? !ctx.authorizeQuietly(io.runnel.metadata.AclBinding.OP_DESCRIBE, io.runnel.metadata.AclBinding.RESOURCE_TOPIC, name) : !ctx.authorize(io.runnel.metadata.AclBinding.OP_DESCRIBE, io.runnel.metadata.AclBinding.RESOURCE_TOPIC, name)) {
+                if (all) continue;
+                DescribeTopicPartitionsResponse.Topic denied = unknown(name);
+                denied.errorCode = Errors.TOPIC_AUTHORIZATION_FAILED.code();
+                resp.topics.add(denied);
+                continue;
+            }
             if (t == null) {
                 resp.topics.add(unknown(name));
                 continue;
@@ -63,7 +72,7 @@ public final class DescribeTopicPartitionsHandler
             rt.name = t.name();
             rt.topicId = t.id();
             rt.isInternal = TopicNames.isInternal(t.name());
-            rt.topicAuthorizedOperations = AuthorizedOperations.ALL_TOPIC;
+            rt.topicAuthorizedOperations = ctx.authorizedOperations(io.runnel.metadata.AclBinding.RESOURCE_TOPIC, t.name(), AuthorizedOperations.ALL_TOPIC);
             resp.topics.add(rt);
             for (Map.Entry<Integer, PartitionState> e : t.partitions().tailMap(from).entrySet()) {
                 if (limit == 0) {

@@ -57,7 +57,9 @@ public final class FetchHandler implements ApiHandler<FetchRequest, FetchRespons
         int replicaId = version >= 15 ? req.replicaState.replicaId : req.replicaId;
         boolean follower = replicaId >= 0;
         boolean readCommitted = !follower && req.isolationLevel == 1;
-        List<Wanted> wanted = resolve(req, version >= 13);
+        // Kafka: a follower needs CLUSTER_ACTION on the cluster, a consumer READ on each topic
+        boolean clusterActionDenied = follower && !ctx.authorizeCluster(io.runnel.metadata.AclBinding.OP_CLUSTER_ACTION);
+        List<Wanted> wanted = resolve(ctx, req, version >= 13, follower, clusterActionDenied);
         long[] endsAtRead = new long[wanted.size()];
         FetchResponse first = read(ctx, req, replicaId, readCommitted, wanted, endsAtRead);
         long bytes = totalBytes(first);
@@ -84,13 +86,18 @@ public final class FetchHandler implements ApiHandler<FetchRequest, FetchRespons
         return future;
     }
 
-    private List<Wanted> resolve(FetchRequest req, boolean byId) {
+    private List<Wanted> resolve(RequestContext ctx, FetchRequest req, boolean byId, boolean follower, boolean clusterActionDenied) {
         List<Wanted> out = new ArrayList<>();
         for (FetchRequest.FetchTopic t : req.topics) {
             String name = byId ? partitions.topicName(t.topicId) : t.topic;
             for (FetchRequest.FetchPartition fp : t.partitions) {
                 if (name == null) {
                     out.add(new Wanted(t, fp, null, byId ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION));
+                    continue;
+                }
+                if (clusterActionDenied || (!follower && !ctx.authorize(io.runnel.metadata.AclBinding.OP_READ,
+                        io.runnel.metadata.AclBinding.RESOURCE_TOPIC, name))) {
+                    out.add(new Wanted(t, fp, null, Errors.TOPIC_AUTHORIZATION_FAILED));
                     continue;
                 }
                 Partition p = partitions.get(new TopicPartition(name, fp.partition));

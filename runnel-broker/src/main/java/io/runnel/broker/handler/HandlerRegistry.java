@@ -11,6 +11,17 @@ import java.util.Map;
 /** The handlers of every API this broker serves; ApiVersions advertises exactly these. */
 public final class HandlerRegistry {
     private final Map<ApiKeys, ApiHandler<?, ?>> handlers = new EnumMap<>(ApiKeys.class);
+    private io.runnel.broker.security.Authorization authorization = io.runnel.broker.security.Authorization.DISABLED;
+
+    /** The authorizer every request of these handlers is checked with (default: none). */
+    public HandlerRegistry authorization(io.runnel.broker.security.Authorization a) {
+        this.authorization = a;
+        return this;
+    }
+
+    public io.runnel.broker.security.Authorization authorization() {
+        return authorization;
+    }
 
     public HandlerRegistry register(ApiHandler<?, ?> handler) {
         if (handlers.put(handler.api(), handler) != null) {

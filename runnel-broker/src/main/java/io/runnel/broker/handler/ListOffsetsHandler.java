@@ -41,9 +41,17 @@ public final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest, 
         for (ListOffsetsRequest.Topic t : req.topics) {
             ListOffsetsResponse.TopicResponse tr = new ListOffsetsResponse.TopicResponse();
             tr.name = t.name;
+            boolean denied = !ctx.authorize(io.runnel.metadata.AclBinding.OP_DESCRIBE, io.runnel.metadata.AclBinding.RESOURCE_TOPIC, t.name); // Kafka: DESCRIBE on the topic
             for (ListOffsetsRequest.Partition rp : t.partitions) {
                 ListOffsetsResponse.PartitionResponse pr = new ListOffsetsResponse.PartitionResponse();
                 pr.partitionIndex = rp.partitionIndex;
+                if (denied) {
+                    pr.errorCode = io.runnel.common.Errors.TOPIC_AUTHORIZATION_FAILED.code();
+                    pr.timestamp = -1;
+                    pr.offset = -1;
+                    tr.partitions.add(pr);
+                    continue;
+                }
                 try {
                     Partition p = partitions.leaderFor(new TopicPartition(t.name, rp.partitionIndex), rp.currentLeaderEpoch);
                     lookup(p, rp.timestamp, req.isolationLevel == 1, pr);

@@ -3,6 +3,7 @@ package io.runnel.broker.handler;
 import io.runnel.broker.BrokerContext;
 import io.runnel.common.Errors;
 import io.runnel.common.Uuid;
+import io.runnel.metadata.AclBinding;
 import io.runnel.metadata.BrokerRegistration;
 import io.runnel.metadata.MetadataImage;
 import io.runnel.metadata.PartitionState;
@@ -43,7 +44,8 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest, Metada
         if (!allTopics && req.allowAutoTopicCreation && broker.autoCreateTopicsEnabled()) {
             Set<String> missing = new LinkedHashSet<>();
             for (MetadataRequest.Topic t : req.topics) {
-                if (!byId(t) && t.name != null && image.topic(t.name) == null && validName(t.name) && !TopicNames.isInternal(t.name)) {
+                if (!byId(t) && t.name != null && image.topic(t.name) == null && validName(t.name) && !TopicNames.isInternal(t.name)
+                        && mayAutoCreate(ctx, t.name)) {
                     missing.add(t.name);
                 }
             }
@@ -53,6 +55,16 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest, Metada
             }
         }
         return CompletableFuture.completedFuture(build(ctx, req, image, allTopics));
+    }
+
+    /** Kafka: auto-creation needs DESCRIBE on the topic and CREATE on the cluster or the topic. */
+    private static boolean mayAutoCreate(RequestContext ctx, String topic) {
+        return ctx.authorize(AclBinding.OP_DESCRIBE, AclBinding.RESOURCE_TOPIC, topic)
+                && (ctx.authorizeCluster(AclBinding.OP_CREATE) || ctx.authorize(AclBinding.OP_CREATE, AclBinding.RESOURCE_TOPIC, topic));
+    }
+
+    private static boolean mayDescribe(RequestContext ctx, String topic) {
+        return ctx.authorize(AclBinding.OP_DESCRIBE, AclBinding.RESOURCE_TOPIC, topic);
     }
 
     private MetadataResponse build(RequestContext ctx, MetadataRequest req, MetadataImage image, boolean allTopics) {
@@ -71,24 +83,34 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest, Metada
         }
         resp.clusterId = image.clusterId() == null ? null : image.clusterId().toString();
         resp.controllerId = broker.controllerId();
-        if (req.includeClusterAuthorizedOperations) resp.clusterAuthorizedOperations = AuthorizedOperations.ALL_CLUSTER;
+        if (req.includeClusterAuthorizedOperations) {
+            resp.clusterAuthorizedOperations = !ctx.authorizeQuietly(AclBinding.OP_DESCRIBE, AclBinding.RESOURCE_CLUSTER, AclBinding.CLUSTER_NAME) ? 0 : ctx.authorizedOperations(AclBinding.RESOURCE_CLUSTER, AclBinding.CLUSTER_NAME,
+                    AuthorizedOperations.ALL_CLUSTER);
+        }
+        boolean autoCreate = req.allowAutoTopicCreation && broker.autoCreateTopicsEnabled();
         if (allTopics) {
-            for (TopicImage t : image.topics().values()) resp.topics.add(describe(t, req, version));
+            // Kafka: a client sees only the topics it may describe
+            for (TopicImage t : image.topics().values()) {
+                if (ctx.authorizeQuietly(AclBinding.OP_DESCRIBE, AclBinding.RESOURCE_TOPIC, t.name())) resp.topics.add(describe(ctx, t, req, version));
+            }
         } else {
             for (MetadataRequest.Topic rt : req.topics) {
                 // a non-zero topic id wins over the name: clients asking by id (Admin.describeTopics by id)
                 // leave the name empty rather than null, as Kafka's own request builder does
                 boolean byId = byId(rt);
                 TopicImage t = byId ? image.topic(rt.topicId) : rt.name != null ? image.topic(rt.name) : null;
-                if (t != null) {
-                    resp.topics.add(describe(t, req, version));
+                if (t != null && mayDescribe(ctx, t.name())) {
+                    resp.topics.add(describe(ctx, t, req, version));
                     continue;
                 }
                 MetadataResponse.Topic mt = new MetadataResponse.Topic();
                 // names are nullable from v12; before that ids cannot be asked for (Kafka refuses them)
                 mt.name = byId || rt.name == null ? (version >= 12 ? null : "") : rt.name;
                 mt.topicId = byId ? rt.topicId : Uuid.ZERO;
-                if (byId || rt.name == null) {
+                if (t != null || (!byId && rt.name != null && validName(rt.name) && (!mayDescribe(ctx, rt.name)
+                        || (autoCreate && !TopicNames.isInternal(rt.name) && !mayAutoCreate(ctx, rt.name))))) {
+                    mt.errorCode = Errors.TOPIC_AUTHORIZATION_FAILED.code(); // not describable, or not creatable when asked to create
+                } else if (byId || rt.name == null) {
                     mt.errorCode = Errors.UNKNOWN_TOPIC_ID.code();
                 } else if (!validName(rt.name)) {
                     mt.errorCode = Errors.INVALID_TOPIC_EXCEPTION.code();
@@ -114,12 +136,14 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest, Metada
         }
     }
 
-    private static MetadataResponse.Topic describe(TopicImage t, MetadataRequest req, short version) {
+    private static MetadataResponse.Topic describe(RequestContext ctx, TopicImage t, MetadataRequest req, short version) {
         MetadataResponse.Topic mt = new MetadataResponse.Topic();
         mt.name = t.name();
         mt.topicId = t.id();
         mt.isInternal = TopicNames.isInternal(t.name());
-        if (req.includeTopicAuthorizedOperations) mt.topicAuthorizedOperations = AuthorizedOperations.ALL_TOPIC;
+        if (req.includeTopicAuthorizedOperations) {
+            mt.topicAuthorizedOperations = ctx.authorizedOperations(AclBinding.RESOURCE_TOPIC, t.name(), AuthorizedOperations.ALL_TOPIC);
+        }
         for (var e : t.partitions().entrySet()) {
             PartitionState ps = e.getValue();
             MetadataResponse.Partition mp = new MetadataResponse.Partition();

@@ -31,12 +31,20 @@ public final class OffsetForLeaderEpochHandler implements ApiHandler<OffsetForLe
     @Override
     public CompletableFuture<OffsetForLeaderEpochResponse> handle(RequestContext ctx, OffsetForLeaderEpochRequest req) {
         OffsetForLeaderEpochResponse resp = new OffsetForLeaderEpochResponse();
+        // Kafka: a follower (replicaId >= 0) needs CLUSTER_ACTION on the cluster, a client DESCRIBE on each topic
+        boolean follower = req.replicaId >= 0;
+        boolean clusterDenied = follower && !ctx.authorizeCluster(io.runnel.metadata.AclBinding.OP_CLUSTER_ACTION);
         for (OffsetForLeaderEpochRequest.Topic t : req.topics) {
             OffsetForLeaderEpochResponse.TopicResult tr = new OffsetForLeaderEpochResponse.TopicResult();
             tr.topic = t.topic;
             for (OffsetForLeaderEpochRequest.Partition rp : t.partitions) {
                 OffsetForLeaderEpochResponse.EpochEndOffset pr = new OffsetForLeaderEpochResponse.EpochEndOffset();
                 pr.partition = rp.partition;
+                if (clusterDenied || (!follower && !ctx.authorize(io.runnel.metadata.AclBinding.OP_DESCRIBE, io.runnel.metadata.AclBinding.RESOURCE_TOPIC, t.topic))) {
+                    pr.errorCode = io.runnel.common.Errors.TOPIC_AUTHORIZATION_FAILED.code();
+                    tr.partitions.add(pr);
+                    continue;
+                }
                 try {
                     Partition p = partitions.leaderFor(new TopicPartition(t.topic, rp.partition), rp.currentLeaderEpoch);
                     EpochEndOffset e = p.log().endOffsetForEpoch(rp.leaderEpoch);

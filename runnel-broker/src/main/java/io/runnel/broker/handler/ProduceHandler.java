@@ -161,11 +161,16 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest, ProduceR
         boolean validAcks = req.acks == -1 || req.acks == 0 || req.acks == 1;
         ProduceResponse resp = new ProduceResponse();
         List<CompletableFuture<Void>> pending = null; // transactional batches waiting for the coordinator
+        // Kafka: a transactional producer needs WRITE on its transactional id, and every producer WRITE on each topic
+        boolean txnDenied = req.transactionalId != null && !req.transactionalId.isEmpty()
+                && !ctx.authorize(io.runnel.metadata.AclBinding.OP_WRITE, io.runnel.metadata.AclBinding.RESOURCE_TRANSACTIONAL_ID, req.transactionalId);
         for (ProduceRequest.TopicData td : req.topicData) {
             ProduceResponse.TopicResponse tr = new ProduceResponse.TopicResponse();
             tr.name = td.name;
             tr.topicId = td.topicId;
             String topic = byId ? partitions.topicName(td.topicId) : td.name;
+            boolean topicDenied = topic != null && !ctx.authorize(io.runnel.metadata.AclBinding.OP_WRITE,
+                    io.runnel.metadata.AclBinding.RESOURCE_TOPIC, topic);
             for (ProduceRequest.PartitionData pd : td.partitionData) {
                 ProduceResponse.PartitionResponse pr = new ProduceResponse.PartitionResponse();
                 pr.index = pd.index;
@@ -173,6 +178,10 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest, ProduceR
                 TxnBatch txn;
                 if (!validAcks) {
                     pr.errorCode = Errors.INVALID_REQUIRED_ACKS.code();
+                } else if (txnDenied) {
+                    pr.errorCode = Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code();
+                } else if (topicDenied) {
+                    pr.errorCode = Errors.TOPIC_AUTHORIZATION_FAILED.code();
                 } else if (topic == null) {
                     pr.errorCode = (byId ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION).code();
                 } else {

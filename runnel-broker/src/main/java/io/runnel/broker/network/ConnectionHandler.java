@@ -155,7 +155,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             Slot slot = new Slot(header, api);
             pending.add(slot);
             RequestContext rc = new RequestContext(header, api, ctx.channel().remoteAddress(), listenerName, System.nanoTime(),
-                    principal, sasl);
+                    principal, sasl, registry.authorization());
             CompletableFuture<ApiMessage> future;
             try {
                 future = handler.handle(rc, request);

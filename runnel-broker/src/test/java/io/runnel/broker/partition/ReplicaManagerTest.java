@@ -205,7 +205,10 @@ class ReplicaManagerTest {
         rp.timestamp = timestamp;
         t.partitions.add(rp);
         req.topics.add(t);
-        return new io.runnel.broker.handler.ListOffsetsHandler(replicas).handle(null, req).get(5, TimeUnit.SECONDS)
+        io.runnel.broker.handler.RequestContext ctx = new io.runnel.broker.handler.RequestContext(
+                new io.runnel.protocol.RequestHeader(io.runnel.protocol.ApiKeys.LIST_OFFSETS.id, (short) 9, 1, "test"),
+                io.runnel.protocol.ApiKeys.LIST_OFFSETS, new java.net.InetSocketAddress("127.0.0.1", 1), "PLAINTEXT", 0);
+        return new io.runnel.broker.handler.ListOffsetsHandler(replicas).handle(ctx, req).get(5, TimeUnit.SECONDS)
                 .topics.get(0).partitions.get(0);
     }
 

@@ -12,7 +12,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 
 /** What the admin handlers share: error translation and the checks Kafka brokers make on config resources. */
-final class AdminSupport {
+public final class AdminSupport {
     private static final Logger log = LoggerFactory.getLogger(AdminSupport.class);
 
     private AdminSupport() {
@@ -22,7 +22,7 @@ final class AdminSupport {
      * The error code and message for a failed controller future: an {@link ApiException} (anywhere in
      * the cause chain) keeps its code and message, anything else is UNKNOWN_SERVER_ERROR and is logged.
      */
-    static ApiError errorOf(Throwable t) {
+    public static ApiError errorOf(Throwable t) {
         Throwable c = t;
         while ((c instanceof CompletionException || c instanceof ExecutionException) && c.getCause() != null) {
             c = c.getCause();
@@ -79,5 +79,41 @@ final class AdminSupport {
     /** The message of an error that goes on the wire: null on success. */
     static String message(ApiError e) {
         return e.isSuccess() ? null : e.message();
+    }
+
+    /**
+     * Kafka's check of a config resource for DescribeConfigs ({@code DESCRIBE_CONFIGS}) and AlterConfigs /
+     * IncrementalAlterConfigs ({@code ALTER_CONFIGS}): a topic (2) on the topic, a broker (4) or broker logger (8) on
+     * the cluster, a group (32) on the group; null when allowed, else the error (TOPIC_/CLUSTER_/GROUP_AUTHORIZATION_FAILED).
+     */
+    public static ApiError configAuthorization(io.runnel.broker.handler.RequestContext ctx, byte resourceType, String name, byte operation) {
+        io.runnel.common.Errors denied;
+        boolean ok;
+        switch (resourceType) {
+            case 2 -> {
+                ok = ctx.authorize(operation, io.runnel.metadata.AclBinding.RESOURCE_TOPIC, name);
+                denied = io.runnel.common.Errors.TOPIC_AUTHORIZATION_FAILED;
+            }
+            case 32 -> {
+                ok = ctx.authorize(operation, io.runnel.metadata.AclBinding.RESOURCE_GROUP, name);
+                denied = io.runnel.common.Errors.GROUP_AUTHORIZATION_FAILED;
+            }
+            default -> {
+                ok = ctx.authorizeCluster(operation);
+                denied = io.runnel.common.Errors.CLUSTER_AUTHORIZATION_FAILED;
+            }
+        }
+        return ok ? null : ApiError.of(denied, null);
+    }
+
+    /**
+     * The operation itself when the request's principal may do {@code operation} on the cluster, else a future failed
+     * with CLUSTER_AUTHORIZATION_FAILED, which the handler answers as it answers any failure of the operation.
+     */
+    public static <T> java.util.concurrent.CompletableFuture<T> ifCluster(io.runnel.broker.handler.RequestContext ctx, byte operation,
+                                                                       java.util.function.Supplier<java.util.concurrent.CompletableFuture<T>> op) {
+        if (ctx.authorizeCluster(operation)) return op.get();
+        return java.util.concurrent.CompletableFuture.failedFuture(new io.runnel.common.ApiException(
+                io.runnel.common.Errors.CLUSTER_AUTHORIZATION_FAILED, "Cluster authorization failed."));
     }
 }

@@ -38,6 +38,8 @@ public final class AlterClientQuotasHandler implements ApiHandler<AlterClientQuo
     public CompletableFuture<AlterClientQuotasResponse> handle(RequestContext ctx, AlterClientQuotasRequest req) {
         List<ClientQuotaAlteration> alterations = new ArrayList<>();
         List<ApiError> local = new ArrayList<>(); // a malformed entry (an entity type twice) is refused here
+        // Kafka: ALTER_CONFIGS on the cluster, else every entry CLUSTER_AUTHORIZATION_FAILED
+        boolean allowed = ctx.authorizeCluster(io.runnel.metadata.AclBinding.OP_ALTER_CONFIGS);
         for (AlterClientQuotasRequest.EntryData entry : req.entries) {
             Map<String, String> entries = new TreeMap<>();
             ApiError e = null;
@@ -49,6 +51,7 @@ public final class AlterClientQuotasHandler implements ApiHandler<AlterClientQuo
             }
             List<ClientQuotaAlteration.Op> ops = new ArrayList<>();
             for (AlterClientQuotasRequest.OpData op : entry.ops) ops.add(new ClientQuotaAlteration.Op(op.key, op.remove ? null : op.value));
+            if (e == null && !allowed) e = ApiError.of(io.runnel.common.Errors.CLUSTER_AUTHORIZATION_FAILED, null);
             local.add(e);
             if (e == null) alterations.add(new ClientQuotaAlteration(new ClientQuotaEntity(entries), ops));
         }

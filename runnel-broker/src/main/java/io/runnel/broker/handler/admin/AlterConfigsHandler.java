@@ -54,6 +54,8 @@ public final class AlterConfigsHandler implements ApiHandler<AlterConfigsRequest
         for (int i = 0; i < n; i++) {
             if (errors[i] != null) continue;
             AlterConfigsRequest.Resource r = req.resources.get(i);
+            errors[i] = AdminSupport.configAuthorization(ctx, r.resourceType, r.resourceName, io.runnel.metadata.AclBinding.OP_ALTER_CONFIGS);
+            if (errors[i] != null) continue;
             try {
                 resources[i] = AdminSupport.alterableResource(r.resourceType, r.resourceName, broker.nodeId());
                 forward.put(resources[i], configsOf(r));

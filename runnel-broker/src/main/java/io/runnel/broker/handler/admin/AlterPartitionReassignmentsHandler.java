@@ -41,7 +41,8 @@ public final class AlterPartitionReassignmentsHandler
         for (AlterPartitionReassignmentsRequest.Topic t : req.topics) {
             for (AlterPartitionReassignmentsRequest.Partition p : t.partitions) targets.put(new TopicPartition(t.name, p.partitionIndex), p.replicas);
         }
-        return controller.alterPartitionReassignments(targets, req.allowReplicationFactorChange).handle((results, err) -> {
+        return AdminSupport.ifCluster(ctx, io.runnel.metadata.AclBinding.OP_ALTER,
+                () -> controller.alterPartitionReassignments(targets, req.allowReplicationFactorChange)).handle((results, err) -> {
             AlterPartitionReassignmentsResponse resp = new AlterPartitionReassignmentsResponse();
             resp.allowReplicationFactorChange = req.allowReplicationFactorChange;
             resp.errorMessage = null;

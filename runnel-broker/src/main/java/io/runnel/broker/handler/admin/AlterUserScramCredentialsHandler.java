@@ -52,6 +52,17 @@ public final class AlterUserScramCredentialsHandler implements ApiHandler<AlterU
                     derivable ? f.storedKey(u.saltedPassword) : none, derivable ? f.serverKey(u.saltedPassword) : none, u.iterations)));
         }
         if (alterations.isEmpty()) return CompletableFuture.completedFuture(new AlterUserScramCredentialsResponse());
+        if (!ctx.authorizeCluster(io.runnel.metadata.AclBinding.OP_ALTER)) { // Kafka: ALTER on the cluster
+            AlterUserScramCredentialsResponse resp = new AlterUserScramCredentialsResponse();
+            for (String user : new java.util.LinkedHashSet<>(alterations.stream().map(ScramAlteration::user).toList())) {
+                AlterUserScramCredentialsResponse.Result r = new AlterUserScramCredentialsResponse.Result();
+                r.user = user;
+                r.errorCode = io.runnel.common.Errors.CLUSTER_AUTHORIZATION_FAILED.code();
+                r.errorMessage = null;
+                resp.results.add(r);
+            }
+            return CompletableFuture.completedFuture(resp);
+        }
         return controller.alterScramCredentials(alterations).handle((results, err) -> {
             Map<String, ApiError> byUser = results;
             if (err != null) {

@@ -41,7 +41,12 @@ public final class CreatePartitionsHandler implements ApiHandler<CreatePartition
     public CompletableFuture<CreatePartitionsResponse> handle(RequestContext ctx, CreatePartitionsRequest req) {
         List<NewPartitions> requests = new ArrayList<>();
         LinkedHashSet<String> names = new LinkedHashSet<>();
+        List<String> denied = new ArrayList<>();
         for (CreatePartitionsRequest.Topic t : req.topics) {
+            if (!ctx.authorize(io.runnel.metadata.AclBinding.OP_ALTER, io.runnel.metadata.AclBinding.RESOURCE_TOPIC, t.name)) { // Kafka: ALTER on the topic
+                denied.add(t.name);
+                continue;
+            }
             List<List<Integer>> assignments = new ArrayList<>();
             if (t.assignments != null) {
                 for (CreatePartitionsRequest.Assignment a : t.assignments) assignments.add(a.brokerIds == null ? List.of() : a.brokerIds);
@@ -50,6 +55,7 @@ public final class CreatePartitionsHandler implements ApiHandler<CreatePartition
             names.add(t.name);
         }
         CreatePartitionsResponse resp = new CreatePartitionsResponse();
+        for (String n : denied) resp.results.add(result(n, ApiError.of(io.runnel.common.Errors.TOPIC_AUTHORIZATION_FAILED, "Authorization failed.")));
         if (requests.isEmpty()) return CompletableFuture.completedFuture(resp);
         return controller.createPartitions(requests, req.validateOnly).handle((results, err) -> {
             if (err != null) {

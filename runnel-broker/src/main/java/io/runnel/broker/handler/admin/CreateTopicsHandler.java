@@ -54,8 +54,14 @@ public final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest
         // name -> error decided here, or null when the controller decides; in request order
         Map<String, ApiError> local = new LinkedHashMap<>();
         List<NewTopic> forward = new ArrayList<>();
+        // Kafka: CREATE on the cluster, else on each topic (TOPIC_AUTHORIZATION_FAILED)
+        boolean clusterCreate = ctx.authorizeCluster(io.runnel.metadata.AclBinding.OP_CREATE);
         for (CreateTopicsRequest.Topic t : req.topics) {
             if (local.containsKey(t.name)) continue;
+            if (!clusterCreate && occurrences.get(t.name) == 1 && !ctx.authorize(io.runnel.metadata.AclBinding.OP_CREATE, io.runnel.metadata.AclBinding.RESOURCE_TOPIC, t.name)) {
+                local.put(t.name, ApiError.of(Errors.TOPIC_AUTHORIZATION_FAILED, "Authorization failed."));
+                continue;
+            }
             if (occurrences.get(t.name) > 1) {
                 local.put(t.name, ApiError.of(Errors.INVALID_REQUEST, "Duplicate topic name."));
                 continue;

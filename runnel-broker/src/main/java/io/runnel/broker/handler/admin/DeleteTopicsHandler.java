@@ -42,6 +42,16 @@ public final class DeleteTopicsHandler implements ApiHandler<DeleteTopicsRequest
     private record Ref(String name, Uuid id) {
     }
 
+    private boolean mayDelete(RequestContext ctx, Ref r) {
+        String name = r.name;
+        if (name == null) {
+            io.runnel.metadata.TopicImage t = broker.image().topic(r.id);
+            if (t == null) return true;
+            name = t.name();
+        }
+        return ctx.authorize(io.runnel.metadata.AclBinding.OP_DELETE, io.runnel.metadata.AclBinding.RESOURCE_TOPIC, name);
+    }
+
     @Override
     public CompletableFuture<DeleteTopicsResponse> handle(RequestContext ctx, DeleteTopicsRequest req) {
         short version = ctx.apiVersion();
@@ -65,6 +75,9 @@ public final class DeleteTopicsHandler implements ApiHandler<DeleteTopicsRequest
                 resp.responses.add(result(null, Uuid.ZERO, ApiError.of(Errors.INVALID_REQUEST, "Neither topic name nor id were specified.")));
             } else if (r.name != null && !r.id.equals(Uuid.ZERO)) {
                 resp.responses.add(result(r.name, r.id, ApiError.of(Errors.INVALID_REQUEST, "You may not specify both topic name and topic id.")));
+            } else if (!mayDelete(ctx, r)) {
+                // Kafka: DELETE on the topic (a topic named by an unknown id stays UNKNOWN_TOPIC_ID)
+                resp.responses.add(result(r.name, r.id, ApiError.of(Errors.TOPIC_AUTHORIZATION_FAILED, "Authorization failed.")));
             } else if (r.name != null) {
                 names.add(r.name);
             } else {
@@ -76,8 +89,8 @@ public final class DeleteTopicsHandler implements ApiHandler<DeleteTopicsRequest
         List<String> allNames = new ArrayList<>();
         List<Uuid> allIds = new ArrayList<>();
         for (Ref r : refs) {
-            if (r.name != null && r.id.equals(Uuid.ZERO)) allNames.add(r.name);
-            else if (r.name == null && !r.id.equals(Uuid.ZERO)) allIds.add(r.id);
+            if (r.name != null && r.id.equals(Uuid.ZERO) && names.contains(r.name)) allNames.add(r.name);
+            else if (r.name == null && !r.id.equals(Uuid.ZERO) && ids.contains(r.id)) allIds.add(r.id);
         }
         return controller.deleteTopics(allNames, allIds).handle((results, err) -> {
             if (err != null) {

@@ -44,6 +44,11 @@ public final class DescribeClientQuotasHandler implements ApiHandler<DescribeCli
     public CompletableFuture<DescribeClientQuotasResponse> handle(RequestContext ctx, DescribeClientQuotasRequest req) {
         DescribeClientQuotasResponse resp = new DescribeClientQuotasResponse();
         resp.errorMessage = null;
+        if (!ctx.authorizeCluster(io.runnel.metadata.AclBinding.OP_DESCRIBE_CONFIGS)) { // Kafka: DESCRIBE_CONFIGS on the cluster
+            resp.errorCode = Errors.CLUSTER_AUTHORIZATION_FAILED.code();
+            resp.entries = null;
+            return CompletableFuture.completedFuture(resp);
+        }
         String invalid = checkFilter(req);
         if (invalid != null) {
             resp.errorCode = Errors.INVALID_REQUEST.code();

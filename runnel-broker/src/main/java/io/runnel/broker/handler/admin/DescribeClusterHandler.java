@@ -78,7 +78,9 @@ public final class DescribeClusterHandler implements ApiHandler<DescribeClusterR
         resp.clusterId = image.clusterId() == null ? "" : image.clusterId().toString();
         // a controller id the client cannot find among the brokers would confuse it; Kafka answers -1 then
         resp.controllerId = controllerListed ? active : -1;
-        resp.clusterAuthorizedOperations = req.includeClusterAuthorizedOperations ? AuthorizedOperations.ALL_CLUSTER : AuthorizedOperations.NOT_REQUESTED;
+        // Kafka: no check on a broker; the authorized operations are 0 without DESCRIBE on the cluster
+        resp.clusterAuthorizedOperations = !req.includeClusterAuthorizedOperations ? AuthorizedOperations.NOT_REQUESTED
+                : !ctx.authorizeQuietly(io.runnel.metadata.AclBinding.OP_DESCRIBE, io.runnel.metadata.AclBinding.RESOURCE_CLUSTER, io.runnel.metadata.AclBinding.CLUSTER_NAME) ? 0 : ctx.authorizedOperations(io.runnel.metadata.AclBinding.RESOURCE_CLUSTER, io.runnel.metadata.AclBinding.CLUSTER_NAME, AuthorizedOperations.ALL_CLUSTER);
         return CompletableFuture.completedFuture(resp);
     }
 }

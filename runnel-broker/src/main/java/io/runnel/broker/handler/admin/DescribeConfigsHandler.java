@@ -62,6 +62,12 @@ public final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsR
             result.resourceType = r.resourceType;
             result.resourceName = r.resourceName;
             result.errorMessage = null;
+            io.runnel.metadata.ApiError denied = AdminSupport.configAuthorization(ctx, r.resourceType, r.resourceName, io.runnel.metadata.AclBinding.OP_DESCRIBE_CONFIGS);
+            if (denied != null) {
+                result.errorCode = denied.error().code();
+                resp.results.add(result);
+                continue;
+            }
             try {
                 List<ConfigEntry> entries = describe(r);
                 if (entries == null) {

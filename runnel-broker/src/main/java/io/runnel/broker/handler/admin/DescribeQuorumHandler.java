@@ -46,7 +46,7 @@ public final class DescribeQuorumHandler implements ApiHandler<DescribeQuorumReq
             return CompletableFuture.completedFuture(partitionError(ApiError.of(Errors.UNKNOWN_TOPIC_OR_PARTITION,
                     "DescribeQuorum describes only " + METADATA_TOPIC + "-0")));
         }
-        return controller.describeQuorum().handle((d, err) -> {
+        return AdminSupport.ifCluster(ctx, io.runnel.metadata.AclBinding.OP_DESCRIBE, controller::describeQuorum).handle((d, err) -> {
             if (err != null) return partitionError(AdminSupport.errorOf(err));
             DescribeQuorumResponse resp = new DescribeQuorumResponse();
             resp.errorCode = Errors.NONE.code();

@@ -38,6 +38,10 @@ public final class DescribeUserScramCredentialsHandler
         SortedMap<String, SortedMap<Byte, ScramCredential>> all = broker.image().scramCredentials();
         DescribeUserScramCredentialsResponse resp = new DescribeUserScramCredentialsResponse();
         resp.errorMessage = null;
+        if (!ctx.authorizeCluster(io.runnel.metadata.AclBinding.OP_DESCRIBE)) { // Kafka: DESCRIBE on the cluster
+            resp.errorCode = Errors.CLUSTER_AUTHORIZATION_FAILED.code();
+            return CompletableFuture.completedFuture(resp);
+        }
         Set<String> users = new LinkedHashSet<>(); // one result per user, also for a user named twice
         Set<String> duplicated = new HashSet<>();
         if (req.users == null || req.users.isEmpty()) users.addAll(all.keySet()); // Kafka: null or empty = all users

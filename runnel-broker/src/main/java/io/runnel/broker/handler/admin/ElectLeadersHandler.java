@@ -44,7 +44,8 @@ public final class ElectLeadersHandler implements ApiHandler<ElectLeadersRequest
             }
         }
         Set<TopicPartition> named = partitions;
-        return controller.electLeaders(req.electionType, partitions).handle((results, err) -> {
+        Set<TopicPartition> asked = partitions;
+        return AdminSupport.ifCluster(ctx, io.runnel.metadata.AclBinding.OP_ALTER, () -> controller.electLeaders(req.electionType, asked)).handle((results, err) -> {
             ElectLeadersResponse resp = new ElectLeadersResponse();
             if (err != null) {
                 ApiError e = AdminSupport.errorOf(err);

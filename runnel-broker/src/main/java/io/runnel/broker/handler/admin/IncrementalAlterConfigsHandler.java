@@ -66,6 +66,8 @@ public final class IncrementalAlterConfigsHandler
         for (int i = 0; i < n; i++) {
             if (errors[i] != null) continue;
             IncrementalAlterConfigsRequest.Resource r = req.resources.get(i);
+            errors[i] = AdminSupport.configAuthorization(ctx, r.resourceType, r.resourceName, io.runnel.metadata.AclBinding.OP_ALTER_CONFIGS);
+            if (errors[i] != null) continue;
             try {
                 List<AlterConfigOp> ops = opsOf(r);
                 resources[i] = AdminSupport.alterableResource(r.resourceType, r.resourceName, broker.nodeId());

@@ -71,9 +71,17 @@ public final class InitProducerIdHandler implements ApiHandler<InitProducerIdReq
         }
         if (req.transactionalId != null) {
             if (req.transactionalId.isEmpty()) return CompletableFuture.completedFuture(error(Errors.INVALID_REQUEST));
+            if (!ctx.authorize(io.runnel.metadata.AclBinding.OP_WRITE, io.runnel.metadata.AclBinding.RESOURCE_TRANSACTIONAL_ID, req.transactionalId)) {
+                return CompletableFuture.completedFuture(error(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED));
+            }
             if (txns == null) return CompletableFuture.completedFuture(error(Errors.COORDINATOR_NOT_AVAILABLE));
             return txns.initProducerId(req.transactionalId, req.transactionTimeoutMs, req.producerId, req.producerEpoch)
                     .thenApply(r -> response(r, version));
+        }
+        // Kafka (KIP-679): an idempotent producer needs IDEMPOTENT_WRITE on the cluster or WRITE on some topic
+        if (!ctx.authorizeCluster(io.runnel.metadata.AclBinding.OP_IDEMPOTENT_WRITE)
+                && !ctx.authorization().authorizeAny(ctx.principal(), ctx.clientHost(), io.runnel.metadata.AclBinding.OP_WRITE, io.runnel.metadata.AclBinding.RESOURCE_TOPIC)) {
+            return CompletableFuture.completedFuture(error(Errors.CLUSTER_AUTHORIZATION_FAILED));
         }
         return nextProducerId().handle((id, err) -> {
             if (err != null) {

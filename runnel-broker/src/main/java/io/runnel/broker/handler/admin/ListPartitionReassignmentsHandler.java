@@ -47,6 +47,10 @@ public final class ListPartitionReassignmentsHandler
         }
         ListPartitionReassignmentsResponse resp = new ListPartitionReassignmentsResponse();
         resp.errorMessage = null;
+        if (!ctx.authorizeCluster(io.runnel.metadata.AclBinding.OP_DESCRIBE)) {
+            resp.errorCode = io.runnel.common.Errors.CLUSTER_AUTHORIZATION_FAILED.code();
+            return CompletableFuture.completedFuture(resp);
+        }
         Map<String, ListPartitionReassignmentsResponse.Topic> byTopic = new LinkedHashMap<>();
         for (Map.Entry<TopicPartition, PartitionState> e : controller.listPartitionReassignments(filter).entrySet()) {
             ListPartitionReassignmentsResponse.Topic t = byTopic.computeIfAbsent(e.getKey().topic(), name -> {

@@ -29,7 +29,7 @@ public final class UnregisterBrokerHandler implements ApiHandler<UnregisterBroke
 
     @Override
     public CompletableFuture<UnregisterBrokerResponse> handle(RequestContext ctx, UnregisterBrokerRequest req) {
-        return controller.unregisterBroker(req.brokerId).handle((v, err) -> {
+        return AdminSupport.ifCluster(ctx, io.runnel.metadata.AclBinding.OP_ALTER, () -> controller.unregisterBroker(req.brokerId)).handle((v, err) -> {
             ApiError e = err == null ? ApiError.NONE : AdminSupport.errorOf(err);
             UnregisterBrokerResponse resp = new UnregisterBrokerResponse();
             resp.errorCode = e.error().code();

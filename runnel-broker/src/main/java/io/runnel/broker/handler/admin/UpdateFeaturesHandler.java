@@ -44,6 +44,9 @@ public final class UpdateFeaturesHandler implements ApiHandler<UpdateFeaturesReq
     @Override
     public CompletableFuture<UpdateFeaturesResponse> handle(RequestContext ctx, UpdateFeaturesRequest req) {
         short version = ctx.apiVersion();
+        if (!ctx.authorizeCluster(io.runnel.metadata.AclBinding.OP_ALTER)) {
+            return CompletableFuture.completedFuture(response(req, version, Errors.CLUSTER_AUTHORIZATION_FAILED, null));
+        }
         BrokerFeatures current = features.withFinalizedLevels(broker.image().featureLevels());
         Map<String, Short> levels = new LinkedHashMap<>();
         String problem = null;

@@ -60,7 +60,14 @@ public final class ConsumerGroupDescribeHandler implements ApiHandler<ConsumerGr
                     w.memberType = m.memberType();
                     g.members.add(w);
                 }
-                g.authorizedOperations = ops ? AuthorizedOperations.ALL_GROUP : AuthorizedOperations.NOT_REQUESTED;
+                g.authorizedOperations = ops ? ctx.authorizedOperations(io.runnel.metadata.AclBinding.RESOURCE_GROUP, g.groupId, AuthorizedOperations.ALL_GROUP)
+                        : AuthorizedOperations.NOT_REQUESTED;
+                if (!ctx.authorize(io.runnel.metadata.AclBinding.OP_DESCRIBE, io.runnel.metadata.AclBinding.RESOURCE_GROUP, g.groupId)) { // Kafka: DESCRIBE on each group
+                    g.errorCode = io.runnel.common.Errors.GROUP_AUTHORIZATION_FAILED.code();
+                    g.errorMessage = null;
+                    g.members.clear();
+                    g.authorizedOperations = AuthorizedOperations.NOT_REQUESTED;
+                }
                 resp.groups.add(g);
             }
             return resp;

@@ -44,7 +44,17 @@ public final class ConsumerGroupHeartbeatHandler implements ApiHandler<ConsumerG
                 request.subscribedTopicNames == null ? null : List.copyOf(request.subscribedTopicNames),
                 ctx.apiVersion() >= 1 ? request.subscribedTopicRegex : null, request.serverAssignor, owned,
                 GroupHandlerSupport.clientId(ctx), GroupHandlerSupport.clientHost(ctx));
-        return coordinator.consumerGroupHeartbeat(params)
+        // Kafka: READ on the group; then DESCRIBE on every subscribed topic name (else TOPIC_AUTHORIZATION_FAILED)
+        CompletableFuture<HeartbeatResult> result;
+        if (!ctx.authorize(io.runnel.metadata.AclBinding.OP_READ, io.runnel.metadata.AclBinding.RESOURCE_GROUP, request.groupId)) {
+            result = CompletableFuture.completedFuture(HeartbeatResult.error(io.runnel.common.Errors.GROUP_AUTHORIZATION_FAILED, null));
+        } else if (request.subscribedTopicNames != null && request.subscribedTopicNames.stream()
+                .anyMatch(t -> !ctx.authorize(io.runnel.metadata.AclBinding.OP_DESCRIBE, io.runnel.metadata.AclBinding.RESOURCE_TOPIC, t))) {
+            result = CompletableFuture.completedFuture(HeartbeatResult.error(io.runnel.common.Errors.TOPIC_AUTHORIZATION_FAILED, null));
+        } else {
+            result = coordinator.consumerGroupHeartbeat(params);
+        }
+        return result
                 .exceptionally(t -> HeartbeatResult.error(GroupHandlerSupport.errorOf(t), null))
                 .thenApply(r -> {
                     ConsumerGroupHeartbeatResponse resp = new ConsumerGroupHeartbeatResponse();

@@ -29,8 +29,20 @@ public final class DeleteGroupsHandler implements ApiHandler<DeleteGroupsRequest
 
     @Override
     public CompletableFuture<DeleteGroupsResponse> handle(RequestContext ctx, DeleteGroupsRequest request) {
-        return coordinator.deleteGroups(request.groupsNames).thenApply(results -> {
+        java.util.List<String> allowed = new java.util.ArrayList<>();
+        java.util.List<String> denied = new java.util.ArrayList<>();
+        for (String g : request.groupsNames) (ctx.authorize(io.runnel.metadata.AclBinding.OP_DELETE, io.runnel.metadata.AclBinding.RESOURCE_GROUP, g) ? allowed : denied).add(g);
+        CompletableFuture<java.util.List<DeleteGroupResult>> deleted = allowed.isEmpty()
+                ? CompletableFuture.completedFuture(java.util.List.of()) : coordinator.deleteGroups(allowed);
+        return deleted.thenApply(results -> {
             DeleteGroupsResponse resp = new DeleteGroupsResponse();
+            for (String g : denied) { // Kafka: DELETE on the group, else GROUP_AUTHORIZATION_FAILED
+                DeleteGroupsResponse.Result w = new DeleteGroupsResponse.Result();
+                w.groupId = g;
+                w.errorCode = Errors.GROUP_AUTHORIZATION_FAILED.code();
+                w.errorMessage = null;
+                resp.results.add(w);
+            }
             for (DeleteGroupResult r : results) {
                 DeleteGroupsResponse.Result w = new DeleteGroupsResponse.Result();
                 w.groupId = GroupHandlerSupport.nullToEmpty(r.groupId());

@@ -52,7 +52,19 @@ public final class DescribeGroupsHandler implements ApiHandler<DescribeGroupsReq
                     w.memberAssignment = m.assignment();
                     g.members.add(w);
                 }
-                g.authorizedOperations = ops ? AuthorizedOperations.ALL_GROUP : AuthorizedOperations.NOT_REQUESTED;
+                g.authorizedOperations = ops ? ctx.authorizedOperations(io.runnel.metadata.AclBinding.RESOURCE_GROUP, g.groupId, AuthorizedOperations.ALL_GROUP)
+                        : AuthorizedOperations.NOT_REQUESTED;
+                if (!ctx.authorize(io.runnel.metadata.AclBinding.OP_DESCRIBE, io.runnel.metadata.AclBinding.RESOURCE_GROUP, g.groupId)) { // Kafka: DESCRIBE on each group
+                    DescribeGroupsResponse.Group denied = new DescribeGroupsResponse.Group();
+                    denied.groupId = g.groupId;
+                    denied.errorCode = io.runnel.common.Errors.GROUP_AUTHORIZATION_FAILED.code();
+                    denied.errorMessage = null;
+                    denied.groupState = "";
+                    denied.protocolType = "";
+                    denied.protocolData = "";
+                    denied.authorizedOperations = AuthorizedOperations.NOT_REQUESTED;
+                    g = denied;
+                }
                 resp.groups.add(g);
             }
             return resp;

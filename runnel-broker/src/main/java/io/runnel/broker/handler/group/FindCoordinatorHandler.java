@@ -49,8 +49,15 @@ public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorR
         }
     }
 
-    private Found find(byte keyType, String key, String listener) {
+    private Found find(RequestContext ctx, byte keyType, String key, String listener) {
         if (key == null) return new Found(Errors.INVALID_REQUEST, Found.NO_NODE);
+        // Kafka: DESCRIBE on the group or the transactional id
+        if (keyType == 0 && !ctx.authorize(io.runnel.metadata.AclBinding.OP_DESCRIBE, io.runnel.metadata.AclBinding.RESOURCE_GROUP, key)) {
+            return new Found(Errors.GROUP_AUTHORIZATION_FAILED, Found.NO_NODE);
+        }
+        if (keyType == 1 && !ctx.authorize(io.runnel.metadata.AclBinding.OP_DESCRIBE, io.runnel.metadata.AclBinding.RESOURCE_TRANSACTIONAL_ID, key)) {
+            return new Found(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, Found.NO_NODE);
+        }
         String topic;
         int partition;
         switch (keyType) {
@@ -100,7 +107,7 @@ public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorR
         FindCoordinatorResponse resp = new FindCoordinatorResponse();
         if (ctx.apiVersion() >= 4) {
             for (String key : request.coordinatorKeys) {
-                Found f = find(request.keyType, key, ctx.listenerName());
+                Found f = find(ctx, request.keyType, key, ctx.listenerName());
                 FindCoordinatorResponse.Coordinator c = new FindCoordinatorResponse.Coordinator();
                 c.key = key;
                 c.nodeId = f.node().nodeId();
@@ -111,7 +118,7 @@ public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorR
                 resp.coordinators.add(c);
             }
         } else {
-            Found f = find(ctx.apiVersion() >= 1 ? request.keyType : 0, request.key, ctx.listenerName());
+            Found f = find(ctx, ctx.apiVersion() >= 1 ? request.keyType : 0, request.key, ctx.listenerName());
             resp.errorCode = f.error().code();
             resp.errorMessage = f.message();
             resp.nodeId = f.node().nodeId();

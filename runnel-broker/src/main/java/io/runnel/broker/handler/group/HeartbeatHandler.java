@@ -27,7 +27,9 @@ public final class HeartbeatHandler implements ApiHandler<HeartbeatRequest, Hear
     public CompletableFuture<HeartbeatResponse> handle(RequestContext ctx, HeartbeatRequest request) {
         HeartbeatParams params = new HeartbeatParams(request.groupId, request.generationId,
                 GroupHandlerSupport.nullToEmpty(request.memberId), ctx.apiVersion() >= 3 ? request.groupInstanceId : null);
-        return coordinator.heartbeat(params)
+        CompletableFuture<io.runnel.common.Errors> result = ctx.authorize(io.runnel.metadata.AclBinding.OP_READ, io.runnel.metadata.AclBinding.RESOURCE_GROUP, request.groupId)
+                ? coordinator.heartbeat(params) : CompletableFuture.completedFuture(io.runnel.common.Errors.GROUP_AUTHORIZATION_FAILED);
+        return result
                 .exceptionally(GroupHandlerSupport::errorOf)
                 .thenApply(e -> {
                     HeartbeatResponse resp = new HeartbeatResponse();

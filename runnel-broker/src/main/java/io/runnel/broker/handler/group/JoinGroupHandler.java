@@ -41,6 +41,9 @@ public final class JoinGroupHandler implements ApiHandler<JoinGroupRequest, Join
         JoinParams params = new JoinParams(request.groupId, GroupHandlerSupport.nullToEmpty(request.memberId),
                 version >= 5 ? request.groupInstanceId : null, request.protocolType, protocols, request.sessionTimeoutMs,
                 rebalanceTimeout, GroupHandlerSupport.clientId(ctx), GroupHandlerSupport.clientHost(ctx), version);
+        if (!ctx.authorize(io.runnel.metadata.AclBinding.OP_READ, io.runnel.metadata.AclBinding.RESOURCE_GROUP, request.groupId)) {
+            return CompletableFuture.completedFuture(response(JoinResult.error(io.runnel.common.Errors.GROUP_AUTHORIZATION_FAILED, params.memberId()), version));
+        }
         return coordinator.joinGroup(params)
                 .exceptionally(t -> JoinResult.error(GroupHandlerSupport.errorOf(t), params.memberId()))
                 .thenApply(r -> response(r, version));

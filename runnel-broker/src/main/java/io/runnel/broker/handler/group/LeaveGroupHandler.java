@@ -43,7 +43,10 @@ public final class LeaveGroupHandler implements ApiHandler<LeaveGroupRequest, Le
         } else {
             members.add(new LeaveMember(GroupHandlerSupport.nullToEmpty(request.memberId), null));
         }
-        return coordinator.leaveGroup(new LeaveParams(request.groupId, members))
+        CompletableFuture<LeaveResult> result = ctx.authorize(io.runnel.metadata.AclBinding.OP_READ, io.runnel.metadata.AclBinding.RESOURCE_GROUP, request.groupId)
+                ? coordinator.leaveGroup(new LeaveParams(request.groupId, members))
+                : CompletableFuture.completedFuture(new LeaveResult(Errors.GROUP_AUTHORIZATION_FAILED, List.of()));
+        return result
                 .exceptionally(t -> new LeaveResult(GroupHandlerSupport.errorOf(t), List.of()))
                 .thenApply(r -> {
                     LeaveGroupResponse resp = new LeaveGroupResponse();

@@ -40,7 +40,10 @@ public final class ListGroupsHandler implements ApiHandler<ListGroupsRequest, Li
                 .thenApply(r -> {
                     ListGroupsResponse resp = new ListGroupsResponse();
                     resp.errorCode = r.error() == null ? Errors.NONE.code() : r.error().code();
+                    // Kafka: DESCRIBE on the cluster lists every group, else only those the principal may describe
+                    boolean all = ctx.authorizeQuietly(io.runnel.metadata.AclBinding.OP_DESCRIBE, io.runnel.metadata.AclBinding.RESOURCE_CLUSTER, io.runnel.metadata.AclBinding.CLUSTER_NAME);
                     for (ListedGroup g : r.groups()) {
+                        if (!all && !ctx.authorizeQuietly(io.runnel.metadata.AclBinding.OP_DESCRIBE, io.runnel.metadata.AclBinding.RESOURCE_GROUP, g.groupId())) continue;
                         ListGroupsResponse.Group w = new ListGroupsResponse.Group();
                         w.groupId = g.groupId();
                         w.protocolType = g.protocolType();

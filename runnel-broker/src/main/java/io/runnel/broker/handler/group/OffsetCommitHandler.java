@@ -39,7 +39,10 @@ public final class OffsetCommitHandler implements ApiHandler<OffsetCommitRequest
     @Override
     public CompletableFuture<OffsetCommitResponse> handle(RequestContext ctx, OffsetCommitRequest request) {
         short version = ctx.apiVersion();
-        OffsetCommitTargets targets = new OffsetCommitTargets(coordinator.topics(), version >= 10);
+        // Kafka: READ on the group (else every partition GROUP_AUTHORIZATION_FAILED) and READ on each topic
+        boolean groupAllowed = ctx.authorize(io.runnel.metadata.AclBinding.OP_READ, io.runnel.metadata.AclBinding.RESOURCE_GROUP, request.groupId);
+        OffsetCommitTargets targets = new OffsetCommitTargets(coordinator.topics(), version >= 10,
+                topic -> ctx.authorize(io.runnel.metadata.AclBinding.OP_READ, io.runnel.metadata.AclBinding.RESOURCE_TOPIC, topic));
         for (OffsetCommitRequest.Topic t : request.topics) {
             String name = targets.addTopic(t.name, t.topicId);
             if (name == null) continue;
@@ -52,7 +55,7 @@ public final class OffsetCommitHandler implements ApiHandler<OffsetCommitRequest
         CommitParams params = new CommitParams(request.groupId, GroupHandlerSupport.nullToEmpty(request.memberId),
                 version >= 7 ? request.groupInstanceId : null, request.generationIdOrMemberEpoch,
                 version <= 4 ? request.retentionTimeMs : -1, partitions, version);
-        CompletableFuture<CommitResult> result = partitions.isEmpty()
+        CompletableFuture<CommitResult> result = partitions.isEmpty() || !groupAllowed
                 ? CompletableFuture.completedFuture(new CommitResult(Map.of()))
                 : coordinator.commitOffsets(params).exceptionally(t -> targets.failed(GroupHandlerSupport.errorOf(t)));
         return result.thenApply(r -> {
@@ -65,7 +68,7 @@ public final class OffsetCommitHandler implements ApiHandler<OffsetCommitRequest
                 for (OffsetCommitRequest.Partition p : t.partitions) {
                     OffsetCommitResponse.Partition rp = new OffsetCommitResponse.Partition();
                     rp.partitionIndex = p.partitionIndex;
-                    rp.errorCode = targets.errorOf(i, p.partitionIndex, r).code();
+                    rp.errorCode = (groupAllowed ? targets.errorOf(i, p.partitionIndex, r) : io.runnel.common.Errors.GROUP_AUTHORIZATION_FAILED).code();
                     rt.partitions.add(rp);
                 }
                 resp.topics.add(rt);

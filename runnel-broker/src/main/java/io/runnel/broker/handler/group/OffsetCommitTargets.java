@@ -29,11 +29,19 @@ public final class OffsetCommitTargets {
     private final List<String> names = new ArrayList<>();
     private final Set<TopicPartition> missing = new HashSet<>();
     private final List<CommitPartition> partitions = new ArrayList<>();
+    private final Set<TopicPartition> unauthorized = new HashSet<>();
+    private final java.util.function.Predicate<String> authorized;
 
     /** @param byId whether the request version names topics by id */
     public OffsetCommitTargets(TopicView topics, boolean byId) {
+        this(topics, byId, t -> true);
+    }
+
+    /** @param authorized whether the principal may commit to a topic (READ; else TOPIC_AUTHORIZATION_FAILED, checked first) */
+    public OffsetCommitTargets(TopicView topics, boolean byId, java.util.function.Predicate<String> authorized) {
         this.topics = topics;
         this.byId = byId;
+        this.authorized = authorized;
     }
 
     /** The next request topic; returns its name, or null when it is named by an unknown id (skip its partitions). */
@@ -49,7 +57,9 @@ public final class OffsetCommitTargets {
 
     /** A partition of the topic {@link #addTopic} just resolved: kept for the coordinator if it exists. */
     public void addPartition(String topic, int partition, long offset, int leaderEpoch, String metadata) {
-        if (topics.partitionExists(topic, partition)) {
+        if (!authorized.test(topic)) {
+            unauthorized.add(new TopicPartition(topic, partition));
+        } else if (topics.partitionExists(topic, partition)) {
             partitions.add(new CommitPartition(topic, partition, offset, leaderEpoch, metadata));
         } else {
             missing.add(new TopicPartition(topic, partition));
@@ -73,6 +83,7 @@ public final class OffsetCommitTargets {
         String name = names.get(topicIndex);
         if (name == null) return Errors.UNKNOWN_TOPIC_ID;
         TopicPartition tp = new TopicPartition(name, partition);
+        if (unauthorized.contains(tp)) return Errors.TOPIC_AUTHORIZATION_FAILED;
         if (missing.contains(tp)) return Errors.UNKNOWN_TOPIC_OR_PARTITION;
         return result.partitions().getOrDefault(tp, Errors.UNKNOWN_SERVER_ERROR);
     }

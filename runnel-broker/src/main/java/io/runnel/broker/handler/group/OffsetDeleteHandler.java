@@ -34,8 +34,19 @@ public final class OffsetDeleteHandler implements ApiHandler<OffsetDeleteRequest
 
     @Override
     public CompletableFuture<OffsetDeleteResponse> handle(RequestContext ctx, OffsetDeleteRequest request) {
+        // Kafka: DELETE on the group (else a top-level GROUP_AUTHORIZATION_FAILED), READ on each topic
+        if (!ctx.authorize(io.runnel.metadata.AclBinding.OP_DELETE, io.runnel.metadata.AclBinding.RESOURCE_GROUP, request.groupId)) {
+            OffsetDeleteResponse resp = new OffsetDeleteResponse();
+            resp.errorCode = Errors.GROUP_AUTHORIZATION_FAILED.code();
+            return CompletableFuture.completedFuture(resp);
+        }
+        java.util.Set<String> deniedTopics = new java.util.HashSet<>();
         List<TopicPartition> partitions = new ArrayList<>();
         for (OffsetDeleteRequest.Topic t : request.topics) {
+            if (!ctx.authorize(io.runnel.metadata.AclBinding.OP_READ, io.runnel.metadata.AclBinding.RESOURCE_TOPIC, t.name)) {
+                deniedTopics.add(t.name);
+                continue;
+            }
             for (OffsetDeleteRequest.Partition p : t.partitions) partitions.add(new TopicPartition(t.name, p.partitionIndex));
         }
         return coordinator.deleteOffsets(request.groupId, partitions)
@@ -50,7 +61,7 @@ public final class OffsetDeleteHandler implements ApiHandler<OffsetDeleteRequest
                         for (OffsetDeleteRequest.Partition p : t.partitions) {
                             OffsetDeleteResponse.Partition rp = new OffsetDeleteResponse.Partition();
                             rp.partitionIndex = p.partitionIndex;
-                            rp.errorCode = r.partitions().getOrDefault(new TopicPartition(t.name, p.partitionIndex), Errors.NONE).code();
+                            rp.errorCode = deniedTopics.contains(t.name) ? Errors.TOPIC_AUTHORIZATION_FAILED.code() : r.partitions().getOrDefault(new TopicPartition(t.name, p.partitionIndex), Errors.NONE).code();
                             rt.partitions.add(rp);
                         }
                         resp.topics.add(rt);

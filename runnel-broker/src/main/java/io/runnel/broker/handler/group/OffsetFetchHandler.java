@@ -40,14 +40,33 @@ public final class OffsetFetchHandler implements ApiHandler<OffsetFetchRequest, 
     @Override
     public CompletableFuture<OffsetFetchResponse> handle(RequestContext ctx, OffsetFetchRequest request) {
         short version = ctx.apiVersion();
-        return version >= 8 ? multi(request, version) : single(request, version);
+        return version >= 8 ? multi(ctx, request, version) : single(ctx, request, version);
     }
 
-    private CompletableFuture<FetchResult> fetch(FetchParams p) {
-        return coordinator.fetchOffsets(p).exceptionally(t -> new FetchResult(p.groupId(), GroupHandlerSupport.errorOf(t), List.of()));
+    /**
+     * Kafka: DESCRIBE on the group (else GROUP_AUTHORIZATION_FAILED); of named topics, those the principal may not
+     * describe get TOPIC_AUTHORIZATION_FAILED; when all topics are asked for, they are left out.
+     */
+    private CompletableFuture<FetchResult> fetch(RequestContext ctx, FetchParams p) {
+        if (!ctx.authorize(io.runnel.metadata.AclBinding.OP_DESCRIBE, io.runnel.metadata.AclBinding.RESOURCE_GROUP, p.groupId())) {
+            return CompletableFuture.completedFuture(new FetchResult(p.groupId(), Errors.GROUP_AUTHORIZATION_FAILED, List.of()));
+        }
+        boolean named = p.topics() != null;
+        return coordinator.fetchOffsets(p).exceptionally(t -> new FetchResult(p.groupId(), GroupHandlerSupport.errorOf(t), List.of()))
+                .thenApply(r -> {
+                    if (!ctx.authorizationEnabled()) return r;
+                    List<FetchedOffset> kept = new ArrayList<>();
+                    for (FetchedOffset o : r.offsets()) {
+                        boolean allowed = named ? ctx.authorize(io.runnel.metadata.AclBinding.OP_DESCRIBE, io.runnel.metadata.AclBinding.RESOURCE_TOPIC, o.topic())
+                                : ctx.authorizeQuietly(io.runnel.metadata.AclBinding.OP_DESCRIBE, io.runnel.metadata.AclBinding.RESOURCE_TOPIC, o.topic());
+                        if (allowed) kept.add(o);
+                        else if (named) kept.add(new FetchedOffset(o.topic(), o.partition(), -1, -1, "", Errors.TOPIC_AUTHORIZATION_FAILED));
+                    }
+                    return new FetchResult(r.groupId(), r.error(), kept);
+                });
     }
 
-    private CompletableFuture<OffsetFetchResponse> single(OffsetFetchRequest request, short version) {
+    private CompletableFuture<OffsetFetchResponse> single(RequestContext ctx, OffsetFetchRequest request, short version) {
         Map<String, List<Integer>> topics = null;
         if (request.topics != null) {
             topics = new LinkedHashMap<>();
@@ -55,7 +74,7 @@ public final class OffsetFetchHandler implements ApiHandler<OffsetFetchRequest, 
         }
         Map<String, List<Integer>> requested = topics;
         FetchParams p = new FetchParams(request.groupId, topics, null, -1, version >= 7 && request.requireStable);
-        return fetch(p).thenApply(r -> {
+        return fetch(ctx, p).thenApply(r -> {
             OffsetFetchResponse resp = new OffsetFetchResponse();
             resp.errorCode = r.error().code();
             List<FetchedOffset> offsets = r.offsets();
@@ -86,7 +105,7 @@ public final class OffsetFetchHandler implements ApiHandler<OffsetFetchRequest, 
         });
     }
 
-    private CompletableFuture<OffsetFetchResponse> multi(OffsetFetchRequest request, short version) {
+    private CompletableFuture<OffsetFetchResponse> multi(RequestContext ctx, OffsetFetchRequest request, short version) {
         boolean byId = version >= 10;
         TopicView view = coordinator.topics();
         List<CompletableFuture<OffsetFetchResponse.Group>> groups = new ArrayList<>();
@@ -110,7 +129,7 @@ public final class OffsetFetchHandler implements ApiHandler<OffsetFetchRequest, 
             }
             FetchParams p = new FetchParams(g.groupId, topics, version >= 9 ? g.memberId : null, version >= 9 ? g.memberEpoch : -1,
                     request.requireStable);
-            groups.add(fetch(p).thenApply(r -> {
+            groups.add(fetch(ctx, p).thenApply(r -> {
                 OffsetFetchResponse.Group rg = new OffsetFetchResponse.Group();
                 rg.groupId = g.groupId;
                 rg.errorCode = r.error().code();

@@ -34,7 +34,9 @@ public final class SyncGroupHandler implements ApiHandler<SyncGroupRequest, Sync
         SyncParams params = new SyncParams(request.groupId, request.generationId, GroupHandlerSupport.nullToEmpty(request.memberId),
                 version >= 3 ? request.groupInstanceId : null, version >= 5 ? request.protocolType : null,
                 version >= 5 ? request.protocolName : null, assignments);
-        return coordinator.syncGroup(params)
+        CompletableFuture<SyncResult> result = ctx.authorize(io.runnel.metadata.AclBinding.OP_READ, io.runnel.metadata.AclBinding.RESOURCE_GROUP, request.groupId)
+                ? coordinator.syncGroup(params) : CompletableFuture.completedFuture(SyncResult.error(io.runnel.common.Errors.GROUP_AUTHORIZATION_FAILED));
+        return result
                 .exceptionally(t -> SyncResult.error(GroupHandlerSupport.errorOf(t)))
                 .thenApply(r -> {
                     SyncGroupResponse resp = new SyncGroupResponse();

@@ -44,8 +44,12 @@ public final class AddPartitionsToTxnHandler implements ApiHandler<AddPartitions
     public CompletableFuture<AddPartitionsToTxnResponse> handle(RequestContext ctx, AddPartitionsToTxnRequest req) {
         short version = ctx.apiVersion();
         AddPartitionsToTxnResponse resp = new AddPartitionsToTxnResponse();
+        if (version >= 4 && !ctx.authorizeCluster(io.runnel.metadata.AclBinding.OP_CLUSTER_ACTION)) { // Kafka: brokers' verification requests
+            resp.errorCode = Errors.CLUSTER_AUTHORIZATION_FAILED.code();
+            return CompletableFuture.completedFuture(resp);
+        }
         if (version <= 3) {
-            return one(req.v3AndBelowTransactionalId, req.v3AndBelowProducerId, req.v3AndBelowProducerEpoch, false,
+            return one(ctx, req.v3AndBelowTransactionalId, req.v3AndBelowProducerId, req.v3AndBelowProducerEpoch, false,
                     req.v3AndBelowTopics, (short) 1, version).thenApply(results -> {
                         resp.resultsByTopicV3AndBelow.addAll(results);
                         return resp;
@@ -53,7 +57,7 @@ public final class AddPartitionsToTxnHandler implements ApiHandler<AddPartitions
         }
         List<CompletableFuture<AddPartitionsToTxnResponse.TransactionResult>> all = new ArrayList<>();
         for (AddPartitionsToTxnRequest.Transaction t : req.transactions) {
-            all.add(one(t.transactionalId, t.producerId, t.producerEpoch, t.verifyOnly, t.topics, (short) 2, version).thenApply(results -> {
+            all.add(one(ctx, t.transactionalId, t.producerId, t.producerEpoch, t.verifyOnly, t.topics, (short) 2, version).thenApply(results -> {
                 AddPartitionsToTxnResponse.TransactionResult tr = new AddPartitionsToTxnResponse.TransactionResult();
                 tr.transactionalId = t.transactionalId;
                 tr.topicResults.addAll(results);
@@ -66,7 +70,7 @@ public final class AddPartitionsToTxnHandler implements ApiHandler<AddPartitions
         });
     }
 
-    private CompletableFuture<List<AddPartitionsToTxnResponse.TopicResult>> one(String id, long producerId, short epoch, boolean verifyOnly,
+    private CompletableFuture<List<AddPartitionsToTxnResponse.TopicResult>> one(RequestContext ctx, String id, long producerId, short epoch, boolean verifyOnly,
                                                                               List<AddPartitionsToTxnRequest.Topic> requested,
                                                                               short clientTransactionVersion, short version) {
         List<TopicPartition> tps = new ArrayList<>();
@@ -78,7 +82,21 @@ public final class AddPartitionsToTxnHandler implements ApiHandler<AddPartitions
             }
         }
         CompletableFuture<Map<TopicPartition, Errors>> result;
-        if (anyMissing) {
+        // Kafka: WRITE on the transactional id (else every partition TRANSACTIONAL_ID_AUTHORIZATION_FAILED) and on each
+        // topic (TOPIC_AUTHORIZATION_FAILED; the others OPERATION_NOT_ATTEMPTED)
+        boolean txnDenied = !ctx.authorize(io.runnel.metadata.AclBinding.OP_WRITE, io.runnel.metadata.AclBinding.RESOURCE_TRANSACTIONAL_ID, id);
+        java.util.Set<String> deniedTopics = new java.util.HashSet<>();
+        for (AddPartitionsToTxnRequest.Topic t : requested) {
+            if (!ctx.authorize(io.runnel.metadata.AclBinding.OP_WRITE, io.runnel.metadata.AclBinding.RESOURCE_TOPIC, t.name)) deniedTopics.add(t.name);
+        }
+        if (txnDenied || !deniedTopics.isEmpty()) {
+            Map<TopicPartition, Errors> m = new LinkedHashMap<>();
+            for (TopicPartition tp : tps) {
+                m.put(tp, txnDenied ? Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+                        : deniedTopics.contains(tp.topic()) ? Errors.TOPIC_AUTHORIZATION_FAILED : Errors.OPERATION_NOT_ATTEMPTED);
+            }
+            result = CompletableFuture.completedFuture(m);
+        } else if (anyMissing) {
             Map<TopicPartition, Errors> m = new LinkedHashMap<>();
             for (TopicPartition tp : tps) {
                 m.put(tp, topics.partitionExists(tp.topic(), tp.partition()) ? Errors.OPERATION_NOT_ATTEMPTED : Errors.UNKNOWN_TOPIC_OR_PARTITION);

@@ -42,6 +42,11 @@ public final class DescribeProducersHandler implements ApiHandler<DescribeProduc
                 DescribeProducersResponse.Partition pr = new DescribeProducersResponse.Partition();
                 pr.partitionIndex = index;
                 tr.partitions.add(pr);
+                if (!ctx.authorize(io.runnel.metadata.AclBinding.OP_READ, io.runnel.metadata.AclBinding.RESOURCE_TOPIC, t.name)) { // Kafka: READ on the topic
+                    pr.errorCode = io.runnel.common.Errors.TOPIC_AUTHORIZATION_FAILED.code();
+                    pr.errorMessage = null;
+                    continue;
+                }
                 try {
                     Partition p = partitions.leaderFor(new TopicPartition(t.name, index), -1);
                     for (ProducerStateInfo s : p.log().producerStates()) {

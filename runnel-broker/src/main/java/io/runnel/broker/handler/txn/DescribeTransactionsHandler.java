@@ -39,6 +39,8 @@ public final class DescribeTransactionsHandler implements ApiHandler<DescribeTra
         for (String id : req.transactionalIds) {
             CompletableFuture<Described> d = id == null || id.isEmpty()
                     ? CompletableFuture.completedFuture(new Described(Errors.TRANSACTIONAL_ID_NOT_FOUND, null))
+                    : !ctx.authorize(io.runnel.metadata.AclBinding.OP_DESCRIBE, io.runnel.metadata.AclBinding.RESOURCE_TRANSACTIONAL_ID, id) // Kafka: DESCRIBE on the transactional id
+                    ? CompletableFuture.completedFuture(new Described(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, null))
                     : coordinator.describe(id);
             all.add(d.thenApply(x -> state(id, x)));
         }

@@ -30,6 +30,13 @@ public final class EndTxnHandler implements ApiHandler<EndTxnRequest, EndTxnResp
     public CompletableFuture<EndTxnResponse> handle(RequestContext ctx, EndTxnRequest req) {
         short version = ctx.apiVersion();
         short tv = version >= 5 ? (short) 2 : (short) 1;
+        if (!ctx.authorize(io.runnel.metadata.AclBinding.OP_WRITE, io.runnel.metadata.AclBinding.RESOURCE_TRANSACTIONAL_ID, req.transactionalId)) {
+            EndTxnResponse denied = new EndTxnResponse();
+            denied.errorCode = io.runnel.common.Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code();
+            denied.producerId = -1;
+            denied.producerEpoch = -1;
+            return CompletableFuture.completedFuture(denied);
+        }
         return coordinator.endTxn(req.transactionalId, req.producerId, req.producerEpoch, req.committed, tv).thenApply(r -> {
             EndTxnResponse resp = new EndTxnResponse();
             resp.errorCode = TxnErrors.forVersion(TxnErrors.END_TXN, version, r.error()).code();

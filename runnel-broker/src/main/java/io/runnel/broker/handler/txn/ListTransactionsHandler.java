@@ -58,6 +58,8 @@ public final class ListTransactionsHandler implements ApiHandler<ListTransaction
         return coordinator.list(states, new HashSet<>(req.producerIdFilters), duration, pattern).thenApply(l -> {
             resp.errorCode = l.error().code();
             for (Listing x : l.transactions()) {
+                // Kafka: only the transactional ids the principal may describe
+                if (!ctx.authorizeQuietly(io.runnel.metadata.AclBinding.OP_DESCRIBE, io.runnel.metadata.AclBinding.RESOURCE_TRANSACTIONAL_ID, x.transactionalId())) continue;
                 ListTransactionsResponse.TransactionState t = new ListTransactionsResponse.TransactionState();
                 t.transactionalId = x.transactionalId();
                 t.producerId = x.producerId();

@@ -46,7 +46,12 @@ public final class TxnOffsetCommitHandler implements ApiHandler<TxnOffsetCommitR
     @Override
     public CompletableFuture<TxnOffsetCommitResponse> handle(RequestContext ctx, TxnOffsetCommitRequest req) {
         short version = ctx.apiVersion();
-        OffsetCommitTargets targets = new OffsetCommitTargets(groups.topics(), version >= 6);
+        // Kafka: WRITE on the transactional id, READ on the group (else every partition fails with that) and READ on each topic
+        Errors denied = !ctx.authorize(io.runnel.metadata.AclBinding.OP_WRITE, io.runnel.metadata.AclBinding.RESOURCE_TRANSACTIONAL_ID, req.transactionalId)
+                ? Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+                : !ctx.authorize(io.runnel.metadata.AclBinding.OP_READ, io.runnel.metadata.AclBinding.RESOURCE_GROUP, req.groupId) ? Errors.GROUP_AUTHORIZATION_FAILED : null;
+        OffsetCommitTargets targets = new OffsetCommitTargets(groups.topics(), version >= 6,
+                topic -> ctx.authorize(io.runnel.metadata.AclBinding.OP_READ, io.runnel.metadata.AclBinding.RESOURCE_TOPIC, topic));
         for (TxnOffsetCommitRequest.Topic t : req.topics) {
             String name = targets.addTopic(t.name, t.topicId);
             if (name == null) continue;
@@ -59,7 +64,7 @@ public final class TxnOffsetCommitHandler implements ApiHandler<TxnOffsetCommitR
         TxnCommitParams params = new TxnCommitParams(req.transactionalId, req.groupId, req.producerId, req.producerEpoch,
                 version >= 3 ? req.generationId : -1, version >= 3 ? GroupHandlerSupport.nullToEmpty(req.memberId) : "",
                 version >= 3 ? req.groupInstanceId : null, partitions, version);
-        CompletableFuture<Errors> added = version >= 5
+        CompletableFuture<Errors> added = denied != null ? CompletableFuture.completedFuture(denied) : version >= 5
                 ? txns.addOffsets(req.transactionalId, req.producerId, req.producerEpoch, req.groupId)
                 : CompletableFuture.completedFuture(Errors.NONE);
         CompletableFuture<CommitResult> result = added.thenCompose(e -> {
@@ -76,7 +81,8 @@ public final class TxnOffsetCommitHandler implements ApiHandler<TxnOffsetCommitR
                 for (TxnOffsetCommitRequest.Partition p : t.partitions) {
                     TxnOffsetCommitResponse.Partition rp = new TxnOffsetCommitResponse.Partition();
                     rp.partitionIndex = p.partitionIndex;
-                    rp.errorCode = TxnErrors.forVersion(TxnErrors.TXN_OFFSET_COMMIT, version, targets.errorOf(i, p.partitionIndex, r)).code();
+                    Errors pe = denied != null ? denied : targets.errorOf(i, p.partitionIndex, r);
+                    rp.errorCode = TxnErrors.forVersion(TxnErrors.TXN_OFFSET_COMMIT, version, pe).code();
                     rt.partitions.add(rp);
                 }
                 resp.topics.add(rt);

@@ -38,6 +38,7 @@ public final class WriteTxnMarkersHandler implements ApiHandler<WriteTxnMarkersR
     public CompletableFuture<WriteTxnMarkersResponse> handle(RequestContext ctx, WriteTxnMarkersRequest req) {
         WriteTxnMarkersResponse resp = new WriteTxnMarkersResponse();
         List<CompletableFuture<?>> pending = new ArrayList<>();
+        boolean allowed = ctx.authorizeCluster(io.runnel.metadata.AclBinding.OP_CLUSTER_ACTION); // Kafka: only brokers (CLUSTER_ACTION)
         for (WriteTxnMarkersRequest.Marker m : req.markers) {
             WriteTxnMarkersResponse.Marker mr = new WriteTxnMarkersResponse.Marker();
             mr.producerId = m.producerId;
@@ -50,6 +51,10 @@ public final class WriteTxnMarkersHandler implements ApiHandler<WriteTxnMarkersR
                     WriteTxnMarkersResponse.Partition pr = new WriteTxnMarkersResponse.Partition();
                     pr.partitionIndex = index;
                     tr.partitions.add(pr);
+                    if (!allowed) {
+                        pr.errorCode = Errors.CLUSTER_AUTHORIZATION_FAILED.code();
+                        continue;
+                    }
                     pending.add(partitions.writeTxnMarker(new TopicPartition(t.name, index), m.producerId,
                                     m.producerEpoch, m.coordinatorEpoch, m.transactionResult)
                             .exceptionally(Errors::forException)
