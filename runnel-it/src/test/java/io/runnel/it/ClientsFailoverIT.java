@@ -118,11 +118,13 @@ class ClientsFailoverIT {
     /** A client script that prints "acked V", "consumed V" and finally "done": killed leader one second in. */
     private static void runScripted(String topic, ProcessBuilder pb) throws Exception {
         Path out = dir.resolve(topic + ".out");
-        Process p = pb.redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        // the client's library logs to stderr: kept apart, so that its lines cannot land inside a "consumed V" line
+        Path err = dir.resolve(topic + ".err");
+        Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         try {
             ClusterHarness.await(WAIT, topic + ": the client's first acknowledgements", () -> lines(out, "acked ").size() >= 50);
             killLeader(topic);
-            assertThat(p.waitFor(150, TimeUnit.SECONDS)).as("the client finished; output:\n%s", read(out)).isTrue();
+            assertThat(p.waitFor(150, TimeUnit.SECONDS)).as("the client finished; output:\n%s\nstderr:\n%s", read(out), read(err)).isTrue();
         } finally {
             p.destroyForcibly();
         }
@@ -130,7 +132,7 @@ class ClientsFailoverIT {
         Set<String> consumed = lines(out, "consumed ");
         System.out.println("[clients-failover] " + topic + ": " + acked.size() + " acknowledged, " + lines(out, "failed ").size()
                 + " failed, " + consumed.size() + " consumed");
-        assertThat(p.exitValue()).as("exit code; output:\n%s", read(out)).isZero();
+        assertThat(p.exitValue()).as("exit code; output:\n%s\nstderr:\n%s", read(out), read(err)).isZero();
         assertThat(read(out)).as("the client read back every acknowledged value").contains("\ndone\n");
         assertThat(acked.size()).as("acknowledged values").isGreaterThan(COUNT / 2);
         assertThat(consumed).containsAll(acked);
