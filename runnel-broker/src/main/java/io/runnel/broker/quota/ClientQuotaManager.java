@@ -56,10 +56,30 @@ public final class ClientQuotaManager {
         return colon < 0 ? principal : principal.substring(colon + 1);
     }
 
-    /** The quota of {@code key} for this user and client id, or null when none applies. */
+    private record Asked(String key, String principal, String clientId) {
+    }
+
+    /** Resolutions made from one quota map of the image; a new map (any metadata change) starts a new cache. */
+    private record Resolutions(Map<ClientQuotaEntity, SortedMap<String, Double>> quotas, Map<Asked, java.util.Optional<Resolved>> byClient) {
+    }
+
+    private volatile Resolutions resolutions = new Resolutions(Map.of(), new ConcurrentHashMap<>());
+
+    /**
+     * The quota of {@code key} for this user and client id, or null when none applies. Resolved once per client and
+     * quota map (every Produce and Fetch asks), again after the metadata changed.
+     */
     Resolved resolve(String key, String principal, String clientId) {
         Map<ClientQuotaEntity, SortedMap<String, Double>> quotas = image.get().clientQuotas();
         if (quotas.isEmpty()) return null;
+        Resolutions r = resolutions;
+        if (r.quotas() != quotas) resolutions = r = new Resolutions(quotas, new ConcurrentHashMap<>());
+        return r.byClient().computeIfAbsent(new Asked(key, principal, clientId),
+                a -> java.util.Optional.ofNullable(resolveIn(quotas, key, principal, clientId))).orElse(null);
+    }
+
+    private static Resolved resolveIn(Map<ClientQuotaEntity, SortedMap<String, Double>> quotas, String key, String principal,
+                                      String clientId) {
         String user = userName(principal);
         String client = clientId == null ? "" : clientId;
         String[][] order = { // user name (null default, "-" absent), client id (same)
