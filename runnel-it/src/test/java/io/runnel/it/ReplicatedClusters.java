@@ -57,13 +57,17 @@ final class ReplicatedClusters {
 
     /** {@link #describe(Admin, String, int)} for the whole topic. */
     static TopicDescription describeTopic(Admin admin, String topic) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        // The admin's request timeout is 15 s: a request caught on a node that was just killed takes that long to
+        // fail over to another node, so one attempt may take longer than 15 s and is retried until the deadline.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (true) {
             try {
-                return admin.describeTopics(List.of(topic)).allTopicNames().get(15, TimeUnit.SECONDS).get(topic);
-            } catch (java.util.concurrent.ExecutionException e) {
-                if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)
-                        || System.nanoTime() > deadline) {
+                return admin.describeTopics(List.of(topic)).allTopicNames().get(20, TimeUnit.SECONDS).get(topic);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                boolean retriable = e instanceof java.util.concurrent.TimeoutException
+                        || e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException
+                        || e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException;
+                if (!retriable || System.nanoTime() > deadline) {
                     throw e;
                 }
                 Thread.sleep(100);

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -45,6 +46,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * survivors. With the classic protocol the killed member is the group leader (it joined first), so a survivor
  * must take over the assignment too.
  */
+// classic-protocol member loss: 3.9 and 4.1 (4.4 takes 4.1's path)
+@EnabledIfSystemProperty(named = "it.kafka.clients.version", matches = "(3\\.9|4\\.1)\\..*")
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class MemberCrashIT {
     @TempDir
