@@ -14,8 +14,10 @@ import io.runnel.protocol.message.MetadataRequest;
 import io.runnel.protocol.message.MetadataResponse;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
@@ -41,33 +43,49 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest, Metada
         short version = ctx.apiVersion();
         boolean allTopics = req.topics == null || (version == 0 && req.topics.isEmpty());
         MetadataImage image = broker.image();
+        TopicDecisions decisions = new TopicDecisions(ctx);
         if (!allTopics && req.allowAutoTopicCreation && broker.autoCreateTopicsEnabled()) {
             Set<String> missing = new LinkedHashSet<>();
             for (MetadataRequest.Topic t : req.topics) {
                 if (!byId(t) && t.name != null && image.topic(t.name) == null && validName(t.name) && !TopicNames.isInternal(t.name)
-                        && mayAutoCreate(ctx, t.name)) {
+                        && decisions.mayAutoCreate(t.name)) {
                     missing.add(t.name);
                 }
             }
             if (!missing.isEmpty()) {
                 return broker.autoCreator().createWithDefaults(missing)
-                        .handle((ok, err) -> build(ctx, req, broker.image(), false));
+                        .handle((ok, err) -> build(ctx, req, broker.image(), false, decisions));
             }
         }
-        return CompletableFuture.completedFuture(build(ctx, req, image, allTopics));
+        return CompletableFuture.completedFuture(build(ctx, req, image, allTopics, decisions));
     }
 
-    /** Kafka: auto-creation needs DESCRIBE on the topic and CREATE on the cluster or the topic. */
-    private static boolean mayAutoCreate(RequestContext ctx, String topic) {
-        return ctx.authorize(AclBinding.OP_DESCRIBE, AclBinding.RESOURCE_TOPIC, topic)
-                && (ctx.authorizeCluster(AclBinding.OP_CREATE) || ctx.authorize(AclBinding.OP_CREATE, AclBinding.RESOURCE_TOPIC, topic));
+    /**
+     * The authorization decisions of one request, each taken (and audited) once per topic name: the auto-creation
+     * pass and the answer ask the same questions.
+     */
+    private static final class TopicDecisions {
+        private final RequestContext ctx;
+        private final Map<String, Boolean> describe = new HashMap<>();
+        private final Map<String, Boolean> create = new HashMap<>();
+
+        TopicDecisions(RequestContext ctx) {
+            this.ctx = ctx;
+        }
+
+        boolean mayDescribe(String topic) {
+            return describe.computeIfAbsent(topic, t -> ctx.authorize(AclBinding.OP_DESCRIBE, AclBinding.RESOURCE_TOPIC, t));
+        }
+
+        /** Kafka: auto-creation needs DESCRIBE on the topic and CREATE on the cluster or the topic. */
+        boolean mayAutoCreate(String topic) {
+            return mayDescribe(topic) && create.computeIfAbsent(topic, t -> ctx.authorizeCluster(AclBinding.OP_CREATE)
+                    || ctx.authorize(AclBinding.OP_CREATE, AclBinding.RESOURCE_TOPIC, t));
+        }
     }
 
-    private static boolean mayDescribe(RequestContext ctx, String topic) {
-        return ctx.authorize(AclBinding.OP_DESCRIBE, AclBinding.RESOURCE_TOPIC, topic);
-    }
-
-    private MetadataResponse build(RequestContext ctx, MetadataRequest req, MetadataImage image, boolean allTopics) {
+    private MetadataResponse build(RequestContext ctx, MetadataRequest req, MetadataImage image, boolean allTopics,
+                                   TopicDecisions decisions) {
         short version = ctx.apiVersion();
         MetadataResponse resp = new MetadataResponse();
         for (BrokerRegistration b : image.brokers().values()) {
@@ -99,7 +117,7 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest, Metada
                 // leave the name empty rather than null, as Kafka's own request builder does
                 boolean byId = byId(rt);
                 TopicImage t = byId ? image.topic(rt.topicId) : rt.name != null ? image.topic(rt.name) : null;
-                if (t != null && mayDescribe(ctx, t.name())) {
+                if (t != null && decisions.mayDescribe(t.name())) {
                     resp.topics.add(describe(ctx, t, req, version));
                     continue;
                 }
@@ -107,8 +125,8 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest, Metada
                 // names are nullable from v12; before that ids cannot be asked for (Kafka refuses them)
                 mt.name = byId || rt.name == null ? (version >= 12 ? null : "") : rt.name;
                 mt.topicId = byId ? rt.topicId : Uuid.ZERO;
-                if (t != null || (!byId && rt.name != null && validName(rt.name) && (!mayDescribe(ctx, rt.name)
-                        || (autoCreate && !TopicNames.isInternal(rt.name) && !mayAutoCreate(ctx, rt.name))))) {
+                if (t != null || (!byId && rt.name != null && validName(rt.name) && (!decisions.mayDescribe(rt.name)
+                        || (autoCreate && !TopicNames.isInternal(rt.name) && !decisions.mayAutoCreate(rt.name))))) {
                     mt.errorCode = Errors.TOPIC_AUTHORIZATION_FAILED.code(); // not describable, or not creatable when asked to create
                 } else if (byId || rt.name == null) {
                     mt.errorCode = Errors.UNKNOWN_TOPIC_ID.code();
