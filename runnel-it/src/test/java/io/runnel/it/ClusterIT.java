@@ -180,6 +180,26 @@ class ClusterIT {
             assertThat(deleted.get(0).deleted()).containsExactly(acl);
             assertThat(cluster.server(other).controller().image().acls()).isEmpty();
 
+            // UpdateFeatures through a node that is not the controller (ForwardedOperations kind 24): every node then
+            // describes the new finalized level
+            try (Admin viaOther = Clients.admin(cluster.bootstrap(other))) {
+                viaOther.updateFeatures(Map.of("transaction.version", new org.apache.kafka.clients.admin.FeatureUpdate((short) 1,
+                                org.apache.kafka.clients.admin.FeatureUpdate.UpgradeType.SAFE_DOWNGRADE)),
+                        new org.apache.kafka.clients.admin.UpdateFeaturesOptions()).all().get(30, TimeUnit.SECONDS);
+            }
+            for (int node = 1; node <= 3; node++) {
+                try (Admin on = Clients.admin(cluster.bootstrap(node))) {
+                    ClusterHarness.await(Duration.ofSeconds(30), "node " + node + " finalizes transaction.version 1", () -> {
+                        try {
+                            var f = on.describeFeatures().featureMetadata().get(10, TimeUnit.SECONDS).finalizedFeatures().get("transaction.version");
+                            return f != null && f.maxVersionLevel() == 1;
+                        } catch (Exception e) {
+                            return false;
+                        }
+                    });
+                }
+            }
+
             org.apache.kafka.clients.admin.QuorumInfo q = admin.describeMetadataQuorum().quorumInfo().get(30, TimeUnit.SECONDS);
             assertThat(q.leaderId()).isEqualTo(active);
             assertThat(q.voters()).extracting(org.apache.kafka.clients.admin.QuorumInfo.ReplicaState::replicaId)

@@ -20,7 +20,8 @@ import java.util.concurrent.CompletableFuture;
  * Metadata changes a node that is not the active controller forwards to it, over the same channel as
  * broker registrations and heartbeats ({@link MetadataQuorum#sendToController}), so any broker accepts
  * CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs, IncrementalAlterConfigs, ElectLeaders,
- * AlterPartitionReassignments, AlterUserScramCredentials, CreateAcls, DeleteAcls and producer id allocations, as Kafka's brokers forward them to the KRaft controller.
+ * AlterPartitionReassignments, AlterUserScramCredentials, AlterClientQuotas, CreateAcls, DeleteAcls, UpdateFeatures and
+ * producer id allocations, as Kafka's brokers forward them to the KRaft controller.
  *
  * <p>Layout ({@link DataOutputStream}, big-endian): an int8 kind (10 and up; below are
  * {@link BrokerLifecycleMessages}), then the operation's arguments. A reply is an int16 error code for
@@ -43,6 +44,7 @@ final class ForwardedOperations {
     static final byte ALTER_CLIENT_QUOTAS = 23;
     static final byte CREATE_ACLS = 21;
     static final byte DELETE_ACLS = 22;
+    static final byte UPDATE_FEATURES = 24;
 
     private ForwardedOperations() {
     }
@@ -129,6 +131,17 @@ final class ForwardedOperations {
         return write(o -> {
             o.writeByte(ALLOCATE_PRODUCER_IDS);
             o.writeInt(blockSize);
+        });
+    }
+
+    static byte[] updateFeatureLevels(Map<String, Short> levels) {
+        return write(o -> {
+            o.writeByte(UPDATE_FEATURES);
+            o.writeInt(levels.size());
+            for (Map.Entry<String, Short> e : levels.entrySet()) {
+                o.writeUTF(e.getKey());
+                o.writeShort(e.getValue());
+            }
         });
     }
 
@@ -416,6 +429,12 @@ final class ForwardedOperations {
                     o.writeInt(block.size());
                 });
                 case UNREGISTER_BROKER -> reply(c, c.unregisterBroker(in.readInt()), (o, v) -> { });
+                case UPDATE_FEATURES -> {
+                    int n = count(in);
+                    Map<String, Short> levels = new LinkedHashMap<>();
+                    for (int i = 0; i < n; i++) levels.put(in.readUTF(), in.readShort());
+                    yield reply(c, c.updateFeatureLevels(levels), (o, v) -> { });
+                }
                 case ALTER_SCRAM_CREDENTIALS -> {
                     int n = count(in);
                     List<ScramAlteration> alterations = new ArrayList<>();

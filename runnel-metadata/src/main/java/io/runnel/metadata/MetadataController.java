@@ -449,9 +449,11 @@ public final class MetadataController implements AutoCloseable {
 
     /**
      * Finalizes feature levels (UpdateFeatures): one FeatureLevelRecord per feature, in one batch, recorded before
-     * the future completes. The caller validates the levels against what the broker supports.
+     * the future completes (forwarded to the active controller by a node that is not it). The caller validates the
+     * levels against what the broker supports.
      */
     public CompletableFuture<Void> updateFeatureLevels(Map<String, Short> levels) {
+        if (forwarding()) return forward(ForwardedOperations.updateFeatureLevels(new LinkedHashMap<>(levels)), in -> null);
         return submit(() -> {
             List<Message> records = new ArrayList<>();
             levels.forEach((name, level) -> {
