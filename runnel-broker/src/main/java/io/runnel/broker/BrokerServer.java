@@ -464,13 +464,26 @@ public final class BrokerServer implements RunnelNode {
     }
 
     @Override
-    public synchronized void close() {
+    public void close() {
+        stop(true);
+    }
+
+    @Override
+    public void halt() {
+        stop(false);
+    }
+
+    private synchronized void stop(boolean leave) {
         if (closed) return;
         closed = true;
-        try {
-            leaveCluster();
-        } catch (RuntimeException e) {
-            log.warn("Controlled shutdown failed: {}", e.toString());
+        if (leave) {
+            try {
+                leaveCluster();
+            } catch (RuntimeException e) {
+                log.warn("Controlled shutdown failed: {}", e.toString());
+            }
+        } else if (lifecycle != null) {
+            log.info("Broker {} stops without a controlled shutdown", config.nodeId());
         }
         closeQuietly("lifecycle", lifecycle);
         closeQuietly("network", server);

@@ -86,13 +86,24 @@ public final class ControllerServer implements RunnelNode {
     }
 
     @Override
-    public synchronized void close() {
+    public void close() {
+        stop(true);
+    }
+
+    @Override
+    public void halt() {
+        stop(false);
+    }
+
+    private synchronized void stop(boolean handOver) {
         if (closed) return;
         closed = true;
-        try {
-            handOverActiveController(quorumNode, config);
-        } catch (RuntimeException e) {
-            log.warn("Handing over the active controller role failed: {}", e.toString());
+        if (handOver) {
+            try {
+                handOverActiveController(quorumNode, config);
+            } catch (RuntimeException e) {
+                log.warn("Handing over the active controller role failed: {}", e.toString());
+            }
         }
         BrokerServer.closeQuietly("metadata", controller);
         BrokerServer.closeQuietly("quorum", quorumNode);

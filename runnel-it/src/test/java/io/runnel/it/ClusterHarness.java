@@ -433,10 +433,12 @@ public final class ClusterHarness implements AutoCloseable {
     @Override
     public void close() {
         NodeLinks.healAll();
+        // the whole cluster goes: nodes halt (no controlled shutdown, which the last ones would wait for in vain
+        // without a quorum; processes are killed)
         for (int id = size; id >= 1; id--) {
             try {
                 if (mode == Mode.PROCESS && processes[id] != null) processes[id].close();
-                if (servers[id] != null) servers[id].close();
+                if (servers[id] != null) servers[id].halt();
             } catch (RuntimeException e) {
                 // best effort
             }
