@@ -201,6 +201,7 @@ public final class BrokerServer implements RunnelNode {
         HandlerRegistry registry = new HandlerRegistry();
         ClientQuotaManager quotas = new ClientQuotaManager(broker::image, Time.SYSTEM,
                 config.values().getInt("quota.window.num"), config.values().getInt("quota.window.size.seconds"));
+        registry.quotas(quotas);
         if (config.authorizerEnabled()) {
             if (config.values().getBoolean(BrokerConfigs.AUDIT_LOG_ENABLE)) {
                 auditLog = new io.runnel.broker.security.AuditLog(config.auditLogDir(),

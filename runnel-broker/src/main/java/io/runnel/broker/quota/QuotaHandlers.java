@@ -53,8 +53,7 @@ public final class QuotaHandlers {
 
             @Override
             public CompletableFuture<FetchResponse> handle(RequestContext ctx, FetchRequest req) {
-                int replicaId = ctx.apiVersion() >= 15 ? req.replicaState.replicaId : req.replicaId;
-                if (replicaId >= 0) return inner.handle(ctx, req);
+                if (isFollowerFetch(req, ctx.apiVersion())) return inner.handle(ctx, req);
                 return inner.handle(ctx, req).thenApply(resp -> {
                     if (resp == null) return null;
                     long bytes = 0;
@@ -72,6 +71,23 @@ public final class QuotaHandlers {
                     return empty;
                 });
             }
+        };
+    }
+
+    /** A follower's fetch (a replica id), not a client's. */
+    static boolean isFollowerFetch(FetchRequest req, short version) {
+        return (version >= 15 ? req.replicaState.replicaId : req.replicaId) >= 0;
+    }
+
+    /**
+     * Requests exempt from request_percentage, as Kafka's: ApiVersions and the SASL steps (a client must be able to
+     * connect and authenticate), and the inter-broker ones (a follower's Fetch, WriteTxnMarkers).
+     */
+    public static boolean exemptFromRequestQuota(ApiKeys api, io.runnel.protocol.ApiMessage request, short version) {
+        return switch (api) {
+            case API_VERSIONS, SASL_HANDSHAKE, SASL_AUTHENTICATE, WRITE_TXN_MARKERS -> true;
+            case FETCH -> request instanceof FetchRequest f && isFollowerFetch(f, version);
+            default -> false;
         };
     }
 
