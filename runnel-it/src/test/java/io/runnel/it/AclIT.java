@@ -56,12 +56,14 @@ class AclIT {
     static Path dir;
     static TestBroker broker;
     static Map<String, String> props;
+    static final String AUDIT_TOPIC = "_runnel_audit";
 
     @BeforeAll
     static void start() {
         props = authorizerProps();
         props.put("audit.log.enable", "true");
         props.put("audit.log.dir", dir.resolve("audit").toString());
+        props.put("audit.log.topic", AUDIT_TOPIC);
         broker = TestBroker.start(dir.resolve("broker"), props);
         for (String t : List.of("orders-1", "orders-2", "payments", "secret", "visible")) broker.createTopic(t, 1);
     }
@@ -164,6 +166,44 @@ class AclIT {
                     .isInstanceOf(ClusterAuthorizationException.class);
             assertThat(cause(() -> bob.deleteAcls(List.of(AclBindingFilter.ANY)).all().get(30, TimeUnit.SECONDS)))
                     .isInstanceOf(ClusterAuthorizationException.class);
+        }
+    }
+
+    @Test
+    void aDeniedRequestIsARecordOnTheAuditTopicThatASuperUserReads() throws Exception {
+        // carol has no ACL: her produce to "secret" is denied (DESCRIBE of the topic in her Metadata request)
+        assertThat(cause(() -> produce("carol", "secret"))).isInstanceOf(TopicAuthorizationException.class);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        try (Admin a = admin(broker, "admin")) { // the broker creates the topic with its first line: wait for it, bounded
+            while (!a.listTopics().names().get(30, TimeUnit.SECONDS).contains(AUDIT_TOPIC) && System.nanoTime() < deadline) Thread.sleep(100);
+        }
+        String found = null;
+        try (KafkaConsumer<byte[], byte[]> consumer = Clients.consumer(broker.bootstrap(), as("admin"))) {
+            var tp = new org.apache.kafka.common.TopicPartition(AUDIT_TOPIC, 0);
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            while (found == null && System.nanoTime() < deadline) {
+                for (var r : consumer.poll(Duration.ofMillis(200))) {
+                    String value = new String(r.value(), StandardCharsets.UTF_8);
+                    if ("User:carol".equals(r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8))
+                            && value.contains("\"resourceName\":\"secret\"")) {
+                        found = value;
+                    }
+                }
+            }
+        }
+        assertThat(found).as("carol's denial on %s", AUDIT_TOPIC).isNotNull()
+                .startsWith("{").endsWith("}")
+                .contains("\"principal\":\"User:carol\"", "\"operation\":\"DESCRIBE\"", "\"resourceType\":\"TOPIC\"",
+                        "\"resourceName\":\"secret\"", "\"result\":\"DENIED\"");
+        // as the broker created it: one partition, delete policy, 7 days
+        try (Admin a = admin(broker, "admin")) {
+            var desc = a.describeTopics(List.of(AUDIT_TOPIC)).allTopicNames().get(30, TimeUnit.SECONDS).get(AUDIT_TOPIC);
+            assertThat(desc.partitions()).hasSize(1);
+            var res = new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.TOPIC, AUDIT_TOPIC);
+            var cfg = a.describeConfigs(List.of(res)).all().get(30, TimeUnit.SECONDS).get(res);
+            assertThat(cfg.get("cleanup.policy").value()).isEqualTo("delete");
+            assertThat(cfg.get("retention.ms").value()).isEqualTo("604800000");
         }
     }
 
