@@ -47,7 +47,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * ACL authorization with real kafka-clients on a SASL_PLAINTEXT listener (PLAIN users admin, a super user, and
- * alice, bob, carol): Admin.createAcls/describeAcls/deleteAcls, enforcement of Produce, Metadata and the group APIs
+ * alice, bob, carol, erin): Admin.createAcls/describeAcls/deleteAcls, enforcement of Produce, Metadata and the group APIs
  * with Kafka's exceptions, DENY over ALLOW, ACLs across a restart, SECURITY_DISABLED without an authorizer.
  */
 @Timeout(value = 150, unit = TimeUnit.SECONDS)
@@ -74,7 +74,7 @@ class AclIT {
         p.put("sasl.enabled.mechanisms", "PLAIN");
         p.put("listener.name.sasl_plaintext.plain.sasl.jaas.config",
                 "org.apache.kafka.common.security.plain.PlainLoginModule required user_admin=\"admin-secret\" "
-                        + "user_alice=\"alice-secret\" user_bob=\"bob-secret\" user_carol=\"carol-secret\";");
+                        + "user_alice=\"alice-secret\" user_bob=\"bob-secret\" user_carol=\"carol-secret\" user_erin=\"erin-secret\";");
         p.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
         p.put("super.users", "User:admin");
         return p;
@@ -205,6 +205,35 @@ class AclIT {
             assertThat(cfg.get("cleanup.policy").value()).isEqualTo("delete");
             assertThat(cfg.get("retention.ms").value()).isEqualTo("604800000");
         }
+    }
+
+    @Test
+    void aKip848RegexSubscriptionMatchesOnlyTopicsThePrincipalMayDescribe() throws Exception {
+        broker.createTopic("rx-open", 1);
+        broker.createTopic("rx-hidden", 1);
+        produce("admin", "rx-open");
+        produce("admin", "rx-hidden");
+        create(acl(ResourceType.GROUP, "rx-group", PatternType.LITERAL, "User:erin", AclOperation.READ, AclPermissionType.ALLOW),
+                acl(ResourceType.TOPIC, "rx-open", PatternType.LITERAL, "User:erin", AclOperation.READ, AclPermissionType.ALLOW));
+        Map<String, Object> extra = new HashMap<>(as("erin"));
+        extra.put(ConsumerConfig.GROUP_ID_CONFIG, "rx-group");
+        extra.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer");
+        extra.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        int read = 0;
+        try (KafkaConsumer<byte[], byte[]> c = Clients.consumer(broker.bootstrap(), extra)) {
+            // the broker resolves the regex (KIP-848): it must leave out rx-hidden, which erin may not DESCRIBE
+            c.subscribe(new org.apache.kafka.clients.consumer.SubscriptionPattern("rx-.*"));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (read == 0 && System.nanoTime() < deadline) {
+                for (var r : c.poll(Duration.ofMillis(200))) {
+                    assertThat(r.topic()).isEqualTo("rx-open");
+                    read++;
+                }
+            }
+            for (int i = 0; i < 5; i++) c.poll(Duration.ofMillis(200)); // heartbeats after the first assignment
+            assertThat(c.assignment()).containsExactly(new org.apache.kafka.common.TopicPartition("rx-open", 0));
+        }
+        assertThat(read).isEqualTo(1);
     }
 
     @Test
