@@ -131,6 +131,7 @@ public final class BrokerServer implements RunnelNode {
     private TransactionCoordinator txns;
     private TxnMarkerChannelManager markerChannels;
     private io.runnel.broker.security.AuditLog auditLog;
+    private io.runnel.broker.security.AuditTopic auditTopic;
     private TxnPartitionChecker txnChecker;
     private final List<InetSocketAddress> bound = new ArrayList<>();
     private boolean closed;
@@ -201,12 +202,21 @@ public final class BrokerServer implements RunnelNode {
         HandlerRegistry registry = new HandlerRegistry();
         ClientQuotaManager quotas = new ClientQuotaManager(broker::image, Time.SYSTEM,
                 config.values().getInt("quota.window.num"), config.values().getInt("quota.window.size.seconds"));
+        registry.quotas(quotas);
         if (config.authorizerEnabled()) {
             if (config.values().getBoolean(BrokerConfigs.AUDIT_LOG_ENABLE)) {
                 auditLog = new io.runnel.broker.security.AuditLog(config.auditLogDir(),
                         config.values().getBoolean(BrokerConfigs.AUDIT_LOG_ALLOWED_ENABLE),
                         config.values().getLong(BrokerConfigs.AUDIT_LOG_MAX_BYTES), config.values().getInt(BrokerConfigs.AUDIT_LOG_MAX_FILES));
                 log.info("Auditing authorization decisions in {}", auditLog.file());
+                String auditTopicName = config.values().getString(BrokerConfigs.AUDIT_LOG_TOPIC);
+                if (auditTopicName != null && !auditTopicName.isBlank()) {
+                    auditTopic = new io.runnel.broker.security.AuditTopic(auditTopicName, new io.runnel.broker.security.AuditTopicAppender(
+                            auditTopicName, nodeId, partitions, broker::image, t -> controller.createTopics(List.of(t), false),
+                            this::interBrokerEndpoint, interBrokerTls), 30_000);
+                    auditLog.topic(auditTopic);
+                    log.info("Auditing authorization decisions to the topic {} too", auditTopicName);
+                }
             }
             registry.authorization(new io.runnel.broker.security.Authorization(broker::image,
                     io.runnel.metadata.AclAuthorizer.parseSuperUsers(config.superUsers()), config.allowEveryoneIfNoAclFound(), auditLog));
@@ -476,6 +486,7 @@ public final class BrokerServer implements RunnelNode {
     private synchronized void stop(boolean leave) {
         if (closed) return;
         closed = true;
+        closeQuietly("audit topic", auditTopic); // no audit record is written while the broker stops
         if (leave) {
             try {
                 leaveCluster();

@@ -63,6 +63,7 @@ public final class BrokerConfigs {
     public static final String AUDIT_LOG_DIR = "audit.log.dir";
     public static final String AUDIT_LOG_MAX_BYTES = "audit.log.max.bytes";
     public static final String AUDIT_LOG_MAX_FILES = "audit.log.max.files";
+    public static final String AUDIT_LOG_TOPIC = "audit.log.topic";
     public static final String BROKER_RACK = "broker.rack";
     public static final String REPLICA_SELECTOR_CLASS = "replica.selector.class";
     public static final String LEADER_REPLICATION_THROTTLED_RATE = "leader.replication.throttled.rate";
@@ -470,6 +471,8 @@ public final class BrokerConfigs {
                     "Size at which the audit log file is rotated.")
             .define(AUDIT_LOG_MAX_FILES, Type.INT, "10", Range.atLeast(1), L,
                     "How many audit log files are kept, the current one included.")
+            .define(AUDIT_LOG_TOPIC, Type.STRING, "", L,
+                    "Also write each audit line as a record (key: principal) to this topic, created if missing; empty: off.")
             .define("sasl.enabled.mechanisms", Type.LIST, "GSSAPI", M, "SASL mechanisms the broker offers.")
             .define("sasl.mechanism.inter.broker.protocol", Type.STRING, "GSSAPI", M,
                     "SASL mechanism brokers use to talk to each other.")

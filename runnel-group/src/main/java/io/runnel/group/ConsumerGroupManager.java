@@ -68,6 +68,13 @@ final class ConsumerGroupManager {
     private record CachedRegex(long computedAtMs, Set<String> topics) {
     }
 
+    /**
+     * Per group and member, the DESCRIBE check of the member's principal that its regex matches are filtered by
+     * (Kafka), from its last heartbeat. In memory only: after the coordinator loads the group, a member's regex is
+     * unfiltered until its next heartbeat (its Fetch is still checked for READ).
+     */
+    private final Map<String, Map<String, Predicate<String>>> describeChecks = new HashMap<>();
+
     ConsumerGroupManager(GroupShard shard) {
         this.shard = shard;
         for (String name : shard.config.consumerAssignors()) assignors.put(name, PartitionAssignor.byName(name));
@@ -255,7 +262,11 @@ final class ConsumerGroupManager {
         TreeMap<String, ConsumerMember> members = new TreeMap<>(g.members);
         if (replaced != null) members.remove(replaced.memberId());
         members.put(memberId, updated);
-        Subscriptions subs = resolve(members);
+        Map<String, Predicate<String>> checks = describeChecks.computeIfAbsent(g.groupId, k -> new HashMap<>());
+        checks.keySet().retainAll(members.keySet()); // members that left
+        if (p.mayDescribeTopic() != null) checks.put(memberId, p.mayDescribeTopic());
+        else checks.remove(memberId);
+        Subscriptions subs = resolve(g.groupId, members);
         int groupEpoch = g.groupEpoch;
         if (subscriptionChanged || subs.hash != g.metadataHash) {
             groupEpoch++;
@@ -360,7 +371,7 @@ final class ConsumerGroupManager {
     private List<GroupRecord> removalRecords(ConsumerGroup g, ConsumerMember m) {
         TreeMap<String, ConsumerMember> rest = new TreeMap<>(g.members);
         rest.remove(m.memberId());
-        Subscriptions subs = resolve(rest);
+        Subscriptions subs = resolve(g.groupId, rest);
         return List.of(
                 new ConsumerCurrentAssignment(g.groupId, m.memberId(), null),
                 new ConsumerTargetAssignmentMember(g.groupId, m.memberId(), null),
@@ -482,7 +493,7 @@ final class ConsumerGroupManager {
             memberRecords.add(new ConsumerTargetAssignmentMember(c.groupId, m.memberId(), assigned));
             memberRecords.add(new ConsumerCurrentAssignment(c.groupId, m.memberId(), m.assignmentValue()));
         }
-        Subscriptions subs = resolve(members);
+        Subscriptions subs = resolve(c.groupId, members);
         records.add(new ConsumerGroupMetadata(c.groupId, new ConsumerGroupMetadataValue(epoch, subs.hash)));
         records.addAll(memberRecords);
         records.add(new ConsumerTargetAssignmentMetadata(c.groupId, epoch));
@@ -644,7 +655,7 @@ final class ConsumerGroupManager {
         TreeMap<String, ConsumerMember> members = new TreeMap<>(g.members);
         if (replaced != null) members.remove(replaced.memberId());
         members.put(memberId, updated);
-        Subscriptions subs = resolve(members);
+        Subscriptions subs = resolve(g.groupId, members);
         int groupEpoch = g.groupEpoch;
         if (subscriptionChanged || replaced != null || subs.hash != g.metadataHash) {
             groupEpoch++;
@@ -772,7 +783,7 @@ final class ConsumerGroupManager {
             f.complete(new ClassicGroupApi.LeaveResult(Errors.NONE, results));
             return;
         }
-        records.add(new ConsumerGroupMetadata(g.groupId, new ConsumerGroupMetadataValue(g.groupEpoch + 1, resolve(rest).hash)));
+        records.add(new ConsumerGroupMetadata(g.groupId, new ConsumerGroupMetadataValue(g.groupEpoch + 1, resolve(g.groupId, rest).hash)));
         String gid = g.groupId;
         shard.write(records, () -> {
             for (String id : removed) cancelTimers(gid, id);
@@ -806,12 +817,13 @@ final class ConsumerGroupManager {
     private record Subscriptions(SortedMap<String, TopicView.TopicInfo> topics, Map<String, Set<Uuid>> byMember, long hash) {
     }
 
-    private Subscriptions resolve(Map<String, ConsumerMember> members) {
+    private Subscriptions resolve(String groupId, Map<String, ConsumerMember> members) {
         TreeMap<String, TopicView.TopicInfo> topics = new TreeMap<>();
         Map<String, Set<Uuid>> byMember = new HashMap<>();
+        Map<String, Predicate<String>> checks = describeChecks.getOrDefault(groupId, Map.of());
         for (ConsumerMember m : members.values()) {
             Set<Uuid> ids = new HashSet<>();
-            for (String name : subscribedNames(m)) {
+            for (String name : subscribedNames(m, checks.get(m.memberId()))) {
                 TopicView.TopicInfo t = shard.topics.byName(name);
                 if (t != null) {
                     topics.put(name, t);
@@ -837,10 +849,15 @@ final class ConsumerGroupManager {
         return z ^ (z >>> 31);
     }
 
-    /** The names a member subscribes to: its list, plus the topics its regex matches (internal topics excluded). */
-    private Set<String> subscribedNames(ConsumerMember m) {
+    /**
+     * The names a member subscribes to: its list, plus the topics its regex matches (internal topics excluded) that
+     * {@code mayDescribe} allows (null: all; the listed names were checked by the heartbeat's handler).
+     */
+    private Set<String> subscribedNames(ConsumerMember m, Predicate<String> mayDescribe) {
         Set<String> names = new TreeSet<>(m.subscribedTopicNames());
-        if (m.subscribedTopicRegex() != null) names.addAll(regexTopics(m.subscribedTopicRegex()));
+        if (m.subscribedTopicRegex() != null) {
+            for (String t : regexTopics(m.subscribedTopicRegex())) if (mayDescribe == null || mayDescribe.test(t)) names.add(t);
+        }
         return names;
     }
 
@@ -863,7 +880,7 @@ final class ConsumerGroupManager {
     /** Whether some member of the group subscribes to a topic (OffsetDelete, offset expiry). */
     Predicate<String> subscribedTopicPredicate(ConsumerGroup g) {
         Set<String> names = new HashSet<>();
-        for (ConsumerMember m : g.members.values()) names.addAll(subscribedNames(m));
+        for (ConsumerMember m : g.members.values()) names.addAll(subscribedNames(m, null));
         return names::contains;
     }
 

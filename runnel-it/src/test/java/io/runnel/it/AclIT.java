@@ -47,7 +47,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * ACL authorization with real kafka-clients on a SASL_PLAINTEXT listener (PLAIN users admin, a super user, and
- * alice, bob, carol): Admin.createAcls/describeAcls/deleteAcls, enforcement of Produce, Metadata and the group APIs
+ * alice, bob, carol, erin): Admin.createAcls/describeAcls/deleteAcls, enforcement of Produce, Metadata and the group APIs
  * with Kafka's exceptions, DENY over ALLOW, ACLs across a restart, SECURITY_DISABLED without an authorizer.
  */
 @Timeout(value = 150, unit = TimeUnit.SECONDS)
@@ -56,12 +56,14 @@ class AclIT {
     static Path dir;
     static TestBroker broker;
     static Map<String, String> props;
+    static final String AUDIT_TOPIC = "_runnel_audit";
 
     @BeforeAll
     static void start() {
         props = authorizerProps();
         props.put("audit.log.enable", "true");
         props.put("audit.log.dir", dir.resolve("audit").toString());
+        props.put("audit.log.topic", AUDIT_TOPIC);
         broker = TestBroker.start(dir.resolve("broker"), props);
         for (String t : List.of("orders-1", "orders-2", "payments", "secret", "visible")) broker.createTopic(t, 1);
     }
@@ -72,7 +74,7 @@ class AclIT {
         p.put("sasl.enabled.mechanisms", "PLAIN");
         p.put("listener.name.sasl_plaintext.plain.sasl.jaas.config",
                 "org.apache.kafka.common.security.plain.PlainLoginModule required user_admin=\"admin-secret\" "
-                        + "user_alice=\"alice-secret\" user_bob=\"bob-secret\" user_carol=\"carol-secret\";");
+                        + "user_alice=\"alice-secret\" user_bob=\"bob-secret\" user_carol=\"carol-secret\" user_erin=\"erin-secret\";");
         p.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
         p.put("super.users", "User:admin");
         return p;
@@ -165,6 +167,73 @@ class AclIT {
             assertThat(cause(() -> bob.deleteAcls(List.of(AclBindingFilter.ANY)).all().get(30, TimeUnit.SECONDS)))
                     .isInstanceOf(ClusterAuthorizationException.class);
         }
+    }
+
+    @Test
+    void aDeniedRequestIsARecordOnTheAuditTopicThatASuperUserReads() throws Exception {
+        // carol has no ACL: her produce to "secret" is denied (DESCRIBE of the topic in her Metadata request)
+        assertThat(cause(() -> produce("carol", "secret"))).isInstanceOf(TopicAuthorizationException.class);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        try (Admin a = admin(broker, "admin")) { // the broker creates the topic with its first line: wait for it, bounded
+            while (!a.listTopics().names().get(30, TimeUnit.SECONDS).contains(AUDIT_TOPIC) && System.nanoTime() < deadline) Thread.sleep(100);
+        }
+        String found = null;
+        try (KafkaConsumer<byte[], byte[]> consumer = Clients.consumer(broker.bootstrap(), as("admin"))) {
+            var tp = new org.apache.kafka.common.TopicPartition(AUDIT_TOPIC, 0);
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            while (found == null && System.nanoTime() < deadline) {
+                for (var r : consumer.poll(Duration.ofMillis(200))) {
+                    String value = new String(r.value(), StandardCharsets.UTF_8);
+                    if ("User:carol".equals(r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8))
+                            && value.contains("\"resourceName\":\"secret\"")) {
+                        found = value;
+                    }
+                }
+            }
+        }
+        assertThat(found).as("carol's denial on %s", AUDIT_TOPIC).isNotNull()
+                .startsWith("{").endsWith("}")
+                .contains("\"principal\":\"User:carol\"", "\"operation\":\"DESCRIBE\"", "\"resourceType\":\"TOPIC\"",
+                        "\"resourceName\":\"secret\"", "\"result\":\"DENIED\"");
+        // as the broker created it: one partition, delete policy, 7 days
+        try (Admin a = admin(broker, "admin")) {
+            var desc = a.describeTopics(List.of(AUDIT_TOPIC)).allTopicNames().get(30, TimeUnit.SECONDS).get(AUDIT_TOPIC);
+            assertThat(desc.partitions()).hasSize(1);
+            var res = new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.TOPIC, AUDIT_TOPIC);
+            var cfg = a.describeConfigs(List.of(res)).all().get(30, TimeUnit.SECONDS).get(res);
+            assertThat(cfg.get("cleanup.policy").value()).isEqualTo("delete");
+            assertThat(cfg.get("retention.ms").value()).isEqualTo("604800000");
+        }
+    }
+
+    @Test
+    void aKip848RegexSubscriptionMatchesOnlyTopicsThePrincipalMayDescribe() throws Exception {
+        broker.createTopic("rx-open", 1);
+        broker.createTopic("rx-hidden", 1);
+        produce("admin", "rx-open");
+        produce("admin", "rx-hidden");
+        create(acl(ResourceType.GROUP, "rx-group", PatternType.LITERAL, "User:erin", AclOperation.READ, AclPermissionType.ALLOW),
+                acl(ResourceType.TOPIC, "rx-open", PatternType.LITERAL, "User:erin", AclOperation.READ, AclPermissionType.ALLOW));
+        Map<String, Object> extra = new HashMap<>(as("erin"));
+        extra.put(ConsumerConfig.GROUP_ID_CONFIG, "rx-group");
+        extra.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer");
+        extra.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        int read = 0;
+        try (KafkaConsumer<byte[], byte[]> c = Clients.consumer(broker.bootstrap(), extra)) {
+            // the broker resolves the regex (KIP-848): it must leave out rx-hidden, which erin may not DESCRIBE
+            c.subscribe(new org.apache.kafka.clients.consumer.SubscriptionPattern("rx-.*"));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (read == 0 && System.nanoTime() < deadline) {
+                for (var r : c.poll(Duration.ofMillis(200))) {
+                    assertThat(r.topic()).isEqualTo("rx-open");
+                    read++;
+                }
+            }
+            for (int i = 0; i < 5; i++) c.poll(Duration.ofMillis(200)); // heartbeats after the first assignment
+            assertThat(c.assignment()).containsExactly(new org.apache.kafka.common.TopicPartition("rx-open", 0));
+        }
+        assertThat(read).isEqualTo(1);
     }
 
     @Test

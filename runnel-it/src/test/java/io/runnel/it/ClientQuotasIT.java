@@ -288,6 +288,42 @@ class ClientQuotasIT {
         }
     }
 
+    @Test
+    void aConsumerOverRequestPercentageIsThrottledOneWithoutQuotaIsNot() throws Exception {
+        String topic = "quota-requests";
+        broker.createTopic(topic, 1);
+        try (KafkaProducer<byte[], byte[]> p = Clients.producer(broker.bootstrap())) {
+            for (int i = 0; i < 10; i++) p.send(new ProducerRecord<>(topic, new byte[10]));
+            p.flush();
+        }
+        // 0.01 % of one thread: about a millisecond of broker time over the first 10 s window
+        alter(admin, entity(ClientQuotaEntity.CLIENT_ID, "q-busy"), "request_percentage", 0.01);
+        TopicPartition tp = new TopicPartition(topic, 0);
+        for (String client : List.of("q-busy", "q-calm")) {
+            try (KafkaConsumer<byte[], byte[]> c = Clients.consumer(broker.bootstrap(), Map.of(ConsumerConfig.CLIENT_ID_CONFIG, client))) {
+                c.assign(List.of(tp));
+                double throttle = 0;
+                int rounds = 0;
+                // Metadata and ListOffsets requests use up the quota; the fetches that follow carry the throttle time
+                for (; rounds < 30 && throttle == 0; rounds++) {
+                    for (int i = 0; i < 10; i++) c.endOffsets(List.of(tp));
+                    c.partitionsFor(topic);
+                    c.listTopics();
+                    c.seekToBeginning(List.of(tp));
+                    c.poll(Duration.ofMillis(100));
+                    throttle = metric(c.metrics(), "consumer-fetch-manager-metrics", "fetch-throttle-time-max");
+                    if (client.equals("q-calm") && rounds == 4) break; // enough requests to have used up q-busy's quota
+                }
+                if (client.equals("q-busy")) {
+                    assertThat(throttle).as("fetch-throttle-time-max after %d rounds", rounds).isPositive();
+                } else {
+                    assertThat(throttle).as("fetch-throttle-time-max of a client without a quota").isZero();
+                }
+            }
+        }
+        alter(admin, entity(ClientQuotaEntity.CLIENT_ID, "q-busy"), "request_percentage", null);
+    }
+
     /** A fresh Admin (a new connection) with the client id: a throttled connection is muted for the throttle time. */
     static Admin mutator() {
         Map<String, Object> props = new HashMap<>();

@@ -23,6 +23,18 @@ public final class HandlerRegistry {
         return authorization;
     }
 
+    private io.runnel.broker.quota.ClientQuotaManager quotas;
+
+    /** The client quotas whose request_percentage the network layer measures (default: none). */
+    public HandlerRegistry quotas(io.runnel.broker.quota.ClientQuotaManager q) {
+        this.quotas = q;
+        return this;
+    }
+
+    public io.runnel.broker.quota.ClientQuotaManager quotas() {
+        return quotas;
+    }
+
     public HandlerRegistry register(ApiHandler<?, ?> handler) {
         if (handlers.put(handler.api(), handler) != null) {
             throw new IllegalStateException("two handlers for " + handler.api());

@@ -75,6 +75,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         Message response;           // null with done = no response (acks=0)
         short encodeVersion;
         short headerVersion;
+        /** request_percentage: counted for this client (null: no quotas, or an exempt request). */
+        String quotaPrincipal;
+        String quotaClientId;
+        /** Network-thread time of decoding and the synchronous part of handling. */
+        long handleNanos;
 
         Slot(RequestHeader header, ApiKeys api) {
             this.correlationId = header.correlationId();
@@ -124,6 +129,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             frame.release();
             return;
         }
+        long started = System.nanoTime();
         boolean handedOff = false;
         try {
             ByteBufferReadable in = new ByteBufferReadable(frame.nioBuffer());
@@ -161,6 +167,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 future = handler.handle(rc, request);
             } catch (RuntimeException e) {
                 future = CompletableFuture.failedFuture(e);
+            }
+            if (registry.quotas() != null && !io.runnel.broker.quota.QuotaHandlers.exemptFromRequestQuota(api, request, header.apiVersion())) {
+                slot.quotaPrincipal = rc.principal();
+                slot.quotaClientId = rc.clientId();
+                slot.handleNanos = System.nanoTime() - started;
             }
             handedOff = true;
             InFlightFrames.Entry held = inFlight.add(frame, api.displayName + " v" + header.apiVersion());
@@ -224,6 +235,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         slot.encodeVersion = slot.version;
         slot.headerVersion = slot.api.responseHeaderVersion(slot.version);
         slot.done = true;
+        if (slot.quotaPrincipal != null) {
+            // request_percentage: the time this request took on the network thread so far; over the quota the
+            // response carries the larger of this and any other quota's throttle time
+            Throttle.raise(resp, registry.quotas().recordRequestTimeAndGetThrottleMs(slot.quotaPrincipal, slot.quotaClientId,
+                    slot.handleNanos));
+        }
         int throttleMs = Throttle.timeMs(resp);
         if (throttleMs > 0) mute(throttleMs);
         if (sasl != null && sasl.closeReason() != null) {
@@ -292,6 +309,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     private boolean writeResponse(Slot s) {
         // TLS must encrypt every byte, so a fetch's file data cannot be sent with sendfile: it is copied into pooled buffers
+        long started = System.nanoTime();
         NettyWritable out = new NettyWritable(ctx.alloc(), 256, principalMapper == null);
         try {
             RequestHeader.writeResponseHeader(out, s.correlationId, s.headerVersion);
@@ -306,6 +324,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         List<Object> chunks = out.finish();
         for (Object c : chunks) ctx.write(c, ctx.voidPromise());
+        // request_percentage: encoding and handing the response to the channel count towards the client's next requests
+        if (s.quotaPrincipal != null) registry.quotas().recordRequestTime(s.quotaPrincipal, s.quotaClientId, System.nanoTime() - started);
         return true;
     }
 

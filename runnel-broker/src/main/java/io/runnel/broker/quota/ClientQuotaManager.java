@@ -112,6 +112,35 @@ public final class ClientQuotaManager {
         return rate.throttleMs(r.quota());
     }
 
+    /** One second of one thread's time in nanoseconds is 100 (percent): Kafka's unit of request_percentage. */
+    static double nanosToPercent(long nanos) {
+        return nanos * 100.0 / 1_000_000_000L;
+    }
+
+    /**
+     * request_percentage (KIP-124): records {@code nanos} of broker thread time spent on a request of this client
+     * and answers the throttle time in milliseconds (0 within the quota or without one). As Kafka's request quota,
+     * the throttle time is at most one quota window (quota.window.size.seconds), so that one slow request does
+     * not mute a client for long.
+     */
+    public long recordRequestTimeAndGetThrottleMs(String principal, String clientId, long nanos) {
+        Resolved r = resolve(ClientQuotaKeys.REQUEST_PERCENTAGE, principal, clientId);
+        if (r == null) return 0;
+        WindowedRate rate = rates.computeIfAbsent(r.sensor(), s -> new WindowedRate(time, samples, windowMs));
+        rate.record(nanosToPercent(Math.max(0, nanos)));
+        return Math.min(windowMs, rate.throttleMs(r.quota()));
+    }
+
+    /**
+     * request_percentage: records thread time spent after the throttle time was decided (the response's encoding),
+     * which counts towards the client's later requests.
+     */
+    public void recordRequestTime(String principal, String clientId, long nanos) {
+        Resolved r = resolve(ClientQuotaKeys.REQUEST_PERCENTAGE, principal, clientId);
+        if (r == null) return;
+        rates.computeIfAbsent(r.sensor(), s -> new WindowedRate(time, samples, windowMs)).record(nanosToPercent(Math.max(0, nanos)));
+    }
+
     /** Takes back a recorded value (a throttled fetch answered empty, as Kafka does). */
     public void unrecord(String key, String principal, String clientId, double value) {
         Resolved r = resolve(key, principal, clientId);

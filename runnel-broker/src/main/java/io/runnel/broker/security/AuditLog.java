@@ -55,6 +55,16 @@ public final class AuditLog implements AutoCloseable {
         writer.start();
     }
 
+    private volatile AuditTopic topic;
+
+    /**
+     * Also writes each line to {@code t} ({@code audit.log.topic}). A decision about the audit topic itself goes to
+     * the file only: a write to the topic that is denied (a remote leader's check) must not audit itself again.
+     */
+    public void topic(AuditTopic t) {
+        this.topic = t;
+    }
+
     public Path file() {
         return dir.resolve(FILE);
     }
@@ -76,8 +86,10 @@ public final class AuditLog implements AutoCloseable {
         field(b, "operation", AclBinding.operationName(operation)).append(',');
         field(b, "resourceType", AclBinding.resourceTypeName(resourceType)).append(',');
         field(b, "resourceName", resourceName).append(',');
-        field(b, "result", allowed ? "ALLOWED" : "DENIED").append("}\n");
-        if (!queue.offer(b.toString())) dropped.incrementAndGet();
+        field(b, "result", allowed ? "ALLOWED" : "DENIED").append('}');
+        AuditTopic t = topic;
+        if (t != null && !(resourceType == AclBinding.RESOURCE_TOPIC && t.topic().equals(resourceName))) t.offer(principal, b.toString());
+        if (!queue.offer(b.append('\n').toString())) dropped.incrementAndGet();
     }
 
     private static StringBuilder field(StringBuilder b, String name, String value) {

@@ -173,6 +173,29 @@ class ClientQuotaManagerTest {
     }
 
     @Test
+    void requestTimeIsAPercentageOfOneThreadAndItsThrottleIsAtMostOneWindow() {
+        ManualTime t = new ManualTime();
+        // 10 % of one thread: 1 s of thread time over the 10 s counted at first is exactly 10 %/s
+        ClientQuotaManager m = new ClientQuotaManager(() -> image(quota("request_percentage", 10, "client-id", "busy")), t, 11, 1);
+        assertThat(ClientQuotaManager.nanosToPercent(1_000_000_000L)).isEqualTo(100.0);
+        assertThat(m.recordRequestTimeAndGetThrottleMs("User:alice", "busy", 500_000_000L)).isZero();
+        assertThat(m.recordRequestTimeAndGetThrottleMs("User:alice", "busy", 500_000_000L)).isZero();
+        // 1.5 s: 15 %/s against 10 %/s would be (15 - 10) / 10 * 10 s = 5 s; Kafka's request quota bounds it to one window
+        assertThat(m.recordRequestTimeAndGetThrottleMs("User:alice", "busy", 500_000_000L)).isEqualTo(1000);
+        // another client id has no quota, and its time is not counted against busy's
+        assertThat(m.recordRequestTimeAndGetThrottleMs("User:alice", "idle", 5_000_000_000L)).isZero();
+        // time recorded without a throttle decision (a response's encoding) counts for the next request
+        ClientQuotaManager n = new ClientQuotaManager(() -> image(quota("request_percentage", 10, "user", "bob")), t, 11, 1);
+        n.recordRequestTime("User:bob", "any", 1_000_000_000L);
+        assertThat(n.recordRequestTimeAndGetThrottleMs("User:bob", "other", 0)).isZero();
+        n.recordRequestTime("User:bob", "any", 10_000_000L); // 10 ms more: 10.1 %/s, throttled (0.1 / 10 * 10 s)
+        assertThat(n.recordRequestTimeAndGetThrottleMs("User:bob", "other", 0)).isBetween(99L, 100L);
+        // the measurement ages out with the windows
+        t.sleep(12_000);
+        assertThat(n.recordRequestTimeAndGetThrottleMs("User:bob", "other", 1_000_000)).isZero();
+    }
+
+    @Test
     void mutationsAreThrottledOnceTheBucketIsSpent() {
         ManualTime t = new ManualTime();
         ClientQuotaManager m = new ClientQuotaManager(() -> image(quota("controller_mutation_rate", 2, "client-id", "admin")), t, 11, 1);

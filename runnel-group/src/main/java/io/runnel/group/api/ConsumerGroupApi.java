@@ -21,7 +21,14 @@ public final class ConsumerGroupApi {
     public record HeartbeatParams(String groupId, String memberId, int memberEpoch, String instanceId, String rackId,
                                   int rebalanceTimeoutMs, List<String> subscribedTopicNames, String subscribedTopicRegex,
                                   String serverAssignor, List<TopicIdPartitions> ownedPartitions,
-                                  String clientId, String clientHost) {
+                                  String clientId, String clientHost, java.util.function.Predicate<String> mayDescribeTopic) {
+        /** Without an authorizer: a regex subscription matches every topic. */
+        public HeartbeatParams(String groupId, String memberId, int memberEpoch, String instanceId, String rackId,
+                               int rebalanceTimeoutMs, List<String> subscribedTopicNames, String subscribedTopicRegex,
+                               String serverAssignor, List<TopicIdPartitions> ownedPartitions, String clientId, String clientHost) {
+            this(groupId, memberId, memberEpoch, instanceId, rackId, rebalanceTimeoutMs, subscribedTopicNames, subscribedTopicRegex,
+                    serverAssignor, ownedPartitions, clientId, clientHost, null);
+        }
     }
 
     /** assignment is null when it did not change (the client keeps what it has). */

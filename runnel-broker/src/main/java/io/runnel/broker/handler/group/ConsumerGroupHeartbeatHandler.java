@@ -43,7 +43,10 @@ public final class ConsumerGroupHeartbeatHandler implements ApiHandler<ConsumerG
                 request.rackId, request.rebalanceTimeoutMs,
                 request.subscribedTopicNames == null ? null : List.copyOf(request.subscribedTopicNames),
                 ctx.apiVersion() >= 1 ? request.subscribedTopicRegex : null, request.serverAssignor, owned,
-                GroupHandlerSupport.clientId(ctx), GroupHandlerSupport.clientHost(ctx));
+                GroupHandlerSupport.clientId(ctx), GroupHandlerSupport.clientHost(ctx),
+                // Kafka: a regex subscription matches only the topics the member's principal may DESCRIBE (not audited)
+                ctx.authorizationEnabled() ? t -> ctx.authorizeQuietly(io.runnel.metadata.AclBinding.OP_DESCRIBE,
+                        io.runnel.metadata.AclBinding.RESOURCE_TOPIC, t) : null);
         // Kafka: READ on the group; then DESCRIBE on every subscribed topic name (else TOPIC_AUTHORIZATION_FAILED)
         CompletableFuture<HeartbeatResult> result;
         if (!ctx.authorize(io.runnel.metadata.AclBinding.OP_READ, io.runnel.metadata.AclBinding.RESOURCE_GROUP, request.groupId)) {
