@@ -20,7 +20,7 @@ import java.util.concurrent.Callable;
 @Command(name = "runnel", mixinStandardHelpOptions = true, version = "Runnel CLI " + KafkaProtocolClient.CLIENT_SOFTWARE_VERSION,
         description = "Admin commands for Runnel (and any Kafka-protocol cluster).",
         subcommands = {GroupsCommand.class, TopicsCommand.class, TransactionsCommand.class, MetadataQuorumCommand.class, FeaturesCommand.class,
-                ReassignPartitionsCommand.class, LeaderElectionCommand.class, QuotasCommand.class})
+                ReassignPartitionsCommand.class, LeaderElectionCommand.class, QuotasCommand.class, AclsCommand.class, UsersCommand.class})
 public final class CliMain implements Callable<Integer> {
     public static final int OK = 0, ERROR = 1, USAGE = 2;
 
