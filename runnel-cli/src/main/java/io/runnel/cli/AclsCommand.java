@@ -116,7 +116,7 @@ final class AclsCommand implements Callable<Integer> {
             if (action.list) return list(admin, out, pattern);
             Map<Acl.Resource, List<Acl.Entry>> wanted = entriesByResource(pattern);
             if (action.add) return add(admin, out, wanted);
-            return remove(admin, out, wanted, pattern);
+            return remove(admin, out, wanted);
         }
     }
 
@@ -203,9 +203,9 @@ final class AclsCommand implements Callable<Integer> {
         CreateAclsRequest req = new CreateAclsRequest();
         List<String> what = new ArrayList<>();
         wanted.forEach((r, entries) -> {
-            out.println("Adding ACLs for resource `" + r + "`: ");
+            List<String> lines = new ArrayList<>();
             for (Acl.Entry e : entries) {
-                out.println(" \t" + e + " ");
+                lines.add("\t" + e);
                 CreateAclsRequest.Creation c = new CreateAclsRequest.Creation();
                 c.resourceType = r.type();
                 c.resourceName = r.name();
@@ -217,7 +217,8 @@ final class AclsCommand implements Callable<Integer> {
                 req.creations.add(c);
                 what.add(e + " on " + r);
             }
-            out.println();
+            // kafka-acls.sh 4.4's layout
+            out.println("Adding ACLs for resource `" + r + "`: \n " + String.join("\n", lines) + "\n");
         });
         CreateAclsResponse resp = admin.client().send(ApiKeys.CREATE_ACLS, req);
         for (int i = 0; i < resp.results.size(); i++) {
@@ -228,24 +229,18 @@ final class AclsCommand implements Callable<Integer> {
                         + (i < what.size() ? " (" + what.get(i) + ")" : ""));
             }
         }
-        for (Acl.Resource r : wanted.keySet()) printCurrent(admin, out, r.type(), r.name(), r.pattern(), null);
         return CliMain.OK;
     }
 
-    private int remove(ClusterAdmin admin, PrintWriter out, Map<Acl.Resource, List<Acl.Entry>> wanted, byte pattern) {
+    private int remove(ClusterAdmin admin, PrintWriter out, Map<Acl.Resource, List<Acl.Entry>> wanted) {
         DeleteAclsRequest req = new DeleteAclsRequest();
         boolean all = allowPrincipals.isEmpty() && denyPrincipals.isEmpty();
         for (Map.Entry<Acl.Resource, List<Acl.Entry>> w : wanted.entrySet()) {
             Acl.Resource r = w.getKey();
             if (all) {
-                out.println("Removing all ACLs for resource filter `" + r.asFilter() + "`");
                 req.filters.add(filter(r, null, null, Acl.OP_ANY, Acl.PERMISSION_ANY));
             } else {
-                out.println("Removing ACLs from resource filter `" + r.asFilter() + "`: ");
-                for (Acl.Entry e : w.getValue()) {
-                    out.println(" \t" + e + " ");
-                    req.filters.add(filter(r, e.principal(), e.host(), e.operation(), e.permission()));
-                }
+                for (Acl.Entry e : w.getValue()) req.filters.add(filter(r, e.principal(), e.host(), e.operation(), e.permission()));
             }
         }
         DeleteAclsResponse resp = admin.client().send(ApiKeys.DELETE_ACLS, req);
@@ -259,9 +254,8 @@ final class AclsCommand implements Callable<Integer> {
                 removed++;
             }
         }
+        // kafka-acls.sh asks for confirmation and then prints nothing; this says what it did
         out.println("Removed " + removed + " ACL" + (removed == 1 ? "" : "s") + ".");
-        out.println();
-        for (Acl.Resource r : wanted.keySet()) printCurrent(admin, out, r.type(), r.name(), pattern, null);
         return CliMain.OK;
     }
 
@@ -307,10 +301,8 @@ final class AclsCommand implements Callable<Integer> {
         for (DescribeAclsResponse.Resource r : resp.resources) {
             Acl.Resource res = new Acl.Resource(r.resourceType, r.resourceName, r.patternType);
             List<String> lines = new ArrayList<>();
-            for (DescribeAclsResponse.Acl a : r.acls) lines.add(new Acl.Entry(a.principal, a.host, a.operation, a.permissionType).toString());
-            out.println("Current ACLs for resource `" + res + "`: ");
-            out.println(" \t" + String.join("\n\t", lines) + " ");
-            out.println();
+            for (DescribeAclsResponse.Acl a : r.acls) lines.add("\t" + new Acl.Entry(a.principal, a.host, a.operation, a.permissionType));
+            out.println("Current ACLs for resource `" + res + "`:\n" + String.join("\n", lines) + "\n");
         }
     }
 
@@ -382,10 +374,6 @@ final class AclsCommand implements Callable<Integer> {
             @Override
             public String toString() {
                 return "ResourcePattern(resourceType=" + typeName(type) + ", name=" + name + ", patternType=" + label(PATTERN_ENUM, pattern) + ")";
-            }
-
-            String asFilter() {
-                return "ResourcePatternFilter(resourceType=" + typeName(type) + ", name=" + name + ", patternType=" + label(PATTERN_ENUM, pattern) + ")";
             }
         }
 

@@ -28,6 +28,9 @@ public final class CliMain implements Callable<Integer> {
     CommandSpec spec;
 
     public static void main(String[] args) {
+        // runnel-common's config classes (the TLS keys of --command-config) hold an SLF4J logger; the CLI ships no
+        // SLF4J provider, and SLF4J's "no providers" notice on stderr would only be noise
+        if (System.getProperty("slf4j.internal.verbosity") == null) System.setProperty("slf4j.internal.verbosity", "ERROR");
         System.exit(run(System.out, System.err, args));
     }
 
