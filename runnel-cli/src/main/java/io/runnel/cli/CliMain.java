@@ -20,7 +20,7 @@ import java.util.concurrent.Callable;
 @Command(name = "runnel", mixinStandardHelpOptions = true, version = "Runnel CLI " + KafkaProtocolClient.CLIENT_SOFTWARE_VERSION,
         description = "Admin commands for Runnel (and any Kafka-protocol cluster).",
         subcommands = {GroupsCommand.class, TopicsCommand.class, TransactionsCommand.class, MetadataQuorumCommand.class, FeaturesCommand.class,
-                ReassignPartitionsCommand.class, LeaderElectionCommand.class, QuotasCommand.class})
+                ReassignPartitionsCommand.class, LeaderElectionCommand.class, QuotasCommand.class, AclsCommand.class, UsersCommand.class})
 public final class CliMain implements Callable<Integer> {
     public static final int OK = 0, ERROR = 1, USAGE = 2;
 
@@ -28,6 +28,9 @@ public final class CliMain implements Callable<Integer> {
     CommandSpec spec;
 
     public static void main(String[] args) {
+        // runnel-common's config classes (the TLS keys of --command-config) hold an SLF4J logger; the CLI ships no
+        // SLF4J provider, and SLF4J's "no providers" notice on stderr would only be noise
+        if (System.getProperty("slf4j.internal.verbosity") == null) System.setProperty("slf4j.internal.verbosity", "ERROR");
         System.exit(run(System.out, System.err, args));
     }
 

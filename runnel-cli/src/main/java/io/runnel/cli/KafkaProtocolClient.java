@@ -11,6 +11,14 @@ import io.runnel.protocol.message.ApiVersionsRequest;
 import io.runnel.protocol.message.ApiVersionsResponse;
 import io.runnel.protocol.message.FindCoordinatorRequest;
 import io.runnel.protocol.message.FindCoordinatorResponse;
+import io.runnel.protocol.message.SaslAuthenticateRequest;
+import io.runnel.protocol.message.SaslAuthenticateResponse;
+import io.runnel.protocol.message.SaslHandshakeRequest;
+import io.runnel.protocol.message.SaslHandshakeResponse;
+import io.runnel.common.security.SaslClientMechanism;
+
+import javax.net.ssl.SSLException;
+import javax.security.sasl.SaslException;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -43,6 +51,11 @@ import java.util.function.Supplier;
  * <p>Every operation of one client shares a single deadline (the command's {@code --timeout}): connects and
  * reads wait at most for what is left of it, so a command never hangs longer than its timeout.
  *
+ * <p>With a {@link CommandConfig} ({@code --command-config}) each connection is a TLS socket (SSL, SASL_SSL) and/or
+ * authenticates with SASL right after ApiVersions: SaslHandshake v1 names the mechanism, then SaslAuthenticate
+ * carries the tokens of runnel-common's {@link SaslClientMechanism} until the exchange is over (as Kafka's
+ * clients do); a refused login is {@code SASL_AUTHENTICATION_FAILED}.
+ *
  * <p>Failures are {@link CliException}s: unreachable brokers, timeouts and malformed answers without an
  * error code, broker errors with their {@link Errors} code. Not thread-safe.
  */
@@ -64,6 +77,7 @@ public final class KafkaProtocolClient implements AutoCloseable {
 
     private final List<Node> bootstrapServers;
     private final String clientId;
+    private final CommandConfig security;
     private final long timeoutMs;
     private final long deadlineNanos;
     private final Map<String, BrokerConnection> connections = new LinkedHashMap<>();
@@ -75,8 +89,14 @@ public final class KafkaProtocolClient implements AutoCloseable {
      * @throws IllegalArgumentException when {@code bootstrapServers} does not parse (a usage error)
      */
     public KafkaProtocolClient(String bootstrapServers, String clientId, Duration timeout) {
+        this(bootstrapServers, clientId, timeout, CommandConfig.PLAINTEXT);
+    }
+
+    /** As above, with the security settings of {@code --command-config}. */
+    KafkaProtocolClient(String bootstrapServers, String clientId, Duration timeout, CommandConfig security) {
         this.bootstrapServers = parseBootstrap(bootstrapServers);
         this.clientId = clientId;
+        this.security = security;
         this.timeoutMs = timeout.toMillis();
         this.deadlineNanos = System.nanoTime() + timeout.toNanos();
     }
@@ -272,6 +292,23 @@ public final class KafkaProtocolClient implements AutoCloseable {
                 closeQuietly(s);
                 throw new CliException("cannot connect to " + node.address() + ": " + e.getMessage(), e);
             }
+            if (security.ssl() != null) {
+                try {
+                    s.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, remainingMs())));
+                    s = security.ssl().clientSocket(s, node.host(), node.port());
+                } catch (SocketTimeoutException e) {
+                    closeQuietly(s);
+                    throw new CliException("TLS handshake with " + node.address() + " timed out after " + timeoutMs + " ms", e);
+                } catch (SSLException e) {
+                    closeQuietly(s);
+                    throw new CliException("TLS handshake with " + node.address() + " failed: " + e.getMessage()
+                            + " (check ssl.truststore.* and ssl.endpoint.identification.algorithm in --command-config)", e);
+                } catch (IOException e) {
+                    closeQuietly(s);
+                    throw new CliException("TLS handshake with " + node.address() + " failed: " + e
+                            + " (is it an SSL listener?)", e);
+                }
+            }
             try {
                 socket = s;
                 in = new DataInputStream(new BufferedInputStream(s.getInputStream(), 64 * 1024));
@@ -281,6 +318,51 @@ public final class KafkaProtocolClient implements AutoCloseable {
                 throw new CliException("cannot connect to " + node.address() + ": " + e.getMessage(), e);
             }
             negotiateVersions();
+            if (security.usesSasl()) authenticate();
+        }
+
+        /** SaslHandshake v1 and SaslAuthenticate rounds until the mechanism is done; closes the socket on failure. */
+        private void authenticate() {
+            SaslClientMechanism mechanism = security.newSaslClient();
+            if (!supports(ApiKeys.SASL_HANDSHAKE) || version(ApiKeys.SASL_HANDSHAKE) < 1 || !supports(ApiKeys.SASL_AUTHENTICATE)) {
+                close();
+                throw new CliException(Errors.UNSUPPORTED_VERSION, node.address() + " does not offer SaslHandshake v1 and SaslAuthenticate");
+            }
+            SaslHandshakeRequest hs = new SaslHandshakeRequest();
+            hs.mechanism = mechanism.mechanism();
+            SaslHandshakeResponse hsr = send(ApiKeys.SASL_HANDSHAKE, (short) 1, hs);
+            Errors e = Errors.forCode(hsr.errorCode);
+            if (e == Errors.UNSUPPORTED_SASL_MECHANISM) {
+                close();
+                throw new CliException(e, node.address() + " does not enable SASL mechanism " + mechanism.mechanism()
+                        + "; it enables " + hsr.mechanisms);
+            }
+            if (e == Errors.ILLEGAL_SASL_STATE) {
+                close();
+                throw new CliException(e, node.address() + " does not expect SASL here (is it a PLAINTEXT or SSL listener? "
+                        + "security.protocol is " + security.securityProtocol() + ")");
+            }
+            if (e != Errors.NONE) {
+                close();
+                throw CliException.of(e, "SaslHandshake failed on " + node.address());
+            }
+            byte[] token = mechanism.initialResponse();
+            try {
+                while (token != null) {
+                    SaslAuthenticateRequest req = new SaslAuthenticateRequest();
+                    req.authBytes = token;
+                    SaslAuthenticateResponse resp = send(ApiKeys.SASL_AUTHENTICATE, req);
+                    Errors err = Errors.forCode(resp.errorCode);
+                    if (err != Errors.NONE) {
+                        close();
+                        throw CliException.of(err, resp.errorMessage);
+                    }
+                    token = mechanism.evaluate(resp.authBytes);
+                }
+            } catch (SaslException ex) {
+                close();
+                throw new CliException(Errors.SASL_AUTHENTICATION_FAILED, ex.getMessage() + " (" + node.address() + ")", ex);
+            }
         }
 
         /**
@@ -422,8 +504,9 @@ public final class KafkaProtocolClient implements AutoCloseable {
                 throw new CliException("timed out after " + timeoutMs + " ms " + what, e);
             } catch (EOFException e) {
                 close();
+                String hint = security.usesSasl() ? "" : " Or does this listener need authentication (--command-config with SASL)?";
                 throw new CliException("connection closed by the broker " + what
-                        + " (does it speak the Kafka protocol, and does it support " + api.displayName + " v" + version + "?)", e);
+                        + " (does it speak the Kafka protocol, and does it support " + api.displayName + " v" + version + "?" + hint + ")", e);
             } catch (IOException e) {
                 close();
                 throw new CliException("connection to " + node.address() + " failed " + what + ": " + e.getMessage(), e);

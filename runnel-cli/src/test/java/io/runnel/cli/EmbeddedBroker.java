@@ -18,24 +18,33 @@ import java.util.Map;
 /** A Runnel broker in the test JVM on a free loopback port, and a way to run the CLI in-process. */
 final class EmbeddedBroker implements AutoCloseable {
     private final BrokerServer server;
-    private final int port;
+    private final int[] ports;
 
-    private EmbeddedBroker(BrokerServer server, int port) {
+    private EmbeddedBroker(BrokerServer server, int[] ports) {
         this.server = server;
-        this.port = port;
+        this.ports = ports;
     }
 
     static EmbeddedBroker start(Path dataDir) throws Exception {
+        return start(dataDir, 1, ports -> Map.of("listeners", "PLAINTEXT://127.0.0.1:" + ports[0]));
+    }
+
+    /**
+     * A broker configured by {@code config} given {@code portCount} free loopback ports (log.dirs and a zero initial
+     * rebalance delay are added); {@link #bootstrap()} is the first port, {@link #address(int)} any of them.
+     */
+    static EmbeddedBroker start(Path dataDir, int portCount, java.util.function.Function<int[], Map<String, String>> config) throws Exception {
         Exception last = null;
         for (int attempt = 0; attempt < 5; attempt++) {
-            int port = freePort();
-            BrokerServer s = new BrokerServer(BrokerConfigs.parse(Map.of(
-                    "listeners", "PLAINTEXT://127.0.0.1:" + port,
-                    "log.dirs", dataDir.toString(),
-                    "group.initial.rebalance.delay.ms", "0")));
+            int[] ports = new int[portCount];
+            for (int i = 0; i < portCount; i++) ports[i] = freePort();
+            Map<String, String> props = new java.util.LinkedHashMap<>(config.apply(ports));
+            props.put("log.dirs", dataDir.toString());
+            props.putIfAbsent("group.initial.rebalance.delay.ms", "0");
+            BrokerServer s = new BrokerServer(BrokerConfigs.parse(props));
             try {
                 s.startup();
-                return new EmbeddedBroker(s, port);
+                return new EmbeddedBroker(s, ports);
             } catch (Exception e) {
                 s.close();
                 last = e;
@@ -57,7 +66,12 @@ final class EmbeddedBroker implements AutoCloseable {
     }
 
     String bootstrap() {
-        return "127.0.0.1:" + port;
+        return address(0);
+    }
+
+    /** 127.0.0.1:{@code port i} of {@link #start(Path, int, java.util.function.Function)}. */
+    String address(int i) {
+        return "127.0.0.1:" + ports[i];
     }
 
     /** Runs {@code runnel <args> --bootstrap-server <this broker>}. */

@@ -38,8 +38,8 @@ public record SaslListenerConfig(String listener, List<String> mechanisms, Map<S
     public static final String SCRAM_SHA_512 = "SCRAM-SHA-512";
     public static final List<String> SUPPORTED = List.of(PLAIN, SCRAM_SHA_256, SCRAM_SHA_512);
     static final String ENABLED_MECHANISMS = "sasl.enabled.mechanisms";
-    static final String PLAIN_MODULE = "org.apache.kafka.common.security.plain.PlainLoginModule";
-    static final String SCRAM_MODULE = "org.apache.kafka.common.security.scram.ScramLoginModule";
+    public static final String PLAIN_MODULE = "org.apache.kafka.common.security.plain.PlainLoginModule";
+    public static final String SCRAM_MODULE = "org.apache.kafka.common.security.scram.ScramLoginModule";
 
     @Override
     public String toString() { // never the passwords
@@ -140,8 +140,8 @@ public record SaslListenerConfig(String listener, List<String> mechanisms, Map<S
      * {@code <module class> <required|requisite|sufficient|optional> [name=value ...];} where a value is a word or
      * a double-quoted string ({@code \"} and {@code \\} escapes). Exactly one entry, as Kafka requires.
      */
-    record JaasEntry(String loginModule, String flag, Map<String, String> options) {
-        static JaasEntry parse(String key, String text) {
+    public record JaasEntry(String loginModule, String flag, Map<String, String> options) {
+        public static JaasEntry parse(String key, String text) {
             Tokens t = new Tokens(key, text);
             String module = t.word("a login module class name");
             String flag = t.word("a control flag (required, requisite, sufficient or optional)");
