@@ -325,4 +325,27 @@ class OAuthBearerIT {
         assertThat(produceFailure(jwksPort, unsecured("alice"))).isInstanceOf(SaslAuthenticationException.class)
                 .hasMessageContaining("alg 'none' is not accepted");
     }
+
+    /** A JWKS endpoint that is down at start: the broker starts and serves, OAUTHBEARER logins are refused meanwhile. */
+    @Test
+    void aJwksEndpointDownAtStartDoesNotStopTheBroker(@TempDir Path own) throws Exception {
+        int port = BrokerProcess.freePort();
+        Map<String, String> props = new LinkedHashMap<>();
+        props.put("listeners", "SASL_PLAINTEXT://127.0.0.1:" + port);
+        props.put("sasl.enabled.mechanisms", "OAUTHBEARER");
+        props.put("listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config", MODULE + " required;");
+        props.put("listener.name.sasl_plaintext.oauthbearer.sasl.server.callback.handler.class",
+                "org.apache.kafka.common.security.oauthbearer.OAuthBearerValidatorCallbackHandler");
+        props.put("sasl.oauthbearer.jwks.endpoint.url", "http://127.0.0.1:" + BrokerProcess.freePort() + "/jwks"); // nobody listens
+        try (TestBroker b = TestBroker.start(own.resolve("data"), props); RawClient c = new RawClient(b.port())) {
+            rawHandshake(c, 1);
+            long now = System.currentTimeMillis() / 1000;
+            String jwt = sign(signing.getPrivate(), "key-1", "{\"sub\":\"svc\",\"iat\":" + now + ",\"exp\":" + (now + 600) + "}");
+            SaslAuthenticateResponse challenge = rawAuthenticate(c, 2, clientFirst(jwt));
+            assertThat(new String(challenge.authBytes, StandardCharsets.UTF_8)).isEqualTo("{\"status\":\"invalid_token\"}");
+            SaslAuthenticateResponse failed = rawAuthenticate(c, 3, new byte[]{1});
+            assertThat(failed.errorCode).isEqualTo(Errors.SASL_AUTHENTICATION_FAILED.code());
+            assertThat(failed.errorMessage).contains("no key set has been fetched");
+        }
+    }
 }

@@ -63,7 +63,7 @@ public final class SaslSession {
             return (api == null ? "an unknown request" : api.displayName) + " request before SASL authentication on listener " + auth.listener();
         }
         if (!saslApi && expiresAtNanos != 0 && nowNanos - expiresAtNanos > 0) {
-            return "SASL session of " + principal + " expired (connections.max.reauth.ms) without re-authentication";
+            return "SASL session of " + principal + " expired (connections.max.reauth.ms or the credential's lifetime) without re-authentication";
         }
         return null;
     }
