@@ -14,7 +14,9 @@ import java.util.Map;
  * {@code listener.name.<l>.oauthbearer.sasl.jaas.config} ({@code unsecuredValidator*}). With
  * {@value #JWKS_HANDLER} they are JWTs signed by a key of the JWKS at {@code sasl.oauthbearer.jwks.endpoint.url};
  * each {@code sasl.oauthbearer.*} key may be given per listener as
- * {@code listener.name.<l>.oauthbearer.sasl.oauthbearer.*}, which wins. Any other handler class refuses the start.
+ * {@code listener.name.<l>.oauthbearer.sasl.oauthbearer.*}, which wins. Any other handler class refuses the start. As
+ * in Kafka 4.4, the JWKS validator needs {@code sasl.oauthbearer.expected.audience} and {@code .expected.issuer} unless
+ * {@code sasl.oauthbearer.allow.unverified.audience} / {@code .issuer} is true (then a warning is logged).
  *
  * @param jwks                     true: JWKS validation; false: the unsecured validator
  * @param principalClaim           the claim naming the principal (unsecured: unsecuredValidatorPrincipalClaimName;
@@ -47,8 +49,12 @@ public record OAuthBearerConfig(boolean jwks, String principalClaim, String scop
     static final String SUB_CLAIM = "sasl.oauthbearer.sub.claim.name";
     static final String SCOPE_CLAIM = "sasl.oauthbearer.scope.claim.name";
     static final String SKEW = "sasl.oauthbearer.clock.skew.seconds";
+    static final String ALLOW_UNVERIFIED_AUDIENCE = "sasl.oauthbearer.allow.unverified.audience";
+    static final String ALLOW_UNVERIFIED_ISSUER = "sasl.oauthbearer.allow.unverified.issuer";
     /** The broker-side sasl.oauthbearer.* keys Runnel reads (plain or per listener). */
-    static final List<String> KEYS = List.of(JWKS_URL, REFRESH, BACKOFF, BACKOFF_MAX, AUDIENCE, ISSUER, SUB_CLAIM, SCOPE_CLAIM, SKEW);
+    static final List<String> KEYS = List.of(JWKS_URL, REFRESH, BACKOFF, BACKOFF_MAX, AUDIENCE, ISSUER, SUB_CLAIM, SCOPE_CLAIM, SKEW,
+            ALLOW_UNVERIFIED_AUDIENCE, ALLOW_UNVERIFIED_ISSUER);
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(OAuthBearerConfig.class);
 
     public OAuthBearerConfig {
         requiredScope = List.copyOf(requiredScope);
@@ -127,6 +133,21 @@ public record OAuthBearerConfig(boolean jwks, String principalClaim, String scop
         String aud = trimmed(lower.get(key(lower, prefix, AUDIENCE)));
         if (aud != null) for (String a : aud.split(",")) if (!a.isBlank()) audience.add(a.trim());
         String issuer = trimmed(lower.get(key(lower, prefix, ISSUER)));
+        // Kafka 4.4: with a JWKS, issuer and audience must be checked unless the operator opts out
+        if (audience.isEmpty()) {
+            if (!flag(lower, prefix, ALLOW_UNVERIFIED_AUDIENCE)) {
+                throw new ConfigException(key(lower, prefix, AUDIENCE), "listener " + listener + " validates OAUTHBEARER tokens against a JWKS: "
+                        + AUDIENCE + " must name the audience(s) tokens must be for, or " + ALLOW_UNVERIFIED_AUDIENCE + "=true accept any (Kafka 4.4's rule)");
+            }
+            log.warn("Listener {}: OAUTHBEARER tokens of any audience are accepted ({}=true)", listener, ALLOW_UNVERIFIED_AUDIENCE);
+        }
+        if (issuer == null) {
+            if (!flag(lower, prefix, ALLOW_UNVERIFIED_ISSUER)) {
+                throw new ConfigException(key(lower, prefix, ISSUER), "listener " + listener + " validates OAUTHBEARER tokens against a JWKS: "
+                        + ISSUER + " must name the issuer tokens must come from, or " + ALLOW_UNVERIFIED_ISSUER + "=true accept any (Kafka 4.4's rule)");
+            }
+            log.warn("Listener {}: OAUTHBEARER tokens of any issuer are accepted ({}=true)", listener, ALLOW_UNVERIFIED_ISSUER);
+        }
         String sub = nonEmpty(lower, prefix, SUB_CLAIM, "sub");
         String scope = nonEmpty(lower, prefix, SCOPE_CLAIM, "scope");
         return new OAuthBearerConfig(true, sub, scope, List.of(), skewSeconds * 1000, uri, refresh, backoff,
@@ -136,6 +157,15 @@ public record OAuthBearerConfig(boolean jwks, String principalClaim, String scop
     private static String key(Map<String, String> lower, String prefix, String key) {
         String perListener = prefix + "oauthbearer." + key;
         return lower.containsKey(perListener) ? perListener : key;
+    }
+
+    private static boolean flag(Map<String, String> lower, String prefix, String key) {
+        String k = key(lower, prefix, key);
+        String v = trimmed(lower.get(k));
+        if (v == null) return false;
+        if (v.equalsIgnoreCase("true")) return true;
+        if (v.equalsIgnoreCase("false")) return false;
+        throw ConfigException.invalidValue(k, v, "must be true or false");
     }
 
     private static String trimmed(String v) {

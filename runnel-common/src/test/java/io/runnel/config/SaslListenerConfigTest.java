@@ -119,6 +119,18 @@ class SaslListenerConfigTest {
         p.put("sasl.oauthbearer.jwks.endpoint.url", "ftp://idp/keys");
         assertThatThrownBy(() -> BrokerConfigs.parse(p)).isInstanceOf(ConfigException.class).hasMessageContaining("https://, http:// or file:");
         p.put("sasl.oauthbearer.jwks.endpoint.url", "https://idp.example/keys");
+        // Kafka 4.4: audience and issuer are required unless explicitly left unverified
+        assertThatThrownBy(() -> BrokerConfigs.parse(p)).isInstanceOfSatisfying(ConfigException.class,
+                e -> assertThat(e.key()).isEqualTo("sasl.oauthbearer.expected.audience")).hasMessageContaining("allow.unverified.audience");
+        p.put("sasl.oauthbearer.allow.unverified.audience", "true");
+        assertThatThrownBy(() -> BrokerConfigs.parse(p)).isInstanceOfSatisfying(ConfigException.class,
+                e -> assertThat(e.key()).isEqualTo("sasl.oauthbearer.expected.issuer"));
+        p.put("listener.name.sasl_plaintext.oauthbearer.sasl.oauthbearer.allow.unverified.issuer", "true");
+        OAuthBearerConfig unverified = BrokerConfigs.parse(p).saslListener("SASL_PLAINTEXT").oauth();
+        assertThat(unverified.expectedAudience()).isEmpty();
+        assertThat(unverified.expectedIssuer()).isNull();
+        p.remove("sasl.oauthbearer.allow.unverified.audience");
+        p.remove("listener.name.sasl_plaintext.oauthbearer.sasl.oauthbearer.allow.unverified.issuer");
         p.put("sasl.oauthbearer.expected.audience", "kafka, other");
         p.put("listener.name.sasl_plaintext.oauthbearer.sasl.oauthbearer.expected.issuer", "https://idp.example");
         OAuthBearerConfig o = BrokerConfigs.parse(p).saslListener("SASL_PLAINTEXT").oauth();
@@ -143,5 +155,22 @@ class SaslListenerConfigTest {
         p.put("sasl.oauthbearer.token.endpoint.url", "https://idp.example/token"); // a client's key: still refused on the broker
         assertThatThrownBy(() -> BrokerConfigs.parse(p)).isInstanceOfSatisfying(ConfigException.class,
                 e -> assertThat(e.key()).isEqualTo("sasl.oauthbearer.token.endpoint.url"));
+    }
+
+    @Test
+    void oauthBearerKeysHaveKafkasTypesAndDefaults() {
+        KafkaBrokerCatalogue kafka = KafkaBrokerCatalogue.kafka44();
+        int n = 0;
+        for (ConfigDef.Key k : BrokerConfigs.definition().keys().values()) {
+            if (!k.name().startsWith("sasl.oauthbearer.")) continue;
+            KafkaBrokerCatalogue.Key kk = kafka.key(k.name());
+            assertThat(kk).as("%s is a Kafka key", k.name()).isNotNull();
+            assertThat(k.type()).as(k.name()).isEqualTo(kk.type());
+            assertThat(k.defaultText()).as(k.name()).isEqualTo(kk.defaultValue());
+            assertThat(k.importance()).as(k.name()).isEqualTo(kk.importance());
+            assertThat(OAuthBearerConfig.KEYS).contains(k.name());
+            n++;
+        }
+        assertThat(n).isEqualTo(OAuthBearerConfig.KEYS.size());
     }
 }

@@ -337,6 +337,8 @@ class OAuthBearerIT {
         props.put("listener.name.sasl_plaintext.oauthbearer.sasl.server.callback.handler.class",
                 "org.apache.kafka.common.security.oauthbearer.OAuthBearerValidatorCallbackHandler");
         props.put("sasl.oauthbearer.jwks.endpoint.url", "http://127.0.0.1:" + BrokerProcess.freePort() + "/jwks"); // nobody listens
+        props.put("sasl.oauthbearer.allow.unverified.audience", "true"); // Kafka 4.4's opt-outs of the aud/iss requirement
+        props.put("sasl.oauthbearer.allow.unverified.issuer", "true");
         try (TestBroker b = TestBroker.start(own.resolve("data"), props); RawClient c = new RawClient(b.port())) {
             rawHandshake(c, 1);
             long now = System.currentTimeMillis() / 1000;
