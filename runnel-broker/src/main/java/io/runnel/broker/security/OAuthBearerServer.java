@@ -25,6 +25,7 @@ final class OAuthBearerServer implements SaslMechanismServer {
     private State state = State.FIRST;
     private String failure;
     private OAuthBearerToken.Valid valid;
+    private String authzid; // from the GS2 header, or null
 
     OAuthBearerServer(OAuthBearerToken.Validator validator) {
         this.validator = validator;
@@ -56,8 +57,6 @@ final class OAuthBearerServer implements SaslMechanismServer {
         state = State.DONE;
         return new byte[0];
     }
-
-    private String authzid;
 
     private String parseClientFirst(byte[] response) throws SaslAuthenticationFailure {
         String text = new String(response, StandardCharsets.UTF_8);
