@@ -134,6 +134,8 @@ public final class BrokerServer implements RunnelNode {
     private io.runnel.broker.security.AuditTopic auditTopic;
     private TxnPartitionChecker txnChecker;
     private final List<InetSocketAddress> bound = new ArrayList<>();
+    /** The SASL listeners' authenticators (an OAUTHBEARER JWKS one owns a fetching thread). */
+    private final List<SaslAuthenticator> authenticators = new ArrayList<>();
     private boolean closed;
 
     public BrokerServer(BrokerConfigs config) {
@@ -286,11 +288,13 @@ public final class BrokerServer implements RunnelNode {
         server.connectionRateQuota(quotas::recordConnectionAndGetThrottleMs);
         for (BrokerConfigs.Listener l : config.clientListeners()) {
             SaslListenerConfig sasl = config.saslListener(l.name());
-            bound.add(server.bind(l, registry, tls.get(l.name()), sasl == null ? null
+            SaslAuthenticator authenticator = sasl == null ? null
                     : new SaslAuthenticator(sasl, (user, mechanism) -> {
                         ScramCredential c = broker.image().scramCredential(user, ScramCredential.mechanismId(mechanism));
                         return c == null ? null : new SaslAuthenticator.ScramLookup.Stored(c.salt(), c.storedKey(), c.serverKey(), c.iterations());
-                    }, config.connectionsMaxReauthMs())));
+                    }, config.connectionsMaxReauthMs());
+            if (authenticator != null) authenticators.add(authenticator);
+            bound.add(server.bind(l, registry, tls.get(l.name()), authenticator));
         }
         if (quorumNode != null) startLifecycle(publisher);
         // max.connections and max.connections.per.ip(.overrides) are dynamic broker configs
@@ -498,6 +502,7 @@ public final class BrokerServer implements RunnelNode {
         }
         closeQuietly("lifecycle", lifecycle);
         closeQuietly("network", server);
+        for (SaslAuthenticator a : authenticators) closeQuietly("SASL authenticator", a);
         closeQuietly("audit log", auditLog);
         closeQuietly("transactions", txns);
         closeQuietly("transaction markers", markerChannels);

@@ -477,6 +477,27 @@ public final class BrokerConfigs {
             .define("sasl.mechanism.inter.broker.protocol", Type.STRING, "GSSAPI", M,
                     "SASL mechanism brokers use to talk to each other.")
             .define("sasl.jaas.config", Type.PASSWORD, null, M, "JAAS login configuration for SASL.")
+            // OAUTHBEARER's JWKS validation (OAuthBearerConfig; each may also be given per listener as
+            // listener.name.<l>.oauthbearer.<key>): Kafka 4.4's types, defaults and importance
+            .define("sasl.oauthbearer.jwks.endpoint.url", Type.STRING, null, M,
+                    "OAUTHBEARER: the https://, http:// or file: URL of the JWKS whose keys verify tokens.")
+            .define("sasl.oauthbearer.jwks.endpoint.refresh.ms", Type.LONG, "3600000", L, "OAUTHBEARER: how often the JWKS is fetched again.")
+            .define("sasl.oauthbearer.jwks.endpoint.retry.backoff.ms", Type.LONG, "100", L,
+                    "OAUTHBEARER: the wait after a failed JWKS fetch, doubled after each failure.")
+            .define("sasl.oauthbearer.jwks.endpoint.retry.backoff.max.ms", Type.LONG, "10000", L,
+                    "OAUTHBEARER: the longest wait between failed JWKS fetches.")
+            .define("sasl.oauthbearer.expected.audience", Type.LIST, "", H,
+                    "OAUTHBEARER: a token's aud must hold one of these (required with a JWKS unless sasl.oauthbearer.allow.unverified.audience).")
+            .define("sasl.oauthbearer.expected.issuer", Type.STRING, null, H,
+                    "OAUTHBEARER: a token's iss must equal it (required with a JWKS unless sasl.oauthbearer.allow.unverified.issuer).")
+            .define("sasl.oauthbearer.allow.unverified.audience", Type.BOOLEAN, "false", M,
+                    "OAUTHBEARER: accept any aud when sasl.oauthbearer.expected.audience is not set.")
+            .define("sasl.oauthbearer.allow.unverified.issuer", Type.BOOLEAN, "false", M,
+                    "OAUTHBEARER: accept any iss when sasl.oauthbearer.expected.issuer is not set.")
+            .define("sasl.oauthbearer.sub.claim.name", Type.STRING, "sub", L, "OAUTHBEARER: the claim naming the principal.")
+            .define("sasl.oauthbearer.scope.claim.name", Type.STRING, "scope", L, "OAUTHBEARER: the claim holding the scope.")
+            .define("sasl.oauthbearer.clock.skew.seconds", Type.INT, "30", L,
+                    "OAUTHBEARER: the clock difference allowed when checking exp, nbf and iat.")
             // TLS (docs/security.md): each key may be given per listener as listener.name.<lower-case name>.ssl.*,
             // which wins over the plain key for that listener (SslSettings)
             .define("ssl.keystore.type", Type.STRING, "JKS", ValidString.inIgnoreCase("JKS", "PKCS12", "PEM"), M,

@@ -14,13 +14,14 @@ import java.util.Map;
  *
  * <ul>
  *   <li>{@code listener.name.<name>.sasl.enabled.mechanisms}, else {@code sasl.enabled.mechanisms} (Kafka's
- *       default GSSAPI): Runnel serves PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512; GSSAPI (Kerberos), OAUTHBEARER or
+ *       default GSSAPI): Runnel serves PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 and OAUTHBEARER; GSSAPI (Kerberos) or
  *       any other name refuses the start.</li>
  *   <li>PLAIN needs {@code listener.name.<name>.plain.sasl.jaas.config}: one
  *       {@code org.apache.kafka.common.security.plain.PlainLoginModule} entry whose {@code user_<name>="<password>"}
  *       options are the users (its {@code username}/{@code password} options are a client's and are ignored).</li>
  *   <li>SCRAM needs no JAAS text (credentials live in the metadata log); one given must name Kafka's
  *       {@code org.apache.kafka.common.security.scram.ScramLoginModule}.</li>
+ *   <li>OAUTHBEARER: {@link OAuthBearerConfig}.</li>
  * </ul>
  *
  * In a cluster the inter-broker listener and the controller listener must stay PLAINTEXT: Runnel's brokers do
@@ -29,27 +30,34 @@ import java.util.Map;
  * @param listener   the listener name, upper case
  * @param mechanisms the enabled mechanisms, in configured order
  * @param plainUsers PLAIN user name to password (empty unless PLAIN is enabled)
+ * @param oauth      the OAUTHBEARER settings, null unless OAUTHBEARER is enabled
  */
-public record SaslListenerConfig(String listener, List<String> mechanisms, Map<String, String> plainUsers) {
+public record SaslListenerConfig(String listener, List<String> mechanisms, Map<String, String> plainUsers, OAuthBearerConfig oauth) {
     private static final Logger log = LoggerFactory.getLogger(SaslListenerConfig.class);
 
     public static final String PLAIN = "PLAIN";
     public static final String SCRAM_SHA_256 = "SCRAM-SHA-256";
     public static final String SCRAM_SHA_512 = "SCRAM-SHA-512";
-    public static final List<String> SUPPORTED = List.of(PLAIN, SCRAM_SHA_256, SCRAM_SHA_512);
+    public static final String OAUTHBEARER = "OAUTHBEARER";
+    public static final List<String> SUPPORTED = List.of(PLAIN, SCRAM_SHA_256, SCRAM_SHA_512, OAUTHBEARER);
     static final String ENABLED_MECHANISMS = "sasl.enabled.mechanisms";
     public static final String PLAIN_MODULE = "org.apache.kafka.common.security.plain.PlainLoginModule";
     public static final String SCRAM_MODULE = "org.apache.kafka.common.security.scram.ScramLoginModule";
 
+    public SaslListenerConfig(String listener, List<String> mechanisms, Map<String, String> plainUsers) {
+        this(listener, mechanisms, plainUsers, null);
+    }
+
     @Override
     public String toString() { // never the passwords
-        return "SaslListenerConfig[" + listener + ", mechanisms=" + mechanisms + ", plain users=" + plainUsers.keySet() + "]";
+        return "SaslListenerConfig[" + listener + ", mechanisms=" + mechanisms + ", plain users=" + plainUsers.keySet() + (oauth == null ? "" : ", " + oauth) + "]";
     }
 
     /** Whether {@code rest} (a key after {@code listener.name.<name>.}, lower case) is one this class reads. */
     static boolean isListenerKey(String rest) {
         return rest.equals(ENABLED_MECHANISMS) || rest.equals("plain.sasl.jaas.config")
-                || rest.equals("scram-sha-256.sasl.jaas.config") || rest.equals("scram-sha-512.sasl.jaas.config");
+                || rest.equals("scram-sha-256.sasl.jaas.config") || rest.equals("scram-sha-512.sasl.jaas.config")
+                || OAuthBearerConfig.isListenerKey(rest);
     }
 
     /** The settings of every SASL_PLAINTEXT listener, by name; throws ConfigException naming the bad key. */
@@ -100,7 +108,8 @@ public record SaslListenerConfig(String listener, List<String> mechanisms, Map<S
                     throw new ConfigException(key, key + " must name " + SCRAM_MODULE + ", not " + e.loginModule());
                 }
             }
-            out.put(l.name(), new SaslListenerConfig(l.name(), List.copyOf(mechanisms), users));
+            OAuthBearerConfig oauth = mechanisms.contains(OAUTHBEARER) ? OAuthBearerConfig.parse(lower, prefix, l.name()) : null;
+            out.put(l.name(), new SaslListenerConfig(l.name(), List.copyOf(mechanisms), users, oauth));
         }
         return Map.copyOf(out);
     }

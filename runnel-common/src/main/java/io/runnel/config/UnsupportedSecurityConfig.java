@@ -19,12 +19,13 @@ import java.util.Map;
  * authorizer; {@code super.users} goes with it); {@code principal.builder.class}; any key starting
  * with {@code sasl.}, also under a {@code listener.name.<name>.} prefix, except the SASL keys
  * {@link SaslListenerConfig} reads: {@code sasl.enabled.mechanisms}, {@code sasl.mechanism.inter.broker.protocol},
- * and per listener {@code sasl.enabled.mechanisms} and {@code <plain|scram-sha-256|scram-sha-512>.sasl.jaas.config}.
+ * and per listener {@code sasl.enabled.mechanisms} and {@code <plain|scram-sha-256|scram-sha-512|oauthbearer>.sasl.jaas.config},
+ * and the OAUTHBEARER keys of {@link OAuthBearerConfig} (the server callback handler class, {@code sasl.oauthbearer.*}).
  * {@code ssl.*} keys are accepted (SSL listeners).
  */
 final class UnsupportedSecurityConfig {
-    private static final String REASON = "Runnel does not implement SASL_SSL or SASL mechanisms other than PLAIN and "
-            + "SCRAM yet and will not start with a security setting it would silently ignore; remove it";
+    private static final String REASON = "Runnel does not implement SASL_SSL or SASL mechanisms other than PLAIN, "
+            + "SCRAM and OAUTHBEARER yet and will not start with a security setting it would silently ignore; remove it";
     /** The authorizer Apache Kafka's KRaft brokers name; it switches on Runnel's own (docs/security.md, Authorization). */
     static final String STANDARD_AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer";
     private static final String NO_INTER_NODE_TLS = "The metadata quorum's connections between controllers do not "
@@ -96,6 +97,7 @@ final class UnsupportedSecurityConfig {
             return rest.startsWith("sasl.") || rest.endsWith(".sasl.jaas.config") || rest.equals("principal.builder.class");
         }
         if (k.equals("sasl.enabled.mechanisms") || k.equals("sasl.mechanism.inter.broker.protocol")) return false;
+        if (OAuthBearerConfig.KEYS.contains(k)) return false;
         return k.startsWith("sasl.");
     }
 }

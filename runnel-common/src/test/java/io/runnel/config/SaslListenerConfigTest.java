@@ -48,11 +48,11 @@ class SaslListenerConfigTest {
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("sasl.enabled.mechanisms"))
                 .hasMessageContaining("GSSAPI (Kerberos) is not supported");
         Map<String, String> p = saslListener();
-        p.put("listener.name.sasl_plaintext.sasl.enabled.mechanisms", "OAUTHBEARER");
+        p.put("listener.name.sasl_plaintext.sasl.enabled.mechanisms", "SCRAM-SHA-1");
         assertThatThrownBy(() -> BrokerConfigs.parse(p))
                 .isInstanceOfSatisfying(ConfigException.class,
                         e -> assertThat(e.key()).isEqualTo("listener.name.sasl_plaintext.sasl.enabled.mechanisms"))
-                .hasMessageContaining("OAUTHBEARER is not supported");
+                .hasMessageContaining("SCRAM-SHA-1 is not supported");
     }
 
     @Test
@@ -75,5 +75,102 @@ class SaslListenerConfigTest {
     void saslSslStaysRefused() {
         assertThatThrownBy(() -> BrokerConfigs.parse(Map.of("listeners", "SASL_SSL://127.0.0.1:9093")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("uses security protocol SASL_SSL");
+    }
+
+    private static final String OAUTH_JAAS = "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required";
+
+    @Test
+    void oauthBearerUnsecuredTakesItsOptionsFromTheJaasText() {
+        Map<String, String> p = saslListener();
+        p.put("sasl.enabled.mechanisms", "OAUTHBEARER");
+        assertThatThrownBy(() -> BrokerConfigs.parse(p)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config");
+        p.put("listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config", OAUTH_JAAS + ";");
+        OAuthBearerConfig o = BrokerConfigs.parse(p).saslListener("SASL_PLAINTEXT").oauth();
+        assertThat(o.jwks()).isFalse();
+        assertThat(o.principalClaim()).isEqualTo("sub");
+        assertThat(o.scopeClaim()).isEqualTo("scope");
+        assertThat(o.requiredScope()).isEmpty();
+        assertThat(o.clockSkewMs()).isZero();
+        p.put("listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config", OAUTH_JAAS + " unsecuredValidatorPrincipalClaimName=\"user\" "
+                + "unsecuredValidatorScopeClaimName=scp unsecuredValidatorRequiredScope=\"read, write\" unsecuredValidatorAllowableClockSkewMs=500;");
+        o = BrokerConfigs.parse(p).saslListener("SASL_PLAINTEXT").oauth();
+        assertThat(o.principalClaim()).isEqualTo("user");
+        assertThat(o.scopeClaim()).isEqualTo("scp");
+        assertThat(o.requiredScope()).containsExactly("read", "write");
+        assertThat(o.clockSkewMs()).isEqualTo(500);
+        p.put("listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config", OAUTH_JAAS + " unsecuredValidatorAllowableClockSkewMs=soon;");
+        assertThatThrownBy(() -> BrokerConfigs.parse(p)).isInstanceOf(ConfigException.class).hasMessageContaining("unsecuredValidatorAllowableClockSkewMs");
+        p.put("listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config", JAAS);
+        assertThatThrownBy(() -> BrokerConfigs.parse(p)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("must name org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule");
+    }
+
+    @Test
+    void oauthBearerJwksKeysPlainOrPerListener() {
+        Map<String, String> p = saslListener();
+        p.put("sasl.enabled.mechanisms", "OAUTHBEARER,PLAIN");
+        p.put("listener.name.sasl_plaintext.plain.sasl.jaas.config", JAAS);
+        p.put("listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config", OAUTH_JAAS + ";");
+        p.put("listener.name.sasl_plaintext.oauthbearer.sasl.server.callback.handler.class",
+                "org.apache.kafka.common.security.oauthbearer.OAuthBearerValidatorCallbackHandler");
+        assertThatThrownBy(() -> BrokerConfigs.parse(p)).isInstanceOfSatisfying(ConfigException.class,
+                e -> assertThat(e.key()).isEqualTo("sasl.oauthbearer.jwks.endpoint.url"));
+        p.put("sasl.oauthbearer.jwks.endpoint.url", "ftp://idp/keys");
+        assertThatThrownBy(() -> BrokerConfigs.parse(p)).isInstanceOf(ConfigException.class).hasMessageContaining("https://, http:// or file:");
+        p.put("sasl.oauthbearer.jwks.endpoint.url", "https://idp.example/keys");
+        // Kafka 4.4: audience and issuer are required unless explicitly left unverified
+        assertThatThrownBy(() -> BrokerConfigs.parse(p)).isInstanceOfSatisfying(ConfigException.class,
+                e -> assertThat(e.key()).isEqualTo("sasl.oauthbearer.expected.audience")).hasMessageContaining("allow.unverified.audience");
+        p.put("sasl.oauthbearer.allow.unverified.audience", "true");
+        assertThatThrownBy(() -> BrokerConfigs.parse(p)).isInstanceOfSatisfying(ConfigException.class,
+                e -> assertThat(e.key()).isEqualTo("sasl.oauthbearer.expected.issuer"));
+        p.put("listener.name.sasl_plaintext.oauthbearer.sasl.oauthbearer.allow.unverified.issuer", "true");
+        OAuthBearerConfig unverified = BrokerConfigs.parse(p).saslListener("SASL_PLAINTEXT").oauth();
+        assertThat(unverified.expectedAudience()).isEmpty();
+        assertThat(unverified.expectedIssuer()).isNull();
+        p.remove("sasl.oauthbearer.allow.unverified.audience");
+        p.remove("listener.name.sasl_plaintext.oauthbearer.sasl.oauthbearer.allow.unverified.issuer");
+        p.put("sasl.oauthbearer.expected.audience", "kafka, other");
+        p.put("listener.name.sasl_plaintext.oauthbearer.sasl.oauthbearer.expected.issuer", "https://idp.example");
+        OAuthBearerConfig o = BrokerConfigs.parse(p).saslListener("SASL_PLAINTEXT").oauth();
+        assertThat(o.jwks()).isTrue();
+        assertThat(o.jwksUrl().toString()).isEqualTo("https://idp.example/keys");
+        assertThat(o.jwksRefreshMs()).isEqualTo(3_600_000L);
+        assertThat(o.jwksRetryBackoffMs()).isEqualTo(100);
+        assertThat(o.jwksRetryBackoffMaxMs()).isEqualTo(10_000);
+        assertThat(o.clockSkewMs()).isEqualTo(30_000);
+        assertThat(o.expectedAudience()).containsExactly("kafka", "other");
+        assertThat(o.expectedIssuer()).isEqualTo("https://idp.example");
+        assertThat(o.principalClaim()).isEqualTo("sub");
+        p.put("sasl.oauthbearer.clock.skew.seconds", "-1");
+        assertThatThrownBy(() -> BrokerConfigs.parse(p)).isInstanceOfSatisfying(ConfigException.class,
+                e -> assertThat(e.key()).isEqualTo("sasl.oauthbearer.clock.skew.seconds"));
+        p.remove("sasl.oauthbearer.clock.skew.seconds");
+        p.put("listener.name.sasl_plaintext.oauthbearer.sasl.server.callback.handler.class", "com.example.MyHandler");
+        assertThatThrownBy(() -> BrokerConfigs.parse(p)).isInstanceOfSatisfying(ConfigException.class,
+                e -> assertThat(e.key()).isEqualTo("listener.name.sasl_plaintext.oauthbearer.sasl.server.callback.handler.class"))
+                .hasMessageContaining("cannot load callback handler classes");
+        p.remove("listener.name.sasl_plaintext.oauthbearer.sasl.server.callback.handler.class");
+        p.put("sasl.oauthbearer.token.endpoint.url", "https://idp.example/token"); // a client's key: still refused on the broker
+        assertThatThrownBy(() -> BrokerConfigs.parse(p)).isInstanceOfSatisfying(ConfigException.class,
+                e -> assertThat(e.key()).isEqualTo("sasl.oauthbearer.token.endpoint.url"));
+    }
+
+    @Test
+    void oauthBearerKeysHaveKafkasTypesAndDefaults() {
+        KafkaBrokerCatalogue kafka = KafkaBrokerCatalogue.kafka44();
+        int n = 0;
+        for (ConfigDef.Key k : BrokerConfigs.definition().keys().values()) {
+            if (!k.name().startsWith("sasl.oauthbearer.")) continue;
+            KafkaBrokerCatalogue.Key kk = kafka.key(k.name());
+            assertThat(kk).as("%s is a Kafka key", k.name()).isNotNull();
+            assertThat(k.type()).as(k.name()).isEqualTo(kk.type());
+            assertThat(k.defaultText()).as(k.name()).isEqualTo(kk.defaultValue());
+            assertThat(k.importance()).as(k.name()).isEqualTo(kk.importance());
+            assertThat(OAuthBearerConfig.KEYS).contains(k.name());
+            n++;
+        }
+        assertThat(n).isEqualTo(OAuthBearerConfig.KEYS.size());
     }
 }

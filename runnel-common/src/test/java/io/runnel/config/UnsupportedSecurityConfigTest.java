@@ -26,7 +26,7 @@ class UnsupportedSecurityConfigTest {
         assertThatThrownBy(() -> BrokerConfigs.parse(Map.of(key, value)))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo(named))
                 .hasMessageContaining(named)
-                .hasMessageContaining("Runnel does not implement SASL_SSL or SASL mechanisms other than PLAIN and SCRAM yet");
+                .hasMessageContaining("Runnel does not implement SASL_SSL or SASL mechanisms other than PLAIN, SCRAM and OAUTHBEARER yet");
     }
 
     @Test

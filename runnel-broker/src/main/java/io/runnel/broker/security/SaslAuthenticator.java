@@ -7,13 +7,15 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The SASL side of one SASL_PLAINTEXT listener: its enabled mechanisms, PLAIN users (from the listener's JAAS text),
- * SCRAM credentials (looked up in the current metadata image at each authentication) and
- * {@code connections.max.reauth.ms}. Makes one {@link SaslSession} per connection. Thread-safe (immutable).
+ * SCRAM credentials (looked up in the current metadata image at each authentication), the OAUTHBEARER token validator
+ * (unsecured, or JWKS with its fetching thread, stopped by {@link #close()}) and
+ * {@code connections.max.reauth.ms}. Makes one {@link SaslSession} per connection. Thread-safe.
  */
-public final class SaslAuthenticator {
+public final class SaslAuthenticator implements AutoCloseable {
     private final SaslListenerConfig config;
     private final ScramServer.Credentials scram;
     private final long maxReauthMs;
+    private final OAuthBearerToken.Validator oauth; // null unless OAUTHBEARER is enabled
 
     /**
      * @param scram       the SCRAM credential of a user for a mechanism, or null: read at each authentication
@@ -26,6 +28,21 @@ public final class SaslAuthenticator {
             return s == null ? null : new ScramServer.Credential(s.salt(), s.storedKey(), s.serverKey(), s.iterations());
         };
         this.maxReauthMs = maxReauthMs;
+        this.oauth = config.oauth() == null ? null : config.oauth().jwks()
+                ? OAuthBearerJwksValidator.start(config.oauth(), config.listener())
+                : new OAuthBearerUnsecuredValidator(config.oauth(), System::currentTimeMillis);
+    }
+
+    /** Stops the JWKS fetching thread, if any. */
+    @Override
+    public void close() {
+        if (oauth instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // nothing to release beyond the thread
+            }
+        }
     }
 
     /** Where SCRAM credentials come from (the metadata image). */
@@ -57,6 +74,7 @@ public final class SaslAuthenticator {
         return switch (mechanism) {
             case SaslListenerConfig.PLAIN -> new PlainServer(config.plainUsers());
             case SaslListenerConfig.SCRAM_SHA_256, SaslListenerConfig.SCRAM_SHA_512 -> new ScramServer(mechanism, scram);
+            case SaslListenerConfig.OAUTHBEARER -> new OAuthBearerServer(oauth);
             default -> throw new IllegalArgumentException(mechanism);
         };
     }

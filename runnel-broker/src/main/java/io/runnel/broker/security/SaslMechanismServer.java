@@ -12,4 +12,9 @@ interface SaslMechanismServer {
 
     /** The authenticated user name, once complete. */
     String user();
+
+    /** When the credential expires (epoch ms; OAUTHBEARER: the token's exp), 0 when it does not. */
+    default long credentialExpiresAtMs() {
+        return 0;
+    }
 }

@@ -7,6 +7,8 @@ import io.runnel.protocol.message.SaslHandshakeResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.concurrent.TimeUnit;
+
 /**
  * The SASL state of one connection on a SASL_PLAINTEXT listener, as Kafka sequences it: before authentication only
  * ApiVersions, SaslHandshake (v1; v0 with raw tokens is refused) and SaslAuthenticate are served; any other request
@@ -16,7 +18,9 @@ import org.slf4j.LoggerFactory;
  * <p>Re-authentication (KIP-368): with {@code connections.max.reauth.ms} > 0 a session lasts that long
  * (SaslAuthenticate v1+ tells the client {@code session_lifetime_ms}); the client repeats SaslHandshake and
  * SaslAuthenticate on the same connection with the same mechanism and principal, other requests keep being served
- * meanwhile. A connection whose session expired is closed at its next request other than re-authentication.
+ * meanwhile. A connection whose session expired is closed at its next request other than re-authentication. A
+ * credential that expires (an OAUTHBEARER token) bounds the session too, also when {@code connections.max.reauth.ms}
+ * is 0, as Kafka does.
  *
  * <p>Touched only on the connection's network thread.
  */
@@ -59,7 +63,7 @@ public final class SaslSession {
             return (api == null ? "an unknown request" : api.displayName) + " request before SASL authentication on listener " + auth.listener();
         }
         if (!saslApi && expiresAtNanos != 0 && nowNanos - expiresAtNanos > 0) {
-            return "SASL session of " + principal + " expired (connections.max.reauth.ms) without re-authentication";
+            return "SASL session of " + principal + " expired (connections.max.reauth.ms or the credential's lifetime) without re-authentication";
         }
         return null;
     }
@@ -70,7 +74,7 @@ public final class SaslSession {
         if (version == 0) {
             return fail(resp, Errors.UNSUPPORTED_VERSION, "SaslHandshake v0 (raw SASL tokens) is not supported; use v1");
         }
-        boolean reauth = state == State.AUTHENTICATED && auth.maxReauthMs() > 0;
+        boolean reauth = state == State.AUTHENTICATED && expiresAtNanos != 0;
         if (state != State.HANDSHAKE && !reauth) {
             return fail(resp, Errors.ILLEGAL_SASL_STATE, "unexpected SaslHandshake in state " + state);
         }
@@ -117,13 +121,27 @@ public final class SaslSession {
         principal = newPrincipal;
         state = State.AUTHENTICATED;
         reauthenticating = false;
+        long lifetimeMs = sessionLifetimeMs(auth.maxReauthMs(), server.credentialExpiresAtMs(), System.currentTimeMillis());
         server = null;
-        if (auth.maxReauthMs() > 0) {
-            expiresAtNanos = nowNanos + auth.maxReauthNanos();
+        if (lifetimeMs > 0) {
+            expiresAtNanos = nowNanos + TimeUnit.MILLISECONDS.toNanos(lifetimeMs);
             if (expiresAtNanos == 0) expiresAtNanos = 1;
-            if (version >= 1) resp.sessionLifetimeMs = auth.maxReauthMs();
+            if (version >= 1) resp.sessionLifetimeMs = lifetimeMs;
+        } else {
+            expiresAtNanos = 0;
         }
         return resp;
+    }
+
+    /**
+     * KIP-368: the session lasts {@code connections.max.reauth.ms} (0: unbounded), but never beyond the credential's
+     * expiry (an OAUTHBEARER token's exp), as Kafka; 0 = the session does not expire. A credential about to expire
+     * still gets 1 ms, so that the client re-authenticates at once.
+     */
+    static long sessionLifetimeMs(long maxReauthMs, long credentialExpiresAtMs, long nowMs) {
+        if (credentialExpiresAtMs <= 0) return Math.max(0, maxReauthMs);
+        long remaining = Math.max(1, credentialExpiresAtMs - nowMs);
+        return maxReauthMs > 0 ? Math.min(maxReauthMs, remaining) : remaining;
     }
 
     private SaslAuthenticateResponse authFailed(SaslAuthenticateResponse resp, String message) {
