@@ -821,9 +821,16 @@ public final class BrokerConfigs {
         return listenerSecurityProtocolMap().get(name.toUpperCase(Locale.ROOT));
     }
 
-    /** Whether listener {@code name} is mapped to SSL. */
+    /** Whether listener {@code name} serves TLS: mapped to SSL or SASL_SSL (the latter authenticates with SASL after TLS). */
     public boolean isSsl(String name) {
-        return "SSL".equals(securityProtocol(name));
+        String p = securityProtocol(name);
+        return "SSL".equals(p) || "SASL_SSL".equals(p);
+    }
+
+    /** Whether listener {@code name} authenticates with SASL: mapped to SASL_PLAINTEXT or SASL_SSL. */
+    public boolean isSasl(String name) {
+        String p = securityProtocol(name);
+        return "SASL_PLAINTEXT".equals(p) || "SASL_SSL".equals(p);
     }
 
     /**
@@ -906,7 +913,7 @@ public final class BrokerConfigs {
         return out;
     }
 
-    /** The SASL settings of a SASL_PLAINTEXT listener (name in upper case), or null for any other listener. */
+    /** The SASL settings of a SASL_PLAINTEXT or SASL_SSL listener (name in upper case), or null for any other listener. */
     public SaslListenerConfig saslListener(String listenerName) {
         return saslListeners.get(listenerName.toUpperCase(Locale.ROOT));
     }

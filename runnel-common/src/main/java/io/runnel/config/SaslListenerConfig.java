@@ -10,7 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The SASL settings of one SASL_PLAINTEXT listener, read and checked at start-up with Kafka's keys:
+ * The SASL settings of one SASL_PLAINTEXT or SASL_SSL listener, read and checked at start-up with Kafka's keys:
  *
  * <ul>
  *   <li>{@code listener.name.<name>.sasl.enabled.mechanisms}, else {@code sasl.enabled.mechanisms} (Kafka's
@@ -52,16 +52,17 @@ public record SaslListenerConfig(String listener, List<String> mechanisms, Map<S
                 || rest.equals("scram-sha-256.sasl.jaas.config") || rest.equals("scram-sha-512.sasl.jaas.config");
     }
 
-    /** The settings of every SASL_PLAINTEXT listener, by name; throws ConfigException naming the bad key. */
+    /** The settings of every SASL_PLAINTEXT and SASL_SSL listener, by name; throws ConfigException naming the bad key. */
     static Map<String, SaslListenerConfig> parse(Map<String, String> props, BrokerConfigs cfg) {
         Map<String, String> lower = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : props.entrySet()) lower.put(e.getKey().toLowerCase(Locale.ROOT), e.getValue());
         Map<String, String> protocols = cfg.listenerSecurityProtocolMap();
         Map<String, SaslListenerConfig> out = new LinkedHashMap<>();
         for (BrokerConfigs.Listener l : cfg.listeners()) {
-            if (!"SASL_PLAINTEXT".equals(protocols.get(l.name()))) continue;
+            String protocol = protocols.get(l.name());
+            if (!"SASL_PLAINTEXT".equals(protocol) && !"SASL_SSL".equals(protocol)) continue;
             String prefix = "listener.name." + l.name().toLowerCase(Locale.ROOT) + ".";
-            if (cfg.clusterMode()) checkNotInterBroker(cfg, l.name());
+            if (cfg.clusterMode()) checkNotInterBroker(cfg, l.name(), protocol);
             String mechKey = lower.containsKey(prefix + ENABLED_MECHANISMS) ? prefix + ENABLED_MECHANISMS : ENABLED_MECHANISMS;
             List<String> mechanisms = new ArrayList<>();
             for (String m : cfg.values().getList(ENABLED_MECHANISMS)) if (!m.isBlank()) mechanisms.add(m.trim());
@@ -71,7 +72,7 @@ public record SaslListenerConfig(String listener, List<String> mechanisms, Map<S
             }
             String shown = String.join(",", mechanisms);
             if (mechanisms.isEmpty()) {
-                throw ConfigException.invalidValue(mechKey, shown, "listener " + l.name() + " uses SASL_PLAINTEXT but enables "
+                throw ConfigException.invalidValue(mechKey, shown, "listener " + l.name() + " uses " + protocol + " but enables "
                         + "no SASL mechanism; enable one of " + SUPPORTED);
             }
             for (String m : mechanisms) {
@@ -105,9 +106,9 @@ public record SaslListenerConfig(String listener, List<String> mechanisms, Map<S
         return Map.copyOf(out);
     }
 
-    private static void checkNotInterBroker(BrokerConfigs cfg, String listener) {
+    private static void checkNotInterBroker(BrokerConfigs cfg, String listener, String protocol) {
         if (cfg.controllerListenerNames().contains(listener)) {
-            throw ConfigException.invalidValue(BrokerConfigs.LISTENER_SECURITY_PROTOCOL_MAP, listener + ":SASL_PLAINTEXT",
+            throw ConfigException.invalidValue(BrokerConfigs.LISTENER_SECURITY_PROTOCOL_MAP, listener + ":" + protocol,
                     "the controller listener " + listener + " must be PLAINTEXT: Runnel's nodes do not authenticate to each other yet");
         }
         String ibl = cfg.values().getString(BrokerConfigs.INTER_BROKER_LISTENER_NAME);
@@ -115,7 +116,7 @@ public record SaslListenerConfig(String listener, List<String> mechanisms, Map<S
         String interBroker = ibl != null ? ibl.toUpperCase(Locale.ROOT) : clients.isEmpty() ? null : clients.get(0).name();
         if (listener.equals(interBroker)) {
             throw ConfigException.invalidValue(BrokerConfigs.INTER_BROKER_LISTENER_NAME, interBroker, "the inter-broker listener "
-                    + listener + " uses SASL_PLAINTEXT, but Runnel's brokers do not authenticate to each other yet "
+                    + listener + " uses " + protocol + ", but Runnel's brokers do not authenticate to each other yet "
                     + "(sasl.mechanism.inter.broker.protocol): name a PLAINTEXT listener in " + BrokerConfigs.INTER_BROKER_LISTENER_NAME
                     + " (without it the first listener is used)");
         }

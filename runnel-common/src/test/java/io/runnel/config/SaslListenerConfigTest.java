@@ -72,8 +72,14 @@ class SaslListenerConfigTest {
     }
 
     @Test
-    void saslSslStaysRefused() {
+    void saslSslIsParsedLikeSaslPlaintext() {
+        BrokerConfigs c = BrokerConfigs.parse(Map.of("listeners", "SASL_SSL://127.0.0.1:9093",
+                "sasl.enabled.mechanisms", "PLAIN,SCRAM-SHA-256",
+                "listener.name.sasl_ssl.plain.sasl.jaas.config",
+                "org.apache.kafka.common.security.plain.PlainLoginModule required user_admin=\"a\";"));
+        assertThat(c.saslListener("SASL_SSL").mechanisms()).containsExactly("PLAIN", "SCRAM-SHA-256");
+        assertThat(c.saslListener("SASL_SSL").plainUsers()).containsEntry("admin", "a");
         assertThatThrownBy(() -> BrokerConfigs.parse(Map.of("listeners", "SASL_SSL://127.0.0.1:9093")))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("uses security protocol SASL_SSL");
+                .isInstanceOf(ConfigException.class).hasMessageContaining("GSSAPI (Kerberos) is not supported");
     }
 }

@@ -41,7 +41,7 @@ public final class SaslAuthenticator {
         return config.listener();
     }
 
-    List<String> mechanisms() {
+    public List<String> mechanisms() {
         return config.mechanisms();
     }
 
