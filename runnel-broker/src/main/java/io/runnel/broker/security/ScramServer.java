@@ -1,5 +1,7 @@
 package io.runnel.broker.security;
 
+import io.runnel.common.security.ScramFunctions;
+
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;

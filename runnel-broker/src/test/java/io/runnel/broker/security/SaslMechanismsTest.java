@@ -1,5 +1,6 @@
 package io.runnel.broker.security;
 
+import io.runnel.common.security.ScramFunctions;
 import org.junit.jupiter.api.Test;
 
 import javax.crypto.SecretKeyFactory;

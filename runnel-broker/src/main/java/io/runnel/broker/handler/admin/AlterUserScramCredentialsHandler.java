@@ -2,7 +2,7 @@ package io.runnel.broker.handler.admin;
 
 import io.runnel.broker.handler.ApiHandler;
 import io.runnel.broker.handler.RequestContext;
-import io.runnel.broker.security.ScramFunctions;
+import io.runnel.common.security.ScramFunctions;
 import io.runnel.metadata.ApiError;
 import io.runnel.metadata.MetadataController;
 import io.runnel.metadata.ScramAlteration;
