@@ -581,10 +581,12 @@ public final class BrokerConfigs {
     private final Map<String, String> supplied;
 
     private final Map<String, SaslListenerConfig> saslListeners;
+    private final SaslListenerConfig.InterBrokerSasl interBrokerSasl;
 
     private BrokerConfigs(ConfigValues values, Map<String, String> originals, Set<String> unknownKeys, Map<String, String> supplied,
-                          Map<String, SaslListenerConfig> saslListeners) {
+                          Map<String, SaslListenerConfig> saslListeners, SaslListenerConfig.InterBrokerSasl interBrokerSasl) {
         this.saslListeners = saslListeners;
+        this.interBrokerSasl = interBrokerSasl;
         this.values = values;
         this.originals = originals;
         this.unknownKeys = unknownKeys;
@@ -622,13 +624,15 @@ public final class BrokerConfigs {
         Map<String, String> supplied = new LinkedHashMap<>();
         props.forEach((k, val) -> { if (val != null) supplied.put(k, val); });
         Map<String, String> suppliedView = Collections.unmodifiableMap(supplied);
-        BrokerConfigs cfg = new BrokerConfigs(v, v.originals(), Collections.unmodifiableSet(unknown), suppliedView, Map.of());
+        BrokerConfigs cfg = new BrokerConfigs(v, v.originals(), Collections.unmodifiableSet(unknown), suppliedView, Map.of(), null);
         cfg.checkConsistency();
         UnsupportedSecurityConfig.check(props, cfg);
         for (Listener l : cfg.listeners()) {
             if (cfg.isSsl(l.name())) cfg.sslSettings(l.name()); // a bad listener.name.<name>.ssl.* value stops the start here
         }
-        return new BrokerConfigs(v, v.originals(), Collections.unmodifiableSet(unknown), suppliedView, SaslListenerConfig.parse(props, cfg));
+        Map<String, SaslListenerConfig> sasl = SaslListenerConfig.parse(props, cfg);
+        return new BrokerConfigs(v, v.originals(), Collections.unmodifiableSet(unknown), suppliedView, sasl,
+                SaslListenerConfig.interBroker(props, cfg, sasl));
     }
 
     /** Reads and parses a server.properties file (UTF-8, java.util.Properties syntax). */
@@ -916,6 +920,15 @@ public final class BrokerConfigs {
     /** The SASL settings of a SASL_PLAINTEXT or SASL_SSL listener (name in upper case), or null for any other listener. */
     public SaslListenerConfig saslListener(String listenerName) {
         return saslListeners.get(listenerName.toUpperCase(Locale.ROOT));
+    }
+
+    /**
+     * How this broker authenticates to the other brokers' inter-broker listener when that listener is
+     * SASL_PLAINTEXT or SASL_SSL in a cluster ({@code sasl.mechanism.inter.broker.protocol} and the username/password
+     * of the listener's JAAS entry for it), else null.
+     */
+    public SaslListenerConfig.InterBrokerSasl interBrokerSasl() {
+        return interBrokerSasl;
     }
 
     /** Whether {@code authorizer.class.name} switches on the authorizer (only Kafka's StandardAuthorizer gets past the start checks). */
