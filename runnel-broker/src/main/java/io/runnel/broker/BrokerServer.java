@@ -284,7 +284,7 @@ public final class BrokerServer implements RunnelNode {
                     : new SaslAuthenticator(sasl, (user, mechanism) -> {
                         ScramCredential c = broker.image().scramCredential(user, ScramCredential.mechanismId(mechanism));
                         return c == null ? null : new SaslAuthenticator.ScramLookup.Stored(c.salt(), c.storedKey(), c.serverKey(), c.iterations());
-                    }, config.connectionsMaxReauthMs())));
+                    }, config.connectionsMaxReauthMs(), config.values().getInt(BrokerConfigs.SASL_SERVER_MAX_RECEIVE_SIZE))));
         }
         if (quorumNode != null) startLifecycle(publisher);
         // max.connections and max.connections.per.ip(.overrides) are dynamic broker configs

@@ -55,6 +55,8 @@ public final class BrokerConfigs {
     public static final String ADVERTISED_LISTENERS = "advertised.listeners";
     public static final String LISTENER_SECURITY_PROTOCOL_MAP = "listener.security.protocol.map";
     public static final String INTER_BROKER_LISTENER_NAME = "inter.broker.listener.name";
+    /** The largest request a SASL listener accepts before authentication (Kafka default 524288). */
+    public static final String SASL_SERVER_MAX_RECEIVE_SIZE = "sasl.server.max.receive.size";
     public static final String CONTROLLER_LISTENER_NAMES = "controller.listener.names";
     public static final String CONNECTIONS_MAX_REAUTH_MS = "connections.max.reauth.ms";
     public static final String ALLOW_EVERYONE_IF_NO_ACL_FOUND = "allow.everyone.if.no.acl.found";
@@ -473,6 +475,8 @@ public final class BrokerConfigs {
             .define("sasl.enabled.mechanisms", Type.LIST, "GSSAPI", M, "SASL mechanisms the broker offers.")
             .define("sasl.mechanism.inter.broker.protocol", Type.STRING, "GSSAPI", M,
                     "SASL mechanism brokers use to talk to each other.")
+            .define(SASL_SERVER_MAX_RECEIVE_SIZE, Type.INT, "524288", Range.atLeast(1), M,
+                    "The largest request a SASL listener accepts before the connection is authenticated; a larger one closes it.")
             .define("sasl.jaas.config", Type.PASSWORD, null, M, "JAAS login configuration for SASL.")
             // TLS (docs/security.md): each key may be given per listener as listener.name.<lower-case name>.ssl.*,
             // which wins over the plain key for that listener (SslSettings)

@@ -81,7 +81,8 @@ final class UnsupportedSecurityConfig {
             if (SaslListenerConfig.isListenerKey(rest)) return false;
             return rest.startsWith("sasl.") || rest.endsWith(".sasl.jaas.config") || rest.equals("principal.builder.class");
         }
-        if (k.equals("sasl.enabled.mechanisms") || k.equals("sasl.mechanism.inter.broker.protocol")) return false;
+        if (k.equals("sasl.enabled.mechanisms") || k.equals("sasl.mechanism.inter.broker.protocol")
+                || k.equals(BrokerConfigs.SASL_SERVER_MAX_RECEIVE_SIZE)) return false;
         return k.startsWith("sasl.");
     }
 }

@@ -233,6 +233,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             closeAfterPending(sasl.closeReason()); // answers the failed SASL step first
             return;
         }
+        if (sasl != null && sasl.principal() != null) frames.liftPreAuthLimit(); // sasl.server.max.receive.size no more
         drain();
     }
 

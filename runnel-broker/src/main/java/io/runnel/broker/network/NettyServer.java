@@ -166,6 +166,7 @@ public final class NettyServer implements AutoCloseable {
             ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, config.connectionsMaxIdleMs(), TimeUnit.MILLISECONDS));
         }
         FrameDecoder frames = new FrameDecoder(config.maxRequestBytes());
+        if (sasl != null) frames.preAuthLimit(sasl.maxReceiveBytes()); // lifted by ConnectionHandler once authenticated
         ch.pipeline().addLast("frames", frames);
         // SASL_SSL: TLS first (the SslHandler above), then SASL on the decrypted frames; the principal is the SASL one
         // (Kafka's rule), so the client certificate, if any, is checked by TLS but not mapped to a principal
