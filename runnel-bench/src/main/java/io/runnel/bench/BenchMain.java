@@ -106,6 +106,11 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--pause-ms", defaultValue = "1000", description = "Pause between scenarios.")
     long pauseMs;
 
+    @Option(names = "--security", defaultValue = "plaintext", paramLabel = "plaintext|sasl_ssl",
+            description = "Client listener of both brokers: plaintext (default) or sasl_ssl (TLSv1.3 with a certificate made by "
+                    + "keytool at run time, then SASL PLAIN; scenarios a, b, c, d, f and h only).")
+    String security;
+
     @Option(names = "--keep-data", description = "Keep the brokers' data directories.")
     boolean keepData;
 
@@ -150,9 +155,27 @@ public final class BenchMain implements Callable<Integer> {
             err.println("runnel bench: " + e.getMessage());
             return 2;
         }
+        boolean saslSsl = security.equalsIgnoreCase("sasl_ssl");
+        if (!saslSsl && !security.equalsIgnoreCase("plaintext")) {
+            err.println("runnel bench: --security must be plaintext or sasl_ssl, not " + security);
+            return 2;
+        }
+        if (saslSsl && bootstrap != null) {
+            err.println("runnel bench: --security sasl_ssl configures the brokers the harness starts; it cannot be used with --bootstrap");
+            return 2;
+        }
+        if (saslSsl) {
+            for (Scenario s : selected) {
+                if (s == Scenario.E || s == Scenario.G || s == Scenario.Q || s == Scenario.R) {
+                    err.println("runnel bench: --security sasl_ssl runs scenarios a, b, c, d, f and h; remove " + s.name().toLowerCase(java.util.Locale.ROOT));
+                    return 2;
+                }
+            }
+        }
         boolean startRunnel = bootstrap == null;
         Path home = startRunnel ? resolveRunnelHome() : null;
         Path work = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("runnel-bench-");
+        if (saslSsl) BenchSecurity.enableSaslSsl(Path.of(System.getProperty("java.home")), work);
         JavaLauncher java = new JavaLauncher(Path.of(System.getProperty("java.home")), System.getProperty("java.class.path"));
         List<String> runnelOpts = runnelJvmOptions(java);
         BrokerStarter starter = new BrokerStarter(java, work, home, runnelOpts, kafkaHeap, startTimeoutMs, keepData);

@@ -223,7 +223,7 @@ abstract class Broker implements AutoCloseable {
         p.put(AdminClientConfig.SOCKET_CONNECTION_SETUP_TIMEOUT_MAX_MS_CONFIG, "1000");
         p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
         p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000");
-        return p;
+        return BenchSecurity.apply(p);
     }
 
     /** Loads the admin client's classes once, so that the first measured start does not pay for it. */

@@ -71,7 +71,8 @@ final class BrokerStarter {
     Broker.Managed startRunnel(String label, int fixedPort, List<String> extraSettings) throws Exception {
         int port = fixedPort > 0 ? fixedPort : Broker.freePort();
         String bootstrap = "127.0.0.1:" + port;
-        List<String> settings = new ArrayList<>(List.of("listeners=PLAINTEXT://" + bootstrap));
+        List<String> settings = new ArrayList<>(List.of("listeners=" + BenchSecurity.listenerName() + "://" + bootstrap));
+        settings.addAll(BenchSecurity.brokerSettings());
         settings.addAll(extraSettings);
         // the admin client exists before the launch, so that its creation is not counted in start-to-ready
         try (Admin admin = Admin.create(Broker.fastAdminProps(bootstrap))) {
@@ -262,19 +263,22 @@ final class BrokerStarter {
             } while (controllerPort == port);
         }
         String bootstrap = "127.0.0.1:" + port;
-        KafkaNode node = prepareKafka(dir, bootstrap, List.of(
+        String client = BenchSecurity.listenerName();
+        List<String> settings = new ArrayList<>(List.of(
                 "process.roles=broker,controller",
                 "node.id=1",
                 // a dynamic quorum (KIP-853), as Kafka 4.4's own config/server.properties: format --standalone
                 // refuses a static controller.quorum.voters
                 "controller.quorum.bootstrap.servers=127.0.0.1:" + controllerPort,
-                "listeners=PLAINTEXT://" + bootstrap + ",CONTROLLER://127.0.0.1:" + controllerPort,
-                "advertised.listeners=PLAINTEXT://" + bootstrap,
+                "listeners=" + client + "://" + bootstrap + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                "advertised.listeners=" + client + "://" + bootstrap,
                 "controller.listener.names=CONTROLLER",
-                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                "listener.security.protocol.map=" + client + ":" + client + ",CONTROLLER:PLAINTEXT",
                 "offsets.topic.replication.factor=1",
                 "transaction.state.log.replication.factor=1",
                 "transaction.state.log.min.isr=1"));
+        settings.addAll(BenchSecurity.brokerSettings());
+        KafkaNode node = prepareKafka(dir, bootstrap, settings);
         // 1. format the storage (kafka-storage.sh format --standalone)
         if (format) formatKafka(dir, node.props(), node.jvmOptions(), List.of("-t", Uuid.randomUuid().toString(), "--standalone"));
         try (Admin admin = Admin.create(Broker.fastAdminProps(bootstrap))) {

@@ -264,7 +264,8 @@ final class ScenarioRunner {
     // --------------------------------------------------------------------------------------------- tools
 
     private List<String> producerArgs(String topic, long n, int size, int rate, String bootstrap, List<String> props) {
-        List<String> args = new ArrayList<>(List.of("--topic", topic, "--num-records", Long.toString(n),
+        List<String> args = new ArrayList<>(BenchSecurity.toolArgs());
+        args.addAll(List.of("--topic", topic, "--num-records", Long.toString(n),
                 "--record-size", Integer.toString(size), "--throughput", Integer.toString(rate),
                 "--producer-props", "bootstrap.servers=" + bootstrap));
         args.addAll(props);
@@ -272,8 +273,10 @@ final class ScenarioRunner {
     }
 
     private static List<String> consumerArgs(String topic, long n, String bootstrap) {
-        return List.of("--bootstrap-server", bootstrap, "--topic", topic, "--messages", Long.toString(n),
-                "--timeout", "60000");
+        List<String> args = new ArrayList<>(List.of("--bootstrap-server", bootstrap, "--topic", topic, "--messages", Long.toString(n),
+                "--timeout", "60000"));
+        args.addAll(BenchSecurity.toolArgs());
+        return args;
     }
 
     private static List<String> endToEndArgs(String topic, long n, String bootstrap) {
@@ -488,7 +491,7 @@ final class ScenarioRunner {
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
         p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000");
         p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "15000");
-        try (Admin admin = Admin.create(p)) {
+        try (Admin admin = Admin.create(BenchSecurity.apply(p))) {
             admin.createTopics(List.of(broker.newTopic(topic))).all().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             progress.printf("  note: creating topic %s failed (%s); relying on auto-creation%n", topic, Broker.rootMessage(e));

@@ -66,6 +66,7 @@ import io.runnel.broker.handler.admin.DescribeUserScramCredentialsHandler;
 import io.runnel.metadata.ScramCredential;
 import io.runnel.config.SaslListenerConfig;
 import io.runnel.common.security.SslFactory;
+import io.runnel.broker.interbroker.InterBrokerSecurity;
 import io.runnel.broker.txn.ProducerIdAllocator;
 import io.runnel.broker.txn.TransactionCoordinator;
 import io.runnel.broker.txn.TxnSupport;
@@ -151,10 +152,13 @@ public final class BrokerServer implements RunnelNode {
         for (BrokerConfigs.Listener l : config.clientListeners()) {
             if (config.isSsl(l.name())) tls.put(l.name(), SslFactory.forServer(config.sslSettings(l.name())));
         }
-        // this broker's own connections to other brokers' inter-broker listener, when it is SSL: the same listener's keys
+        // this broker's own connections to other brokers' inter-broker listener: TLS when it is SSL or SASL_SSL (the same
+        // listener's keys), then SASL when it is SASL_PLAINTEXT or SASL_SSL (sasl.mechanism.inter.broker.protocol, JAAS username/password)
         String interBrokerListener = interBrokerListenerName();
-        SslFactory interBrokerTls = config.clusterMode() && interBrokerListener != null && config.isSsl(interBrokerListener)
+        SslFactory interBrokerSsl = config.clusterMode() && interBrokerListener != null && config.isSsl(interBrokerListener)
                 ? SslFactory.forClient(config.sslSettings(interBrokerListener)) : null;
+        InterBrokerSecurity interBrokerTls = InterBrokerSecurity.of(interBrokerSsl, config.interBrokerSasl());
+        if (config.interBrokerSasl() != null) log.info("Inter-broker connections authenticate with {}", config.interBrokerSasl());
         if (config.clusterMode()) {
             QuorumConfig quorumConfig = ClusterConfigCheck.check(config);
             quorumNode = QuorumNode.start(quorumConfig);
@@ -292,7 +296,7 @@ public final class BrokerServer implements RunnelNode {
                     : new SaslAuthenticator(sasl, (user, mechanism) -> {
                         ScramCredential c = broker.image().scramCredential(user, ScramCredential.mechanismId(mechanism));
                         return c == null ? null : new SaslAuthenticator.ScramLookup.Stored(c.salt(), c.storedKey(), c.serverKey(), c.iterations());
-                    }, config.connectionsMaxReauthMs());
+                    }, config.connectionsMaxReauthMs(), config.values().getInt(BrokerConfigs.SASL_SERVER_MAX_RECEIVE_SIZE));
             if (authenticator != null) authenticators.add(authenticator);
             bound.add(server.bind(l, registry, tls.get(l.name()), authenticator));
         }

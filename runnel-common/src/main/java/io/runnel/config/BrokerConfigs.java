@@ -55,6 +55,8 @@ public final class BrokerConfigs {
     public static final String ADVERTISED_LISTENERS = "advertised.listeners";
     public static final String LISTENER_SECURITY_PROTOCOL_MAP = "listener.security.protocol.map";
     public static final String INTER_BROKER_LISTENER_NAME = "inter.broker.listener.name";
+    /** The largest request a SASL listener accepts before authentication (Kafka default 524288). */
+    public static final String SASL_SERVER_MAX_RECEIVE_SIZE = "sasl.server.max.receive.size";
     public static final String CONTROLLER_LISTENER_NAMES = "controller.listener.names";
     public static final String CONNECTIONS_MAX_REAUTH_MS = "connections.max.reauth.ms";
     public static final String ALLOW_EVERYONE_IF_NO_ACL_FOUND = "allow.everyone.if.no.acl.found";
@@ -476,6 +478,8 @@ public final class BrokerConfigs {
             .define("sasl.enabled.mechanisms", Type.LIST, "GSSAPI", M, "SASL mechanisms the broker offers.")
             .define("sasl.mechanism.inter.broker.protocol", Type.STRING, "GSSAPI", M,
                     "SASL mechanism brokers use to talk to each other.")
+            .define(SASL_SERVER_MAX_RECEIVE_SIZE, Type.INT, "524288", Range.atLeast(1), M,
+                    "The largest request a SASL listener accepts before the connection is authenticated; a larger one closes it.")
             .define("sasl.jaas.config", Type.PASSWORD, null, M, "JAAS login configuration for SASL.")
             // OAUTHBEARER's JWKS validation (OAuthBearerConfig; each may also be given per listener as
             // listener.name.<l>.oauthbearer.<key>): Kafka 4.4's types, defaults and importance
@@ -605,10 +609,12 @@ public final class BrokerConfigs {
     private final Map<String, String> supplied;
 
     private final Map<String, SaslListenerConfig> saslListeners;
+    private final SaslListenerConfig.InterBrokerSasl interBrokerSasl;
 
     private BrokerConfigs(ConfigValues values, Map<String, String> originals, Set<String> unknownKeys, Map<String, String> supplied,
-                          Map<String, SaslListenerConfig> saslListeners) {
+                          Map<String, SaslListenerConfig> saslListeners, SaslListenerConfig.InterBrokerSasl interBrokerSasl) {
         this.saslListeners = saslListeners;
+        this.interBrokerSasl = interBrokerSasl;
         this.values = values;
         this.originals = originals;
         this.unknownKeys = unknownKeys;
@@ -646,13 +652,15 @@ public final class BrokerConfigs {
         Map<String, String> supplied = new LinkedHashMap<>();
         props.forEach((k, val) -> { if (val != null) supplied.put(k, val); });
         Map<String, String> suppliedView = Collections.unmodifiableMap(supplied);
-        BrokerConfigs cfg = new BrokerConfigs(v, v.originals(), Collections.unmodifiableSet(unknown), suppliedView, Map.of());
+        BrokerConfigs cfg = new BrokerConfigs(v, v.originals(), Collections.unmodifiableSet(unknown), suppliedView, Map.of(), null);
         cfg.checkConsistency();
         UnsupportedSecurityConfig.check(props, cfg);
         for (Listener l : cfg.listeners()) {
             if (cfg.isSsl(l.name())) cfg.sslSettings(l.name()); // a bad listener.name.<name>.ssl.* value stops the start here
         }
-        return new BrokerConfigs(v, v.originals(), Collections.unmodifiableSet(unknown), suppliedView, SaslListenerConfig.parse(props, cfg));
+        Map<String, SaslListenerConfig> sasl = SaslListenerConfig.parse(props, cfg);
+        return new BrokerConfigs(v, v.originals(), Collections.unmodifiableSet(unknown), suppliedView, sasl,
+                SaslListenerConfig.interBroker(props, cfg, sasl));
     }
 
     /** Reads and parses a server.properties file (UTF-8, java.util.Properties syntax). */
@@ -845,9 +853,16 @@ public final class BrokerConfigs {
         return listenerSecurityProtocolMap().get(name.toUpperCase(Locale.ROOT));
     }
 
-    /** Whether listener {@code name} is mapped to SSL. */
+    /** Whether listener {@code name} serves TLS: mapped to SSL or SASL_SSL (the latter authenticates with SASL after TLS). */
     public boolean isSsl(String name) {
-        return "SSL".equals(securityProtocol(name));
+        String p = securityProtocol(name);
+        return "SSL".equals(p) || "SASL_SSL".equals(p);
+    }
+
+    /** Whether listener {@code name} authenticates with SASL: mapped to SASL_PLAINTEXT or SASL_SSL. */
+    public boolean isSasl(String name) {
+        String p = securityProtocol(name);
+        return "SASL_PLAINTEXT".equals(p) || "SASL_SSL".equals(p);
     }
 
     /**
@@ -930,9 +945,18 @@ public final class BrokerConfigs {
         return out;
     }
 
-    /** The SASL settings of a SASL_PLAINTEXT listener (name in upper case), or null for any other listener. */
+    /** The SASL settings of a SASL_PLAINTEXT or SASL_SSL listener (name in upper case), or null for any other listener. */
     public SaslListenerConfig saslListener(String listenerName) {
         return saslListeners.get(listenerName.toUpperCase(Locale.ROOT));
+    }
+
+    /**
+     * How this broker authenticates to the other brokers' inter-broker listener when that listener is
+     * SASL_PLAINTEXT or SASL_SSL in a cluster ({@code sasl.mechanism.inter.broker.protocol} and the username/password
+     * of the listener's JAAS entry for it), else null.
+     */
+    public SaslListenerConfig.InterBrokerSasl interBrokerSasl() {
+        return interBrokerSasl;
     }
 
     /** Whether {@code authorizer.class.name} switches on the authorizer (only Kafka's StandardAuthorizer gets past the start checks). */

@@ -10,7 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The SASL settings of one SASL_PLAINTEXT listener, read and checked at start-up with Kafka's keys:
+ * The SASL settings of one SASL_PLAINTEXT or SASL_SSL listener, read and checked at start-up with Kafka's keys:
  *
  * <ul>
  *   <li>{@code listener.name.<name>.sasl.enabled.mechanisms}, else {@code sasl.enabled.mechanisms} (Kafka's
@@ -24,8 +24,8 @@ import java.util.Map;
  *   <li>OAUTHBEARER: {@link OAuthBearerConfig}.</li>
  * </ul>
  *
- * In a cluster the inter-broker listener and the controller listener must stay PLAINTEXT: Runnel's brokers do
- * not authenticate to each other yet ({@code sasl.mechanism.inter.broker.protocol} is accepted but unused).
+ * In a cluster the controller listener must stay PLAINTEXT (the metadata quorum does not authenticate); the
+ * inter-broker listener may be SASL, see {@link InterBrokerSasl}.
  *
  * @param listener   the listener name, upper case
  * @param mechanisms the enabled mechanisms, in configured order
@@ -60,16 +60,17 @@ public record SaslListenerConfig(String listener, List<String> mechanisms, Map<S
                 || OAuthBearerConfig.isListenerKey(rest);
     }
 
-    /** The settings of every SASL_PLAINTEXT listener, by name; throws ConfigException naming the bad key. */
+    /** The settings of every SASL_PLAINTEXT and SASL_SSL listener, by name; throws ConfigException naming the bad key. */
     static Map<String, SaslListenerConfig> parse(Map<String, String> props, BrokerConfigs cfg) {
         Map<String, String> lower = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : props.entrySet()) lower.put(e.getKey().toLowerCase(Locale.ROOT), e.getValue());
         Map<String, String> protocols = cfg.listenerSecurityProtocolMap();
         Map<String, SaslListenerConfig> out = new LinkedHashMap<>();
         for (BrokerConfigs.Listener l : cfg.listeners()) {
-            if (!"SASL_PLAINTEXT".equals(protocols.get(l.name()))) continue;
+            String protocol = protocols.get(l.name());
+            if (!"SASL_PLAINTEXT".equals(protocol) && !"SASL_SSL".equals(protocol)) continue;
             String prefix = "listener.name." + l.name().toLowerCase(Locale.ROOT) + ".";
-            if (cfg.clusterMode()) checkNotInterBroker(cfg, l.name());
+            if (cfg.clusterMode()) checkNotController(cfg, l.name(), protocol);
             String mechKey = lower.containsKey(prefix + ENABLED_MECHANISMS) ? prefix + ENABLED_MECHANISMS : ENABLED_MECHANISMS;
             List<String> mechanisms = new ArrayList<>();
             for (String m : cfg.values().getList(ENABLED_MECHANISMS)) if (!m.isBlank()) mechanisms.add(m.trim());
@@ -79,7 +80,7 @@ public record SaslListenerConfig(String listener, List<String> mechanisms, Map<S
             }
             String shown = String.join(",", mechanisms);
             if (mechanisms.isEmpty()) {
-                throw ConfigException.invalidValue(mechKey, shown, "listener " + l.name() + " uses SASL_PLAINTEXT but enables "
+                throw ConfigException.invalidValue(mechKey, shown, "listener " + l.name() + " uses " + protocol + " but enables "
                         + "no SASL mechanism; enable one of " + SUPPORTED);
             }
             for (String m : mechanisms) {
@@ -114,20 +115,80 @@ public record SaslListenerConfig(String listener, List<String> mechanisms, Map<S
         return Map.copyOf(out);
     }
 
-    private static void checkNotInterBroker(BrokerConfigs cfg, String listener) {
+    private static void checkNotController(BrokerConfigs cfg, String listener, String protocol) {
         if (cfg.controllerListenerNames().contains(listener)) {
-            throw ConfigException.invalidValue(BrokerConfigs.LISTENER_SECURITY_PROTOCOL_MAP, listener + ":SASL_PLAINTEXT",
-                    "the controller listener " + listener + " must be PLAINTEXT: Runnel's nodes do not authenticate to each other yet");
+            throw ConfigException.invalidValue(BrokerConfigs.LISTENER_SECURITY_PROTOCOL_MAP, listener + ":" + protocol,
+                    "the controller listener " + listener + " must be PLAINTEXT: the metadata quorum's connections do not "
+                            + "authenticate yet");
         }
+    }
+
+    /** The listener other brokers are reached on: inter.broker.listener.name, else the first client listener; null if none. */
+    static String interBrokerListener(BrokerConfigs cfg) {
         String ibl = cfg.values().getString(BrokerConfigs.INTER_BROKER_LISTENER_NAME);
-        List<BrokerConfigs.Listener> clients = cfg.clientListeners();
-        String interBroker = ibl != null ? ibl.toUpperCase(Locale.ROOT) : clients.isEmpty() ? null : clients.get(0).name();
-        if (listener.equals(interBroker)) {
-            throw ConfigException.invalidValue(BrokerConfigs.INTER_BROKER_LISTENER_NAME, interBroker, "the inter-broker listener "
-                    + listener + " uses SASL_PLAINTEXT, but Runnel's brokers do not authenticate to each other yet "
-                    + "(sasl.mechanism.inter.broker.protocol): name a PLAINTEXT listener in " + BrokerConfigs.INTER_BROKER_LISTENER_NAME
-                    + " (without it the first listener is used)");
+        if (ibl != null) return ibl.toUpperCase(Locale.ROOT);
+        List<BrokerConfigs.Listener> clients = cfg.advertisedClientListeners();
+        return clients.isEmpty() ? null : clients.get(0).name();
+    }
+
+    /**
+     * How a broker authenticates to other brokers (Kafka's rules): the mechanism is
+     * {@code sasl.mechanism.inter.broker.protocol} (Kafka's default GSSAPI is refused), it must be enabled on the
+     * inter-broker listener, and the broker's own user name and password are the {@code username}/{@code password}
+     * options of that listener's JAAS entry for the mechanism,
+     * {@code listener.name.<l>.<mechanism lower-case>.sasl.jaas.config}.
+     *
+     * @param listener  the inter-broker listener (upper case)
+     * @param mechanism PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512
+     */
+    public record InterBrokerSasl(String listener, String mechanism, String username, String password) {
+        @Override
+        public String toString() { // never the password
+            return "InterBrokerSasl[" + listener + ", " + mechanism + ", user " + username + "]";
         }
+    }
+
+    static final String INTER_BROKER_MECHANISM = "sasl.mechanism.inter.broker.protocol";
+
+    /**
+     * The inter-broker SASL settings when the cluster's inter-broker listener is SASL (null otherwise); an explicit
+     * {@code sasl.mechanism.inter.broker.protocol} Runnel cannot speak is refused even when it would be unused.
+     */
+    static InterBrokerSasl interBroker(Map<String, String> props, BrokerConfigs cfg, Map<String, SaslListenerConfig> listeners) {
+        String mechanism = cfg.values().getString(INTER_BROKER_MECHANISM);
+        mechanism = mechanism == null ? "" : mechanism.trim();
+        boolean supplied = props.keySet().stream().anyMatch(k -> k.equalsIgnoreCase(INTER_BROKER_MECHANISM));
+        if (supplied && !SUPPORTED.contains(mechanism)) throw unsupportedInterBroker(mechanism);
+        if (!cfg.clusterMode()) return null;
+        String listener = interBrokerListener(cfg);
+        SaslListenerConfig l = listener == null ? null : listeners.get(listener);
+        if (l == null) return null;
+        if (!SUPPORTED.contains(mechanism)) throw unsupportedInterBroker(mechanism);
+        if (!l.mechanisms().contains(mechanism)) {
+            throw ConfigException.invalidValue(INTER_BROKER_MECHANISM, mechanism, "the inter-broker listener " + listener
+                    + " does not enable " + mechanism + " (it enables " + l.mechanisms() + ")");
+        }
+        String key = "listener.name." + listener.toLowerCase(Locale.ROOT) + "." + mechanism.toLowerCase(Locale.ROOT) + ".sasl.jaas.config";
+        String jaas = null;
+        for (Map.Entry<String, String> e : props.entrySet()) if (e.getKey().equalsIgnoreCase(key)) jaas = e.getValue();
+        String why = "the inter-broker listener " + listener + " uses SASL with " + mechanism + ": the broker's own credentials are the "
+                + "username and password options of " + key;
+        if (jaas == null || jaas.isBlank()) throw new ConfigException(key, why + ", which is not set");
+        JaasEntry e = JaasEntry.parse(key, jaas);
+        String user = e.options().get("username");
+        String password = e.options().get("password");
+        if (user == null || user.isEmpty() || password == null) throw new ConfigException(key, why + ", which lacks them");
+        if (mechanism.equals(PLAIN) && !password.equals(l.plainUsers().get(user))) {
+            log.warn("{}: the broker user {} is not one of its user_<name> entries with that password; other brokers will refuse it",
+                    key, user);
+        }
+        return new InterBrokerSasl(listener, mechanism, user, password);
+    }
+
+    private static ConfigException unsupportedInterBroker(String mechanism) {
+        String why = mechanism.equals("GSSAPI") ? "GSSAPI (Kerberos) is not supported by Runnel (it is Kafka's default for "
+                + INTER_BROKER_MECHANISM + ")" : "SASL mechanism " + mechanism + " is not supported by Runnel";
+        return ConfigException.invalidValue(INTER_BROKER_MECHANISM, mechanism, why + "; use one of " + SUPPORTED);
     }
 
     private static Map<String, String> plainUsers(String key, JaasEntry e) {

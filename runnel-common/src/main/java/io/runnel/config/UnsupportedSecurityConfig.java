@@ -4,28 +4,27 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Refuses security settings Runnel cannot honour yet. Runnel serves PLAINTEXT, SSL and SASL_PLAINTEXT (PLAIN,
- * SCRAM) listeners and authorizes with ACLs (Kafka's StandardAuthorizer); accepting a SASL_SSL listener, another
+ * Refuses security settings Runnel cannot honour yet. Runnel serves PLAINTEXT, SSL, SASL_PLAINTEXT and SASL_SSL
+ * (PLAIN, SCRAM) listeners and authorizes with ACLs (Kafka's StandardAuthorizer); accepting another
  * authorizer, or other SASL material
  * would start a broker that serves without
  * the protection the operator believes it has. So each such setting fails the start with a
  * {@link ConfigException} naming the key, until the security work implements it (docs/security.md).
  *
- * <p>Refused when supplied: a listener whose protocol (through {@code listener.security.protocol.map}) is
- * SASL_SSL (SASL over TLS is not wired yet; SASL_PLAINTEXT and SSL are served); {@code security.inter.broker.protocol}
+ * <p>Refused when supplied: {@code security.inter.broker.protocol}
  * other than PLAINTEXT (Runnel picks the inter-broker listener by {@code inter.broker.listener.name}, which may be
- * SSL); in a cluster, an SSL controller listener, since the metadata quorum's connections do not speak TLS yet; a
+ * SSL or SASL); in a cluster, an SSL or SASL_SSL controller listener, since the metadata quorum's connections do not speak TLS yet; a
  * {@code authorizer.class.name} other than empty or {@value #STANDARD_AUTHORIZER} (which switches on Runnel's
  * authorizer; {@code super.users} goes with it); {@code principal.builder.class}; any key starting
  * with {@code sasl.}, also under a {@code listener.name.<name>.} prefix, except the SASL keys
  * {@link SaslListenerConfig} reads: {@code sasl.enabled.mechanisms}, {@code sasl.mechanism.inter.broker.protocol},
  * and per listener {@code sasl.enabled.mechanisms} and {@code <plain|scram-sha-256|scram-sha-512|oauthbearer>.sasl.jaas.config},
  * and the OAUTHBEARER keys of {@link OAuthBearerConfig} (the server callback handler class, {@code sasl.oauthbearer.*}).
- * {@code ssl.*} keys are accepted (SSL listeners).
+ * {@code ssl.*} keys are accepted (SSL and SASL_SSL listeners).
  */
 final class UnsupportedSecurityConfig {
-    private static final String REASON = "Runnel does not implement SASL_SSL or SASL mechanisms other than PLAIN, "
-            + "SCRAM and OAUTHBEARER yet and will not start with a security setting it would silently ignore; remove it";
+    private static final String REASON = "Runnel does not implement SASL mechanisms other than PLAIN, SCRAM and "
+            + "OAUTHBEARER yet and will not start with a security setting it would silently ignore; remove it";
     /** The authorizer Apache Kafka's KRaft brokers name; it switches on Runnel's own (docs/security.md, Authorization). */
     static final String STANDARD_AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer";
     private static final String NO_INTER_NODE_TLS = "The metadata quorum's connections between controllers do not "
@@ -40,25 +39,14 @@ final class UnsupportedSecurityConfig {
      * @throws ConfigException naming the first offending key
      */
     static void check(Map<String, String> props, BrokerConfigs cfg) {
-        Map<String, String> protocols = cfg.listenerSecurityProtocolMap();
-        boolean byMap = props.containsKey(BrokerConfigs.LISTENER_SECURITY_PROTOCOL_MAP);
-        for (BrokerConfigs.Listener l : cfg.listeners()) {
-            String protocol = protocols.get(l.name());
-            if ("SASL_SSL".equals(protocol)) {
-                // the map decides a listener's protocol when the operator supplied it; else the listener's name does
-                String key = byMap ? BrokerConfigs.LISTENER_SECURITY_PROTOCOL_MAP : BrokerConfigs.LISTENERS;
-                throw ConfigException.invalidValue(key, byMap ? props.get(key) : l.toString(),
-                        "listener " + l.name() + " uses security protocol " + protocol + ". " + REASON);
-            }
-        }
         if (cfg.clusterMode()) checkInterNode(cfg);
         for (Map.Entry<String, String> e : props.entrySet()) {
             String key = e.getKey();
             String value = e.getValue() == null ? "" : e.getValue().trim();
-            if (key.equalsIgnoreCase("security.inter.broker.protocol") && value.equalsIgnoreCase("SSL")) {
+            if (key.equalsIgnoreCase("security.inter.broker.protocol") && !value.equalsIgnoreCase("PLAINTEXT")) {
                 throw ConfigException.invalidValue(key, value, "Runnel picks the inter-broker listener by "
                         + "inter.broker.listener.name (else the first client listener), not by protocol: set "
-                        + "inter.broker.listener.name to an SSL listener instead");
+                        + "inter.broker.listener.name to an " + value.toUpperCase(Locale.ROOT) + " listener instead");
             }
             if (key.equalsIgnoreCase("authorizer.class.name") && !value.isEmpty() && !value.equals(STANDARD_AUTHORIZER)) {
                 throw ConfigException.invalidValue(key, value, "Runnel's authorizer is switched on by " + STANDARD_AUTHORIZER
@@ -75,15 +63,13 @@ final class UnsupportedSecurityConfig {
         BrokerConfigs.Listener controller = cfg.controllerListener();
         if (controller != null && cfg.isSsl(controller.name())) {
             throw ConfigException.invalidValue(BrokerConfigs.CONTROLLER_LISTENER_NAMES, controller.name(),
-                    "the controller listener " + controller.name() + " uses SSL. " + NO_INTER_NODE_TLS);
+                    "the controller listener " + controller.name() + " uses " + cfg.securityProtocol(controller.name()) + ". " + NO_INTER_NODE_TLS);
         }
     }
 
     private static boolean refused(String key, String value) {
         String k = key.toLowerCase(Locale.ROOT);
         switch (k) {
-            case "security.inter.broker.protocol":
-                return !value.equalsIgnoreCase("PLAINTEXT");
             case "principal.builder.class":
                 return true;
             default:
@@ -96,7 +82,8 @@ final class UnsupportedSecurityConfig {
             if (SaslListenerConfig.isListenerKey(rest)) return false;
             return rest.startsWith("sasl.") || rest.endsWith(".sasl.jaas.config") || rest.equals("principal.builder.class");
         }
-        if (k.equals("sasl.enabled.mechanisms") || k.equals("sasl.mechanism.inter.broker.protocol")) return false;
+        if (k.equals("sasl.enabled.mechanisms") || k.equals("sasl.mechanism.inter.broker.protocol")
+                || k.equals(BrokerConfigs.SASL_SERVER_MAX_RECEIVE_SIZE)) return false;
         if (OAuthBearerConfig.KEYS.contains(k)) return false;
         return k.startsWith("sasl.");
     }

@@ -72,9 +72,77 @@ class SaslListenerConfigTest {
     }
 
     @Test
-    void saslSslStaysRefused() {
+    void saslSslIsParsedLikeSaslPlaintext() {
+        BrokerConfigs c = BrokerConfigs.parse(Map.of("listeners", "SASL_SSL://127.0.0.1:9093",
+                "sasl.enabled.mechanisms", "PLAIN,SCRAM-SHA-256",
+                "listener.name.sasl_ssl.plain.sasl.jaas.config",
+                "org.apache.kafka.common.security.plain.PlainLoginModule required user_admin=\"a\";"));
+        assertThat(c.saslListener("SASL_SSL").mechanisms()).containsExactly("PLAIN", "SCRAM-SHA-256");
+        assertThat(c.saslListener("SASL_SSL").plainUsers()).containsEntry("admin", "a");
         assertThatThrownBy(() -> BrokerConfigs.parse(Map.of("listeners", "SASL_SSL://127.0.0.1:9093")))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("uses security protocol SASL_SSL");
+                .isInstanceOf(ConfigException.class).hasMessageContaining("GSSAPI (Kerberos) is not supported");
+    }
+
+    private static Map<String, String> saslCluster() {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("controller.quorum.voters", "1@127.0.0.1:9091");
+        p.put("controller.listener.names", "CONTROLLER");
+        p.put("listeners", "CONTROLLER://127.0.0.1:9091,INTERNAL://127.0.0.1:9092");
+        p.put("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,INTERNAL:SASL_SSL");
+        p.put("inter.broker.listener.name", "INTERNAL");
+        p.put("sasl.enabled.mechanisms", "PLAIN,SCRAM-SHA-512");
+        p.put("listener.name.internal.plain.sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required "
+                + "username=\"broker\" password=\"broker-secret\" user_broker=\"broker-secret\";");
+        return p;
+    }
+
+    @Test
+    void aSaslInterBrokerListenerTakesTheBrokersCredentialsFromItsJaasEntry() {
+        Map<String, String> p = saslCluster();
+        // Kafka's default mechanism between brokers is GSSAPI: refused naming the key
+        assertThatThrownBy(() -> BrokerConfigs.parse(p))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("sasl.mechanism.inter.broker.protocol"))
+                .hasMessageContaining("GSSAPI (Kerberos) is not supported");
+        p.put("sasl.mechanism.inter.broker.protocol", "PLAIN");
+        SaslListenerConfig.InterBrokerSasl ib = BrokerConfigs.parse(p).interBrokerSasl();
+        assertThat(ib).isEqualTo(new SaslListenerConfig.InterBrokerSasl("INTERNAL", "PLAIN", "broker", "broker-secret"));
+        assertThat(ib.toString()).doesNotContain("secret");
+
+        p.put("sasl.mechanism.inter.broker.protocol", "SCRAM-SHA-512");
+        assertThatThrownBy(() -> BrokerConfigs.parse(p))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("listener.name.internal.scram-sha-512.sasl.jaas.config"))
+                .hasMessageContaining("which is not set");
+        p.put("listener.name.internal.scram-sha-512.sasl.jaas.config",
+                "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"broker\";");
+        assertThatThrownBy(() -> BrokerConfigs.parse(p))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("listener.name.internal.scram-sha-512.sasl.jaas.config"))
+                .hasMessageContaining("which lacks them");
+        p.put("listener.name.internal.scram-sha-512.sasl.jaas.config",
+                "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"broker\" password=\"s\";");
+        assertThat(BrokerConfigs.parse(p).interBrokerSasl().mechanism()).isEqualTo("SCRAM-SHA-512");
+
+        p.put("sasl.mechanism.inter.broker.protocol", "SCRAM-SHA-256");
+        assertThatThrownBy(() -> BrokerConfigs.parse(p))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("sasl.mechanism.inter.broker.protocol"))
+                .hasMessageContaining("does not enable SCRAM-SHA-256");
+    }
+
+    @Test
+    void gssapiBetweenBrokersIsRefusedEvenWhenUnused() {
+        assertThatThrownBy(() -> BrokerConfigs.parse(Map.of("sasl.mechanism.inter.broker.protocol", "GSSAPI")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("sasl.mechanism.inter.broker.protocol"))
+                .hasMessageContaining("GSSAPI (Kerberos) is not supported");
+        // a PLAINTEXT inter-broker listener has no SASL; a single node none either
+        assertThat(BrokerConfigs.parse(Map.of("sasl.mechanism.inter.broker.protocol", "PLAIN")).interBrokerSasl()).isNull();
+    }
+
+    @Test
+    void aSaslControllerListenerIsRefused() {
+        Map<String, String> p = saslCluster();
+        p.put("sasl.mechanism.inter.broker.protocol", "PLAIN");
+        p.put("listener.security.protocol.map", "CONTROLLER:SASL_PLAINTEXT,INTERNAL:SASL_SSL");
+        assertThatThrownBy(() -> BrokerConfigs.parse(p)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("the controller listener CONTROLLER must be PLAINTEXT");
     }
 
     private static final String OAUTH_JAAS = "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required";

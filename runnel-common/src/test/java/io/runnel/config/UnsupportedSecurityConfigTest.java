@@ -14,8 +14,6 @@ class UnsupportedSecurityConfigTest {
 
     @ParameterizedTest(name = "{0}={1} is refused, naming {2}")
     @CsvSource(delimiter = '|', value = {
-            "listeners|SASL_SSL://127.0.0.1:9093|listeners",
-            "security.inter.broker.protocol|SASL_SSL|security.inter.broker.protocol",
             "sasl.jaas.config|secret|sasl.jaas.config",
             "sasl.kerberos.service.name|kafka|sasl.kerberos.service.name",
             "listener.name.plaintext.sasl.server.callback.handler.class|com.example.H|listener.name.plaintext.sasl.server.callback.handler.class",
@@ -26,7 +24,7 @@ class UnsupportedSecurityConfigTest {
         assertThatThrownBy(() -> BrokerConfigs.parse(Map.of(key, value)))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo(named))
                 .hasMessageContaining(named)
-                .hasMessageContaining("Runnel does not implement SASL_SSL or SASL mechanisms other than PLAIN, SCRAM and OAUTHBEARER yet");
+                .hasMessageContaining("Runnel does not implement SASL mechanisms other than PLAIN, SCRAM and OAUTHBEARER yet");
     }
 
     @Test
@@ -50,13 +48,29 @@ class UnsupportedSecurityConfigTest {
     }
 
     @Test
-    void aListenerMappedToASecureProtocolIsRefusedNamingTheMap() {
+    void aSaslSslListenerIsAcceptedAndTakesBothItsSslAndSaslKeys() {
         Map<String, String> props = new LinkedHashMap<>();
         props.put("listeners", "INTERNAL://127.0.0.1:9093");
         props.put("listener.security.protocol.map", "INTERNAL:SASL_SSL");
+        props.put("listener.name.internal.sasl.enabled.mechanisms", "SCRAM-SHA-512");
+        props.put("listener.name.internal.ssl.client.auth", "required");
+        BrokerConfigs c = BrokerConfigs.parse(props);
+        assertThat(c.isSsl("INTERNAL")).isTrue();
+        assertThat(c.isSasl("INTERNAL")).isTrue();
+        assertThat(c.saslListener("INTERNAL").mechanisms()).containsExactly("SCRAM-SHA-512");
+        assertThat(c.sslSettings("INTERNAL").string("ssl.client.auth")).isEqualTo("required");
+        // without mechanisms Kafka's default is GSSAPI, which is refused naming the key
+        props.remove("listener.name.internal.sasl.enabled.mechanisms");
         assertThatThrownBy(() -> BrokerConfigs.parse(props))
-                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("listener.security.protocol.map"))
-                .hasMessageContaining("listener INTERNAL uses security protocol SASL_SSL");
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("sasl.enabled.mechanisms"))
+                .hasMessageContaining("GSSAPI (Kerberos) is not supported");
+    }
+
+    @Test
+    void securityInterBrokerProtocolSaslSslPointsToTheListenerName() {
+        assertThatThrownBy(() -> BrokerConfigs.parse(Map.of("security.inter.broker.protocol", "SASL_SSL")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("security.inter.broker.protocol"))
+                .hasMessageContaining("set inter.broker.listener.name to an SASL_SSL listener instead");
     }
 
     @Test

@@ -155,6 +155,36 @@ class SaslIT {
         }
     }
 
+    /** The first 4 bytes of a request frame announcing {@code size} bytes (the rest is never sent). */
+    private static byte[] sizePrefix(int size) {
+        return java.nio.ByteBuffer.allocate(4).putInt(size).array();
+    }
+
+    @Test
+    void aRequestLargerThanSaslServerMaxReceiveSizeBeforeAuthenticationClosesTheConnection() throws Exception {
+        // Kafka's default sasl.server.max.receive.size is 524288: the size prefix alone decides
+        try (RawClient c = new RawClient(saslPort)) {
+            c.write(sizePrefix(524_289));
+            assertThat(c.closedByPeerWithin(5_000)).isTrue();
+        }
+        try (RawClient c = new RawClient(saslPort)) { // at the limit the broker waits for the bytes
+            c.write(sizePrefix(524_288));
+            assertThat(c.closedByPeerWithin(1_000)).isFalse();
+        }
+        try (RawClient c = new RawClient(saslPort)) { // once authenticated, socket.request.max.bytes is the limit
+            SaslHandshakeRequest hs = new SaslHandshakeRequest();
+            hs.mechanism = "PLAIN";
+            c.send(ApiKeys.SASL_HANDSHAKE, (short) 1, 1, hs);
+            assertThat(c.<SaslHandshakeResponse>receive(ApiKeys.SASL_HANDSHAKE, (short) 1).body().errorCode).isZero();
+            SaslAuthenticateRequest auth = new SaslAuthenticateRequest();
+            auth.authBytes = "\0admin\0admin-secret".getBytes(StandardCharsets.UTF_8);
+            c.send(ApiKeys.SASL_AUTHENTICATE, (short) 1, 2, auth);
+            assertThat(c.<SaslAuthenticateResponse>receive(ApiKeys.SASL_AUTHENTICATE, (short) 1).body().errorCode).isZero();
+            c.write(sizePrefix(600_000));
+            assertThat(c.closedByPeerWithin(1_000)).isFalse();
+        }
+    }
+
     @Test
     void unknownMechanismIsRefusedWithTheEnabledOnes() throws Exception {
         try (RawClient c = new RawClient(saslPort)) {

@@ -97,14 +97,17 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     /** The SASL state of this connection on a SASL listener, else null. */
     private final SaslSession sasl;
-    /** ssl.principal.mapping.rules of a TLS listener; null on PLAINTEXT. */
+    /** Whether the connection speaks TLS (SSL, SASL_SSL): fetched file data is then copied, not sent zero-copy. */
+    private final boolean tls;
+    /** ssl.principal.mapping.rules of an SSL listener; null on PLAINTEXT and SASL listeners (the SASL principal wins). */
     private final SslPrincipalMapper principalMapper;
     /** The connection's principal from TLS (Kafka's User:name); set when the TLS handshake completes. */
     private String principal = RequestContext.ANONYMOUS;
 
     ConnectionHandler(HandlerRegistry registry, String listenerName, int maxInFlight, FrameDecoder frames, InFlightFrames inFlight,
-                      SslPrincipalMapper principalMapper, SaslSession sasl) {
+                      boolean tls, SslPrincipalMapper principalMapper, SaslSession sasl) {
         this.sasl = sasl;
+        this.tls = tls;
         this.inFlight = inFlight;
         this.principalMapper = principalMapper;
         this.registry = registry;
@@ -247,6 +250,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             closeAfterPending(sasl.closeReason()); // answers the failed SASL step first
             return;
         }
+        if (sasl != null && sasl.principal() != null) frames.liftPreAuthLimit(); // sasl.server.max.receive.size no more
         drain();
     }
 
@@ -310,7 +314,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private boolean writeResponse(Slot s) {
         // TLS must encrypt every byte, so a fetch's file data cannot be sent with sendfile: it is copied into pooled buffers
         long started = System.nanoTime();
-        NettyWritable out = new NettyWritable(ctx.alloc(), 256, principalMapper == null);
+        NettyWritable out = new NettyWritable(ctx.alloc(), 256, !tls);
         try {
             RequestHeader.writeResponseHeader(out, s.correlationId, s.headerVersion);
             s.response.write(out, s.encodeVersion);
@@ -362,6 +366,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     /** The principal of the client certificate, if any (Kafka: User:ANONYMOUS without one); no applicable rule closes. */
     private void onHandshake(ChannelHandlerContext ctx) {
+        if (principalMapper == null) return; // SASL_SSL: the principal comes from SASL authentication
         SslHandler tls = ctx.pipeline().get(SslHandler.class);
         SSLSession session = tls.engine().getSession();
         java.security.cert.Certificate[] peer;

@@ -27,6 +27,8 @@ final class FrameDecoder extends ChannelInboundHandlerAdapter {
     }
 
     private final int maxFrameBytes;
+    /** A lower limit until {@link #liftPreAuthLimit()}: sasl.server.max.receive.size before SASL authentication; 0: none. */
+    private int preAuthLimit;
     private ChannelHandlerContext ctx;
     private ByteBuf cumulation;
     private boolean paused;
@@ -35,6 +37,16 @@ final class FrameDecoder extends ChannelInboundHandlerAdapter {
 
     FrameDecoder(int maxFrameBytes) {
         this.maxFrameBytes = maxFrameBytes;
+    }
+
+    /** Limits frames to {@code bytes} until {@link #liftPreAuthLimit()} (a SASL connection before authentication). */
+    void preAuthLimit(int bytes) {
+        preAuthLimit = bytes;
+    }
+
+    /** The connection authenticated: socket.request.max.bytes is the limit again. */
+    void liftPreAuthLimit() {
+        preAuthLimit = 0;
     }
 
     @Override
@@ -81,9 +93,12 @@ final class FrameDecoder extends ChannelInboundHandlerAdapter {
         try {
             while (!paused && !failed && cumulation != null && cumulation.readableBytes() >= 4) {
                 int size = cumulation.getInt(cumulation.readerIndex());
-                if (size < MIN_FRAME || size > maxFrameBytes) {
+                boolean preAuth = preAuthLimit > 0 && preAuthLimit < maxFrameBytes;
+                int limit = preAuth ? preAuthLimit : maxFrameBytes;
+                if (size < MIN_FRAME || size > limit) {
                     String reason = "request size " + size + " is " + (size < MIN_FRAME ? "too small for a request header"
-                            : "larger than allowed") + " (socket.request.max.bytes=" + maxFrameBytes + ")";
+                            : "larger than allowed") + (preAuth ? " before SASL authentication (sasl.server.max.receive.size="
+                            : " (socket.request.max.bytes=") + limit + ")";
                     stop();
                     ctx.fireChannelRead(new BadFrame(reason));
                     return;

@@ -132,9 +132,10 @@ public final class NettyServer implements AutoCloseable {
         serverChannels.add(ch);
         InetSocketAddress addr = (InetSocketAddress) ch.localAddress();
         boundAddresses.add(addr);
-        log.info("Listening on {}://{}:{} ({}{})", endpoint.name(), addr.getHostString(), addr.getPort(),
+        log.info("Listening on {}://{}:{} ({}{}{})", endpoint.name(), addr.getHostString(), addr.getPort(),
                 channelClass.getSimpleName().startsWith("Epoll") ? "epoll" : "nio",
-                ssl == null ? "" : ", TLS, ssl.client.auth=" + ssl.clientAuth().name().toLowerCase(java.util.Locale.ROOT));
+                ssl == null ? "" : ", TLS, ssl.client.auth=" + ssl.clientAuth().name().toLowerCase(java.util.Locale.ROOT),
+                sasl == null ? "" : ", SASL " + sasl.mechanisms());
         return addr;
     }
 
@@ -165,9 +166,12 @@ public final class NettyServer implements AutoCloseable {
             ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, config.connectionsMaxIdleMs(), TimeUnit.MILLISECONDS));
         }
         FrameDecoder frames = new FrameDecoder(config.maxRequestBytes());
+        if (sasl != null) frames.preAuthLimit(sasl.maxReceiveBytes()); // lifted by ConnectionHandler once authenticated
         ch.pipeline().addLast("frames", frames);
+        // SASL_SSL: TLS first (the SslHandler above), then SASL on the decrypted frames; the principal is the SASL one
+        // (Kafka's rule), so the client certificate, if any, is checked by TLS but not mapped to a principal
         ch.pipeline().addLast("requests", new ConnectionHandler(registry, endpoint.name(), config.queuedMaxRequests(), frames, inFlight,
-                ssl == null ? null : ssl.principalMapper(), sasl == null ? null : sasl.newSession()));
+                ssl != null, ssl == null || sasl != null ? null : ssl.principalMapper(), sasl == null ? null : sasl.newSession()));
     }
 
     /**

@@ -37,10 +37,10 @@ final class ReplicaFetcher extends Thread {
     private long lastFailureLogMs;
 
     /** TLS towards the leader (an SSL inter-broker listener), or null. */
-    private final io.runnel.common.security.SslFactory tls;
+    private final io.runnel.broker.interbroker.InterBrokerSecurity tls;
 
     ReplicaFetcher(int nodeId, int leaderId, int index, ReplicationConfig config, IntFunction<InetSocketAddress> endpoints,
-                   ReplicaManager replicas, java.util.function.LongSupplier brokerEpoch, io.runnel.common.security.SslFactory tls) {
+                   ReplicaManager replicas, java.util.function.LongSupplier brokerEpoch, io.runnel.broker.interbroker.InterBrokerSecurity tls) {
         super("replica-fetcher-" + leaderId + "-" + index);
         this.tls = tls;
         setDaemon(true);

@@ -25,10 +25,10 @@ final class ReplicaFetcherManager implements FollowerFetchers {
     private record Key(int leaderId, int index) {}
 
     /** TLS towards leaders (an SSL inter-broker listener), or null. */
-    private final io.runnel.common.security.SslFactory tls;
+    private final io.runnel.broker.interbroker.InterBrokerSecurity tls;
 
     ReplicaFetcherManager(int nodeId, ReplicationConfig config, IntFunction<InetSocketAddress> endpoints, ReplicaManager replicas,
-                          java.util.function.LongSupplier brokerEpoch, io.runnel.common.security.SslFactory tls) {
+                          java.util.function.LongSupplier brokerEpoch, io.runnel.broker.interbroker.InterBrokerSecurity tls) {
         this.tls = tls;
         this.nodeId = nodeId;
         this.config = config;

@@ -146,9 +146,9 @@ public final class ReplicaManager implements AutoCloseable {
         startReplication(isrChannel, leaderEndpoints, brokerEpoch, null);
     }
 
-    /** As above; followers connect to leaders over TLS with {@code tls} when it is not null (an SSL inter-broker listener). */
+    /** As above; followers connect to leaders with {@code tls}'s TLS and SASL when it is not null (an SSL or SASL inter-broker listener). */
     public void startReplication(IsrChannel isrChannel, IntFunction<InetSocketAddress> leaderEndpoints, java.util.function.LongSupplier brokerEpoch,
-                                 io.runnel.common.security.SslFactory tls) {
+                                 io.runnel.broker.interbroker.InterBrokerSecurity tls) {
         startReplication(isrChannel, new ReplicaFetcherManager(nodeId, config, leaderEndpoints, this, brokerEpoch, tls));
     }
 

@@ -10,7 +10,7 @@ import org.slf4j.LoggerFactory;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The SASL state of one connection on a SASL_PLAINTEXT listener, as Kafka sequences it: before authentication only
+ * The SASL state of one connection on a SASL_PLAINTEXT or SASL_SSL listener (after TLS), as Kafka sequences it: before authentication only
  * ApiVersions, SaslHandshake (v1; v0 with raw tokens is refused) and SaslAuthenticate are served; any other request
  * closes the connection. A failed handshake or authentication is answered and then the connection is closed. After
  * success the principal is {@code User:<name>}.

@@ -73,16 +73,16 @@ public final class TxnMarkerChannelManager implements MarkerWriter, AutoCloseabl
      * @param requestTimeoutMs how long to wait for a WriteTxnMarkers answer (above the leader's replication wait)
      */
     /** TLS towards other brokers, or null. */
-    private final io.runnel.common.security.SslFactory tls;
+    private final io.runnel.broker.interbroker.InterBrokerSecurity tls;
 
     public TxnMarkerChannelManager(int nodeId, MarkerWriter local, ToIntFunction<TopicPartition> leaders,
                                    IntFunction<InetSocketAddress> endpoints, int requestTimeoutMs) {
         this(nodeId, local, leaders, endpoints, requestTimeoutMs, null);
     }
 
-    /** As above, connecting to other brokers over TLS with {@code tls} when it is not null (an SSL inter-broker listener). */
+    /** As above, connecting to other brokers with {@code tls}'s TLS and SASL when it is not null (an SSL or SASL inter-broker listener). */
     public TxnMarkerChannelManager(int nodeId, MarkerWriter local, ToIntFunction<TopicPartition> leaders,
-                                   IntFunction<InetSocketAddress> endpoints, int requestTimeoutMs, io.runnel.common.security.SslFactory tls) {
+                                   IntFunction<InetSocketAddress> endpoints, int requestTimeoutMs, io.runnel.broker.interbroker.InterBrokerSecurity tls) {
         this.tls = tls;
         this.nodeId = nodeId;
         this.local = local;

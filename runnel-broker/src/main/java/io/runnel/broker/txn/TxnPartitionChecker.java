@@ -52,16 +52,16 @@ public final class TxnPartitionChecker implements AutoCloseable {
      * @param endpoints where to reach a broker, null when it is not registered
      */
     /** TLS towards other brokers, or null. */
-    private final io.runnel.common.security.SslFactory tls;
+    private final io.runnel.broker.interbroker.InterBrokerSecurity tls;
 
     public TxnPartitionChecker(int nodeId, TransactionCoordinator local, ToIntFunction<TopicPartition> leaders,
                                IntFunction<InetSocketAddress> endpoints, int requestTimeoutMs) {
         this(nodeId, local, leaders, endpoints, requestTimeoutMs, null);
     }
 
-    /** As above, connecting to other brokers over TLS with {@code tls} when it is not null (an SSL inter-broker listener). */
+    /** As above, connecting to other brokers with {@code tls}'s TLS and SASL when it is not null (an SSL or SASL inter-broker listener). */
     public TxnPartitionChecker(int nodeId, TransactionCoordinator local, ToIntFunction<TopicPartition> leaders,
-                               IntFunction<InetSocketAddress> endpoints, int requestTimeoutMs, io.runnel.common.security.SslFactory tls) {
+                               IntFunction<InetSocketAddress> endpoints, int requestTimeoutMs, io.runnel.broker.interbroker.InterBrokerSecurity tls) {
         this.tls = tls;
         this.nodeId = nodeId;
         this.local = local;
