@@ -5,7 +5,6 @@ import io.runnel.broker.partition.Partition;
 import io.runnel.broker.partition.ReplicaManager;
 import io.runnel.common.Errors;
 import io.runnel.common.TopicPartition;
-import io.runnel.common.security.SslFactory;
 import io.runnel.metadata.BrokerRegistration;
 import io.runnel.metadata.MetadataImage;
 import io.runnel.metadata.NewTopic;
@@ -48,20 +47,21 @@ public final class AuditTopicAppender implements AuditTopic.Writer, AutoCloseabl
     private final Supplier<MetadataImage> image;
     private final Function<NewTopic, CompletableFuture<?>> create;
     private final IntFunction<InetSocketAddress> endpoint;
-    private final SslFactory tls;
+    private final io.runnel.broker.interbroker.InterBrokerSecurity security; // TLS and SASL of the inter-broker listener
     private InterBrokerChannel channel;
     private long createdAt;
     private boolean askedCreate;
 
     public AuditTopicAppender(String topic, int nodeId, ReplicaManager partitions, Supplier<MetadataImage> image,
-                              Function<NewTopic, CompletableFuture<?>> create, IntFunction<InetSocketAddress> endpoint, SslFactory tls) {
+                              Function<NewTopic, CompletableFuture<?>> create, IntFunction<InetSocketAddress> endpoint,
+                              io.runnel.broker.interbroker.InterBrokerSecurity security) {
         this.topic = topic;
         this.nodeId = nodeId;
         this.partitions = partitions;
         this.image = image;
         this.create = create;
         this.endpoint = endpoint;
-        this.tls = tls;
+        this.security = security;
     }
 
     /** The topic as the broker creates it: replication factor min(3, unfenced brokers), at least 1. */
@@ -97,7 +97,7 @@ public final class AuditTopicAppender implements AuditTopic.Writer, AutoCloseabl
         InetSocketAddress to = endpoint.apply(ps.leader());
         if (to == null) throw new IllegalStateException("no endpoint of broker " + ps.leader());
         if (channel == null) {
-            channel = new InterBrokerChannel("runnel-audit-" + nodeId, to.getHostString(), to.getPort(), TIMEOUT_MS, tls);
+            channel = new InterBrokerChannel("runnel-audit-" + nodeId, to.getHostString(), to.getPort(), TIMEOUT_MS, security);
         } else {
             channel.retarget(to.getHostString(), to.getPort());
         }
