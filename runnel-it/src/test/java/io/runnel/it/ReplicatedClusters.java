@@ -132,4 +132,40 @@ final class ReplicatedClusters {
         req.topicData.add(td);
         return req;
     }
+
+    /**
+     * A transaction of {@code client} (extra producer/consumer properties: security) writes "t0".."t{n-1}", one to each
+     * partition of {@code topic}, and commits; a read_committed consumer then reads exactly those values.
+     */
+    static void commitAcrossPartitionsAndReadBack(String bootstrap, Map<String, Object> client, String topic, String transactionalId,
+                                                  int partitions) {
+        Map<String, Object> txn = new java.util.HashMap<>(client);
+        txn.put("transactional.id", transactionalId);
+        try (org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> producer = Clients.producer(bootstrap, txn)) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            for (int p = 0; p < partitions; p++) {
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, p, null,
+                        ("t" + p).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            }
+            producer.commitTransaction();
+        }
+        Map<String, Object> readCommitted = new java.util.HashMap<>(client);
+        readCommitted.put("isolation.level", "read_committed");
+        List<org.apache.kafka.common.TopicPartition> parts = new java.util.ArrayList<>();
+        List<String> expected = new java.util.ArrayList<>();
+        for (int p = 0; p < partitions; p++) {
+            parts.add(new org.apache.kafka.common.TopicPartition(topic, p));
+            expected.add("t" + p);
+        }
+        try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> consumer = Clients.consumer(bootstrap, readCommitted)) {
+            consumer.assign(parts);
+            consumer.seekToBeginning(parts);
+            List<String> values = new java.util.ArrayList<>();
+            for (var r : Clients.pollUntil(consumer, partitions, WAIT, false)) {
+                values.add(new String(r.value(), java.nio.charset.StandardCharsets.UTF_8));
+            }
+            org.assertj.core.api.Assertions.assertThat(values).containsExactlyInAnyOrderElementsOf(expected);
+        }
+    }
 }

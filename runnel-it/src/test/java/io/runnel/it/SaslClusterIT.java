@@ -129,26 +129,7 @@ class SaslClusterIT {
             for (int p = 0; p < 3; p++) leaders.add(ReplicatedClusters.describe(admin, "sasl-txn", p).leader().id());
             assertThat(leaders.stream().distinct().count()).as("leaders of sasl-txn %s", leaders).isGreaterThan(1);
 
-            Map<String, Object> txn = new HashMap<>(client);
-            txn.put("transactional.id", "sasl-txn-producer");
-            try (KafkaProducer<byte[], byte[]> producer = Clients.producer(bootstrap, txn)) {
-                producer.initTransactions();
-                producer.beginTransaction();
-                for (int p = 0; p < 3; p++) producer.send(new ProducerRecord<>("sasl-txn", p, null, bytes("t" + p)));
-                producer.commitTransaction();
-            }
-        }
-        Map<String, Object> readCommitted = new HashMap<>(client);
-        readCommitted.put("isolation.level", "read_committed");
-        List<TopicPartition> parts = List.of(new TopicPartition("sasl-txn", 0), new TopicPartition("sasl-txn", 1),
-                new TopicPartition("sasl-txn", 2));
-        try (KafkaConsumer<byte[], byte[]> consumer = Clients.consumer(bootstrap, readCommitted)) {
-            consumer.assign(parts);
-            consumer.seekToBeginning(parts);
-            List<ConsumerRecord<byte[], byte[]>> got = Clients.pollUntil(consumer, 3, WAIT, false);
-            List<String> values = new ArrayList<>();
-            for (ConsumerRecord<byte[], byte[]> r : got) values.add(new String(r.value(), StandardCharsets.UTF_8));
-            assertThat(values).containsExactlyInAnyOrder("t0", "t1", "t2");
+            ReplicatedClusters.commitAcrossPartitionsAndReadBack(bootstrap, client, "sasl-txn", "sasl-txn-producer", 3);
         }
     }
 

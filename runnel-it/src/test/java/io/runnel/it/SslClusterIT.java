@@ -97,26 +97,7 @@ class SslClusterIT {
             }
             assertThat(ReplicatedClusters.describe(admin, "tls-r", 0).isr()).hasSize(3);
 
-            Map<String, Object> txn = new HashMap<>(tls);
-            txn.put("transactional.id", "tls-txn-producer");
-            try (KafkaProducer<byte[], byte[]> producer = Clients.producer(bootstrap, txn)) {
-                producer.initTransactions();
-                producer.beginTransaction();
-                for (int p = 0; p < 3; p++) producer.send(new ProducerRecord<>("tls-txn", p, null, bytes("t" + p)));
-                producer.commitTransaction();
-            }
-        }
-        Map<String, Object> readCommitted = new HashMap<>(tls);
-        readCommitted.put("isolation.level", "read_committed");
-        List<TopicPartition> parts = List.of(new TopicPartition("tls-txn", 0), new TopicPartition("tls-txn", 1),
-                new TopicPartition("tls-txn", 2));
-        try (KafkaConsumer<byte[], byte[]> consumer = Clients.consumer(bootstrap, readCommitted)) {
-            consumer.assign(parts);
-            consumer.seekToBeginning(parts);
-            List<ConsumerRecord<byte[], byte[]>> got = Clients.pollUntil(consumer, 3, WAIT, false);
-            List<String> values = new ArrayList<>();
-            for (ConsumerRecord<byte[], byte[]> r : got) values.add(new String(r.value(), StandardCharsets.UTF_8));
-            assertThat(values).containsExactlyInAnyOrder("t0", "t1", "t2");
+            ReplicatedClusters.commitAcrossPartitionsAndReadBack(bootstrap, tls, "tls-txn", "tls-txn-producer", 3);
         }
         try (KafkaConsumer<byte[], byte[]> consumer = Clients.consumer(bootstrap, tls)) {
             TopicPartition tp = new TopicPartition("tls-r", 0);
