@@ -192,6 +192,38 @@ class SslIT {
         assertHandshakeFails(bootstrap("SSL"), trustPkcs12(stranger));
     }
 
+    /**
+     * Garbage where a TLS handshake should be (a record header that claims a handshake, then noise) is a failed handshake:
+     * the broker closes the connection (at most after a TLS alert), within the 10 s handshake bound, and goes on serving.
+     */
+    @Test
+    void garbageInsteadOfAHandshakeClosesTheConnectionAndOthersAreServed() throws Exception {
+        byte[] garbage = new byte[600];
+        new java.util.Random(11).nextBytes(garbage);
+        garbage[0] = 0x16; // handshake record
+        garbage[1] = 0x03;
+        garbage[2] = 0x03;
+        garbage[3] = 0x01; // length 300
+        garbage[4] = 0x2c;
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", ports.get("SSL"))) {
+            s.setSoTimeout(15_000);
+            s.getOutputStream().write(garbage);
+            s.getOutputStream().flush();
+            java.io.InputStream in = s.getInputStream();
+            int total = 0;
+            boolean closed = false;
+            try {
+                for (int n; (n = in.read(new byte[256])) >= 0; ) total += n;
+                closed = true;
+            } catch (java.net.SocketException reset) {
+                closed = true; // a reset is a close too
+            }
+            assertThat(closed).as("the broker closed the connection").isTrue();
+            assertThat(total).as("at most a TLS alert came back").isLessThan(64);
+        }
+        roundTrip("SSL", trustPkcs12(brokerId), "ssl-after-garbage", 5, 100);
+    }
+
     @Test
     void plaintextClientsStillWorkBesideTls() {
         roundTrip("PLAINTEXT", Map.of(), "ssl-beside-plaintext", 20, 100);
