@@ -46,7 +46,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * SASL_SSL listeners (TLS first, then SASL on the same connection) with real clients over real sockets against an
  * in-process broker: kafka-clients with PLAIN and SCRAM-SHA-512, a wrong password, a plaintext client on the
  * SASL_SSL port, the SASL principal winning over a client certificate (ssl.client.auth=required, the authorizer on),
- * kcat (librdkafka) with SCRAM, and confluent-kafka-python over SASL_SSL and over mutual TLS (an SSL listener).
+ * kcat (librdkafka) with SCRAM and over mutual TLS with PEM files, and confluent-kafka-python over SASL_SSL and over mutual TLS (an SSL listener).
  * Certificates are made at run time with keytool ({@link TlsCerts}).
  */
 // SASL and TLS of each client generation are covered by SaslIT, OAuthBearerIT and SslIT; their combination on one
@@ -265,6 +265,36 @@ class SaslSslIT {
         KcatIT.Result consumed = kcat(null, "-C", "-t", "saslssl-kcat", "-o", "beginning", "-e");
         assertThat(consumed.exit()).as("stderr: %s", consumed.err()).isZero();
         assertThat(consumed.out().lines()).containsExactly("one", "two");
+    }
+
+    @Test
+    void kcatProducesAndConsumesOverMutualTlsWithPemFiles() throws Exception {
+        // librdkafka takes the client's certificate and key as separate PEM files; the principal (the certificate's
+        // subject) is a super user, so the authorizer lets it through
+        Path certs = dir.resolve("certs");
+        Path ca = TlsCerts.pemTrust(certs.resolve("mtls-ca.pem"), brokerId);
+        Path cert = Files.writeString(certs.resolve("client-cert.pem"), client.certPem());
+        Path key = Files.writeString(certs.resolve("client-key.pem"), client.keyPem());
+        broker.createTopic("mtls-kcat", 1);
+        List<String> tls = List.of(KcatIT.findKcatPath(), "-b", bootstrap("MTLS"), "-m", "15",
+                "-X", "security.protocol=SSL", "-X", "ssl.ca.location=" + ca);
+        List<String> withCert = new ArrayList<>(tls);
+        withCert.addAll(List.of("-X", "ssl.certificate.location=" + cert, "-X", "ssl.key.location=" + key));
+        List<String> produce = new ArrayList<>(withCert);
+        produce.addAll(List.of("-P", "-t", "mtls-kcat", "-p", "0"));
+        KcatIT.Result produced = run("m1\nm2\n", produce);
+        assertThat(produced.exit()).as("stderr: %s", produced.err()).isZero();
+        List<String> consume = new ArrayList<>(withCert);
+        consume.addAll(List.of("-C", "-t", "mtls-kcat", "-o", "beginning", "-e"));
+        KcatIT.Result consumed = run(null, consume);
+        assertThat(consumed.exit()).as("stderr: %s", consumed.err()).isZero();
+        assertThat(consumed.out().lines()).containsExactly("m1", "m2");
+        // without the client certificate the listener (ssl.client.auth=required) refuses the handshake
+        List<String> noCert = new ArrayList<>(tls);
+        noCert.set(noCert.indexOf("15"), "5");
+        noCert.addAll(List.of("-L", "-t", "mtls-kcat"));
+        KcatIT.Result refused = run(null, noCert);
+        assertThat(refused.exit()).as("kcat -L without a client certificate; stdout: %s", refused.out()).isNotZero();
     }
 
     static String python(String listener, String topic, String securityJson) throws Exception {

@@ -78,9 +78,13 @@ public final class InitProducerIdHandler implements ApiHandler<InitProducerIdReq
             return txns.initProducerId(req.transactionalId, req.transactionTimeoutMs, req.producerId, req.producerEpoch)
                     .thenApply(r -> response(r, version));
         }
-        // Kafka (KIP-679): an idempotent producer needs IDEMPOTENT_WRITE on the cluster or WRITE on some topic
-        if (!ctx.authorizeCluster(io.runnel.metadata.AclBinding.OP_IDEMPOTENT_WRITE)
-                && !ctx.authorization().authorizeAny(ctx.principal(), ctx.clientHost(), io.runnel.metadata.AclBinding.OP_WRITE, io.runnel.metadata.AclBinding.RESOURCE_TOPIC)) {
+        // Kafka (KIP-679): an idempotent producer needs IDEMPOTENT_WRITE on the cluster or WRITE on some topic. Kafka
+        // does not log the cluster check's denial (logIfDenied=false): a producer let through by WRITE on a topic leaves
+        // no audit line; otherwise the cluster check is audited (allowed, or the request's refusal)
+        boolean byTopicWrite = !ctx.authorizeQuietly(io.runnel.metadata.AclBinding.OP_IDEMPOTENT_WRITE,
+                io.runnel.metadata.AclBinding.RESOURCE_CLUSTER, io.runnel.metadata.AclBinding.CLUSTER_NAME)
+                && ctx.authorization().authorizeAny(ctx.principal(), ctx.clientHost(), io.runnel.metadata.AclBinding.OP_WRITE, io.runnel.metadata.AclBinding.RESOURCE_TOPIC);
+        if (!byTopicWrite && !ctx.authorizeCluster(io.runnel.metadata.AclBinding.OP_IDEMPOTENT_WRITE)) {
             return CompletableFuture.completedFuture(error(Errors.CLUSTER_AUTHORIZATION_FAILED));
         }
         return nextProducerId().handle((id, err) -> {
