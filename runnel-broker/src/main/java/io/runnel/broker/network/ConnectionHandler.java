@@ -346,7 +346,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 onHandshake(ctx);
             } else {
                 // the SslHandler closes the connection; a client that does not trust us, or has no certificate when one is required
-                String why = done.cause() == null ? "?" : String.valueOf(done.cause().getMessage());
+                Throwable cause = done.cause();
+                // a client that closes mid-handshake leaves a ClosedChannelException without a message
+                String why = cause == null ? "?" : cause.getMessage() != null ? cause.getMessage()
+                        : cause instanceof java.nio.channels.ClosedChannelException ? "the client closed the connection" : cause.toString();
                 // a plaintext client's bytes come hex-dumped in Netty's message: keep the line short
                 if (why.length() > 160) why = why.substring(0, 160) + "...";
                 log.info("TLS handshake with {} on listener {} failed: {}", ctx.channel().remoteAddress(), listenerName, why);
