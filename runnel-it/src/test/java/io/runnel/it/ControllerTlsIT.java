@@ -131,6 +131,36 @@ class ControllerTlsIT {
         }
     }
 
+    @Test
+    void dedicatedControllersServeABrokerOverTls() throws Exception {
+        Path certs = dir.resolve("certs");
+        TlsCerts.Identity controller = TlsCerts.create(certs, "controller");
+        Path trust = TlsCerts.trustStore(certs.resolve("trust.p12"), controller);
+        // three process.roles=controller voters and one broker-only node (4)
+        cluster = ClusterHarness.createDedicated(ClusterHarness.Mode.IN_PROCESS, dir.resolve("nodes"), 3, 1,
+                controllerTls(controller, trust)).startAll();
+        try (Admin admin = Clients.admin(cluster.bootstrap(4))) {
+            ReplicatedClusters.awaitBrokers(admin, 1);
+            admin.createTopics(List.of(new NewTopic("dedicated-tls", 2, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            ClusterHarness.await(WAIT, "node 4 applied the topic",
+                    () -> cluster.server(4).controller().image().topic("dedicated-tls") != null);
+            org.apache.kafka.clients.admin.QuorumInfo q = admin.describeMetadataQuorum().quorumInfo().get(30, TimeUnit.SECONDS);
+            assertThat(q.voters()).extracting(org.apache.kafka.clients.admin.QuorumInfo.ReplicaState::replicaId)
+                    .containsExactlyInAnyOrder(1, 2, 3);
+        }
+    }
+
+    @Test
+    void anSslControllerListenerWithoutAKeyStoreStopsTheStartNamingTheKey() {
+        cluster = ClusterHarness.create(ClusterHarness.Mode.IN_PROCESS, dir.resolve("nodes"), 3,
+                Map.of("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:SSL"));
+        Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> cluster.start(1));
+        assertThat(t).isInstanceOf(IllegalStateException.class).cause()
+                .isInstanceOfSatisfying(io.runnel.config.ConfigException.class, e -> assertThat(e.key()).isEqualTo("ssl.keystore.location"))
+                .hasMessageContaining("listener CONTROLLER");
+        assertThat(cluster.running(1)).isFalse();
+    }
+
     private int awaitActiveController(int askId) {
         int[] seen = {-1};
         ClusterHarness.await(WAIT, "an active controller", () -> (seen[0] = cluster.controllerSeenBy(askId)) > 0);
