@@ -93,6 +93,8 @@ import io.runnel.metadata.BrokerRegistration;
 import io.runnel.metadata.MetadataController;
 import io.runnel.quorum.QuorumConfig;
 import io.runnel.quorum.QuorumNode;
+import io.runnel.quorum.QuorumTls;
+import io.runnel.quorum.QuorumTuning;
 import io.runnel.quorum.RaftMetadataQuorum;
 import io.runnel.metadata.NewTopic;
 import io.runnel.storage.LogManager;
@@ -161,7 +163,10 @@ public final class BrokerServer implements RunnelNode {
         if (config.interBrokerSasl() != null) log.info("Inter-broker connections authenticate with {}", config.interBrokerSasl());
         if (config.clusterMode()) {
             QuorumConfig quorumConfig = ClusterConfigCheck.check(config);
-            quorumNode = QuorumNode.start(quorumConfig);
+            QuorumTls quorumTls = ClusterConfigCheck.quorumTls(config);
+            quorumNode = QuorumNode.start(quorumConfig, QuorumTuning.DEFAULT, quorumTls);
+            if (quorumTls != null) log.info("The metadata quorum's connections use {} (controller listener {})", quorumTls,
+                    config.controllerListenerNames().get(0));
             controller = MetadataController.startReplicated(config, new RaftMetadataQuorum(quorumNode,
                     config.controllerListenerNames().isEmpty() ? "CONTROLLER" : config.controllerListenerNames().get(0)));
             log.info("Node {} started in the metadata quorum {} as a {}", nodeId, quorumConfig.voters(),

@@ -5,6 +5,8 @@ import io.runnel.config.BrokerConfigs;
 import io.runnel.metadata.MetadataController;
 import io.runnel.quorum.QuorumConfig;
 import io.runnel.quorum.QuorumNode;
+import io.runnel.quorum.QuorumTls;
+import io.runnel.quorum.QuorumTuning;
 import io.runnel.quorum.RaftMetadataQuorum;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,7 +45,10 @@ public final class ControllerServer implements RunnelNode {
     public synchronized void startup() throws Exception {
         ClusterConfigCheck.checkDataDirectory(config);
         QuorumConfig quorumConfig = ClusterConfigCheck.check(config);
-        quorumNode = QuorumNode.start(quorumConfig);
+        QuorumTls quorumTls = ClusterConfigCheck.quorumTls(config);
+        quorumNode = QuorumNode.start(quorumConfig, QuorumTuning.DEFAULT, quorumTls);
+        if (quorumTls != null) log.info("The metadata quorum's connections use {} (controller listener {})", quorumTls,
+                config.controllerListenerNames().get(0));
         controller = MetadataController.startReplicated(config, new RaftMetadataQuorum(quorumNode, config.controllerListenerNames().get(0)));
         controller.addListener(ClusterConfigCheck.metaPropertiesWriter(config)).get(60, TimeUnit.SECONDS);
         QuorumConfig.Voter self = quorumConfig.self();

@@ -658,6 +658,7 @@ public final class BrokerConfigs {
         for (Listener l : cfg.listeners()) {
             if (cfg.isSsl(l.name())) cfg.sslSettings(l.name()); // a bad listener.name.<name>.ssl.* value stops the start here
         }
+        cfg.controllerSslSettings(); // also on a broker-only node, whose listeners do not hold the controller listener
         Map<String, SaslListenerConfig> sasl = SaslListenerConfig.parse(props, cfg);
         return new BrokerConfigs(v, v.originals(), Collections.unmodifiableSet(unknown), suppliedView, sasl,
                 SaslListenerConfig.interBroker(props, cfg, sasl));
@@ -916,6 +917,20 @@ public final class BrokerConfigs {
         if (!clusterMode()) return advertisedListeners();
         List<String> controllers = controllerListenerNames();
         return advertisedListeners().stream().filter(l -> !controllers.contains(l.name())).toList();
+    }
+
+    /**
+     * The {@code ssl.*} settings (with {@code listener.name.<controller>.ssl.*} overrides) of the controller listener
+     * (the first of {@code controller.listener.names}) when this node is in a cluster and that listener is mapped to
+     * SSL: every connection of the metadata quorum then uses TLS with them, on voters and on observers (a broker-only
+     * node names the controller listener too, as Kafka's brokers do, though it is not among its listeners). Null when
+     * the quorum's connections are plaintext. (SASL protocols on it are refused at start.)
+     */
+    public SslSettings controllerSslSettings() {
+        if (!clusterMode()) return null;
+        List<String> controllers = controllerListenerNames();
+        if (controllers.isEmpty() || !"SSL".equals(securityProtocol(controllers.get(0)))) return null;
+        return sslSettings(controllers.get(0));
     }
 
     /** The listener this controller's quorum binds: the first of controller.listener.names; null if none. */

@@ -24,7 +24,7 @@ import java.util.Map;
  *   <li>OAUTHBEARER: {@link OAuthBearerConfig}.</li>
  * </ul>
  *
- * In a cluster the controller listener must stay PLAINTEXT (the metadata quorum does not authenticate); the
+ * In a cluster the controller listener must be PLAINTEXT or SSL (the metadata quorum has no SASL); the
  * inter-broker listener may be SASL, see {@link InterBrokerSasl}.
  *
  * @param listener   the listener name, upper case
@@ -118,8 +118,8 @@ public record SaslListenerConfig(String listener, List<String> mechanisms, Map<S
     private static void checkNotController(BrokerConfigs cfg, String listener, String protocol) {
         if (cfg.controllerListenerNames().contains(listener)) {
             throw ConfigException.invalidValue(BrokerConfigs.LISTENER_SECURITY_PROTOCOL_MAP, listener + ":" + protocol,
-                    "the controller listener " + listener + " must be PLAINTEXT: the metadata quorum's connections do not "
-                            + "authenticate yet");
+                    "the controller listener " + listener + " must be PLAINTEXT or SSL: the metadata quorum's connections "
+                            + "(Apache Ratis over gRPC) have no SASL");
         }
     }
 

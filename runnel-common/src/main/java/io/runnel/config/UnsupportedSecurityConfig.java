@@ -1,5 +1,6 @@
 package io.runnel.config;
 
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -13,7 +14,8 @@ import java.util.Map;
  *
  * <p>Refused when supplied: {@code security.inter.broker.protocol}
  * other than PLAINTEXT (Runnel picks the inter-broker listener by {@code inter.broker.listener.name}, which may be
- * SSL or SASL); in a cluster, an SSL or SASL_SSL controller listener, since the metadata quorum's connections do not speak TLS yet; a
+ * SSL or SASL); in a cluster, a SASL_PLAINTEXT or SASL_SSL controller listener, since the metadata quorum (Ratis over
+ * gRPC) has no SASL (an SSL one is served: docs/security.md, "The controller listener"); a
  * {@code authorizer.class.name} other than empty or {@value #STANDARD_AUTHORIZER} (which switches on Runnel's
  * authorizer; {@code super.users} goes with it); {@code principal.builder.class}; any key starting
  * with {@code sasl.}, also under a {@code listener.name.<name>.} prefix, except the SASL keys
@@ -27,8 +29,8 @@ final class UnsupportedSecurityConfig {
             + "OAUTHBEARER yet and will not start with a security setting it would silently ignore; remove it";
     /** The authorizer Apache Kafka's KRaft brokers name; it switches on Runnel's own (docs/security.md, Authorization). */
     static final String STANDARD_AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer";
-    private static final String NO_INTER_NODE_TLS = "The metadata quorum's connections between controllers do not "
-            + "speak TLS yet; give controller.listener.names a PLAINTEXT listener";
+    private static final String NO_QUORUM_SASL = "the metadata quorum (Apache Ratis over gRPC) has no SASL "
+            + "authentication; use SSL with ssl.client.auth=required on it for authenticated controller connections";
 
     private UnsupportedSecurityConfig() {
     }
@@ -60,10 +62,13 @@ final class UnsupportedSecurityConfig {
     }
 
     private static void checkInterNode(BrokerConfigs cfg) {
-        BrokerConfigs.Listener controller = cfg.controllerListener();
-        if (controller != null && cfg.isSsl(controller.name())) {
-            throw ConfigException.invalidValue(BrokerConfigs.CONTROLLER_LISTENER_NAMES, controller.name(),
-                    "the controller listener " + controller.name() + " uses " + cfg.securityProtocol(controller.name()) + ". " + NO_INTER_NODE_TLS);
+        List<String> controllers = cfg.controllerListenerNames();
+        if (controllers.isEmpty()) return;
+        String name = controllers.get(0);
+        String protocol = cfg.securityProtocol(name);
+        if (cfg.isSasl(name)) {
+            throw ConfigException.invalidValue(BrokerConfigs.LISTENER_SECURITY_PROTOCOL_MAP, name + ":" + protocol,
+                    "the controller listener " + name + " must be PLAINTEXT or SSL: " + NO_QUORUM_SASL);
         }
     }
 

@@ -125,12 +125,63 @@ class UnsupportedSecurityConfigTest {
     }
 
     @Test
-    void anSslControllerListenerIsRefused() {
+    void anSslControllerListenerIsAcceptedWithItsOwnSslKeys() {
         Map<String, String> props = cluster();
         props.put("listener.security.protocol.map", "CONTROLLER:SSL,PLAINTEXT:PLAINTEXT,SSL:SSL");
+        props.put("ssl.keystore.location", "/etc/runnel/broker.p12");
+        props.put("ssl.client.auth", "none");
+        props.put("listener.name.controller.ssl.keystore.location", "/etc/runnel/controller.p12");
+        props.put("listener.name.controller.ssl.client.auth", "required");
+        SslSettings s = BrokerConfigs.parse(props).controllerSslSettings();
+        assertThat(s).isNotNull();
+        assertThat(s.listenerName()).isEqualTo("CONTROLLER");
+        assertThat(s.string("ssl.keystore.location")).isEqualTo("/etc/runnel/controller.p12");
+        assertThat(s.source("ssl.keystore.location")).isEqualTo("listener.name.controller.ssl.keystore.location");
+        assertThat(s.string("ssl.client.auth")).isEqualTo("required");
+        // keys without an override come from the plain ssl.* key
+        assertThat(s.source("ssl.endpoint.identification.algorithm")).isEqualTo("ssl.endpoint.identification.algorithm");
+        assertThat(s.string("ssl.endpoint.identification.algorithm")).isEqualTo("https");
+        // the client listeners keep theirs
+        assertThat(BrokerConfigs.parse(props).sslSettings("SSL").string("ssl.keystore.location")).isEqualTo("/etc/runnel/broker.p12");
+    }
+
+    @Test
+    void aPlaintextControllerListenerOrASingleNodeHasNoQuorumTls() {
+        assertThat(BrokerConfigs.parse(cluster()).controllerSslSettings()).isNull();
+        Map<String, String> single = new LinkedHashMap<>();
+        single.put("listeners", "SSL://127.0.0.1:9093");
+        single.put("controller.listener.names", "SSL");
+        assertThat(BrokerConfigs.parse(single).controllerSslSettings()).isNull();
+    }
+
+    @Test
+    void aBrokerOnlyNodeTakesTheControllerListenersSslKeysThoughItDoesNotListenOnIt() {
+        Map<String, String> props = new LinkedHashMap<>();
+        props.put("process.roles", "broker");
+        props.put("node.id", "4");
+        props.put("controller.quorum.voters", "1@127.0.0.1:9091");
+        props.put("controller.listener.names", "CONTROLLER");
+        props.put("listeners", "PLAINTEXT://127.0.0.1:9092");
+        props.put("listener.security.protocol.map", "CONTROLLER:SSL,PLAINTEXT:PLAINTEXT");
+        props.put("listener.name.controller.ssl.truststore.location", "/etc/runnel/quorum-trust.p12");
+        SslSettings s = BrokerConfigs.parse(props).controllerSslSettings();
+        assertThat(s.string("ssl.truststore.location")).isEqualTo("/etc/runnel/quorum-trust.p12");
+        // a bad override stops the start naming it, also where the listener is not among the node's listeners
+        props.put("listener.name.controller.ssl.client.auth", "sometimes");
         assertThatThrownBy(() -> BrokerConfigs.parse(props))
-                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("controller.listener.names"))
-                .hasMessageContaining("do not speak TLS yet");
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("listener.name.controller.ssl.client.auth"));
+    }
+
+    @ParameterizedTest(name = "a {0} controller listener is refused")
+    @CsvSource({"SASL_PLAINTEXT", "SASL_SSL"})
+    void aSaslControllerListenerIsRefused(String protocol) {
+        Map<String, String> props = cluster();
+        props.put("listener.security.protocol.map", "CONTROLLER:" + protocol + ",PLAINTEXT:PLAINTEXT,SSL:SSL");
+        assertThatThrownBy(() -> BrokerConfigs.parse(props))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("listener.security.protocol.map"))
+                .hasMessageContaining("CONTROLLER:" + protocol)
+                .hasMessageContaining("the controller listener CONTROLLER must be PLAINTEXT or SSL")
+                .hasMessageContaining("has no SASL");
     }
 
     @Test

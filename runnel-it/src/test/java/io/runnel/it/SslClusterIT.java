@@ -28,7 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Three nodes in this JVM whose only broker listener is SSL with mutual TLS (ssl.client.auth=required), so
  * followers fetch and the transaction coordinator sends markers to other brokers over TLS, presenting the broker
- * certificate; the controller listener stays PLAINTEXT (the quorum has no TLS yet). acks=all with
+ * certificate; the controller listener stays PLAINTEXT (ControllerTlsIT covers an SSL one). acks=all with
  * min.insync.replicas=3 succeeds only with every follower replicating over TLS; a committed transaction over three
  * partitions is read back under read_committed.
  */

@@ -8,6 +8,7 @@ import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.ClientFactory;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientRpc;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.proto.RaftProtos;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
@@ -84,6 +85,8 @@ public final class QuorumNode implements AutoCloseable {
     private final MetadataStateMachine stateMachine;
     private final RaftServer server;
     private final RaftProperties properties;
+    /** Ratis parameters: the TLS configuration of the server and every client of this node (empty without TLS). */
+    private final Parameters parameters;
     private final List<RaftPeer> voterPeers;
     private final List<ActivationListener> activationListeners = new CopyOnWriteArrayList<>();
     private final List<MetadataListener> imageListeners = new CopyOnWriteArrayList<>();
@@ -93,8 +96,9 @@ public final class QuorumNode implements AutoCloseable {
     /** The term this node is active in, or -1. Written on the event thread only. */
     private volatile long activeTerm = -1;
 
-    private QuorumNode(QuorumConfig config, QuorumTuning tuning) throws IOException {
+    private QuorumNode(QuorumConfig config, QuorumTuning tuning, QuorumTls tls) throws IOException {
         this.config = config;
+        this.parameters = QuorumTls.parameters(tls);
         this.selfId = peerId(config.nodeId());
         ScheduledThreadPoolExecutor ex = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "runnel-quorum-" + config.nodeId());
@@ -129,6 +133,7 @@ public final class QuorumNode implements AutoCloseable {
                 .setServerId(selfId)
                 .setGroup(RaftGroup.valueOf(GROUP_ID, peers))
                 .setProperties(properties)
+                .setParameters(parameters)
                 .setStateMachine(stateMachine)
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
@@ -145,7 +150,15 @@ public final class QuorumNode implements AutoCloseable {
 
     /** {@link #start(QuorumConfig)} with Ratis tuning (tests use smaller log segments). */
     public static QuorumNode start(QuorumConfig config, QuorumTuning tuning) throws IOException {
-        QuorumNode node = new QuorumNode(config, tuning);
+        return start(config, tuning, null);
+    }
+
+    /**
+     * {@link #start(QuorumConfig, QuorumTuning)} with TLS on every connection of the quorum ({@link QuorumTls}; null:
+     * plaintext): this node's server, its connections to the other members and its clients.
+     */
+    public static QuorumNode start(QuorumConfig config, QuorumTuning tuning, QuorumTls tls) throws IOException {
+        QuorumNode node = new QuorumNode(config, tuning, tls);
         try {
             node.server.start();
         } catch (IOException | RuntimeException e) {
@@ -221,7 +234,7 @@ public final class QuorumNode implements AutoCloseable {
         RaftPeer me = RaftPeer.newBuilder().setId(selfId).setAddress(address).setStartupRole(RaftPeerRole.LISTENER).build();
         while (!closed.get()) {
             try (RaftClient client = RaftClient.newBuilder().setRaftGroup(RaftGroup.valueOf(GROUP_ID, voterPeers))
-                    .setProperties(properties)
+                    .setProperties(properties).setParameters(parameters)
                     .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(10, TimeDuration.valueOf(200, TimeUnit.MILLISECONDS)))
                     .build()) {
                 // Ratis 3.3.0's ADD mode gives the new configuration the request's listeners only, so a second observer
@@ -400,10 +413,10 @@ public final class QuorumNode implements AutoCloseable {
     private synchronized RaftClient controllerClient() {
         if (controllerClient == null) {
             ClientId id = ClientId.randomId();
-            RaftClientRpc rpc = ClientFactory.cast(RaftConfigKeys.Rpc.type(properties, log::debug).newFactory(null))
+            RaftClientRpc rpc = ClientFactory.cast(RaftConfigKeys.Rpc.type(properties, log::debug).newFactory(parameters))
                     .newRaftClientRpc(id, properties);
             controllerClient = RaftClient.newBuilder().setRaftGroup(RaftGroup.valueOf(GROUP_ID, voterPeers))
-                    .setProperties(properties).setClientId(id).setClientRpc(new SeamedClientRpc(config.nodeId(), rpc))
+                    .setProperties(properties).setParameters(parameters).setClientId(id).setClientRpc(new SeamedClientRpc(config.nodeId(), rpc))
                     .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(10,
                             TimeDuration.valueOf(Math.max(100, config.electionTimeoutMs() / 2), TimeUnit.MILLISECONDS)))
                     .build();

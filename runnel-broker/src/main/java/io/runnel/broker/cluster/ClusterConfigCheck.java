@@ -2,7 +2,10 @@ package io.runnel.broker.cluster;
 
 import io.runnel.config.BrokerConfigs;
 import io.runnel.config.ConfigException;
+import io.runnel.common.security.SslFactory;
+import io.runnel.config.SslSettings;
 import io.runnel.quorum.QuorumConfig;
+import io.runnel.quorum.QuorumTls;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -22,6 +25,17 @@ public final class ClusterConfigCheck {
     public static final String META_PROPERTIES = "meta.properties";
 
     private ClusterConfigCheck() {
+    }
+
+    /**
+     * The TLS of the metadata quorum's connections when the controller listener is SSL, else null: its {@code ssl.*}
+     * keys (with {@code listener.name.<controller>.} overrides) loaded and checked now, so a missing key store or a
+     * wrong password stops the start naming the key (a voter and an observer both serve the quorum, so both need a
+     * key store).
+     */
+    public static QuorumTls quorumTls(BrokerConfigs config) {
+        SslSettings s = config.controllerSslSettings();
+        return s == null ? null : QuorumTls.of(SslFactory.forServer(s));
     }
 
     /** Checks the configuration of a cluster node and returns its quorum settings. */

@@ -11,9 +11,12 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -25,7 +28,9 @@ import java.security.NoSuchAlgorithmException;
 import java.security.PrivateKey;
 import java.security.UnrecoverableKeyException;
 import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -56,10 +61,15 @@ public final class SslFactory {
     private final ClientAuth clientAuth;
     private final SslPrincipalMapper principalMapper;
     private final String endpointIdentification;
+    private final KeyManager keyManager; // null: no key store (a client without one)
+    private final X509ExtendedTrustManager trustManager;
 
     private SslFactory(SSLContext context, String[] protocols, String[] cipherSuites, ClientAuth clientAuth,
-                       SslPrincipalMapper principalMapper, String endpointIdentification) {
+                       SslPrincipalMapper principalMapper, String endpointIdentification, KeyManager keyManager,
+                       X509ExtendedTrustManager trustManager) {
         this.context = context;
+        this.keyManager = keyManager;
+        this.trustManager = trustManager;
         this.protocols = protocols;
         this.cipherSuites = cipherSuites;
         this.clientAuth = clientAuth;
@@ -125,7 +135,19 @@ public final class SslFactory {
                     e.getMessage());
         }
         String eia = s.string("ssl.endpoint.identification.algorithm");
-        return new SslFactory(ctx, protocols, ciphers, auth, mapper, eia == null || eia.isBlank() ? null : eia.trim());
+        X509ExtendedTrustManager trust = null;
+        for (TrustManager t : tmf.getTrustManagers()) {
+            if (t instanceof X509ExtendedTrustManager x) {
+                trust = x;
+                break;
+            }
+        }
+        if (trust == null) {
+            throw ConfigException.invalidValue(s.source("ssl.trustmanager.algorithm"), s.string("ssl.trustmanager.algorithm"),
+                    "it gives no X.509 trust manager" + where);
+        }
+        return new SslFactory(ctx, protocols, ciphers, auth, mapper, eia == null || eia.isBlank() ? null : eia.trim(),
+                keys == null || keys.length == 0 ? null : keys[0], trust);
     }
 
     private static String[] checked(SslSettings s, String key, List<String> wanted, String[] supported, String where) {
@@ -183,6 +205,74 @@ public final class SslFactory {
     /** {@code ssl.endpoint.identification.algorithm}, or null when disabled (empty); used in client mode. */
     public String endpointIdentificationAlgorithm() {
         return endpointIdentification;
+    }
+
+    /** The first key manager of the key store (this node's certificate and key), or null when there is none. */
+    public KeyManager keyManager() {
+        return keyManager;
+    }
+
+    /**
+     * The trust store's trust manager, for a TLS stack that takes one (the metadata quorum's gRPC). With
+     * {@code ssl.endpoint.identification.algorithm} empty it is wrapped so that it checks a server's certificate
+     * chain but not the server's name, whatever the TLS stack asks (gRPC always asks for the https check).
+     */
+    public X509ExtendedTrustManager trustManager() {
+        return endpointIdentification == null ? new NoNameCheck(trustManager) : trustManager;
+    }
+
+    /** {@code ssl.enabled.protocols}, checked against the JDK's engine. */
+    public List<String> enabledProtocols() {
+        return List.of(protocols);
+    }
+
+    /** {@code ssl.cipher.suites}, checked against the JDK's engine; empty for the engine's defaults. */
+    public List<String> cipherSuites() {
+        return cipherSuites == null ? List.of() : List.of(cipherSuites);
+    }
+
+    /** A trust manager that checks a server's chain without its host name (endpoint identification disabled). */
+    private static final class NoNameCheck extends X509ExtendedTrustManager {
+        private final X509ExtendedTrustManager trust;
+
+        NoNameCheck(X509ExtendedTrustManager trust) {
+            this.trust = trust;
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            trust.checkClientTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+            trust.checkClientTrusted(chain, authType, socket);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+            trust.checkClientTrusted(chain, authType, engine);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            trust.checkServerTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+            trust.checkServerTrusted(chain, authType); // the two-argument check: the chain, no host name
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+            trust.checkServerTrusted(chain, authType);
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return trust.getAcceptedIssuers();
+        }
     }
 
     // ------------------------------------------------------------------ key store
