@@ -301,8 +301,13 @@ class AuthorizationMatrixIT {
         }));
         l.add(c("OffsetForLeaderEpoch (consumer, raw)", topic(TOPIC, DESCRIBE), TopicAuthorizationException.class,
                 u -> offsetForLeaderEpoch(u, -1)));
+        // Kafka's rule: CLUSTER_ACTION or DESCRIBE on the topic, whatever the replica id
         l.add(c("OffsetForLeaderEpoch (follower, raw)", cluster(CLUSTER_ACTION), TopicAuthorizationException.class,
-                u -> offsetForLeaderEpoch(u, 2)).given(topic(TOPIC, DESCRIBE)));
+                u -> offsetForLeaderEpoch(u, 2)));
+        l.add(c("OffsetForLeaderEpoch (follower with DESCRIBE, raw)", topic(TOPIC, DESCRIBE), TopicAuthorizationException.class,
+                u -> offsetForLeaderEpoch(u, 2)));
+        l.add(c("OffsetForLeaderEpoch (consumer with CLUSTER_ACTION, raw)", cluster(CLUSTER_ACTION), TopicAuthorizationException.class,
+                u -> offsetForLeaderEpoch(u, -1)));
         l.add(c("Fetch (follower, raw)", cluster(CLUSTER_ACTION), TopicAuthorizationException.class, u -> followerFetch(u))
                 .given(topic(TOPIC, READ)));
         // ---- topic administration ----
