@@ -6,6 +6,8 @@ import io.runnel.protocol.message.AddPartitionsToTxnRequest;
 import io.runnel.protocol.message.AddPartitionsToTxnResponse;
 import io.runnel.protocol.message.AlterConfigsRequest;
 import io.runnel.protocol.message.AlterConfigsResponse;
+import io.runnel.protocol.message.ConsumerGroupHeartbeatRequest;
+import io.runnel.protocol.message.ConsumerGroupHeartbeatResponse;
 import io.runnel.protocol.message.EndTxnRequest;
 import io.runnel.protocol.message.EndTxnResponse;
 import io.runnel.protocol.message.FetchRequest;
@@ -116,7 +118,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * LeaveGroup (a consumer needs READ on the group for JoinGroup first), EndTxn (InitProducerId needs the same ACL),
  * OffsetForLeaderEpoch (consumer and follower), follower Fetch, WriteTxnMarkers and AddPartitionsToTxn v4+ (brokers
  * only). Filtering APIs (Metadata of all topics, ListGroups, ListTransactions) are cases whose denied outcome is
- * "left out" ({@link Hidden}).
+ * "left out" ({@link Hidden}). ConsumerGroupHeartbeat's DESCRIBE of the subscribed topics is also a raw case, as a
+ * KIP-848 consumer's own Metadata request for the topic would fail with the same exception first.
  *
  * <p>Not in the matrix: ApiVersions, SaslHandshake, SaslAuthenticate and DescribeCluster are not checked (as Kafka;
  * DescribeCluster's authorized operations are in {@code AclIT}); the inter-broker use of the CLUSTER_ACTION APIs
@@ -176,7 +179,7 @@ class AuthorizationMatrixIT {
 
         @Override
         public String toString() {
-            return op + " " + type + (type == ResourceType.CLUSTER ? "" : " " + name);
+            return op + " " + type + (type == ResourceType.CLUSTER ? "" : " " + name.replace("%u", "<user>"));
         }
     }
 
@@ -401,6 +404,8 @@ class AuthorizationMatrixIT {
                 u -> subscribeAndRead(u, u + "-g", "consumer")).given(group("%u-g", DESCRIBE), topic(TOPIC, READ)));
         l.add(c("ConsumerGroupHeartbeat (subscribed topic)", topic(TOPIC, READ), TopicAuthorizationException.class,
                 u -> subscribeAndRead(u, u + "-g", "consumer")).given(group("%u-g", READ)));
+        l.add(c("ConsumerGroupHeartbeat (subscribed topic DESCRIBE, raw)", topic(TOPIC, DESCRIBE), TopicAuthorizationException.class,
+                u -> consumerGroupHeartbeat(u, u + "-g")).given(group("%u-g", READ)));
         l.add(c("OffsetCommit (group)", group("%u-g", READ), GroupAuthorizationException.class, u -> commit(u, u + "-g"))
                 .given(group("%u-g", DESCRIBE), topic(TOPIC, READ)));
         l.add(c("OffsetCommit (topic)", topic(TOPIC, READ), TopicAuthorizationException.class, u -> commit(u, u + "-g"))
@@ -773,6 +778,17 @@ class AuthorizationMatrixIT {
         LeaveGroupResponse r = roundTrip(user, ApiKeys.LEAVE_GROUP, (short) 5, req);
         check(r.errorCode);
         for (LeaveGroupResponse.Member rm : r.members) check(rm.errorCode);
+    }
+
+    static void consumerGroupHeartbeat(String user, String group) throws Exception {
+        ConsumerGroupHeartbeatRequest req = new ConsumerGroupHeartbeatRequest();
+        req.groupId = group;
+        req.memberEpoch = 0;
+        req.rebalanceTimeoutMs = 30_000;
+        req.subscribedTopicNames = List.of(TOPIC);
+        req.topicPartitions = List.of();
+        ConsumerGroupHeartbeatResponse r = roundTrip(user, ApiKeys.CONSUMER_GROUP_HEARTBEAT, (short) 0, req);
+        check(r.errorCode);
     }
 
     static void endTxn(String user, String txnId) throws Exception {
