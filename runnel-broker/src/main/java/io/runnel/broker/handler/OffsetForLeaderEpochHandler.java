@@ -31,16 +31,17 @@ public final class OffsetForLeaderEpochHandler implements ApiHandler<OffsetForLe
     @Override
     public CompletableFuture<OffsetForLeaderEpochResponse> handle(RequestContext ctx, OffsetForLeaderEpochRequest req) {
         OffsetForLeaderEpochResponse resp = new OffsetForLeaderEpochResponse();
-        // Kafka: a follower (replicaId >= 0) needs CLUSTER_ACTION on the cluster, a client DESCRIBE on each topic
-        boolean follower = req.replicaId >= 0;
-        boolean clusterDenied = follower && !ctx.authorizeCluster(io.runnel.metadata.AclBinding.OP_CLUSTER_ACTION);
+        // Kafka's rule (KIP-320 let consumers use this API): CLUSTER_ACTION on the cluster (asked quietly, as Kafka does
+        // not log that denial) allows every topic, else DESCRIBE on each topic; the replica id does not matter
+        boolean clusterAction = ctx.authorizeQuietly(io.runnel.metadata.AclBinding.OP_CLUSTER_ACTION,
+                io.runnel.metadata.AclBinding.RESOURCE_CLUSTER, io.runnel.metadata.AclBinding.CLUSTER_NAME);
         for (OffsetForLeaderEpochRequest.Topic t : req.topics) {
             OffsetForLeaderEpochResponse.TopicResult tr = new OffsetForLeaderEpochResponse.TopicResult();
             tr.topic = t.topic;
             for (OffsetForLeaderEpochRequest.Partition rp : t.partitions) {
                 OffsetForLeaderEpochResponse.EpochEndOffset pr = new OffsetForLeaderEpochResponse.EpochEndOffset();
                 pr.partition = rp.partition;
-                if (clusterDenied || (!follower && !ctx.authorize(io.runnel.metadata.AclBinding.OP_DESCRIBE, io.runnel.metadata.AclBinding.RESOURCE_TOPIC, t.topic))) {
+                if (!clusterAction && !ctx.authorize(io.runnel.metadata.AclBinding.OP_DESCRIBE, io.runnel.metadata.AclBinding.RESOURCE_TOPIC, t.topic)) {
                     pr.errorCode = io.runnel.common.Errors.TOPIC_AUTHORIZATION_FAILED.code();
                     tr.partitions.add(pr);
                     continue;
