@@ -156,7 +156,7 @@ public final class BrokerServer implements RunnelNode {
         }
         // this broker's own connections to other brokers' inter-broker listener: TLS when it is SSL or SASL_SSL (the same
         // listener's keys), then SASL when it is SASL_PLAINTEXT or SASL_SSL (sasl.mechanism.inter.broker.protocol, JAAS username/password)
-        String interBrokerListener = interBrokerListenerName();
+        String interBrokerListener = config.interBrokerListenerName();
         SslFactory interBrokerSsl = config.clusterMode() && interBrokerListener != null && config.isSsl(interBrokerListener)
                 ? SslFactory.forClient(config.sslSettings(interBrokerListener)) : null;
         InterBrokerSecurity interBrokerTls = InterBrokerSecurity.of(interBrokerSsl, config.interBrokerSasl());
@@ -369,19 +369,11 @@ public final class BrokerServer implements RunnelNode {
         return ps == null ? TxnMarkerChannelManager.UNKNOWN_PARTITION : ps.leader();
     }
 
-    /** The listener other brokers are reached on: inter.broker.listener.name, else the first client listener; null if none. */
-    private String interBrokerListenerName() {
-        String name = config.values().getString(BrokerConfigs.INTER_BROKER_LISTENER_NAME);
-        if (name != null) return name.toUpperCase(java.util.Locale.ROOT);
-        List<BrokerConfigs.Listener> clients = config.advertisedClientListeners();
-        return clients.isEmpty() ? null : clients.get(0).name();
-    }
-
-    /** Where followers fetch from broker {@code id}: its endpoint on inter.broker.listener.name, else its first one. */
+    /** Where followers fetch from broker {@code id}: its endpoint on the inter-broker listener, else its first one. */
     private InetSocketAddress interBrokerEndpoint(int id) {
         BrokerRegistration b = controller.image().broker(id);
         if (b == null || b.endpoints().isEmpty()) return null;
-        String name = config.values().getString(BrokerConfigs.INTER_BROKER_LISTENER_NAME);
+        String name = config.interBrokerListenerName();
         BrokerRegistration.Endpoint e = name == null ? null : BrokerContext.endpoint(b, name);
         if (e == null) e = b.endpoints().get(0);
         return InetSocketAddress.createUnresolved(e.host(), e.port());

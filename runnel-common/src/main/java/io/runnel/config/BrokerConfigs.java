@@ -55,6 +55,7 @@ public final class BrokerConfigs {
     public static final String ADVERTISED_LISTENERS = "advertised.listeners";
     public static final String LISTENER_SECURITY_PROTOCOL_MAP = "listener.security.protocol.map";
     public static final String INTER_BROKER_LISTENER_NAME = "inter.broker.listener.name";
+    public static final String SECURITY_INTER_BROKER_PROTOCOL = "security.inter.broker.protocol";
     /** The largest request a SASL listener accepts before authentication (Kafka default 524288). */
     public static final String SASL_SERVER_MAX_RECEIVE_SIZE = "sasl.server.max.receive.size";
     public static final String CONTROLLER_LISTENER_NAMES = "controller.listener.names";
@@ -188,7 +189,7 @@ public final class BrokerConfigs {
                     "Maps each listener name to its security protocol, as NAME:PROTOCOL pairs.")
             .define(INTER_BROKER_LISTENER_NAME, Type.STRING, null, M,
                     "The listener brokers use to talk to each other.")
-            .define("security.inter.broker.protocol", Type.STRING, "PLAINTEXT",
+            .define(SECURITY_INTER_BROKER_PROTOCOL, Type.STRING, "PLAINTEXT",
                     ValidString.in(SECURITY_PROTOCOLS.toArray(String[]::new)), M,
                     "The security protocol brokers use to talk to each other, when inter.broker.listener.name is unset.")
             // ---- network and threads
@@ -718,6 +719,18 @@ public final class BrokerConfigs {
         if (ibl != null && !names.contains(ibl.toUpperCase(Locale.ROOT))) {
             throw ConfigException.invalidValue(INTER_BROKER_LISTENER_NAME, ibl, "is not one of the listeners " + names);
         }
+        if (values.isSet(SECURITY_INTER_BROKER_PROTOCOL)) {
+            String protocol = values.getString(SECURITY_INTER_BROKER_PROTOCOL).toUpperCase(Locale.ROOT);
+            if (ibl != null) {
+                throw ConfigException.invalidValue(SECURITY_INTER_BROKER_PROTOCOL, protocol, "only one of "
+                        + INTER_BROKER_LISTENER_NAME + " and " + SECURITY_INTER_BROKER_PROTOCOL + " may be set (Kafka's rule)");
+            }
+            if (!names.contains(protocol)) {
+                throw ConfigException.invalidValue(SECURITY_INTER_BROKER_PROTOCOL, protocol, "names the inter-broker listener "
+                        + "by its protocol, so a listener called " + protocol + " is needed (the listeners are " + names
+                        + "); or set " + INTER_BROKER_LISTENER_NAME + " instead");
+            }
+        }
         if (values.getBoolean(REMOTE_LOG_STORAGE_SYSTEM_ENABLE)) {
             throw ConfigException.invalidValue(REMOTE_LOG_STORAGE_SYSTEM_ENABLE, true, "Runnel does not support tiered storage");
         }
@@ -913,6 +926,19 @@ public final class BrokerConfigs {
     }
 
     /** {@link #advertisedListeners()} without the controller listeners in a cluster (see {@link #clientListeners()}). */
+    /**
+     * The listener other brokers are reached on, Kafka's rule: {@code inter.broker.listener.name}; else, when
+     * {@code security.inter.broker.protocol} is set, the listener named after that protocol; else (Runnel's default
+     * where Kafka would want a listener called PLAINTEXT) the first client listener; null if there is none.
+     */
+    public String interBrokerListenerName() {
+        String ibl = values.getString(INTER_BROKER_LISTENER_NAME);
+        if (ibl != null) return ibl.toUpperCase(Locale.ROOT);
+        if (values.isSet(SECURITY_INTER_BROKER_PROTOCOL)) return values.getString(SECURITY_INTER_BROKER_PROTOCOL).toUpperCase(Locale.ROOT);
+        List<Listener> clients = advertisedClientListeners();
+        return clients.isEmpty() ? null : clients.get(0).name();
+    }
+
     public List<Listener> advertisedClientListeners() {
         if (!clusterMode()) return advertisedListeners();
         List<String> controllers = controllerListenerNames();

@@ -123,12 +123,9 @@ public record SaslListenerConfig(String listener, List<String> mechanisms, Map<S
         }
     }
 
-    /** The listener other brokers are reached on: inter.broker.listener.name, else the first client listener; null if none. */
+    /** The listener other brokers are reached on ({@link BrokerConfigs#interBrokerListenerName()}); null if none. */
     static String interBrokerListener(BrokerConfigs cfg) {
-        String ibl = cfg.values().getString(BrokerConfigs.INTER_BROKER_LISTENER_NAME);
-        if (ibl != null) return ibl.toUpperCase(Locale.ROOT);
-        List<BrokerConfigs.Listener> clients = cfg.advertisedClientListeners();
-        return clients.isEmpty() ? null : clients.get(0).name();
+        return cfg.interBrokerListenerName();
     }
 
     /**

@@ -12,9 +12,7 @@ import java.util.Map;
  * the protection the operator believes it has. So each such setting fails the start with a
  * {@link ConfigException} naming the key, until the security work implements it (docs/security.md).
  *
- * <p>Refused when supplied: {@code security.inter.broker.protocol}
- * other than PLAINTEXT (Runnel picks the inter-broker listener by {@code inter.broker.listener.name}, which may be
- * SSL or SASL); in a cluster, a SASL_PLAINTEXT or SASL_SSL controller listener, since the metadata quorum (Ratis over
+ * <p>Refused when supplied: in a cluster, a SASL_PLAINTEXT or SASL_SSL controller listener, since the metadata quorum (Ratis over
  * gRPC) has no SASL (an SSL one is served: docs/security.md, "The controller listener"); a
  * {@code authorizer.class.name} other than empty or {@value #STANDARD_AUTHORIZER} (which switches on Runnel's
  * authorizer; {@code super.users} goes with it); {@code principal.builder.class}; any key starting
@@ -45,11 +43,6 @@ final class UnsupportedSecurityConfig {
         for (Map.Entry<String, String> e : props.entrySet()) {
             String key = e.getKey();
             String value = e.getValue() == null ? "" : e.getValue().trim();
-            if (key.equalsIgnoreCase("security.inter.broker.protocol") && !value.equalsIgnoreCase("PLAINTEXT")) {
-                throw ConfigException.invalidValue(key, value, "Runnel picks the inter-broker listener by "
-                        + "inter.broker.listener.name (else the first client listener), not by protocol: set "
-                        + "inter.broker.listener.name to an " + value.toUpperCase(Locale.ROOT) + " listener instead");
-            }
             if (key.equalsIgnoreCase("authorizer.class.name") && !value.isEmpty() && !value.equals(STANDARD_AUTHORIZER)) {
                 throw ConfigException.invalidValue(key, value, "Runnel's authorizer is switched on by " + STANDARD_AUTHORIZER
                         + " (Kafka's StandardAuthorizer semantics); no other authorizer class can be loaded");

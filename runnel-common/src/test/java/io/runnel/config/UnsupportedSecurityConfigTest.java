@@ -67,10 +67,11 @@ class UnsupportedSecurityConfigTest {
     }
 
     @Test
-    void securityInterBrokerProtocolSaslSslPointsToTheListenerName() {
+    void securityInterBrokerProtocolNamesTheInterBrokerListenerAsInKafka() {
+        // no listener called SASL_SSL: refused naming the key
         assertThatThrownBy(() -> BrokerConfigs.parse(Map.of("security.inter.broker.protocol", "SASL_SSL")))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("security.inter.broker.protocol"))
-                .hasMessageContaining("set inter.broker.listener.name to an SASL_SSL listener instead");
+                .hasMessageContaining("a listener called SASL_SSL is needed");
     }
 
     @Test
@@ -185,12 +186,21 @@ class UnsupportedSecurityConfigTest {
     }
 
     @Test
-    void securityInterBrokerProtocolSslPointsToTheListenerName() {
+    void securityInterBrokerProtocolSslPicksTheListenerCalledSsl() {
         Map<String, String> props = cluster();
+        props.put("listeners", "CONTROLLER://127.0.0.1:9091,PLAINTEXT://127.0.0.1:9092,SSL://127.0.0.1:9093");
         props.put("security.inter.broker.protocol", "SSL");
+        props.remove("inter.broker.listener.name");
+        assertThat(BrokerConfigs.parse(props).interBrokerListenerName()).isEqualTo("SSL");
+        // both ways of naming it at once: refused, as Kafka does
+        props.put("inter.broker.listener.name", "PLAINTEXT");
         assertThatThrownBy(() -> BrokerConfigs.parse(props))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("security.inter.broker.protocol"))
-                .hasMessageContaining("set inter.broker.listener.name to an SSL listener instead");
+                .hasMessageContaining("only one of inter.broker.listener.name and security.inter.broker.protocol");
+        // neither: the first client listener (Runnel's default)
+        props.remove("inter.broker.listener.name");
+        props.remove("security.inter.broker.protocol");
+        assertThat(BrokerConfigs.parse(props).interBrokerListenerName()).isEqualTo("PLAINTEXT");
     }
 
     @Test
