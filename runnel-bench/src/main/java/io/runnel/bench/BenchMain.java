@@ -111,6 +111,10 @@ public final class BenchMain implements Callable<Integer> {
                     + "keytool at run time, then SASL PLAIN; scenarios a, b, c, d, f and h only).")
     String security;
 
+    @Option(names = "--runnel-config", paramLabel = "KEY=VALUE",
+            description = "A setting of every Runnel broker the harness starts (repeatable), e.g. ssl.engine=jdk; Kafka is not affected.")
+    List<String> runnelConfig = new ArrayList<>();
+
     @Option(names = "--keep-data", description = "Keep the brokers' data directories.")
     boolean keepData;
 
@@ -142,6 +146,16 @@ public final class BenchMain implements Callable<Integer> {
         }
         if (failovers < 0) {
             err.println("runnel bench: --failovers must be 0 or more");
+            return 2;
+        }
+        for (String c : runnelConfig) {
+            if (c.indexOf('=') <= 0) {
+                err.println("runnel bench: --runnel-config takes KEY=VALUE, not " + c);
+                return 2;
+            }
+        }
+        if (!runnelConfig.isEmpty() && bootstrap != null) {
+            err.println("runnel bench: --runnel-config configures the Runnel broker the harness starts; it cannot be used with --bootstrap");
             return 2;
         }
         if (!(scale > 0)) {
@@ -179,6 +193,7 @@ public final class BenchMain implements Callable<Integer> {
         JavaLauncher java = new JavaLauncher(Path.of(System.getProperty("java.home")), System.getProperty("java.class.path"));
         List<String> runnelOpts = runnelJvmOptions(java);
         BrokerStarter starter = new BrokerStarter(java, work, home, runnelOpts, kafkaHeap, startTimeoutMs, keepData);
+        starter.runnelSettings(runnelConfig);
         ScenarioRunner runner = new ScenarioRunner(java, work, scale, toolTimeoutS * 1000, pauseMs, err);
         Report report = new Report(label, compareKafka, selected);
 

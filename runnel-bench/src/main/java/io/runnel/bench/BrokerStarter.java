@@ -32,6 +32,8 @@ final class BrokerStarter {
     private final long startTimeoutMs;
     private final boolean keepData;
     private final Path commandLog;
+    /** {@code --runnel-config}: extra settings of every Runnel broker the harness starts (after its own). */
+    private List<String> runnelSettings = List.of();
 
     BrokerStarter(JavaLauncher java, Path workDir, Path runnelHome, List<String> runnelJvmOptions, String kafkaHeap,
                   long startTimeoutMs, boolean keepData) {
@@ -43,6 +45,11 @@ final class BrokerStarter {
         this.startTimeoutMs = startTimeoutMs;
         this.keepData = keepData;
         this.commandLog = workDir.resolve("commands.log");
+    }
+
+    /** Extra {@code key=value} settings of every Runnel broker started from now on ({@code --runnel-config}). */
+    void runnelSettings(List<String> settings) {
+        this.runnelSettings = List.copyOf(settings);
     }
 
     /** The JVM options {@code ./runnel start} uses, for when the launcher did not pass them in. */
@@ -99,6 +106,7 @@ final class BrokerStarter {
         List<String> args = new ArrayList<>(List.of("start", "--override", "log.dirs=" + data));
         for (String setting : SHARED_SETTINGS) args.addAll(List.of("--override", setting));
         for (String setting : settings) args.addAll(List.of("--override", setting));
+        for (String setting : runnelSettings) args.addAll(List.of("--override", setting));
         long t0 = System.nanoTime();
         Process p = java.start(jar + ":" + lib + "/*", runnelJvmOptions, "io.runnel.broker.Main", args,
                 dir.resolve("stdout.log"), dir.resolve("stderr.log"), commandLog);

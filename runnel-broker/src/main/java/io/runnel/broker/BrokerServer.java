@@ -66,6 +66,8 @@ import io.runnel.broker.handler.admin.DescribeUserScramCredentialsHandler;
 import io.runnel.metadata.ScramCredential;
 import io.runnel.config.SaslListenerConfig;
 import io.runnel.common.security.SslFactory;
+import io.runnel.broker.network.ServerTls;
+import io.runnel.config.SslSettings;
 import io.runnel.broker.interbroker.InterBrokerSecurity;
 import io.runnel.broker.txn.ProducerIdAllocator;
 import io.runnel.broker.txn.TransactionCoordinator;
@@ -150,9 +152,11 @@ public final class BrokerServer implements RunnelNode {
         int nodeId = config.nodeId();
         ClusterConfigCheck.checkDataDirectory(config);
         // TLS material is loaded and checked first: a bad store or password stops the start naming the key
-        Map<String, SslFactory> tls = new HashMap<>();
+        Map<String, ServerTls> tls = new HashMap<>();
         for (BrokerConfigs.Listener l : config.clientListeners()) {
-            if (config.isSsl(l.name())) tls.put(l.name(), SslFactory.forServer(config.sslSettings(l.name())));
+            if (!config.isSsl(l.name())) continue;
+            SslSettings settings = config.sslSettings(l.name());
+            tls.put(l.name(), ServerTls.create(SslFactory.forServer(settings), settings)); // ssl.engine: OpenSSL or the JDK's
         }
         // this broker's own connections to other brokers' inter-broker listener: TLS when it is SSL or SASL_SSL (the same
         // listener's keys), then SASL when it is SASL_PLAINTEXT or SASL_SSL (sasl.mechanism.inter.broker.protocol, JAAS username/password)

@@ -532,6 +532,11 @@ public final class BrokerConfigs {
             .define("ssl.trustmanager.algorithm", Type.STRING, "PKIX", M, "Algorithm of the trust manager factory.")
             .define("ssl.endpoint.identification.algorithm", Type.STRING, "https", L,
                     "Host name verification of the server's certificate when this broker connects as a client; empty disables it.")
+            // Runnel's own key (Kafka has none): which TLS engine serves the broker's SSL and SASL_SSL listeners;
+            // unset = openssl when netty-tcnative's BoringSSL loads, else jdk (checked in runnel-broker's ServerTls)
+            .define("ssl.engine", Type.STRING, null, L,
+                    "Runnel: the TLS engine of the broker's SSL and SASL_SSL listeners: openssl (BoringSSL through netty-tcnative) "
+                    + "or jdk; unset: openssl when it is available, else jdk. Connections to other brokers use the JDK's.")
             .define("ssl.principal.mapping.rules", Type.STRING, "DEFAULT", L,
                     "Rules mapping a client certificate's distinguished name to a user name: RULE:pattern/replacement/[L|U], "
                     + "comma separated, first match wins; DEFAULT keeps the name as it is.")

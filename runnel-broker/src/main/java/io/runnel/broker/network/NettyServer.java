@@ -20,7 +20,6 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.runnel.broker.handler.HandlerRegistry;
 import io.runnel.broker.security.SaslAuthenticator;
-import io.runnel.common.security.SslFactory;
 import io.runnel.config.BrokerConfigs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,7 +39,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Enforces the connection and socket settings of {@link NetworkConfig}: connection limits
  * ({@link ConnectionLimiter}), idle timeout, socket buffers, accept backlog, and per-connection
- * backpressure (see {@link ConnectionHandler}). A listener bound with an {@link SslFactory} speaks TLS
+ * backpressure (see {@link ConnectionHandler}). A listener bound with a {@link ServerTls} speaks TLS
  * (docs/security.md).
  *
  * <p>{@link #close()} takes bounded time whatever clients do: it closes the listeners and every
@@ -93,15 +92,22 @@ public final class NettyServer implements AutoCloseable {
      * @throws IOException naming the listener when it cannot be bound (e.g. the address is in use)
      */
     public InetSocketAddress bind(BrokerConfigs.Listener endpoint, HandlerRegistry registry) throws IOException {
-        return bind(endpoint, registry, null, null);
+        return bind(endpoint, registry, (ServerTls) null, null);
+    }
+
+    /** As {@link #bind(BrokerConfigs.Listener, HandlerRegistry, ServerTls, SaslAuthenticator)} with the default engine of {@code ssl}. */
+    public InetSocketAddress bind(BrokerConfigs.Listener endpoint, HandlerRegistry registry, io.runnel.common.security.SslFactory ssl,
+                                  SaslAuthenticator sasl) throws IOException {
+        return bind(endpoint, registry, ssl == null ? null : ServerTls.of(ssl), sasl);
     }
 
     /**
      * Binds a listener that speaks TLS when {@code ssl} is given (its connections start with a server-mode
-     * {@link SslHandler} of the JDK engine, fetches are copied instead of sent zero-copy), PLAINTEXT when null, and
+     * {@link SslHandler} of the listener's engine, OpenSSL or the JDK's, fetches are copied instead of sent zero-copy),
+     * PLAINTEXT when null, and
      * whose connections authenticate with {@code sasl} first when given (null: no SASL).
      */
-    public InetSocketAddress bind(BrokerConfigs.Listener endpoint, HandlerRegistry registry, SslFactory ssl,
+    public InetSocketAddress bind(BrokerConfigs.Listener endpoint, HandlerRegistry registry, ServerTls ssl,
                                   SaslAuthenticator sasl) throws IOException {
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
@@ -134,12 +140,13 @@ public final class NettyServer implements AutoCloseable {
         boundAddresses.add(addr);
         log.info("Listening on {}://{}:{} ({}{}{})", endpoint.name(), addr.getHostString(), addr.getPort(),
                 channelClass.getSimpleName().startsWith("Epoll") ? "epoll" : "nio",
-                ssl == null ? "" : ", TLS, ssl.client.auth=" + ssl.clientAuth().name().toLowerCase(java.util.Locale.ROOT),
+                ssl == null ? "" : ", TLS " + ssl.engine().name().toLowerCase(java.util.Locale.ROOT) + " (" + ssl.reason()
+                        + "), ssl.client.auth=" + ssl.factory().clientAuth().name().toLowerCase(java.util.Locale.ROOT),
                 sasl == null ? "" : ", SASL " + sasl.mechanisms());
         return addr;
     }
 
-    private void initConnection(SocketChannel ch, BrokerConfigs.Listener endpoint, HandlerRegistry registry, SslFactory ssl,
+    private void initConnection(SocketChannel ch, BrokerConfigs.Listener endpoint, HandlerRegistry registry, ServerTls ssl,
                                 SaslAuthenticator sasl) {
         var address = ch.remoteAddress().getAddress();
         if (!limiter.tryAcquire(address)) {
@@ -158,7 +165,7 @@ public final class NettyServer implements AutoCloseable {
             return;
         }
         if (ssl != null) {
-            SslHandler tls = new SslHandler(ssl.newServerEngine());
+            SslHandler tls = ssl.newHandler(ch.alloc());
             tls.setHandshakeTimeoutMillis(TLS_HANDSHAKE_TIMEOUT_MS);
             ch.pipeline().addLast("ssl", tls);
         }
@@ -171,7 +178,7 @@ public final class NettyServer implements AutoCloseable {
         // SASL_SSL: TLS first (the SslHandler above), then SASL on the decrypted frames; the principal is the SASL one
         // (Kafka's rule), so the client certificate, if any, is checked by TLS but not mapped to a principal
         ch.pipeline().addLast("requests", new ConnectionHandler(registry, endpoint.name(), config.queuedMaxRequests(), frames, inFlight,
-                ssl != null, ssl == null || sasl != null ? null : ssl.principalMapper(), sasl == null ? null : sasl.newSession()));
+                ssl != null, ssl == null || sasl != null ? null : ssl.factory().principalMapper(), sasl == null ? null : sasl.newSession()));
     }
 
     /**

@@ -6,7 +6,6 @@ import io.runnel.config.SslSettings;
 import javax.crypto.EncryptedPrivateKeyInfo;
 import javax.crypto.SecretKeyFactory;
 import javax.crypto.spec.PBEKeySpec;
-import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -56,6 +55,8 @@ public final class SslFactory {
     public enum ClientAuth { NONE, REQUESTED, REQUIRED }
 
     private final SSLContext context;
+    private final KeyManagerFactory keyManagers; // null: no key store (a client without one)
+    private final TrustManagerFactory trustManagers;
     private final String[] protocols;
     private final String[] cipherSuites; // null: the engine's defaults
     private final ClientAuth clientAuth;
@@ -64,11 +65,14 @@ public final class SslFactory {
     private final KeyManager keyManager; // null: no key store (a client without one)
     private final X509ExtendedTrustManager trustManager;
 
-    private SslFactory(SSLContext context, String[] protocols, String[] cipherSuites, ClientAuth clientAuth,
-                       SslPrincipalMapper principalMapper, String endpointIdentification, KeyManager keyManager,
+    private SslFactory(SSLContext context, KeyManagerFactory keyManagers, TrustManagerFactory trustManagers, String[] protocols,
+                       String[] cipherSuites, ClientAuth clientAuth, SslPrincipalMapper principalMapper, String endpointIdentification,
                        X509ExtendedTrustManager trustManager) {
         this.context = context;
-        this.keyManager = keyManager;
+        this.keyManagers = keyManagers;
+        this.trustManagers = trustManagers;
+        KeyManager[] keys = keyManagers == null ? null : keyManagers.getKeyManagers();
+        this.keyManager = keys == null || keys.length == 0 ? null : keys[0];
         this.trustManager = trustManager;
         this.protocols = protocols;
         this.cipherSuites = cipherSuites;
@@ -84,7 +88,7 @@ public final class SslFactory {
      */
     public static SslFactory forServer(SslSettings s) {
         String where = s.listenerName() == null ? "" : " (listener " + s.listenerName() + ")";
-        KeyManager[] keys = keyManagers(s, where);
+        KeyManagerFactory keys = keyManagers(s, where);
         if (keys == null) {
             throw new ConfigException(s.source("ssl.keystore.location"), "An SSL listener needs a key store" + where
                     + ": set " + s.source("ssl.keystore.location") + " (JKS, PKCS12 or PEM), or ssl.keystore.type=PEM with "
@@ -105,7 +109,7 @@ public final class SslFactory {
         return build(s, keyManagers(s, where), where);
     }
 
-    private static SslFactory build(SslSettings s, KeyManager[] keys, String where) {
+    private static SslFactory build(SslSettings s, KeyManagerFactory keys, String where) {
         TrustManagerFactory tmf = trustManagers(s, where);
         String protocolKey = s.source("ssl.protocol");
         SSLContext ctx;
@@ -115,7 +119,7 @@ public final class SslFactory {
             throw ConfigException.invalidValue(protocolKey, s.string("ssl.protocol"), "the JDK has no such TLS protocol" + where);
         }
         try {
-            ctx.init(keys, tmf.getTrustManagers(), null);
+            ctx.init(keys == null ? null : keys.getKeyManagers(), tmf.getTrustManagers(), null);
         } catch (GeneralSecurityException e) {
             throw new ConfigException(protocolKey, "Cannot create the TLS context" + where + ": " + e.getMessage());
         }
@@ -146,8 +150,7 @@ public final class SslFactory {
             throw ConfigException.invalidValue(s.source("ssl.trustmanager.algorithm"), s.string("ssl.trustmanager.algorithm"),
                     "it gives no X.509 trust manager" + where);
         }
-        return new SslFactory(ctx, protocols, ciphers, auth, mapper, eia == null || eia.isBlank() ? null : eia.trim(),
-                keys == null || keys.length == 0 ? null : keys[0], trust);
+        return new SslFactory(ctx, keys, tmf, protocols, ciphers, auth, mapper, eia == null || eia.isBlank() ? null : eia.trim(), trust);
     }
 
     private static String[] checked(SslSettings s, String key, List<String> wanted, String[] supported, String where) {
@@ -191,6 +194,29 @@ public final class SslFactory {
         s.setSSLParameters(params);
         s.startHandshake();
         return s;
+    }
+
+    /**
+     * The key managers of the listener's key store (JKS, PKCS12 or PEM, already loaded and checked), for a TLS engine
+     * other than the JDK's (the broker's OpenSSL engine); null when there is no key store.
+     */
+    public KeyManagerFactory keyManagerFactory() {
+        return keyManagers;
+    }
+
+    /** The trust managers of the listener's trust store (the JDK's default CAs when it has none). */
+    public TrustManagerFactory trustManagerFactory() {
+        return trustManagers;
+    }
+
+    /** {@code ssl.enabled.protocols}, checked. */
+    public List<String> enabledProtocols() {
+        return List.of(protocols);
+    }
+
+    /** {@code ssl.cipher.suites} (Java names), checked; empty: the engine's defaults. */
+    public List<String> cipherSuites() {
+        return cipherSuites == null ? List.of() : List.of(cipherSuites);
     }
 
     public ClientAuth clientAuth() {
@@ -278,7 +304,7 @@ public final class SslFactory {
     // ------------------------------------------------------------------ key store
 
     /** The key managers of the listener's key store, or null when it has none. */
-    private static KeyManager[] keyManagers(SslSettings s, String where) {
+    private static KeyManagerFactory keyManagers(SslSettings s, String where) {
         String type = s.string("ssl.keystore.type").toUpperCase(Locale.ROOT);
         String location = s.string("ssl.keystore.location");
         String storePassword = s.password("ssl.keystore.password");
@@ -350,7 +376,7 @@ public final class SslFactory {
         } catch (GeneralSecurityException e) {
             throw new ConfigException(s.source("ssl.keystore.location"), "Cannot use the key store " + location + where + ": " + e.getMessage());
         }
-        return kmf.getKeyManagers();
+        return kmf;
     }
 
     // ------------------------------------------------------------------ trust store
