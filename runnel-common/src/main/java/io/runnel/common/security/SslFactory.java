@@ -6,6 +6,7 @@ import io.runnel.config.SslSettings;
 import javax.crypto.EncryptedPrivateKeyInfo;
 import javax.crypto.SecretKeyFactory;
 import javax.crypto.spec.PBEKeySpec;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -245,16 +246,6 @@ public final class SslFactory {
      */
     public X509ExtendedTrustManager trustManager() {
         return endpointIdentification == null ? new NoNameCheck(trustManager) : trustManager;
-    }
-
-    /** {@code ssl.enabled.protocols}, checked against the JDK's engine. */
-    public List<String> enabledProtocols() {
-        return List.of(protocols);
-    }
-
-    /** {@code ssl.cipher.suites}, checked against the JDK's engine; empty for the engine's defaults. */
-    public List<String> cipherSuites() {
-        return cipherSuites == null ? List.of() : List.of(cipherSuites);
     }
 
     /** A trust manager that checks a server's chain without its host name (endpoint identification disabled). */
