@@ -396,6 +396,7 @@ public final class QuorumNode implements AutoCloseable {
     }
 
     private void dropControllerClient(RaftClient failed) {
+        if (closed.get()) return; // close() closes the client
         synchronized (this) {
             if (controllerClient != failed) return;
             controllerClient = null;
@@ -411,6 +412,7 @@ public final class QuorumNode implements AutoCloseable {
     }
 
     private synchronized RaftClient controllerClient() {
+        if (closed.get()) throw new QuorumException("node " + config.nodeId() + " is closed");
         if (controllerClient == null) {
             ClientId id = ClientId.randomId();
             RaftClientRpc rpc = ClientFactory.cast(RaftConfigKeys.Rpc.type(properties, log::debug).newFactory(parameters))
@@ -682,13 +684,18 @@ public final class QuorumNode implements AutoCloseable {
     @Override
     public void close() throws IOException {
         if (!closed.compareAndSet(false, true)) return;
+        // closed outside this node's monitor: closing the client fails its pending requests, whose callbacks
+        // (dropControllerClient) take the monitor on the client's close thread, which close() waits for
+        RaftClient c;
         synchronized (this) {
-            if (controllerClient != null) {
-                try {
-                    controllerClient.close();
-                } catch (IOException e) {
-                    log.debug("closing the controller client", e);
-                }
+            c = controllerClient;
+            controllerClient = null;
+        }
+        if (c != null) {
+            try {
+                c.close();
+            } catch (IOException e) {
+                log.debug("closing the controller client", e);
             }
         }
         try {
