@@ -1,22 +1,13 @@
 package io.runnel.it;
 
 import io.netty.handler.ssl.OpenSsl;
-import io.runnel.broker.handler.ApiHandler;
-import io.runnel.broker.handler.ApiVersionsHandler;
-import io.runnel.broker.handler.HandlerRegistry;
 import io.runnel.broker.handler.RequestContext;
 import io.runnel.broker.network.NettyServer;
-import io.runnel.broker.network.NetworkConfig;
 import io.runnel.broker.network.ServerTls;
 import io.runnel.common.security.SslFactory;
 import io.runnel.config.BrokerConfigs;
 import io.runnel.config.ConfigException;
 import io.runnel.config.SslSettings;
-import io.runnel.protocol.ApiKeys;
-import io.runnel.protocol.message.ApiVersionsRequest;
-import io.runnel.protocol.message.ApiVersionsResponse;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -28,15 +19,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -177,41 +165,7 @@ class SslEngineIT {
 
     /** The principals of two connections to a server of {@code tls}: with the client certificate, then without. */
     private static List<String> principalsSeen(ServerTls tls) throws Exception {
-        List<String> principals = new CopyOnWriteArrayList<>();
-        try (NettyServer server = new NettyServer(1, NetworkConfig.from(BrokerConfigs.defaults()))) {
-            HandlerRegistry registry = new HandlerRegistry();
-            registry.register(new ApiHandler<ApiVersionsRequest, ApiVersionsResponse>() {
-                @Override
-                public ApiKeys api() {
-                    return ApiKeys.API_VERSIONS;
-                }
-
-                @Override
-                public CompletableFuture<ApiVersionsResponse> handle(RequestContext ctx, ApiVersionsRequest request) {
-                    principals.add(ctx.principal());
-                    return CompletableFuture.completedFuture(ApiVersionsHandler.supported(registry));
-                }
-            });
-            InetSocketAddress addr = server.bind(new BrokerConfigs.Listener("SSL", "127.0.0.1", 0), registry, tls, null);
-            String bootstrap = "127.0.0.1:" + addr.getPort();
-            List<String> seen = new java.util.ArrayList<>();
-            for (Map<String, Object> c : List.of(withClientCertificate(), trustBroker())) {
-                principals.clear();
-                Map<String, Object> a = new HashMap<>(c);
-                a.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-                a.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000);
-                a.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3_000);
-                try (Admin admin = Admin.create(a)) {
-                    admin.describeCluster().clusterId();
-                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                    while (principals.isEmpty() && System.nanoTime() < deadline) Thread.sleep(20);
-                }
-                assertThat(principals).as("ApiVersions requests seen").isNotEmpty();
-                assertThat(principals.stream().distinct().toList()).hasSize(1);
-                seen.add(principals.get(0));
-            }
-            return seen;
-        }
+        return TlsPrincipals.seen(tls, List.of(withClientCertificate(), trustBroker()));
     }
 
     // ---------------------------------------------------------------- start refused
