@@ -241,10 +241,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         if (slot.quotaPrincipal != null) {
             // request_percentage: the time this request took on the network thread so far; over the quota the
             // response carries the larger of this and any other quota's throttle time
-            Throttle.raise(resp, registry.quotas().recordRequestTimeAndGetThrottleMs(slot.quotaPrincipal, slot.quotaClientId,
+            io.runnel.broker.handler.ThrottleTime.raise(resp, registry.quotas().recordRequestTimeAndGetThrottleMs(slot.quotaPrincipal, slot.quotaClientId,
                     slot.handleNanos));
         }
-        int throttleMs = Throttle.timeMs(resp);
+        int throttleMs = io.runnel.broker.handler.ThrottleTime.timeMs(resp);
         if (throttleMs > 0) mute(throttleMs);
         if (sasl != null && sasl.closeReason() != null) {
             closeAfterPending(sasl.closeReason()); // answers the failed SASL step first

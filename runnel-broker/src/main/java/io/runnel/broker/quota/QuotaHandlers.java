@@ -2,6 +2,7 @@ package io.runnel.broker.quota;
 
 import io.runnel.broker.handler.ApiHandler;
 import io.runnel.broker.handler.RequestContext;
+import io.runnel.broker.handler.ThrottleTime;
 import io.runnel.common.Errors;
 import io.runnel.common.Uuid;
 import io.runnel.metadata.ClientQuotaKeys;
@@ -128,10 +129,6 @@ public final class QuotaHandlers {
 
         /** How many partitions a response created or deleted; made before the request is served (the image before it). */
         ToIntFunction<R> mutations(Q req);
-
-        int throttleMs(R resp);
-
-        void throttleMs(R resp, int ms);
     }
 
     /**
@@ -148,7 +145,7 @@ public final class QuotaHandlers {
             ToIntFunction<R> count = api.mutations(req);
             return inner.handle(ctx, req).thenApply(resp -> {
                 long throttle = quotas.recordMutations(ctx.principal(), ctx.clientId(), count.applyAsInt(resp));
-                api.throttleMs(resp, Math.max(api.throttleMs(resp), clamp(throttle)));
+                ThrottleTime.raise(resp, clamp(throttle));
                 return resp;
             });
         });
@@ -192,16 +189,6 @@ public final class QuotaHandlers {
                     for (CreateTopicsResponse.TopicResult r : resp.topics) if (r.errorCode == 0 && r.numPartitions > 0) n += r.numPartitions;
                     return n;
                 };
-            }
-
-            @Override
-            public int throttleMs(CreateTopicsResponse resp) {
-                return resp.throttleTimeMs;
-            }
-
-            @Override
-            public void throttleMs(CreateTopicsResponse resp, int ms) {
-                resp.throttleTimeMs = ms;
             }
         });
     }
@@ -247,16 +234,6 @@ public final class QuotaHandlers {
                     for (CreatePartitionsResponse.TopicResult r : resp.results) if (r.errorCode == 0) n += added.getOrDefault(r.name, 0);
                     return n;
                 };
-            }
-
-            @Override
-            public int throttleMs(CreatePartitionsResponse resp) {
-                return resp.throttleTimeMs;
-            }
-
-            @Override
-            public void throttleMs(CreatePartitionsResponse resp, int ms) {
-                resp.throttleTimeMs = ms;
             }
         });
     }
@@ -305,16 +282,6 @@ public final class QuotaHandlers {
                     }
                     return n;
                 };
-            }
-
-            @Override
-            public int throttleMs(DeleteTopicsResponse resp) {
-                return resp.throttleTimeMs;
-            }
-
-            @Override
-            public void throttleMs(DeleteTopicsResponse resp, int ms) {
-                resp.throttleTimeMs = ms;
             }
         });
     }

@@ -1,4 +1,4 @@
-package io.runnel.broker.network;
+package io.runnel.broker.handler;
 
 import io.runnel.protocol.ApiMessage;
 
@@ -6,11 +6,12 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * The throttle_time_ms of a response, read and raised generically: every generated response with a
+ * The throttle_time_ms of a response, read and raised generically (the network layer mutes by it, quota wrappers
+ * raise it): every generated response with a
  * {@code throttleTimeMs} field (found once per class, then accessed through a {@link VarHandle}). A version of the
  * API without the field does not send it, but the connection is muted all the same.
  */
-final class Throttle {
+public final class ThrottleTime {
     private static final ClassValue<VarHandle> FIELD = new ClassValue<>() {
         @Override
         protected VarHandle computeValue(Class<?> type) {
@@ -22,23 +23,23 @@ final class Throttle {
         }
     };
 
-    private Throttle() {
+    private ThrottleTime() {
     }
 
     /** Whether responses of this class carry a throttle time. */
-    static boolean hasThrottleTime(ApiMessage response) {
+    public static boolean hasThrottleTime(ApiMessage response) {
         return response != null && FIELD.get(response.getClass()) != null;
     }
 
     /** The throttle time a quota put in a response, else 0. */
-    static int timeMs(ApiMessage response) {
+    public static int timeMs(ApiMessage response) {
         if (response == null) return 0;
         VarHandle f = FIELD.get(response.getClass());
         return f == null ? 0 : (int) f.get(response);
     }
 
     /** Raises the response's throttle time to {@code ms} (the larger of two quotas' wins, as Kafka's). */
-    static void raise(ApiMessage response, long ms) {
+    public static void raise(ApiMessage response, long ms) {
         if (response == null || ms <= 0) return;
         VarHandle f = FIELD.get(response.getClass());
         if (f == null) return;
