@@ -313,7 +313,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     private boolean writeResponse(Slot s) {
         // TLS must encrypt every byte, so a fetch's file data cannot be sent with sendfile: it is copied into pooled buffers
-        long started = System.nanoTime();
+        long started = s.quotaPrincipal == null ? 0 : System.nanoTime(); // request_percentage only
         NettyWritable out = new NettyWritable(ctx.alloc(), 256, !tls);
         try {
             RequestHeader.writeResponseHeader(out, s.correlationId, s.headerVersion);
