@@ -1,6 +1,6 @@
-# kafka-python 2.1+ as a SCRAM user over SASL_PLAINTEXT: produces "p0".."p<n-1>" to partition 0,
+# kafka-python as a SCRAM user over SASL_PLAINTEXT: produces "p0".."p<n-1>" to partition 0,
 # then reads partition 0 from the start without a group. Prints consumed=<values> (comma-separated), or fails.
-# kafka-python 2.0 (Debian's python3-kafka) sends SaslHandshake v0 only, which Kafka 4 and Runnel refuse: see ScramClientsIT.
+# kafka-python 2.0 (Debian's python3-kafka) authenticates with SaslHandshake v0 and bare tokens; 2.1+ with v1.
 # Usage: kafka_python_scram.py <bootstrap> <topic> <SCRAM-SHA-256|SCRAM-SHA-512> <user> <password> <n>
 import sys
 

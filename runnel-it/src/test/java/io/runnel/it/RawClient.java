@@ -77,6 +77,15 @@ public final class RawClient implements AutoCloseable {
         return ByteBuffer.wrap(b);
     }
 
+    /** Reads one bare size-prefixed frame (a SASL token after SaslHandshake v0), which may be empty. */
+    public byte[] readBareFrame() throws IOException {
+        int size = in.readInt();
+        if (size < 0 || size > 64 << 20) throw new IOException("implausible frame size " + size);
+        byte[] b = new byte[size];
+        in.readFully(b);
+        return b;
+    }
+
     /** A decoded response: its correlation id and body. */
     public record Response<T extends ApiMessage>(int correlationId, T body) {
     }

@@ -216,6 +216,39 @@ class SaslIT {
         }
     }
 
+    /**
+     * SaslHandshake v0, as Kafka 4.4 still serves it (kafka-python 2.0 sends it): the PLAIN token follows in a bare
+     * size-prefixed frame and the success is a bare empty frame; requests are then served. A wrong password closes the
+     * connection with no answer, as Kafka closes it.
+     */
+    @Test
+    void handshakeV0TakesBareTokensAndAFailureClosesWithoutAnAnswer() throws Exception {
+        try (RawClient c = new RawClient(saslPort)) {
+            SaslHandshakeRequest hs = new SaslHandshakeRequest();
+            hs.mechanism = "PLAIN";
+            c.send(ApiKeys.SASL_HANDSHAKE, (short) 0, 1, hs);
+            SaslHandshakeResponse resp = c.<SaslHandshakeResponse>receive(ApiKeys.SASL_HANDSHAKE, (short) 0).body();
+            assertThat(resp.errorCode).isZero();
+            assertThat(resp.mechanisms).contains("PLAIN");
+            c.write(bareFrame("\0admin\0admin-secret".getBytes(StandardCharsets.UTF_8)));
+            assertThat(c.readBareFrame()).as("PLAIN's bare answer: an empty token").isEmpty();
+            c.send(ApiKeys.METADATA, (short) 12, 2, new MetadataRequest());
+            assertThat(c.receive(ApiKeys.METADATA, (short) 12).correlationId()).isEqualTo(2);
+        }
+        try (RawClient c = new RawClient(saslPort)) {
+            SaslHandshakeRequest hs = new SaslHandshakeRequest();
+            hs.mechanism = "PLAIN";
+            c.send(ApiKeys.SASL_HANDSHAKE, (short) 0, 1, hs);
+            assertThat(c.<SaslHandshakeResponse>receive(ApiKeys.SASL_HANDSHAKE, (short) 0).body().errorCode).isZero();
+            c.write(bareFrame("\0admin\0wrong".getBytes(StandardCharsets.UTF_8)));
+            assertThat(c.closedByPeerWithin(5_000)).isTrue();
+        }
+    }
+
+    private static byte[] bareFrame(byte[] token) {
+        return java.nio.ByteBuffer.allocate(4 + token.length).putInt(token.length).put(token).array();
+    }
+
     @Test
     void saslRequestsOnAPlaintextListenerAreIllegalState() throws Exception {
         try (RawClient c = new RawClient(broker.port())) {

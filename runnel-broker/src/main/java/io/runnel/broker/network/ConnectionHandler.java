@@ -81,10 +81,21 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         /** Network-thread time of decoding and the synchronous part of handling. */
         long handleNanos;
 
+        /** The bare answer to a bare SASL token (after SaslHandshake v0): written with its size and nothing else. */
+        byte[] rawSaslToken;
+
         Slot(RequestHeader header, ApiKeys api) {
             this.correlationId = header.correlationId();
             this.api = api;
             this.version = header.apiVersion();
+        }
+
+        Slot(byte[] rawSaslToken) {
+            this.correlationId = -1;
+            this.api = null;
+            this.version = 0;
+            this.rawSaslToken = rawSaslToken;
+            this.done = true;
         }
 
         String name() {
@@ -130,6 +141,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         ByteBuf frame = (ByteBuf) msg;
         if (closing) {
             frame.release();
+            return;
+        }
+        if (sasl != null && sasl.awaitsRawToken()) {
+            rawSaslToken(frame);
             return;
         }
         long started = System.nanoTime();
@@ -190,6 +205,24 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             if (!handedOff) frame.release();
         }
         updateReading();
+    }
+
+    /** A bare SASL token after SaslHandshake v0: answered in a bare frame; a failure closes without an answer, as Kafka. */
+    private void rawSaslToken(ByteBuf frame) {
+        byte[] token;
+        try {
+            token = io.netty.buffer.ByteBufUtil.getBytes(frame);
+        } finally {
+            frame.release();
+        }
+        byte[] reply = sasl.authenticateRaw(token, System.nanoTime());
+        if (reply == null) {
+            closeAfterPending(sasl.closeReason());
+            return;
+        }
+        pending.add(new Slot(reply));
+        if (sasl.principal() != null) frames.liftPreAuthLimit();
+        drain();
     }
 
     private void closeAfterPending(String reason) {
@@ -262,7 +295,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         boolean wrote = false;
         while (!pending.isEmpty() && pending.peek().done) {
             Slot s = pending.poll();
-            if (s.response != null) {
+            if (s.rawSaslToken != null) {
+                ByteBuf raw = ctx.alloc().buffer(4 + s.rawSaslToken.length);
+                raw.writeInt(s.rawSaslToken.length).writeBytes(s.rawSaslToken);
+                ctx.write(raw, ctx.voidPromise());
+                wrote = true;
+            } else if (s.response != null) {
                 if (!writeResponse(s)) return;
                 wrote = true;
             }

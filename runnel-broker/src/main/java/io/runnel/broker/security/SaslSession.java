@@ -11,9 +11,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The SASL state of one connection on a SASL_PLAINTEXT or SASL_SSL listener (after TLS), as Kafka sequences it: before authentication only
- * ApiVersions, SaslHandshake (v1; v0 with raw tokens is refused) and SaslAuthenticate are served; any other request
- * closes the connection. A failed handshake or authentication is answered and then the connection is closed. After
- * success the principal is {@code User:<name>}.
+ * ApiVersions, SaslHandshake and SaslAuthenticate are served; any other request closes the connection. A failed
+ * handshake or authentication is answered and then the connection is closed. After success the principal is
+ * {@code User:<name>}.
+ *
+ * <p>SaslHandshake v0 (before KIP-152, still served by Kafka 4.4 and sent by kafka-python 2.0 and old Sarama): the SASL
+ * tokens that follow travel in bare size-prefixed frames with no request header, and so do the answers
+ * ({@link #awaitsRawToken()}, {@link #authenticateRaw}); a failure closes the connection without an answer, as Kafka
+ * does. Re-authentication needs SaslAuthenticate v1, so a v0 session never expires.
  *
  * <p>Re-authentication (KIP-368): with {@code connections.max.reauth.ms} > 0 a session lasts that long
  * (SaslAuthenticate v1+ tells the client {@code session_lifetime_ms}); the client repeats SaslHandshake and
@@ -35,6 +40,8 @@ public final class SaslSession {
     private SaslMechanismServer server;
     private String principal;
     private boolean reauthenticating;
+    /** SaslHandshake v0: the exchange's tokens come in bare frames. */
+    private boolean rawTokens;
     private long expiresAtNanos; // 0: never
     private String closeReason;
 
@@ -71,12 +78,12 @@ public final class SaslSession {
     public SaslHandshakeResponse handshake(short version, String requested) {
         SaslHandshakeResponse resp = new SaslHandshakeResponse();
         resp.mechanisms.addAll(auth.mechanisms());
-        if (version == 0) {
-            return fail(resp, Errors.UNSUPPORTED_VERSION, "SaslHandshake v0 (raw SASL tokens) is not supported; use v1");
-        }
         boolean reauth = state == State.AUTHENTICATED && expiresAtNanos != 0;
         if (state != State.HANDSHAKE && !reauth) {
             return fail(resp, Errors.ILLEGAL_SASL_STATE, "unexpected SaslHandshake in state " + state);
+        }
+        if (reauth && version == 0) {
+            return fail(resp, Errors.ILLEGAL_SASL_STATE, "re-authentication needs SaslHandshake v1, not v0");
         }
         if (!auth.mechanisms().contains(requested)) {
             return fail(resp, Errors.UNSUPPORTED_SASL_MECHANISM, "SASL mechanism '" + requested + "' is not enabled; enabled: " + auth.mechanisms());
@@ -88,8 +95,25 @@ public final class SaslSession {
         mechanism = requested;
         server = auth.newServer(requested);
         if (!reauth) state = State.AUTHENTICATE;
+        rawTokens = version == 0;
         resp.errorCode = Errors.NONE.code();
         return resp;
+    }
+
+    /** After a SaslHandshake v0: the connection's next frame is a bare SASL token, not a request. */
+    public boolean awaitsRawToken() {
+        return rawTokens && state == State.AUTHENTICATE;
+    }
+
+    /**
+     * One bare SASL token after a SaslHandshake v0: the bare token to answer (empty when the mechanism has nothing to
+     * say, as PLAIN), or null when authentication failed ({@link #closeReason()} says why; the connection is closed
+     * without an answer, as Kafka closes it).
+     */
+    public byte[] authenticateRaw(byte[] token, long nowNanos) {
+        SaslAuthenticateResponse resp = authenticate((short) 0, token, nowNanos);
+        if (resp.errorCode != Errors.NONE.code()) return null;
+        return resp.authBytes == null ? new byte[0] : resp.authBytes;
     }
 
     private SaslHandshakeResponse fail(SaslHandshakeResponse resp, Errors error, String reason) {
