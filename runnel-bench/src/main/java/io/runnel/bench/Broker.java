@@ -154,10 +154,12 @@ abstract class Broker implements AutoCloseable {
             for (Path log : new Path[]{stderr, stdout}) {
                 try {
                     if (!Files.exists(log)) continue;
+                    String last = null; // the latest start: a restarted node's log holds its earlier lives too
                     for (String line : Files.readAllLines(log)) {
                         java.util.regex.Matcher m = SELF_REPORTED_START.matcher(line);
-                        if (m.find()) return m.group(1);
+                        if (m.find()) last = m.group(1);
                     }
+                    if (last != null) return last;
                 } catch (IOException | RuntimeException ignored) {
                     // only a hint
                 }

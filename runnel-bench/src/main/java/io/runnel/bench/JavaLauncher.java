@@ -63,8 +63,9 @@ final class JavaLauncher {
         pb.environment().put("CLASSPATH", classpath);
         pb.environment().remove("JAVA_TOOL_OPTIONS");
         pb.environment().remove("JDK_JAVA_OPTIONS");
-        pb.redirectOutput(stdout.toFile());
-        pb.redirectError(stderr.toFile());
+        // appended: a node restarted after a kill keeps the log of its earlier life beside the new one
+        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(stdout.toFile()));
+        pb.redirectError(ProcessBuilder.Redirect.appendTo(stderr.toFile()));
         pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         if (commandLog != null) {
             Files.writeString(commandLog, String.join(" ", cmd) + System.lineSeparator(), StandardCharsets.UTF_8,

@@ -104,7 +104,12 @@ final class LocalCluster extends Broker {
         nodes.put(id, restarter.restart(id));
     }
 
-    /** Waits until every node is registered and unfenced (listed by DescribeCluster). */
+    /**
+     * Waits until every node is registered and unfenced: listed by DescribeCluster, and a topic with one replica on
+     * each node passes the controller's validation (CreateTopics, validate only). DescribeCluster alone is not enough
+     * right after a restart: the node that answers may be the restarted one, whose metadata is still what it was
+     * before the kill.
+     */
     void awaitAllBrokers(long timeoutMs) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         int seen = 0;
@@ -114,7 +119,12 @@ final class LocalCluster extends Broker {
                 try {
                     seen = admin.describeCluster(new DescribeClusterOptions().timeoutMs(2000)).nodes()
                             .get(3, TimeUnit.SECONDS).size();
-                    if (seen >= nodes.size()) return;
+                    if (seen >= nodes.size()) {
+                        admin.createTopics(List.of(new NewTopic("bench-all-brokers-check", 1, (short) nodes.size())),
+                                new org.apache.kafka.clients.admin.CreateTopicsOptions().validateOnly(true).timeoutMs(2000))
+                                .all().get(3, TimeUnit.SECONDS);
+                        return;
+                    }
                 } catch (Exception e) {
                     // not yet
                 }

@@ -78,6 +78,7 @@ public final class BrokerConfigs {
     public static final String BROKER_HEARTBEAT_INTERVAL_MS = "broker.heartbeat.interval.ms";
     public static final String BROKER_SESSION_TIMEOUT_MS = "broker.session.timeout.ms";
     public static final String BROKER_LIVENESS_PROBE_ENABLE = "broker.liveness.probe.enable";
+    public static final String CONTROLLER_QUORUM_LEADER_PROBE_ENABLE = "controller.quorum.leader.probe.enable";
     public static final String METADATA_SNAPSHOT_INTERVAL_MS = "metadata.log.max.snapshot.interval.ms";
     public static final String METADATA_QUORUM_OBSERVER_ADDRESS = "metadata.quorum.observer.address";
     public static final String LOG_DIRS = "log.dirs";
@@ -170,6 +171,11 @@ public final class BrokerConfigs {
                             + "late (broker.heartbeat.interval.ms plus 500 ms) and fences it at once when the connection "
                             + "is refused (its process is gone); a broker that accepts or does not answer is left to "
                             + "broker.session.timeout.ms. false: fencing on session expiry only, as in Kafka.")
+            .define(CONTROLLER_QUORUM_LEADER_PROBE_ENABLE, Type.BOOLEAN, "true", M,
+                    "Runnel only: a voter that has missed one of the quorum leader's heartbeats connects to the leader's "
+                            + "controller listener and, when the connection is refused (its process is gone), starts an "
+                            + "election at once, unless another voter has a longer log (that one starts it), instead of "
+                            + "waiting out its random election timeout. false: elections on timeouts only, as in Kafka.")
             .define(METADATA_SNAPSHOT_INTERVAL_MS, Type.LONG, "3600000", Range.atLeast(0), H,
                     "In a cluster: time after which a metadata snapshot is taken if anything was applied since the "
                             + "last one; 0 disables.")

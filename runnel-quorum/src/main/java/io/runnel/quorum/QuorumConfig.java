@@ -36,6 +36,8 @@ public final class QuorumConfig {
     public static final String PROCESS_ROLES = "process.roles";
     public static final String QUORUM_VOTERS = "controller.quorum.voters";
     public static final String ELECTION_TIMEOUT_MS = "controller.quorum.election.timeout.ms";
+    /** Runnel only: a voter probes a silent leader's port and elects at once when it refuses (see {@link LeaderProbe}). */
+    public static final String LEADER_PROBE_ENABLE = "controller.quorum.leader.probe.enable";
     public static final String METADATA_LOG_DIR = "metadata.log.dir";
     public static final String LOG_DIRS = "log.dirs";
     public static final String LOG_DIR = "log.dir";
@@ -71,6 +73,8 @@ public final class QuorumConfig {
                     "The voters of the metadata quorum as id@host:port,...; empty: a quorum of this node alone.")
             .define(ELECTION_TIMEOUT_MS, Type.INT, "1000", Range.atLeast(100), Importance.HIGH,
                     "About the time without a leader before a voter starts an election (Ratis' timeout is randomised in [e/2, e]).")
+            .define(LEADER_PROBE_ENABLE, Type.BOOLEAN, "true", Importance.MEDIUM,
+                    "Runnel only: a voter whose leader is silent probes its port and starts an election at once when refused.")
             .define(METADATA_LOG_DIR, Type.STRING, null, Importance.HIGH, "The directory of the metadata log.")
             .define(LOG_DIRS, Type.LIST, null, Importance.HIGH, "Partition data directories.")
             .define(LOG_DIR, Type.LIST, "./data", Importance.HIGH, "Partition data directory when log.dirs is unset.")
@@ -86,6 +90,7 @@ public final class QuorumConfig {
     private final List<Voter> voters;
     private final boolean votersConfigured;
     private final int electionTimeoutMs;
+    private final boolean leaderProbe;
     private final Path metadataLogDir;
     private final long snapshotMaxBytes;
     private final long snapshotIntervalMs;
@@ -100,6 +105,7 @@ public final class QuorumConfig {
         List<Voter> parsed = parseVoters(v.getList(QUORUM_VOTERS));
         votersConfigured = !parsed.isEmpty();
         electionTimeoutMs = v.getInt(ELECTION_TIMEOUT_MS);
+        leaderProbe = v.getBoolean(LEADER_PROBE_ENABLE);
         snapshotMaxBytes = v.getLong(SNAPSHOT_MAX_BYTES);
         snapshotIntervalMs = v.getLong(SNAPSHOT_INTERVAL_MS);
         metadataLogDir = metadataLogDir(v);
@@ -224,6 +230,11 @@ public final class QuorumConfig {
 
     public int electionTimeoutMs() {
         return electionTimeoutMs;
+    }
+
+    /** Whether a voter probes a silent leader and elects at once when its port refuses ({@link LeaderProbe}). */
+    public boolean leaderProbe() {
+        return leaderProbe;
     }
 
     public Path metadataLogDir() {

@@ -21,6 +21,7 @@ import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.SetConfigurationRequest;
 import org.apache.ratis.protocol.SnapshotManagementRequest;
@@ -93,6 +94,8 @@ public final class QuorumNode implements AutoCloseable {
     private final CompletableFuture<Void> joined = new CompletableFuture<>();
     private final AtomicBoolean snapshotInFlight = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** A voter's watch on a silent leader (controller.quorum.leader.probe.enable); null when off or alone. */
+    private volatile LeaderProbe leaderProbe;
     /** The term this node is active in, or -1. Written on the event thread only. */
     private volatile long activeTerm = -1;
 
@@ -172,6 +175,12 @@ public final class QuorumNode implements AutoCloseable {
     private void afterStart() {
         long every = config.snapshotIntervalMs() > 0 ? Math.min(SNAPSHOT_CHECK_MS, config.snapshotIntervalMs()) : SNAPSHOT_CHECK_MS;
         eventThread.scheduleWithFixedDelay(this::maybeSnapshot, every, every, TimeUnit.MILLISECONDS);
+        if (config.isVoter() && config.voters().size() > 1 && config.leaderProbe()) {
+            LeaderProbe probe = new LeaderProbe(config.nodeId(), server, GROUP_ID, this::division,
+                    LeaderProbe.silentAfterMs(config.electionTimeoutMs()), LeaderProbe::tcpRefuses, this::peerLastEntry);
+            leaderProbe = probe;
+            probe.start();
+        }
         if (config.isVoter()) {
             joined.complete(null);
         } else {
@@ -665,6 +674,52 @@ public final class QuorumNode implements AutoCloseable {
                 List.copyOf(peers));
     }
 
+    /** A leader probe for this node with its own rule ({@link LeaderProbe}; tests). */
+    LeaderProbe newLeaderProbe(long silentAfterMs, java.util.function.Predicate<InetSocketAddress> refuses) {
+        return newLeaderProbe(silentAfterMs, refuses, this::peerLastEntry);
+    }
+
+    /** The same with the other voters' log positions given (tests). */
+    LeaderProbe newLeaderProbe(long silentAfterMs, java.util.function.Predicate<InetSocketAddress> refuses, LeaderProbe.PeerLogs peerLogs) {
+        return new LeaderProbe(config.nodeId(), server, GROUP_ID, this::division, silentAfterMs, refuses, peerLogs);
+    }
+
+    /** Another voter's last log entry as this node's probe sees it (tests). */
+    TermIndex peerLastEntryForTest(int nodeId) {
+        return voterPeers.stream().filter(v -> v.getId().toString().equals(Integer.toString(nodeId))).findFirst()
+                .map(this::peerLastEntry).orElse(null);
+    }
+
+    /** The leader probe's client: group info only, one short attempt per call. */
+    private volatile RaftClient probeClient;
+
+    /** Another voter's last log entry (Ratis group info), or null when it does not answer within the probe's bound. */
+    private TermIndex peerLastEntry(RaftPeer peer) {
+        try {
+            RaftClient c = probeClient;
+            if (c == null) {
+                synchronized (this) {
+                    if (closed.get()) return null;
+                    c = probeClient;
+                    if (c == null) {
+                        RaftProperties p = new RaftProperties(properties);
+                        org.apache.ratis.client.RaftClientConfigKeys.Rpc.setRequestTimeout(p,
+                                TimeDuration.valueOf(LeaderProbe.PEER_TIMEOUT_MS, TimeUnit.MILLISECONDS));
+                        c = RaftClient.newBuilder().setRaftGroup(RaftGroup.valueOf(GROUP_ID, voterPeers)).setProperties(p)
+                                .setParameters(parameters).setRetryPolicy(RetryPolicies.noRetry()).build();
+                        probeClient = c;
+                    }
+                }
+            }
+            GroupInfoReply info = c.getGroupManagementApi(peer.getId()).info(GROUP_ID);
+            if (!info.isSuccess() || info.getLogInfoProto() == null || !info.getLogInfoProto().hasLastEntry()) return null;
+            return TermIndex.valueOf(info.getLogInfoProto().getLastEntry());
+        } catch (IOException | RuntimeException e) {
+            log.debug("Leader probe: no log position from {}: {}", peer.getId(), e.toString());
+            return null;
+        }
+    }
+
     private RaftServer.Division division() {
         try {
             return server.getDivision(GROUP_ID);
@@ -684,6 +739,16 @@ public final class QuorumNode implements AutoCloseable {
     @Override
     public void close() throws IOException {
         if (!closed.compareAndSet(false, true)) return;
+        LeaderProbe probe = leaderProbe;
+        if (probe != null) probe.close();
+        RaftClient pc = probeClient;
+        if (pc != null) {
+            try {
+                pc.close();
+            } catch (IOException e) {
+                log.debug("closing the leader probe's client", e);
+            }
+        }
         // closed outside this node's monitor: closing the client fails its pending requests, whose callbacks
         // (dropControllerClient) take the monitor on the client's close thread, which close() waits for
         RaftClient c;
