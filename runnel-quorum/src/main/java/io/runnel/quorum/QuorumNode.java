@@ -387,8 +387,8 @@ public final class QuorumNode implements AutoCloseable {
 
     /**
      * Sends {@code request} to the leader's controller request handler as a Ratis read-only message (it
-     * is not written to the log); Ratis finds the leader and retries while there is none, for about
-     * the election timeout times ten.
+     * is not written to the log); Ratis finds the leader and retries while there is none, every
+     * {@link #controllerRetrySleepMs} for about five election timeouts.
      */
     public CompletableFuture<byte[]> sendToController(byte[] request) {
         RaftClient c = controllerClient();
@@ -428,11 +428,27 @@ public final class QuorumNode implements AutoCloseable {
                     .newRaftClientRpc(id, properties);
             controllerClient = RaftClient.newBuilder().setRaftGroup(RaftGroup.valueOf(GROUP_ID, voterPeers))
                     .setProperties(properties).setParameters(parameters).setClientId(id).setClientRpc(new SeamedClientRpc(config.nodeId(), rpc))
-                    .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(10,
-                            TimeDuration.valueOf(Math.max(100, config.electionTimeoutMs() / 2), TimeUnit.MILLISECONDS)))
+                    .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(controllerRetryAttempts(config.electionTimeoutMs()),
+                            TimeDuration.valueOf(controllerRetrySleepMs(config.electionTimeoutMs()), TimeUnit.MILLISECONDS)))
                     .build();
         }
         return controllerClient;
+    }
+
+    /**
+     * The controller client's pause between attempts: e/20 (50 ms by default), within [20, 100] ms. Every failed attempt
+     * costs one pause, and after a failover a client still aimed at the dead leader fails on it, then on a follower that
+     * is not the leader, before it reaches the new one: with e/2 (500 ms, the first choice) that was a second of the
+     * measured controller failover after the new controller was already active (docs/benchmarks.md).
+     */
+    static long controllerRetrySleepMs(int electionTimeoutMs) {
+        return Math.max(20, Math.min(100, electionTimeoutMs / 20));
+    }
+
+    /** Attempts so that the client keeps trying as long as it did with ten pauses of max(100 ms, e/2): about 5e. */
+    static int controllerRetryAttempts(int electionTimeoutMs) {
+        long window = 10L * Math.max(100, electionTimeoutMs / 2);
+        return (int) Math.max(10, window / controllerRetrySleepMs(electionTimeoutMs));
     }
 
     /**
