@@ -77,8 +77,19 @@ class ClientsFailoverIT {
         // the leader has applied the topic (Admin retries UNKNOWN_TOPIC_OR_PARTITION): a node restarted by the test
         // before can lag a second behind the controller, and librdkafka resets a consumer asked to start at the
         // beginning to the END when its first offset query fails, so it would skip what is produced meanwhile
-        admin.listOffsets(Map.of(new org.apache.kafka.common.TopicPartition(topic, 0),
-                org.apache.kafka.clients.admin.OffsetSpec.earliest())).all().get(30, TimeUnit.SECONDS);
+        // listOffsets fails at once (no retry) when the node it asks for metadata has not applied the topic yet
+        ClusterHarness.await(WAIT, topic + " known to every node the admin client asks", () -> {
+            try {
+                admin.listOffsets(Map.of(new org.apache.kafka.common.TopicPartition(topic, 0),
+                        org.apache.kafka.clients.admin.OffsetSpec.earliest())).all().get(30, TimeUnit.SECONDS);
+                return true;
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException) return false;
+                throw new IllegalStateException(e);
+            } catch (InterruptedException | java.util.concurrent.TimeoutException e) {
+                throw new IllegalStateException(e);
+            }
+        });
         return topic;
     }
 
