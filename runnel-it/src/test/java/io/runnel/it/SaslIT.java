@@ -172,10 +172,7 @@ class SaslIT {
             assertThat(c.closedByPeerWithin(1_000)).isFalse();
         }
         try (RawClient c = new RawClient(saslPort)) { // once authenticated, socket.request.max.bytes is the limit
-            SaslHandshakeRequest hs = new SaslHandshakeRequest();
-            hs.mechanism = "PLAIN";
-            c.send(ApiKeys.SASL_HANDSHAKE, (short) 1, 1, hs);
-            assertThat(c.<SaslHandshakeResponse>receive(ApiKeys.SASL_HANDSHAKE, (short) 1).body().errorCode).isZero();
+            assertThat(handshake(c, (short) 1, "PLAIN").errorCode).isZero();
             SaslAuthenticateRequest auth = new SaslAuthenticateRequest();
             auth.authBytes = "\0admin\0admin-secret".getBytes(StandardCharsets.UTF_8);
             c.send(ApiKeys.SASL_AUTHENTICATE, (short) 1, 2, auth);
@@ -188,10 +185,7 @@ class SaslIT {
     @Test
     void unknownMechanismIsRefusedWithTheEnabledOnes() throws Exception {
         try (RawClient c = new RawClient(saslPort)) {
-            SaslHandshakeRequest req = new SaslHandshakeRequest();
-            req.mechanism = "GSSAPI";
-            c.send(ApiKeys.SASL_HANDSHAKE, (short) 1, 1, req);
-            SaslHandshakeResponse resp = c.<SaslHandshakeResponse>receive(ApiKeys.SASL_HANDSHAKE, (short) 1).body();
+            SaslHandshakeResponse resp = handshake(c, (short) 1, "GSSAPI");
             assertThat(resp.errorCode).isEqualTo(Errors.UNSUPPORTED_SASL_MECHANISM.code());
             assertThat(resp.mechanisms).containsExactly("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512");
             assertThat(c.closedByPeerWithin(5_000)).isTrue();
@@ -202,10 +196,7 @@ class SaslIT {
     void rawPlainExchangeThenRequestsAreServed() throws Exception {
         try (RawClient c = new RawClient(saslPort)) {
             SaslAuthenticateRequest early = new SaslAuthenticateRequest();
-            SaslHandshakeRequest hs = new SaslHandshakeRequest();
-            hs.mechanism = "PLAIN";
-            c.send(ApiKeys.SASL_HANDSHAKE, (short) 1, 1, hs);
-            assertThat(c.<SaslHandshakeResponse>receive(ApiKeys.SASL_HANDSHAKE, (short) 1).body().errorCode).isZero();
+            assertThat(handshake(c, (short) 1, "PLAIN").errorCode).isZero();
             early.authBytes = "\0admin\0admin-secret".getBytes(StandardCharsets.UTF_8);
             c.send(ApiKeys.SASL_AUTHENTICATE, (short) 2, 2, early);
             SaslAuthenticateResponse auth = c.<SaslAuthenticateResponse>receive(ApiKeys.SASL_AUTHENTICATE, (short) 2).body();
@@ -224,10 +215,7 @@ class SaslIT {
     @Test
     void handshakeV0TakesBareTokensAndAFailureClosesWithoutAnAnswer() throws Exception {
         try (RawClient c = new RawClient(saslPort)) {
-            SaslHandshakeRequest hs = new SaslHandshakeRequest();
-            hs.mechanism = "PLAIN";
-            c.send(ApiKeys.SASL_HANDSHAKE, (short) 0, 1, hs);
-            SaslHandshakeResponse resp = c.<SaslHandshakeResponse>receive(ApiKeys.SASL_HANDSHAKE, (short) 0).body();
+            SaslHandshakeResponse resp = handshake(c, (short) 0, "PLAIN");
             assertThat(resp.errorCode).isZero();
             assertThat(resp.mechanisms).contains("PLAIN");
             c.write(bareFrame("\0admin\0admin-secret".getBytes(StandardCharsets.UTF_8)));
@@ -236,13 +224,18 @@ class SaslIT {
             assertThat(c.receive(ApiKeys.METADATA, (short) 12).correlationId()).isEqualTo(2);
         }
         try (RawClient c = new RawClient(saslPort)) {
-            SaslHandshakeRequest hs = new SaslHandshakeRequest();
-            hs.mechanism = "PLAIN";
-            c.send(ApiKeys.SASL_HANDSHAKE, (short) 0, 1, hs);
-            assertThat(c.<SaslHandshakeResponse>receive(ApiKeys.SASL_HANDSHAKE, (short) 0).body().errorCode).isZero();
+            assertThat(handshake(c, (short) 0, "PLAIN").errorCode).isZero();
             c.write(bareFrame("\0admin\0wrong".getBytes(StandardCharsets.UTF_8)));
             assertThat(c.closedByPeerWithin(5_000)).isTrue();
         }
+    }
+
+    /** SaslHandshake {@code version} for {@code mechanism} as the connection's first request (correlation id 1). */
+    private static SaslHandshakeResponse handshake(RawClient c, short version, String mechanism) throws Exception {
+        SaslHandshakeRequest hs = new SaslHandshakeRequest();
+        hs.mechanism = mechanism;
+        c.send(ApiKeys.SASL_HANDSHAKE, version, 1, hs);
+        return c.<SaslHandshakeResponse>receive(ApiKeys.SASL_HANDSHAKE, version).body();
     }
 
     private static byte[] bareFrame(byte[] token) {
@@ -252,10 +245,7 @@ class SaslIT {
     @Test
     void saslRequestsOnAPlaintextListenerAreIllegalState() throws Exception {
         try (RawClient c = new RawClient(broker.port())) {
-            SaslHandshakeRequest hs = new SaslHandshakeRequest();
-            hs.mechanism = "PLAIN";
-            c.send(ApiKeys.SASL_HANDSHAKE, (short) 1, 1, hs);
-            assertThat(c.<SaslHandshakeResponse>receive(ApiKeys.SASL_HANDSHAKE, (short) 1).body().errorCode)
+            assertThat(handshake(c, (short) 1, "PLAIN").errorCode)
                     .isEqualTo(Errors.ILLEGAL_SASL_STATE.code());
         }
     }

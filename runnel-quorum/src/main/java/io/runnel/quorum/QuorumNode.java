@@ -411,13 +411,17 @@ public final class QuorumNode implements AutoCloseable {
             controllerClient = null;
         }
         // not on the client's own callback thread
-        CompletableFuture.runAsync(() -> {
-            try {
-                failed.close();
-            } catch (IOException | RuntimeException e) {
-                log.debug("Closing the controller client failed: {}", e.toString());
-            }
-        });
+        CompletableFuture.runAsync(() -> closeClient(failed, "the failed controller client"));
+    }
+
+    /** Closes a Ratis client of this node, if any; a failure is only logged (the node is closing or dropping it). */
+    private static void closeClient(RaftClient client, String what) {
+        if (client == null) return;
+        try {
+            client.close();
+        } catch (IOException | RuntimeException e) {
+            log.debug("Closing {} failed: {}", what, e.toString());
+        }
     }
 
     private synchronized RaftClient controllerClient() {
@@ -757,14 +761,7 @@ public final class QuorumNode implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) return;
         LeaderProbe probe = leaderProbe;
         if (probe != null) probe.close();
-        RaftClient pc = probeClient;
-        if (pc != null) {
-            try {
-                pc.close();
-            } catch (IOException e) {
-                log.debug("closing the leader probe's client", e);
-            }
-        }
+        closeClient(probeClient, "the leader probe's client");
         // closed outside this node's monitor: closing the client fails its pending requests, whose callbacks
         // (dropControllerClient) take the monitor on the client's close thread, which close() waits for
         RaftClient c;
@@ -772,13 +769,7 @@ public final class QuorumNode implements AutoCloseable {
             c = controllerClient;
             controllerClient = null;
         }
-        if (c != null) {
-            try {
-                c.close();
-            } catch (IOException e) {
-                log.debug("closing the controller client", e);
-            }
-        }
+        closeClient(c, "the controller client");
         try {
             server.close();
         } finally {
