@@ -37,13 +37,7 @@ class FirstCoordinatorLookupIT {
     void theFirstLookupOfAFreshBrokerNamesTheCoordinator() throws Exception {
         try (TestBroker broker = TestBroker.start(dir.resolve("broker"));
              RawClient c = new RawClient(broker.port())) {
-            FindCoordinatorRequest group = new FindCoordinatorRequest();
-            group.key = "first-group";
-            group.keyType = 0;
-            c.send(ApiKeys.FIND_COORDINATOR, (short) 3, 1, group);
-            FindCoordinatorResponse g = c.<FindCoordinatorResponse>receive(ApiKeys.FIND_COORDINATOR, (short) 3).body();
-            assertThat(g.errorCode).as("first group lookup: %s", g.errorMessage).isZero();
-            assertThat(g.port).isEqualTo(broker.port());
+            assertNamesThisBroker(c, "first-group", broker);
 
             FindCoordinatorRequest txn = new FindCoordinatorRequest();
             txn.keyType = 1;
@@ -74,13 +68,7 @@ class FirstCoordinatorLookupIT {
             try (Admin admin = Clients.admin(broker.bootstrap())) {
                 admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic("early", 1, (short) 1))).all().get();
             }
-            FindCoordinatorRequest find = new FindCoordinatorRequest();
-            find.key = group;
-            find.keyType = 0;
-            c.send(ApiKeys.FIND_COORDINATOR, (short) 3, 1, find);
-            FindCoordinatorResponse g = c.<FindCoordinatorResponse>receive(ApiKeys.FIND_COORDINATOR, (short) 3).body();
-            assertThat(g.errorCode).as("first lookup: %s", g.errorMessage).isZero();
-            assertThat(g.port).isEqualTo(broker.port());
+            assertNamesThisBroker(c, group, broker);
 
             MetadataRequest md = new MetadataRequest();
             MetadataRequest.Topic t = new MetadataRequest.Topic();
@@ -100,5 +88,16 @@ class FirstCoordinatorLookupIT {
                 assertThat(consumer.committed(java.util.Set.of(tp)).get(tp).offset()).isEqualTo(7);
             }
         }
+    }
+
+    /** A FindCoordinator v3 for {@code group} on {@code c} names {@code broker}. */
+    private static void assertNamesThisBroker(RawClient c, String group, TestBroker broker) throws Exception {
+        FindCoordinatorRequest find = new FindCoordinatorRequest();
+        find.key = group;
+        find.keyType = 0;
+        c.send(ApiKeys.FIND_COORDINATOR, (short) 3, 1, find);
+        FindCoordinatorResponse g = c.<FindCoordinatorResponse>receive(ApiKeys.FIND_COORDINATOR, (short) 3).body();
+        assertThat(g.errorCode).as("first lookup of %s: %s", group, g.errorMessage).isZero();
+        assertThat(g.port).isEqualTo(broker.port());
     }
 }
