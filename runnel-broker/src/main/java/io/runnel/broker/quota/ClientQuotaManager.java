@@ -22,7 +22,9 @@ import java.util.function.Supplier;
  *
  * <p>Byte rates and request_percentage are windowed rates ({@link WindowedRate}, quota.window.num samples of
  * quota.window.size.seconds); controller_mutation_rate is a token bucket ({@link TokenBucket}). Quotas are read
- * from the metadata image at each request, so an AlterClientQuotas applies at once. Thread-safe.
+ * from the metadata image at each request, so an AlterClientQuotas applies at once. A measurement nobody added to
+ * for an hour is dropped (Kafka's inactive sensor expiry), so client ids that come and go do not accumulate.
+ * Thread-safe.
  */
 public final class ClientQuotaManager {
     /** Kafka's defaults of quota.window.num and quota.window.size.seconds. */
@@ -35,6 +37,11 @@ public final class ClientQuotaManager {
     private final long windowMs;
     private final Map<String, WindowedRate> rates = new ConcurrentHashMap<>();
     private final Map<String, TokenBucket> buckets = new ConcurrentHashMap<>();
+    /** Kafka's expiry of an inactive quota sensor (ClientQuotaManager's one hour). */
+    static final long INACTIVE_EXPIRY_MS = 3_600_000;
+    /** How often the measurements are swept for idle ones. */
+    static final long SWEEP_INTERVAL_MS = 60_000;
+    private volatile long lastSweepMs;
 
     public ClientQuotaManager(Supplier<MetadataImage> image, Time time, int samples, int windowSeconds) {
         if (samples < 1) throw new IllegalArgumentException("quota.window.num must be at least 1, was " + samples);
@@ -43,6 +50,26 @@ public final class ClientQuotaManager {
         this.time = time;
         this.samples = samples;
         this.windowMs = windowSeconds * 1000L;
+        this.lastSweepMs = time.milliseconds();
+    }
+
+    /**
+     * At most once a {@link #SWEEP_INTERVAL_MS}: drops the rates and buckets unused for {@link #INACTIVE_EXPIRY_MS}, and
+     * the cache of resolutions (rebuilt on demand, one entry per client id asked for).
+     */
+    private void expireIdle() {
+        long now = time.milliseconds();
+        if (now - lastSweepMs < SWEEP_INTERVAL_MS) return;
+        lastSweepMs = now;
+        rates.values().removeIf(r -> now - r.lastRecordMs() >= INACTIVE_EXPIRY_MS);
+        buckets.values().removeIf(b -> now - b.lastUsedMs() >= INACTIVE_EXPIRY_MS);
+        Resolutions r = resolutions;
+        resolutions = new Resolutions(r.quotas(), new ConcurrentHashMap<>());
+    }
+
+    /** Measurements held (rates and buckets): for tests. */
+    int measurements() {
+        return rates.size() + buckets.size();
     }
 
     /** A quota that applies to a request, and the key of the measurement it is counted in. */
@@ -70,6 +97,7 @@ public final class ClientQuotaManager {
      * quota map (every Produce and Fetch asks), again after the metadata changed.
      */
     Resolved resolve(String key, String principal, String clientId) {
+        expireIdle(); // first: measurements outlive the quotas that made them
         Map<ClientQuotaEntity, SortedMap<String, Double>> quotas = image.get().clientQuotas();
         if (quotas.isEmpty()) return null;
         Resolutions r = resolutions;
@@ -172,6 +200,7 @@ public final class ClientQuotaManager {
             }
         }
         if (quota == null) return 0;
+        expireIdle();
         WindowedRate rate = rates.computeIfAbsent(ClientQuotaKeys.CONNECTION_CREATION_RATE + "|ip:" + ip,
                 s -> new WindowedRate(time, samples, windowMs));
         rate.record(1);

@@ -19,6 +19,12 @@ final class TokenBucket {
         this.time = time;
         this.samples = samples;
         this.windowMs = windowMs;
+        this.lastMs = time.milliseconds();
+    }
+
+    /** When the bucket was last used (or created): an idle bucket is dropped by its manager. */
+    synchronized long lastUsedMs() {
+        return lastMs;
     }
 
     private double burst(double rate) {

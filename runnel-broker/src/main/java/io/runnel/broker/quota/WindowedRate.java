@@ -23,10 +23,15 @@ final class WindowedRate {
         this.windowMs = windowMs;
         this.values = new double[samples];
         this.starts = new long[samples];
+        this.lastRecordMs = time.milliseconds();
     }
+
+    /** When a value was last recorded (or the rate created): an idle rate is dropped by its manager. */
+    private volatile long lastRecordMs;
 
     synchronized void record(double value) {
         long now = time.milliseconds();
+        lastRecordMs = now;
         if (!started) {
             started = true;
             java.util.Arrays.fill(starts, now);
@@ -37,6 +42,11 @@ final class WindowedRate {
             values[current] = 0;
         }
         values[current] += value;
+    }
+
+    /** The time of the last {@link #record}, or of the creation when nothing was recorded yet. */
+    long lastRecordMs() {
+        return lastRecordMs;
     }
 
     /** Takes back a recorded value (a fetch answered empty because it was throttled). */

@@ -173,6 +173,31 @@ class ClientQuotaManagerTest {
     }
 
     @Test
+    void measurementsOfClientsIdleForAnHourAreDroppedActiveOnesKeepTheirState() {
+        ManualTime t = new ManualTime();
+        ClientQuotaManager m = new ClientQuotaManager(() -> image(
+                quota("producer_byte_rate", 100, "client-id", null),
+                quota("controller_mutation_rate", 1, "client-id", null)), t, 11, 1);
+        for (int i = 0; i < 1_000; i++) m.recordAndGetThrottleMs("producer_byte_rate", null, "short-lived-" + i, 10);
+        m.recordMutations(null, "short-lived-0", 1);
+        assertThat(m.measurements()).isEqualTo(1_001);
+
+        // a busy client keeps recording every 30 minutes and stays over its quota
+        assertThat(m.recordAndGetThrottleMs("producer_byte_rate", null, "busy", 5_000)).isPositive();
+        t.sleep(ClientQuotaManager.INACTIVE_EXPIRY_MS / 2);
+        assertThat(m.recordAndGetThrottleMs("producer_byte_rate", null, "busy", 5_000)).isPositive();
+        assertThat(m.measurements()).as("nothing is idle for an hour yet").isEqualTo(1_002);
+        t.sleep(ClientQuotaManager.INACTIVE_EXPIRY_MS / 2);
+        long busyThrottle = m.recordAndGetThrottleMs("producer_byte_rate", null, "busy", 5_000);
+
+        assertThat(m.measurements()).as("only the busy client's rate is left").isEqualTo(1);
+        assertThat(busyThrottle).as("the busy client is still measured and throttled").isPositive();
+        // a returning client starts afresh, under its quota
+        assertThat(m.recordAndGetThrottleMs("producer_byte_rate", null, "short-lived-1", 10)).isZero();
+        assertThat(m.measurements()).isEqualTo(2);
+    }
+
+    @Test
     void requestTimeIsAPercentageOfOneThreadAndItsThrottleIsAtMostOneWindow() {
         ManualTime t = new ManualTime();
         // 10 % of one thread: 1 s of thread time over the 10 s counted at first is exactly 10 %/s
