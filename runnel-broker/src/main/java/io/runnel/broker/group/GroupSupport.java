@@ -33,13 +33,11 @@ public final class GroupSupport implements ReplicaManager.LeadershipListener, Co
     private final AtomicBoolean creating = new AtomicBoolean();
     /** The creation of __consumer_offsets this broker started last (completed when none runs). */
     private volatile java.util.concurrent.CompletableFuture<Void> creation = java.util.concurrent.CompletableFuture.completedFuture(null);
-    private final CoordinatorReadiness readiness;
 
     public GroupSupport(GroupCoordinator coordinator, MetadataController controller, BrokerContext broker) {
         this.coordinator = coordinator;
         this.controller = controller;
         this.broker = broker;
-        this.readiness = new CoordinatorReadiness(coordinator::isActive);
     }
 
     @Override
@@ -48,17 +46,13 @@ public final class GroupSupport implements ReplicaManager.LeadershipListener, Co
         if (tp.topic().equals(OffsetsTopicLog.TOPIC)) {
             coordinator.onElection(tp.partition()).whenComplete((ok, err) -> {
                 if (err != null) log.error("Loading group coordinator partition {} failed", tp, err);
-                else readiness.onLoaded(tp.partition());
             });
         }
     }
 
     @Override
     public void onStopLeading(TopicPartition tp) {
-        if (tp.topic().equals(OffsetsTopicLog.TOPIC)) {
-            readiness.onResigned(tp.partition());
-            coordinator.onResignation(tp.partition());
-        }
+        if (tp.topic().equals(OffsetsTopicLog.TOPIC)) coordinator.onResignation(tp.partition());
     }
 
     @Override
@@ -69,27 +63,15 @@ public final class GroupSupport implements ReplicaManager.LeadershipListener, Co
         MetadataImage image = broker.image();
         TopicImage t = image.topic(topic);
         if (t == null) {
-            if (!topic.equals(OffsetsTopicLog.TOPIC)) return null;
-            // being created: the partitions applied so far lead here before the image naming them is published
-            if (readiness.isLoadedHere(partition)) return node(image, broker.nodeId(), listenerName);
-            createOffsetsTopic(image);
+            if (topic.equals(OffsetsTopicLog.TOPIC)) createOffsetsTopic(image);
             return null;
         }
         PartitionState ps = t.partition(partition);
         if (ps == null || ps.leader() < 0) return null;
-        return node(image, ps.leader(), listenerName);
-    }
-
-    /** Broker {@code id}'s endpoint on {@code listenerName} in {@code image}, or null. */
-    public static Node node(MetadataImage image, int id, String listenerName) {
-        BrokerRegistration b = image.broker(id);
-        BrokerRegistration.Endpoint e = b == null ? null : BrokerContext.endpoint(b, listenerName);
+        BrokerRegistration b = image.broker(ps.leader());
+        if (b == null) return null;
+        BrokerRegistration.Endpoint e = BrokerContext.endpoint(b, listenerName);
         return e == null ? null : new Node(b.id(), e.host(), e.port());
-    }
-
-    @Override
-    public java.util.concurrent.CompletableFuture<Void> loadedHere(String topic, int partition) {
-        return topic.equals(OffsetsTopicLog.TOPIC) ? readiness.loadedHere(partition) : new java.util.concurrent.CompletableFuture<>();
     }
 
     @Override

@@ -31,7 +31,6 @@ public final class TxnSupport implements ReplicaManager.LeadershipListener, Coor
     private final AtomicBoolean creating = new AtomicBoolean();
     /** The creation of __transaction_state this broker started last (completed when none runs). */
     private volatile java.util.concurrent.CompletableFuture<Void> creation = java.util.concurrent.CompletableFuture.completedFuture(null);
-    private final io.runnel.broker.group.CoordinatorReadiness readiness;
 
     /** @param groups the group coordinator's locator, which finds leaders of any topic (and creates __consumer_offsets) */
     public TxnSupport(TransactionCoordinator coordinator, CoordinatorLocator groups, MetadataController controller, BrokerContext broker) {
@@ -39,7 +38,6 @@ public final class TxnSupport implements ReplicaManager.LeadershipListener, Coor
         this.groups = groups;
         this.controller = controller;
         this.broker = broker;
-        this.readiness = new io.runnel.broker.group.CoordinatorReadiness(coordinator::isActive);
     }
 
     @Override
@@ -48,33 +46,22 @@ public final class TxnSupport implements ReplicaManager.LeadershipListener, Coor
         if (tp.topic().equals(TransactionCoordinator.TOPIC)) {
             coordinator.onElection(tp.partition()).whenComplete((ok, err) -> {
                 if (err != null) log.error("Loading transaction coordinator partition {} failed", tp, err);
-                else readiness.onLoaded(tp.partition());
             });
         }
     }
 
     @Override
     public void onStopLeading(TopicPartition tp) {
-        if (tp.topic().equals(TransactionCoordinator.TOPIC)) {
-            readiness.onResigned(tp.partition());
-            coordinator.onResignation(tp.partition());
-        }
+        if (tp.topic().equals(TransactionCoordinator.TOPIC)) coordinator.onResignation(tp.partition());
     }
 
     @Override
     public Node leaderOf(String topic, int partition, String listenerName) {
         if (topic.equals(TransactionCoordinator.TOPIC) && broker.image().topic(topic) == null) {
-            // being created: the partitions applied so far lead here before the image naming them is published
-            if (readiness.isLoadedHere(partition)) return io.runnel.broker.group.GroupSupport.node(broker.image(), broker.nodeId(), listenerName);
             createTopic();
             return null;
         }
         return groups.leaderOf(topic, partition, listenerName);
-    }
-
-    @Override
-    public java.util.concurrent.CompletableFuture<Void> loadedHere(String topic, int partition) {
-        return topic.equals(TransactionCoordinator.TOPIC) ? readiness.loadedHere(partition) : groups.loadedHere(topic, partition);
     }
 
     @Override

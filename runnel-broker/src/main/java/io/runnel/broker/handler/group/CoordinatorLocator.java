@@ -22,12 +22,4 @@ public interface CoordinatorLocator {
     default java.util.concurrent.CompletableFuture<Void> creationOf(String topic) {
         return java.util.concurrent.CompletableFuture.completedFuture(null);
     }
-
-    /**
-     * Completes when this broker's coordinator has loaded {@code topic}-{@code partition} (never, on a broker that does
-     * not lead it): once it has, {@link #leaderOf} names this broker even before the creation of the whole topic ends.
-     */
-    default java.util.concurrent.CompletableFuture<Void> loadedHere(String topic, int partition) {
-        return new java.util.concurrent.CompletableFuture<>();
-    }
 }

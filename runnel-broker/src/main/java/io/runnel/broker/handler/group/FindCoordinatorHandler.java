@@ -93,26 +93,8 @@ public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorR
         String topic = keyType == 1 ? TRANSACTION_TOPIC : GROUP_TOPIC;
         CompletableFuture<Void> creation = locator.creationOf(topic);
         if (creation.isDone()) return CompletableFuture.completedFuture(first);
-        // answer once every key's own partition is loaded here, or the whole creation has ended (its partitions may lead
-        // elsewhere in a cluster), whichever comes first
-        java.util.List<CompletableFuture<Void>> keys = new java.util.ArrayList<>();
-        for (String key : ctx.apiVersion() >= 4 ? request.coordinatorKeys : java.util.List.of(request.key == null ? "" : request.key)) {
-            int p = partitionOf(keyType, key);
-            if (p >= 0) keys.add(locator.loadedHere(topic, p));
-        }
-        CompletableFuture<Void> ownPartitions = keys.isEmpty() ? new CompletableFuture<>()
-                : CompletableFuture.allOf(keys.toArray(CompletableFuture[]::new));
-        return CompletableFuture.anyOf(creation, ownPartitions).thenApply(x -> (Void) null)
-                .completeOnTimeout(null, CREATION_WAIT_MS, TimeUnit.MILLISECONDS)
+        return creation.copy().completeOnTimeout(null, CREATION_WAIT_MS, TimeUnit.MILLISECONDS)
                 .handle((x, e) -> answer(ctx, request));
-    }
-
-    /** The coordinator partition of {@code key}, or -1 when the key type has none here. */
-    private int partitionOf(byte keyType, String key) {
-        if (key == null) return -1;
-        if (keyType == 0) return groups.partitionFor(key);
-        if (keyType == 1 && transactionStatePartitions > 0) return GroupCoordinator.partitionFor(key, transactionStatePartitions);
-        return -1;
     }
 
     private static boolean notAvailable(RequestContext ctx, FindCoordinatorResponse resp) {
