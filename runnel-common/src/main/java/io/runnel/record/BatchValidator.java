@@ -184,6 +184,8 @@ public final class BatchValidator {
         return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
     }
 
+    private static final ThreadLocal<RecordScanner> SCANNERS = ThreadLocal.withInitial(RecordScanner::new);
+
     /** The state of one validation call: settings, a reusable scanner, and the last batch's findings. */
     private static final class Run {
         private final boolean compacted;
@@ -191,7 +193,8 @@ public final class BatchValidator {
         private final long minTimestamp;
         private final long maxAllowedTimestamp;
         private final int maxMessageBytes;
-        private final RecordScanner scanner = new RecordScanner();
+        /** The thread's scanner: its window is reused across calls (validation runs on the few network threads). */
+        private final RecordScanner scanner = SCANNERS.get();
 
         long batchMaxTimestamp;
         int batchMaxOffsetDelta;

@@ -16,7 +16,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Random records through builder, validator and decoder keep keys, values, headers and get consecutive
- * offsets; the stamped batch stays readable by Kafka's reference implementation.
+ * offsets; the stamped batch stays readable by Kafka's reference implementation. Some values exceed the
+ * record scanner's 16 KiB window, compressed and not.
  */
 class RecordRoundTripProperties {
     private static final long NOW = 1_700_000_000_000L;
@@ -25,7 +26,10 @@ class RecordRoundTripProperties {
 
     @Provide
     Arbitrary<List<Input>> inputs() {
-        Arbitrary<byte[]> bytes = Arbitraries.bytes().array(byte[].class).ofMaxSize(300).injectNull(0.15);
+        // now and then a value larger than the scanner's 16 KiB window, so records straddle and skip across windows
+        Arbitrary<byte[]> bytes = Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(15, Arbitraries.bytes().array(byte[].class).ofMaxSize(300)),
+                net.jqwik.api.Tuple.of(1, Arbitraries.bytes().array(byte[].class).ofMinSize(5_000).ofMaxSize(40_000))).injectNull(0.15);
         Arbitrary<byte[]> nonNullBytes = Arbitraries.bytes().array(byte[].class).ofMaxSize(40);
         Arbitrary<Header> header = Combinators.combine(
                 Arbitraries.strings().ofMaxLength(12),
