@@ -280,15 +280,19 @@ public final class BatchValidator {
 
             int recordsStart = pos + RecordBatch.RECORDS_OFFSET;
             int recordsEnd = pos + size;
-            if (codecId == CompressionType.NONE.id()) {
-                walkRecords(scanner.reset(buf, recordsStart, recordsEnd), count, batch.baseTimestamp());
-            } else {
-                CompressionType codec = CompressionType.forId(codecId);
-                try (InputStream in = RecordBatch.openDecompressed(codec, buf, recordsStart, recordsEnd)) {
-                    walkRecords(scanner.reset(in), count, batch.baseTimestamp());
-                } catch (IOException e) {
-                    throw corrupt("Failed to close " + codec.configName() + " stream: " + e.getMessage());
+            try {
+                if (codecId == CompressionType.NONE.id()) {
+                    walkRecords(scanner.reset(buf, recordsStart, recordsEnd), count, batch.baseTimestamp());
+                } else {
+                    CompressionType codec = CompressionType.forId(codecId);
+                    try (InputStream in = RecordBatch.openDecompressed(codec, buf, recordsStart, recordsEnd)) {
+                        walkRecords(scanner.reset(in), count, batch.baseTimestamp());
+                    } catch (IOException e) {
+                        throw corrupt("Failed to close " + codec.configName() + " stream: " + e.getMessage());
+                    }
                 }
+            } finally {
+                scanner.release(); // the thread keeps the scanner, not the request's buffer or stream
             }
             return batch;
         }

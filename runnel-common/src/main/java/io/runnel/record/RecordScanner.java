@@ -161,13 +161,23 @@ final class RecordScanner {
 
     /** Reads {@code n >= 0} bytes into a new array. A bogus huge length cannot allocate beyond the data. */
     byte[] readBytes(int n) {
-        if (n <= limit - pos) {
+        int inWindow = limit - pos;
+        if (n <= inWindow) {
             byte[] out = Arrays.copyOfRange(window, pos, pos + n);
             pos += n;
             return out;
         }
-        if (in == null && n > knownRemaining()) throw corrupt("Record batch ends in the middle of a record", null);
-        byte[] out = new byte[in == null ? n : Math.min(n, 64 * 1024)];
+        if (in == null) { // over the batch's own bytes: the rest straight from them, not through the window
+            if (n > knownRemaining()) throw corrupt("Record batch ends in the middle of a record", null);
+            byte[] out = new byte[n];
+            System.arraycopy(window, pos, out, 0, inWindow);
+            pos = limit;
+            src.get(srcPos, out, inWindow, n - inWindow);
+            srcPos += n - inWindow;
+            base += n - inWindow;
+            return out;
+        }
+        byte[] out = new byte[Math.min(n, 64 * 1024)];
         int have = 0;
         while (have < n) {
             if (pos == limit && !fill()) throw corrupt("Record batch ends in the middle of a record", null);
@@ -178,6 +188,12 @@ final class RecordScanner {
             have += k;
         }
         return out;
+    }
+
+    /** Drops the references to the last batch's bytes or stream (the scanner may outlive them, kept by its thread). */
+    void release() {
+        src = null;
+        in = null;
     }
 
     static ApiException corrupt(String message, Throwable cause) {
