@@ -32,9 +32,13 @@ class LeaderProbeTest {
 
     @Test
     void aLiveLeaderIsNeverDeposedAndADeadOneIsReplaced() throws Exception {
-        // the nodes' own probes are off: this test drives one by hand
+        // the nodes' own probes are off: this test drives one by hand. The election timeout is long enough (a follower's
+        // timer fires 2-8 s after the leader's last message) that stopping the leader on a slow machine leaves the
+        // follower a follower while the deferral is checked
+        int electionTimeoutMs = 4000;
         try (QuorumHarness h = new QuorumHarness(dir, 3, 0, QuorumTuning.DEFAULT,
-                Map.of(QuorumConfig.LEADER_PROBE_ENABLE, "false", QuorumConfig.ELECTION_TIMEOUT_MS, "1000")).startAll()) {
+                Map.of(QuorumConfig.LEADER_PROBE_ENABLE, "false",
+                        QuorumConfig.ELECTION_TIMEOUT_MS, Integer.toString(electionTimeoutMs))).startAll()) {
             QuorumNode leader = h.awaitActive(Duration.ofSeconds(20));
             QuorumNode follower = h.running().stream().filter(n -> n != leader).findFirst().orElseThrow();
             long term = follower.status().term();
@@ -58,12 +62,19 @@ class LeaderProbeTest {
             h.stop(leader.status().nodeId());
             LeaderProbe deferring = follower.newLeaderProbe(0, LeaderProbe::tcpRefuses,
                     peer -> org.apache.ratis.server.protocol.TermIndex.valueOf(Long.MAX_VALUE, Long.MAX_VALUE));
-            assertThat(deferring.check()).as("a voter with a longer log stands instead").isFalse();
+            QuorumHarness.await(Duration.ofSeconds(2), () -> {
+                try {
+                    assertThat(deferring.check()).as("a voter with a longer log stands instead").isFalse();
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                return deferring.deferredTo != null;
+            }, "the probe defers");
             assertThat(deferring.deferredTo).as("left to the other follower").isEqualTo(QuorumNode.peerId(other.status().nodeId()));
             // a follower's probe may start the election before the timeouts do: either way a new leader follows, at a
             // later term
-            LeaderProbe probe = follower.newLeaderProbe(LeaderProbe.silentAfterMs(1000), LeaderProbe::tcpRefuses);
-            QuorumHarness.await(Duration.ofSeconds(20), () -> {
+            LeaderProbe probe = follower.newLeaderProbe(LeaderProbe.silentAfterMs(electionTimeoutMs), LeaderProbe::tcpRefuses);
+            QuorumHarness.await(Duration.ofSeconds(30), () -> {
                 try {
                     probe.check();
                 } catch (java.io.IOException e) {
