@@ -20,7 +20,7 @@ import java.util.concurrent.CountDownLatch;
 /** The {@code runnel} command line. */
 @Command(name = "runnel", mixinStandardHelpOptions = true, version = "Runnel 0.1.0",
         description = "An event streaming platform that speaks the Apache Kafka protocol.",
-        subcommands = {Main.Start.class})
+        subcommands = {Main.Start.class, Main.AotTrain.class})
 public final class Main implements Callable<Integer> {
 
     public static void main(String[] args) {
@@ -31,6 +31,25 @@ public final class Main implements Callable<Integer> {
     public Integer call() {
         CommandLine.usage(this, System.out);
         return 0;
+    }
+
+    /**
+     * {@code aot-training --dir D}: the launcher's training run for the JVM's ahead-of-time cache ({@link AotTraining}),
+     * a broker of its own under D driven by a generic workload, then a clean exit. Hidden: not for operators.
+     */
+    @Command(name = "aot-training", hidden = true, description = "Trains the JVM's ahead-of-time cache (the launcher runs it).")
+    static final class AotTrain implements Callable<Integer> {
+        @Option(names = "--dir", required = true, description = "A scratch directory for the training broker's data.")
+        Path dir;
+
+        @Override
+        public Integer call() throws Exception {
+            long t0 = System.nanoTime();
+            AotTraining.Result r = AotTraining.run(dir, AotTraining.MAX_MS);
+            System.out.printf("runnel: AOT training produced %,d records and fetched %,d in %d ms%n", r.produced(), r.fetched(),
+                    (System.nanoTime() - t0) / 1_000_000);
+            return 0;
+        }
     }
 
     @Command(name = "start", mixinStandardHelpOptions = true,
