@@ -12,6 +12,7 @@ import io.runnel.protocol.message.FindCoordinatorRequest;
 import io.runnel.protocol.message.ListOffsetsRequest;
 import io.runnel.protocol.message.MetadataRequest;
 import io.runnel.protocol.message.OffsetCommitRequest;
+import io.runnel.protocol.message.OffsetCommitResponse;
 import io.runnel.protocol.message.OffsetFetchRequest;
 import io.runnel.protocol.message.ProduceRequest;
 import io.runnel.protocol.message.ProduceResponse;
@@ -62,8 +63,11 @@ final class AotTraining {
         this.deadlineNanos = deadlineNanos;
     }
 
-    /** What one training did: records produced, and records fetched back (all of them unless time ran out). */
-    record Result(long produced, long fetched) {
+    /**
+     * What one training did: records produced, records fetched back (all of them unless time ran out), and whether
+     * the group's offsets were committed (the coordinator loads {@code __consumer_offsets} first).
+     */
+    record Result(long produced, long fetched, boolean offsetsCommitted) {
     }
 
     /** Runs the whole training against a broker of its own under {@code dir}, for {@code maxMs} at most. */
@@ -90,7 +94,7 @@ final class AotTraining {
 
     private Result workload() throws IOException {
         List<String> topics = new ArrayList<>();
-        for (CompressionType c : CompressionType.values()) topics.add("aot-training-" + c.name().toLowerCase());
+        for (CompressionType c : CompressionType.values()) topics.add(topic(c));
         createTopics(topics);
         metadata(topics);
         long produced = 0;
@@ -99,7 +103,7 @@ final class AotTraining {
                 // gzip is slow and rare: a tenth of the rounds
                 if (c == CompressionType.GZIP && round % 10 != 0) continue;
                 int recordSize = round % 2 == 0 ? 100 : 1024;
-                produced += produce("aot-training-" + c.name().toLowerCase(), c, recordSize, round % 3 == 0 ? (short) 1 : (short) -1);
+                produced += produce(topic(c), c, recordSize, round % 3 == 0 ? (short) 1 : (short) -1);
             }
         }
         long fetched = 0;
@@ -107,8 +111,12 @@ final class AotTraining {
             for (int p = 0; p < PARTITIONS && timeLeft(); p++) fetched += fetchAll(t, p);
         }
         listOffsets(topics);
-        offsets(topics);
-        return new Result(produced, fetched);
+        boolean committed = offsets(topics);
+        return new Result(produced, fetched, committed);
+    }
+
+    private static String topic(CompressionType codec) {
+        return "aot-training-" + codec.name().toLowerCase();
     }
 
     private void createTopics(List<String> names) throws IOException {
@@ -233,8 +241,12 @@ final class AotTraining {
         }
     }
 
-    /** A group's offsets committed and read back, through its coordinator (this broker). */
-    private void offsets(List<String> names) throws IOException {
+    /**
+     * A group's offsets committed and read back, through its coordinator (this broker). A fresh broker's coordinator
+     * is still loading {@code __consumer_offsets} at first: the commit is retried, as a client does, while time is left.
+     * True once committed.
+     */
+    private boolean offsets(List<String> names) throws IOException {
         FindCoordinatorRequest find = new FindCoordinatorRequest();
         find.keyType = 0;
         find.coordinatorKeys.add("aot-training-group");
@@ -253,12 +265,34 @@ final class AotTraining {
             }
             commit.topics.add(t);
         }
-        channel.send(ApiKeys.OFFSET_COMMIT, (short) 8, commit, TIMEOUT_MS);
+        if (!commitRetrying(commit)) return false;
         OffsetFetchRequest fetch = new OffsetFetchRequest();
         OffsetFetchRequest.Group g = new OffsetFetchRequest.Group();
         g.groupId = "aot-training-group";
         g.topics = null; // every committed partition
         fetch.groups.add(g);
         channel.send(ApiKeys.OFFSET_FETCH, (short) 8, fetch, TIMEOUT_MS);
+        return true;
+    }
+
+    private boolean commitRetrying(OffsetCommitRequest commit) throws IOException {
+        while (timeLeft()) {
+            OffsetCommitResponse resp = channel.send(ApiKeys.OFFSET_COMMIT, (short) 8, commit, TIMEOUT_MS);
+            Errors error = Errors.NONE;
+            for (OffsetCommitResponse.Topic t : resp.topics) {
+                for (OffsetCommitResponse.Partition p : t.partitions) {
+                    if (p.errorCode != 0) error = Errors.forCode(p.errorCode);
+                }
+            }
+            if (error == Errors.NONE) return true;
+            if (!error.retriable()) throw new IOException("committing offsets: " + error);
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return false;
     }
 }

@@ -20,6 +20,7 @@ class AotTrainingTest {
         // tenth round)
         assertThat(r.produced()).isGreaterThan(100_000);
         assertThat(r.fetched()).as("every record produced is fetched back").isEqualTo(r.produced());
+        assertThat(r.offsetsCommitted()).as("the group's offsets, once its coordinator has loaded").isTrue();
         try (Stream<Path> logs = Files.list(dir.resolve("data"))) {
             assertThat(logs.map(p -> p.getFileName().toString()))
                     .contains("aot-training-none-0", "aot-training-gzip-1", "aot-training-snappy-0", "aot-training-lz4-1",
@@ -32,6 +33,7 @@ class AotTrainingTest {
         AotTraining.Result r = AotTraining.run(dir, 1);
         assertThat(r.produced()).as("no round starts after the limit").isZero();
         assertThat(r.fetched()).isZero();
+        assertThat(r.offsetsCommitted()).isFalse();
         // the broker was closed: a second training over the same directory can lock and use it
         assertThat(AotTraining.run(dir, 1).produced()).isZero();
     }
