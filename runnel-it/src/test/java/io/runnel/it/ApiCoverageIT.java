@@ -1,8 +1,10 @@
 package io.runnel.it;
 
+import io.runnel.common.Errors;
 import io.runnel.protocol.ApiKeys;
 import io.runnel.protocol.ApiMessage;
 import io.runnel.protocol.ByteBufferReadable;
+import io.runnel.protocol.GrowableWritable;
 import io.runnel.protocol.message.ApiVersionsRequest;
 import io.runnel.protocol.message.ApiVersionsResponse;
 import org.apache.kafka.common.message.ApiMessageType;
@@ -77,7 +79,7 @@ class ApiCoverageIT {
         for (ApiVersionsResponse.ApiVersion a : apis) {
             ApiKeys ours = ApiKeys.forId(a.apiKey);
             assertThat(ours).as("advertised api %d is one Runnel implements", a.apiKey).isNotNull();
-            assertThat(a.minVersion).as("%s min", ours.displayName).isEqualTo(ours.lowestVersion);
+            assertThat(a.minVersion).as("%s min", ours.displayName).isEqualTo(ours.advertisedLowestVersion);
             assertThat(a.maxVersion).as("%s max", ours.displayName).isEqualTo(ours.highestVersion);
             assertThat(a.minVersion).isLessThanOrEqualTo(a.maxVersion);
             // the Java client must share at least one version with the broker, or it cannot use the API
@@ -113,7 +115,7 @@ class ApiCoverageIT {
         for (ApiVersionsResponse.ApiVersion a : advertised()) {
             ApiKeys api = ApiKeys.forId(a.apiKey);
             for (short v = a.minVersion; v <= a.maxVersion; v++) {
-                String problem = probe(api, v);
+                String problem = v < api.lowestVersion ? refusedAsUnsupported(api, v) : probe(api, v);
                 if (problem != null) failures.add(api.displayName + " v" + v + ": " + problem);
                 checked++;
             }
@@ -122,6 +124,51 @@ class ApiCoverageIT {
                 .map(a -> ApiKeys.forId(a.apiKey).displayName + " " + a.minVersion + "-" + a.maxVersion).toList());
         assertThat(checked).as("api versions probed").isGreaterThan(20);
         assertThat(failures).as("APIs advertised but not served (%d api versions probed)", checked).isEmpty();
+    }
+
+    /**
+     * Produce is listed from v0 as Kafka 4.4 lists it (older librdkafka compresses only when it sees v0 listed),
+     * though v0-v2 are not served, here as there; every other API lists exactly the versions it serves.
+     */
+    @Test
+    void produceIsListedFromVersionZeroAsKafkaListsIt() throws IOException {
+        ApiVersionsResponse.ApiVersion produce = advertised().stream().filter(a -> a.apiKey == ApiKeys.PRODUCE.id).findFirst().orElseThrow();
+        assertThat(produce.minVersion).isZero();
+        assertThat(ApiKeys.PRODUCE.lowestVersion).isEqualTo((short) 3);
+        assertThat(refusedAsUnsupported(ApiKeys.PRODUCE, (short) 0)).isNull();
+        assertThat(refusedAsUnsupported(ApiKeys.PRODUCE, (short) 2)).isNull();
+        assertThat(probe(ApiKeys.PRODUCE, (short) 3)).isNull();
+        for (ApiKeys api : ApiKeys.values()) {
+            if (api != ApiKeys.PRODUCE) assertThat(api.advertisedLowestVersion).as(api.displayName).isEqualTo(api.lowestVersion);
+        }
+    }
+
+    /** Null when a listed but unserved version is answered UNSUPPORTED_VERSION and the connection stays usable. */
+    private static String refusedAsUnsupported(ApiKeys api, short version) {
+        int corr = 200 + version;
+        int followUp = 9_200 + version;
+        try (RawClient c = new RawClient(broker.port())) {
+            // the body does not matter (the version is refused before it is read): the lowest served version's
+            GrowableWritable w = new GrowableWritable();
+            w.writeInt(0);
+            new io.runnel.protocol.RequestHeader(api.id, version, corr, "raw-it").write(w, api.requestHeaderVersion(version));
+            ApiMessage body = api.newRequest();
+            body.write(w, api.lowestVersion);
+            ByteBuffer frame = w.toByteBuffer();
+            frame.putInt(0, frame.remaining() - 4);
+            byte[] bytes = new byte[frame.remaining()];
+            frame.get(bytes);
+            c.write(bytes);
+            c.write(RawClient.frame(ApiKeys.API_VERSIONS, (short) 0, followUp, new ApiVersionsRequest()));
+            ByteBuffer first = c.readFrame();
+            if (first.getInt(0) != corr) return "response with correlation id " + first.getInt(0) + ", expected " + corr;
+            short error = first.getShort(4);
+            if (error != Errors.UNSUPPORTED_VERSION.code()) return "error " + error + ", expected UNSUPPORTED_VERSION";
+            if (c.readFrame().getInt(0) != followUp) return "the follow-up was not answered";
+            return null;
+        } catch (IOException | RuntimeException e) {
+            return "failed: " + e;
+        }
     }
 
     /** Null when the api version is served properly, otherwise what went wrong. */

@@ -121,6 +121,10 @@ class KcatIT {
             Result r = kcat(input.toString(), args.toArray(String[]::new));
             assertThat(r.exit()).as("kcat -P with %s; stderr: %s", codec, r.err()).isZero();
         }
+        // stored as kcat sent them, compressed as asked: librdkafka 2.0 sends uncompressed batches (saying so only
+        // in a debug log) when ApiVersions does not list Produce v0, as Kafka 4.x lists it
+        assertThat(storedCodecs(topic, 1)).as("codecs of the stored batches, in order (0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd)")
+                .containsExactly(0, 1, 2, 3, 4);
 
         List<ConsumerRecord<byte[], byte[]>> got = Clients.readAll(broker.bootstrap(), List.of(new TopicPartition(topic, 1)), Duration.ofSeconds(30));
         assertThat(got).hasSize(250);
@@ -139,6 +143,30 @@ class KcatIT {
                 assertThat(new String(h[1].value(), StandardCharsets.UTF_8)).isEqualTo(codec);
             }
         }
+    }
+
+    /** The compression codecs of a partition's stored batches, in log order, each run of equal codecs listed once. */
+    private static List<Integer> storedCodecs(String topic, int partition) throws IOException {
+        List<Integer> codecs = new ArrayList<>();
+        List<Path> segments;
+        try (var files = Files.walk(broker.dataDir())) {
+            segments = files.filter(f -> f.getParent().getFileName().toString().equals(topic + "-" + partition)
+                    && f.getFileName().toString().endsWith(".log")).sorted().toList();
+        }
+        assertThat(segments).as("segments of %s-%d", topic, partition).isNotEmpty();
+        for (Path segment : segments) {
+            java.nio.ByteBuffer log = java.nio.ByteBuffer.wrap(Files.readAllBytes(segment));
+            // a batch: base offset (8), length (4), then at byte 21 its attributes, the codec in the low 3 bits
+            while (log.remaining() >= 23) {
+                int start = log.position();
+                int length = log.getInt(start + 8);
+                if (length <= 0 || start + 12 + length > log.limit()) break; // the preallocated tail
+                int codec = log.getShort(start + 21) & 7;
+                if (codecs.isEmpty() || codecs.get(codecs.size() - 1) != codec) codecs.add(codec);
+                log.position(start + 12 + length);
+            }
+        }
+        return codecs;
     }
 
     @Test

@@ -79,7 +79,7 @@ public final class ApiVersionsHandler implements ApiHandler<ApiVersionsRequest, 
         for (ApiKeys api : registry.apis()) {
             ApiVersionsResponse.ApiVersion v = new ApiVersionsResponse.ApiVersion();
             v.apiKey = api.id;
-            v.minVersion = api.lowestVersion;
+            v.minVersion = api.advertisedLowestVersion;
             v.maxVersion = api.highestVersion;
             resp.apiKeys.add(v);
         }

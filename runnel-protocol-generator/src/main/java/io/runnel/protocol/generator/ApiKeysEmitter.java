@@ -26,7 +26,8 @@ final class ApiKeysEmitter {
             Schema.Api a = apis.get(i);
             maxKey = Math.max(maxKey, a.key);
             String flex = a.flexible.isEmpty() ? "-1" : Integer.toString(a.flexible.lo());
-            w.line(constantName(a.name) + "(" + a.key + ", \"" + a.name + "\", " + a.versions.lo() + ", " + a.versions.hi() + ", " + flex
+            int advertisedLo = a.advertised == null ? a.versions.lo() : a.advertised.lo();
+            w.line(constantName(a.name) + "(" + a.key + ", \"" + a.name + "\", " + a.versions.lo() + ", " + a.versions.hi() + ", " + advertisedLo + ", " + flex
                     + ", " + a.name + "Request::new, " + a.name + "Response::new)" + (i == apis.size() - 1 ? ";" : ","));
         }
         if (apis.isEmpty()) w.line(";");
@@ -41,16 +42,22 @@ final class ApiKeysEmitter {
         w.line("public final String displayName;");
         w.line("public final short lowestVersion;");
         w.line("public final short highestVersion;");
+        w.line("/**");
+        w.line(" * The lowest version ApiVersions lists. Below {@link #lowestVersion} only where a client needs to see");
+        w.line(" * an old version listed that no client sends (the schema's 'advertised'); such requests are refused.");
+        w.line(" */");
+        w.line("public final short advertisedLowestVersion;");
         w.line("/** First flexible version, or -1 when no version is flexible. */");
         w.line("public final short firstFlexibleVersion;");
         w.line("private final Supplier<ApiMessage> requestFactory;");
         w.line("private final Supplier<ApiMessage> responseFactory;");
         w.line("");
-        w.open("ApiKeys(int id, String displayName, int lowestVersion, int highestVersion, int firstFlexibleVersion, Supplier<ApiMessage> requestFactory, Supplier<ApiMessage> responseFactory)");
+        w.open("ApiKeys(int id, String displayName, int lowestVersion, int highestVersion, int advertisedLowestVersion, int firstFlexibleVersion, Supplier<ApiMessage> requestFactory, Supplier<ApiMessage> responseFactory)");
         w.line("this.id = (short) id;");
         w.line("this.displayName = displayName;");
         w.line("this.lowestVersion = (short) lowestVersion;");
         w.line("this.highestVersion = (short) highestVersion;");
+        w.line("this.advertisedLowestVersion = (short) advertisedLowestVersion;");
         w.line("this.firstFlexibleVersion = (short) firstFlexibleVersion;");
         w.line("this.requestFactory = requestFactory;");
         w.line("this.responseFactory = responseFactory;");

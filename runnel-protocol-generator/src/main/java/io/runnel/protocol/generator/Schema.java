@@ -53,6 +53,8 @@ final class Schema {
         int key;
         String name;
         Versions versions;
+        /** The range ApiVersions lists, when it differs from {@link #versions} (null: the same). */
+        Versions advertised;
         Versions flexible;
         TopLevel request;
         TopLevel response;

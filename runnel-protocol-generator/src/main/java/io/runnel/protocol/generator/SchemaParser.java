@@ -126,6 +126,16 @@ final class SchemaParser {
                 else if (message != null) message.versions = v;
                 else throw error("'versions' outside an api or message");
             }
+            case "advertised" -> {
+                expect(t, 2, "advertised <range>");
+                if (api == null) throw error("'advertised' outside an api");
+                if (api.versions == null) throw error("an api needs 'versions' before 'advertised'");
+                Versions v = parse(t.get(1));
+                if (v.hi() != api.versions.hi() || !v.containsAll(api.versions)) {
+                    throw error("advertised " + t.get(1) + " must end where the versions end and contain them all");
+                }
+                api.advertised = v;
+            }
             case "flexible" -> {
                 expect(t, 2, "flexible <range>|none");
                 Versions v = parse(t.get(1));

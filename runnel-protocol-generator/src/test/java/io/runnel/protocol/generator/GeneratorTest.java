@@ -38,7 +38,7 @@ class GeneratorTest {
         assertThat(msg.resolve("ThingRequest.java")).exists();
         assertThat(msg.resolve("ThingResponse.java")).exists();
         assertThat(Files.readString(msg.resolve("ThingRecord.java"))).contains("TYPE_ID = 4");
-        assertThat(Files.readString(out.resolve("io/runnel/protocol/ApiKeys.java"))).contains("THING(3, \"Thing\", 0, 2, 1");
+        assertThat(Files.readString(out.resolve("io/runnel/protocol/ApiKeys.java"))).contains("THING(3, \"Thing\", 0, 2, 0, 1");
         assertThat(stale).doesNotExist();
     }
 

@@ -84,4 +84,17 @@ class SchemaParserTest {
         Schema.Field a = f.apis.get(0).request.body.fields.get(0);
         assertThatThrownBy(() -> MessageEmitter.defaultExpr(a)).hasMessageContaining("bad default 300");
     }
+
+    @Test
+    void anAdvertisedRangeMayStartLowerButMustEndWithTheVersions() {
+        Schema.Api api = parse("api 0 P\nversions 3-13\nadvertised 0-13\nflexible 9+\nrequest\n  a int16 3+\nresponse\n  b int16 3+\n").apis.get(0);
+        assertThat(api.advertised).isEqualTo(new Versions(0, 13));
+        assertThat(parse("api 0 P\nversions 3-13\nflexible 9+\nrequest\nresponse\n").apis.get(0).advertised).isNull();
+        assertThatThrownBy(() -> parse("api 0 P\nversions 3-13\nadvertised 0-12\nflexible 9+\nrequest\nresponse\n"))
+                .hasMessageContaining("must end where the versions end");
+        assertThatThrownBy(() -> parse("api 0 P\nversions 3-13\nadvertised 4-13\nflexible 9+\nrequest\nresponse\n"))
+                .hasMessageContaining("contain them all");
+        assertThatThrownBy(() -> parse("api 0 P\nadvertised 0-13\nversions 3-13\nflexible 9+\nrequest\nresponse\n"))
+                .hasMessageContaining("needs 'versions' before 'advertised'");
+    }
 }
