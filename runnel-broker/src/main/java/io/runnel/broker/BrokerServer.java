@@ -178,7 +178,7 @@ public final class BrokerServer implements RunnelNode {
         } else {
             controller = MetadataController.start(config);
         }
-        logManager = new LogManager(config.logDirs().stream().map(Path::of).toList(), Time.SYSTEM, logManagerConfig(config));
+        logManager = new LogManager(config.logDirs().stream().map(Path::of).toList(), Time.SYSTEM, LogManagerConfig.from(config.values()));
         partitions = new ReplicaManager(nodeId, logManager, ReplicationConfig.from(config), Time.SYSTEM);
         if (config.clusterMode()) {
             partitions.onLeaderUnreachable(controller::suspectBroker);
@@ -199,7 +199,7 @@ public final class BrokerServer implements RunnelNode {
         GroupSupport groupSupport = new GroupSupport(groups, controller, broker);
         partitions.addLeadershipListener(groupSupport);
         ProducerIdAllocator producerIds = new ProducerIdAllocator(controller, ProducerIdAllocator.DEFAULT_BLOCK_SIZE);
-        TxnCoordinatorConfig txnConfig = txnConfig(config, groupConfig.offsetsTopicPartitions());
+        TxnCoordinatorConfig txnConfig = TxnCoordinatorConfig.from(config.values(), BrokerFeatures.TRANSACTION_VERSION);
         LocalMarkerWriter localMarkers = new LocalMarkerWriter(groups, partitions);
         markerChannels = new TxnMarkerChannelManager(nodeId, localMarkers, tp -> leaderOf(broker, tp), this::interBrokerEndpoint,
                 (int) Math.min(Integer.MAX_VALUE, ReplicationConfig.from(config).lagTimeMaxMs() + 15_000), interBrokerTls);
@@ -421,41 +421,6 @@ public final class BrokerServer implements RunnelNode {
         return (id, pid, epoch, tp, add) -> add || verify
                 ? txns.check(id, pid, epoch, tp, add)
                 : java.util.concurrent.CompletableFuture.completedFuture(io.runnel.common.Errors.NONE);
-    }
-
-    /** The transaction coordinator's settings (Kafka's keys and defaults) and the finalized transaction.version. */
-    static TxnCoordinatorConfig txnConfig(BrokerConfigs cfg, int offsetsTopicPartitions) {
-        var v = cfg.values();
-        return new TxnCoordinatorConfig(
-                v.getInt(BrokerConfigs.TRANSACTION_STATE_LOG_NUM_PARTITIONS),
-                v.getInt("transaction.max.timeout.ms"),
-                v.getInt("transactional.id.expiration.ms"),
-                v.getInt("transaction.abort.timed.out.transaction.cleanup.interval.ms"),
-                v.getInt("transaction.remove.expired.transaction.cleanup.interval.ms"),
-                offsetsTopicPartitions,
-                BrokerFeatures.TRANSACTION_VERSION);
-    }
-
-    static LogManagerConfig logManagerConfig(BrokerConfigs cfg) {
-        var v = cfg.values();
-        LogManagerConfig d = LogManagerConfig.DEFAULT;
-        return new LogManagerConfig(
-                v.getLong("log.retention.check.interval.ms"),
-                v.getLong("log.flush.scheduler.interval.ms"),
-                v.getInt("log.flush.offset.checkpoint.interval.ms"),
-                d.logStartOffsetCheckpointIntervalMs(),
-                d.highWatermarkCheckpointIntervalMs(),
-                v.getInt("num.recovery.threads.per.data.dir"),
-                v.getBoolean("log.cleaner.enable"),
-                v.getInt("log.cleaner.threads"),
-                v.getLong("log.cleaner.dedupe.buffer.size"),
-                v.getInt("log.cleaner.io.buffer.size"),
-                v.getLong("log.cleaner.backoff.ms"),
-                v.getInt("producer.id.expiration.ms"),
-                d.producerIdExpirationCheckIntervalMs(),
-                d.initialTaskDelayMs(),
-                v.getInt("background.threads"),
-                v.getInt(BrokerConfigs.LOG_MAX_OPEN_FILES));
     }
 
     /** The addresses the listeners are bound to, in listener order. */

@@ -91,6 +91,14 @@ public final class BrokerConfigs {
     public static final String DELETE_TOPIC_ENABLE = "delete.topic.enable";
     public static final String SOCKET_REQUEST_MAX_BYTES = "socket.request.max.bytes";
     public static final String LOG_MAX_OPEN_FILES = "log.max.open.files";
+    public static final String QUEUED_MAX_REQUESTS = "queued.max.requests";
+    public static final String CONNECTIONS_MAX_IDLE_MS = "connections.max.idle.ms";
+    public static final String MAX_CONNECTIONS = "max.connections";
+    public static final String MAX_CONNECTIONS_PER_IP = "max.connections.per.ip";
+    public static final String MAX_CONNECTIONS_PER_IP_OVERRIDES = "max.connections.per.ip.overrides";
+    public static final String SOCKET_SEND_BUFFER_BYTES = "socket.send.buffer.bytes";
+    public static final String SOCKET_RECEIVE_BUFFER_BYTES = "socket.receive.buffer.bytes";
+    public static final String SOCKET_LISTEN_BACKLOG_SIZE = "socket.listen.backlog.size";
     public static final String MESSAGE_MAX_BYTES = "message.max.bytes";
     public static final String NUM_NETWORK_THREADS = "num.network.threads";
     public static final String NUM_IO_THREADS = "num.io.threads";
@@ -106,6 +114,10 @@ public final class BrokerConfigs {
     public static final String TRANSACTION_STATE_LOG_MIN_ISR = "transaction.state.log.min.isr";
     public static final String TRANSACTION_STATE_LOG_SEGMENT_BYTES = "transaction.state.log.segment.bytes";
     public static final String TRANSACTION_PARTITION_VERIFICATION_ENABLE = "transaction.partition.verification.enable";
+    public static final String TRANSACTION_MAX_TIMEOUT_MS = "transaction.max.timeout.ms";
+    public static final String TRANSACTIONAL_ID_EXPIRATION_MS = "transactional.id.expiration.ms";
+    public static final String TRANSACTION_ABORT_TIMED_OUT_CLEANUP_INTERVAL_MS = "transaction.abort.timed.out.transaction.cleanup.interval.ms";
+    public static final String TRANSACTION_REMOVE_EXPIRED_CLEANUP_INTERVAL_MS = "transaction.remove.expired.transaction.cleanup.interval.ms";
     public static final String OFFSETS_TOPIC_REPLICATION_FACTOR = "offsets.topic.replication.factor";
     public static final String OFFSETS_RETENTION_MINUTES = "offsets.retention.minutes";
     public static final String OFFSETS_TOPIC_SEGMENT_BYTES = "offsets.topic.segment.bytes";
@@ -205,25 +217,25 @@ public final class BrokerConfigs {
                     "Accepted for compatibility with Kafka configuration files; no effect: Runnel runs each request "
                             + "on the network thread of its connection.")
             .define("background.threads", Type.INT, "10", Range.atLeast(1), H, "Threads for background tasks.")
-            .define("queued.max.requests", Type.INT, "500", Range.atLeast(1), H,
+            .define(QUEUED_MAX_REQUESTS, Type.INT, "500", Range.atLeast(1), H,
                     "Requests one connection may have in flight (read, not yet answered) before the broker stops "
                             + "reading from it until some are answered.")
-            .define("socket.send.buffer.bytes", Type.INT, "102400", H,
+            .define(SOCKET_SEND_BUFFER_BYTES, Type.INT, "102400", H,
                     "SO_SNDBUF of server sockets; -1 uses the operating system's default.")
-            .define("socket.receive.buffer.bytes", Type.INT, "102400", H,
+            .define(SOCKET_RECEIVE_BUFFER_BYTES, Type.INT, "102400", H,
                     "SO_RCVBUF of server sockets; -1 uses the operating system's default.")
             .define(SOCKET_REQUEST_MAX_BYTES, Type.INT, "104857600", Range.atLeast(1), H,
                     "The largest request the broker reads; larger ones close the connection.")
-            .define("socket.listen.backlog.size", Type.INT, "50", Range.atLeast(1), M, "The accept backlog of server sockets.")
+            .define(SOCKET_LISTEN_BACKLOG_SIZE, Type.INT, "50", Range.atLeast(1), M, "The accept backlog of server sockets.")
             .define(CONNECTIONS_MAX_REAUTH_MS, Type.LONG, "0", Range.atLeast(0), M,
                     "On SASL listeners: the longest session a SASL authentication grants (KIP-368); a client must "
                             + "re-authenticate before it ends or its connection is closed. 0: sessions do not expire.")
-            .define("connections.max.idle.ms", Type.LONG, "600000", M,
+            .define(CONNECTIONS_MAX_IDLE_MS, Type.LONG, "600000", M,
                     "A connection with nothing in flight that neither reads nor writes for this long is closed; -1 never.")
-            .define("max.connections", Type.INT, INT_MAX, Range.atLeast(0), M, "The most connections the broker accepts.")
-            .define("max.connections.per.ip", Type.INT, INT_MAX, Range.atLeast(0), M,
+            .define(MAX_CONNECTIONS, Type.INT, INT_MAX, Range.atLeast(0), M, "The most connections the broker accepts.")
+            .define(MAX_CONNECTIONS_PER_IP, Type.INT, INT_MAX, Range.atLeast(0), M,
                     "The most connections the broker accepts from one address.")
-            .define("max.connections.per.ip.overrides", Type.STRING, "",
+            .define(MAX_CONNECTIONS_PER_IP_OVERRIDES, Type.STRING, "",
                     ConfigDef.custom("host-or-ip:limit,...", (name, value) -> parseConnectionOverrides((String) value)), M,
                     "Per-address exceptions to max.connections.per.ip, as host-or-ip:limit pairs "
                             + "(e.g. hostName:100,127.0.0.1:200).")
@@ -453,16 +465,16 @@ public final class BrokerConfigs {
                     "min.insync.replicas of __transaction_state (at most its replication factor when it is created).")
             .define(TRANSACTION_STATE_LOG_SEGMENT_BYTES, Type.INT, "104857600", Range.atLeast(1), H,
                     "Segment size of __transaction_state.")
-            .define("transactional.id.expiration.ms", Type.INT, "604800000", Range.atLeast(1), H,
+            .define(TRANSACTIONAL_ID_EXPIRATION_MS, Type.INT, "604800000", Range.atLeast(1), H,
                     "How long a transactional id without a transaction in progress and without activity is remembered.")
-            .define("transaction.max.timeout.ms", Type.INT, "900000", Range.atLeast(1), H,
+            .define(TRANSACTION_MAX_TIMEOUT_MS, Type.INT, "900000", Range.atLeast(1), H,
                     "The largest transaction timeout a producer may ask for (else INVALID_TRANSACTION_TIMEOUT).")
-            .define("transaction.abort.timed.out.transaction.cleanup.interval.ms", Type.INT, "10000", Range.atLeast(1), L,
+            .define(TRANSACTION_ABORT_TIMED_OUT_CLEANUP_INTERVAL_MS, Type.INT, "10000", Range.atLeast(1), L,
                     "How often the transaction coordinator aborts transactions that outlived their timeout.")
             .define(TRANSACTION_PARTITION_VERIFICATION_ENABLE, Type.BOOLEAN, "true", L,
                     "Whether a transactional batch of Produce v11 and below is checked with the transaction coordinator "
                     + "(KIP-890 part 1): refused unless its partition is in the producer's ongoing transaction. Read at start.")
-            .define("transaction.remove.expired.transaction.cleanup.interval.ms", Type.INT, "3600000", Range.atLeast(1), L,
+            .define(TRANSACTION_REMOVE_EXPIRED_CLEANUP_INTERVAL_MS, Type.INT, "3600000", Range.atLeast(1), L,
                     "How often the transaction coordinator removes expired transactional ids.")
             .define("producer.id.expiration.ms", Type.INT, "86400000", Range.atLeast(1), L,
                     "How long the state of an idle producer id is kept.")
@@ -549,7 +561,7 @@ public final class BrokerConfigs {
             // dynamic here means: Runnel applies a change at run time (all of these are topic-config defaults,
             // applied through the topics' effective configs); Kafka's other dynamic keys (KafkaBrokerCatalogue) are
             // refused at run time with a message saying so (staticInRunnel)
-            .dynamic("max.connections", "max.connections.per.ip", "max.connections.per.ip.overrides",
+            .dynamic(MAX_CONNECTIONS, MAX_CONNECTIONS_PER_IP, MAX_CONNECTIONS_PER_IP_OVERRIDES,
                     MESSAGE_MAX_BYTES, "log.segment.bytes", LOG_ROLL_MS, "log.roll.jitter.ms", LOG_RETENTION_MS,
                     "log.retention.bytes", "log.cleanup.policy",
                     "log.cleaner.delete.retention.ms", "log.cleaner.min.compaction.lag.ms",

@@ -170,6 +170,16 @@ public final class ConfigDef {
         return this;
     }
 
+    /**
+     * A definition of just the named keys, as this one defines them: for a part of the code that reads a few keys
+     * of a larger configuration (the metadata quorum's of a broker's), without a second definition of them.
+     */
+    public ConfigDef subset(String... names) {
+        ConfigDef d = new ConfigDef();
+        for (String n : names) d.add(key(n));
+        return d;
+    }
+
     /** The key called {@code name}; throws IllegalArgumentException when there is none. */
     public Key key(String name) {
         Key k = keys.get(name);

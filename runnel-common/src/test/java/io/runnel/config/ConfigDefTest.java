@@ -55,6 +55,18 @@ class ConfigDefTest {
     }
 
     @Test
+    void aSubsetKeepsTheDefinitionsOfItsKeysAndIgnoresTheRest() {
+        ConfigDef part = sample().subset("i", "list");
+        assertThat(part.names()).containsExactly("i", "list");
+        assertThat(part.key("i")).isEqualTo(sample().key("i"));
+        ConfigValues v = part.parse(Map.of("list", "c", "b", "not a boolean"), unknown -> { });
+        assertThat(v.getInt("i")).isEqualTo(5);
+        assertThat(v.getList("list")).containsExactly("c");
+        assertThatThrownBy(() -> part.parse(Map.of("i", "11"))).hasMessageContaining("i");
+        assertThatThrownBy(() -> sample().subset("nope")).hasMessageContaining("no configuration nope");
+    }
+
+    @Test
     void passwordsNeverPrint() {
         ConfigValues v = sample().parse(Map.of("req", "r", "p", "hunter2"));
         assertThat(v.toString()).doesNotContain("hunter2").contains(Password.HIDDEN);

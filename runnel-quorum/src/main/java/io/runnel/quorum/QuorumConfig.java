@@ -1,10 +1,7 @@
 package io.runnel.quorum;
 
+import io.runnel.config.BrokerConfigs;
 import io.runnel.config.ConfigDef;
-import io.runnel.config.ConfigDef.Importance;
-import io.runnel.config.ConfigDef.Range;
-import io.runnel.config.ConfigDef.Type;
-import io.runnel.config.ConfigDef.ValidList;
 import io.runnel.config.ConfigException;
 import io.runnel.config.ConfigValues;
 
@@ -17,12 +14,25 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
+import static io.runnel.config.BrokerConfigs.CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS;
+import static io.runnel.config.BrokerConfigs.CONTROLLER_QUORUM_LEADER_PROBE_ENABLE;
+import static io.runnel.config.BrokerConfigs.CONTROLLER_QUORUM_VOTERS;
+import static io.runnel.config.BrokerConfigs.LOG_DIR;
+import static io.runnel.config.BrokerConfigs.LOG_DIRS;
+import static io.runnel.config.BrokerConfigs.METADATA_LOG_DIR;
+import static io.runnel.config.BrokerConfigs.METADATA_QUORUM_OBSERVER_ADDRESS;
+import static io.runnel.config.BrokerConfigs.METADATA_SNAPSHOT_INTERVAL_MS;
+import static io.runnel.config.BrokerConfigs.METADATA_SNAPSHOT_MAX_NEW_RECORD_BYTES;
+import static io.runnel.config.BrokerConfigs.NODE_ID;
+import static io.runnel.config.BrokerConfigs.PROCESS_ROLES;
+
 /**
  * The metadata quorum's part of a node's configuration, with Kafka's keys: {@code node.id},
  * {@code process.roles}, {@code controller.quorum.voters} ({@code id@host:port,...}),
  * {@code metadata.log.dir} (else the first of {@code log.dirs}/{@code log.dir}), the snapshot triggers
- * and {@code controller.quorum.election.timeout.ms}. Keys this class does not know (the broker's) are
- * ignored, so a whole server.properties can be handed in.
+ * and {@code controller.quorum.election.timeout.ms}. Keys this class does not read (the broker's) are
+ * ignored, so a whole server.properties can be handed in. {@link io.runnel.config.BrokerConfigs} defines every
+ * key (default, valid range, documentation); this class reads its part of them.
  *
  * <p>Validation errors are {@link ConfigException}s naming the key: bad voter syntax, duplicate voter
  * ids or addresses, a controller missing from the voters, a broker-only node listed as a voter, a
@@ -32,20 +42,6 @@ import java.util.Set;
  * <p>Immutable.
  */
 public final class QuorumConfig {
-    public static final String NODE_ID = "node.id";
-    public static final String PROCESS_ROLES = "process.roles";
-    public static final String QUORUM_VOTERS = "controller.quorum.voters";
-    public static final String ELECTION_TIMEOUT_MS = "controller.quorum.election.timeout.ms";
-    /** Runnel only: a voter probes a silent leader's port and elects at once when it refuses (see {@link LeaderProbe}). */
-    public static final String LEADER_PROBE_ENABLE = "controller.quorum.leader.probe.enable";
-    public static final String METADATA_LOG_DIR = "metadata.log.dir";
-    public static final String LOG_DIRS = "log.dirs";
-    public static final String LOG_DIR = "log.dir";
-    public static final String SNAPSHOT_MAX_BYTES = "metadata.log.max.record.bytes.between.snapshots";
-    public static final String SNAPSHOT_INTERVAL_MS = "metadata.log.max.snapshot.interval.ms";
-    /** Runnel only: the host:port an observer (a broker that is not a voter) listens on for the log. */
-    public static final String OBSERVER_ADDRESS = "metadata.quorum.observer.address";
-
     /** The directory, inside the metadata log dir, holding the replicated log (Ratis storage). */
     public static final String QUORUM_DIR = "__cluster_metadata-quorum";
     static final int SINGLE_NODE_PORT = 0;
@@ -65,25 +61,10 @@ public final class QuorumConfig {
         }
     }
 
-    private static final ConfigDef DEF = new ConfigDef()
-            .define(NODE_ID, Type.INT, "1", Range.atLeast(0), Importance.HIGH, "This node's id.")
-            .define(PROCESS_ROLES, Type.LIST, "broker,controller", ValidList.nonEmptyIn("broker", "controller"),
-                    Importance.HIGH, "broker, controller, or both.")
-            .define(QUORUM_VOTERS, Type.LIST, "", Importance.HIGH,
-                    "The voters of the metadata quorum as id@host:port,...; empty: a quorum of this node alone.")
-            .define(ELECTION_TIMEOUT_MS, Type.INT, "1000", Range.atLeast(100), Importance.HIGH,
-                    "About the time without a leader before a voter starts an election (Ratis' timeout is randomised in [e/2, e]).")
-            .define(LEADER_PROBE_ENABLE, Type.BOOLEAN, "true", Importance.MEDIUM,
-                    "Runnel only: a voter whose leader is silent probes its port and starts an election at once when refused.")
-            .define(METADATA_LOG_DIR, Type.STRING, null, Importance.HIGH, "The directory of the metadata log.")
-            .define(LOG_DIRS, Type.LIST, null, Importance.HIGH, "Partition data directories.")
-            .define(LOG_DIR, Type.LIST, "./data", Importance.HIGH, "Partition data directory when log.dirs is unset.")
-            .define(SNAPSHOT_MAX_BYTES, Type.LONG, "20971520", Range.atLeast(1), Importance.HIGH,
-                    "Bytes of applied metadata entries after which a snapshot is taken.")
-            .define(SNAPSHOT_INTERVAL_MS, Type.LONG, "3600000", Range.atLeast(0), Importance.HIGH,
-                    "Time after which a snapshot is taken if anything was applied since the last one; 0 disables.")
-            .define(OBSERVER_ADDRESS, Type.STRING, "127.0.0.1:0", Importance.LOW,
-                    "Runnel only: host:port an observer listens on for the replicated log; port 0 picks a free port.");
+    /** The keys read here, as BrokerConfigs defines them (one definition for the whole configuration). */
+    private static final ConfigDef DEF = BrokerConfigs.definition().subset(NODE_ID, PROCESS_ROLES, CONTROLLER_QUORUM_VOTERS,
+            CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS, CONTROLLER_QUORUM_LEADER_PROBE_ENABLE, METADATA_LOG_DIR, LOG_DIRS, LOG_DIR,
+            METADATA_SNAPSHOT_MAX_NEW_RECORD_BYTES, METADATA_SNAPSHOT_INTERVAL_MS, METADATA_QUORUM_OBSERVER_ADDRESS);
 
     private final int nodeId;
     private final Set<Role> roles;
@@ -102,28 +83,28 @@ public final class QuorumConfig {
         EnumSet<Role> r = EnumSet.noneOf(Role.class);
         for (String s : v.getList(PROCESS_ROLES)) r.add(Role.valueOf(s.trim().toUpperCase(Locale.ROOT)));
         roles = Set.copyOf(r);
-        List<Voter> parsed = parseVoters(v.getList(QUORUM_VOTERS));
+        List<Voter> parsed = parseVoters(v.getList(CONTROLLER_QUORUM_VOTERS));
         votersConfigured = !parsed.isEmpty();
-        electionTimeoutMs = v.getInt(ELECTION_TIMEOUT_MS);
-        leaderProbe = v.getBoolean(LEADER_PROBE_ENABLE);
-        snapshotMaxBytes = v.getLong(SNAPSHOT_MAX_BYTES);
-        snapshotIntervalMs = v.getLong(SNAPSHOT_INTERVAL_MS);
+        electionTimeoutMs = v.getInt(CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS);
+        leaderProbe = v.getBoolean(CONTROLLER_QUORUM_LEADER_PROBE_ENABLE);
+        snapshotMaxBytes = v.getLong(METADATA_SNAPSHOT_MAX_NEW_RECORD_BYTES);
+        snapshotIntervalMs = v.getLong(METADATA_SNAPSHOT_INTERVAL_MS);
         metadataLogDir = metadataLogDir(v);
-        String[] obs = splitHostPort(OBSERVER_ADDRESS, v.getString(OBSERVER_ADDRESS), v.getString(OBSERVER_ADDRESS), true);
+        String[] obs = splitHostPort(METADATA_QUORUM_OBSERVER_ADDRESS, v.getString(METADATA_QUORUM_OBSERVER_ADDRESS), v.getString(METADATA_QUORUM_OBSERVER_ADDRESS), true);
         observerHost = obs[0];
         observerPort = Integer.parseInt(obs[1]);
         boolean controller = roles.contains(Role.CONTROLLER);
         boolean listed = parsed.stream().anyMatch(x -> x.id() == nodeId);
         if (controller && votersConfigured && !listed) {
-            throw new ConfigException(QUORUM_VOTERS, QUORUM_VOTERS + " " + parsed + " does not include this controller: "
+            throw new ConfigException(CONTROLLER_QUORUM_VOTERS, CONTROLLER_QUORUM_VOTERS + " " + parsed + " does not include this controller: "
                     + NODE_ID + "=" + nodeId + " has the controller role, so it must be one of the voters");
         }
         if (!controller && listed) {
-            throw new ConfigException(QUORUM_VOTERS, QUORUM_VOTERS + " lists " + NODE_ID + "=" + nodeId
+            throw new ConfigException(CONTROLLER_QUORUM_VOTERS, CONTROLLER_QUORUM_VOTERS + " lists " + NODE_ID + "=" + nodeId
                     + ", but " + PROCESS_ROLES + " does not include controller: only controllers vote");
         }
         if (!controller && !votersConfigured) {
-            throw new ConfigException(QUORUM_VOTERS, QUORUM_VOTERS + " is empty, but a node without the controller role"
+            throw new ConfigException(CONTROLLER_QUORUM_VOTERS, CONTROLLER_QUORUM_VOTERS + " is empty, but a node without the controller role"
                     + " needs the voters to follow the metadata log");
         }
         voters = votersConfigured ? List.copyOf(parsed) : List.of(new Voter(nodeId, "127.0.0.1", SINGLE_NODE_PORT));
@@ -136,11 +117,6 @@ public final class QuorumConfig {
      */
     public static QuorumConfig parse(Map<String, String> props) {
         return new QuorumConfig(DEF.parse(props, unknown -> { }));
-    }
-
-    /** The keys this class reads, with their definitions (for documentation and BrokerConfigs later). */
-    public static ConfigDef definition() {
-        return DEF;
     }
 
     private static List<Voter> parseVoters(List<String> entries) {
@@ -160,7 +136,7 @@ public final class QuorumConfig {
                 throw badVoter(all, e, "the id '" + e.substring(0, at) + "' is not a number");
             }
             if (id < 0) throw badVoter(all, e, "the id must not be negative");
-            String[] hp = splitHostPort(QUORUM_VOTERS, all, e.substring(at + 1), false);
+            String[] hp = splitHostPort(CONTROLLER_QUORUM_VOTERS, all, e.substring(at + 1), false);
             Voter v = new Voter(id, hp[0], Integer.parseInt(hp[1]));
             if (!ids.add(id)) throw badVoter(all, e, "voter id " + id + " appears more than once");
             if (!addresses.add(v.address())) throw badVoter(all, e, "address " + v.address() + " appears more than once");
@@ -187,7 +163,7 @@ public final class QuorumConfig {
     }
 
     private static ConfigException badVoter(String all, String entry, String reason) {
-        return badValue(QUORUM_VOTERS, all, entry, reason);
+        return badValue(CONTROLLER_QUORUM_VOTERS, all, entry, reason);
     }
 
     private static ConfigException badValue(String key, String all, String entry, String reason) {

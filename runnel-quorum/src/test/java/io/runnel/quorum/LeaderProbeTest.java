@@ -1,5 +1,6 @@
 package io.runnel.quorum;
 
+import io.runnel.config.BrokerConfigs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,8 +38,8 @@ class LeaderProbeTest {
         // follower a follower while the deferral is checked
         int electionTimeoutMs = 4000;
         try (QuorumHarness h = new QuorumHarness(dir, 3, 0, QuorumTuning.DEFAULT,
-                Map.of(QuorumConfig.LEADER_PROBE_ENABLE, "false",
-                        QuorumConfig.ELECTION_TIMEOUT_MS, Integer.toString(electionTimeoutMs))).startAll()) {
+                Map.of(BrokerConfigs.CONTROLLER_QUORUM_LEADER_PROBE_ENABLE, "false",
+                        BrokerConfigs.CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS, Integer.toString(electionTimeoutMs))).startAll()) {
             QuorumNode leader = h.awaitActive(Duration.ofSeconds(20));
             QuorumNode follower = h.running().stream().filter(n -> n != leader).findFirst().orElseThrow();
             long term = follower.status().term();

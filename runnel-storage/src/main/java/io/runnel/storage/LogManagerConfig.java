@@ -1,8 +1,14 @@
 package io.runnel.storage;
 
+import io.runnel.config.BrokerConfigs;
+import io.runnel.config.ConfigValues;
+
+import java.util.Map;
+
 /**
- * Broker-level settings of the {@link LogManager}, under Kafka's broker config names; {@link #DEFAULT}
- * holds Kafka 4.x's defaults.
+ * Broker-level settings of the {@link LogManager}, under Kafka's broker config names. The keys, defaults and
+ * valid ranges are defined once, in {@link BrokerConfigs}; {@link #from} reads them and {@link #DEFAULT} is an
+ * empty server.properties. Four intervals that are not configurable are constants here.
  *
  * @param retentionCheckIntervalMs          {@code log.retention.check.interval.ms}: how often retention runs
  * @param flushCheckIntervalMs              {@code log.flush.scheduler.interval.ms}: how often flush.ms is checked
@@ -32,23 +38,38 @@ public record LogManagerConfig(long retentionCheckIntervalMs, long flushCheckInt
                                long producerIdExpirationCheckIntervalMs, long initialTaskDelayMs,
                                int schedulerThreads, int maxOpenFiles) {
 
-    public static final LogManagerConfig DEFAULT = new LogManagerConfig(
-            300_000,            // log.retention.check.interval.ms: 5 minutes
-            Long.MAX_VALUE,     // log.flush.scheduler.interval.ms
-            60_000,             // log.flush.offset.checkpoint.interval.ms
-            60_000,             // log.flush.start.offset.checkpoint.interval.ms
-            5_000,              // replica.high.watermark.checkpoint.interval.ms
-            2,                  // num.recovery.threads.per.data.dir (Kafka 4.0, KIP-1030)
-            true,               // log.cleaner.enable
-            1,                  // log.cleaner.threads
-            128L * 1024 * 1024, // log.cleaner.dedupe.buffer.size
-            512 * 1024,         // log.cleaner.io.buffer.size
-            15_000,             // log.cleaner.backoff.ms
-            86_400_000,         // producer.id.expiration.ms: 1 day
-            600_000,            // producer.id.expiration.check.interval.ms: 10 minutes
-            30_000,             // log.initial.task.delay.ms
-            10,                 // background.threads
-            4096);              // log.max.open.files
+    /** {@code log.flush.start.offset.checkpoint.interval.ms}: Kafka's default, not configurable here. */
+    static final long LOG_START_OFFSET_CHECKPOINT_INTERVAL_MS = 60_000;
+    /** {@code replica.high.watermark.checkpoint.interval.ms}: Kafka's default, not configurable here. */
+    static final long HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS = 5_000;
+    /** {@code producer.id.expiration.check.interval.ms}: Kafka's default (10 minutes), not configurable here. */
+    static final long PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS = 600_000;
+    /** {@code log.initial.task.delay.ms}: Kafka's default, not configurable here. */
+    static final long INITIAL_TASK_DELAY_MS = 30_000;
+
+    /** An empty server.properties. */
+    public static final LogManagerConfig DEFAULT = from(BrokerConfigs.definition().parse(Map.of()));
+
+    /** The settings from a broker's parsed configuration. */
+    public static LogManagerConfig from(ConfigValues v) {
+        return new LogManagerConfig(
+                v.getLong(BrokerConfigs.LOG_RETENTION_CHECK_INTERVAL_MS),
+                v.getLong("log.flush.scheduler.interval.ms"),
+                v.getInt("log.flush.offset.checkpoint.interval.ms"),
+                LOG_START_OFFSET_CHECKPOINT_INTERVAL_MS,
+                HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS,
+                v.getInt("num.recovery.threads.per.data.dir"),
+                v.getBoolean("log.cleaner.enable"),
+                v.getInt("log.cleaner.threads"),
+                v.getLong("log.cleaner.dedupe.buffer.size"),
+                v.getInt("log.cleaner.io.buffer.size"),
+                v.getLong("log.cleaner.backoff.ms"),
+                v.getInt("producer.id.expiration.ms"),
+                PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS,
+                INITIAL_TASK_DELAY_MS,
+                v.getInt("background.threads"),
+                v.getInt(BrokerConfigs.LOG_MAX_OPEN_FILES));
+    }
 
     public LogManagerConfig {
         if (retentionCheckIntervalMs < 1 || flushCheckIntervalMs < 1 || recoveryPointCheckpointIntervalMs < 1

@@ -1,9 +1,13 @@
 package io.runnel.txn;
 
+import io.runnel.config.BrokerConfigs;
+import io.runnel.config.ConfigValues;
+
 import java.util.Map;
 
 /**
- * The transaction coordinator's settings, with Apache Kafka's broker config names and defaults.
+ * The transaction coordinator's settings. Their keys, defaults and valid ranges (Kafka's) are defined once, in
+ * {@link BrokerConfigs}; {@link #from} reads them and {@link #DEFAULT} is an empty server.properties.
  *
  * @param stateLogPartitions        {@code transaction.state.log.num.partitions} (50): partitions of __transaction_state
  * @param maxTimeoutMs              {@code transaction.max.timeout.ms} (15 minutes): the largest transaction.timeout.ms a
@@ -19,55 +23,31 @@ import java.util.Map;
  */
 public record TxnCoordinatorConfig(int stateLogPartitions, int maxTimeoutMs, long idExpirationMs, long abortTimedOutIntervalMs,
                                    long removeExpiredIntervalMs, int offsetsTopicPartitions, short transactionVersion) {
-    public static final String STATE_LOG_PARTITIONS = "transaction.state.log.num.partitions";
-    public static final String MAX_TIMEOUT_MS = "transaction.max.timeout.ms";
-    public static final String ID_EXPIRATION_MS = "transactional.id.expiration.ms";
-    public static final String ABORT_TIMED_OUT_INTERVAL_MS = "transaction.abort.timed.out.transaction.cleanup.interval.ms";
-    public static final String REMOVE_EXPIRED_INTERVAL_MS = "transaction.remove.expired.transaction.cleanup.interval.ms";
-    public static final String OFFSETS_TOPIC_PARTITIONS = "offsets.topic.num.partitions";
-
-    public static final TxnCoordinatorConfig DEFAULT = new TxnCoordinatorConfig(50, 15 * 60_000, 7L * 24 * 3600_000, 10_000,
-            3600_000, 50, (short) 2);
+    /** An empty server.properties, at the newest transaction.version. */
+    public static final TxnCoordinatorConfig DEFAULT = from(BrokerConfigs.definition().parse(Map.of()), (short) 2);
 
     public TxnCoordinatorConfig {
-        positive(STATE_LOG_PARTITIONS, stateLogPartitions);
-        positive(MAX_TIMEOUT_MS, maxTimeoutMs);
-        positive(ID_EXPIRATION_MS, idExpirationMs);
-        positive(ABORT_TIMED_OUT_INTERVAL_MS, abortTimedOutIntervalMs);
-        positive(REMOVE_EXPIRED_INTERVAL_MS, removeExpiredIntervalMs);
-        positive(OFFSETS_TOPIC_PARTITIONS, offsetsTopicPartitions);
+        positive(BrokerConfigs.TRANSACTION_STATE_LOG_NUM_PARTITIONS, stateLogPartitions);
+        positive(BrokerConfigs.TRANSACTION_MAX_TIMEOUT_MS, maxTimeoutMs);
+        positive(BrokerConfigs.TRANSACTIONAL_ID_EXPIRATION_MS, idExpirationMs);
+        positive(BrokerConfigs.TRANSACTION_ABORT_TIMED_OUT_CLEANUP_INTERVAL_MS, abortTimedOutIntervalMs);
+        positive(BrokerConfigs.TRANSACTION_REMOVE_EXPIRED_CLEANUP_INTERVAL_MS, removeExpiredIntervalMs);
+        positive(BrokerConfigs.OFFSETS_TOPIC_NUM_PARTITIONS, offsetsTopicPartitions);
         if (transactionVersion < 0 || transactionVersion > 2) {
             throw new IllegalArgumentException("transaction.version must be 0, 1 or 2, not " + transactionVersion);
         }
     }
 
-    /**
-     * The config from broker properties; keys that are absent keep their defaults.
-     *
-     * @throws IllegalArgumentException naming the key, for a value that is not a number or is below 1
-     */
-    public static TxnCoordinatorConfig from(Map<String, String> props, short transactionVersion) {
+    /** The settings from a broker's parsed configuration and the finalized transaction.version. */
+    public static TxnCoordinatorConfig from(ConfigValues c, short transactionVersion) {
         return new TxnCoordinatorConfig(
-                (int) number(props, STATE_LOG_PARTITIONS, DEFAULT.stateLogPartitions, Integer.MAX_VALUE),
-                (int) number(props, MAX_TIMEOUT_MS, DEFAULT.maxTimeoutMs, Integer.MAX_VALUE),
-                number(props, ID_EXPIRATION_MS, DEFAULT.idExpirationMs, Integer.MAX_VALUE),
-                number(props, ABORT_TIMED_OUT_INTERVAL_MS, DEFAULT.abortTimedOutIntervalMs, Integer.MAX_VALUE),
-                number(props, REMOVE_EXPIRED_INTERVAL_MS, DEFAULT.removeExpiredIntervalMs, Integer.MAX_VALUE),
-                (int) number(props, OFFSETS_TOPIC_PARTITIONS, DEFAULT.offsetsTopicPartitions, Integer.MAX_VALUE),
+                c.getInt(BrokerConfigs.TRANSACTION_STATE_LOG_NUM_PARTITIONS),
+                c.getInt(BrokerConfigs.TRANSACTION_MAX_TIMEOUT_MS),
+                c.getInt(BrokerConfigs.TRANSACTIONAL_ID_EXPIRATION_MS),
+                c.getInt(BrokerConfigs.TRANSACTION_ABORT_TIMED_OUT_CLEANUP_INTERVAL_MS),
+                c.getInt(BrokerConfigs.TRANSACTION_REMOVE_EXPIRED_CLEANUP_INTERVAL_MS),
+                c.getInt(BrokerConfigs.OFFSETS_TOPIC_NUM_PARTITIONS),
                 transactionVersion);
-    }
-
-    private static long number(Map<String, String> props, String key, long dflt, long max) {
-        String v = props.get(key);
-        if (v == null) return dflt;
-        long n;
-        try {
-            n = Long.parseLong(v.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("Invalid value " + v + " for configuration " + key + ": not a number");
-        }
-        if (n < 1 || n > max) throw new IllegalArgumentException("Invalid value " + v + " for configuration " + key + ": must be between 1 and " + max);
-        return n;
     }
 
     private static void positive(String key, long v) {

@@ -45,7 +45,7 @@ public final class ClusterConfigCheck {
             BrokerConfigs.Listener l = config.controllerListener();
             QuorumConfig.Voter self = q.self();
             if (l != null && self != null && l.port() != 0 && l.port() != self.port()) {
-                throw new ConfigException(QuorumConfig.QUORUM_VOTERS, QuorumConfig.QUORUM_VOTERS + " gives node " + q.nodeId()
+                throw new ConfigException(BrokerConfigs.CONTROLLER_QUORUM_VOTERS, BrokerConfigs.CONTROLLER_QUORUM_VOTERS + " gives node " + q.nodeId()
                         + " the address " + self.address() + ", but its controller listener is " + l
                         + ": the ports must agree");
             }

@@ -30,15 +30,6 @@ public record NetworkConfig(int maxRequestBytes, int queuedMaxRequests, int maxU
      */
     public static final int MAX_UNSENT_RESPONSE_BYTES = 4 * 1024 * 1024;
 
-    public static final String QUEUED_MAX_REQUESTS = "queued.max.requests";
-    public static final String CONNECTIONS_MAX_IDLE_MS = "connections.max.idle.ms";
-    public static final String MAX_CONNECTIONS = "max.connections";
-    public static final String MAX_CONNECTIONS_PER_IP = "max.connections.per.ip";
-    public static final String MAX_CONNECTIONS_PER_IP_OVERRIDES = "max.connections.per.ip.overrides";
-    public static final String SOCKET_SEND_BUFFER_BYTES = "socket.send.buffer.bytes";
-    public static final String SOCKET_RECEIVE_BUFFER_BYTES = "socket.receive.buffer.bytes";
-    public static final String SOCKET_LISTEN_BACKLOG_SIZE = "socket.listen.backlog.size";
-
     /** The connection limits: max.connections, max.connections.per.ip, max.connections.per.ip.overrides. */
     public record ConnectionLimits(int maxConnections, int maxPerIp, Map<String, Integer> perIpOverrides) {
         public ConnectionLimits {
@@ -47,17 +38,17 @@ public record NetworkConfig(int maxRequestBytes, int queuedMaxRequests, int maxU
 
         /** Reads the three keys through {@code value} (key to its effective text, null when unset). */
         public static ConnectionLimits from(java.util.function.Function<String, Object> value) {
-            return new ConnectionLimits(((Number) value.apply(MAX_CONNECTIONS)).intValue(),
-                    ((Number) value.apply(MAX_CONNECTIONS_PER_IP)).intValue(),
-                    BrokerConfigs.parseConnectionOverrides((String) value.apply(MAX_CONNECTIONS_PER_IP_OVERRIDES)));
+            return new ConnectionLimits(((Number) value.apply(BrokerConfigs.MAX_CONNECTIONS)).intValue(),
+                    ((Number) value.apply(BrokerConfigs.MAX_CONNECTIONS_PER_IP)).intValue(),
+                    BrokerConfigs.parseConnectionOverrides((String) value.apply(BrokerConfigs.MAX_CONNECTIONS_PER_IP_OVERRIDES)));
         }
     }
 
     public static NetworkConfig from(BrokerConfigs cfg) {
         var v = cfg.values();
-        return new NetworkConfig(v.getInt(BrokerConfigs.SOCKET_REQUEST_MAX_BYTES), v.getInt(QUEUED_MAX_REQUESTS),
-                MAX_UNSENT_RESPONSE_BYTES, v.getLong(CONNECTIONS_MAX_IDLE_MS),
-                ConnectionLimits.from(v::get), v.getInt(SOCKET_SEND_BUFFER_BYTES),
-                v.getInt(SOCKET_RECEIVE_BUFFER_BYTES), v.getInt(SOCKET_LISTEN_BACKLOG_SIZE));
+        return new NetworkConfig(v.getInt(BrokerConfigs.SOCKET_REQUEST_MAX_BYTES), v.getInt(BrokerConfigs.QUEUED_MAX_REQUESTS),
+                MAX_UNSENT_RESPONSE_BYTES, v.getLong(BrokerConfigs.CONNECTIONS_MAX_IDLE_MS),
+                ConnectionLimits.from(v::get), v.getInt(BrokerConfigs.SOCKET_SEND_BUFFER_BYTES),
+                v.getInt(BrokerConfigs.SOCKET_RECEIVE_BUFFER_BYTES), v.getInt(BrokerConfigs.SOCKET_LISTEN_BACKLOG_SIZE));
     }
 }

@@ -3,7 +3,7 @@ package io.runnel.broker.partition;
 import io.runnel.config.BrokerConfigs;
 
 /**
- * The broker's replica.* settings (Kafka's keys and defaults).
+ * The broker's replica.* settings, read from {@link BrokerConfigs} (which owns their keys and Kafka's defaults).
  *
  * @param lagTimeMaxMs          replica.lag.time.max.ms: a follower not caught up for this long leaves the ISR
  * @param fetchWaitMaxMs        replica.fetch.wait.max.ms: how long a follower's fetch waits at the leader for data
@@ -20,14 +20,14 @@ public record ReplicationConfig(long lagTimeMaxMs, int fetchWaitMaxMs, int fetch
                                 int fetchResponseMaxBytes, int fetchBackoffMs, int socketTimeoutMs, int numFetchers,
                                 int quotaWindows, long quotaWindowMs) {
 
-    public static final ReplicationConfig DEFAULTS = new ReplicationConfig(30_000, 500, 1, 1_048_576, 10_485_760, 1000, 30_000, 1,
-            11, 1000);
+    /** An empty server.properties (BrokerConfigs defines every key and its default). */
+    public static final ReplicationConfig DEFAULTS = from(BrokerConfigs.defaults());
 
-    /** The settings without throttle windows (Kafka's defaults for those). */
+    /** The settings with the default throttle windows. */
     public ReplicationConfig(long lagTimeMaxMs, int fetchWaitMaxMs, int fetchMinBytes, int fetchMaxBytes, int fetchResponseMaxBytes,
                              int fetchBackoffMs, int socketTimeoutMs, int numFetchers) {
         this(lagTimeMaxMs, fetchWaitMaxMs, fetchMinBytes, fetchMaxBytes, fetchResponseMaxBytes, fetchBackoffMs, socketTimeoutMs,
-                numFetchers, 11, 1000);
+                numFetchers, DEFAULTS.quotaWindows, DEFAULTS.quotaWindowMs);
     }
 
     public static ReplicationConfig from(BrokerConfigs config) {
