@@ -1,8 +1,11 @@
 package io.runnel.broker;
 
 import io.runnel.broker.interbroker.InterBrokerChannel;
+import io.runnel.broker.interbroker.InterBrokerSecurity;
 import io.runnel.common.Errors;
+import io.runnel.common.security.SslFactory;
 import io.runnel.config.BrokerConfigs;
+import io.runnel.config.SaslListenerConfig;
 import io.runnel.protocol.ApiKeys;
 import io.runnel.protocol.message.CreateTopicsRequest;
 import io.runnel.protocol.message.CreateTopicsResponse;
@@ -27,9 +30,11 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The workload that trains the JVM's ahead-of-time cache (JDK 25+: JEP 483 classes, JEP 515 method profiles). The
@@ -39,9 +44,12 @@ import java.util.SplittableRandom;
  *
  * <p>It starts a broker on a free loopback port over a scratch directory and drives it through real sockets with
  * what any client does: create topics, produce batches of small and 1 KiB records with every codec and both acks,
- * fetch them back, list offsets, read metadata, commit and fetch a group's offsets. It is generic on purpose (no
- * benchmark's record counts or settings), bounded by {@link #MAX_MS} whatever the machine's speed, and stops the
- * broker cleanly. One thread drives it; the broker's own threads serve it.
+ * fetch them back, list offsets, read metadata, commit and fetch a group's offsets. Then a shorter round of the same
+ * over a SASL_SSL listener (TLS with a throwaway self-signed key made by the JDK's keytool, SASL PLAIN), so that a
+ * secured listener's path (the TLS engine, SASL, fetches copied through the engine instead of sent from the file)
+ * starts warm too; without keytool that part is skipped. It is generic on purpose (no benchmark's record counts or
+ * settings), bounded by {@link #MAX_MS} whatever the machine's speed, and stops the broker cleanly. One thread drives
+ * it; the broker's own threads serve it.
  */
 final class AotTraining {
     /** The workload stops after this long even if unfinished (a slow machine still gets a usable cache). */
@@ -49,6 +57,9 @@ final class AotTraining {
     private static final int TIMEOUT_MS = 30_000;
     private static final int PARTITIONS = 2;
     private static final int ROUNDS = 120;
+    /** Rounds over the SASL_SSL listener: the network path differs, the rest was trained over plaintext. */
+    private static final int TLS_ROUNDS = 30;
+    private static final String TLS_PASSWORD = "aot-training";
     private static final short PRODUCE_VERSION = 12;
     private static final short FETCH_VERSION = 12;
     private static final String[] WORDS = {"order", "user", "event", "click", "payment", "session", "page", "item",
@@ -64,28 +75,101 @@ final class AotTraining {
     }
 
     /**
-     * What one training did: records produced, records fetched back (all of them unless time ran out), and whether
-     * the group's offsets were committed (the coordinator loads {@code __consumer_offsets} first).
+     * What one training did: records produced, records fetched back (all of them unless time ran out), whether the
+     * group's offsets were committed (the coordinator loads {@code __consumer_offsets} first), and the records
+     * produced and fetched back over SASL_SSL (0 when that part was skipped).
      */
-    record Result(long produced, long fetched, boolean offsetsCommitted) {
+    record Result(long produced, long fetched, boolean offsetsCommitted, long producedOverTls, long fetchedOverTls) {
     }
 
     /** Runs the whole training against a broker of its own under {@code dir}, for {@code maxMs} at most. */
     static Result run(Path dir, long maxMs) throws Exception {
-        BrokerConfigs cfg = BrokerConfigs.parse(Map.of(
+        long deadline = System.nanoTime() + maxMs * 1_000_000;
+        Map<String, String> props = new HashMap<>(Map.of(
                 "listeners", "PLAINTEXT://127.0.0.1:0",
                 "log.dirs", dir.resolve("data").toString(),
                 "group.initial.rebalance.delay.ms", "0"));
+        Path keyStore = selfSignedKeyStore(dir.resolve("tls"));
+        if (keyStore != null) props.putAll(saslSsl(keyStore));
+        BrokerConfigs cfg = BrokerConfigs.parse(props);
         RunnelNode node = RunnelNode.of(cfg);
         node.startup();
         try {
             InetSocketAddress at = node.boundListeners().get(0);
+            Result plain;
             try (InterBrokerChannel ch = new InterBrokerChannel("runnel-aot-training", at.getHostString(), at.getPort(), TIMEOUT_MS)) {
-                return new AotTraining(ch, System.nanoTime() + maxMs * 1_000_000).workload();
+                plain = new AotTraining(ch, deadline).workload();
+            }
+            if (keyStore == null || System.nanoTime() >= deadline) return plain;
+            InetSocketAddress secured = node.boundListeners().get(1);
+            InterBrokerSecurity security = InterBrokerSecurity.of(SslFactory.forClient(cfg.sslSettings("SASL_SSL")),
+                    new SaslListenerConfig.InterBrokerSasl("SASL_SSL", "PLAIN", "training", TLS_PASSWORD));
+            try (InterBrokerChannel ch = new InterBrokerChannel("runnel-aot-training-tls", secured.getHostString(), secured.getPort(),
+                    TIMEOUT_MS, security)) {
+                long[] overTls = new AotTraining(ch, deadline).securedWorkload();
+                return new Result(plain.produced(), plain.fetched(), plain.offsetsCommitted(), overTls[0], overTls[1]);
             }
         } finally {
             node.close();
         }
+    }
+
+    /**
+     * A PKCS12 key store with a fresh EC key and a self-signed certificate for 127.0.0.1, made by the JDK's keytool;
+     * null (the secured part is skipped) when keytool is missing or fails.
+     */
+    private static Path selfSignedKeyStore(Path dir) {
+        Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
+        Path store = dir.resolve("training.p12");
+        try {
+            java.nio.file.Files.createDirectories(dir);
+            java.nio.file.Files.deleteIfExists(store);
+            Process p = new ProcessBuilder(keytool.toString(), "-genkeypair", "-alias", "training", "-keyalg", "EC", "-groupname",
+                    "secp256r1", "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12",
+                    "-keystore", store.toString(), "-storepass", TLS_PASSWORD, "-keypass", TLS_PASSWORD)
+                    .redirectErrorStream(true).start();
+            p.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                p.destroyForcibly();
+                System.err.println("runnel aot-training: keytool failed; training without a TLS listener");
+                return null;
+            }
+            return store;
+        } catch (IOException e) {
+            System.err.println("runnel aot-training: no keytool (" + e.getMessage() + "); training without a TLS listener");
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /** A SASL_SSL listener beside the plaintext one: TLS with {@code keyStore} (trusted by the client too), SASL PLAIN. */
+    private static Map<String, String> saslSsl(Path keyStore) {
+        String jaas = "org.apache.kafka.common.security.plain.PlainLoginModule required user_training=\"" + TLS_PASSWORD + "\";";
+        return Map.of(
+                "listeners", "PLAINTEXT://127.0.0.1:0,SASL_SSL://127.0.0.1:0",
+                "sasl.enabled.mechanisms", "PLAIN",
+                "listener.name.sasl_ssl.plain.sasl.jaas.config", jaas,
+                "ssl.keystore.location", keyStore.toString(),
+                "ssl.keystore.type", "PKCS12",
+                "ssl.keystore.password", TLS_PASSWORD,
+                "ssl.truststore.location", keyStore.toString(),
+                "ssl.truststore.password", TLS_PASSWORD);
+    }
+
+    /** Over the secured listener: produce (both record sizes, lz4 and none) and fetch everything back. */
+    private long[] securedWorkload() throws IOException {
+        List<String> topics = List.of(topic(CompressionType.NONE), topic(CompressionType.LZ4));
+        long produced = 0, fetched = 0;
+        for (int round = 0; round < TLS_ROUNDS && timeLeft(); round++) {
+            CompressionType c = round % 2 == 0 ? CompressionType.NONE : CompressionType.LZ4;
+            produced += produce(topic(c), c, round % 4 < 2 ? 100 : 1024, round % 3 == 0 ? (short) 1 : (short) -1);
+        }
+        for (String t : topics) {
+            for (int p = 0; p < PARTITIONS && timeLeft(); p++) fetched += fetchAll(t, p);
+        }
+        return new long[] {produced, fetched};
     }
 
     private boolean timeLeft() {
@@ -112,7 +196,7 @@ final class AotTraining {
         }
         listOffsets(topics);
         boolean committed = offsets(topics);
-        return new Result(produced, fetched, committed);
+        return new Result(produced, fetched, committed, 0, 0);
     }
 
     private static String topic(CompressionType codec) {

@@ -46,8 +46,9 @@ public final class Main implements Callable<Integer> {
         public Integer call() throws Exception {
             long t0 = System.nanoTime();
             AotTraining.Result r = AotTraining.run(dir, AotTraining.MAX_MS);
-            System.out.printf("runnel: AOT training produced %,d records, fetched %,d, %s offsets in %d ms%n", r.produced(),
-                    r.fetched(), r.offsetsCommitted() ? "committed" : "did not commit", (System.nanoTime() - t0) / 1_000_000);
+            System.out.printf("runnel: AOT training produced %,d records, fetched %,d, %s offsets; over SASL_SSL produced %,d,"
+                    + " fetched %,d; in %d ms%n", r.produced(), r.fetched(), r.offsetsCommitted() ? "committed" : "did not commit",
+                    r.producedOverTls(), r.fetchedOverTls(), (System.nanoTime() - t0) / 1_000_000);
             return 0;
         }
     }
