@@ -234,7 +234,7 @@ class QuorumClusterTest {
     }
 
     @Test
-    @Timeout(60)
+    @Timeout(90)
     void aRestartedQuorumReplaysToTheSameImage() throws Exception {
         try (QuorumHarness h = new QuorumHarness(root, 3, 0, QuorumTuning.DEFAULT, Map.of()).startAll()) {
             QuorumNode leader = h.awaitActive(WAIT);
@@ -249,7 +249,10 @@ class QuorumClusterTest {
             h.startAll();
             QuorumNode again = h.awaitActive(WAIT);
             h.awaitApplied(last.index(), WAIT);
-            assertThat(h.awaitConverged(WAIT).values()).allSatisfy(img -> assertThat(img).isEqualTo(before));
+            // each node replays its own log up to the last index; the new leader's start-up entry then reaches the
+            // followers over gRPC, which once took over 20 s for a follower restarted on the same port (Ratis' appender
+            // retrying "Failed to resetClient") on a loaded 2-core machine: what is checked here is the replayed image
+            assertThat(h.awaitConverged(Duration.ofSeconds(50)).values()).allSatisfy(img -> assertThat(img).isEqualTo(before));
             // the new term works on top of the replayed state
             CommittedBatch more = get(again.propose(QuorumHarness.topic("c")));
             assertThat(more.baseOffset()).isEqualTo(20);
