@@ -28,6 +28,7 @@ import io.runnel.record.TimestampType;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -106,8 +107,8 @@ final class AotTraining {
                     new SaslListenerConfig.InterBrokerSasl("SASL_SSL", "PLAIN", "training", TLS_PASSWORD));
             try (InterBrokerChannel ch = new InterBrokerChannel("runnel-aot-training-tls", secured.getHostString(), secured.getPort(),
                     TIMEOUT_MS, security)) {
-                long[] overTls = new AotTraining(ch, deadline).securedWorkload();
-                return new Result(plain.produced(), plain.fetched(), plain.offsetsCommitted(), overTls[0], overTls[1]);
+                Secured overTls = new AotTraining(ch, deadline).securedWorkload();
+                return new Result(plain.produced(), plain.fetched(), plain.offsetsCommitted(), overTls.produced(), overTls.fetched());
             }
         } finally {
             node.close();
@@ -122,13 +123,13 @@ final class AotTraining {
         Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
         Path store = dir.resolve("training.p12");
         try {
-            java.nio.file.Files.createDirectories(dir);
-            java.nio.file.Files.deleteIfExists(store);
+            Files.createDirectories(dir);
+            Files.deleteIfExists(store);
             Process p = new ProcessBuilder(keytool.toString(), "-genkeypair", "-alias", "training", "-keyalg", "EC", "-groupname",
                     "secp256r1", "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12",
                     "-keystore", store.toString(), "-storepass", TLS_PASSWORD, "-keypass", TLS_PASSWORD)
-                    .redirectErrorStream(true).start();
-            p.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            // nothing to read, so the time limit holds even if keytool hangs
             if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
                 p.destroyForcibly();
                 System.err.println("runnel aot-training: keytool failed; training without a TLS listener");
@@ -158,8 +159,12 @@ final class AotTraining {
                 "ssl.truststore.password", TLS_PASSWORD);
     }
 
+    /** Records produced over the secured listener, and records fetched back from its topics. */
+    private record Secured(long produced, long fetched) {
+    }
+
     /** Over the secured listener: produce (both record sizes, lz4 and none) and fetch everything back. */
-    private long[] securedWorkload() throws IOException {
+    private Secured securedWorkload() throws IOException {
         List<String> topics = List.of(topic(CompressionType.NONE), topic(CompressionType.LZ4));
         long produced = 0, fetched = 0;
         for (int round = 0; round < TLS_ROUNDS && timeLeft(); round++) {
@@ -169,7 +174,7 @@ final class AotTraining {
         for (String t : topics) {
             for (int p = 0; p < PARTITIONS && timeLeft(); p++) fetched += fetchAll(t, p);
         }
-        return new long[] {produced, fetched};
+        return new Secured(produced, fetched);
     }
 
     private boolean timeLeft() {
