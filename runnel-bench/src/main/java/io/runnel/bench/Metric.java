@@ -63,6 +63,8 @@ record Metric(Scenario scenario, String key, String label, Target target) {
     static final String P999_MS = "p999_ms";
     static final String COLD_P99_MS = "cold_p99_ms";
     static final String COLD_P999_MS = "cold_p999_ms";
+    static final String WARM_RECORDS_PER_SEC = "warm_records_per_sec";
+    static final String WARM_P99_MS = "warm_p99_ms";
     static final String FETCH_RECORDS_PER_SEC = "fetch_records_per_sec";
     static final String START_MS = "start_to_ready_ms";
     static final String RSS_MIB = "rss_mib";
@@ -99,6 +101,8 @@ record Metric(Scenario scenario, String key, String label, Target target) {
                     new Metric(s, RECORDS_PER_SEC, "throughput (records/s)", Target.ratioAtLeast(1.3)),
                     new Metric(s, MB_PER_SEC, "throughput (MB/s)", Target.NONE),
                     new Metric(s, P99_MS, "p99 latency (ms)", Target.NONE),
+                    new Metric(s, WARM_RECORDS_PER_SEC, "throughput, warm client JVM (records/s)", Target.ratioAtLeast(1.3)),
+                    new Metric(s, WARM_P99_MS, "p99 latency, warm client JVM (ms)", Target.NONE),
                     new Metric(s, BROKER_CPU_US_PER_RECORD, "broker CPU per record (us)", Target.NONE));
             case C -> List.of(
                     new Metric(s, P50_MS, "p50 latency (ms)", Target.NONE),

@@ -9,7 +9,7 @@ import java.util.Set;
 /** The benchmark scenarios, (a) to (h), (q) and (r). Record counts are at scale 1. */
 enum Scenario {
     A("produce 2,000,000 x 100 B, acks=all, linger.ms=5, batch.size=64 KiB, unthrottled"),
-    B("produce 300,000 x 1 KiB, lz4, acks=all, linger.ms=5, batch.size=128 KiB, unthrottled"),
+    B("produce 300,000 x 1 KiB, lz4, acks=all, linger.ms=5, batch.size=128 KiB, unthrottled; run twice: a cold client JVM, then a warm one"),
     C("produce 1 KiB at a fixed 20,000 records/s for 300,000 records, acks=all, linger.ms=0"),
     D("consume everything (a) wrote, from the beginning, one consumer"),
     E("end-to-end latency: 10,000 x 1 KiB, one at a time, acks=all"),

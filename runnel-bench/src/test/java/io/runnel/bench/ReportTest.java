@@ -56,6 +56,28 @@ class ReportTest {
     }
 
     @Test
+    void compressedProduceReportsTheColdAndTheWarmClientSideBySide() {
+        Report r = new Report("Runnel", true, EnumSet.of(Scenario.B));
+        r.add("Runnel", Map.of(Scenario.B, ok(Metric.RECORDS_PER_SEC, 110_000, Metric.WARM_RECORDS_PER_SEC, 150_000,
+                Metric.WARM_P99_MS, 20, Metric.BROKER_CPU_US_PER_RECORD, 3)), null);
+        r.add("Kafka", Map.of(Scenario.B, ok(Metric.RECORDS_PER_SEC, 80_000, Metric.WARM_RECORDS_PER_SEC, 100_000,
+                Metric.WARM_P99_MS, 40, Metric.BROKER_CPU_US_PER_RECORD, 8)), null);
+        List<Report.Row> rows = r.rows();
+        assertThat(rows).extracting(Report.Row::metric).containsExactlyElementsOf(
+                Metric.of(Scenario.B).stream().map(Metric::label).toList());
+        Report.Row cold = rows.stream().filter(x -> x.metric().equals("throughput (records/s)")).findFirst().orElseThrow();
+        assertThat(cold.ratio()).isEqualTo("1.38x");
+        assertThat(cold.met()).isEqualTo("yes");
+        Report.Row warm = rows.stream().filter(x -> x.metric().equals("throughput, warm client JVM (records/s)")).findFirst().orElseThrow();
+        assertThat(warm.subject()).isEqualTo("150,000");
+        assertThat(warm.kafka()).isEqualTo("100,000");
+        assertThat(warm.ratio()).isEqualTo("1.50x");
+        assertThat(warm.met()).isEqualTo("yes");
+        Report.Row warmP99 = rows.stream().filter(x -> x.metric().equals("p99 latency, warm client JVM (ms)")).findFirst().orElseThrow();
+        assertThat(warmP99.ratio()).isEqualTo("0.50x");
+    }
+
+    @Test
     void failedRunsAreReportedAndDoNotBreakTheTable() {
         Report r = new Report("Runnel", true, EnumSet.of(Scenario.A, Scenario.D));
         r.add("Runnel", Map.of(), "the broker did not start: boom");

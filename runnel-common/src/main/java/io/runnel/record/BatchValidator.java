@@ -51,7 +51,8 @@ import java.util.List;
  * several batches and assigns them consecutive offsets.
  *
  * <p>Uncompressed batches are walked in place without allocating per record; a compressed batch is
- * decompressed once through a 16 KiB window (its records are never materialised). Stateless and
+ * decompressed once through a reusable window (its records are never materialised; lz4 block by block straight from
+ * the request's buffer, the other codecs through their streams, 16 KiB at a time). Stateless and
  * thread-safe; the records' buffer must not be used concurrently.
  */
 public final class BatchValidator {
@@ -283,6 +284,8 @@ public final class BatchValidator {
             try {
                 if (codecId == CompressionType.NONE.id()) {
                     walkRecords(scanner.reset(buf, recordsStart, recordsEnd), count, batch.baseTimestamp());
+                } else if (codecId == CompressionType.LZ4.id()) {
+                    walkRecords(scanner.resetLz4(buf, recordsStart, recordsEnd), count, batch.baseTimestamp());
                 } else {
                     CompressionType codec = CompressionType.forId(codecId);
                     try (InputStream in = RecordBatch.openDecompressed(codec, buf, recordsStart, recordsEnd)) {

@@ -299,6 +299,11 @@ public final class RecordBatch {
             for (int i = 0; i < count; i++) out.add(decodeRecord(s, baseOffset, baseTimestamp, logAppendTime));
             return out;
         }
+        if (codec == CompressionType.LZ4) {
+            s.resetLz4(buf, start, end);
+            for (int i = 0; i < count; i++) out.add(decodeRecord(s, baseOffset, baseTimestamp, logAppendTime));
+            return out;
+        }
         try (InputStream in = openDecompressed(codec, buf, start, end)) {
             s.reset(in);
             for (int i = 0; i < count; i++) out.add(decodeRecord(s, baseOffset, baseTimestamp, logAppendTime));

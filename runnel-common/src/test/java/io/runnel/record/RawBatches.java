@@ -92,6 +92,13 @@ final class RawBatches {
                             long baseTimestamp, long maxTimestamp, long producerId, short epoch, int baseSequence,
                             int count, byte[] plainRecords) {
         byte[] section = codec == CompressionType.NONE ? plainRecords : compress(codec, plainRecords);
+        return assemble(codec, attributesExtra, baseOffset, lastOffsetDelta, baseTimestamp, maxTimestamp, producerId, epoch,
+                baseSequence, count, section);
+    }
+
+    private static ByteBuffer assemble(CompressionType codec, int attributesExtra, long baseOffset, int lastOffsetDelta,
+                                       long baseTimestamp, long maxTimestamp, long producerId, short epoch, int baseSequence,
+                                       int count, byte[] section) {
         ByteBuffer b = ByteBuffer.allocate(61 + section.length);
         b.putLong(baseOffset);
         b.putInt(49 + section.length);
@@ -109,6 +116,11 @@ final class RawBatches {
         b.put(section);
         fixCrc(b, 0);
         return b.flip();
+    }
+
+    /** A client-like batch (base offset 0, no producer, CreateTime) around an already compressed records section. */
+    static ByteBuffer batchWithSection(CompressionType codec, int lastOffsetDelta, long baseTimestamp, int count, byte[] section) {
+        return assemble(codec, 0, 0, lastOffsetDelta, baseTimestamp, baseTimestamp, -1, (short) -1, -1, count, section);
     }
 
     /** A simple client-like batch: base offset 0, no producer, CreateTime. */

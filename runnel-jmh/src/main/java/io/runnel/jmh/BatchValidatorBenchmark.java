@@ -34,6 +34,10 @@ public class BatchValidatorBenchmark {
     @Param({"NONE", "LZ4"})
     public String compression;
 
+    /** 100: scenario (a)'s records, in 64 KiB batches; 1024: scenario (b)'s, in 128 KiB batches. */
+    @Param({"100", "1024"})
+    public int valueSize;
+
     private MemoryRecords records;
     private long now;
     /** Records per batch, for converting the time per batch into records/s. */
@@ -42,7 +46,10 @@ public class BatchValidatorBenchmark {
     @Setup
     public void setup() {
         now = System.currentTimeMillis();
-        ByteBuffer batch = Fixtures.batch(CompressionType.valueOf(compression), 100, Fixtures.BATCH_BYTES, now, 42);
+        ByteBuffer heap = Fixtures.batch(CompressionType.valueOf(compression), valueSize,
+                valueSize > 100 ? 2 * Fixtures.BATCH_BYTES : Fixtures.BATCH_BYTES, now, 42);
+        // the broker validates what Netty read: a direct buffer
+        ByteBuffer batch = ByteBuffer.allocateDirect(heap.remaining()).put(heap).flip();
         records = new MemoryRecords(batch);
         BatchValidator.Result r = validate();
         recordCount = (int) (r.lastOffset() - r.firstOffset() + 1);

@@ -1,9 +1,9 @@
 package io.runnel.broker.network;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.ByteToMessageDecoder;
 
 /**
  * Splits the inbound byte stream into Kafka request frames (int32 size, then size bytes) and passes
@@ -61,8 +61,48 @@ final class FrameDecoder extends ChannelInboundHandlerAdapter {
             in.release();
             return;
         }
-        cumulation = cumulation == null ? in : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), cumulation, in);
+        cumulation = cumulation == null ? in : cumulate(ctx.alloc(), cumulation, in);
         emit();
+    }
+
+    /** How far beyond the bytes received the cumulation may grow ahead of a frame's announced size. */
+    static final int MAX_AHEAD_BYTES = 1 << 20;
+
+    /**
+     * Appends {@code in} to {@code cum}. When {@code cum} must grow and begins with a frame's size, it grows to hold that
+     * whole frame at once (at most {@link #MAX_AHEAD_BYTES} beyond what has arrived, so an announced size alone cannot
+     * make the broker hold memory), and never less than Netty's own doubling: a 128 KiB request read in 64 KiB pieces is
+     * copied once, where doubling copied it up to three times (about 3% of the broker's CPU in benchmark scenario (b)).
+     */
+    static ByteBuf cumulate(ByteBufAllocator alloc, ByteBuf cum, ByteBuf in) {
+        int incoming = in.readableBytes();
+        if (cum.refCnt() == 1 && !cum.isReadOnly() && cum.writableBytes() >= incoming) {
+            cum.writeBytes(in);
+            in.release();
+            return cum;
+        }
+        int need = cum.readableBytes() + incoming;
+        if (need < 0) { // over 2 GiB: the size check refuses such frames before this can happen
+            in.release();
+            throw new IllegalStateException("cumulation overflow");
+        }
+        long want = need;
+        if (cum.readableBytes() >= 4) {
+            long frame = 4L + Integer.toUnsignedLong(cum.getInt(cum.readerIndex()));
+            want = Math.max(need, Math.min(frame, (long) need + MAX_AHEAD_BYTES));
+        }
+        ByteBuf grown = alloc.buffer((int) Math.max(want, alloc.calculateNewCapacity(need, Integer.MAX_VALUE)));
+        try {
+            grown.writeBytes(cum, cum.readerIndex(), cum.readableBytes());
+            grown.writeBytes(in);
+        } catch (Throwable t) {
+            grown.release();
+            in.release();
+            throw t;
+        }
+        cum.release();
+        in.release();
+        return grown;
     }
 
     /** Stops passing frames on and reading from the socket. */
