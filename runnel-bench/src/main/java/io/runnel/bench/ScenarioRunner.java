@@ -309,8 +309,8 @@ final class ScenarioRunner {
     /**
      * (b): the tool as a cold JVM, then again after a warm-up pass in the same client JVM, as (c) does. A cold run
      * of 300,000 records lasts about three seconds, and the client's own JIT compilation takes about half of the
-     * machine's CPU in it, against either broker (docs/benchmarks.md, "(b): cold and warm client"); the warm run
-     * shows what the broker allows once the client is compiled. Both are reported; the CPU per record is the cold
+     * machine's CPU in it, against either broker (docs/benchmarks.md, "(b): lz4 without a stream, frames copied
+     * once"); the warm run shows what the broker allows once the client is compiled. Both are reported; the CPU per record is the cold
      * run's, whose records are exactly the tool's.
      */
     private Outcome compressedProduce(Broker broker, Path dir, String run) throws Exception {
