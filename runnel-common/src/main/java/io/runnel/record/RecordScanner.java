@@ -13,8 +13,8 @@ import java.util.Arrays;
  * A forward-only cursor over the records section of a batch: over the batch's own bytes (uncompressed), over its lz4
  * frames (decompressed block by block by {@link Lz4FrameReader}) or over a decompressing stream (the other codecs).
  * Either way the bytes are read through one reusable heap window (16 KiB, 64 KiB once lz4 blocks were read; less while
- * batches are small), refilled by a bulk copy from the batch, a decompressed block or a read from the stream. One shape of code serves both, with
- * plain array reads: the record walks the JIT compiles are smaller and no longer mix two buffer classes (on a cold
+ * batches are small), refilled by a bulk copy from the batch, a decompressed block or a read from the stream. One
+ * shape of code serves all three, with plain array reads: the record walks the JIT compiles are smaller and no longer mix two buffer classes (on a cold
  * broker, lz4 batches after uncompressed ones made C2 spend 1.35 s recompiling the walk; 0.18 s with the window;
  * docs/benchmarks.md, "Idle machine, 2026-12-03 afternoon").
  * Skipping over an uncompressed batch jumps without copying. Reads beyond the end, overlong varints and
