@@ -4,7 +4,6 @@ import com.github.luben.zstd.ZstdInputStream;
 import com.github.luben.zstd.ZstdOutputStream;
 import io.runnel.common.ApiException;
 import io.runnel.common.Errors;
-import net.jpountz.lz4.LZ4FrameInputStream;
 import net.jpountz.lz4.LZ4FrameOutputStream;
 import org.xerial.snappy.SnappyInputStream;
 import org.xerial.snappy.SnappyOutputStream;
@@ -15,6 +14,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
@@ -34,7 +34,8 @@ import java.util.zip.GZIPOutputStream;
  * <p>The wrapping methods return a fresh stream per call; streams are not thread-safe, the enum is.
  * Closing a stream from {@link #wrapForOutput} finishes the compressed frame and closes the wrapped
  * stream. Both methods report I/O failures while writing or reading a frame header as
- * {@link UncheckedIOException}.
+ * {@link UncheckedIOException}; a malformed lz4 frame is reported as {@link ApiException} with
+ * CORRUPT_MESSAGE, as on the produce path ({@link Lz4FrameReader}).
  */
 public enum CompressionType {
     NONE(0, "none") {
@@ -77,9 +78,11 @@ public enum CompressionType {
                 throw new UncheckedIOException(e);
             }
         }
+        /** Read by {@link Lz4FrameReader}, the broker's one lz4 reader: the stream's bytes are read in first. */
         @Override public InputStream wrapForInput(InputStream in) {
             try {
-                return new LZ4FrameInputStream(in);
+                byte[] frames = in.readAllBytes();
+                return RecordBatch.openDecompressed(this, ByteBuffer.wrap(frames), 0, frames.length);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

@@ -14,9 +14,11 @@ import java.nio.ByteOrder;
 /**
  * Reads the LZ4 frames of a compressed batch's records section block by block, straight from the batch's buffer:
  * each block is decompressed (or, when stored uncompressed, copied) into the caller's array, with no stream, no
- * per-batch buffers and no intermediate copy. This is the produce path's lz4 validation; lz4-java's
- * {@code LZ4FrameInputStream} allocated two 64 KiB arrays per batch and copied every byte twice more (about 8% of the
- * broker's CPU in benchmark scenario (b), docs/benchmarks.md).
+ * per-batch buffers and no intermediate copy. It is the broker's one lz4 reader: validation and record decoding scan
+ * it through {@link RecordScanner}, the transcoder and {@link CompressionType#LZ4}'s input stream read it as a stream
+ * ({@link RecordScanner#asStream()}). It replaced lz4-java's {@code LZ4FrameInputStream}, which allocated two 64 KiB
+ * arrays per batch and copied every byte twice more (about 8% of the broker's CPU in benchmark scenario (b),
+ * docs/benchmarks.md).
  *
  * <p>The frame format (LZ4 frame format 1.6): magic {@code 0x184D2204}; FLG (version 01, block independence, block
  * checksum, content size, content checksum, dictionary id); BD (maximum block size 64 KiB, 256 KiB, 1 MiB or 4 MiB);
@@ -31,16 +33,16 @@ import java.nio.ByteOrder;
  * reused; not thread-safe.
  */
 final class Lz4FrameReader {
-    static final int MAGIC = 0x184D2204;
+    private static final int MAGIC = 0x184D2204;
     private static final int SKIPPABLE_MAGIC = 0x184D2A50;
     private static final int SKIPPABLE_MASK = 0xFFFFFFF0;
 
     private static final int FLG_VERSION_MASK = 0xC0;
     private static final int FLG_VERSION = 0x40;
-    static final int FLG_BLOCK_INDEPENDENCE = 0x20;
-    static final int FLG_BLOCK_CHECKSUM = 0x10;
-    static final int FLG_CONTENT_SIZE = 0x08;
-    static final int FLG_CONTENT_CHECKSUM = 0x04;
+    private static final int FLG_BLOCK_INDEPENDENCE = 0x20;
+    private static final int FLG_BLOCK_CHECKSUM = 0x10;
+    private static final int FLG_CONTENT_SIZE = 0x08;
+    private static final int FLG_CONTENT_CHECKSUM = 0x04;
     private static final int FLG_RESERVED = 0x02;
     private static final int FLG_DICT_ID = 0x01;
     private static final int BD_RESERVED = 0x8F;

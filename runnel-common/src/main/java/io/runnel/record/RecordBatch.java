@@ -313,8 +313,12 @@ public final class RecordBatch {
         return out;
     }
 
-    /** Opens the codec's input over {@code buffer[start, end)}, mapping codec failures to CORRUPT_MESSAGE. */
+    /**
+     * Opens the codec's input over {@code buffer[start, end)}, mapping codec failures to CORRUPT_MESSAGE. lz4 is read by
+     * {@link Lz4FrameReader} straight from the buffer, as validation reads it.
+     */
     static InputStream openDecompressed(CompressionType codec, ByteBuffer buffer, int start, int end) {
+        if (codec == CompressionType.LZ4) return new RecordScanner().resetLz4(buffer, start, end).asStream();
         try {
             return codec.wrapForInput(new ByteBufferInputStream(buffer, start, end));
         } catch (UncheckedIOException e) {

@@ -225,6 +225,30 @@ final class RecordScanner {
         return out;
     }
 
+    /**
+     * The bytes not yet consumed, as a stream (for code that copies them on rather than walking records: the
+     * transcoder). Reading the stream consumes them from this scanner.
+     */
+    InputStream asStream() {
+        return new InputStream() {
+            @Override
+            public int read() {
+                return atEnd() ? -1 : readByte() & 0xFF;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) {
+                java.util.Objects.checkFromIndexSize(off, len, b.length);
+                if (len == 0) return 0;
+                if (atEnd()) return -1;
+                int n = Math.min(len, limit - pos);
+                System.arraycopy(window, pos, b, off, n);
+                pos += n;
+                return n;
+            }
+        };
+    }
+
     /** Drops the references to the last batch's bytes or stream (the scanner may outlive them, kept by its thread). */
     void release() {
         src = null;

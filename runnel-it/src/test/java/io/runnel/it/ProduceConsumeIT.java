@@ -324,6 +324,48 @@ class ProduceConsumeIT {
         }
     }
 
+    /**
+     * lz4 batches of several 64 KiB blocks, as scenario (b) sends them: 1 KiB records of random letters (which lz4
+     * barely shrinks), 256 KiB batches, so each request arrives in several socket reads and each frame holds several
+     * blocks. Stored as sent (compression.type producer) and transcoded to gzip (a topic's explicit compression.type),
+     * both read back intact.
+     */
+    @ParameterizedTest(name = "topic compression.type={0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"producer", "gzip"})
+    void multiBlockLz4BatchesRoundTrip(String topicCompression) throws Exception {
+        String topic = "lz4-blocks-" + topicCompression;
+        broker.createTopic(topic, 1, Map.of("compression.type", topicCompression));
+        java.util.Random rnd = new java.util.Random(7);
+        List<byte[]> values = new ArrayList<>();
+        for (int i = 0; i < 1_000; i++) {
+            byte[] v = new byte[1024];
+            for (int j = 0; j < v.length; j++) v[j] = (byte) ('A' + rnd.nextInt(26));
+            values.add(v);
+        }
+        double batchBytes;
+        try (KafkaProducer<byte[], byte[]> producer = Clients.producer(broker.bootstrap(), Map.of(
+                ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4", ProducerConfig.BATCH_SIZE_CONFIG, 262_144,
+                ProducerConfig.LINGER_MS_CONFIG, 200))) {
+            List<Future<RecordMetadata>> acks = new ArrayList<>();
+            for (byte[] v : values) acks.add(producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, 0, null, v)));
+            for (int i = 0; i < acks.size(); i++) assertThat(acks.get(i).get(30, TimeUnit.SECONDS).offset()).isEqualTo(i);
+            batchBytes = producer.metrics().entrySet().stream().filter(e -> e.getKey().name().equals("batch-size-avg")
+                    && e.getKey().group().equals("producer-metrics")).mapToDouble(e -> (Double) e.getValue().metricValue())
+                    .findFirst().orElseThrow();
+        }
+        assertThat(batchBytes).as("average compressed batch size: more than one 64 KiB lz4 block each").isGreaterThan(131_072);
+        try (KafkaConsumer<byte[], byte[]> consumer = Clients.consumer(broker.bootstrap())) {
+            consumer.assign(List.of(new TopicPartition(topic, 0)));
+            consumer.seekToBeginning(List.of(new TopicPartition(topic, 0)));
+            List<ConsumerRecord<byte[], byte[]>> got = pollUntil(consumer, values.size(), WAIT, true);
+            assertThat(got).hasSize(values.size());
+            for (int i = 0; i < got.size(); i++) {
+                assertThat(got.get(i).offset()).isEqualTo(i);
+                assertThat(got.get(i).value()).as("record %d", i).isEqualTo(values.get(i));
+            }
+        }
+    }
+
     @Test
     void adminListOffsetsSpecs() throws Exception {
         String topic = "list-offsets";
